@@ -1,0 +1,61 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha256 } from '../crypto/hash.js'
+
+/**
+ * A Tornet identity: an ed25519 key pair, its node id SHA-256(publicKey), and a
+ * proof-of-work nonce whose rank is the number of leading zero bits of
+ * SHA-256(publicKey ‖ nonce). The nonce is 8 bytes (the miner's counter, LE).
+ */
+export interface Identity {
+  publicKey: Buffer // 32
+  secretKey: Buffer // 32
+  nonce: Buffer // 8
+  id: Buffer // 32 = SHA-256(publicKey)
+  rank: number
+}
+
+export const PUBLIC_KEY_BYTES = 32
+export const SIGNATURE_BYTES = 64
+export const NONCE_BYTES = 8
+
+export function nodeIdOf (publicKey: Uint8Array): Buffer {
+  return sha256(publicKey)
+}
+
+export function leadingZeroBits (h: Uint8Array): number {
+  let n = 0
+  for (let i = 0; i < h.length; i++) {
+    const b = h[i]
+    if (b === 0) { n += 8; continue }
+    return n + Math.clz32(b) - 24
+  }
+  return n
+}
+
+export function rankOf (publicKey: Uint8Array, nonce: Uint8Array): number {
+  return leadingZeroBits(sha256(publicKey, nonce))
+}
+
+/** A fresh key pair with nonce 0 (its rank is whatever that happens to give). */
+export function generateIdentity (): Identity {
+  const { secretKey, publicKey } = ed25519.keygen()
+  return identityFromKeys(Buffer.from(secretKey), Buffer.from(publicKey), Buffer.alloc(NONCE_BYTES))
+}
+
+export function identityFromKeys (secretKey: Buffer, publicKey: Buffer, nonce: Buffer): Identity {
+  return { publicKey, secretKey, nonce, id: nodeIdOf(publicKey), rank: rankOf(publicKey, nonce) }
+}
+
+export function sign (identity: Pick<Identity, 'secretKey'>, message: Uint8Array): Buffer {
+  return Buffer.from(ed25519.sign(message, identity.secretKey))
+}
+
+/** Never throws: a malformed key or signature is simply not valid. */
+export function verify (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false
+  try {
+    return ed25519.verify(signature, message, publicKey)
+  } catch {
+    return false
+  }
+}
