@@ -59,3 +59,15 @@ export function verify (publicKey: Uint8Array, message: Uint8Array, signature: U
     return false
   }
 }
+
+export const SECRET_KEY_BYTES = 32
+
+/** The ed25519 public key of a 32-byte secret key; undefined when the secret is malformed. */
+export function publicKeyFromSecret (secretKey: Uint8Array): Buffer | undefined {
+  if (secretKey.length !== SECRET_KEY_BYTES) return undefined
+  try {
+    return Buffer.from(ed25519.getPublicKey(secretKey))
+  } catch {
+    return undefined
+  }
+}

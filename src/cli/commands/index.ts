@@ -1,0 +1,12 @@
+import type { Command } from '../command.js'
+import { idNewCommand } from './id-new.js'
+import { idShowCommand } from './id-show.js'
+
+/**
+ * Every `tornet` sub-command. A new command is one file in this directory and one line here;
+ * the dispatcher (run-cli.ts) and the help text are driven by this table alone.
+ */
+export const COMMANDS: readonly Command[] = [
+  idNewCommand,
+  idShowCommand
+]

@@ -1,0 +1,17 @@
+#!/usr/bin/env -S node --openssl-legacy-provider
+import { runCli } from './run-cli.js'
+
+// The first Ctrl-C asks the running command to stop cleanly (mining workers end, nothing is
+// half-written); a second one exits at once.
+const controller = new AbortController()
+process.on('SIGINT', () => {
+  if (controller.signal.aborted) process.exit(130)
+  controller.abort(new Error('interrupted'))
+})
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signal: controller.signal
+})

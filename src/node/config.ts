@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { isIPv6 } from 'node:net'
+import { join, resolve } from 'node:path'
+import { TornetError } from './errors.js'
+import type { Endpoint } from './types.js'
+import { MAX_MINING_RANK } from './identity/miner.js'
+
+/**
+ * Node configuration: defaults ← `<dataDir>/config.json` ← command-line flags, validated here and
+ * nowhere else. Every layer is checked on its own (so an error names the file or the flags it came
+ * from), unknown keys are errors (a typo must not silently fall back to a default), and all
+ * problems are reported together.
+ */
+
+export const CONFIG_FILE_NAME = 'config.json'
+
+export const ConfigErrorCode = {
+  INVALID: 'CONFIG_INVALID'
+} as const
+
+export interface HostPort { host: string, port: number }
+
+export interface TornetConfig {
+  /** UDP socket of the node. */
+  listen: HostPort
+  /** Peers to join through, "host:port" or "[v6]:port". */
+  bootstrap: string[]
+  /** Peers below this rank are not talked to. */
+  minRank: number
+  /** Rank `tornet id new` mines when --rank is not given. */
+  identityRank: number
+  /** The local SOCKS5/HTTP gateway. */
+  gateway: HostPort
+  storage: { cacheBytes: number }
+}
+
+export type ConfigOverrides = {
+  [K in keyof TornetConfig]?: TornetConfig[K] extends unknown[] ? TornetConfig[K]
+    : TornetConfig[K] extends object ? Partial<TornetConfig[K]> : TornetConfig[K]
+}
+
+export function defaultConfig (): TornetConfig {
+  return {
+    listen: { host: '0.0.0.0', port: 9151 },
+    bootstrap: [],
+    minRank: 8,
+    identityRank: 16,
+    gateway: { host: '127.0.0.1', port: 9150 },
+    storage: { cacheBytes: 1024 ** 3 }
+  }
+}
+
+/** `--data-dir DIR`, else $TORNET_HOME, else ~/.tornet; always absolute. */
+export function resolveDataDir (opts: { dataDir?: string, env?: NodeJS.ProcessEnv } = {}): string {
+  const env = opts.env ?? process.env
+  if (opts.dataDir !== undefined && opts.dataDir !== '') return resolve(opts.dataDir)
+  const fromEnv = env.TORNET_HOME
+  if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv)
+  return join(homedir(), '.tornet')
+}
+
+export function configPath (dataDir: string): string {
+  return join(dataDir, CONFIG_FILE_NAME)
+}
+
+/** "host:port", "1.2.3.4:port" or "[v6]:port" → Endpoint; undefined when malformed. Port 1..65535. */
+export function parseEndpoint (text: string): Endpoint | undefined {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(text)
+  if (m === null) return undefined
+  const [, address, portText] = m
+  const bracketed = text.startsWith('[')
+  if (bracketed && !isIPv6(address)) return undefined
+  if (!bracketed && (address.startsWith('.') || address.startsWith('-') || address.length > 253)) return undefined
+  const port = Number(portText)
+  if (port < 1 || port > 65535) return undefined
+  return { address, port }
+}
+
+// --- validation -----------------------------------------------------------------------------
+
+/** A field check returns a problem description, or undefined when the value is fine. */
+type Check = (v: unknown) => string | undefined
+interface Schema { [key: string]: Check | Schema }
+
+const show = (v: unknown): string => JSON.stringify(v) ?? String(v)
+
+const intIn = (lo: number, hi: number): Check => (v) =>
+  Number.isSafeInteger(v) && (v as number) >= lo && (v as number) <= hi ? undefined : `must be an integer from ${lo} to ${hi} (got ${show(v)})`
+
+const host: Check = (v) =>
+  typeof v === 'string' && v.length > 0 && v.length <= 253 && !/\s/.test(v) ? undefined : `must be a host name or IP address (got ${show(v)})`
+
+const MAX_BOOTSTRAP = 256
+const endpoints: Check = (v) => {
+  if (!Array.isArray(v)) return `must be a list of "host:port" strings (got ${show(v)})`
+  if (v.length > MAX_BOOTSTRAP) return `may list at most ${MAX_BOOTSTRAP} peers (got ${v.length})`
+  const bad = v.filter(e => typeof e !== 'string' || parseEndpoint(e) === undefined)
+  return bad.length === 0 ? undefined : `entries must be "host:port" or "[v6]:port" with port 1-65535 (bad: ${bad.map(show).join(', ')})`
+}
+
+const SCHEMA: Schema = {
+  listen: { host, port: intIn(0, 65535) },
+  bootstrap: endpoints,
+  minRank: intIn(0, MAX_MINING_RANK),
+  identityRank: intIn(0, MAX_MINING_RANK),
+  gateway: { host, port: intIn(0, 65535) },
+  storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) }
+}
+
+function isPlainObject (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Check one layer (file or flags) against the schema; every key is optional in a layer. */
+function checkLayer (value: unknown, schema: Schema, path: string, problems: string[]): void {
+  if (!isPlainObject(value)) {
+    problems.push(`${path === '' ? 'the configuration' : path} must be an object (got ${show(value)})`)
+    return
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue // an absent flag, not a value
+    const where = path === '' ? key : `${path}.${key}`
+    const rule = schema[key]
+    if (rule === undefined) {
+      problems.push(`unknown key "${where}" (known: ${Object.keys(schema).join(', ')})`)
+    } else if (typeof rule === 'function') {
+      const problem = rule(v)
+      if (problem !== undefined) problems.push(`${where} ${problem}`)
+    } else {
+      checkLayer(v, rule, where, problems)
+    }
+  }
+}
+
+function merge (base: Record<string, unknown>, layer: Record<string, unknown>): void {
+  for (const [key, v] of Object.entries(layer)) {
+    if (v === undefined) continue
+    const into = base[key]
+    if (isPlainObject(into) && isPlainObject(v)) merge(into, v)
+    else base[key] = Array.isArray(v) ? [...v] : v
+  }
+}
+
+function readConfigFile (file: string): { value: unknown } | { problem: string } | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    return { problem: `cannot be read (${(err as Error).message})` }
+  }
+  try {
+    return { value: JSON.parse(text) }
+  } catch (err) {
+    return { problem: `is not valid JSON (${(err as Error).message})` }
+  }
+}
+
+/**
+ * The effective configuration for a data directory. Missing config.json means defaults.
+ * Throws TornetError CONFIG_INVALID listing every problem, each with where it came from.
+ */
+export function loadConfig (opts: { dataDir: string, flags?: ConfigOverrides }): TornetConfig {
+  const config = defaultConfig()
+  const problems: string[] = []
+  const file = configPath(opts.dataDir)
+  const layers: Array<{ source: string, value: unknown }> = []
+  const read = readConfigFile(file)
+  if (read !== undefined) {
+    if ('problem' in read) problems.push(`${file}: ${read.problem}`)
+    else layers.push({ source: file, value: read.value })
+  }
+  if (opts.flags !== undefined) layers.push({ source: 'command-line flags', value: opts.flags })
+
+  for (const { source, value } of layers) {
+    const found: string[] = []
+    checkLayer(value, SCHEMA, '', found)
+    problems.push(...found.map(p => `${source}: ${p}`))
+    if (found.length === 0) merge(config as unknown as Record<string, unknown>, value as Record<string, unknown>)
+  }
+  if (problems.length > 0) {
+    throw new TornetError(ConfigErrorCode.INVALID,
+      `invalid configuration:\n  ${problems.join('\n  ')}\nFix ${file} or the flags and try again`)
+  }
+  return config
+}

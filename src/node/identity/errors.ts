@@ -1,0 +1,23 @@
+import { TornetError } from '../errors.js'
+
+/** Stable codes of the identity module; tests and callers match on these, never on text. */
+export const IdentityErrorCode = {
+  /** identity.json exists but cannot be trusted (bad JSON, bad lengths, key/id/rank mismatch). */
+  CORRUPT: 'IDENTITY_CORRUPT',
+  /** A caller asked for an identity that is not there. */
+  MISSING: 'IDENTITY_MISSING',
+  /** A caller refused to replace an identity that is already there. */
+  EXISTS: 'IDENTITY_EXISTS',
+  /** Mining was stopped through its AbortSignal. */
+  MINING_ABORTED: 'IDENTITY_MINING_ABORTED',
+  /** A mining worker crashed or exited on its own. */
+  MINING_FAILED: 'IDENTITY_MINING_FAILED',
+  /** Bad arguments to the miner (rank, threads, keys). */
+  INVALID_ARGUMENT: 'IDENTITY_INVALID_ARGUMENT'
+} as const
+
+export type IdentityErrorCode = typeof IdentityErrorCode[keyof typeof IdentityErrorCode]
+
+export function identityError (code: IdentityErrorCode, message: string, cause?: unknown): TornetError {
+  return new TornetError(code, message, cause === undefined ? undefined : { cause })
+}
