@@ -1,0 +1,57 @@
+import type { Duplex } from 'node:stream'
+import type { Contact } from '../routing/contact.js'
+
+/**
+ * What a service (chunks, kv, names, mail, radio, ...) needs from the network:
+ * the k closest nodes to a key, a generic FIND_VALUE that stops at the first
+ * node holding a value, and request/response + streams to a chosen contact on
+ * the service's own channel. The node implements it over the DHT and the
+ * link layer; tests implement it in memory (test/helpers/memory-service-network.ts),
+ * so every service runs on many in-process nodes before it runs on UDP.
+ */
+export interface ServiceRequestContext {
+  /** The authenticated peer that sent the request. */
+  from: Contact
+  signal: AbortSignal
+}
+
+export interface ServiceHandler {
+  onRequest? (payload: Buffer, ctx: ServiceRequestContext): Promise<Uint8Array>
+  /** A reliable in-order byte stream the peer opened on this service. */
+  onStream? (stream: Duplex, ctx: ServiceRequestContext): void
+}
+
+export interface ValueProvider {
+  /** A value for `key` held locally, or undefined (then the miss is counted). */
+  get (key: Buffer): Uint8Array | undefined
+}
+
+export interface FoundValue {
+  value: Buffer
+  from: Contact
+}
+
+export interface ServiceNetwork {
+  readonly self: Contact
+  /** Iterative lookup: the k closest live nodes to `key`, nearest first. */
+  closest (key: Buffer, opts?: { signal?: AbortSignal, count?: number }): Promise<Contact[]>
+  /**
+   * Iterative FIND_VALUE for a value kind (one byte, registered by a service);
+   * resolves with the first value found, or undefined with the lookup done.
+   */
+  findValue (key: Buffer, kind: number, opts?: { signal?: AbortSignal }): Promise<FoundValue | undefined>
+  request (to: Contact, service: string, payload: Uint8Array, opts?: { signal?: AbortSignal, timeoutMs?: number }): Promise<Buffer>
+  /** A reliable in-order byte stream (backpressure, end/destroy like a socket) to `to` on `service`. */
+  openStream (to: Contact, service: string, opts?: { signal?: AbortSignal }): Promise<Duplex>
+  registerService (service: string, handler: ServiceHandler): void
+  registerValueProvider (kind: number, provider: ValueProvider): void
+}
+
+/** Value kinds carried by FIND_VALUE (one byte on the wire). */
+export const VALUE_KIND = {
+  chunkProviders: 1,
+  kvRecord: 2,
+  nameRecord: 3,
+  mailbox: 4,
+  station: 5
+} as const
