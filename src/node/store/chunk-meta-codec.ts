@@ -1,0 +1,52 @@
+import { Reader, WireError, Writer } from '../wire/codec.js'
+
+/**
+ * The record kept for every stored chunk in the `chunk-meta` database, keyed by chunk id.
+ * Fixed layout, little-endian, 22 bytes:
+ *
+ *   u8   version      = 1
+ *   u8   placement    0 = local (published or pinned, never evicted), 1 = cache
+ *   u32  size         length of the chunk's bytes
+ *   f64  heat score   decayed access count at `at` (see cache-value.ts); finite, ≥ 0
+ *   u64  at           ms since the epoch of the last access (or of storing)
+ *
+ * The bytes themselves live in `chunks-local` or `chunks-cache` under the same key; the
+ * placement here says which. Both are written in one transaction.
+ */
+export const CHUNK_META_VERSION = 1
+export const CHUNK_META_BYTES = 22
+
+export type Placement = 'local' | 'cache'
+
+export interface ChunkMeta {
+  placement: Placement
+  size: number
+  score: number
+  at: number
+}
+
+export function encodeChunkMeta (m: ChunkMeta): Buffer {
+  const f = Buffer.allocUnsafe(8)
+  f.writeDoubleLE(m.score, 0)
+  return new Writer(CHUNK_META_BYTES)
+    .u8(CHUNK_META_VERSION)
+    .u8(m.placement === 'local' ? 0 : 1)
+    .u32(m.size)
+    .bytes(f)
+    .u64(Math.max(0, Math.floor(m.at)))
+    .finish()
+}
+
+export function decodeChunkMeta (b: Uint8Array): ChunkMeta {
+  const r = new Reader(b, 'chunk meta')
+  const version = r.u8()
+  if (version !== CHUNK_META_VERSION) throw new WireError(`chunk meta: unknown version ${version}`)
+  const p = r.u8()
+  if (p > 1) throw new WireError(`chunk meta: bad placement ${p}`)
+  const size = r.u32()
+  const score = r.bytes(8).readDoubleLE(0)
+  if (!Number.isFinite(score) || score < 0) throw new WireError('chunk meta: bad heat score')
+  const at = r.u64()
+  r.end()
+  return { placement: p === 0 ? 'local' : 'cache', size, score, at }
+}

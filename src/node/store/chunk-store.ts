@@ -1,0 +1,369 @@
+import { sha256 } from '../crypto/hash.js'
+import { DEFAULT_HALF_LIFE_MS, closenessOf, touch } from './cache-value.js'
+import { ChunkIndex, type IndexEntry, type Usage } from './chunk-index.js'
+import { type ChunkDatabases, loadChunkIndex } from './chunk-index-loader.js'
+import { type Placement, encodeChunkMeta } from './chunk-meta-codec.js'
+import { StoreErrorCode, StoreWarningCode, storeError } from './errors.js'
+import { MissingCounter } from './missing-counter.js'
+import { type StoreContext, assertOpen, checkId, del, put, writeTxn } from './store-context.js'
+
+/**
+ * The two chunk databases of the seed: `local` holds chunks this user published or pinned
+ * and is never evicted; `cache` holds chunks kept for others, bounded in bytes, evicting the
+ * least valuable first (heat × closeness, see cache-value.ts). Chunks are opaque bytes keyed
+ * by SHA-256(bytes); every put re-hashes, so a corrupt chunk is never stored and so never
+ * served.
+ *
+ * An in-memory index (placement, size, heat per chunk) answers has/usage/eviction without
+ * touching the disk; it changes synchronously with each call, and the matching LMDB
+ * transaction is queued at once, so transactions commit in call order and the disk always
+ * holds a prefix of the call history. Until its transaction commits, a chunk's bytes are
+ * served from `pending`. Heat changes are written in batches (every `heatFlushMs` and on
+ * close): a crash loses at most that much access history, never a chunk.
+ */
+export const MAX_CHUNK_BYTES = 1024 * 1024 + 4096 // 1 MiB of payload plus room for a header
+export const DEFAULT_CACHE_BYTES = 1024 * 1024 * 1024
+export const DEFAULT_HEAT_FLUSH_MS = 5000
+
+export interface ChunkStoreOptions {
+  /** The node id; eviction favours chunks near it. Without it, heat alone decides. */
+  nodeId?: Uint8Array
+  /** Bound on the bytes of cached chunks (LMDB's page overhead comes on top). */
+  cacheBytes?: number
+  /** Half-life of an access in the heat score. */
+  halfLifeMs?: number
+  /** Ids remembered by noteMissing. */
+  missingCapacity?: number
+  heatFlushMs?: number
+}
+
+export interface ScrubOptions {
+  signal?: AbortSignal
+  onProgress?: (p: { checked: number, total: number, corrupt: number }) => void
+}
+
+interface PendingWrite { bytes: Buffer, done: Promise<void> }
+
+export class ChunkStore {
+  readonly cacheLimit: number
+  private readonly halfLifeMs: number
+  private readonly nodeId: Uint8Array | undefined
+  private index: ChunkIndex
+  private readonly pending = new Map<string, PendingWrite>()
+  private readonly dirtyHeat = new Set<string>()
+  private readonly missing: MissingCounter
+  private readonly timer: NodeJS.Timeout
+  /** Chunks evicted from the cache since open. */
+  evictions = 0
+
+  constructor (private readonly ctx: StoreContext, private readonly dbs: ChunkDatabases, opts: ChunkStoreOptions = {}) {
+    const limit = opts.cacheBytes ?? DEFAULT_CACHE_BYTES
+    if (!Number.isSafeInteger(limit) || limit < 0) throw storeError(StoreErrorCode.INVALID_ARGUMENT, `bad cacheBytes ${limit}`)
+    this.cacheLimit = limit
+    this.halfLifeMs = opts.halfLifeMs ?? DEFAULT_HALF_LIFE_MS
+    this.nodeId = opts.nodeId === undefined ? undefined : checkId(opts.nodeId, 'nodeId')
+    this.missing = new MissingCounter(opts.missingCapacity)
+    this.index = loadChunkIndex(ctx, dbs, this.nodeId)
+    this.timer = setInterval(() => { this.flushHeat().catch(() => { /* reported inside */ }) }, opts.heatFlushMs ?? DEFAULT_HEAT_FLUSH_MS)
+    this.timer.unref()
+    // A store reopened with a smaller limit trims at once.
+    if (this.index.cacheBytes > limit) void this.trim().catch(() => { /* reported by the caller's next write */ })
+  }
+
+  has (id: Uint8Array): boolean {
+    return this.index.get(checkId(id).toString('hex')) !== undefined
+  }
+
+  /** The whole chunk (a copy; do not mutate), counting one access if it is cached. */
+  get (id: Uint8Array): Buffer | undefined {
+    assertOpen(this.ctx)
+    const key = checkId(id)
+    const hex = key.toString('hex')
+    const e = this.index.get(hex)
+    if (e === undefined) return undefined
+    const bytes = this.pending.get(hex)?.bytes ?? this.db(e.placement).getBinary(key)
+    if (bytes !== undefined) this.access(hex, e, 1)
+    return bytes
+  }
+
+  /**
+   * `length` bytes from `offset` (clamped to the chunk), for slice serving. lmdb's
+   * getBinaryFast copies the value into one reused buffer (a memcpy, no allocation), and only
+   * the slice is copied out, so serving a slice allocates slice-sized memory only. lmdb-js has
+   * no offset read, so the memcpy of the whole chunk remains.
+   * Counts length/size of an access, so a chunk fetched in slices counts as one read.
+   */
+  getRange (id: Uint8Array, offset: number, length: number): Buffer | undefined {
+    assertOpen(this.ctx)
+    const key = checkId(id)
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      throw storeError(StoreErrorCode.INVALID_ARGUMENT, `bad range ${offset}+${length}`)
+    }
+    const hex = key.toString('hex')
+    const e = this.index.get(hex)
+    if (e === undefined) return undefined
+    const start = Math.min(offset, e.size)
+    const end = Math.min(e.size, offset + length)
+    const src = this.pending.get(hex)?.bytes ?? this.db(e.placement).getBinaryFast(key)
+    if (src === undefined) return undefined
+    const out = Buffer.from(src.subarray(start, end))
+    if (e.size > 0) this.access(hex, e, (end - start) / e.size)
+    return out
+  }
+
+  /** Stores a chunk this user publishes (or moves a cached one to local). Never evicted. */
+  async putLocal (id: Uint8Array, bytes: Uint8Array): Promise<void> {
+    assertOpen(this.ctx)
+    const key = checkChunk(id, bytes)
+    const hex = key.toString('hex')
+    this.missing.clear(hex)
+    const e = this.index.get(hex)
+    if (e?.placement === 'local') return await this.settled(hex)
+    const copy = Buffer.from(bytes)
+    if (e !== undefined) this.index.move(hex, 'local')
+    else this.index.add(hex, this.entry(key, 'local', copy.length, 0))
+    const meta = this.metaOf(this.index.get(hex) as IndexEntry)
+    await this.write(hex, copy, 'storing a local chunk', () => {
+      put(this.dbs.local, key, copy)
+      if (e !== undefined) del(this.dbs.cache, key)
+      put(this.dbs.meta, key, meta)
+    })
+  }
+
+  /**
+   * Caches a chunk held for others, evicting the least valuable cached chunks to stay within
+   * `cacheLimit`. The new chunk enters with heat 1 and is exempt from the eviction it causes.
+   * Resolves false (nothing stored) when the chunk alone exceeds the limit; true otherwise,
+   * also when the chunk was already here (a cached one then counts an access).
+   */
+  async putCache (id: Uint8Array, bytes: Uint8Array): Promise<boolean> {
+    assertOpen(this.ctx)
+    const key = checkChunk(id, bytes)
+    const hex = key.toString('hex')
+    this.missing.clear(hex)
+    const e = this.index.get(hex)
+    if (e !== undefined) {
+      if (e.placement === 'cache') this.access(hex, e, 1)
+      await this.settled(hex)
+      return true
+    }
+    if (bytes.length > this.cacheLimit) return false
+    const copy = Buffer.from(bytes)
+    const victims = this.evictFor(copy.length)
+    const entry = this.entry(key, 'cache', copy.length, 1)
+    this.index.add(hex, entry)
+    const meta = this.metaOf(entry)
+    await this.write(hex, copy, 'caching a chunk', () => {
+      this.removeVictims(victims)
+      put(this.dbs.cache, key, copy)
+      put(this.dbs.meta, key, meta)
+    })
+    return true
+  }
+
+  /** Moves a cached chunk to local (never evicted). False if the chunk is not here. */
+  async pin (id: Uint8Array): Promise<boolean> {
+    return await this.relocate(id, 'local')
+  }
+
+  /** Moves a local chunk to the cache, where it may be evicted. False if not here. */
+  async unpin (id: Uint8Array): Promise<boolean> {
+    return await this.relocate(id, 'cache')
+  }
+
+  async delete (id: Uint8Array): Promise<boolean> {
+    assertOpen(this.ctx)
+    const key = checkId(id)
+    const hex = key.toString('hex')
+    const e = this.index.remove(hex)
+    if (e === undefined) return false
+    this.dirtyHeat.delete(hex)
+    await this.write(hex, undefined, 'deleting a chunk', () => {
+      del(this.db(e.placement), key)
+      del(this.dbs.meta, key)
+    })
+    return true
+  }
+
+  usage (): Usage { return this.index.usage(this.cacheLimit) }
+
+  /** The ids stored (in one placement or both), e.g. for re-announcing local chunks. */
+  ids (placement?: Placement): Buffer[] {
+    const out: Buffer[] = []
+    for (const e of this.index.values()) if (placement === undefined || e.placement === placement) out.push(e.id)
+    return out
+  }
+
+  /** Counts a request for a chunk that is not here; returns how often it was asked for (0 if it is here). */
+  noteMissing (id: Uint8Array): number {
+    const hex = checkId(id).toString('hex')
+    return this.index.get(hex) === undefined ? this.missing.note(hex) : 0
+  }
+
+  /** The not-found count without counting. */
+  missingCount (id: Uint8Array): number { return this.missing.peek(checkId(id).toString('hex')) }
+
+  /** Re-hashes one stored chunk; a corrupt one (disk damage) is deleted and reported. */
+  async verify (id: Uint8Array): Promise<boolean> {
+    assertOpen(this.ctx)
+    const key = checkId(id)
+    const e = this.index.get(key.toString('hex'))
+    if (e === undefined) return false
+    const bytes = this.pending.get(key.toString('hex'))?.bytes ?? this.db(e.placement).getBinaryFast(key)
+    // getBinaryFast's buffer is reused and longer than the value: hash exactly `length` bytes.
+    if (bytes !== undefined && sha256(bytes.subarray(0, bytes.length)).equals(key)) return true
+    this.ctx.warn({ code: StoreWarningCode.CHUNK_CORRUPT, message: `chunk ${key.toString('hex')} no longer matches its hash; deleted` })
+    await this.delete(key)
+    return false
+  }
+
+  /** Re-hashes every stored chunk (see verify), yielding to the event loop between chunks. */
+  async scrub (opts: ScrubOptions = {}): Promise<{ checked: number, corrupt: number }> {
+    const ids = Array.from(this.index.values(), (e) => e.id)
+    let checked = 0
+    let corrupt = 0
+    for (const id of ids) {
+      opts.signal?.throwIfAborted()
+      if (this.index.get(id.toString('hex')) !== undefined && !(await this.verify(id))) corrupt++
+      checked++
+      opts.onProgress?.({ checked, total: ids.length, corrupt })
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    return { checked, corrupt }
+  }
+
+  /** Writes batched heat changes; also run every heatFlushMs and on close. */
+  async flushHeat (): Promise<void> {
+    if (this.dirtyHeat.size === 0 || this.ctx.isClosed()) return
+    // Snapshot now, so this transaction writes the state as of its place in the queue.
+    const writes: Array<[Buffer, Buffer]> = []
+    for (const hex of this.dirtyHeat) {
+      const e = this.index.get(hex)
+      if (e !== undefined) writes.push([e.id, this.metaOf(e)])
+    }
+    this.dirtyHeat.clear()
+    try {
+      await writeTxn(this.ctx, 'saving chunk heat', () => {
+        for (const [k, v] of writes) put(this.dbs.meta, k, v)
+      })
+    } catch (err) {
+      this.ctx.warn({ code: StoreWarningCode.FLUSH_FAILED, message: 'could not save chunk access counts', cause: err })
+    }
+  }
+
+  /** Stops the timer and writes what is batched; the environment is closed by the Store. */
+  async close (): Promise<void> {
+    clearInterval(this.timer)
+    await this.flushHeat()
+    await Promise.allSettled(Array.from(this.pending.values(), (p) => p.done))
+  }
+
+  private async relocate (id: Uint8Array, to: Placement): Promise<boolean> {
+    assertOpen(this.ctx)
+    const key = checkId(id)
+    const hex = key.toString('hex')
+    const e = this.index.get(hex)
+    if (e === undefined) return false
+    if (e.placement === to) { await this.settled(hex); return true }
+    const from = e.placement
+    const bytes = this.pending.get(hex)?.bytes ?? this.db(from).getBinary(key)
+    if (bytes === undefined) throw storeError(StoreErrorCode.IO, `chunk ${hex} is indexed but its bytes are missing`)
+    if (to === 'cache' && e.size > this.cacheLimit) { await this.delete(key); return true }
+    this.index.move(hex, to)
+    let victims: IndexEntry[] = []
+    if (to === 'cache') {
+      e.heat = { score: 1, at: this.ctx.now() }
+      victims = this.evictFor(0, hex)
+    }
+    const meta = this.metaOf(e)
+    await this.write(hex, bytes, to === 'local' ? 'pinning a chunk' : 'unpinning a chunk', () => {
+      this.removeVictims(victims)
+      put(this.db(to), key, bytes)
+      del(this.db(from), key)
+      put(this.dbs.meta, key, meta)
+    })
+    return true
+  }
+
+  /** Evicts a stored cache that is over a (lowered) limit. */
+  private async trim (): Promise<void> {
+    const victims = this.evictFor(0)
+    if (victims.length === 0) return
+    await writeTxn(this.ctx, 'trimming the cache', () => { this.removeVictims(victims) })
+  }
+
+  /** Takes the victims out of the index now; their rows go in the caller's transaction. */
+  private evictFor (incoming: number, exempt?: string): IndexEntry[] {
+    const victims = this.index.selectVictims(incoming, this.cacheLimit, this.ctx.now(), this.halfLifeMs, exempt)
+    for (const v of victims) {
+      const hex = v.id.toString('hex')
+      this.index.remove(hex)
+      this.dirtyHeat.delete(hex)
+    }
+    this.evictions += victims.length
+    return victims
+  }
+
+  private removeVictims (victims: IndexEntry[]): void {
+    for (const v of victims) {
+      del(this.dbs.cache, v.id)
+      del(this.dbs.meta, v.id)
+    }
+  }
+
+  private access (hex: string, e: IndexEntry, weight: number): void {
+    if (e.placement !== 'cache') return
+    touch(e.heat, this.ctx.now(), this.halfLifeMs, weight)
+    this.dirtyHeat.add(hex)
+  }
+
+  /** Queues the transaction; `bytes` are served from memory until it commits. */
+  private async write (hex: string, bytes: Buffer | undefined, doing: string, fn: () => void): Promise<void> {
+    const done = writeTxn(this.ctx, doing, fn)
+    const p: PendingWrite | undefined = bytes === undefined ? undefined : { bytes, done }
+    if (p !== undefined) this.pending.set(hex, p)
+    try {
+      await done
+    } catch (err) {
+      // The disk refused (full, I/O error). Rebuild the index from what is committed once
+      // the queue drains, so memory and disk agree again.
+      void this.ctx.env.committed.then(() => {
+        if (!this.ctx.isClosed()) this.index = loadChunkIndex(this.ctx, this.dbs, this.nodeId)
+      })
+      throw err
+    } finally {
+      if (p !== undefined && this.pending.get(hex) === p) this.pending.delete(hex)
+    }
+  }
+
+  private async settled (hex: string): Promise<void> {
+    await this.pending.get(hex)?.done
+  }
+
+  private entry (id: Buffer, placement: Placement, size: number, score: number): IndexEntry {
+    return { id, placement, size, heat: { score, at: this.ctx.now() }, closeness: closenessOf(this.nodeId, id) }
+  }
+
+  private metaOf (e: IndexEntry): Buffer {
+    return encodeChunkMeta({ placement: e.placement, size: e.size, score: e.heat.score, at: e.heat.at })
+  }
+
+  private db (p: Placement): ChunkDatabases['local'] {
+    return p === 'local' ? this.dbs.local : this.dbs.cache
+  }
+}
+
+/** The gate every chunk passes before it is stored: size bounds, then its hash. */
+function checkChunk (id: Uint8Array, bytes: Uint8Array): Buffer {
+  const key = checkId(id, 'chunk id')
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
+    throw storeError(StoreErrorCode.INVALID_ARGUMENT, 'a chunk must be non-empty bytes')
+  }
+  if (bytes.length > MAX_CHUNK_BYTES) {
+    throw storeError(StoreErrorCode.CHUNK_TOO_LARGE, `chunk of ${bytes.length} bytes exceeds ${MAX_CHUNK_BYTES}`)
+  }
+  if (!sha256(bytes).equals(key)) {
+    throw storeError(StoreErrorCode.CHUNK_HASH_MISMATCH, `chunk bytes do not hash to ${key.toString('hex')}; not stored`)
+  }
+  return Buffer.from(key) // our own copy: the caller may reuse its buffer
+}

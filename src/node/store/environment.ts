@@ -1,0 +1,172 @@
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs'
+import { join } from 'node:path'
+import { type DatabaseOptions, type Key, type RootDatabase, type Database, open } from 'lmdb'
+import { ChunkStore, type ChunkStoreOptions } from './chunk-store.js'
+import { ContentIndex } from './content-index.js'
+import { StoreErrorCode, type WarningSink, storeError, storeErrorFrom } from './errors.js'
+import { PeerAccounts, type PeerAccountsOptions } from './peer-accounts.js'
+import { type BinaryDatabase, type StoreContext, assertOpen } from './store-context.js'
+import { type StoreLock, acquireStoreLock } from './store-lock.js'
+
+/**
+ * The node's one LMDB environment, `<dir>/db`, and the typed databases on it:
+ *
+ *   store-meta     "schema" → u8 layout version of everything below
+ *   peers          node id → peer account (peer-account-codec.ts)
+ *   chunks-local   chunk id → bytes (published or pinned; never evicted)
+ *   chunks-cache   chunk id → bytes (held for others; evicted by value)
+ *   chunk-meta     chunk id → placement, size, heat (chunk-meta-codec.ts)
+ *   content-index  content hash → location (opaque, for the publisher)
+ *
+ * Other services open their own databases on the same environment with `openDatabase`.
+ * Durability is lmdb's default: every write transaction is fsynced (overlappingSync on
+ * Linux: the sync runs after the commit, and after a crash LMDB reopens at the last synced
+ * transaction). Never noSync.
+ */
+export const STORE_SCHEMA_VERSION = 1
+const MAX_DBS = 32
+const RESERVED = new Set(['store-meta', 'peers', 'chunks-local', 'chunks-cache', 'chunk-meta', 'content-index'])
+
+export interface StoreOptions extends ChunkStoreOptions, PeerAccountsOptions {
+  /** Initial LMDB map size in bytes; lmdb grows it as needed, so this is rarely useful. */
+  mapSize?: number
+  /** Where survivable problems go (a record that does not decode, a failed flush). */
+  onWarning?: WarningSink
+  /** Clock in ms since the epoch (tests inject one). */
+  now?: () => number
+}
+
+export interface Store {
+  readonly dir: string
+  readonly peers: PeerAccounts
+  readonly chunks: ChunkStore
+  readonly content: ContentIndex
+  /** A further database on this environment for another service; binary keys and values by default. */
+  openDatabase: <V = Buffer, K extends Key = Buffer>(name: string, options?: DatabaseOptions) => Database<V, K>
+  /** Resolves when every write so far is on disk (fsynced), not only committed. */
+  flushed: () => Promise<void>
+  /** Flushes batched counters, waits for pending writes, closes LMDB and releases the lock. */
+  close: () => Promise<void>
+}
+
+const defaultWarn: WarningSink = (w) => { process.emitWarning(w.message, { code: w.code }) }
+
+export function openStore (dir: string, opts: StoreOptions = {}): Store {
+  const warn = opts.onWarning ?? defaultWarn
+  try { mkdirSync(dir, { recursive: true }) } catch (err) { throw storeErrorFrom(err, dir, 'creating the data directory') }
+  const lock = acquireStoreLock(dir, warn)
+  let env: RootDatabase<Buffer, Buffer>
+  try {
+    checkDataFile(dir)
+    env = open<Buffer, Buffer>({
+      path: join(dir, 'db'),
+      maxDbs: MAX_DBS,
+      encoding: 'binary',
+      keyEncoding: 'binary',
+      ...(opts.mapSize === undefined ? {} : { mapSize: opts.mapSize })
+    })
+  } catch (err) {
+    lock.release()
+    throw storeErrorFrom(err, dir, 'opening the database')
+  }
+  try {
+    return assemble(dir, env, lock, warn, opts)
+  } catch (err) {
+    void env.close().catch(() => {})
+    lock.release()
+    throw storeErrorFrom(err, dir, 'opening the database')
+  }
+}
+
+function assemble (dir: string, env: RootDatabase<Buffer, Buffer>, lock: StoreLock, warn: WarningSink, opts: StoreOptions): Store {
+  let closed = false
+  const ctx: StoreContext = { dir, env, warn, now: opts.now ?? Date.now, isClosed: () => closed }
+  const binary = (name: string): BinaryDatabase => env.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' })
+  checkSchema(dir, env, binary('store-meta'))
+
+  let peers: PeerAccounts | undefined
+  let chunks: ChunkStore
+  try {
+    peers = new PeerAccounts(ctx, binary('peers'), opts)
+    chunks = new ChunkStore(ctx, { local: binary('chunks-local'), cache: binary('chunks-cache'), meta: binary('chunk-meta') }, opts)
+  } catch (err) {
+    closed = true
+    void peers?.close()
+    throw err
+  }
+  const content = new ContentIndex(ctx, binary('content-index'))
+  let closing: Promise<void> | undefined
+
+  return {
+    dir,
+    peers,
+    chunks,
+    content,
+    openDatabase <V = Buffer, K extends Key = Buffer>(name: string, options: DatabaseOptions = {}): Database<V, K> {
+      assertOpen(ctx)
+      if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name) || RESERVED.has(name)) {
+        throw storeError(StoreErrorCode.INVALID_ARGUMENT, `database name ${JSON.stringify(name)} is invalid or reserved`)
+      }
+      try {
+        return env.openDB<V, K>(name, { encoding: 'binary', keyEncoding: 'binary', ...options })
+      } catch (err) {
+        throw storeErrorFrom(err, dir, `opening database ${name}`)
+      }
+    },
+    async flushed (): Promise<void> { await env.flushed },
+    async close (): Promise<void> {
+      closing ??= (async () => {
+        try {
+          await Promise.allSettled([peers.close(), chunks.close()])
+          closed = true
+          await env.committed
+          await env.flushed
+          await env.close()
+        } finally {
+          closed = true
+          lock.release()
+        }
+      })()
+      await closing
+    }
+  }
+}
+
+function checkSchema (dir: string, env: RootDatabase<Buffer, Buffer>, meta: BinaryDatabase): void {
+  const key = Buffer.from('schema')
+  const v = meta.getBinary(key)
+  if (v === undefined) {
+    env.transactionSync(() => { meta.putSync(key, Buffer.from([STORE_SCHEMA_VERSION])) })
+    return
+  }
+  if (v.length !== 1 || v[0] > STORE_SCHEMA_VERSION) {
+    throw storeError(StoreErrorCode.CORRUPT,
+      `The store in ${dir} was written by a newer Tornet (layout ${v.length === 1 ? v[0] : '?'}, this one reads ${STORE_SCHEMA_VERSION}). ` +
+      'Upgrade Tornet or use another data directory.')
+  }
+}
+
+/**
+ * LMDB trusts its file: opening a file that is not an LMDB environment crashes the process
+ * (a segmentation fault, measured with lmdb 3.5). So before opening, check the meta page's
+ * magic number (0xBEEFC0DE, little-endian, at byte 24 of page 0 in lmdb-js's build, 16 in classic LMDB) and refuse
+ * with STORE_CORRUPT. This catches a wrong or overwritten file, not damage deeper inside.
+ */
+function checkDataFile (dir: string): void {
+  const path = join(dir, 'db', 'data.mdb')
+  let fd: number
+  try { fd = openSync(path, 'r') } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return // a new store
+    throw err
+  }
+  try {
+    const head = Buffer.alloc(28)
+    const n = readSync(fd, head, 0, 28, 0)
+    if (n === 0) return // created but never written: lmdb initialises it
+    const magicAt = (o: number): boolean => n >= o + 4 && head.readUInt32LE(o) === 0xbeefc0de
+    if (!magicAt(24) && !magicAt(16)) { // 24: lmdb-js's LMDB 0.9.9x page header; 16: classic LMDB
+      throw storeError(StoreErrorCode.CORRUPT,
+        `${path} is not an LMDB database (or its header is damaged). Move it aside to start with an empty store.`)
+    }
+  } finally { closeSync(fd) }
+}
