@@ -1,0 +1,24 @@
+import { TornetError, isTornetError } from '../node/errors.js'
+import { RESOLVE_ERRORS } from './types.js'
+
+/**
+ * Errors of the resolver layer. Resolution failures carry one of the stable
+ * RESOLVE_ERRORS codes from types.ts (the gateway maps them to HTTP/SOCKS
+ * replies); a bad resolver configuration is refused at start-up with
+ * RESOLVER_CONFIG_INVALID. Tests match on codes, never on message text.
+ */
+export const ResolverErrorCode = {
+  ...RESOLVE_ERRORS,
+  /** The resolver configuration (backend, URLs, server list) cannot be used. */
+  configInvalid: 'RESOLVER_CONFIG_INVALID'
+} as const
+
+export type ResolverErrorCode = typeof ResolverErrorCode[keyof typeof ResolverErrorCode]
+
+export function resolveError (code: ResolverErrorCode, message: string, cause?: unknown): TornetError {
+  return new TornetError(code, message, cause === undefined ? undefined : { cause })
+}
+
+export function isResolveError (err: unknown, code?: ResolverErrorCode): err is TornetError {
+  return isTornetError(err, code)
+}

@@ -1,0 +1,97 @@
+import { ResolverErrorCode, resolveError } from '../errors.js'
+import { parseServer, type ElectrumServer } from './electrum-connection.js'
+import { ElectrumxSource } from './electrumx-source.js'
+import type { NameSource } from './name-source.js'
+import { NamecoinRpcSource } from './namecoin-rpc-source.js'
+
+/**
+ * Where `.bit` names are read from. In the Tornet config file:
+ *
+ *   "namecoin": {
+ *     "backend": "electrumx",
+ *     "electrumx": { "servers": ["electrumx.example.org:50002:s", "198.51.100.7:50001:t"] },
+ *     "cacheTtlMs": 600000
+ *   }
+ *
+ * or, with a local Namecoin Core node:
+ *
+ *   "namecoin": {
+ *     "backend": "rpc",
+ *     "rpc": { "url": "http://127.0.0.1:8336/", "cookieFile": "~/.namecoin/.cookie" },
+ *     "cacheTtlMs": 600000
+ *   }
+ */
+export interface NamecoinConfig {
+  backend: 'rpc' | 'electrumx'
+  rpc?: { url: string, user?: string, password?: string, cookieFile?: string }
+  electrumx?: {
+    /** "host:port:t" (plain TCP) or "host:port:s" (TLS); tried in order. */
+    servers: string[]
+    /** TLS: require a certificate the system trusts (default true; many ElectrumX servers are self-signed). */
+    rejectUnauthorized?: boolean
+  }
+  /** How long a found name is remembered. */
+  cacheTtlMs: number
+  /** How long "no such name" / "expired" is remembered; default min(cacheTtlMs, 60 s). */
+  negativeCacheTtlMs?: number
+  /** Per backend request (connect, RPC call); default 10 s. */
+  timeoutMs?: number
+}
+
+export const DEFAULT_NAMECOIN_CONFIG: NamecoinConfig = {
+  backend: 'rpc',
+  rpc: { url: 'http://127.0.0.1:8336/' },
+  cacheTtlMs: 10 * 60_000
+}
+
+function invalid (message: string): never {
+  throw resolveError(ResolverErrorCode.configInvalid, `Namecoin config: ${message}`)
+}
+
+/** Checks a config (e.g. read from JSON) and returns it typed; throws RESOLVER_CONFIG_INVALID saying what is wrong. */
+export function validateNamecoinConfig (raw: unknown): NamecoinConfig {
+  if (typeof raw !== 'object' || raw === null) invalid('expected an object')
+  const c = raw as Record<string, unknown>
+  if (c.backend !== 'rpc' && c.backend !== 'electrumx') invalid('"backend" must be "rpc" or "electrumx"')
+  if (typeof c.cacheTtlMs !== 'number' || !(c.cacheTtlMs >= 0)) invalid('"cacheTtlMs" must be a number of milliseconds ≥ 0')
+  for (const key of ['negativeCacheTtlMs', 'timeoutMs'] as const) {
+    if (c[key] !== undefined && (typeof c[key] !== 'number' || !((c[key] as number) >= 0))) invalid(`"${key}" must be a number of milliseconds ≥ 0`)
+  }
+  if (c.backend === 'rpc') {
+    const rpc = c.rpc as Record<string, unknown> | undefined
+    if (typeof rpc !== 'object' || rpc === null) invalid('backend "rpc" needs "rpc": { "url": ... }')
+    let url: URL | undefined
+    try { url = new URL(String(rpc.url)) } catch { invalid(`"rpc.url" ${JSON.stringify(rpc.url)} is not a URL`) }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') invalid('"rpc.url" must be http:// or https://')
+    for (const key of ['user', 'password', 'cookieFile'] as const) {
+      if (rpc[key] !== undefined && typeof rpc[key] !== 'string') invalid(`"rpc.${key}" must be a string`)
+    }
+  } else {
+    const ex = c.electrumx as Record<string, unknown> | undefined
+    if (typeof ex !== 'object' || ex === null || !Array.isArray(ex.servers) || ex.servers.length === 0) {
+      invalid('backend "electrumx" needs "electrumx": { "servers": ["host:port:s", ...] }')
+    }
+    for (const s of ex.servers as unknown[]) {
+      if (typeof s !== 'string' || parseServer(s) === undefined) invalid(`ElectrumX server ${JSON.stringify(s)} is not "host:port:t" or "host:port:s"`)
+    }
+    if (ex.rejectUnauthorized !== undefined && typeof ex.rejectUnauthorized !== 'boolean') invalid('"electrumx.rejectUnauthorized" must be true or false')
+  }
+  return raw as NamecoinConfig
+}
+
+/** The backend a config names, without cache (the resolver adds one). */
+export function createNameSource (config: NamecoinConfig): NameSource {
+  const c = validateNamecoinConfig(config)
+  if (c.backend === 'rpc') {
+    const rpc = c.rpc as NonNullable<NamecoinConfig['rpc']>
+    return new NamecoinRpcSource({ ...rpc, cookieFile: rpc.cookieFile === undefined ? undefined : expandHome(rpc.cookieFile), timeoutMs: c.timeoutMs })
+  }
+  const ex = c.electrumx as NonNullable<NamecoinConfig['electrumx']>
+  const servers = ex.servers.map(s => parseServer(s) as ElectrumServer)
+  return new ElectrumxSource({ servers, timeoutMs: c.timeoutMs, rejectUnauthorized: ex.rejectUnauthorized })
+}
+
+function expandHome (path: string): string {
+  const home = process.env.HOME
+  return path.startsWith('~/') && home !== undefined ? `${home}${path.slice(1)}` : path
+}
