@@ -1,7 +1,7 @@
 import { TornetError, isTornetError } from '../../node/errors.js'
 import { RESOLVE_ERRORS } from '../types.js'
 import type { NameRecord, NameSource } from './name-source.js'
-import { TtlCache } from './ttl-cache.js'
+import { TtlCache } from '../ttl-cache.js'
 
 /**
  * A NameSource in front of another, remembering answers for a while:

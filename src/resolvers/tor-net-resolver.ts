@@ -1,0 +1,87 @@
+import { TtlCache } from './ttl-cache.js'
+import { resolveError, ResolverErrorCode, isResolveError } from './errors.js'
+import type { Resolver, ResolveTarget } from './types.js'
+
+/**
+ * `.tor-net` hosts:
+ *   tornet.tor-net            → the gateway's own dashboard
+ *   <reference>.tor-net       → content, addressed directly (base32 labels)
+ *   <name>.tor-net            → the Tornet name registry's record for <name>
+ *   <sub>.<name>.tor-net      → the name's content, under the directory <sub>/
+ *                               (a site's sub-domains are its top-level folders)
+ * Names are looked up through an injected function (the names service), so
+ * this file knows nothing of the network. Found names are cached for
+ * `cacheTtlMs`, missing ones for `negativeTtlMs`.
+ */
+export type NameTarget =
+  | { kind: 'content', reference: string }
+  | { kind: 'hidden-service', publicKey: string }
+  | { kind: 'mailbox', publicKey: string }
+
+export interface TorNetResolverOptions {
+  lookupName: (name: string, signal?: AbortSignal) => Promise<NameTarget | undefined>
+  isReferenceHost: (hostPart: string) => boolean
+  cacheTtlMs?: number
+  negativeTtlMs?: number
+  maxCacheEntries?: number
+  now?: () => number
+}
+
+export const TOR_NET_SUFFIX = '.tor-net'
+export const GATEWAY_HOST = 'tornet.tor-net'
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
+
+export class TorNetResolver implements Resolver {
+  private readonly cache: TtlCache<string, NameTarget | null>
+  private readonly ttl: number
+  private readonly negativeTtl: number
+
+  constructor (private readonly opts: TorNetResolverOptions) {
+    this.cache = new TtlCache({ maxEntries: opts.maxCacheEntries ?? 10_000, now: opts.now })
+    this.ttl = opts.cacheTtlMs ?? 60_000
+    this.negativeTtl = opts.negativeTtlMs ?? 15_000
+  }
+
+  async resolve (host: string, opts: { signal?: AbortSignal } = {}): Promise<ResolveTarget> {
+    if (!host.endsWith(TOR_NET_SUFFIX)) throw resolveError(ResolverErrorCode.notTornet, `${host} is not a .tor-net host`)
+    if (host === GATEWAY_HOST) return { kind: 'gateway' }
+    const rest = host.slice(0, -TOR_NET_SUFFIX.length)
+    if (rest.length === 0) throw resolveError(ResolverErrorCode.invalidName, 'empty .tor-net name')
+    if (this.opts.isReferenceHost(host)) return { kind: 'content', reference: rest }
+    const labels = rest.split('.')
+    if (!labels.every(l => LABEL.test(l))) {
+      throw resolveError(ResolverErrorCode.invalidName, `"${host}" is not a valid .tor-net name: use letters, digits and hyphens`)
+    }
+    const name = labels[labels.length - 1]
+    const sub = labels.slice(0, -1).reverse()
+    const target = await this.lookup(name, opts.signal)
+    if (sub.length === 0) return target.kind === 'content' ? { kind: 'content', reference: target.reference } : target
+    if (target.kind !== 'content') {
+      throw resolveError(ResolverErrorCode.notFound, `${name}.tor-net names a ${target.kind}, which has no sub-domains`)
+    }
+    return { kind: 'content', reference: target.reference, path: '/' + sub.join('/') + '/' }
+  }
+
+  private async lookup (name: string, signal?: AbortSignal): Promise<NameTarget> {
+    const cached = this.cache.get(name)
+    if (cached === null) throw notFound(name)
+    if (cached !== undefined) return cached
+    let found: NameTarget | undefined
+    try {
+      found = await this.opts.lookupName(name, signal)
+    } catch (err) {
+      if (isResolveError(err)) throw err
+      throw resolveError(ResolverErrorCode.unavailable, `could not look up ${name}.tor-net on the network: ${(err as Error).message}`, err)
+    }
+    if (found === undefined) {
+      this.cache.set(name, null, this.negativeTtl)
+      throw notFound(name)
+    }
+    this.cache.set(name, found, this.ttl)
+    return found
+  }
+}
+
+function notFound (name: string): Error {
+  return resolveError(ResolverErrorCode.notFound, `${name}.tor-net is not registered (or its registration expired). Check the spelling; a name's owner registers it with "tornet name register".`)
+}

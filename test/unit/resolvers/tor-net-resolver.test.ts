@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest'
+import { TorNetResolver, type NameTarget } from '../../../src/resolvers/tor-net-resolver.js'
+import { ResolverChain, normaliseHost } from '../../../src/resolvers/resolver-chain.js'
+
+const REF = 'a'.repeat(56) + '.' + 'b'.repeat(47)
+
+function makeResolver (names: Record<string, NameTarget>, clock = { t: 0 }) {
+  const calls: string[] = []
+  const r = new TorNetResolver({
+    lookupName: async (name) => { calls.push(name); return names[name] },
+    isReferenceHost: (host) => host === `${REF}.tor-net`,
+    cacheTtlMs: 1000,
+    negativeTtlMs: 100,
+    now: () => clock.t
+  })
+  return { r, calls, clock }
+}
+
+async function code (p: Promise<unknown>): Promise<string | undefined> {
+  try { await p; return undefined } catch (err) { return (err as { code?: string }).code }
+}
+
+describe('TorNetResolver', () => {
+  it('resolves references directly without a lookup', async () => {
+    const { r, calls } = makeResolver({})
+    expect(await r.resolve(`${REF}.tor-net`)).toEqual({ kind: 'content', reference: REF })
+    expect(calls).toEqual([])
+  })
+
+  it('resolves names, sub-domains as folders, and the gateway host', async () => {
+    const { r } = makeResolver({ welcome: { kind: 'content', reference: REF } })
+    expect(await r.resolve('welcome.tor-net')).toEqual({ kind: 'content', reference: REF })
+    expect(await r.resolve('blog.welcome.tor-net')).toEqual({ kind: 'content', reference: REF, path: '/blog/' })
+    expect(await r.resolve('a.b.welcome.tor-net')).toEqual({ kind: 'content', reference: REF, path: '/b/a/' })
+    expect(await r.resolve('tornet.tor-net')).toEqual({ kind: 'gateway' })
+  })
+
+  it('passes mailbox and hidden-service targets through and refuses their sub-domains', async () => {
+    const { r } = makeResolver({ mail: { kind: 'mailbox', publicKey: 'ab' } })
+    expect(await r.resolve('mail.tor-net')).toEqual({ kind: 'mailbox', publicKey: 'ab' })
+    expect(await code(r.resolve('x.mail.tor-net'))).toBe('RESOLVE_NOT_FOUND')
+  })
+
+  it('caches found names and, for less time, missing ones', async () => {
+    const { r, calls, clock } = makeResolver({ welcome: { kind: 'content', reference: REF } })
+    await r.resolve('welcome.tor-net')
+    await r.resolve('welcome.tor-net')
+    expect(calls).toEqual(['welcome'])
+    expect(await code(r.resolve('nobody.tor-net'))).toBe('RESOLVE_NOT_FOUND')
+    expect(await code(r.resolve('nobody.tor-net'))).toBe('RESOLVE_NOT_FOUND')
+    expect(calls).toEqual(['welcome', 'nobody'])
+    clock.t += 150
+    expect(await code(r.resolve('nobody.tor-net'))).toBe('RESOLVE_NOT_FOUND')
+    expect(calls).toEqual(['welcome', 'nobody', 'nobody'])
+    clock.t += 2000
+    await r.resolve('welcome.tor-net')
+    expect(calls.filter(c => c === 'welcome')).toHaveLength(2)
+  })
+
+  it('refuses malformed names and reports a failing backend as unavailable', async () => {
+    const { r } = makeResolver({})
+    expect(await code(r.resolve('bad_name.tor-net'))).toBe('RESOLVE_INVALID_NAME')
+    expect(await code(r.resolve('-x.tor-net'))).toBe('RESOLVE_INVALID_NAME')
+    expect(await code(r.resolve('.tor-net'))).toBe('RESOLVE_INVALID_NAME')
+    const broken = new TorNetResolver({ lookupName: async () => { throw new Error('no peers') }, isReferenceHost: () => false })
+    expect(await code(broken.resolve('x.tor-net'))).toBe('RESOLVE_UNAVAILABLE')
+  })
+})
+
+describe('ResolverChain', () => {
+  it('normalises hosts', () => {
+    expect(normaliseHost('Welcome.TOR-NET.:80')).toBe('welcome.tor-net')
+    expect(normaliseHost('[::1]:80')).toBe('[::1]:80')
+  })
+
+  it('dispatches by suffix and refuses other hosts', async () => {
+    const { r } = makeResolver({ welcome: { kind: 'content', reference: REF } })
+    const chain = new ResolverChain({ torNet: r })
+    expect(await chain.resolve('WELCOME.tor-net')).toEqual({ kind: 'content', reference: REF })
+    expect(await code(chain.resolve('example.com'))).toBe('RESOLVE_NOT_TORNET')
+    expect(await code(chain.resolve('example.bit'))).toBe('RESOLVE_UNAVAILABLE')
+    const bit = { resolve: async () => ({ kind: 'clearnet' as const, host: 'example.bit', addresses: ['192.0.2.1'] }) }
+    expect(await new ResolverChain({ torNet: r, bit }).resolve('example.bit')).toEqual({ kind: 'clearnet', host: 'example.bit', addresses: ['192.0.2.1'] })
+  })
+})
