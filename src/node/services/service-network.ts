@@ -23,7 +23,13 @@ export interface ServiceHandler {
 
 export interface ValueProvider {
   /** A value for `key` held locally, or undefined (then the miss is counted). */
-  get (key: Buffer): Uint8Array | undefined
+  get (key: Buffer): Uint8Array | undefined | Promise<Uint8Array | undefined>
+  /** Someone asked for a key we lack; `notFound` is how often it has been asked. */
+  onMiss? (key: Buffer, from: Contact, notFound: number): void
+  /** Checks a value a lookup brought back (hash, signature) before it is accepted. */
+  validate? (key: Buffer, value: Buffer): boolean
+  /** A lookup offers a value to cache here (along the lookup path); true when kept. */
+  cache? (key: Buffer, value: Buffer, from: Contact): boolean | Promise<boolean>
 }
 
 export interface FoundValue {

@@ -1,0 +1,145 @@
+import { EventEmitter } from 'node:events'
+import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accounting/traffic-meter.js'
+import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
+import { TornetError } from './errors.js'
+import type { Identity } from './identity/identity.js'
+import { loadIdentity } from './identity/identity-file.js'
+import { Link } from './link/link.js'
+import type { LinkLog } from './link/types.js'
+import { makeContact, type Contact } from './routing/contact.js'
+import { ContactMemory } from './routing/contact-memory.js'
+import { Dht, type BootstrapReport } from './routing/dht.js'
+import { LinkServiceNetwork, addressOf, contactOfPeer } from './services/link-service-network.js'
+import { openStore, type Store } from './store/index.js'
+import { createUdpTransport } from './transport/udp.js'
+import type { Transport } from './transport/transport.js'
+import type { Endpoint } from './types.js'
+
+/**
+ * A Tornet node: identity + store + transport + link + DHT + services.
+ * This file only wires components together and runs their lifecycles;
+ * each component lives in its own module.
+ */
+export interface NodeInit {
+  dataDir: string
+  /** Defaults to loadConfig({ dataDir }). */
+  config?: TornetConfig
+  /** Defaults to the identity saved in dataDir (see `tornet id new`). */
+  identity?: Identity
+  /** Defaults to UDP on config.listen. */
+  transport?: Transport
+  /** Link tuning (tests: probeMtu on loopback, tiny rekey budgets). */
+  link?: { probeMtu?: number, rekeyBytes?: number, rekeyMs?: number }
+  log?: NodeLog
+}
+
+export type NodeLog = (level: 'debug' | 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void
+
+export const NodeErrorCode = {
+  noIdentity: 'NODE_NO_IDENTITY',
+  notStarted: 'NODE_NOT_STARTED'
+} as const
+
+/** Feeds the accounting hook: totals for the dashboard plus per-peer bytes for the peer accounts. */
+class NodeMeter implements TrafficMeter {
+  readonly totals = new CountingMeter()
+  constructor (private readonly store: Store) {}
+  record (peer: string | undefined, direction: TrafficDirection, bytes: number, kind: string): void {
+    this.totals.record(peer, direction, bytes, kind)
+    if (peer !== undefined) this.store.peers.addTraffic(peer, direction, bytes)
+  }
+}
+
+export class TornetNode extends EventEmitter {
+  readonly startedAt = Date.now()
+  private stopped = false
+
+  private constructor (
+    readonly config: TornetConfig,
+    readonly identity: Identity,
+    readonly store: Store,
+    readonly transport: Transport,
+    readonly link: Link,
+    readonly dht: Dht,
+    readonly network: LinkServiceNetwork,
+    readonly meter: NodeMeter,
+    private readonly log: NodeLog
+  ) {
+    super()
+  }
+
+  static async create (init: NodeInit): Promise<TornetNode> {
+    const config = init.config ?? loadConfig({ dataDir: init.dataDir })
+    const identity = init.identity ?? loadIdentity(init.dataDir)
+    if (identity === undefined) {
+      throw new TornetError(NodeErrorCode.noIdentity, `no identity in ${init.dataDir}: create one with "tornet id new --data-dir ${init.dataDir}"`)
+    }
+    const log: NodeLog = init.log ?? (() => {})
+    const store = openStore(init.dataDir, { nodeId: identity.id, cacheBytes: config.storage.cacheBytes, onWarning: (w) => log('warn', w.message) })
+    let transport: Transport
+    try {
+      transport = init.transport ?? await createUdpTransport({ host: config.listen.host, port: config.listen.port })
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    const meter = new NodeMeter(store)
+    const linkLog: LinkLog = (level, message, fields) => log(level, message, fields)
+    const link = new Link({ identity, transport, minRank: config.minRank, meter, log: linkLog, ...init.link })
+    const self = makeContact(identity.id, transport.local, { publicKey: identity.publicKey, nonce: identity.nonce, rank: identity.rank })
+    const dht = new Dht({
+      self,
+      send: async (to, payload, opts) => await link.request(addressOf(to), 'dht', payload, { timeoutMs: opts.timeoutMs, retries: 1, signal: opts.signal }),
+      now: () => Date.now()
+    }, { wantKeys: true, memory: new ContactMemory(store.openDatabase('contacts')) })
+    const network = new LinkServiceNetwork(link, dht)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log)
+    node.wire()
+    return node
+  }
+
+  private wire (): void {
+    this.link.registerService('dht', {
+      onRequest: async (peer, payload) => await this.dht.handleRequest(contactOfPeer(peer), payload)
+    })
+    this.link.on('peer-connected', (peer) => {
+      this.store.peers.noteContact({ id: peer.id, publicKey: peer.publicKey, nonce: peer.nonce, rank: peer.rank, endpoint: peer.endpoint, rttMs: peer.rttMs })
+      this.dht.onContactSeen(contactOfPeer(peer), peer.rttMs)
+      this.emit('peer-connected', peer)
+    })
+    this.link.on('peer-error', (e) => {
+      if (e.peer !== undefined) this.store.peers.noteError(e.peer.id)
+      this.log('debug', `peer error ${e.endpoint.address}:${e.endpoint.port}: ${e.error.message}`)
+    })
+  }
+
+  get contact (): Contact { return this.dht.self }
+  get endpoint (): Endpoint { return this.transport.local }
+
+  /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */
+  async bootstrap (extra: Array<Endpoint | Contact> = [], opts: { signal?: AbortSignal } = {}): Promise<BootstrapReport> {
+    const seeds: Array<Endpoint | Contact> = [...extra]
+    for (const s of this.config.bootstrap) {
+      const e = parseEndpoint(s)
+      if (e !== undefined) seeds.push(e)
+    }
+    return await this.dht.bootstrap(seeds, opts)
+  }
+
+  start (): void {
+    this.dht.start()
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await this.dht.stop()
+    await this.link.close()
+    await this.transport.close()
+    await this.store.close()
+  }
+}
+
+export async function createNode (init: NodeInit): Promise<TornetNode> {
+  return await TornetNode.create(init)
+}

@@ -1,0 +1,28 @@
+import { TornetError } from '../../errors.js'
+
+/** Stable codes of the chunk exchange; tests and callers check these, never messages. */
+export const ChunkErrorCode = {
+  /** no provider of the chunk could be found (`notFound` carries the highest not-found count heard) */
+  NOT_FOUND: 'CHUNK_NOT_FOUND',
+  /** providers were found, but none delivered the whole chunk (slow, gone, lying, or banned) */
+  UNAVAILABLE: 'CHUNK_UNAVAILABLE',
+  /** the descriptor the caller gave does not describe the chunk it names (length or id) */
+  BAD_DESCRIPTOR: 'CHUNK_BAD_DESCRIPTOR',
+  /** the service was stopped while the call ran, or before it */
+  STOPPED: 'CHUNK_SERVICE_STOPPED',
+  /** a bad argument from local code (wrong id size, ...) */
+  INVALID_ARGUMENT: 'CHUNK_INVALID_ARGUMENT'
+} as const
+
+export type ChunkErrorCodeValue = typeof ChunkErrorCode[keyof typeof ChunkErrorCode]
+
+export class ChunkError extends TornetError {
+  /** For NOT_FOUND: how often the nodes asked had already been asked for this id (the seed's counter). */
+  readonly notFound: number
+
+  constructor (code: ChunkErrorCodeValue, message: string, options?: { cause?: unknown, notFound?: number }) {
+    super(code, message, options)
+    this.name = 'ChunkError'
+    this.notFound = options?.notFound ?? 0
+  }
+}

@@ -1,0 +1,45 @@
+import { type Identity, nodeIdOf, rankOf, sign, verify } from '../../identity/identity.js'
+import { type Contact, makeContact } from '../../routing/contact.js'
+import type { Endpoint } from '../../types.js'
+import { type ProviderRecord, recordSigningMessage } from './messages.js'
+
+/**
+ * A provider record says "node N serves chunk C until time T", signed by N
+ * under NS.providerRecord. Anyone may relay a record; nobody can make one
+ * for another node, and none outlives its expiry. Pure: no clock, no I/O.
+ */
+
+/** Records announcing further ahead than this are refused (a bound on how long a lie can live). */
+export const MAX_RECORD_TTL_MS = 24 * 60 * 60_000
+
+export function createProviderRecord (identity: Identity, endpoint: Endpoint, chunkId: Buffer, expiresAt: number): ProviderRecord {
+  const unsigned = {
+    chunkId: Buffer.from(chunkId),
+    provider: { id: identity.id, endpoint: { ...endpoint }, publicKey: identity.publicKey, nonce: identity.nonce },
+    expiresAt
+  }
+  return { ...unsigned, signature: sign(identity, recordSigningMessage(unsigned)) }
+}
+
+export type RecordProblem = 'expired' | 'too-far-ahead' | 'wrong-chunk' | 'key-mismatch' | 'bad-signature' | 'bad-endpoint'
+
+/**
+ * Undefined when the record is usable at `now` (for `chunkId`, when given);
+ * else what is wrong with it. Cheap checks first: the signature is checked last.
+ */
+export function checkProviderRecord (r: ProviderRecord, now: number, chunkId?: Buffer): RecordProblem | undefined {
+  if (chunkId !== undefined && !r.chunkId.equals(chunkId)) return 'wrong-chunk'
+  if (r.expiresAt <= now) return 'expired'
+  if (r.expiresAt > now + MAX_RECORD_TTL_MS) return 'too-far-ahead'
+  const { port, address } = r.provider.endpoint
+  if (port < 1 || address === '0.0.0.0' || address === '::') return 'bad-endpoint'
+  if (!nodeIdOf(r.provider.publicKey).equals(r.provider.id)) return 'key-mismatch'
+  if (!verify(r.provider.publicKey, recordSigningMessage(r), r.signature)) return 'bad-signature'
+  return undefined
+}
+
+/** The routing contact of a (checked) record's provider. */
+export function contactOfRecord (r: ProviderRecord): Contact {
+  const p = r.provider
+  return makeContact(p.id, { ...p.endpoint }, { publicKey: p.publicKey, nonce: p.nonce, rank: rankOf(p.publicKey, p.nonce) })
+}

@@ -1,0 +1,10 @@
+export { KvError, KvErrorCode, type KvErrorCodeValue } from './errors.js'
+export {
+  type KvRecord, type RecordPolicy, DEFAULT_RECORD_POLICY, MAX_KEY_BYTES, MAX_VALUE_BYTES,
+  recordLocation, encodeRecord, decodeRecord, signRecord, checkRecord, compareRecords
+} from './record.js'
+export { KvStore, type KvPersistence, type KvStoreOptions, type OfferResult } from './kv-store.js'
+export { KV_SERVICE } from './messages.js'
+export {
+  createKvService, type KvService, type KvServiceOptions, type KvPutOptions, type KvPutResult, type KvRefusal
+} from './kv-service.js'

@@ -1,0 +1,275 @@
+import type { Identity } from '../../identity/identity.js'
+import type { Contact } from '../../routing/contact.js'
+import { tryDecode } from '../../wire/codec.js'
+import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
+import { KvError, KvErrorCode, type KvErrorCodeValue } from './errors.js'
+import { type KvPersistence, KvStore } from './kv-store.js'
+import {
+  KV_SERVICE, decodeGetReply, decodeKvRequest, decodeStoreReply, encodeGetReply, encodeKvRequest, encodeStoreReply
+} from './messages.js'
+import {
+  DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
+  checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation, signRecord
+} from './record.js'
+
+/**
+ * The key/value service: what `tornet kv put/get` call.
+ *
+ * put signs a record in this node's namespace and sends it to the k nodes
+ * closest to SHA-256(namespace ‖ key) (and keeps it locally when this node is
+ * one of them); each replica validates it and answers accepted or a reason.
+ * get runs FIND_VALUE and, in parallel, asks a few of the closest replicas
+ * directly, so that one stale or lying replica cannot win: the newest valid
+ * record among all answers is returned, and the closest asked replica that
+ * lacked it (or held an older one) is sent a copy. The owner re-sends its
+ * records every republish interval until they expire, so replicas that joined
+ * since the put get them too.
+ */
+
+export interface KvServiceOptions {
+  network: ServiceNetwork
+  identity: Identity
+  now?: () => number
+  policy?: RecordPolicy
+  /** Most records this node holds for others; see KvStore. */
+  maxRecords?: number
+  persistence?: KvPersistence
+  /** Replicas asked directly by get, besides FIND_VALUE; default 3. */
+  readCount?: number
+  /** Per-request timeout; default 5 s. */
+  requestTimeoutMs?: number
+  /** How often the owner re-sends its live records; default 1 h; 0 turns it off. */
+  republishIntervalMs?: number
+  /** Lifetime of a put without ttlMs; default 24 h. */
+  defaultTtlMs?: number
+}
+
+export interface KvPutOptions {
+  /** Lifetime from now; at most the policy's maxTtlMs (30 days by default). */
+  ttlMs?: number
+  /** Defaults to max(now, previous sequence + 1), so that a later put always wins. */
+  sequence?: number
+  signal?: AbortSignal
+}
+
+export interface KvRefusal { peer: Contact, code: KvErrorCodeValue }
+
+export interface KvPutResult {
+  record: KvRecord
+  location: Buffer
+  /** Replicas (this node included, when it is one) that hold the record now. */
+  accepted: number
+  refused: KvRefusal[]
+  /** Replicas that did not answer or answered nonsense. */
+  unreachable: number
+}
+
+export interface KvService {
+  /** Throws KvError: KV_TOO_LARGE / KV_TTL_TOO_LONG / KV_INVALID_ARGUMENT before sending, KV_NOT_STORED (or the replicas' common refusal) when no replica accepted. */
+  put: (key: Uint8Array | string, value: Uint8Array | string, opts?: KvPutOptions) => Promise<KvPutResult>
+  /** The newest valid record for (namespace, key), or undefined. */
+  get: (namespace: Uint8Array, key: Uint8Array | string, opts?: { signal?: AbortSignal }) => Promise<KvRecord | undefined>
+  /** Re-sends this node's live records to their current closest nodes (what the timer runs). */
+  republish: (opts?: { signal?: AbortSignal }) => Promise<void>
+  start: () => void
+  /** Stops the timer and waits for background work (read-repair copies) to finish. */
+  stop: () => Promise<void>
+  readonly store: KvStore
+}
+
+const DEFAULTS = {
+  readCount: 3,
+  requestTimeoutMs: 5_000,
+  republishIntervalMs: 3600_000,
+  defaultTtlMs: 24 * 3600_000
+}
+
+function toBytes (v: Uint8Array | string): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v)
+}
+
+export function createKvService (opts: KvServiceOptions): KvService {
+  const { network, identity } = opts
+  const now = opts.now ?? Date.now
+  const policy = opts.policy ?? DEFAULT_RECORD_POLICY
+  const readCount = opts.readCount ?? DEFAULTS.readCount
+  const timeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs
+  const republishIntervalMs = opts.republishIntervalMs ?? DEFAULTS.republishIntervalMs
+  const defaultTtlMs = opts.defaultTtlMs ?? DEFAULTS.defaultTtlMs
+  const store = new KvStore({ now, policy, maxRecords: opts.maxRecords, persistence: opts.persistence })
+  /** This node's own records, by location: what it republishes. */
+  const own = new Map<string, KvRecord>()
+  const background = new Set<Promise<void>>()
+  let running = false
+  let timer: NodeJS.Timeout | undefined
+  let republishing = false
+
+  async function handle (payload: Buffer, _ctx: ServiceRequestContext): Promise<Uint8Array> {
+    const req = tryDecode(decodeKvRequest, payload)
+    if (req === undefined) return encodeStoreReply({ accepted: false, code: KvErrorCode.MALFORMED })
+    if (req.type === 'get') return encodeGetReply(store.getEncoded(req.location))
+    const record = tryDecode(decodeRecord, req.record)
+    if (record === undefined) return encodeStoreReply({ accepted: false, code: KvErrorCode.MALFORMED })
+    const verdict = store.offer(record)
+    return encodeStoreReply(verdict.accepted ? { accepted: true } : { accepted: false, code: verdict.code })
+  }
+
+  /** True when this node belongs among the replicas of `location`, given the closest others. */
+  function selfIsReplica (location: Buffer, others: Contact[]): boolean {
+    if (others.length === 0) return true
+    const farthest = others[others.length - 1].id
+    for (let i = 0; i < 32; i++) {
+      const a = network.self.id[i] ^ location[i]
+      const b = farthest[i] ^ location[i]
+      if (a !== b) return a < b
+    }
+    return false
+  }
+
+  async function replicate (record: KvRecord, signal?: AbortSignal): Promise<Omit<KvPutResult, 'record'>> {
+    const location = recordLocation(record.namespace, record.key)
+    const contacts = await network.closest(location, { signal })
+    const payload = encodeKvRequest({ type: 'store', record: encodeRecord(record) })
+    let accepted = 0
+    let unreachable = 0
+    const refused: KvRefusal[] = []
+    if (selfIsReplica(location, contacts)) {
+      const verdict = store.offer(record)
+      if (verdict.accepted) accepted++
+      else refused.push({ peer: network.self, code: verdict.code })
+    }
+    await Promise.all(contacts.map(async (peer) => {
+      try {
+        const reply = decodeStoreReply(await network.request(peer, KV_SERVICE, payload, { signal, timeoutMs }))
+        if (reply.accepted) accepted++
+        else refused.push({ peer, code: reply.code })
+      } catch {
+        unreachable++
+      }
+    }))
+    signal?.throwIfAborted()
+    return { location, accepted, refused, unreachable }
+  }
+
+  function checkRunning (): void {
+    if (!running) throw new KvError(KvErrorCode.NOT_RUNNING, 'the kv service is not started')
+  }
+
+  async function put (key: Uint8Array | string, value: Uint8Array | string, putOpts: KvPutOptions = {}): Promise<KvPutResult> {
+    checkRunning()
+    const k = toBytes(key)
+    const v = toBytes(value)
+    if (k.length === 0) throw new KvError(KvErrorCode.INVALID_ARGUMENT, 'a key cannot be empty')
+    if (k.length > MAX_KEY_BYTES) throw new KvError(KvErrorCode.TOO_LARGE, `a key is at most ${MAX_KEY_BYTES} bytes; this one is ${k.length}`)
+    if (v.length > MAX_VALUE_BYTES) throw new KvError(KvErrorCode.TOO_LARGE, `a value is at most ${MAX_VALUE_BYTES} bytes; this one is ${v.length}`)
+    const ttlMs = putOpts.ttlMs ?? defaultTtlMs
+    if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new KvError(KvErrorCode.INVALID_ARGUMENT, `ttlMs must be a positive integer, not ${ttlMs}`)
+    if (ttlMs > policy.maxTtlMs) throw new KvError(KvErrorCode.TTL_TOO_LONG, `records live at most ${policy.maxTtlMs} ms`)
+    const t = now()
+    const location = recordLocation(identity.publicKey, k)
+    const id = location.toString('hex')
+    const previous = Math.max(own.get(id)?.sequence ?? -1, store.get(location)?.sequence ?? -1)
+    const sequence = putOpts.sequence ?? Math.max(t, previous + 1)
+    if (!Number.isSafeInteger(sequence) || sequence < 0) throw new KvError(KvErrorCode.INVALID_ARGUMENT, `bad sequence ${sequence}`)
+    const record = signRecord(identity, { key: k, value: v, sequence, expires: t + ttlMs })
+    const result = await replicate(record, putOpts.signal)
+    if (result.accepted === 0) {
+      const codes = new Set(result.refused.map(r => r.code))
+      const only = codes.size === 1 ? [...codes][0] : undefined
+      throw new KvError(only ?? KvErrorCode.NOT_STORED,
+        `no replica stored the record (${result.refused.length} refused, ${result.unreachable} unreachable)`)
+    }
+    const held = own.get(id)
+    if (held === undefined || compareRecords(record, held) > 0) own.set(id, record)
+    return { record, ...result }
+  }
+
+  async function ask (peer: Contact, location: Buffer, signal?: AbortSignal): Promise<KvRecord | undefined> {
+    try {
+      const reply = await network.request(peer, KV_SERVICE, encodeKvRequest({ type: 'get', location }), { signal, timeoutMs })
+      const encoded = tryDecode(decodeGetReply, reply)
+      return encoded === undefined ? undefined : acceptable(encoded, location)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** A record from the network counts only if it decodes, is for this location and passes every rule. */
+  function acceptable (encoded: Uint8Array, location: Buffer): KvRecord | undefined {
+    const record = tryDecode(decodeRecord, encoded)
+    if (record === undefined) return undefined
+    if (!recordLocation(record.namespace, record.key).equals(location)) return undefined
+    return checkRecord(record, now(), policy) === undefined ? record : undefined
+  }
+
+  async function get (namespace: Uint8Array, key: Uint8Array | string, getOpts: { signal?: AbortSignal } = {}): Promise<KvRecord | undefined> {
+    checkRunning()
+    const { signal } = getOpts
+    const location = recordLocation(namespace, toBytes(key))
+    const [found, asked] = await Promise.all([
+      network.findValue(location, VALUE_KIND.kvRecord, { signal }).catch(() => undefined),
+      (async () => {
+        const contacts = (await network.closest(location, { signal }).catch(() => [])).slice(0, readCount)
+        return await Promise.all(contacts.map(async peer => ({ peer, record: await ask(peer, location, signal) })))
+      })()
+    ])
+    signal?.throwIfAborted()
+    let best = store.get(location)
+    const consider = (r: KvRecord | undefined): void => {
+      if (r !== undefined && (best === undefined || compareRecords(r, best) > 0)) best = r
+    }
+    if (found !== undefined) consider(acceptable(found.value, location))
+    for (const a of asked) consider(a.record)
+    if (best !== undefined) {
+      const winner = best
+      const lacking = asked.find(a => a.record === undefined || compareRecords(a.record, winner) < 0)
+      if (lacking !== undefined) cacheAt(lacking.peer, winner)
+    }
+    return best
+  }
+
+  function cacheAt (peer: Contact, record: KvRecord): void {
+    const payload = encodeKvRequest({ type: 'store', record: encodeRecord(record) })
+    const p: Promise<void> = network.request(peer, KV_SERVICE, payload, { timeoutMs })
+      .then(() => undefined, () => undefined)
+      .finally(() => { background.delete(p) })
+    background.add(p)
+  }
+
+  async function republish (repOpts: { signal?: AbortSignal } = {}): Promise<void> {
+    const t = now()
+    for (const [id, record] of own) {
+      repOpts.signal?.throwIfAborted()
+      if (record.expires <= t) { own.delete(id); continue }
+      try {
+        await replicate(record, repOpts.signal)
+      } catch {
+        // The next round tries again; a republish failing must not stop the others.
+      }
+    }
+  }
+
+  function start (): void {
+    if (running) return
+    running = true
+    network.registerService(KV_SERVICE, { onRequest: handle })
+    network.registerValueProvider(VALUE_KIND.kvRecord, { get: (key: Buffer) => store.getEncoded(key) })
+    if (republishIntervalMs > 0) {
+      timer = setInterval(() => {
+        if (republishing) return
+        republishing = true
+        void republish().finally(() => { republishing = false })
+      }, republishIntervalMs)
+      timer.unref()
+    }
+  }
+
+  async function stop (): Promise<void> {
+    running = false
+    if (timer !== undefined) clearInterval(timer)
+    timer = undefined
+    await Promise.all([...background])
+  }
+
+  return { put, get, republish, start, stop, store }
+}

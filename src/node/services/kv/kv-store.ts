@@ -1,0 +1,142 @@
+import { tryDecode } from '../../wire/codec.js'
+import { KvErrorCode, type KvErrorCodeValue } from './errors.js'
+import {
+  DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
+  checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation
+} from './record.js'
+
+/**
+ * The records this node holds as a replica (or cache): one per location, the
+ * newest valid one by compareRecords, expired ones dropped on sight. Bounded:
+ * when full, a record for a new location is refused (KV_STORE_FULL) after the
+ * expired ones are swept; a newer version of a held record always fits.
+ *
+ * In memory; a persistence hook lets the node back it with LMDB. Records read
+ * back from the hook are decoded and checked for size and expiry but their
+ * signatures are not verified again: they were verified before they were saved,
+ * and the disk is ours.
+ */
+export interface KvPersistence {
+  /** Every saved record, encoded; called once, by the constructor. */
+  load (): Iterable<Uint8Array>
+  save (location: Buffer, encoded: Buffer): void
+  remove (location: Buffer): void
+}
+
+export interface KvStoreOptions {
+  /** Most records held at once; default 10 000 (≈ 13 MB at the largest record size). */
+  maxRecords?: number
+  now?: () => number
+  policy?: RecordPolicy
+  persistence?: KvPersistence
+}
+
+export type OfferResult =
+  | { accepted: true, /** false when an identical record was already held */ changed: boolean }
+  | { accepted: false, code: KvErrorCodeValue }
+
+interface Entry { record: KvRecord, encoded: Buffer }
+
+export const DEFAULT_MAX_RECORDS = 10_000
+
+export class KvStore {
+  private readonly entries = new Map<string, Entry>()
+  private readonly maxRecords: number
+  private readonly now: () => number
+  private readonly policy: RecordPolicy
+  private readonly persistence?: KvPersistence
+
+  constructor (opts: KvStoreOptions = {}) {
+    this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS
+    if (!Number.isInteger(this.maxRecords) || this.maxRecords < 1) throw new RangeError('maxRecords must be a positive integer')
+    this.now = opts.now ?? Date.now
+    this.policy = opts.policy ?? DEFAULT_RECORD_POLICY
+    this.persistence = opts.persistence
+    if (this.persistence !== undefined) this.loadFrom(this.persistence)
+  }
+
+  get size (): number { return this.entries.size }
+
+  /** Validates and, if it is the newest valid record for its location, stores it. */
+  offer (record: KvRecord): OfferResult {
+    const now = this.now()
+    const location = recordLocation(record.namespace, record.key)
+    const id = location.toString('hex')
+    const held = this.live(id, now)
+    let encoded: Buffer
+    try {
+      encoded = encodeRecord(record)
+    } catch {
+      return { accepted: false, code: KvErrorCode.MALFORMED }
+    }
+    // A republished copy of what we hold was verified when it first came: skip the signature.
+    if (held !== undefined && held.encoded.equals(encoded)) return { accepted: true, changed: false }
+    const code = checkRecord(record, now, this.policy)
+    if (code !== undefined) return { accepted: false, code }
+    if (held !== undefined && compareRecords(record, held.record) <= 0) {
+      return { accepted: false, code: KvErrorCode.STALE_SEQUENCE }
+    }
+    if (held === undefined && this.entries.size >= this.maxRecords) {
+      this.prune()
+      if (this.entries.size >= this.maxRecords) return { accepted: false, code: KvErrorCode.STORE_FULL }
+    }
+    this.entries.set(id, { record, encoded })
+    this.persistence?.save(location, encoded)
+    return { accepted: true, changed: true }
+  }
+
+  get (location: Uint8Array): KvRecord | undefined {
+    return this.live(Buffer.from(location).toString('hex'), this.now())?.record
+  }
+
+  /** The held record's bytes, as a value provider serves them. */
+  getEncoded (location: Uint8Array): Buffer | undefined {
+    return this.live(Buffer.from(location).toString('hex'), this.now())?.encoded
+  }
+
+  /** Every live record (expired ones are skipped, not removed). */
+  * records (): IterableIterator<KvRecord> {
+    const now = this.now()
+    for (const e of this.entries.values()) if (e.record.expires > now) yield e.record
+  }
+
+  /** Drops every expired record; returns how many went. */
+  prune (): number {
+    const now = this.now()
+    let n = 0
+    for (const [id, e] of this.entries) {
+      if (e.record.expires <= now) { this.drop(id); n++ }
+    }
+    return n
+  }
+
+  private live (id: string, now: number): Entry | undefined {
+    const e = this.entries.get(id)
+    if (e === undefined) return undefined
+    if (e.record.expires <= now) { this.drop(id); return undefined }
+    return e
+  }
+
+  private drop (id: string): void {
+    this.entries.delete(id)
+    this.persistence?.remove(Buffer.from(id, 'hex'))
+  }
+
+  private loadFrom (p: KvPersistence): void {
+    const now = this.now()
+    for (const bytes of p.load()) {
+      const record = tryDecode(decodeRecord, bytes)
+      if (record === undefined) continue
+      const location = recordLocation(record.namespace, record.key)
+      if (record.key.length > MAX_KEY_BYTES || record.value.length > MAX_VALUE_BYTES || record.expires <= now) {
+        p.remove(location)
+        continue
+      }
+      const id = location.toString('hex')
+      const held = this.entries.get(id)
+      if (held !== undefined && compareRecords(record, held.record) <= 0) continue
+      if (held === undefined && this.entries.size >= this.maxRecords) break
+      this.entries.set(id, { record, encoded: Buffer.from(bytes) })
+    }
+  }
+}
