@@ -1,0 +1,38 @@
+/**
+ * What an application on the gateway sees. The listener and the proxy code
+ * turn every request (plain HTTP, HTTP proxy, CONNECT or SOCKS tunnel) into
+ * one GatewayRequestContext; the router hands it to the first app that wants
+ * it. Webmail, radio and the dashboard plug in here without touching the
+ * listener.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { GatewayLog, ResolveTarget } from './ports.js'
+
+/** How the request reached us. */
+export type RequestVia = 'direct' | 'http-proxy' | 'connect' | 'socks'
+
+export interface GatewayInfo {
+  host: string // bound host
+  port: number // bound port
+  passThrough: boolean
+}
+
+export interface GatewayRequestContext {
+  host: string // lowercase host the client asked for, without port
+  port: number // the port it asked for (80 if none)
+  target: ResolveTarget
+  via: RequestVia
+  pathname: string // as in the URL: percent-encoded, dot segments removed, starts with '/'
+  search: string // '' or '?…'
+  isContentAddress: boolean // host is <reference>.tor-net: the bytes can never change
+  signal: AbortSignal // aborts when the client goes away or the gateway closes
+  gateway: GatewayInfo
+  log: GatewayLog
+}
+
+export interface GatewayApp {
+  readonly name: string
+  matches (ctx: GatewayRequestContext, req: IncomingMessage): boolean
+  /** Answers the request; throwing is fine: the caller turns the error into an error page. */
+  handle (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void>
+}

@@ -1,0 +1,122 @@
+/**
+ * The gateway's own pages: plain HTTP to 127.0.0.1:<port> (or localhost) and
+ * http://tornet.tor-net/. A small route table that the dashboard, radio and
+ * others extend with register(); '/' starts as a placeholder page and
+ * '/proxy.pac' serves the PAC file.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { GatewayApp, GatewayInfo, GatewayRequestContext } from '../app.js'
+import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
+import { sendErrorPage } from '../error-page.js'
+import { parseAuthority } from '../hosts.js'
+import { escapeHtml, htmlPage } from '../html.js'
+import { PAC_CONTENT_TYPE, renderPac } from '../pac.js'
+
+export interface LocalRoute {
+  path: string // exact path; with `prefix`, every path under it ('/radio/' matches '/radio/x')
+  prefix?: boolean
+  methods?: string[] // default GET and HEAD
+  handle (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void> | void
+}
+
+export class LocalApp implements GatewayApp {
+  readonly name = 'local'
+  private readonly routes: LocalRoute[] = []
+
+  constructor (routes: LocalRoute[] = []) {
+    for (const route of routes) this.register(route)
+  }
+
+  /** Adds a route; one with the same path (and prefix flag) is replaced. */
+  register (route: LocalRoute): void {
+    const index = this.routes.findIndex(r => r.path === route.path && (r.prefix ?? false) === (route.prefix ?? false))
+    if (index >= 0) this.routes[index] = route
+    else this.routes.push(route)
+  }
+
+  matches (ctx: GatewayRequestContext): boolean {
+    return ctx.target.kind === 'gateway'
+  }
+
+  find (pathname: string): LocalRoute | undefined {
+    const exact = this.routes.find(r => r.prefix !== true && r.path === pathname)
+    if (exact !== undefined) return exact
+    let best: LocalRoute | undefined
+    for (const r of this.routes) {
+      if (r.prefix === true && pathname.startsWith(r.path) && (best === undefined || r.path.length > best.path.length)) best = r
+    }
+    return best
+  }
+
+  async handle (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void> {
+    const route = this.find(ctx.pathname)
+    if (route === undefined) throw gatewayError(GATEWAY_ERRORS.notFound, `The gateway has no page ${ctx.pathname}.`)
+    const methods = route.methods ?? ['GET', 'HEAD']
+    if (!methods.includes(req.method ?? '')) {
+      sendErrorPage(res, gatewayError(GATEWAY_ERRORS.methodNotAllowed, `${req.method ?? ''} is not allowed on ${ctx.pathname}.`),
+        { host: ctx.host, method: req.method }, { allow: methods.join(', ') })
+      return
+    }
+    await route.handle(req, res, ctx)
+  }
+}
+
+/** host:port under which this client reaches the gateway (for the PAC file and instructions). */
+export function gatewayAuthority (info: GatewayInfo, req?: IncomingMessage): string {
+  const unspecified = info.host === '0.0.0.0' || info.host === '::'
+  if (unspecified && req?.headers.host !== undefined) {
+    const asked = parseAuthority(req.headers.host)
+    if (asked !== undefined) return formatAuthority(asked.host, info.port)
+  }
+  return formatAuthority(unspecified ? '127.0.0.1' : info.host, info.port)
+}
+
+function formatAuthority (host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+function sendHtml (req: IncomingMessage, res: ServerResponse, body: string): void {
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff'
+  })
+  res.end(req.method === 'HEAD' ? undefined : body)
+}
+
+export function pacRoute (template: string): LocalRoute {
+  return {
+    path: '/proxy.pac',
+    handle (req, res, ctx) {
+      const body = renderPac(template, gatewayAuthority(ctx.gateway, req))
+      res.writeHead(200, {
+        'content-type': PAC_CONTENT_TYPE,
+        'content-length': String(Buffer.byteLength(body)),
+        'cache-control': 'no-cache'
+      })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    }
+  }
+}
+
+/** Stands at '/' until the dashboard registers itself there. */
+export function placeholderDashboardRoute (): LocalRoute {
+  return {
+    path: '/',
+    handle (req, res, ctx) {
+      const authority = escapeHtml(gatewayAuthority(ctx.gateway, req))
+      const body = htmlPage('Tornet gateway', [
+        '<h1>Tornet gateway</h1>',
+        `<p>This is the Tornet gateway at <code>${authority}</code>. It opens <code>.tor-net</code> and Namecoin <code>.bit</code> sites.</p>`,
+        '<h2>Set up your browser</h2><ul>',
+        `<li>Automatic proxy configuration URL: <a href="/proxy.pac"><code>http://${authority}/proxy.pac</code></a> (only Tornet addresses use the gateway), or</li>`,
+        `<li>HTTP proxy <code>${authority}</code>, or</li>`,
+        `<li>SOCKS5 proxy <code>${authority}</code> with “proxy DNS when using SOCKS v5” turned on.</li></ul>`,
+        `<p>Pass-through to the ordinary web: <strong>${ctx.gateway.passThrough ? 'on' : 'off'}</strong>.</p>`,
+        '<p>Then open <a href="http://tornet.tor-net/">http://tornet.tor-net/</a> to see this page through the proxy.</p>'
+      ].join('\n'))
+      sendHtml(req, res, body)
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Sites: <ref>.tor-net, <name>.tor-net and <name>.bit, served from SiteContent.
+ * Files stream to the client as chunks arrive from the network, with
+ * backpressure and no whole-file buffering; a client that goes away aborts
+ * the read. Directories serve index.html or a generated listing.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { GatewayApp, GatewayRequestContext } from '../app.js'
+import { raceSignal, withDeadline } from '../abort.js'
+import { ifRangeAllows, noneMatchHits, quoteEtag } from '../conditional.js'
+import { contentTypeFor } from '../content-type.js'
+import { CONTENT_ERRORS, GATEWAY_ERRORS, errorCode, gatewayError } from '../errors.js'
+import { sendErrorPage } from '../error-page.js'
+import type { ContentStat, DirectoryEntry, SiteContent } from '../ports.js'
+import { contentRange, parseRange } from '../range.js'
+import { renderListing } from './directory-listing.js'
+import { joinPath, sitePath } from './site-path.js'
+
+export interface SiteAppOptions {
+  content: SiteContent
+  /** Our deadline for stat/list before the first byte; later stalls are the socket idle timeout's job. */
+  lookupTimeoutMs?: number
+  maxListingEntries?: number
+  /** max-age for sites opened by name, whose content can change (seconds). */
+  nameMaxAgeSeconds?: number
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+type FileStat = Extract<ContentStat, { kind: 'file' }>
+
+export function createSiteApp (options: SiteAppOptions): GatewayApp {
+  const content = options.content
+  const lookupTimeoutMs = options.lookupTimeoutMs ?? 30_000
+  const maxListingEntries = options.maxListingEntries ?? 10_000
+  const nameCache = `public, max-age=${options.nameMaxAgeSeconds ?? 60}`
+
+  const lookup = <T>(ctx: GatewayRequestContext, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+    withDeadline(run, ctx.signal, lookupTimeoutMs, what)
+
+  async function handle (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void> {
+    if (ctx.target.kind !== 'content') throw new Error('site app given a non-content target')
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendErrorPage(res, gatewayError(GATEWAY_ERRORS.methodNotAllowed, `${req.method ?? ''} is not served here.`),
+        { host: ctx.host, method: req.method }, { allow: 'GET, HEAD' })
+      return
+    }
+    const reference = ctx.target.reference
+    const where = sitePath(ctx.pathname, ctx.target.path)
+    const cacheControl = ctx.isContentAddress ? IMMUTABLE : nameCache
+    const stat = await lookup(ctx, 'Finding this page', s => content.stat(reference, where.path, s))
+
+    if (stat.kind === 'file') {
+      if (where.trailingSlash) throw gatewayError(CONTENT_ERRORS.notFound, `${where.name} is a file, not a directory.`)
+      await serveFile(req, res, ctx, reference, where.path, where.name, stat, cacheControl)
+      return
+    }
+    if (!where.trailingSlash) {
+      // Relative links in the directory's pages need the slash.
+      res.writeHead(301, { location: `${ctx.pathname}/${ctx.search}`, 'cache-control': cacheControl, 'content-length': '0' })
+      res.end()
+      return
+    }
+    const indexPath = joinPath(where.path, 'index.html')
+    let index: ContentStat | undefined
+    try {
+      index = await lookup(ctx, 'Finding index.html', s => content.stat(reference, indexPath, s))
+    } catch (err) {
+      if (errorCode(err) !== CONTENT_ERRORS.notFound) throw err
+    }
+    if (index?.kind === 'file') {
+      await serveFile(req, res, ctx, reference, indexPath, 'index.html', index, cacheControl)
+      return
+    }
+    await serveListing(req, res, ctx, reference, where.path, quoteEtag(`${stat.etag}.listing`), cacheControl)
+  }
+
+  async function serveListing (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext,
+    reference: string, path: string, etag: string, cacheControl: string): Promise<void> {
+    const headers = { etag, 'cache-control': cacheControl }
+    if (noneMatchHits(req.headers['if-none-match'], etag)) {
+      res.writeHead(304, headers)
+      res.end()
+      return
+    }
+    const { entries, truncated } = await lookup(ctx, 'Listing this directory', async signal => {
+      const entries: DirectoryEntry[] = []
+      for await (const entry of content.list(reference, path, signal)) {
+        if (entries.length >= maxListingEntries) return { entries, truncated: true }
+        entries.push(entry)
+      }
+      return { entries, truncated: false }
+    })
+    const body = renderListing({ host: ctx.host, pathname: ctx.pathname, entries, truncated })
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-content-type-options': 'nosniff'
+    })
+    res.end(req.method === 'HEAD' ? undefined : body)
+  }
+
+  async function serveFile (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext,
+    reference: string, path: string, name: string, stat: FileStat, cacheControl: string): Promise<void> {
+    const etag = quoteEtag(stat.etag)
+    const common = { etag, 'cache-control': cacheControl, 'accept-ranges': 'bytes' }
+    if (noneMatchHits(req.headers['if-none-match'], etag)) {
+      res.writeHead(304, common)
+      res.end()
+      return
+    }
+    const size = stat.size
+    const header = req.headers.range
+    const decision = header !== undefined && ifRangeAllows(headerValue(req.headers['if-range']), etag)
+      ? parseRange(header, size)
+      : { kind: 'full' as const }
+    if (decision.kind === 'unsatisfiable') {
+      sendErrorPage(res, gatewayError(GATEWAY_ERRORS.rangeNotSatisfiable, `The file has ${size} bytes; the requested range lies outside it.`),
+        { host: ctx.host, method: req.method }, { 'content-range': `bytes */${size}`, ...common })
+      return
+    }
+    const range = decision.kind === 'partial' ? decision.range : undefined
+    const length = range === undefined ? size : range.end - range.start + 1
+    res.writeHead(range === undefined ? 200 : 206, {
+      ...common,
+      'content-type': contentTypeFor(name),
+      'content-length': String(length),
+      'x-content-type-options': 'nosniff',
+      ...(range === undefined ? {} : { 'content-range': contentRange(range, size) })
+    })
+    if (req.method === 'HEAD' || length === 0) {
+      res.end()
+      return
+    }
+    await streamBody(res, content.read(reference, path, range, ctx.signal), length, ctx.signal)
+  }
+
+  return {
+    name: 'site',
+    matches: ctx => ctx.target.kind === 'content',
+    handle
+  }
+}
+
+function headerValue (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/**
+ * Writes chunks as they come, waiting for 'drain' when the client is slower
+ * than the network. The body must be exactly `length` bytes: a short or long
+ * stream is cut off rather than passed on, so the client sees an incomplete
+ * response instead of a wrong file.
+ */
+async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array>, length: number, signal: AbortSignal): Promise<void> {
+  const iterator = chunks[Symbol.asyncIterator]()
+  let sent = 0
+  try {
+    for (;;) {
+      // Raced against the signal so a source that ignores it cannot keep us waiting after the client left.
+      const next = await raceSignal(iterator.next(), signal)
+      if (next.done === true) break
+      const chunk = next.value
+      if (res.destroyed) return
+      if (sent + chunk.length > length) {
+        throw gatewayError(CONTENT_ERRORS.corrupt, `The content is longer than its recorded size (${length} bytes).`)
+      }
+      sent += chunk.length
+      if (!res.write(chunk)) await drained(res, signal)
+    }
+  } catch (err) {
+    if (signal.aborted || res.destroyed) return // the client left: nothing to tell anyone
+    throw err
+  } finally {
+    if (sent !== length || res.destroyed) iterator.return?.()?.catch(() => {}) // stop the read early
+  }
+  if (sent !== length) {
+    throw gatewayError(CONTENT_ERRORS.corrupt, `The content ended after ${sent} of ${length} bytes.`)
+  }
+  res.end()
+}
+
+function drained (res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

@@ -1,0 +1,62 @@
+/**
+ * Stable error codes of the gateway, and the content codes it expects from
+ * SiteContent. Tests check codes, never message text. Messages are for the
+ * user: what failed and what to do next.
+ */
+// TODO(lead): switch to '../node/index.js' once it re-exports TornetError;
+// this is the gateway's only import from src/node.
+import { TornetError } from '../node/errors.js'
+
+export { TornetError }
+
+export const GATEWAY_ERRORS = {
+  portInUse: 'GATEWAY_PORT_IN_USE',
+  portDenied: 'GATEWAY_PORT_DENIED',
+  publicInterface: 'GATEWAY_PUBLIC_INTERFACE', // asked to bind a non-loopback host without allowPublic
+  badRequest: 'GATEWAY_BAD_REQUEST',
+  headerTooLarge: 'GATEWAY_HEADER_TOO_LARGE',
+  notTornet: 'GATEWAY_NOT_TORNET', // a host outside .tor-net/.bit while pass-through is off
+  clearnetRefused: 'GATEWAY_CLEARNET_REFUSED', // a .bit name pointing at an IP, pass-through off or private address
+  noTls: 'GATEWAY_NO_TLS', // https/port 443 to a Tornet host
+  noApp: 'GATEWAY_NO_APP', // resolved, but nothing here serves that kind of target yet
+  unsupportedNetwork: 'GATEWAY_UNSUPPORTED_NETWORK', // .bit record for Tor/I2P/Freenet
+  methodNotAllowed: 'GATEWAY_METHOD_NOT_ALLOWED',
+  notFound: 'GATEWAY_NOT_FOUND', // no such page on the gateway itself
+  rangeNotSatisfiable: 'GATEWAY_RANGE_NOT_SATISFIABLE',
+  timeout: 'GATEWAY_TIMEOUT', // our own deadline for resolve+stat passed
+  upstreamFailed: 'GATEWAY_UPSTREAM_FAILED', // pass-through connection failed
+  pacMissing: 'GATEWAY_PAC_MISSING'
+} as const
+
+/** Why a SOCKS handshake failed (the client also gets the matching reply code). */
+export const SOCKS_ERRORS = {
+  noAcceptableMethod: 'SOCKS_NO_ACCEPTABLE_METHOD', // greeting offered neither no-auth nor username/password
+  malformed: 'SOCKS_MALFORMED', // bytes that are not a SOCKS message
+  badAuth: 'SOCKS_BAD_AUTH', // username/password sub-negotiation malformed
+  commandNotSupported: 'SOCKS_COMMAND_NOT_SUPPORTED', // BIND, UDP ASSOCIATE
+  addressTypeNotSupported: 'SOCKS_ADDRESS_TYPE_NOT_SUPPORTED',
+  badHost: 'SOCKS_BAD_HOST' // a domain that is no valid host name
+} as const
+
+/** Codes SiteContent failures carry. */
+export const CONTENT_ERRORS = {
+  notFound: 'CONTENT_NOT_FOUND', // no such path under the reference
+  unreachable: 'CONTENT_UNREACHABLE', // no provider answered
+  timeout: 'CONTENT_TIMEOUT',
+  corrupt: 'CONTENT_CORRUPT' // bytes did not match their hash
+} as const
+
+export function gatewayError (code: string, message: string, cause?: unknown): TornetError {
+  return new TornetError(code, message, cause === undefined ? undefined : { cause })
+}
+
+/**
+ * The stable code of any error, by shape rather than class: errors from the
+ * resolvers or the node may come from another copy of TornetError, and node's
+ * own errors (ECONNREFUSED, HPE_HEADER_OVERFLOW) carry codes too.
+ */
+export function errorCode (err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' ? code : undefined
+}

@@ -1,0 +1,102 @@
+/**
+ * Host names as the gateway sees them: parsing Host headers and CONNECT
+ * authorities, telling Tornet hosts from the rest, and keeping .bit names
+ * that point at an IP away from local and private addresses.
+ */
+import { BlockList, isIP } from 'node:net'
+
+export const DEFAULT_TORNET_SUFFIXES: readonly string[] = ['.tor-net', '.bit']
+
+export interface Authority {
+  host: string // lowercase, no brackets, no trailing dot
+  port?: number
+}
+
+// A DNS name: labels of letters, digits, '-' and '_' (seen in the wild), at most 253 characters.
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/
+
+/** Lowercases, strips one trailing dot and IPv6 brackets; undefined if it is no valid host. */
+export function normalizeHost (raw: string): string | undefined {
+  let host = raw.trim().toLowerCase()
+  if (host.startsWith('[') && host.endsWith(']')) {
+    host = host.slice(1, -1)
+    return isIP(host) === 6 ? host : undefined
+  }
+  if (host.endsWith('.')) host = host.slice(0, -1)
+  if (isIP(host) !== 0) return host
+  return HOST_NAME.test(host) ? host : undefined
+}
+
+export function parsePort (raw: string): number | undefined {
+  if (!/^[0-9]{1,5}$/.test(raw)) return undefined
+  const port = Number(raw)
+  return port >= 1 && port <= 65535 ? port : undefined
+}
+
+/** "host", "host:port", "[v6]" or "[v6]:port" → Authority, else undefined. */
+export function parseAuthority (raw: string): Authority | undefined {
+  const s = raw.trim()
+  if (s.length === 0 || s.length > 300) return undefined
+  let hostPart = s
+  let portPart: string | undefined
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']')
+    if (close < 0) return undefined
+    hostPart = s.slice(0, close + 1)
+    const rest = s.slice(close + 1)
+    if (rest.length > 0) {
+      if (!rest.startsWith(':')) return undefined
+      portPart = rest.slice(1)
+    }
+  } else {
+    const colon = s.lastIndexOf(':')
+    if (colon >= 0) {
+      if (s.indexOf(':') !== colon) return undefined // bare IPv6 without brackets is ambiguous
+      hostPart = s.slice(0, colon)
+      portPart = s.slice(colon + 1)
+    }
+  }
+  const host = normalizeHost(hostPart)
+  if (host === undefined) return undefined
+  if (portPart === undefined) return { host }
+  const port = parsePort(portPart)
+  return port === undefined ? undefined : { host, port }
+}
+
+export function isTornetHost (host: string, suffixes: readonly string[] = DEFAULT_TORNET_SUFFIXES): boolean {
+  return suffixes.some(suffix => host.endsWith(suffix) && host.length > suffix.length)
+}
+
+export function isIpLiteral (host: string): boolean {
+  return isIP(host) !== 0
+}
+
+/** Names by which a local client reaches the gateway itself. */
+export function isLoopbackHost (host: string): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1'
+  return false
+}
+
+const NON_PUBLIC = new BlockList()
+for (const [net, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
+  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]
+] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv4')
+// IPv4-mapped IPv6 (::ffff:a.b.c.d) needs no rule of its own: BlockList checks it against the IPv4 rules.
+for (const [net, prefix] of [
+  ['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]
+] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv6')
+
+/**
+ * False for loopback, private, link-local, multicast and unspecified addresses.
+ * A .bit record that points at one of these would let a remote page reach
+ * services on this machine or its LAN (DNS rebinding), so pass-through
+ * refuses them unless told otherwise.
+ */
+export function isPublicAddress (ip: string): boolean {
+  const family = isIP(ip)
+  if (family === 0) return false
+  return !NON_PUBLIC.check(ip, family === 4 ? 'ipv4' : 'ipv6')
+}

@@ -1,0 +1,11 @@
+/** The gateway's public face: what the node and the CLI use. */
+export { createGateway, DEFAULT_GATEWAY_LIMITS } from './listener.js'
+export type { Gateway, GatewayOptions, GatewayLimits } from './listener.js'
+export type { GatewayApp, GatewayRequestContext, GatewayInfo, RequestVia } from './app.js'
+export { Router } from './router.js'
+export { LocalApp, gatewayAuthority } from './apps/local.js'
+export type { LocalRoute } from './apps/local.js'
+export type { SiteContent, ContentStat, DirectoryEntry, ByteRange, GatewayLog, GatewayLogLevel } from './ports.js'
+export { GATEWAY_ERRORS, CONTENT_ERRORS, SOCKS_ERRORS } from './errors.js'
+export { renderErrorPage, sendErrorPage, describeError, errorToSocksReply } from './error-page.js'
+export { escapeHtml, htmlPage } from './html.js'

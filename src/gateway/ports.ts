@@ -1,0 +1,39 @@
+/**
+ * What the gateway needs from the layers below it, and nothing more.
+ * The node wires its real resolver chain and file system to these; tests use
+ * in-memory fakes (test/helpers/fake-site-content.ts).
+ *
+ * Paths handed to SiteContent are relative, already percent-decoded, with
+ * segments joined by '/', no leading or trailing slash; '' is the root.
+ * Failures are TornetErrors carrying one of CONTENT_ERRORS (see errors.ts).
+ */
+import type { Resolver, ResolveTarget } from '../resolvers/types.js'
+
+export type { Resolver, ResolveTarget }
+
+export type ContentStat =
+  | { kind: 'file', size: number, etag: string }
+  | { kind: 'directory', etag: string }
+
+export interface DirectoryEntry {
+  name: string
+  kind: 'file' | 'directory'
+  size: number
+}
+
+/** Inclusive byte range, like HTTP's: { start: 0, end: 99 } is the first 100 bytes. */
+export interface ByteRange {
+  start: number
+  end: number
+}
+
+export interface SiteContent {
+  stat (reference: string, path: string, signal?: AbortSignal): Promise<ContentStat>
+  list (reference: string, path: string, signal?: AbortSignal): AsyncIterable<DirectoryEntry>
+  /** Streams the file (or the inclusive range of it) as bytes arrive from the network. */
+  read (reference: string, path: string, range: ByteRange | undefined, signal?: AbortSignal): AsyncIterable<Uint8Array>
+}
+
+export type GatewayLogLevel = 'debug' | 'info' | 'warn'
+
+export type GatewayLog = (level: GatewayLogLevel, message: string, fields?: Record<string, unknown>) => void

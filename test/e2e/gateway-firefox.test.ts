@@ -1,0 +1,109 @@
+/**
+ * The gateway against a real browser: headless Firefox ESR driven over
+ * WebDriver BiDi by puppeteer-core, once with the PAC file and once with
+ * the gateway as its SOCKS5 proxy (remote DNS). Firefox's own background
+ * traffic to other hosts must be refused promptly, never left hanging.
+ * Screenshots go to test/artifacts/. Skipped, with the reason in the suite
+ * name, when Firefox or puppeteer-core is missing.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGateway, type Gateway } from '../../src/gateway/index.js'
+import { createFakeNetwork } from '../helpers/fake-site-content.js'
+
+const FIREFOX = '/usr/bin/firefox-esr'
+const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
+
+const puppeteer = await import('puppeteer-core').catch(() => undefined)
+const missing = !existsSync(FIREFOX)
+  ? `${FIREFOX} not found (apt-get install firefox-esr)`
+  : puppeteer === undefined ? 'puppeteer-core is not installed (npm install --save-dev puppeteer-core@24)' : undefined
+const title = missing === undefined ? 'gateway with headless Firefox' : `gateway with headless Firefox — SKIPPED: ${missing}`
+
+let gateway: Gateway
+let port: number
+const refused: string[] = [] // what Firefox asked for that the gateway turned away
+
+async function withFirefox<T> (prefs: Record<string, unknown>, run: (page: import('puppeteer-core').Page) => Promise<T>): Promise<T> {
+  const profile = await mkdtemp(join(tmpdir(), 'tornet-ff-'))
+  const browser = await puppeteer!.default.launch({
+    browser: 'firefox',
+    protocol: 'webDriverBiDi',
+    executablePath: FIREFOX,
+    headless: true,
+    userDataDir: profile,
+    extraPrefsFirefox: prefs
+  })
+  try {
+    const page = await browser.newPage()
+    page.setDefaultNavigationTimeout(30_000)
+    return await run(page)
+  } finally {
+    await browser.close()
+    await rm(profile, { recursive: true, force: true })
+  }
+}
+
+describe.skipIf(missing !== undefined)(title, () => {
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true })
+    const net = createFakeNetwork()
+    gateway = await createGateway({
+      port: 0,
+      resolver: net.resolver,
+      content: net.content,
+      log: (level, message, fields) => {
+        if (message.includes('refused')) refused.push(`${String(fields?.host)}:${String(fields?.port)}`)
+      }
+    })
+    port = gateway.address.port
+  })
+
+  afterAll(async () => {
+    await gateway?.close()
+    if (refused.length > 0) await writeFile(join(ARTIFACTS, 'firefox-refused-hosts.txt'), [...new Set(refused)].join('\n') + '\n')
+  })
+
+  it('opens a .tor-net site with the PAC file, stylesheet and all', async () => {
+    await withFirefox({
+      'network.proxy.type': 2,
+      'network.proxy.autoconfig_url': `http://127.0.0.1:${port}/proxy.pac`
+    }, async page => {
+      const response = await page.goto('http://site.tor-net/', { waitUntil: 'load' })
+      expect(response?.status()).toBe(200)
+      const text = await page.evaluate(() => document.body.innerText)
+      expect(text).toContain('Hello from Tornet')
+      // style.css came through the proxy too
+      const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily)
+      expect(font).toBe('serif')
+      await page.screenshot({ path: join(ARTIFACTS, 'firefox-pac-site.png') })
+    })
+  })
+
+  it('opens .bit and .tor-net sites through SOCKS5 with remote DNS, and shows error pages', async () => {
+    await withFirefox({
+      'network.proxy.type': 1,
+      'network.proxy.socks': '127.0.0.1',
+      'network.proxy.socks_port': port,
+      'network.proxy.socks_version': 5,
+      'network.proxy.socks_remote_dns': true,
+      'network.proxy.socks5_remote_dns': true
+    }, async page => {
+      const listing = await page.goto('http://site.bit/docs/', { waitUntil: 'load' })
+      expect(listing?.status()).toBe(200)
+      expect(await page.evaluate(() => document.body.innerText)).toContain('readme.txt')
+      await page.screenshot({ path: join(ARTIFACTS, 'firefox-socks-listing.png') })
+
+      const missing = await page.goto('http://nope.tor-net/', { waitUntil: 'load' })
+      expect(missing?.status()).toBe(404)
+      expect(await page.evaluate(() => document.body.innerText)).toContain('Name not found')
+      await page.screenshot({ path: join(ARTIFACTS, 'firefox-socks-not-found.png') })
+    })
+    // Firefox talked to other hosts too (updates, telemetry, captive-portal checks): all refused, and we are still serving.
+    const check = await fetch(`http://127.0.0.1:${port}/proxy.pac`)
+    expect(check.status).toBe(200)
+  })
+})
