@@ -1,0 +1,76 @@
+/**
+ * Cross-site request forgery guard for the dashboard's POSTs. The gateway
+ * listens on localhost, but any page the browser opens could submit a form
+ * to it. Two checks, both required:
+ *
+ *  1. Origin (or, without it, Referer) names this very gateway: the same
+ *     host and port the request was sent to, and that host is one by which
+ *     the gateway is reached (loopback, an IP literal, tornet.tor-net). A
+ *     request carrying neither header is refused: browsers send Origin on
+ *     every POST, scripts can send it too.
+ *  2. A per-process random token, embedded in the dashboard page, comes back
+ *     in the form field `csrf` (or the header `x-tornet-csrf`). Another site
+ *     cannot read the page, so it cannot know the token.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import { isIpLiteral, isLoopbackHost, parseAuthority } from '../../hosts.js'
+
+export const CSRF_FIELD = 'csrf'
+export const CSRF_HEADER = 'x-tornet-csrf'
+export const GATEWAY_HOST_NAME = 'tornet.tor-net'
+
+export function newCsrfToken (): string {
+  return randomBytes(32).toString('base64url')
+}
+
+export function tokensEqual (expected: string, given: string | undefined): boolean {
+  if (given === undefined) return false
+  const a = Buffer.from(expected)
+  const b = Buffer.from(given)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/** The host and port a request was addressed to (as the gateway's context holds them). */
+export interface RequestAuthority {
+  host: string
+  port: number
+}
+
+function isGatewayHost (host: string): boolean {
+  return host === GATEWAY_HOST_NAME || isLoopbackHost(host) || isIpLiteral(host)
+}
+
+/** The origin's host and port when it is an http:// URL, else undefined. */
+function authorityOfUrl (raw: string): RequestAuthority | undefined {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== 'http:') return undefined
+  const authority = parseAuthority(url.host)
+  if (authority === undefined) return undefined
+  return { host: authority.host, port: authority.port ?? 80 }
+}
+
+/** True when the request's Origin (or Referer) is the gateway the request was sent to. */
+export function isSameGatewayOrigin (req: IncomingMessage, target: RequestAuthority): boolean {
+  if (!isGatewayHost(target.host)) return false
+  const origin = headerOf(req, 'origin')
+  const source = origin ?? headerOf(req, 'referer')
+  if (source === undefined || source === 'null') return false
+  const from = authorityOfUrl(source)
+  return from !== undefined && from.host === target.host && from.port === target.port
+}
+
+function headerOf (req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return typeof value === 'string' && value.length > 0 ? value : undefined
+}
+
+/** The token from the x-tornet-csrf header, if one was sent. */
+export function headerToken (req: IncomingMessage): string | undefined {
+  return headerOf(req, CSRF_HEADER)
+}

@@ -1,0 +1,41 @@
+/**
+ * Answering an upload early. When the dashboard refuses a POST before its
+ * body has been read (bad token, too large, malformed), replying at once and
+ * closing would often make the browser show "connection reset" instead of
+ * the page: the kernel resets a socket that still receives data. So the rest
+ * of the body is read and thrown away first, within a byte and time budget;
+ * past it the reply goes out anyway and the connection is closed.
+ */
+
+export interface DrainBudget {
+  maxBytes: number
+  maxMs: number
+}
+
+export const DEFAULT_DRAIN_BUDGET: DrainBudget = { maxBytes: 16 * 1024 * 1024, maxMs: 10_000 }
+
+/**
+ * Reads `source` to its end; true if it ended within the budget. False on a
+ * source error, or once the budget is spent (the pending read is left behind:
+ * the caller closes the connection).
+ */
+export async function drain (source: AsyncIterator<Uint8Array>, budget: DrainBudget = DEFAULT_DRAIN_BUDGET): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<'expired'>(resolve => { timer = setTimeout(() => resolve('expired'), budget.maxMs) })
+  let seen = 0
+  try {
+    while (true) {
+      const next = source.next()
+      next.catch(() => {}) // a read left behind on expiry may still fail
+      const result = await Promise.race([next, expired])
+      if (result === 'expired') return false
+      if (result.done === true) return true
+      seen += result.value.byteLength
+      if (seen > budget.maxBytes) return false
+    }
+  } catch {
+    return false
+  } finally {
+    clearTimeout(timer)
+  }
+}
