@@ -1,0 +1,203 @@
+import type { Endpoint } from '../types.js'
+import {
+  COOKIE_BYTES, encodeLinkPacket, IK_RESP_OVERHEAD, type IkInit, PacketType, type Refuse, RefuseReason, type XxFin, type XxInit
+} from '../wire/link-packets.js'
+import { CookieJar } from './cookie-jar.js'
+import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
+import { finishXx, refuseWith, respondToIkInit, respondToXxInit, type ResponderContext, type XxPending } from './handshake.js'
+import type { LinkCore } from './link-core.js'
+import type { Session } from './session.js'
+
+/**
+ * Answers incoming handshakes without amplifying: every init is at least
+ * 1200 bytes and every answer (IK_RESP, XX_RESP, COOKIE, REFUSE) is checked to
+ * be no larger than the datagram it answers. Under load (or always, if so
+ * configured) an init without a valid cookie gets only a 22-byte COOKIE and no
+ * state. IK_INIT ephemerals are remembered for the clock-skew window so a
+ * replayed 0-RTT request is never executed twice; a repeated init (the
+ * initiator's retransmission) gets the stored answer again. XX responders hold
+ * a bounded, expiring table of half-open handshakes.
+ */
+interface RecentInit { expires: number, session?: Session }
+interface HalfOpen { pending: XxPending, reply: Buffer, from: Endpoint, ephHex: string, expires: number }
+
+export class HandshakeResponder {
+  private readonly jar: CookieJar
+  private readonly recentInits = new Map<string, RecentInit>()
+  private readonly halfOpenByIndex = new Map<number, HalfOpen>()
+  private readonly halfOpenByEph = new Map<string, HalfOpen>()
+  private second = 0
+  private initsThisSecond = 0
+
+  constructor (private readonly core: LinkCore) {
+    this.jar = new CookieJar(core.now)
+  }
+
+  get halfOpen (): number { return this.halfOpenByIndex.size }
+
+  holdsIndex (i: number): boolean { return this.halfOpenByIndex.has(i) }
+
+  /** The session no longer needs its init remembered for retransmissions (validated or closed). */
+  release (session: Session): void {
+    if (session.initEphemeralHex === undefined) return
+    const e = this.recentInits.get(session.initEphemeralHex)
+    if (e?.session === session) e.session = undefined
+    session.initEphemeralHex = undefined
+  }
+
+  onIkInit (p: IkInit, from: Endpoint, size: number): void {
+    const ephHex = p.ephemeral.toString('hex')
+    const seen = this.recentInits.get(ephHex)
+    if (seen !== undefined) {
+      const reply = seen.session?.handshakeReply
+      if (reply !== undefined && reply.length <= size && seen.session?.state === 'open') {
+        this.core.send(reply, from, seen.session.peerHex, 'handshake')
+      } else {
+        this.core.drop('replayed-init')
+      }
+      return
+    }
+    if (!this.admit(p, from, size)) return
+    if (this.recentInits.size >= this.core.opts.limits.maxRecentInits) {
+      this.refuse(p.senderIndex, RefuseReason.BUSY, 'too many recent handshakes; retry later', from, size)
+      return
+    }
+    const localIndex = this.core.allocIndex()
+    const step = respondToIkInit(this.core.keys, p, this.ctx(localIndex))
+    if (step.kind === 'ignored') { this.core.drop('handshake-invalid'); return }
+    this.recentInits.set(ephHex, { expires: this.core.now() + 2 * this.core.opts.limits.maxClockSkewMs })
+    if (step.kind === 'refused') {
+      this.core.stats.handshakesRefused++
+      this.sendLimited(step.send, from, size)
+      this.core.peerError(from, step.error, 'inbound', step.peer)
+      return
+    }
+    this.core.stats.handshakesAccepted++
+    const session = this.core.createSession('responder', localIndex, from)
+    this.core.sessionEstablished(session, step.outcome)
+    const entry = this.recentInits.get(ephHex) as RecentInit
+    entry.session = session
+    session.initEphemeralHex = ephHex
+    const started = session.deliver(step.outcome.frames) ?? []
+    const respond = step.respond as (frames: Buffer) => Buffer
+    const answer = (): void => {
+      if (session.state !== 'open') return
+      const reply = respond(session.takeEarly(size - IK_RESP_OVERHEAD))
+      if (reply.length > size) { this.core.drop('reply-too-large'); return } // cannot happen: room is computed from `size`
+      if (!session.validated) session.handshakeReply = reply
+      this.core.send(reply, session.endpoint, session.peerHex, 'handshake')
+    }
+    if (started.length === 0) { answer(); return }
+    // Hold the answer briefly so the 0-RTT request's response can ride in it.
+    let done = false
+    const once = (): void => { if (!done) { done = true; clearTimeout(t); answer() } }
+    const t = setTimeout(once, this.core.opts.limits.responseHoldMs)
+    void Promise.allSettled(started).then(() => setImmediate(once))
+  }
+
+  onXxInit (p: XxInit, from: Endpoint, size: number): void {
+    const ephHex = p.ephemeral.toString('hex')
+    const again = this.halfOpenByEph.get(ephHex)
+    if (again !== undefined) {
+      if (again.reply.length <= size) this.core.send(again.reply, from, undefined, 'handshake')
+      return
+    }
+    if (!this.admit(p, from, size)) return
+    if (this.halfOpenByIndex.size >= this.core.opts.limits.maxPendingHandshakes) {
+      this.refuse(p.senderIndex, RefuseReason.BUSY, 'too many handshakes in progress; retry later', from, size)
+      return
+    }
+    const localIndex = this.core.allocIndex()
+    const r = respondToXxInit(this.core.keys, p, this.ctx(localIndex))
+    if (r === undefined) { this.core.drop('handshake-invalid'); return }
+    const h: HalfOpen = { pending: r.pending, reply: r.send, from, ephHex, expires: this.core.now() + this.core.opts.limits.handshakeTimeoutMs * 2 }
+    this.halfOpenByIndex.set(localIndex, h)
+    this.halfOpenByEph.set(ephHex, h)
+    this.sendLimited(r.send, from, size)
+  }
+
+  onXxFin (p: XxFin, from: Endpoint): boolean {
+    const h = this.halfOpenByIndex.get(p.receiverIndex)
+    if (h === undefined) {
+      // A repeated XX_FIN for a session we already opened: answer so the initiator stops repeating.
+      const s = this.core.sessionByIndex(p.receiverIndex)
+      if (s !== undefined && s.role === 'responder' && s.state === 'open') { s.ping(); return true }
+      return false
+    }
+    const step = finishXx(this.core.keys, h.pending, p, this.ctx(p.receiverIndex))
+    if (step.kind === 'ignored') { this.core.drop('handshake-invalid'); return true }
+    this.forgetHalfOpen(h)
+    if (step.kind === 'refused') {
+      this.core.stats.handshakesRefused++
+      this.core.send(step.send, from, undefined, 'handshake')
+      this.core.peerError(from, step.error, 'inbound', step.peer)
+      return true
+    }
+    this.core.stats.handshakesAccepted++
+    const session = this.core.createSession('responder', p.receiverIndex, from)
+    session.validated = true // XX_FIN proves the initiator received our XX_RESP at this address
+    this.core.sessionEstablished(session, step.outcome)
+    if (session.state !== 'open') return true
+    session.ping() // confirms the session to the initiator
+    if (step.outcome.frames.length > 0) session.deliver(step.outcome.frames)
+    return true
+  }
+
+  onRefuse (p: Refuse): boolean {
+    const h = this.halfOpenByIndex.get(p.receiverIndex)
+    if (h === undefined) return false
+    this.forgetHalfOpen(h)
+    this.core.peerError(h.from, errorFromRefuse(p.reason, p.text), 'inbound')
+    return true
+  }
+
+  sweep (now: number): void {
+    for (const [k, e] of this.recentInits) {
+      if (e.expires > now) break // insertion order = expiry order
+      this.recentInits.delete(k)
+    }
+    for (const h of this.halfOpenByIndex.values()) if (h.expires <= now) this.forgetHalfOpen(h)
+  }
+
+  /** Counts the init, and demands a cookie when required; false when the init was answered with one. */
+  private admit (p: IkInit | XxInit, from: Endpoint, size: number): boolean {
+    const sec = Math.floor(this.core.now() / 1000)
+    if (sec !== this.second) { this.second = sec; this.initsThisSecond = 0 }
+    this.initsThisSecond++
+    if (!this.needCookie() || this.jar.check(p.cookie, from, p.ephemeral)) return true
+    const reply = encodeLinkPacket({ type: PacketType.COOKIE, receiverIndex: p.senderIndex, cookie: this.jar.make(from, p.ephemeral) })
+    this.core.stats.cookiesSent++
+    this.sendLimited(reply, from, size)
+    return false
+  }
+
+  private needCookie (): boolean {
+    const mode = this.core.opts.cookies
+    if (mode !== 'auto') return mode === 'always'
+    const l = this.core.opts.limits
+    return this.halfOpenByIndex.size > l.maxPendingHandshakes / 2 || this.initsThisSecond > l.handshakeRateForCookies
+  }
+
+  private refuse (receiverIndex: number, reason: typeof RefuseReason[keyof typeof RefuseReason], text: string, to: Endpoint, size: number): void {
+    this.core.stats.handshakesRefused++
+    this.sendLimited(refuseWith(receiverIndex, reason, text), to, size)
+    this.core.peerError(to, new LinkError(reason === RefuseReason.BUSY ? LinkErrorCode.BUSY : LinkErrorCode.PROTOCOL, text), 'inbound')
+  }
+
+  /** The anti-amplification rule: nothing larger than what came in goes back to an unvalidated address. */
+  private sendLimited (reply: Buffer, to: Endpoint, size: number): void {
+    if (reply.length > size) { this.core.drop('reply-too-large'); return }
+    this.core.send(reply, to, undefined, 'handshake')
+  }
+
+  private forgetHalfOpen (h: HalfOpen): void {
+    this.halfOpenByIndex.delete(h.pending.localIndex)
+    this.halfOpenByEph.delete(h.ephHex)
+  }
+
+  private ctx (localIndex: number): ResponderContext {
+    return { localIndex, minRank: this.core.opts.minRank, now: this.core.now, maxSkewMs: this.core.opts.limits.maxClockSkewMs }
+  }
+}
+
+export const COOKIE_REPLY_BYTES = 2 + 4 + COOKIE_BYTES

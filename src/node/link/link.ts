@@ -1,0 +1,377 @@
+import { randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import type { TrafficMeter } from '../accounting/traffic-meter.js'
+import { isTornetError, type TornetError } from '../errors.js'
+import { type Identity, nodeIdOf } from '../identity/identity.js'
+import type { Transport } from '../transport/transport.js'
+import { type Endpoint, endpointKey } from '../types.js'
+import { datagramOverhead, FrameType, MAX_SERVICE_NAME } from '../wire/channel-frames.js'
+import { WireError } from '../wire/codec.js'
+import { decodeLinkPacket, type LinkPacket, PacketType, RefuseReason, UnsupportedVersionError } from '../wire/link-packets.js'
+import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
+import { ReassemblyBudget } from './fragment-assembler.js'
+import { type HandshakeOutcome, localKeys, type PeerProof, refuseWith } from './handshake.js'
+import { HandshakeInitiator } from './handshake-initiator.js'
+import { HandshakeResponder } from './handshake-responder.js'
+import { emptyStats, type LinkCore, type LinkStats } from './link-core.js'
+import { createSigner } from './link-crypto.js'
+import { type LinkOptions, resolveLinkOptions, type ResolvedLinkOptions } from './link-options.js'
+import { Session, type SessionHost } from './session.js'
+import { defaultStreamFactory } from './default-stream-factory.js'
+import type { LinkLog, LinkStream, PeerAddress, PeerInfo, RequestOptions, ServiceHandlers, StreamFactory } from './types.js'
+
+/** Why a handshake or session with a peer failed (for connection-error counting). */
+export interface PeerErrorEvent {
+  endpoint: Endpoint
+  error: TornetError
+  direction: 'inbound' | 'outbound'
+  /** The peer's identity when the failure came after it was proven (e.g. rank too low). */
+  peer?: { id: Buffer, publicKey: Buffer, rank: number }
+}
+
+export interface LinkEvents {
+  'peer-connected': [PeerInfo]
+  'peer-disconnected': [PeerInfo, Error | undefined]
+  'peer-error': [PeerErrorEvent]
+}
+
+/**
+ * The link layer: encrypted sessions over one datagram transport, with
+ * request/response, stream and datagram channels bound to registered
+ * services. Every datagram in and out is reported to the traffic meter;
+ * malformed or unauthenticated datagrams are dropped and counted in `stats`,
+ * never thrown.
+ */
+export class Link extends EventEmitter<LinkEvents> {
+  readonly stats: LinkStats = emptyStats()
+  readonly identity: Identity
+  private readonly transport: Transport
+  private readonly meter?: TrafficMeter
+  private readonly log?: LinkLog
+  private readonly opts: ResolvedLinkOptions
+  private readonly core: LinkCore
+  private readonly initiator: HandshakeInitiator
+  private readonly responder: HandshakeResponder
+  private readonly services = new Map<string, ServiceHandlers>()
+  private readonly byIndex = new Map<number, Session>()
+  private readonly byPeer = new Map<string, Session>()
+  private readonly byEndpoint = new Map<string, Session>()
+  private readonly peerSessions = new Map<string, number>()
+  private readonly sessionHost: SessionHost
+  private readonly timer: NodeJS.Timeout
+  private closed = false
+
+  constructor (options: LinkOptions) {
+    super()
+    this.opts = resolveLinkOptions(options)
+    this.identity = options.identity
+    this.transport = options.transport
+    this.meter = options.meter
+    this.log = options.log
+    const streamFactory: StreamFactory = options.streamFactory ?? defaultStreamFactory
+    const keys = localKeys(options.identity, createSigner(options.identity.secretKey))
+    const now = this.opts.now
+    this.core = {
+      keys,
+      opts: this.opts,
+      stats: this.stats,
+      now,
+      allocIndex: () => this.allocIndex(),
+      send: (d, to, peer, kind) => this.send(d, to, peer, kind),
+      createSession: (role, index, endpoint) => this.createSession(role, index, endpoint),
+      sessionEstablished: (s, o) => this.sessionEstablished(s, o),
+      sessionByIndex: (i) => this.byIndex.get(i),
+      peerError: (endpoint, error, direction, peer) => this.peerError(endpoint, error, direction, peer),
+      drop: (reason) => this.drop(reason)
+    }
+    this.sessionHost = {
+      now,
+      limits: this.opts.limits,
+      budget: new ReassemblyBudget(this.opts.limits.reassemblyBudgetBytes),
+      streamFactory,
+      transmit: (d, to, peer, kind) => this.send(d, to, peer, kind),
+      handleRequest: (s, service, payload, signal) => this.handleRequest(s, service, payload, signal),
+      streamAcceptor: (s, service) => {
+        const h = this.services.get(service)?.onStream
+        return h === undefined ? undefined : (stream) => h(s.peer as PeerInfo, stream)
+      },
+      onDatagram: (s, service, payload) => this.onServiceDatagram(s, service, payload),
+      onClosed: (s, err, byPeer) => this.sessionClosed(s, err, byPeer),
+      drop: (reason) => this.drop(reason),
+      onRekey: () => { this.stats.rekeys++ },
+      onReady: (s) => this.sessionReady(s)
+    }
+    this.initiator = new HandshakeInitiator(this.core)
+    this.responder = new HandshakeResponder(this.core)
+    this.transport.onDatagram((data, from) => this.onDatagram(data, from))
+    this.timer = setInterval(() => this.tick(), this.opts.limits.tickMs)
+    this.timer.unref()
+  }
+
+  get local (): Endpoint { return this.transport.local }
+
+  /** Binds a service name to its handlers (replacing earlier ones). */
+  registerService (name: string, handlers: ServiceHandlers): void {
+    checkService(name)
+    this.services.set(name, handlers)
+  }
+
+  unregisterService (name: string): void { this.services.delete(name) }
+
+  /** Sends a request and resolves with the response payload (≤ 64 KiB each way). */
+  async request (to: PeerAddress, service: string, payload: Uint8Array, opts: RequestOptions = {}): Promise<Buffer> {
+    checkService(service)
+    const l = this.opts.limits
+    const session = this.sessionFor(to)
+    const started = this.opts.now()
+    try {
+      return await session.client.request(service, Buffer.from(payload.buffer, payload.byteOffset, payload.length), {
+        timeoutMs: opts.timeoutMs ?? l.requestTimeoutMs, retries: opts.retries ?? l.requestRetries, signal: opts.signal
+      })
+    } catch (err) {
+      // Nothing at all came back on an open session: the peer most likely restarted and lost
+      // its keys. Drop the session so the next request handshakes afresh.
+      if (isTornetError(err, LinkErrorCode.TIMEOUT) && session.state === 'open' && session.lastRecv < started) {
+        session.close(new LinkError(LinkErrorCode.TIMEOUT, 'the peer stopped answering on this session'), false, false)
+      }
+      throw err
+    }
+  }
+
+  /** Opens a reliable stream to the peer's service; rejects with the peer's refusal (e.g. LINK_UNKNOWN_SERVICE). */
+  async openStream (to: PeerAddress, service: string, opts: { signal?: AbortSignal } = {}): Promise<LinkStream> {
+    checkService(service)
+    return await this.sessionFor(to).mux.openStream(service, opts.signal)
+  }
+
+  /** Sends one unreliable datagram to the peer's service; resolves once it left (or was queued on an opening session). */
+  async sendDatagram (to: PeerAddress, service: string, payload: Uint8Array): Promise<void> {
+    checkService(service)
+    const session = this.sessionFor(to)
+    const max = session.maxPlaintext - datagramOverhead(Buffer.byteLength(service))
+    if (payload.length > max) throw new LinkError(LinkErrorCode.TOO_LARGE, `datagram of ${payload.length} bytes exceeds ${max}`)
+    session.sendFrames([{ type: FrameType.DATAGRAM, service, data: Buffer.from(payload) }], service)
+  }
+
+  /** Establishes (or reuses) a session and resolves with the authenticated peer. */
+  async connect (to: PeerAddress): Promise<PeerInfo> {
+    const session = this.sessionFor(to)
+    await session.whenOpen()
+    return session.peer as PeerInfo
+  }
+
+  /** The peers with an open session. */
+  sessions (): PeerInfo[] {
+    const out: PeerInfo[] = []
+    for (const s of this.byPeer.values()) if (s.state === 'open' && s.peer !== undefined) out.push(s.peer)
+    return out
+  }
+
+  /** Closes every session (telling the peers) and stops the link; the transport stays open. */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.timer)
+    for (const s of [...this.byIndex.values()]) s.close(new LinkError(LinkErrorCode.CLOSED, 'the link was closed'), true, false, 'node shutting down')
+  }
+
+  // ---- sessions ---------------------------------------------------------------
+
+  /** The session to use for `to`: an open or opening one, or a new one whose handshake starts now. */
+  private sessionFor (to: PeerAddress): Session {
+    if (this.closed) throw new LinkError(LinkErrorCode.CLOSED, 'the link is closed')
+    const id = to.id ?? (to.publicKey !== undefined ? nodeIdOf(to.publicKey) : undefined)
+    if (to.id !== undefined && to.publicKey !== undefined && !nodeIdOf(to.publicKey).equals(to.id)) {
+      throw new LinkError(LinkErrorCode.WRONG_PEER, 'the contact\'s id is not the hash of its public key (forged contact)')
+    }
+    if (id !== undefined && id.equals(this.identity.id)) throw new LinkError(LinkErrorCode.SELF, 'cannot link to this node itself')
+    if (id !== undefined) {
+      const s = this.byPeer.get(id.toString('hex'))
+      if (s !== undefined && s.state !== 'closed') return s
+    }
+    const byEp = this.byEndpoint.get(endpointKey(to.endpoint))
+    if (byEp !== undefined && byEp.state !== 'closed' && (byEp.state === 'open' || byEp.role === 'initiator')) {
+      // Reuse only a session that proves (or will prove) the node the caller expects.
+      const proven = byEp.peer?.id ?? byEp.expectedId
+      if (id === undefined || proven?.equals(id) === true) return byEp
+    }
+    const session = this.createSession('initiator', this.allocIndex(), to.endpoint)
+    session.expectedId = id
+    this.byEndpoint.set(endpointKey(to.endpoint), session)
+    this.initiator.start(session, to)
+    return session
+  }
+
+  private createSession (role: 'initiator' | 'responder', localIndex: number, endpoint: Endpoint): Session {
+    if (this.byIndex.size >= this.opts.limits.maxSessions) this.evictOne()
+    const s = new Session(this.sessionHost, role, localIndex, { address: endpoint.address, port: endpoint.port }, this.opts.mtu, this.opts.probeMtu)
+    this.byIndex.set(localIndex, s)
+    return s
+  }
+
+  private sessionEstablished (session: Session, outcome: HandshakeOutcome): void {
+    const p = outcome.peer
+    const peer: PeerInfo = { id: p.id, idHex: p.id.toString('hex'), publicKey: p.publicKey, nonce: p.rankNonce, rank: p.rank, endpoint: session.endpoint, rttMs: undefined }
+    const l = this.opts.limits
+    session.establish(outcome, peer, { rekeyBytes: l.rekeyBytes, rekeyMs: l.rekeyMs })
+    this.stats.sessionsOpened++
+  }
+
+  private sessionReady (session: Session): void {
+    this.responder.release(session)
+    const peer = session.peer as PeerInfo
+    this.byPeer.set(peer.idHex, session)
+    this.byEndpoint.set(endpointKey(session.endpoint), session)
+    session.announced = true
+    const n = this.peerSessions.get(peer.idHex) ?? 0
+    this.peerSessions.set(peer.idHex, n + 1)
+    if (n === 0) this.emit('peer-connected', peer)
+  }
+
+  private sessionClosed (session: Session, err: Error | undefined, byPeer: boolean): void {
+    this.byIndex.delete(session.localIndex)
+    this.initiator.forget(session.localIndex)
+    this.responder.release(session)
+    this.stats.sessionsClosed++
+    const epKey = endpointKey(session.endpoint)
+    if (this.byEndpoint.get(epKey) === session) this.byEndpoint.delete(epKey)
+    const peer = session.peer
+    if (peer === undefined || !session.announced) return
+    if (this.byPeer.get(peer.idHex) === session) this.byPeer.delete(peer.idHex)
+    const n = (this.peerSessions.get(peer.idHex) ?? 1) - 1
+    if (n > 0) { this.peerSessions.set(peer.idHex, n); return }
+    this.peerSessions.delete(peer.idHex)
+    this.emit('peer-disconnected', peer, byPeer ? undefined : err)
+  }
+
+  private evictOne (): void {
+    let victim: Session | undefined
+    for (const s of this.byIndex.values()) {
+      if (s.state !== 'open') continue
+      if (victim === undefined || s.lastActivity < victim.lastActivity) victim = s
+    }
+    victim?.close(new LinkError(LinkErrorCode.BUSY, 'session evicted (too many sessions)'), true, false, 'too many sessions')
+  }
+
+  private allocIndex (): number {
+    for (;;) {
+      const i = randomBytes(4).readUInt32LE(0)
+      if (i !== 0 && !this.byIndex.has(i) && !this.responder.holdsIndex(i)) return i
+    }
+  }
+
+  private tick (): void {
+    const now = this.opts.now()
+    const l = this.opts.limits
+    this.responder.sweep(now)
+    for (const s of [...this.byIndex.values()]) s.tick(now, l.idleTimeoutMs, l.deadPeerMs, l.keepaliveMs)
+  }
+
+  // ---- datagrams in and out -----------------------------------------------------
+
+  private send (datagram: Buffer, to: Endpoint, peerHex: string | undefined, kind: string): void {
+    this.stats.datagramsOut++
+    this.stats.bytesOut += datagram.length
+    this.meter?.record(peerHex, 'out', datagram.length, kind)
+    this.transport.send(datagram, to)
+  }
+
+  private onDatagram (data: Buffer, from: Endpoint): void {
+    if (this.closed) return
+    this.stats.datagramsIn++
+    this.stats.bytesIn += data.length
+    try {
+      this.receive(data, from)
+    } catch (err) {
+      // A bug, not bad input (decoders never throw past this point); keep serving.
+      this.drop('internal-error')
+      this.log?.('warn', 'link: error while handling a datagram', { error: String(err) })
+    }
+  }
+
+  private receive (data: Buffer, from: Endpoint): void {
+    let p: LinkPacket
+    try {
+      p = decodeLinkPacket(data)
+    } catch (err) {
+      if (err instanceof UnsupportedVersionError) {
+        this.meter?.record(undefined, 'in', data.length, 'dropped')
+        this.drop('bad-version')
+        // Tell an initiator of another version, in a packet smaller than its own.
+        if (err.senderIndex !== undefined) {
+          const reply = refuseWith(err.senderIndex, RefuseReason.UNSUPPORTED_VERSION, 'this node speaks link version 1')
+          if (reply.length <= data.length) this.send(reply, from, undefined, 'handshake')
+        }
+        return
+      }
+      if (!(err instanceof WireError)) throw err
+      this.meter?.record(undefined, 'in', data.length, 'dropped')
+      this.drop('malformed')
+      return
+    }
+    if (p.type === PacketType.DATA) {
+      const s = this.byIndex.get(p.receiverIndex)
+      if (s === undefined) { this.meter?.record(undefined, 'in', data.length, 'dropped'); this.drop('unknown-session'); return }
+      const wasValidated = s.validated
+      const result = s.receiveData(p, data, from)
+      this.meter?.record(s.peerHex, 'in', data.length, result.kind)
+      if (result.drop !== undefined) { this.drop(result.drop); return }
+      if (s.role === 'initiator') this.initiator.confirmed(s)
+      if (!wasValidated && s.validated && s.peer !== undefined) this.byEndpoint.set(endpointKey(s.endpoint), s)
+      return
+    }
+    this.meter?.record(this.byIndex.get((p as { receiverIndex?: number }).receiverIndex ?? -1)?.peerHex, 'in', data.length, 'handshake')
+    switch (p.type) {
+      case PacketType.IK_INIT: this.responder.onIkInit(p, from, data.length); return
+      case PacketType.XX_INIT: this.responder.onXxInit(p, from, data.length); return
+      case PacketType.XX_FIN: if (!this.responder.onXxFin(p, from)) this.drop('unexpected'); return
+      case PacketType.IK_RESP:
+      case PacketType.XX_RESP: if (!this.initiator.onResponse(p)) this.drop('unexpected'); return
+      case PacketType.COOKIE: if (!this.initiator.onCookie(p)) this.drop('unexpected'); return
+      case PacketType.REFUSE: {
+        if (this.initiator.onRefuse(p) || this.responder.onRefuse(p)) return
+        const s = this.byIndex.get(p.receiverIndex)
+        if (s === undefined) { this.drop('unexpected'); return }
+        const error = errorFromRefuse(p.reason, p.text)
+        this.peerError(s.endpoint, error, 'inbound', s.peer === undefined ? undefined : { id: s.peer.id, publicKey: s.peer.publicKey, rankNonce: s.peer.nonce, rank: s.peer.rank })
+        s.close(error, false, true)
+      }
+    }
+  }
+
+  private drop (reason: string): void {
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1
+  }
+
+  private peerError (endpoint: Endpoint, error: TornetError, direction: 'inbound' | 'outbound', peer?: PeerProof): void {
+    this.log?.('debug', `link: ${direction} peer error ${error.code}`, { endpoint: endpointKey(endpoint), message: error.message })
+    this.emit('peer-error', { endpoint, error, direction, peer: peer === undefined ? undefined : { id: peer.id, publicKey: peer.publicKey, rank: peer.rank } })
+  }
+
+  // ---- services -----------------------------------------------------------------
+
+  private async handleRequest (session: Session, service: string, payload: Buffer, signal: AbortSignal): Promise<Uint8Array> {
+    const h = this.services.get(service)?.onRequest
+    if (h === undefined) throw new LinkError(LinkErrorCode.UNKNOWN_SERVICE, `no service "${service}" on this node`)
+    return await h(session.peer as PeerInfo, payload, signal)
+  }
+
+  private onServiceDatagram (session: Session, service: string, payload: Buffer): void {
+    const h = this.services.get(service)?.onDatagram
+    if (h === undefined) { this.drop('unknown-service-datagram'); return }
+    try {
+      h(session.peer as PeerInfo, Buffer.from(payload))
+    } catch (err) {
+      this.log?.('warn', `link: datagram handler of "${service}" threw`, { error: String(err) })
+    }
+  }
+}
+
+export function createLink (options: LinkOptions): Link {
+  return new Link(options)
+}
+
+function checkService (name: string): void {
+  const n = Buffer.byteLength(name)
+  if (n === 0 || n > MAX_SERVICE_NAME) throw new LinkError(LinkErrorCode.BAD_ARGUMENT, `service names are 1..${MAX_SERVICE_NAME} bytes: ${JSON.stringify(name)}`)
+}

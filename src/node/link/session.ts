@@ -1,0 +1,369 @@
+import type { Endpoint } from '../types.js'
+import { type ChannelFrame, decodeFrames, encodeFrame, encodeFrames, FrameType, RESPONSE_OVERHEAD, requestOverhead, STREAM_DATA_OVERHEAD } from '../wire/channel-frames.js'
+import { tryDecode } from '../wire/codec.js'
+import { DATA_HEADER_BYTES, DATA_OVERHEAD, type DataPacket } from '../wire/link-packets.js'
+import { LinkError, LinkErrorCode } from './errors.js'
+import { FragmentAssembler, type ReassemblyBudget } from './fragment-assembler.js'
+import type { HandshakeOutcome } from './handshake.js'
+import { RequestClient } from './request-client.js'
+import { RequestServer } from './request-server.js'
+import { RecvCipher, type RekeyPolicy, SendCipher } from './session-cipher.js'
+import { StreamMux } from './stream-mux.js'
+import type { LinkStream, PeerInfo, StreamFactory } from './types.js'
+
+/**
+ * One encrypted session with one peer: its ciphers, the frames waiting to be
+ * sent, and the three channel kinds (requests, streams, datagrams) on top.
+ *
+ * Lifecycle: 'handshaking' (frames queue; the first may ride in the
+ * handshake) → 'open' → 'closed'. A responder's session is not "validated"
+ * until a DATA packet from the initiator authenticates: before that it sends
+ * nothing but the single handshake answer (which is no larger than the
+ * initiator's padded packet), so a spoofed source cannot be flooded.
+ */
+export interface SessionLimits extends RekeyPolicy {
+  maxPayload: number
+  maxRequestsInFlight: number
+  maxConcurrentHandlers: number
+  maxPartialMessages: number
+  reassemblyTimeoutMs: number
+  maxChannels: number
+  streamOpenRetryMs: number
+  streamOpenTimeoutMs: number
+  /** How long a closed stream still receives frames (see STREAM_LINGER_MS). */
+  streamLingerMs: number
+  answerCacheSize: number
+  answerCacheBytes: number
+  answerTtlMs: number
+  maxQueuedBytes: number
+}
+
+export interface SessionHost {
+  now: () => number
+  limits: SessionLimits
+  budget: ReassemblyBudget
+  streamFactory: StreamFactory
+  transmit: (datagram: Buffer, to: Endpoint, peerHex: string | undefined, kind: string) => void
+  handleRequest: (session: Session, service: string, payload: Buffer, signal: AbortSignal) => Promise<Uint8Array>
+  streamAcceptor: (session: Session, service: string) => ((stream: LinkStream) => void) | undefined
+  onDatagram: (session: Session, service: string, payload: Buffer) => void
+  onClosed: (session: Session, err: Error | undefined, byPeer: boolean) => void
+  drop: (reason: string) => void
+  onRekey: () => void
+  /** The session is open and may send (validated): announce the peer. */
+  onReady: (session: Session) => void
+}
+
+export type SessionState = 'handshaking' | 'open' | 'closed'
+
+const PROBE_ATTEMPTS = 3
+
+export class Session {
+  state: SessionState = 'handshaking'
+  peer?: PeerInfo
+  remoteIndex = 0
+  validated: boolean
+  /** Datagram size used for new packets; raised when a probe proves the path carries more. */
+  mtu: number
+  lastRecv: number
+  lastActivity: number
+  lastPing = 0
+  /** Responder (IK): the IK_RESP, resent if the init is repeated, until the path is validated. */
+  handshakeReply?: Buffer
+  /** Set once 'peer-connected' was emitted for this session. */
+  announced = false
+  /** Initiator: the node id the caller expects at the endpoint (checked by the handshake). */
+  expectedId?: Buffer
+  /** Responder (IK): the initiator's ephemeral, the key of its replay-cache entry. */
+  initEphemeralHex?: string
+  readonly client: RequestClient
+  readonly server: RequestServer
+  readonly mux: StreamMux
+  private sendCipher?: SendCipher
+  private recvCipher?: RecvCipher
+  private queue: Array<{ plain: Buffer, kind: string }> = []
+  private queuedBytes = 0
+  private nextPing = 1
+  private readonly pings = new Map<number, number>()
+  private probe?: { id: number, size: number, attempts: number }
+  private readonly opened: Promise<void>
+  private settleOpened!: (err?: Error) => void
+
+  constructor (
+    private readonly host: SessionHost,
+    readonly role: 'initiator' | 'responder',
+    readonly localIndex: number,
+    public endpoint: Endpoint,
+    baseMtu: number,
+    private readonly probeMtu: number
+  ) {
+    this.validated = role === 'initiator'
+    this.opened = new Promise<void>((resolve, reject) => { this.settleOpened = (err) => { if (err === undefined) resolve(); else reject(err) } })
+    this.opened.catch(() => {})
+    this.mtu = baseMtu
+    this.lastRecv = this.lastActivity = host.now()
+    const l = host.limits
+    this.client = new RequestClient({
+      send: (frames, kind) => this.sendFrames(frames, kind),
+      isOpen: () => this.state === 'open',
+      requestRoom: (service) => this.maxPlaintext - requestOverhead(Buffer.byteLength(service)),
+      responses: new FragmentAssembler({ maxMessageBytes: l.maxPayload, maxMessages: l.maxPartialMessages, timeoutMs: l.reassemblyTimeoutMs }, host.budget),
+      now: host.now
+    }, l.maxRequestsInFlight, l.maxPayload)
+    this.client.onRttSample = (ms) => this.rttSample(ms)
+    this.server = new RequestServer({
+      send: (frames, kind) => this.sendFrames(frames, kind),
+      handle: (service, payload, signal) => host.handleRequest(this, service, payload, signal),
+      responseRoom: () => this.maxPlaintext - RESPONSE_OVERHEAD,
+      requests: new FragmentAssembler({ maxMessageBytes: l.maxPayload, maxMessages: l.maxPartialMessages, timeoutMs: l.reassemblyTimeoutMs }, host.budget),
+      now: host.now
+    }, { maxConcurrent: l.maxConcurrentHandlers, maxPayload: l.maxPayload, answerCacheSize: l.answerCacheSize, answerCacheBytes: l.answerCacheBytes, answerTtlMs: l.answerTtlMs })
+    this.mux = new StreamMux({
+      send: (frames, kind) => this.sendFrames(frames, kind),
+      initiator: role === 'initiator',
+      streamMtu: () => this.maxPlaintext - STREAM_DATA_OVERHEAD,
+      factory: host.streamFactory,
+      acceptor: (service) => host.streamAcceptor(this, service),
+      now: host.now
+    }, { maxChannels: l.maxChannels, openRetryMs: l.streamOpenRetryMs, openTimeoutMs: l.streamOpenTimeoutMs, lingerMs: l.streamLingerMs })
+  }
+
+  /** Plaintext bytes one DATA packet can carry. The 1200-byte base is always used for requests (see below). */
+  get maxPlaintext (): number { return this.mtu - DATA_OVERHEAD }
+
+  get peerHex (): string | undefined { return this.peer?.idHex }
+
+  /** Resolves when the handshake completed; rejects with the reason if the session closes first. */
+  async whenOpen (): Promise<void> { await this.opened }
+
+  establish (outcome: HandshakeOutcome, peer: PeerInfo, policy: RekeyPolicy): void {
+    this.peer = peer
+    this.remoteIndex = outcome.remoteIndex
+    this.sendCipher = new SendCipher(outcome.sendKey, outcome.remoteIndex, policy, this.host.now)
+    this.recvCipher = new RecvCipher(outcome.recvKey, this.host.now)
+    this.state = 'open'
+    this.lastRecv = this.host.now()
+    this.settleOpened()
+    if (this.validated) { this.flush(); this.host.onReady(this) }
+  }
+
+  /** Sends frames (packed greedily into datagrams) or queues them until the session may send. */
+  sendFrames (frames: ChannelFrame[], kind: string): void {
+    if (this.state === 'closed') return
+    if (frames.length === 1) { this.sendPlain(encodeFrame(frames[0]), kind); return }
+    const room = this.maxPlaintext
+    let batch: ChannelFrame[] = []
+    let size = 0
+    for (const f of frames) {
+      const one = encodeFrames([f])
+      if (batch.length > 0 && size + one.length > room) {
+        this.sendPlain(encodeFrames(batch), kind)
+        batch = []; size = 0
+      }
+      batch.push(f); size += one.length
+    }
+    if (batch.length > 0) this.sendPlain(encodeFrames(batch), kind)
+  }
+
+  private sendPlain (plain: Buffer, kind: string): void {
+    if (this.state === 'open' && this.validated) { this.transmitPlain(plain, kind); return }
+    if (this.queuedBytes + plain.length > this.host.limits.maxQueuedBytes) { this.host.drop('queue-full'); return }
+    this.queue.push({ plain, kind })
+    this.queuedBytes += plain.length
+  }
+
+  private transmitPlain (plain: Buffer, kind: string): void {
+    const c = this.sendCipher as SendCipher
+    const before = c.currentEpoch
+    const datagram = c.seal(plain)
+    if (c.currentEpoch !== before) this.host.onRekey()
+    this.host.transmit(datagram, this.endpoint, this.peerHex, kind)
+  }
+
+  /** Removes queued frame groups that fit in `room` bytes together (the handshake's early data). */
+  takeEarly (room: number): Buffer {
+    const taken: Buffer[] = []
+    let used = 0
+    while (this.queue.length > 0 && used + this.queue[0].plain.length <= room) {
+      const q = this.queue.shift() as { plain: Buffer, kind: string }
+      this.queuedBytes -= q.plain.length
+      taken.push(q.plain)
+      used += q.plain.length
+    }
+    return Buffer.concat(taken)
+  }
+
+  /** Marks the path validated (an authenticated packet came back) and sends what waited. */
+  validate (): void {
+    if (this.validated) return
+    this.validated = true
+    this.handshakeReply = undefined
+    if (this.state === 'open') { this.flush(); this.host.onReady(this) }
+  }
+
+  private flush (): void {
+    const q = this.queue
+    this.queue = []
+    this.queuedBytes = 0
+    for (const { plain, kind } of q) this.transmitPlain(plain, kind)
+    this.startProbe()
+  }
+
+  /** Confirms an IK session to the responder (validates our address there) and measures RTT. */
+  ping (pad = 0): number {
+    const id = this.nextPing++
+    this.pings.set(id, this.host.now())
+    if (this.pings.size > 16) this.pings.delete(this.pings.keys().next().value as number)
+    this.lastPing = this.host.now()
+    const frames: ChannelFrame[] = [{ type: FrameType.PING, id }]
+    if (pad > 0) frames.push({ type: FrameType.PADDING, length: pad })
+    if (this.state === 'open' && this.validated) this.transmitPlain(encodeFrames(frames), 'link')
+    return id
+  }
+
+  /** Authenticates one DATA packet; returns a drop reason or the service it was for (accounting). */
+  receiveData (p: DataPacket, raw: Buffer, from: Endpoint): { drop?: string, kind: string } {
+    if (this.state !== 'open') return { drop: 'session-not-open', kind: 'dropped' }
+    const r = (this.recvCipher as RecvCipher).open(raw.subarray(0, DATA_HEADER_BYTES), p.epoch, p.counter, p.sealed)
+    if (!r.ok) return { drop: r.reason, kind: 'dropped' }
+    if (r.rotated) this.host.onRekey()
+    this.lastRecv = this.host.now()
+    if (from.address !== this.endpoint.address || from.port !== this.endpoint.port) {
+      // Authenticated traffic from a new address: the peer roamed (NAT rebinding).
+      this.endpoint = { address: from.address, port: from.port }
+      if (this.peer !== undefined) this.peer.endpoint = this.endpoint
+    }
+    this.validate()
+    const kind = this.kindOf(r.plaintext)
+    const ok = this.deliver(r.plaintext)
+    return ok === undefined ? { drop: 'bad-frames', kind } : { kind }
+  }
+
+  /** Handles decrypted frame bytes; returns the handler promises it started, or undefined if malformed. */
+  deliver (plain: Buffer): Array<Promise<void>> | undefined {
+    const frames = tryDecode(decodeFrames, plain)
+    if (frames === undefined) return undefined
+    const started: Array<Promise<void>> = []
+    for (const f of frames) {
+      if (this.state === 'closed') break
+      switch (f.type) {
+        case FrameType.PADDING: break
+        case FrameType.REQUEST: {
+          this.lastActivity = this.host.now()
+          const p = this.server.onRequest(f)
+          if (p !== undefined) started.push(p)
+          break
+        }
+        case FrameType.RESPONSE: this.lastActivity = this.host.now(); this.client.onResponse(f); break
+        case FrameType.ERROR: this.client.onError(f); break
+        case FrameType.STREAM_OPEN:
+        case FrameType.STREAM_ACCEPT:
+        case FrameType.STREAM_DATA:
+        case FrameType.STREAM_RESET:
+          this.lastActivity = this.host.now()
+          this.mux.onFrame(f)
+          break
+        case FrameType.DATAGRAM: this.lastActivity = this.host.now(); this.host.onDatagram(this, f.service, f.data); break
+        case FrameType.PING:
+          if (this.state === 'open' && this.validated) this.transmitPlain(encodeFrames([{ type: FrameType.PONG, id: f.id }]), 'link')
+          break
+        case FrameType.PONG: this.onPong(f.id); break
+        case FrameType.CLOSE: this.close(new LinkError(LinkErrorCode.CLOSED, `peer closed the session: ${f.text === '' ? f.code : f.text}`), false, true); break
+      }
+    }
+    return started
+  }
+
+  /** The service a frame group is about, for the accounting hook. */
+  kindOf (plain: Buffer): string {
+    const t = plain[0]
+    if (t === FrameType.STREAM_DATA || t === FrameType.STREAM_ACCEPT || t === FrameType.STREAM_RESET) {
+      return this.mux.serviceOf(plain.readUInt32LE(1)) ?? 'link'
+    }
+    if (t === FrameType.RESPONSE || t === FrameType.ERROR) return this.client.serviceOf(plain.readUInt32LE(1)) ?? 'link'
+    if (t === FrameType.REQUEST) return serviceAt(plain, 9)
+    if (t === FrameType.STREAM_OPEN) return serviceAt(plain, 5)
+    if (t === FrameType.DATAGRAM) return serviceAt(plain, 1)
+    return 'link'
+  }
+
+  rttSample (ms: number): void {
+    if (this.peer === undefined || ms < 0) return
+    this.peer.rttMs = this.peer.rttMs === undefined ? ms : this.peer.rttMs * 0.875 + ms * 0.125
+  }
+
+  private onPong (id: number): void {
+    const sent = this.pings.get(id)
+    if (sent === undefined) return
+    this.pings.delete(id)
+    this.rttSample(this.host.now() - sent)
+    if (this.probe !== undefined && this.probe.id === id) {
+      this.mtu = this.probe.size
+      this.probe = undefined
+    }
+  }
+
+  private startProbe (): void {
+    if (this.probeMtu <= this.mtu || this.probe !== undefined) return
+    this.probe = { id: 0, size: this.probeMtu, attempts: 0 }
+    this.sendProbe()
+  }
+
+  private sendProbe (): void {
+    const pr = this.probe
+    if (pr === undefined) return
+    pr.attempts++
+    // PING(5 bytes) + PADDING up to the probed datagram size.
+    pr.id = this.ping(pr.size - DATA_OVERHEAD - 5)
+  }
+
+  /** Periodic upkeep: idle and dead-peer checks, keepalive, probe retries, cache expiry. */
+  tick (now: number, idleMs: number, deadMs: number, keepaliveMs: number): void {
+    if (this.state === 'closed') return
+    this.server.sweep(now)
+    this.mux.sweep(now)
+    if (this.state !== 'open') return
+    // Dead: we are waiting for the peer (requests, streams) and hear nothing, keepalives included.
+    const busy = this.mux.open > 0 || this.client.inFlight > 0
+    if (busy && now - this.lastRecv > deadMs) {
+      this.close(new LinkError(LinkErrorCode.TIMEOUT, `no packet from the peer for ${Math.round((now - this.lastRecv) / 1000)} s`), false, false)
+      return
+    }
+    if (!busy && now - this.lastActivity > idleMs) {
+      this.close(undefined, true, false)
+      return
+    }
+    if (busy && now - this.lastRecv > keepaliveMs && now - this.lastPing > keepaliveMs) this.ping()
+    if (this.probe !== undefined && now - this.lastPing > 1000) {
+      if (this.probe.attempts >= PROBE_ATTEMPTS) this.probe = undefined
+      else this.sendProbe()
+    }
+  }
+
+  /**
+   * Ends the session: fails its requests and streams with `err`, tells the peer
+   * (CLOSE frame) when `notify`, and reports to the link.
+   */
+  close (err: Error | undefined, notify: boolean, byPeer: boolean, text = 'closing'): void {
+    if (this.state === 'closed') return
+    if (notify && this.state === 'open' && this.validated) {
+      this.transmitPlain(encodeFrames([{ type: FrameType.CLOSE, code: 'CLOSE', text }]), 'link')
+    }
+    this.state = 'closed'
+    const e = err ?? new LinkError(LinkErrorCode.CLOSED, 'the session was closed')
+    this.settleOpened(e)
+    this.client.failAll(e)
+    this.server.abortAll()
+    this.mux.closeAll(e)
+    this.queue = []
+    this.queuedBytes = 0
+    this.host.onClosed(this, err, byPeer)
+  }
+}
+
+function serviceAt (plain: Buffer, off: number): string {
+  if (off >= plain.length) return 'link'
+  const n = plain[off]
+  if (off + 1 + n > plain.length) return 'link'
+  return plain.toString('utf8', off + 1, off + 1 + n)
+}

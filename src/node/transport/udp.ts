@@ -1,0 +1,140 @@
+import { createSocket, type Socket } from 'node:dgram'
+import { isIPv4 } from 'node:net'
+import type { Endpoint } from '../types.js'
+import type { Transport } from './transport.js'
+
+/**
+ * The real transport: one UDP socket, IPv4 or IPv6. Binding "::" gives a
+ * dual-stack socket (IPv4 peers appear as plain "1.2.3.4", and are sent to as
+ * "::ffff:1.2.3.4"). Large kernel buffers absorb bursts (failure to enlarge is
+ * ignored: some systems cap them). A send error is counted, never thrown; a
+ * socket error closes the socket and re-binds the same port with backoff.
+ * The kernel reads a datagram after `send` returns: do not modify it after.
+ */
+export interface UdpTransportOptions {
+  host: string
+  port: number
+  /** Kernel buffer sizes to ask for; default 4 MiB each. */
+  recvBufferSize?: number
+  sendBufferSize?: number
+}
+
+export interface UdpTransportStats {
+  sent: number
+  received: number
+  sendErrors: number
+  socketErrors: number
+  rebinds: number
+  /** Datagrams not sent because the socket was down or the address family did not fit. */
+  unsendable: number
+}
+
+const BUFFER_BYTES = 4 * 1024 * 1024
+const BACKOFF_MIN_MS = 100
+const BACKOFF_MAX_MS = 5000
+
+export class UdpTransport implements Transport {
+  readonly stats: UdpTransportStats = { sent: 0, received: 0, sendErrors: 0, socketErrors: 0, rebinds: 0, unsendable: 0 }
+  private socket?: Socket
+  private handler?: (data: Buffer, from: Endpoint) => void
+  private closed = false
+  private backoff = BACKOFF_MIN_MS
+  private rebindTimer?: NodeJS.Timeout
+  private readonly v6: boolean
+  private bound: Endpoint = { address: '', port: 0 }
+  private readonly onSent = (err: Error | null): void => { if (err !== null) this.stats.sendErrors++ }
+
+  constructor (private readonly opts: UdpTransportOptions) {
+    this.v6 = opts.host.includes(':')
+  }
+
+  get local (): Endpoint { return this.bound }
+
+  /** @internal Binds the socket (once at creation, again after an error). */
+  async bind (port: number): Promise<void> {
+    const socket = createSocket({ type: this.v6 ? 'udp6' : 'udp4', ipv6Only: false })
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => { socket.close(); reject(err) }
+      socket.once('error', onError)
+      socket.bind({ address: this.opts.host, port, exclusive: true }, () => {
+        socket.off('error', onError)
+        resolve()
+      })
+    })
+    try { socket.setRecvBufferSize(this.opts.recvBufferSize ?? BUFFER_BYTES) } catch { /* capped by the system */ }
+    try { socket.setSendBufferSize(this.opts.sendBufferSize ?? BUFFER_BYTES) } catch { /* capped by the system */ }
+    const a = socket.address()
+    this.bound = { address: a.address, port: a.port }
+    socket.on('message', (msg, rinfo) => {
+      this.stats.received++
+      const h = this.handler
+      if (h === undefined) return
+      const address = this.v6 && rinfo.address.startsWith('::ffff:') && isIPv4(rinfo.address.slice(7)) ? rinfo.address.slice(7) : rinfo.address
+      try { h(msg, { address, port: rinfo.port }) } catch { /* a handler must not throw; keep the socket alive */ }
+    })
+    socket.on('error', (err) => this.onSocketError(socket, err))
+    this.socket = socket
+    this.backoff = BACKOFF_MIN_MS
+  }
+
+  send (data: Uint8Array, to: Endpoint): void {
+    const s = this.socket
+    if (s === undefined || this.closed) { this.stats.unsendable++; return }
+    let address = to.address
+    if (isIPv4(address)) {
+      if (this.v6) address = '::ffff:' + address
+    } else if (!this.v6) {
+      this.stats.unsendable++
+      return
+    }
+    try {
+      s.send(data, to.port, address, this.onSent)
+      this.stats.sent++
+    } catch {
+      this.stats.sendErrors++
+    }
+  }
+
+  onDatagram (handler: (data: Buffer, from: Endpoint) => void): void { this.handler = handler }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.rebindTimer !== undefined) clearTimeout(this.rebindTimer)
+    const s = this.socket
+    this.socket = undefined
+    if (s !== undefined) await new Promise<void>((resolve) => { try { s.close(() => resolve()) } catch { resolve() } })
+  }
+
+  private onSocketError (socket: Socket, _err: Error): void {
+    this.stats.socketErrors++
+    if (this.socket !== socket || this.closed) return
+    this.socket = undefined
+    try { socket.close() } catch { /* already closed */ }
+    this.scheduleRebind()
+  }
+
+  private scheduleRebind (): void {
+    if (this.closed) return
+    const delay = this.backoff
+    this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS)
+    this.rebindTimer = setTimeout(() => {
+      this.rebindTimer = undefined
+      if (this.closed) return
+      this.stats.rebinds++
+      this.bind(this.bound.port).catch(() => this.scheduleRebind())
+    }, delay)
+    this.rebindTimer.unref()
+  }
+
+  /** @internal For tests: make the socket fail as if the OS reported an error. */
+  injectSocketError (): void {
+    this.socket?.emit('error', new Error('injected socket error'))
+  }
+}
+
+export async function createUdpTransport (opts: UdpTransportOptions): Promise<UdpTransport> {
+  const t = new UdpTransport(opts)
+  await t.bind(opts.port)
+  return t
+}
