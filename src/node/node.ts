@@ -11,6 +11,11 @@ import { ContactMemory } from './routing/contact-memory.js'
 import { Dht, type BootstrapReport } from './routing/dht.js'
 import { LinkServiceNetwork, addressOf, contactOfPeer } from './services/link-service-network.js'
 import { openStore, type Store } from './store/index.js'
+import { createChunkService, type ChunkService } from './services/chunks/chunk-service.js'
+import { ContentLibrary, StoreLocationIndex } from './services/fs/content-library.js'
+import type { PublishEntry } from './services/fs/publish-entry.js'
+import { createKvService, type KvService } from './services/kv/kv-service.js'
+import { createNamesService, type NamesService } from './services/names/names-service.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -30,8 +35,14 @@ export interface NodeInit {
   transport?: Transport
   /** Link tuning (tests: probeMtu on loopback, tiny rekey budgets). */
   link?: { probeMtu?: number, rekeyBytes?: number, rekeyMs?: number }
+  /** Leading zero bits a name registration needs (default: the names service's). */
+  nameDifficulty?: number
   log?: NodeLog
 }
+
+export type NodePublishProgress =
+  | { phase: 'encode', files: number, bytes: number, chunks: number }
+  | { phase: 'announce', done: number, total: number }
 
 export type NodeLog = (level: 'debug' | 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void
 
@@ -52,6 +63,10 @@ class NodeMeter implements TrafficMeter {
 
 export class TornetNode extends EventEmitter {
   readonly startedAt = Date.now()
+  readonly chunks: ChunkService
+  readonly content: ContentLibrary
+  readonly kv: KvService
+  readonly names: NamesService
   private stopped = false
 
   private constructor (
@@ -63,9 +78,18 @@ export class TornetNode extends EventEmitter {
     readonly dht: Dht,
     readonly network: LinkServiceNetwork,
     readonly meter: NodeMeter,
-    private readonly log: NodeLog
+    private readonly log: NodeLog,
+    nameDifficulty?: number
   ) {
     super()
+    this.chunks = createChunkService({ network, store: store.chunks, identity })
+    this.content = new ContentLibrary({
+      source: this.chunks.source,
+      sink: { put: async (id, cipher) => { await store.chunks.putLocal(id, cipher) } },
+      index: new StoreLocationIndex(store.content)
+    })
+    this.kv = createKvService({ network, identity })
+    this.names = createNamesService({ network, identity, difficulty: nameDifficulty })
   }
 
   static async create (init: NodeInit): Promise<TornetNode> {
@@ -93,7 +117,7 @@ export class TornetNode extends EventEmitter {
       now: () => Date.now()
     }, { wantKeys: true, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty)
     node.wire()
     return node
   }
@@ -128,11 +152,40 @@ export class TornetNode extends EventEmitter {
 
   start (): void {
     this.dht.start()
+    this.chunks.start()
+    this.kv.start()
+    this.names.start()
+  }
+
+  /**
+   * Publishes a file or directory: chunks go into the local store (never
+   * evicted), then provider records are announced to the nodes nearest each chunk.
+   */
+  async publish (source: string | Iterable<PublishEntry> | AsyncIterable<PublishEntry>, opts: { signal?: AbortSignal, onProgress?: (p: NodePublishProgress) => void } = {}): Promise<{ host: string, url: string, chunks: number }> {
+    const published = await this.content.publish(source, {
+      signal: opts.signal,
+      onProgress: (p) => opts.onProgress?.({ phase: 'encode', files: p.files, bytes: p.bytesRead, chunks: p.chunksPut })
+    })
+    const ids = await this.allLocalChunks(published.chunkIds)
+    await this.chunks.publish(ids, {
+      signal: opts.signal,
+      onProgress: (p) => opts.onProgress?.({ phase: 'announce', done: p.done, total: p.total })
+    })
+    return { host: published.host, url: published.url, chunks: ids.length }
+  }
+
+  /** Ids written this run plus reused ones already in the local store (so they are announced too). */
+  private async allLocalChunks (written: Buffer[]): Promise<Buffer[]> {
+    const seen = new Set(written.map(b => b.toString('hex')))
+    const out = [...written]
+    for (const id of this.store.chunks.ids('local')) if (!seen.has(id.toString('hex'))) { seen.add(id.toString('hex')); out.push(id) }
+    return out
   }
 
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    await Promise.allSettled([this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.dht.stop()
     await this.link.close()
     await this.transport.close()

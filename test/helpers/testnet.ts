@@ -16,7 +16,7 @@ export interface Testnet {
   close (): Promise<void>
 }
 
-export async function createTestnet (size: number, opts: { config?: Partial<TornetConfig>, bootstrap?: boolean } = {}): Promise<Testnet> {
+export async function createTestnet (size: number, opts: { config?: Partial<TornetConfig>, bootstrap?: boolean, probeMtu?: number } = {}): Promise<Testnet> {
   const nodes: TornetNode[] = []
   const dirs: string[] = []
   const close = async (): Promise<void> => {
@@ -28,7 +28,7 @@ export async function createTestnet (size: number, opts: { config?: Partial<Torn
       const dir = mkdtempSync(join(tmpdir(), 'tornet-testnet-'))
       dirs.push(dir)
       const config: TornetConfig = { ...defaultConfig(), minRank: 0, ...opts.config, listen: { host: '127.0.0.1', port: 0 } }
-      nodes.push(await createNode({ dataDir: dir, config, identity: generateIdentity() }))
+      nodes.push(await createNode({ dataDir: dir, config, identity: generateIdentity(), link: opts.probeMtu === undefined ? undefined : { probeMtu: opts.probeMtu } }))
     }
     if (opts.bootstrap !== false && size > 1) {
       const seed = nodes[0].endpoint
