@@ -1,3 +1,4 @@
+import { sha256 } from '../../crypto/hash.js'
 import { type Identity, nodeIdOf, rankOf, sign, verify } from '../../identity/identity.js'
 import { type Contact, makeContact } from '../../routing/contact.js'
 import type { Endpoint } from '../../types.js'
@@ -34,9 +35,23 @@ export function checkProviderRecord (r: ProviderRecord, now: number, chunkId?: B
   const { port, address } = r.provider.endpoint
   if (port < 1 || address === '0.0.0.0' || address === '::') return 'bad-endpoint'
   if (!nodeIdOf(r.provider.publicKey).equals(r.provider.id)) return 'key-mismatch'
-  if (!verify(r.provider.publicKey, recordSigningMessage(r), r.signature)) return 'bad-signature'
+  const msg = recordSigningMessage(r)
+  const memo = sha256(msg, r.provider.publicKey, r.signature).toString('hex')
+  if (verified.has(memo)) return undefined
+  if (!verify(r.provider.publicKey, msg, r.signature)) return 'bad-signature'
+  verified.add(memo)
+  if (verified.size > VERIFIED_MEMO) verified.delete(verified.values().next().value as string)
   return undefined
 }
+
+/**
+ * The same record is checked again and again (every lookup of a chunk brings
+ * back the same providers) and an ed25519 verify costs over a millisecond in
+ * JS, so records that verified are remembered by the hash of message, key and
+ * signature together: another message or key can never hit the memo.
+ */
+const VERIFIED_MEMO = 8192
+const verified = new Set<string>()
 
 /** The routing contact of a (checked) record's provider. */
 export function contactOfRecord (r: ProviderRecord): Contact {

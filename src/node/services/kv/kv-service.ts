@@ -18,10 +18,12 @@ import {
  * put signs a record in this node's namespace and sends it to the k nodes
  * closest to SHA-256(namespace ‖ key) (and keeps it locally when this node is
  * one of them); each replica validates it and answers accepted or a reason.
- * get runs FIND_VALUE and, in parallel, asks a few of the closest replicas
- * directly, so that one stale or lying replica cannot win: the newest valid
- * record among all answers is returned, and the closest asked replica that
- * lacked it (or held an older one) is sent a copy. The owner re-sends its
+ * get runs FIND_VALUE (which validates what it finds with this service's
+ * provider and caches it at the closest node on the path that lacked it) and,
+ * in parallel, asks a few of the closest replicas directly, so that one stale
+ * or lying replica cannot win: the newest valid record among all answers is
+ * returned, and the closest asked replica that lacked it or held an older one
+ * is sent a copy (read repair). The owner re-sends its
  * records every republish interval until they expire, so replicas that joined
  * since the put get them too.
  */
@@ -101,6 +103,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
   const own = new Map<string, KvRecord>()
   const background = new Set<Promise<void>>()
   let running = false
+  let registered = false
   let timer: NodeJS.Timeout | undefined
   let republishing = false
 
@@ -249,11 +252,25 @@ export function createKvService (opts: KvServiceOptions): KvService {
     }
   }
 
+  /** Once per service: the network refuses a second provider for a value kind. */
+  function registerWithNetwork (): void {
+    registered = true
+    network.registerService(KV_SERVICE, { onRequest: handle })
+    network.registerValueProvider(VALUE_KIND.kvRecord, {
+      get: (key: Buffer) => store.getEncoded(key),
+      validate: (key: Buffer, value: Buffer) => acceptable(value, key) !== undefined,
+      // A lookup that found the record offers it here because we lacked it: keep it if it is valid and newer.
+      cache: (_key: Buffer, value: Buffer) => {
+        const record = tryDecode(decodeRecord, value)
+        return record !== undefined && store.offer(record).accepted
+      }
+    })
+  }
+
   function start (): void {
     if (running) return
     running = true
-    network.registerService(KV_SERVICE, { onRequest: handle })
-    network.registerValueProvider(VALUE_KIND.kvRecord, { get: (key: Buffer) => store.getEncoded(key) })
+    if (!registered) registerWithNetwork()
     if (republishIntervalMs > 0) {
       timer = setInterval(() => {
         if (republishing) return

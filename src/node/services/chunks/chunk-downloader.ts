@@ -1,0 +1,263 @@
+import type { Duplex } from 'node:stream'
+import type { Contact } from '../../routing/contact.js'
+import { tryDecode } from '../../wire/codec.js'
+import type { ServiceNetwork } from '../service-network.js'
+import type { BanList } from './ban-list.js'
+import { type ChunkDescriptor, isValidChunkLength, verifyChunk } from './chunk-format.js'
+import { ChunkError, ChunkErrorCode } from './errors.js'
+import { CHUNK_SERVICE, decodeChunkMessage, encodeChunkMessage } from './messages.js'
+import { type ProviderFinderDeps, findProviders, providersOf } from './provider-finder.js'
+import { type SliceDownloadOutcome, downloadSlices } from './slice-download.js'
+
+/**
+ * Fetching one chunk from the network:
+ *   1. the local store (published or cached here) answers first;
+ *   2. find providers (provider-finder.ts), leaving out banned peers;
+ *   3. the descriptor: the caller's (trusted), or one asked of a provider
+ *      (untrusted until the end);
+ *   4. slices from several providers at once (slice-download.ts), each
+ *      checked on arrival;
+ *   5. SHA-256 of the whole chunk against its id. With a peer's descriptor
+ *      this is where the truth comes out: if it holds, peers whose slices
+ *      contradicted the descriptor lied and are banned; if not, the
+ *      descriptor's source lied and is banned, and the download starts again
+ *      with a descriptor from another provider (at most `maxAttempts`);
+ *   6. cache the chunk (this node now serves it) and announce that.
+ */
+export interface DownloadStore {
+  get: (id: Uint8Array) => Buffer | undefined
+  putCache: (id: Uint8Array, bytes: Uint8Array) => Promise<boolean>
+}
+
+export interface ChunkProgress {
+  phase: 'providers' | 'descriptor' | 'slices' | 'done'
+  /** Verified bytes so far, and the chunk's length once known (0 before). */
+  bytes: number
+  total: number
+  providers: number
+}
+
+export interface GetOptions {
+  /** The chunk's descriptor when the caller knows it (parts of split blobs): slices are checked against it. */
+  descriptor?: ChunkDescriptor
+  signal?: AbortSignal
+  onProgress?: (p: ChunkProgress) => void
+}
+
+export interface DownloadCounters {
+  localHits: number
+  downloads: number
+  downloadFailures: number
+  bytesDownloaded: number
+  badSlices: number
+  slowPeers: number
+  unreachablePeers: number
+  descriptorLies: number
+  bans: number
+  cacheFailures: number
+}
+
+export interface DownloaderDeps {
+  network: ServiceNetwork
+  store: DownloadStore
+  finder: ProviderFinderDeps
+  bans: BanList
+  selfId: Buffer
+  maxParallelProviders: number
+  pipelineDepth: number
+  sliceTimeoutMs: number
+  requestTimeoutMs: number
+  maxAttempts: number
+  cacheDownloads: boolean
+  /** Called (not awaited) once a downloaded chunk is cached here. */
+  onCached: (id: Buffer) => void
+  counters: DownloadCounters
+  /** Aborted when the service stops. */
+  lifetime: AbortSignal
+}
+
+export async function downloadChunk (deps: DownloaderDeps, id: Buffer, opts: GetOptions = {}): Promise<Buffer> {
+  if (!Buffer.isBuffer(id) || id.length !== 32) throw new ChunkError(ChunkErrorCode.INVALID_ARGUMENT, 'a chunk id is 32 bytes')
+  const given = opts.descriptor
+  if (given !== undefined && (!given.id.equals(id) || !isValidChunkLength(given.length))) {
+    throw new ChunkError(ChunkErrorCode.BAD_DESCRIPTOR, `the descriptor given is not for chunk ${short(id)}`)
+  }
+  if (deps.lifetime.aborted) throw new ChunkError(ChunkErrorCode.STOPPED, 'the chunk service is stopped')
+  const local = deps.store.get(id)
+  if (local !== undefined) {
+    deps.counters.localHits++
+    return local
+  }
+  const linked = linkSignals(deps.lifetime, opts.signal)
+  const signal = linked.signal
+  try {
+    const bytes = await fetchRemote(deps, id, given, signal, opts.onProgress)
+    deps.counters.downloads++
+    deps.counters.bytesDownloaded += bytes.length
+    if (deps.cacheDownloads) {
+      // Not awaited: the caller has its chunk now, the disk commit follows (the store serves
+      // a pending chunk from memory meanwhile). A full or failing cache costs this node the
+      // chance to serve the chunk, not the caller its bytes.
+      deps.store.putCache(id, bytes).then(
+        (kept) => { if (kept) deps.onCached(id); else deps.counters.cacheFailures++ },
+        () => { deps.counters.cacheFailures++ })
+    }
+    return bytes
+  } catch (err) {
+    deps.counters.downloadFailures++
+    if (deps.lifetime.aborted && opts.signal?.aborted !== true) {
+      throw new ChunkError(ChunkErrorCode.STOPPED, 'the chunk service stopped during the download', { cause: err })
+    }
+    throw err
+  } finally {
+    linked.dispose()
+  }
+}
+
+/**
+ * One signal that fires when either does. (AbortSignal.any would do, but ties
+ * every call's signal to the service's long-lived one until collected.)
+ */
+function linkSignals (a: AbortSignal, b: AbortSignal | undefined): { signal: AbortSignal, dispose: () => void } {
+  if (b === undefined) return { signal: a, dispose: () => {} }
+  const c = new AbortController()
+  const onA = (): void => { c.abort(a.reason) }
+  const onB = (): void => { c.abort(b.reason) }
+  if (a.aborted) onA()
+  else if (b.aborted) onB()
+  a.addEventListener('abort', onA, { once: true })
+  b.addEventListener('abort', onB, { once: true })
+  return {
+    signal: c.signal,
+    dispose: () => {
+      a.removeEventListener('abort', onA)
+      b.removeEventListener('abort', onB)
+    }
+  }
+}
+
+async function fetchRemote (
+  deps: DownloaderDeps, id: Buffer, given: ChunkDescriptor | undefined, signal: AbortSignal,
+  onProgress: GetOptions['onProgress']
+): Promise<Buffer> {
+  const skip = (peer: Buffer): boolean => peer.equals(deps.selfId) || deps.bans.has(peer)
+  onProgress?.({ phase: 'providers', bytes: 0, total: given?.length ?? 0, providers: 0 })
+  const found = await findProviders(deps.finder, id, { signal, want: deps.maxParallelProviders, skip })
+  if (found.records.length === 0) {
+    throw new ChunkError(ChunkErrorCode.NOT_FOUND, `no provider found for chunk ${short(id)} (asked for ${found.notFound} times without success)`, { notFound: found.notFound })
+  }
+  const providers = providersOf(found.records)
+  const usable = (p: Contact): boolean => !skip(p.id)
+  const ban = (p: Contact, why: string): void => {
+    if (deps.bans.has(p.id)) return
+    deps.bans.ban(p.id, why)
+    deps.counters.bans++
+  }
+  const slices = async (descriptor: ChunkDescriptor, descriptorFrom?: Contact): Promise<SliceDownloadOutcome> => {
+    let bytes = 0
+    const outcome = await downloadSlices({
+      descriptor,
+      descriptorFrom,
+      providers: providers.filter(usable),
+      openStream: async (to: Contact, s: AbortSignal): Promise<Duplex> => await deps.network.openStream(to, CHUNK_SERVICE, { signal: s }),
+      maxParallel: deps.maxParallelProviders,
+      pipelineDepth: deps.pipelineDepth,
+      sliceTimeoutMs: deps.sliceTimeoutMs,
+      signal,
+      usable,
+      onLiar: (p, why) => { ban(p, why) },
+      onSlice: (_i, n) => {
+        bytes += n
+        onProgress?.({ phase: 'slices', bytes, total: descriptor.length, providers: providers.length })
+      }
+    })
+    deps.counters.badSlices += outcome.counts.ends.bad
+    deps.counters.slowPeers += outcome.counts.ends.slow
+    deps.counters.unreachablePeers += outcome.counts.ends.unreachable
+    return outcome
+  }
+  const done = (bytes: Buffer): Buffer => {
+    onProgress?.({ phase: 'done', bytes: bytes.length, total: bytes.length, providers: providers.length })
+    return bytes
+  }
+
+  if (given !== undefined) {
+    const outcome = await slices(given)
+    if (!outcome.ok) throw unavailable(id, providers.length, outcome)
+    if (!verifyChunk(given, outcome.bytes)) {
+      // Every slice matched the caller's hashes, so the hashes themselves are wrong.
+      throw new ChunkError(ChunkErrorCode.BAD_DESCRIPTOR, `the descriptor given for chunk ${short(id)} does not describe it`)
+    }
+    return done(outcome.bytes)
+  }
+
+  const triedSources = new Set<string>()
+  const earlier: Array<{ descriptor: ChunkDescriptor, from: Contact }> = []
+  let last: SliceDownloadOutcome | undefined
+  for (let attempt = 0; attempt < deps.maxAttempts; attempt++) {
+    onProgress?.({ phase: 'descriptor', bytes: 0, total: 0, providers: providers.length })
+    const got = await fetchDescriptor(deps, id, providers.filter(p => usable(p) && !triedSources.has(p.id.toString('hex'))), signal, ban)
+    if (got === undefined) break
+    triedSources.add(got.from.id.toString('hex'))
+    const outcome = await slices(got.descriptor, got.from)
+    last = outcome
+    if (outcome.ok && verifyChunk(got.descriptor, outcome.bytes)) {
+      // The id vouches for this descriptor now: whoever contradicted it lied. A chunk has
+      // exactly one true descriptor, so an earlier, different one was a lie too.
+      for (const p of outcome.suspects) ban(p, 'sent a slice that contradicts the chunk')
+      for (const e of earlier) {
+        if (!sameDescriptor(e.descriptor, got.descriptor) && !deps.bans.has(e.from.id)) {
+          deps.counters.descriptorLies++
+          ban(e.from, 'sent a descriptor that does not describe the chunk')
+        }
+      }
+      return done(outcome.bytes)
+    }
+    earlier.push(got)
+    if (outcome.ok || outcome.reason === 'descriptor-lied') {
+      deps.counters.descriptorLies++
+      ban(got.from, 'sent a descriptor that does not describe the chunk')
+      continue
+    }
+    // Exhausted: with suspects the descriptor may be the lie (nobody's slices matched it): try another.
+    if (outcome.suspects.length === 0) break
+  }
+  throw unavailable(id, providers.length, last)
+}
+
+/** A descriptor for `id` from the first of `providers` that has one (length and id checked). */
+async function fetchDescriptor (
+  deps: DownloaderDeps, id: Buffer, providers: Contact[], signal: AbortSignal,
+  ban: (p: Contact, why: string) => void
+): Promise<{ descriptor: ChunkDescriptor, from: Contact } | undefined> {
+  const req = encodeChunkMessage({ type: 'getDescriptor', chunkId: id })
+  for (const p of providers) {
+    let reply: Buffer
+    try {
+      reply = await deps.network.request(p, CHUNK_SERVICE, req, { signal, timeoutMs: deps.requestTimeoutMs })
+    } catch {
+      signal.throwIfAborted()
+      continue
+    }
+    const m = tryDecode(decodeChunkMessage, reply)
+    if (m?.type !== 'descriptor') continue
+    if (!m.descriptor.id.equals(id)) { ban(p, 'answered with the descriptor of another chunk'); continue }
+    return { descriptor: m.descriptor, from: p }
+  }
+  return undefined
+}
+
+function sameDescriptor (a: ChunkDescriptor, b: ChunkDescriptor): boolean {
+  return a.length === b.length && a.slices.length === b.slices.length && a.slices.every((h, i) => h.equals(b.slices[i]))
+}
+
+function unavailable (id: Buffer, providers: number, last?: SliceDownloadOutcome): ChunkError {
+  const ends = last === undefined
+    ? 'no provider had a descriptor'
+    : Object.entries(last.counts.ends).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')
+  return new ChunkError(ChunkErrorCode.UNAVAILABLE, `none of the ${providers} providers of chunk ${short(id)} delivered it whole and intact (${ends})`)
+}
+
+function short (id: Buffer): string {
+  return id.toString('hex').slice(0, 16) + '…'
+}

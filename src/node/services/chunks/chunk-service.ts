@@ -1,0 +1,331 @@
+import { setMaxListeners } from 'node:events'
+import type { Duplex } from 'node:stream'
+import type { Identity } from '../../identity/identity.js'
+import { DemandCounter } from '../../routing/demand-counter.js'
+import type { ChunkStore } from '../../store/chunk-store.js'
+import type { ChunkSource } from '../fs/chunk-fetcher.js'
+import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
+import { type Availability, type AvailabilityOptions, Announcer, type AnnounceCounters, type PublishOptions, type PublishResult } from './announcer.js'
+import { BanList, DEFAULT_BAN_CAPACITY, DEFAULT_BAN_MS } from './ban-list.js'
+import { type ChunkDescriptor, describeChunk } from './chunk-format.js'
+import { type DownloadCounters, type DownloaderDeps, type GetOptions, downloadChunk } from './chunk-downloader.js'
+import { ChunkError, ChunkErrorCode } from './errors.js'
+import { CHUNK_SERVICE, recordBody } from './messages.js'
+import type { ProviderFinderDeps } from './provider-finder.js'
+import { ProviderRecords, createProviderValue, providerListFor, type ProviderValueOptions } from './provider-records.js'
+import { type RequestCounters, createRequestHandler } from './request-handler.js'
+import { refuseSliceStream, serveSliceStream } from './slice-server.js'
+
+/**
+ * The chunk exchange of one node: it downloads chunks from other nodes
+ * (`source.get`, see chunk-downloader.ts), serves the chunks in its store
+ * (slice streams, descriptors), keeps provider records for chunks near its
+ * id, announces what it holds (publish, republished every hour) and, pulled
+ * by demand, caches chunks it is asked about repeatedly.
+ *
+ * Cache on demand: every FIND_VALUE / GET_PROVIDERS for a chunk this node
+ * lacks bumps a decaying demand counter. Those queries reach the k closest
+ * nodes of the chunk and the nodes on lookup paths towards them, so a chunk
+ * asked about `threshold` times is one worth holding here: the node fetches
+ * it through the ordinary verified download, caches it (the store's eviction
+ * keeps the cache within its bound) and announces itself. At most
+ * `maxConcurrent` such fetches run at once, and an id is not retried within
+ * `cooldownMs`.
+ */
+export type ChunkServiceStore = Pick<ChunkStore, 'has' | 'get' | 'getRange' | 'putCache' | 'noteMissing' | 'ids'>
+
+export interface CacheOnDemandOptions {
+  /** Queries (decayed) after which a missing chunk is fetched. Default 4. */
+  threshold?: number
+  /** Fetches running at once. Default 2. */
+  maxConcurrent?: number
+  /** Half-life of the demand counts. Default 1 hour. */
+  halfLifeMs?: number
+  /** An id is not fetched again within this. Default 10 minutes. */
+  cooldownMs?: number
+}
+
+export interface ChunkServiceOptions {
+  network: ServiceNetwork
+  store: ChunkServiceStore
+  identity: Identity
+  now?: () => number
+  /** Providers a download takes slices from at once. Default 3. */
+  maxParallelProviders?: number
+  /** Slice requests in flight per provider. Default 4 (256 KiB). */
+  pipelineDepth?: number
+  /** A provider that sends nothing for this long while asked is dropped and its slices go elsewhere. Default 10 s. */
+  sliceTimeoutMs?: number
+  requestTimeoutMs?: number
+  /** Descriptors tried (from different providers) before a download without one gives up. Default 3. */
+  maxAttempts?: number
+  /** Lifetime of this node's provider records. Default 3 hours. */
+  providerTtlMs?: number
+  /** How often everything held is announced again. Default 1 hour. */
+  republishIntervalMs?: number
+  /** Closest nodes that receive each record; default the network's k. */
+  announceCount?: number
+  banMs?: number
+  maxBans?: number
+  maxRecordChunks?: number
+  maxRecordsPerChunk?: number
+  /** Slice streams served at once. Default 64. */
+  maxServeStreams?: number
+  /** Slice requests that may wait per stream. Default 32. */
+  maxQueuedRequests?: number
+  /** A served stream with no traffic for this long is dropped. Default 30 s. */
+  streamIdleMs?: number
+  /** Cache what this node downloads (and so serve it). Default true. */
+  cacheDownloads?: boolean
+  /** Default enabled with the defaults above; false turns it off. */
+  cacheOnDemand?: false | CacheOnDemandOptions
+  /** Providers per chunk checkAvailability aims for. Default 3. */
+  availabilityTarget?: number
+  /** Closest nodes asked with GET_PROVIDERS when FIND_VALUE finds nothing. Default 8, 3 at a time. */
+  fallbackQueries?: number
+  fallbackParallel?: number
+}
+
+export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, RequestCounters {
+  slicesServed: number
+  bytesServed: number
+  streamsServed: number
+  streamsRefused: number
+  malformedStreams: number
+  cachedOnDemand: number
+  republishRuns: number
+}
+
+/** What a reader needs (the fs layer's ChunkSource), with progress. */
+export interface ChunkNetworkSource extends ChunkSource {
+  get: (id: Buffer, opts?: GetOptions) => Promise<Buffer>
+}
+
+export interface ChunkService {
+  readonly source: ChunkNetworkSource
+  /** Announces chunks this node holds (the publisher stored them first). */
+  publish: (ids: Buffer[], opts?: PublishOptions) => Promise<PublishResult>
+  /** For a publisher: who serves each chunk; below target, re-announce and ask nodes to pull. */
+  checkAvailability: (ids: Buffer[], opts?: AvailabilityOptions) => Promise<Availability[]>
+  /** One republish round now (the timer runs these every republishIntervalMs). */
+  republish: () => Promise<PublishResult>
+  start: () => void
+  stop: () => Promise<void>
+  readonly stats: Readonly<ChunkServiceStats>
+  readonly bannedPeers: BanList
+  /** Provider records held for others (and this node's own). */
+  readonly records: ProviderRecords
+}
+
+const DESCRIPTOR_MEMO = 64
+const MAX_ANNOUNCE_QUEUE = 1024
+const ANNOUNCE_PARALLEL = 2
+
+export function createChunkService (o: ChunkServiceOptions): ChunkService {
+  const now = o.now ?? Date.now
+  const { network, store, identity } = o
+  const stats: ChunkServiceStats = {
+    localHits: 0, downloads: 0, downloadFailures: 0, bytesDownloaded: 0, badSlices: 0, slowPeers: 0,
+    unreachablePeers: 0, descriptorLies: 0, bans: 0, cacheFailures: 0,
+    announcements: 0, recordsSent: 0, recordsRefused: 0, announceFailures: 0, cacheRequestsSent: 0, cacheRequestsAccepted: 0,
+    malformedRequests: 0, recordsAccepted: 0, recordsRejected: 0, notFoundAnswered: 0, descriptorsServed: 0,
+    slicesServed: 0, bytesServed: 0, streamsServed: 0, streamsRefused: 0, malformedStreams: 0, cachedOnDemand: 0, republishRuns: 0
+  }
+  const requestTimeoutMs = o.requestTimeoutMs ?? 5000
+  const ttlMs = o.providerTtlMs ?? 3 * 60 * 60_000
+  const records = new ProviderRecords({ maxChunks: o.maxRecordChunks, maxPerChunk: o.maxRecordsPerChunk })
+  const bans = new BanList(now, o.banMs ?? DEFAULT_BAN_MS, o.maxBans ?? DEFAULT_BAN_CAPACITY)
+  let lifetime = new AbortController()
+  setMaxListeners(0, lifetime.signal) // every running download listens to it
+  let running = false
+  let registered = false
+  let timer: NodeJS.Timeout | undefined
+  let republishing: Promise<PublishResult> | undefined
+  const serving = new Set<Duplex>()
+
+  // Ids this node is looking up itself: the DHT asks our own provider first, and that is no demand.
+  const ownLookups = new Map<string, number>()
+  const finder: ProviderFinderDeps = {
+    network, now, requestTimeoutMs,
+    fallbackQueries: o.fallbackQueries ?? 8,
+    fallbackParallel: o.fallbackParallel ?? 3,
+    onLookup: (id, on) => {
+      const hex = id.toString('hex')
+      const n = (ownLookups.get(hex) ?? 0) + (on ? 1 : -1)
+      if (n > 0) ownLookups.set(hex, n)
+      else ownLookups.delete(hex)
+    }
+  }
+  const announcer = new Announcer({ network, identity, records, finder, now, ttlMs, requestTimeoutMs, announceCount: o.announceCount, counters: stats })
+
+  const downloader = (): DownloaderDeps => ({
+    network, store, finder, bans, selfId: identity.id,
+    maxParallelProviders: o.maxParallelProviders ?? 3,
+    pipelineDepth: o.pipelineDepth ?? 4,
+    sliceTimeoutMs: o.sliceTimeoutMs ?? 10_000,
+    requestTimeoutMs,
+    maxAttempts: o.maxAttempts ?? 3,
+    cacheDownloads: o.cacheDownloads ?? true,
+    onCached: (id) => { queueAnnounce(id) },
+    counters: stats,
+    lifetime: lifetime.signal
+  })
+
+  // Chunks cached after a download are announced a few at a time, so announcing never competes
+  // much with downloading; past the bound they wait for the next republish round.
+  const announceQueue = new Set<string>()
+  let announcing = 0
+  const queueAnnounce = (id: Buffer): void => {
+    if (!running || announceQueue.size >= MAX_ANNOUNCE_QUEUE) return
+    announceQueue.add(id.toString('hex'))
+    pumpAnnounces()
+  }
+  const pumpAnnounces = (): void => {
+    while (running && announcing < ANNOUNCE_PARALLEL && announceQueue.size > 0) {
+      const hex = announceQueue.values().next().value as string
+      announceQueue.delete(hex)
+      announcing++
+      void announcer.announce(Buffer.from(hex, 'hex'), lifetime.signal)
+        .catch(() => {})
+        .finally(() => { announcing--; pumpAnnounces() })
+    }
+  }
+
+  // --- cache on demand ---
+  const cod = o.cacheOnDemand === false ? undefined : { threshold: 4, maxConcurrent: 2, halfLifeMs: 60 * 60_000, cooldownMs: 10 * 60_000, ...o.cacheOnDemand }
+  const demand = new DemandCounter({ maxKeys: 10_000, halfLifeMs: cod?.halfLifeMs ?? 60 * 60_000 })
+  const pulling = new Map<string, Promise<void>>()
+  const lastPull = new Map<string, number>()
+  const pull = (id: Buffer): boolean => {
+    if (cod === undefined || !running) return false
+    const hex = id.toString('hex')
+    if (store.has(id) || pulling.has(hex)) return true
+    const t = lastPull.get(hex)
+    if (pulling.size >= cod.maxConcurrent || (t !== undefined && now() - t < cod.cooldownMs)) return false
+    lastPull.delete(hex)
+    lastPull.set(hex, now())
+    if (lastPull.size > 1024) lastPull.delete(lastPull.keys().next().value as string)
+    const p = downloadChunk(downloader(), id)
+      .then(() => { stats.cachedOnDemand++; demand.clear(id) }, () => {})
+      .finally(() => { pulling.delete(hex) })
+    pulling.set(hex, p)
+    return true
+  }
+
+  // --- answering ---
+  const providerValue: ProviderValueOptions = {
+    records,
+    now,
+    selfRecord: (id) => running && store.has(id) ? announcer.selfRecord(id) : undefined,
+    onQuery: (id) => {
+      if (cod === undefined || store.has(id) || ownLookups.has(id.toString('hex'))) return
+      if (demand.miss(id, now()) >= cod.threshold) pull(id)
+    }
+  }
+  const descriptors = new Map<string, ChunkDescriptor>()
+  const describe = (id: Buffer): ChunkDescriptor | undefined => {
+    const hex = id.toString('hex')
+    const memo = descriptors.get(hex)
+    if (memo !== undefined && store.has(id)) return memo
+    const bytes = store.get(id)
+    if (bytes === undefined) return undefined
+    const d = describeChunk(bytes)
+    descriptors.set(hex, d)
+    if (descriptors.size > DESCRIPTOR_MEMO) descriptors.delete(descriptors.keys().next().value as string)
+    return d
+  }
+  const onRequest = createRequestHandler({
+    records, now,
+    providerList: (id) => running ? providerListFor(providerValue, id) : [],
+    describe,
+    noteMissing: (id) => store.noteMissing(id),
+    onCacheRequest: (id: Buffer, _from: ServiceRequestContext['from']) => pull(id),
+    isStopped: () => !running,
+    counters: stats
+  })
+  const valueProvider = createProviderValue(providerValue)
+  const onStream = (stream: Duplex): void => {
+    if (!running || serving.size >= (o.maxServeStreams ?? 64)) {
+      stats.streamsRefused++
+      refuseSliceStream(stream)
+      return
+    }
+    serving.add(stream)
+    stats.streamsServed++
+    serveSliceStream(stream, {
+      store,
+      maxQueued: o.maxQueuedRequests ?? 32,
+      idleMs: o.streamIdleMs ?? 30_000,
+      onSlice: (n) => { stats.slicesServed++; stats.bytesServed += n },
+      onMalformed: () => { stats.malformedStreams++ },
+      onClose: () => { serving.delete(stream) }
+    })
+  }
+
+  const republish = async (): Promise<PublishResult> => {
+    if (republishing !== undefined) return await republishing
+    records.prune(now())
+    stats.republishRuns++
+    republishing = announcer.publish(store.ids(), { signal: lifetime.signal, concurrency: 4 })
+      .catch(() => ({ announced: 0, failed: 0 }))
+      .finally(() => { republishing = undefined })
+    return await republishing
+  }
+
+  const checkStarted = (): void => {
+    if (!running) throw new ChunkError(ChunkErrorCode.STOPPED, 'the chunk service is not running (call start())')
+  }
+
+  return {
+    source: {
+      get: async (id: Buffer, opts?: GetOptions): Promise<Buffer> => {
+        checkStarted()
+        return await downloadChunk(downloader(), id, opts)
+      }
+    },
+    publish: async (ids, opts) => { checkStarted(); return await announcer.publish(ids, opts) },
+    checkAvailability: async (ids, opts) => {
+      checkStarted()
+      return await announcer.checkAvailability(ids, { target: o.availabilityTarget, ...opts })
+    },
+    republish: async () => { checkStarted(); return await republish() },
+    start: () => {
+      if (running) return
+      if (!identity.id.equals(network.self.id)) {
+        throw new ChunkError(ChunkErrorCode.INVALID_ARGUMENT, 'the identity given is not the network\'s own node')
+      }
+      try {
+        recordBody({ chunkId: Buffer.alloc(32), provider: { id: identity.id, endpoint: network.self.endpoint, publicKey: identity.publicKey, nonce: identity.nonce }, expiresAt: 1 })
+      } catch (err) {
+        throw new ChunkError(ChunkErrorCode.INVALID_ARGUMENT, `this node's endpoint cannot go into a provider record: ${String(err)}`, { cause: err })
+      }
+      if (lifetime.signal.aborted) {
+        lifetime = new AbortController()
+        setMaxListeners(0, lifetime.signal)
+      }
+      running = true
+      if (!registered) {
+        // The network has no unregister: the handlers stay and refuse while stopped.
+        network.registerService(CHUNK_SERVICE, { onRequest, onStream })
+        network.registerValueProvider(VALUE_KIND.chunkProviders, valueProvider)
+        registered = true
+      }
+      timer = setInterval(() => { void republish() }, o.republishIntervalMs ?? 60 * 60_000)
+      timer.unref()
+    },
+    stop: async () => {
+      if (!running) return
+      running = false
+      if (timer !== undefined) clearInterval(timer)
+      timer = undefined
+      announceQueue.clear()
+      lifetime.abort(new ChunkError(ChunkErrorCode.STOPPED, 'the chunk service stopped'))
+      for (const s of serving) s.destroy()
+      serving.clear()
+      await Promise.allSettled([...pulling.values(), republishing])
+    },
+    get stats () { return stats },
+    bannedPeers: bans,
+    records
+  }
+}

@@ -1,0 +1,148 @@
+import { NameErrorCode, type NameErrorCodeValue } from './errors.js'
+import {
+  MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, encodeChain, trimChain, verifyChain
+} from './chain.js'
+import { nameKey } from './name.js'
+import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy } from './registration.js'
+
+/**
+ * The names this node holds as a replica, and the rule that decides who owns
+ * a name. Per name it keeps one chain: the current owner's.
+ *
+ * The rule, the same on every node: among valid chains with an unexpired head,
+ * the one that started first owns the name (ties: the lower owner key; see
+ * compareClaims); a renewal by the owner that links to what is held extends
+ * it; after the head expires the name is free. Two claims racing for a name
+ * therefore end with the same owner on every replica, whichever arrived first.
+ *
+ * Claims date themselves, so the rule needs one guard: a newcomer displaces
+ * the held claim only if it is itself recent (started at most `acceptWindowMs`
+ * ago). Racing claims are both recent and are ordered by the rule; a claim that
+ * says it is older but reaches this node only now is refused (NAME_TAKEN), or
+ * anyone could take any name by backdating a claim. What replicas remember is
+ * the only witness of when a claim really appeared; backdating can still win a
+ * race, but only by less than the window and only while the race is on. A
+ * replica that holds nothing for a name takes any valid chain: that is how
+ * nodes that join later learn the names the owners re-send.
+ */
+
+export interface NameRegistryOptions {
+  now?: () => number
+  policy?: RegistrationPolicy
+  /** Most names held at once; default 10 000 (≈ 40 MB worst case at 12 links each). */
+  maxNames?: number
+  /** How recent a claim must be to displace the held one (the race window); default 10 min. */
+  acceptWindowMs?: number
+}
+
+export type NameOffer =
+  | { accepted: true, /** false when nothing new was learned */ changed: boolean }
+  | { accepted: false, code: NameErrorCodeValue }
+
+interface Entry { chain: VerifiedChain, encoded: Buffer, key: string }
+
+export const DEFAULT_MAX_NAMES = 10_000
+export const DEFAULT_ACCEPT_WINDOW_MS = 10 * 60_000
+
+export class NameRegistry {
+  private readonly byName = new Map<string, Entry>()
+  private readonly byKey = new Map<string, string>()
+  private readonly now: () => number
+  private readonly policy: RegistrationPolicy
+  private readonly maxNames: number
+  private readonly acceptWindowMs: number
+
+  constructor (opts: NameRegistryOptions = {}) {
+    this.now = opts.now ?? Date.now
+    this.policy = opts.policy ?? DEFAULT_REGISTRATION_POLICY
+    this.maxNames = opts.maxNames ?? DEFAULT_MAX_NAMES
+    this.acceptWindowMs = opts.acceptWindowMs ?? DEFAULT_ACCEPT_WINDOW_MS
+  }
+
+  get size (): number { return this.byName.size }
+
+  /** Validates a chain (or a renewal to append to the held one) and keeps it if it wins. */
+  offer (links: readonly Registration[]): NameOffer {
+    const now = this.now()
+    if (links.length === 0 || links.length > MAX_CHAIN_LINKS) return { accepted: false, code: NameErrorCode.MALFORMED }
+    const held = this.live(links[links.length - 1].name, now)
+    let incoming = links
+    // A renewal sent on its own (or with part of its history) joins the history held for it.
+    if (held !== undefined && held.chain.owner.equals(links[0].owner)) {
+      const at = held.chain.ids.findIndex(id => id.equals(links[0].previous))
+      if (at >= 0) incoming = trimChain([...held.chain.links.slice(0, at + 1), ...links])
+    }
+    const verdict = verifyChain(incoming, now, this.policy)
+    if (!verdict.ok) return { accepted: false, code: verdict.code }
+    const chain = verdict.chain
+    if (held === undefined) {
+      if (this.byName.size >= this.maxNames) {
+        this.prune()
+        if (this.byName.size >= this.maxNames) return { accepted: false, code: NameErrorCode.STORE_FULL }
+      }
+      this.put(chain)
+      return { accepted: true, changed: true }
+    }
+    const current = held.chain
+    if (current.owner.equals(chain.owner)) {
+      if (current.ids.some(id => id.equals(chain.headId))) return { accepted: true, changed: false }
+      if (compareSameOwner(chain, current) >= 0) return { accepted: true, changed: false }
+      this.put(chain)
+      return { accepted: true, changed: true }
+    }
+    if (compareClaims(chain, current) > 0 || chain.start < now - this.acceptWindowMs) {
+      return { accepted: false, code: NameErrorCode.TAKEN }
+    }
+    this.put(chain)
+    return { accepted: true, changed: true }
+  }
+
+  /** The owner's chain for a normalised name, if one with an unexpired head is held. */
+  get (name: string): VerifiedChain | undefined {
+    return this.live(name, this.now())?.chain
+  }
+
+  getEncoded (name: string): Buffer | undefined {
+    return this.live(name, this.now())?.encoded
+  }
+
+  /** By DHT key SHA-256("name:" ‖ name), as FIND_VALUE asks. */
+  getEncodedByKey (key: Uint8Array): Buffer | undefined {
+    const name = this.byKey.get(Buffer.from(key).toString('hex'))
+    return name === undefined ? undefined : this.getEncoded(name)
+  }
+
+  /** Every held chain whose head is unexpired. */
+  * chains (): IterableIterator<VerifiedChain> {
+    const now = this.now()
+    for (const e of this.byName.values()) if (e.chain.head.expires > now) yield e.chain
+  }
+
+  /** Drops every chain whose head expired; returns how many. */
+  prune (): number {
+    const now = this.now()
+    let n = 0
+    for (const [name, e] of this.byName) {
+      if (e.chain.head.expires <= now) { this.drop(name, e); n++ }
+    }
+    return n
+  }
+
+  private live (name: string, now: number): Entry | undefined {
+    const e = this.byName.get(name)
+    if (e === undefined) return undefined
+    if (e.chain.head.expires <= now) { this.drop(name, e); return undefined }
+    return e
+  }
+
+  private put (chain: VerifiedChain): void {
+    const key = nameKey(chain.name).toString('hex')
+    this.byName.set(chain.name, { chain, encoded: encodeChain(chain.links), key })
+    this.byKey.set(key, chain.name)
+  }
+
+  private drop (name: string, e: Entry): void {
+    this.byName.delete(name)
+    this.byKey.delete(e.key)
+  }
+}

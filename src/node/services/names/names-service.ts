@@ -1,0 +1,390 @@
+import type { Identity } from '../../identity/identity.js'
+import type { MiningProgress } from '../../identity/miner.js'
+import type { Contact } from '../../routing/contact.js'
+import { tryDecode } from '../../wire/codec.js'
+import { type ServiceNetwork, VALUE_KIND } from '../service-network.js'
+import { type VerifiedChain, decodeChain, encodeChain, trimChain, verifyChain } from './chain.js'
+import { NameError, NameErrorCode, type NameErrorCodeValue, nameErrorCodeOf } from './errors.js'
+import {
+  NAMES_SERVICE, decodeNameGetReply, decodeNameStoreReply, decodeNamesRequest,
+  encodeNameGetReply, encodeNameStoreReply, encodeNamesRequest
+} from './messages.js'
+import { nameHost, nameKey, normalizeName } from './name.js'
+import { NameRegistry } from './name-registry.js'
+import { pickOwner } from './owner-vote.js'
+import { mineRegistration } from './pow.js'
+import {
+  DEFAULT_REGISTRATION_POLICY, MAX_TERM_MS, NO_PREVIOUS, type NameTarget, type Registration,
+  type RegistrationPolicy, TERM_MS, isValidTarget, registrationId
+} from './registration.js'
+
+/**
+ * Tornet names: what `tornet name register <name> <target>` and `tornet name
+ * show <name>` call.
+ *
+ * register mines a registration (progress through onProgress), then sends the
+ * owner's chain to the k nodes nearest SHA-256("name:" ‖ name), each of which
+ * applies the registry's rule (name-registry.ts) and answers accepted or a
+ * reason. Registering a name this node already owns renews it: the new link
+ * names the previous one, and the target may change.
+ *
+ * lookup reads the name with FIND_VALUE and from several of the closest nodes
+ * directly, verifies every chain it is given, and takes the owner most of the
+ * answering replicas hold, ties broken by the registry's rule; a single lying
+ * or stale replica cannot then decide. The maintenance timer renews a name
+ * once its head is a term old (a fresh proof of work each time) and otherwise
+ * re-sends the chain, so replicas that joined since hold it too.
+ */
+
+export interface NamesServiceOptions {
+  network: ServiceNetwork
+  identity: Identity
+  now?: () => number
+  /** Leading zero bits required of every registration, ours and others'. */
+  difficulty?: number
+  clockSkewMs?: number
+  /** Most names this node holds for others; see NameRegistry. */
+  maxNames?: number
+  acceptWindowMs?: number
+  /** Replicas asked directly by lookup, besides FIND_VALUE; default 5. */
+  readCount?: number
+  /** Per-request timeout; default 5 s. */
+  requestTimeoutMs?: number
+  /** How often owned names are renewed or re-sent; default 1 h; 0 turns the timer off. */
+  maintenanceIntervalMs?: number
+  /** Renew once the head is this old; default the 30-day term. */
+  renewAfterMs?: number
+  /** Told about each renewal the timer makes or fails to make. */
+  onRenewal?: (name: string, outcome: { result?: NameRegisterResult, error?: unknown }) => void
+}
+
+export interface NameRegisterOptions {
+  signal?: AbortSignal
+  onProgress?: (p: MiningProgress) => void
+}
+
+export interface NameRefusal { peer: Contact, code: NameErrorCodeValue }
+
+export interface NameRegisterResult {
+  name: string
+  registration: Registration
+  /** The chain sent, oldest first, ending with `registration`. */
+  chain: Registration[]
+  accepted: number
+  refused: NameRefusal[]
+  unreachable: number
+}
+
+export interface NameRecord {
+  name: string
+  host: string
+  owner: Buffer
+  target: NameTarget
+  created: number
+  expires: number
+  /** When the owner's claim started (its oldest link known). */
+  since: number
+  registration: Registration
+  /** Oldest first, ending with `registration`. */
+  history: Registration[]
+  /** How many of the answers that were read agree with this owner. */
+  votes: number
+  answers: number
+}
+
+export interface NamesService {
+  /** Throws NameError: NAME_INVALID / NAME_RESERVED / NAME_TAKEN / NAME_ABORTED / NAME_NOT_STORED or a replica's common refusal. */
+  register: (name: string, target: NameTarget, opts?: NameRegisterOptions) => Promise<NameRegisterResult>
+  /** A new link with the same target; throws NAME_NOT_FOUND if this node does not own the name. */
+  renew: (name: string, opts?: NameRegisterOptions) => Promise<NameRegisterResult>
+  /** Throws NAME_INVALID / NAME_RESERVED, NAME_NOT_FOUND, or NAME_EXPIRED when only expired registrations were found. */
+  lookup: (name: string, opts?: { signal?: AbortSignal }) => Promise<NameRecord>
+  /** Renews the owned names that are due, re-sends the others (what the timer runs). */
+  maintain: (opts?: { signal?: AbortSignal }) => Promise<void>
+  /** Names this node owns and keeps alive. */
+  owned: () => string[]
+  start: () => void
+  /** Stops the timer, aborts a renewal in progress and waits for it. */
+  stop: () => Promise<void>
+  readonly registry: NameRegistry
+}
+
+const DEFAULTS = { readCount: 5, requestTimeoutMs: 5_000, maintenanceIntervalMs: 3600_000 }
+
+export function createNamesService (opts: NamesServiceOptions): NamesService {
+  const { network, identity } = opts
+  const now = opts.now ?? Date.now
+  const policy: RegistrationPolicy = {
+    difficulty: opts.difficulty ?? DEFAULT_REGISTRATION_POLICY.difficulty,
+    clockSkewMs: opts.clockSkewMs ?? DEFAULT_REGISTRATION_POLICY.clockSkewMs
+  }
+  const readCount = opts.readCount ?? DEFAULTS.readCount
+  const timeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs
+  const maintenanceIntervalMs = opts.maintenanceIntervalMs ?? DEFAULTS.maintenanceIntervalMs
+  const renewAfterMs = opts.renewAfterMs ?? TERM_MS
+  const registry = new NameRegistry({ now, policy, maxNames: opts.maxNames, acceptWindowMs: opts.acceptWindowMs })
+  /** The chains of the names this node owns, by name. */
+  const own = new Map<string, Registration[]>()
+  let running = false
+  let registered = false
+  let timer: NodeJS.Timeout | undefined
+  let maintenance: Promise<void> | undefined
+  let stopping = new AbortController()
+
+  async function handle (payload: Buffer): Promise<Uint8Array> {
+    const req = tryDecode(decodeNamesRequest, payload)
+    if (req === undefined) return encodeNameStoreReply({ accepted: false, code: NameErrorCode.MALFORMED })
+    if (req.type === 'get') return encodeNameGetReply(registry.getEncoded(req.name))
+    const links = tryDecode(decodeChain, req.chain)
+    if (links === undefined) return encodeNameStoreReply({ accepted: false, code: NameErrorCode.MALFORMED })
+    const verdict = registry.offer(links)
+    return encodeNameStoreReply(verdict.accepted ? { accepted: true } : { accepted: false, code: verdict.code })
+  }
+
+  /** A chain from the network, verified, for the name asked; else the reason it is unusable. */
+  function verifyAnswer (encoded: Uint8Array, name: string): VerifiedChain | NameErrorCodeValue {
+    const links = tryDecode(decodeChain, encoded)
+    if (links === undefined) return NameErrorCode.MALFORMED
+    const verdict = verifyChain(links, now(), policy)
+    if (!verdict.ok) return verdict.code
+    return verdict.chain.name === name ? verdict.chain : NameErrorCode.MALFORMED
+  }
+
+  function selfIsReplica (key: Buffer, others: Contact[]): boolean {
+    if (others.length === 0) return true
+    const farthest = others[others.length - 1].id
+    for (let i = 0; i < 32; i++) {
+      const a = network.self.id[i] ^ key[i]
+      const b = farthest[i] ^ key[i]
+      if (a !== b) return a < b
+    }
+    return false
+  }
+
+  async function broadcast (name: string, links: Registration[], signal?: AbortSignal): Promise<Omit<NameRegisterResult, 'name' | 'registration' | 'chain'>> {
+    const key = nameKey(name)
+    const contacts = await network.closest(key, { signal })
+    const payload = encodeNamesRequest({ type: 'store', chain: encodeChain(links) })
+    let accepted = 0
+    let unreachable = 0
+    const refused: NameRefusal[] = []
+    if (selfIsReplica(key, contacts)) {
+      const verdict = registry.offer(links)
+      if (verdict.accepted) accepted++
+      else refused.push({ peer: network.self, code: verdict.code })
+    }
+    await Promise.all(contacts.map(async (peer) => {
+      try {
+        const reply = decodeNameStoreReply(await network.request(peer, NAMES_SERVICE, payload, { signal, timeoutMs }))
+        if (reply.accepted) accepted++
+        else refused.push({ peer, code: reply.code })
+      } catch {
+        unreachable++
+      }
+    }))
+    return { accepted, refused, unreachable }
+  }
+
+  function checkRunning (): void {
+    if (!running) throw new NameError(NameErrorCode.NOT_RUNNING, 'the names service is not started')
+  }
+
+  /** Our chain for `name` if we own it, undefined if the name is free; throws NAME_TAKEN otherwise. */
+  async function baseFor (name: string, signal?: AbortSignal): Promise<Registration[] | undefined> {
+    const mine = own.get(name)
+    if (mine !== undefined && mine[mine.length - 1].expires > now()) return mine
+    let found: NameRecord | undefined
+    try {
+      found = await lookupNormalised(name, signal)
+    } catch (err) {
+      const code = nameErrorCodeOf(err)
+      if (code !== NameErrorCode.NOT_FOUND && code !== NameErrorCode.EXPIRED) throw err
+    }
+    if (found === undefined) return undefined
+    if (found.owner.equals(identity.publicKey)) return found.history
+    throw new NameError(NameErrorCode.TAKEN,
+      `${nameHost(name)} is registered to another owner until ${new Date(found.expires).toISOString()}`)
+  }
+
+  async function extend (name: string, target: NameTarget, base: Registration[] | undefined, o: NameRegisterOptions): Promise<NameRegisterResult> {
+    const created = now()
+    const previous = base === undefined ? NO_PREVIOUS : registrationId(base[base.length - 1])
+    const registration = await mineRegistration(identity, {
+      name, owner: identity.publicKey, target, created, expires: created + MAX_TERM_MS, previous
+    }, { difficulty: policy.difficulty, signal: o.signal, onProgress: o.onProgress })
+    const chain = trimChain([...(base ?? []), registration])
+    const result = await broadcast(name, chain, o.signal)
+    const taken = result.refused.filter(r => r.code === NameErrorCode.TAKEN).length
+    if (result.accepted === 0 || taken > result.accepted) {
+      if (taken > 0) own.delete(name)
+      const codes = new Set(result.refused.map(r => r.code))
+      const code = taken > 0 ? NameErrorCode.TAKEN : codes.size === 1 ? [...codes][0] : NameErrorCode.NOT_STORED
+      throw new NameError(code, `${nameHost(name)} was not registered: ${result.accepted} replicas accepted, ` +
+        `${result.refused.length} refused (${[...codes].join(', ') || 'none'}), ${result.unreachable} unreachable`)
+    }
+    own.set(name, chain)
+    await confirm(name, o.signal)
+    return { name, registration, chain, ...result }
+  }
+
+  /**
+   * Reads the name back after a broadcast: in a race, replicas may first accept
+   * a claim that a better one then displaces, so "accepted" alone can mislead.
+   * Throws NAME_TAKEN when the replicas now hold another owner; a failed read
+   * leaves the answer to the next maintenance round.
+   */
+  async function confirm (name: string, signal?: AbortSignal): Promise<void> {
+    let record: NameRecord
+    try {
+      record = await lookupNormalised(name, signal)
+    } catch {
+      signal?.throwIfAborted()
+      return
+    }
+    if (record.owner.equals(identity.publicKey)) return
+    own.delete(name)
+    throw new NameError(NameErrorCode.TAKEN, `${nameHost(name)} went to another owner whose claim came first`)
+  }
+
+  async function register (input: string, target: NameTarget, o: NameRegisterOptions = {}): Promise<NameRegisterResult> {
+    checkRunning()
+    const name = normalizeName(input)
+    if (!isValidTarget(target)) {
+      throw new NameError(NameErrorCode.MALFORMED, 'a content target is 64 bytes (chunk id and key); a hidden service or mailbox is a 32-byte public key')
+    }
+    return await extend(name, target, await baseFor(name, o.signal), o)
+  }
+
+  async function renew (input: string, o: NameRegisterOptions = {}): Promise<NameRegisterResult> {
+    checkRunning()
+    const name = normalizeName(input)
+    const base = await baseFor(name, o.signal)
+    if (base === undefined) throw new NameError(NameErrorCode.NOT_FOUND, `${nameHost(name)} is not registered to this node`)
+    return await extend(name, base[base.length - 1].target, base, o)
+  }
+
+  async function ask (peer: Contact, name: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+    try {
+      const reply = await network.request(peer, NAMES_SERVICE, encodeNamesRequest({ type: 'get', name }), { signal, timeoutMs })
+      return tryDecode(decodeNameGetReply, reply)
+    } catch {
+      return undefined
+    }
+  }
+
+  async function lookupNormalised (name: string, signal?: AbortSignal): Promise<NameRecord> {
+    const key = nameKey(name)
+    const [found, asked] = await Promise.all([
+      network.findValue(key, VALUE_KIND.nameRecord, { signal }).catch(() => undefined),
+      (async () => {
+        const contacts = (await network.closest(key, { signal }).catch(() => [])).slice(0, readCount)
+        return await Promise.all(contacts.map(async peer => await ask(peer, name, signal)))
+      })()
+    ])
+    signal?.throwIfAborted()
+    const answers: VerifiedChain[] = []
+    let sawExpired = false
+    const local = registry.get(name)
+    if (local !== undefined) answers.push(local)
+    // FIND_VALUE answers from the local registry first when it holds the name: counted once, above.
+    const remote = found !== undefined && !found.from.id.equals(network.self.id) ? found.value : undefined
+    for (const encoded of [remote, ...asked]) {
+      if (encoded === undefined) continue
+      const v = verifyAnswer(encoded, name)
+      if (typeof v === 'string') sawExpired ||= v === NameErrorCode.EXPIRED
+      else answers.push(v)
+    }
+    const winner = pickOwner(answers)
+    if (winner === undefined) {
+      if (sawExpired) throw new NameError(NameErrorCode.EXPIRED, `the registration of ${nameHost(name)} has expired`)
+      throw new NameError(NameErrorCode.NOT_FOUND, `${nameHost(name)} is not registered`)
+    }
+    const { chain, votes } = winner
+    return {
+      name,
+      host: nameHost(name),
+      owner: chain.owner,
+      target: chain.head.target,
+      created: chain.head.created,
+      expires: chain.head.expires,
+      since: chain.start,
+      registration: chain.head,
+      history: chain.links,
+      votes,
+      answers: answers.length
+    }
+  }
+
+  async function lookup (input: string, o: { signal?: AbortSignal } = {}): Promise<NameRecord> {
+    checkRunning()
+    return await lookupNormalised(normalizeName(input), o.signal)
+  }
+
+  async function maintain (o: { signal?: AbortSignal } = {}): Promise<void> {
+    for (const [name, chain] of [...own]) {
+      o.signal?.throwIfAborted()
+      const head = chain[chain.length - 1]
+      if (head.expires <= now()) { own.delete(name); continue }
+      if (now() - head.created >= renewAfterMs) {
+        try {
+          const result = await extend(name, head.target, chain, { signal: o.signal })
+          opts.onRenewal?.(name, { result })
+        } catch (error) {
+          if (o.signal?.aborted === true) throw error
+          opts.onRenewal?.(name, { error })
+        }
+        continue
+      }
+      try {
+        const result = await broadcast(name, chain, o.signal)
+        // Every replica that answered holds a better claim: we lost the name (a race or a partition).
+        if (result.accepted === 0 && result.refused.length > 0 && result.refused.every(r => r.code === NameErrorCode.TAKEN)) own.delete(name)
+      } catch {
+        // Tried again next round.
+      }
+    }
+  }
+
+  /** Once per service: the network refuses a second provider for a value kind. */
+  function registerWithNetwork (): void {
+    registered = true
+    network.registerService(NAMES_SERVICE, { onRequest: handle })
+    network.registerValueProvider(VALUE_KIND.nameRecord, {
+      get: (key: Buffer) => registry.getEncodedByKey(key),
+      validate: (key: Buffer, value: Buffer) => {
+        const links = tryDecode(decodeChain, value)
+        if (links === undefined) return false
+        const v = verifyChain(links, now(), policy)
+        return v.ok && nameKey(v.chain.name).equals(key)
+      },
+      cache: (_key: Buffer, value: Buffer) => {
+        const links = tryDecode(decodeChain, value)
+        return links !== undefined && registry.offer(links).accepted
+      }
+    })
+  }
+
+  function start (): void {
+    if (running) return
+    running = true
+    stopping = new AbortController()
+    if (!registered) registerWithNetwork()
+    if (maintenanceIntervalMs > 0) {
+      timer = setInterval(() => {
+        if (maintenance !== undefined) return
+        maintenance = maintain({ signal: stopping.signal }).catch(() => undefined).finally(() => { maintenance = undefined })
+      }, maintenanceIntervalMs)
+      timer.unref()
+    }
+  }
+
+  async function stop (): Promise<void> {
+    running = false
+    if (timer !== undefined) clearInterval(timer)
+    timer = undefined
+    stopping.abort()
+    await maintenance
+  }
+
+  return { register, renew, lookup, maintain, owned: () => [...own.keys()], start, stop, registry }
+}

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest'
+import { identityFromKeys } from '../../../../src/node/identity/identity.js'
+import { describeChunk } from '../../../../src/node/services/chunks/chunk-format.js'
+import {
+  type ChunkMessage, MAX_FRAME_BODY, MAX_PROVIDERS, type ProviderRecord, type StreamFrame,
+  decodeChunkMessage, decodeProviderList, decodeStreamFrame, encodeChunkMessage, encodeProviderList,
+  encodeStreamFrame, recordBody, sliceFrameHeader
+} from '../../../../src/node/services/chunks/messages.js'
+import { FrameParser } from '../../../../src/node/services/chunks/frame-parser.js'
+import { checkProviderRecord, createProviderRecord } from '../../../../src/node/services/chunks/provider-record.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { isTornetError } from '../../../../src/node/errors.js'
+import { fakeChunk } from './chunk-testnet.js'
+
+// A fixed identity, so signatures (ed25519 is deterministic) and golden bytes are stable.
+const secret = Buffer.alloc(32, 7)
+const identity = identityFromKeys(secret, Buffer.from(ed25519.getPublicKey(secret)), Buffer.from('0102030405060708', 'hex'))
+const chunkId = Buffer.alloc(32, 0xab)
+const NOW = 1_700_000_000_000
+
+function record (endpoint = { address: '192.0.2.1', port: 4000 }, expiresAt = NOW + 3600_000): ProviderRecord {
+  return createProviderRecord(identity, endpoint, chunkId, expiresAt)
+}
+
+function expectMalformed (f: () => unknown): void {
+  let err: unknown
+  try { f() } catch (e) { err = e }
+  expect(isTornetError(err, 'WIRE_MALFORMED'), `expected WIRE_MALFORMED, got ${String(err)}`).toBe(true)
+}
+
+const small = describeChunk(fakeChunk(1, 200_000).bytes)
+
+const messages: ChunkMessage[] = [
+  { type: 'addProvider', record: record() },
+  { type: 'addProvider', record: record({ address: '2001:db8::1', port: 65535 }) },
+  { type: 'added', accepted: true },
+  { type: 'added', accepted: false },
+  { type: 'getProviders', chunkId },
+  { type: 'providers', records: [record(), record({ address: '10.1.2.3', port: 1 })] },
+  { type: 'getDescriptor', chunkId },
+  { type: 'descriptor', descriptor: small },
+  { type: 'notFound', count: 0 },
+  { type: 'notFound', count: 0xffffffff },
+  { type: 'cacheRequest', chunkId },
+  { type: 'cacheAck', accepted: true },
+  { type: 'error', reason: 1 }
+]
+
+const frames: StreamFrame[] = [
+  { type: 'sliceRequest', chunkId, first: 0, count: 16 },
+  { type: 'sliceRequest', chunkId, first: 15, count: 1 },
+  { type: 'slice', index: 3, bytes: Buffer.alloc(65536, 9) },
+  { type: 'slice', index: 15, bytes: Buffer.from([1]) },
+  { type: 'sliceNotFound', count: 42 },
+  { type: 'sliceRefused', reason: 2 }
+]
+
+describe('chunk messages', () => {
+  it('round-trips every request and reply', () => {
+    for (const m of messages) {
+      const b = encodeChunkMessage(m)
+      expect(decodeChunkMessage(b)).toEqual(m)
+    }
+  })
+
+  it('keeps the wire bytes of a record stable (golden)', () => {
+    const r = record()
+    // chunkId | id | cflags=KEY(0x02) | 192.0.2.1 | port 4000 LE | publicKey | nonce | expiresAt u64 LE
+    const expected = Buffer.concat([
+      chunkId, identity.id, Buffer.from([0x02, 192, 0, 2, 1, 0xa0, 0x0f]), identity.publicKey,
+      Buffer.from('0102030405060708', 'hex'), Buffer.from('80561cd08b010000', 'hex')
+    ])
+    expect(recordBody(r).toString('hex')).toBe(expected.toString('hex'))
+    expect(encodeChunkMessage({ type: 'getProviders', chunkId }).toString('hex')).toBe('03' + 'ab'.repeat(32))
+    expect(encodeChunkMessage({ type: 'notFound', count: 258 }).toString('hex')).toBe('0702010000')
+    expect(encodeStreamFrame({ type: 'sliceRequest', chunkId, first: 2, count: 3 }).toString('hex'))
+      .toBe('23000000' + '10' + 'ab'.repeat(32) + '0203')
+  })
+
+  it('rejects every truncation and trailing bytes', () => {
+    for (const m of messages) {
+      const b = encodeChunkMessage(m)
+      for (let n = 0; n < b.length; n++) expectMalformed(() => decodeChunkMessage(b.subarray(0, n)))
+      expectMalformed(() => decodeChunkMessage(Buffer.concat([b, Buffer.from([0])])))
+    }
+  })
+
+  it('rejects unknown types, bad flags and list sizes', () => {
+    expectMalformed(() => decodeChunkMessage(Buffer.from([0x00])))
+    expectMalformed(() => decodeChunkMessage(Buffer.from([0x7f])))
+    expectMalformed(() => decodeChunkMessage(Buffer.from([0x02, 2]))) // accepted must be 0 or 1
+    expectMalformed(() => decodeChunkMessage(Buffer.from([0x04, 0]))) // empty provider list
+    const one = encodeChunkMessage({ type: 'providers', records: [record()] })
+    const over = Buffer.from(one); over[1] = MAX_PROVIDERS + 1
+    expectMalformed(() => decodeChunkMessage(over))
+    // A record whose contact lacks the key flag cannot be checked: refused.
+    const noKey = Buffer.from(encodeChunkMessage({ type: 'addProvider', record: record() }))
+    noKey[1 + 32 + 32] = 0x00
+    expectMalformed(() => decodeChunkMessage(noKey))
+    // Unknown contact flag bits.
+    const badFlags = Buffer.from(encodeChunkMessage({ type: 'addProvider', record: record() }))
+    badFlags[1 + 32 + 32] = 0x06
+    expectMalformed(() => decodeChunkMessage(badFlags))
+    // A descriptor with an invalid length.
+    const d = Buffer.from(encodeChunkMessage({ type: 'descriptor', descriptor: small }))
+    d.writeUInt32LE(7, 1 + 32)
+    expectMalformed(() => decodeChunkMessage(d))
+  })
+
+  it('refuses to encode what it could not decode', () => {
+    expect(() => encodeChunkMessage({ type: 'providers', records: [] })).toThrow(RangeError)
+    expect(() => encodeChunkMessage({ type: 'getProviders', chunkId: Buffer.alloc(31) })).toThrow(RangeError)
+    expect(() => encodeStreamFrame({ type: 'sliceRequest', chunkId, first: 10, count: 7 })).toThrow(RangeError)
+    expect(() => encodeStreamFrame({ type: 'slice', index: 0, bytes: Buffer.alloc(0) })).toThrow(RangeError)
+    expect(() => recordBody({ ...record(), provider: { ...record().provider, endpoint: { address: 'memory', port: 1 } } })).toThrow(RangeError)
+  })
+
+  it('round-trips provider lists (the FIND_VALUE value)', () => {
+    const list = Array.from({ length: MAX_PROVIDERS }, (_, i) => record({ address: `10.0.0.${i + 1}`, port: 1000 + i }))
+    expect(decodeProviderList(encodeProviderList(list))).toEqual(list)
+    expectMalformed(() => decodeProviderList(Buffer.from([0])))
+    expectMalformed(() => decodeProviderList(Buffer.concat([encodeProviderList(list.slice(0, 1)), Buffer.from([1])])))
+  })
+})
+
+describe('chunk stream frames', () => {
+  it('round-trip, and a SLICE header plus its bytes equals the whole frame', () => {
+    for (const f of frames) {
+      const b = encodeStreamFrame(f)
+      expect(b.readUInt32LE(0)).toBe(b.length - 4)
+      expect(decodeStreamFrame(b.subarray(4))).toEqual(f)
+      if (f.type === 'slice') expect(Buffer.concat([sliceFrameHeader(f.index, f.bytes.length), f.bytes])).toEqual(b)
+    }
+  })
+
+  it('reject malformed frames', () => {
+    for (const f of frames) {
+      const body = encodeStreamFrame(f).subarray(4)
+      if (f.type !== 'slice') { // a slice's length is the frame's: any truncation is still a (shorter) slice
+        for (let n = 0; n < body.length; n++) expectMalformed(() => decodeStreamFrame(body.subarray(0, n)))
+        expectMalformed(() => decodeStreamFrame(Buffer.concat([body, Buffer.from([0])])))
+      }
+    }
+    expectMalformed(() => decodeStreamFrame(Buffer.from([0x11, 0]))) // empty slice
+    expectMalformed(() => decodeStreamFrame(Buffer.concat([Buffer.from([0x11, 16]), Buffer.alloc(8)]))) // index 16
+    expectMalformed(() => decodeStreamFrame(Buffer.concat([Buffer.from([0x11, 0]), Buffer.alloc(65537)])))
+    expectMalformed(() => decodeStreamFrame(Buffer.concat([Buffer.from([0x10]), chunkId, Buffer.from([0, 0])]))) // count 0
+    expectMalformed(() => decodeStreamFrame(Buffer.concat([Buffer.from([0x10]), chunkId, Buffer.from([8, 9])]))) // past 16
+    expectMalformed(() => decodeStreamFrame(Buffer.from([0x01])))
+  })
+})
+
+describe('FrameParser', () => {
+  const stream = Buffer.concat(frames.map(encodeStreamFrame))
+
+  it('yields the same frames however the bytes are split', () => {
+    const whole = new FrameParser(MAX_FRAME_BODY).push(stream).map(decodeStreamFrame)
+    expect(whole).toEqual(frames)
+    for (const cut of [1, 3, 4, 5, 7, 1000, 65541]) {
+      const p = new FrameParser(MAX_FRAME_BODY)
+      const got: StreamFrame[] = []
+      for (let o = 0; o < stream.length; o += cut) got.push(...p.push(stream.subarray(o, o + cut)).map(decodeStreamFrame))
+      expect(got).toEqual(frames)
+      expect(p.pending).toBe(0)
+    }
+  })
+
+  it('rejects zero and over-long frame lengths before buffering them', () => {
+    expectMalformed(() => new FrameParser(100).push(Buffer.from([0, 0, 0, 0])))
+    expectMalformed(() => new FrameParser(100).push(Buffer.from([101, 0, 0, 0])))
+    expectMalformed(() => new FrameParser(MAX_FRAME_BODY).push(Buffer.from([0xff, 0xff, 0xff, 0xff])))
+  })
+})
+
+describe('provider records', () => {
+  it('verify when genuine and in time', () => {
+    expect(checkProviderRecord(record(), NOW, chunkId)).toBeUndefined()
+  })
+
+  it('are refused when expired, too far ahead, for another chunk, or tampered with', () => {
+    expect(checkProviderRecord(record(), NOW + 3600_000)).toBe('expired')
+    expect(checkProviderRecord(record(undefined, NOW + 25 * 3600_000), NOW)).toBe('too-far-ahead')
+    expect(checkProviderRecord(record(), NOW, Buffer.alloc(32))).toBe('wrong-chunk')
+    const r = record()
+    expect(checkProviderRecord({ ...r, provider: { ...r.provider, endpoint: { address: '192.0.2.66', port: 4000 } } }, NOW)).toBe('bad-signature')
+    expect(checkProviderRecord({ ...r, expiresAt: r.expiresAt + 1 }, NOW)).toBe('bad-signature')
+    expect(checkProviderRecord({ ...r, chunkId: Buffer.alloc(32, 1) }, NOW)).toBe('bad-signature')
+    // Someone else's key under this node's id (forging a provider) fails the id check.
+    const other = identityFromKeys(Buffer.alloc(32, 8), Buffer.from(ed25519.getPublicKey(Buffer.alloc(32, 8))), Buffer.alloc(8))
+    const forged = createProviderRecord(other, { address: '192.0.2.1', port: 4000 }, chunkId, NOW + 1000)
+    expect(checkProviderRecord({ ...forged, provider: { ...forged.provider, id: identity.id } }, NOW)).toBe('key-mismatch')
+  })
+})

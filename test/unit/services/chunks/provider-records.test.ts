@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest'
+import { BanList } from '../../../../src/node/services/chunks/ban-list.js'
+import { decodeProviderList, type ProviderRecord } from '../../../../src/node/services/chunks/messages.js'
+import { ProviderRecords, createProviderValue } from '../../../../src/node/services/chunks/provider-records.js'
+
+const NOW = 1_000_000
+
+/** Records are checked before they reach the table, so unsigned fakes do here. */
+function rec (chunk: number, provider: number, expiresAt: number): ProviderRecord {
+  return {
+    chunkId: Buffer.alloc(32, chunk),
+    provider: { id: Buffer.alloc(32, provider), endpoint: { address: '10.0.0.1', port: 1 + provider }, publicKey: Buffer.alloc(32), nonce: Buffer.alloc(8) },
+    expiresAt,
+    signature: Buffer.alloc(64)
+  }
+}
+
+const ids = (rs: ProviderRecord[]): number[] => rs.map(r => r.provider.id[0])
+
+describe('ProviderRecords', () => {
+  it('keeps records until they expire, oldest provider first, refreshes in place', () => {
+    const t = new ProviderRecords()
+    expect(t.add(rec(1, 1, NOW + 100), NOW)).toBe(true)
+    expect(t.add(rec(1, 2, NOW + 200), NOW)).toBe(true)
+    expect(t.add(rec(1, 1, NOW + 300), NOW)).toBe(true) // refresh
+    expect(ids(t.get(Buffer.alloc(32, 1), NOW))).toEqual([1, 2])
+    expect(t.get(Buffer.alloc(32, 1), NOW)[0].expiresAt).toBe(NOW + 300)
+    // An older copy does not shorten a record.
+    t.add(rec(1, 1, NOW + 50), NOW)
+    expect(t.get(Buffer.alloc(32, 1), NOW)[0].expiresAt).toBe(NOW + 300)
+    expect(ids(t.get(Buffer.alloc(32, 1), NOW + 250))).toEqual([1])
+    expect(t.get(Buffer.alloc(32, 1), NOW + 300)).toEqual([])
+    expect(t.size).toBe(0)
+    expect(t.chunks).toBe(0)
+    expect(t.add(rec(1, 1, NOW), NOW)).toBe(false) // already expired
+  })
+
+  it('bounds providers per chunk, replacing the one that expires first', () => {
+    const t = new ProviderRecords({ maxPerChunk: 3 })
+    t.add(rec(1, 1, NOW + 500), NOW)
+    t.add(rec(1, 2, NOW + 100), NOW)
+    t.add(rec(1, 3, NOW + 400), NOW)
+    expect(t.add(rec(1, 4, NOW + 50), NOW)).toBe(false) // would expire before all of them
+    expect(t.add(rec(1, 5, NOW + 600), NOW)).toBe(true) // replaces provider 2
+    expect(ids(t.get(Buffer.alloc(32, 1), NOW)).sort()).toEqual([1, 3, 5])
+    expect(t.size).toBe(3)
+  })
+
+  it('bounds chunk ids, forgetting the least recently touched', () => {
+    const t = new ProviderRecords({ maxChunks: 2 })
+    t.add(rec(1, 1, NOW + 100), NOW)
+    t.add(rec(2, 1, NOW + 100), NOW)
+    t.add(rec(1, 2, NOW + 100), NOW) // touches chunk 1
+    t.add(rec(3, 1, NOW + 100), NOW) // chunk 2 goes
+    expect(t.chunks).toBe(2)
+    expect(t.has(Buffer.alloc(32, 2), NOW)).toBe(false)
+    expect(ids(t.get(Buffer.alloc(32, 1), NOW))).toEqual([1, 2])
+    expect(t.size).toBe(3)
+  })
+
+  it('prunes expired records', () => {
+    const t = new ProviderRecords()
+    for (let i = 0; i < 10; i++) t.add(rec(i, 1, NOW + i * 10 + 1), NOW)
+    expect(t.prune(NOW + 50)).toBe(5)
+    expect(t.chunks).toBe(5)
+  })
+
+  it('answers FIND_VALUE with its own record first, or nothing', () => {
+    const t = new ProviderRecords()
+    t.add(rec(1, 2, NOW + 100), NOW)
+    t.add(rec(1, 9, NOW + 100), NOW)
+    const queries: Array<[number, boolean]> = []
+    const v = createProviderValue({
+      records: t,
+      now: () => NOW,
+      selfRecord: (id) => id[0] === 1 ? rec(1, 9, NOW + 999) : undefined,
+      onQuery: (id, answered) => { queries.push([id[0], answered]) }
+    })
+    const got = decodeProviderList(v.get(Buffer.alloc(32, 1)) as Uint8Array)
+    expect(ids(got)).toEqual([9, 2]) // self first, not twice
+    expect(got[0].expiresAt).toBe(NOW + 999)
+    expect(v.get(Buffer.alloc(32, 3))).toBeUndefined()
+    expect(v.get(Buffer.alloc(5))).toBeUndefined()
+    expect(queries).toEqual([[1, true], [3, false]])
+  })
+})
+
+describe('BanList', () => {
+  it('bans until the ban expires', () => {
+    let t = 0
+    const b = new BanList(() => t, 1000)
+    b.ban(Buffer.alloc(32, 1), 'bad slice')
+    expect(b.has(Buffer.alloc(32, 1))).toBe(true)
+    expect(b.list()[0].reason).toBe('bad slice')
+    t = 999
+    expect(b.has(Buffer.alloc(32, 1))).toBe(true)
+    t = 1000
+    expect(b.has(Buffer.alloc(32, 1))).toBe(false)
+    expect(b.size).toBe(0)
+  })
+
+  it('is bounded, forgetting the oldest ban', () => {
+    const b = new BanList(() => 0, 1000, 3)
+    for (let i = 1; i <= 4; i++) b.ban(Buffer.alloc(32, i), 'x')
+    expect(b.size).toBe(3)
+    expect(b.has(Buffer.alloc(32, 1))).toBe(false)
+    expect(b.has(Buffer.alloc(32, 4))).toBe(true)
+    expect(b.unban(Buffer.alloc(32, 4))).toBe(true)
+    expect(b.has(Buffer.alloc(32, 4))).toBe(false)
+  })
+})
