@@ -31,8 +31,16 @@ export interface TornetConfig {
   /** Rank `tornet id new` mines when --rank is not given. */
   identityRank: number
   /** The local SOCKS5/HTTP gateway. */
-  gateway: HostPort
+  gateway: HostPort & { passThrough: boolean }
   storage: { cacheBytes: number }
+  /** Leading zero bits a .tor-net name registration must carry. */
+  names: { difficulty: number }
+  /**
+   * The .bit resolver's backend (Namecoin Core RPC or ElectrumX), checked by
+   * the resolver layer when the gateway starts; absent: .bit names are refused
+   * with a page saying how to configure one.
+   */
+  namecoin?: Record<string, unknown>
 }
 
 export type ConfigOverrides = {
@@ -46,7 +54,8 @@ export function defaultConfig (): TornetConfig {
     bootstrap: [],
     minRank: 8,
     identityRank: 16,
-    gateway: { host: '127.0.0.1', port: 9150 },
+    gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
+    names: { difficulty: 22 },
     storage: { cacheBytes: 1024 ** 3 }
   }
 }
@@ -104,8 +113,10 @@ const SCHEMA: Schema = {
   bootstrap: endpoints,
   minRank: intIn(0, MAX_MINING_RANK),
   identityRank: intIn(0, MAX_MINING_RANK),
-  gateway: { host, port: intIn(0, 65535) },
-  storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) }
+  gateway: { host, port: intIn(0, 65535), passThrough: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
+  storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) },
+  names: { difficulty: intIn(0, 40) },
+  namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`
 }
 
 function isPlainObject (v: unknown): v is Record<string, unknown> {

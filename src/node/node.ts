@@ -117,7 +117,7 @@ export class TornetNode extends EventEmitter {
       now: () => Date.now()
     }, { wantKeys: true, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty)
     node.wire()
     return node
   }

@@ -62,8 +62,9 @@ describe('loadConfig', () => {
       bootstrap: [],
       minRank: 8,
       identityRank: 16,
-      gateway: { host: '127.0.0.1', port: 9150 },
-      storage: { cacheBytes: 1024 ** 3 }
+      gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
+      storage: { cacheBytes: 1024 ** 3 },
+      names: { difficulty: 22 }
     })
   })
 
@@ -73,7 +74,7 @@ describe('loadConfig', () => {
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 7000 })
     expect(config.minRank).toBe(12)
     expect(config.bootstrap).toEqual(['[::1]:3']) // lists are replaced, not appended
-    expect(config.gateway).toEqual({ host: '::1', port: 9150 })
+    expect(config.gateway).toEqual({ host: '::1', port: 9150, passThrough: false })
     expect(config.identityRank).toBe(16)
   })
 

@@ -1,6 +1,8 @@
 import type { Command } from '../command.js'
 import { idNewCommand } from './id-new.js'
 import { idShowCommand } from './id-show.js'
+import { demoCommand } from './demo.js'
+import { startCommand } from './start.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -8,5 +10,7 @@ import { idShowCommand } from './id-show.js'
  */
 export const COMMANDS: readonly Command[] = [
   idNewCommand,
-  idShowCommand
+  idShowCommand,
+  startCommand,
+  demoCommand
 ]

@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { createPrivateKey, createPublicKey, sign as nativeSign, verify as nativeVerify, type KeyObject } from 'node:crypto'
 import { sha256 } from '../crypto/hash.js'
 
 /**
@@ -46,12 +47,46 @@ export function identityFromKeys (secretKey: Buffer, publicKey: Buffer, nonce: B
   return { publicKey, secretKey, nonce, id: nodeIdOf(publicKey), rank: rankOf(publicKey, nonce) }
 }
 
+/*
+ * Keys are generated with @noble/curves; signing and verifying run on
+ * node:crypto's native ed25519 (about 15x faster than the pure-JS path here,
+ * and verification sits on every handshake and signed record). Raw 32-byte
+ * keys become KeyObjects through their fixed DER prefixes (RFC 8410), cached.
+ */
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+const keyCache = new Map<string, KeyObject>()
+const KEY_CACHE_MAX = 4096
+
+function cachedKey (kind: 'pub' | 'sec', raw: Uint8Array): KeyObject {
+  const id = kind + Buffer.from(raw).toString('base64')
+  let k = keyCache.get(id)
+  if (k === undefined) {
+    k = kind === 'pub'
+      ? createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
+      : createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' })
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string)
+    keyCache.set(id, k)
+  }
+  return k
+}
+
 export function sign (identity: Pick<Identity, 'secretKey'>, message: Uint8Array): Buffer {
-  return Buffer.from(ed25519.sign(message, identity.secretKey))
+  return nativeSign(null, message, cachedKey('sec', identity.secretKey))
 }
 
 /** Never throws: a malformed key or signature is simply not valid. */
 export function verify (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false
+  try {
+    return nativeVerify(null, message, cachedKey('pub', publicKey), signature)
+  } catch {
+    return false
+  }
+}
+
+/** The pure-JS verifier, kept for cross-checking the native one in tests. */
+export function verifyPortable (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false
   try {
     return ed25519.verify(signature, message, publicKey)

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util'
+import { createNode, loadConfig } from '../../node/index.js'
+import type { Command } from '../command.js'
+import { intFlag } from '../flags.js'
+import { serveGateway } from '../serve/serve-gateway.js'
+import { browserInstructions, waitForStop } from '../serve/instructions.js'
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run this node: join the network and serve the gateway',
+  usage: `Usage: tornet start [--port UDP_PORT] [--gateway-port PORT] [--bootstrap HOST:PORT ...]
+
+Runs one Tornet node from the data directory: its UDP socket (config listen, default 0.0.0.0:9151),
+the peers in config "bootstrap" plus those remembered from the last run, and the gateway on
+127.0.0.1:9150. Needs an identity (tornet id new). Stop with Ctrl-C.
+`,
+  async run (argv, ctx) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { port: { type: 'string' }, 'gateway-port': { type: 'string' }, bootstrap: { type: 'string', multiple: true } },
+      strict: true,
+      allowPositionals: false
+    })
+    const config = loadConfig({
+      dataDir: ctx.dataDir,
+      flags: {
+        listen: values.port === undefined ? undefined : { port: intFlag('--port', values.port, 0, 65535) },
+        gateway: values['gateway-port'] === undefined ? undefined : { port: intFlag('--gateway-port', values['gateway-port'], 0, 65535) },
+        bootstrap: values.bootstrap
+      }
+    })
+    const node = await createNode({ dataDir: ctx.dataDir, config, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
+    try {
+      ctx.stderr.write(`node ${node.identity.id.toString('hex').slice(0, 16)}… (rank ${node.identity.rank}) on udp ${node.endpoint.address}:${node.endpoint.port}\n`)
+      const report = await node.bootstrap([], { signal: ctx.signal })
+      ctx.stderr.write(`joined: ${report.reached} bootstrap peer(s) answered, ${report.contacts} contact(s) known\n`)
+      if (report.contacts === 0) ctx.stderr.write('no peers yet: add some with --bootstrap HOST:PORT or "bootstrap" in config.json\n')
+      node.start()
+      const served = await serveGateway(node)
+      ctx.stdout.write(browserInstructions(served.gateway.url, ['http://<name>.tor-net/']))
+      await waitForStop(ctx.signal)
+      await served.close()
+    } finally {
+      await node.stop()
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/** What to tell the user once a gateway is up. */
+export function browserInstructions (gatewayUrl: string, sites: string[]): string {
+  const { hostname: host, port } = new URL(gatewayUrl)
+  return `
+Tornet is running.
+
+  Set your browser's proxy to ${host}:${port}:
+    - automatic:  proxy auto-configuration URL  ${gatewayUrl}/proxy.pac
+                  (only .tor-net and .bit go through Tornet; everything else stays direct)
+    - or manual:  HTTP proxy ${host} port ${port}, or SOCKS v5 ${host} port ${port}
+                  with "proxy DNS when using SOCKS v5" switched on
+  or try it from a terminal:
+    curl --proxy http://${host}:${port} ${sites[0]?.split(' ')[0] ?? ''}
+
+  Then open:
+    ${sites.join('\n    ')}
+    ${gatewayUrl}/   your node's dashboard (also http://tornet.tor-net/ through the proxy)
+
+Press Ctrl-C to stop.
+`
+}
+
+export async function waitForStop (signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return
+  await new Promise<void>(resolve => signal.addEventListener('abort', () => resolve(), { once: true }))
+}

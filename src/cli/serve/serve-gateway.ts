@@ -1,0 +1,34 @@
+import { createGateway, type Gateway, type GatewayLog } from '../../gateway/index.js'
+import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/index.js'
+import type { TornetNode } from '../../node/index.js'
+import { nodeDashboardPort } from './node-dashboard-port.js'
+import { nodeResolver } from './node-resolver.js'
+import { PublishedList } from './published-list.js'
+
+/**
+ * A node's gateway: the mixed SOCKS5/HTTP port with the sites app reading the
+ * node's content, the resolver chain, and the dashboard. New apps (webmail,
+ * radio) register on `gateway.router` / `gateway.local` here.
+ */
+export interface ServedGateway {
+  gateway: Gateway
+  dashboard: Dashboard
+  published: PublishedList
+  close (): Promise<void>
+}
+
+export async function serveGateway (node: TornetNode, opts: { host?: string, port?: number, passThrough?: boolean, log?: GatewayLog } = {}): Promise<ServedGateway> {
+  const gateway = await createGateway({
+    host: opts.host ?? node.config.gateway.host,
+    port: opts.port ?? node.config.gateway.port,
+    passThrough: opts.passThrough ?? node.config.gateway.passThrough,
+    resolver: nodeResolver(node),
+    content: node.content,
+    log: opts.log,
+    // Uploads through the dashboard may take long; the upload route bounds its own size.
+    limits: { requestTimeoutMs: 0 }
+  })
+  const published = new PublishedList(node)
+  const dashboard = installDashboard(gateway.local, nodeDashboardPort(node, gateway.url, published))
+  return { gateway, dashboard, published, close: async () => { await gateway.close() } }
+}

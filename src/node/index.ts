@@ -1,0 +1,17 @@
+/**
+ * The public face of the node: the gateway, the resolvers and the CLI import
+ * from here and nowhere else in src/node.
+ */
+export { createNode, TornetNode, NodeErrorCode, type NodeInit, type NodeLog, type NodePublishProgress } from './node.js'
+export { TornetError, isTornetError } from './errors.js'
+export type { Endpoint, Id256 } from './types.js'
+export { loadConfig, defaultConfig, resolveDataDir, configPath, parseEndpoint, type TornetConfig, type ConfigOverrides } from './config.js'
+export { generateIdentity, nodeIdOf, rankOf, type Identity } from './identity/identity.js'
+export { loadIdentity, saveIdentity, identityPath, hasIdentityFile } from './identity/identity-file.js'
+export { mineIdentity, verifyRankProof, type MiningProgress } from './identity/miner.js'
+export { IdentityErrorCode } from './identity/errors.js'
+export { formatReference, parseReference, isReferenceHost, type Reference } from './services/fs/reference.js'
+export { ContentErrorCode } from './services/fs/content-library.js'
+export { describeTarget, parseTarget, type TargetText } from './services/names/target-text.js'
+export type { PeerInfo } from './link/types.js'
+export type { Contact } from './routing/contact.js'

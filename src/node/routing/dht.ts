@@ -1,0 +1,345 @@
+import { randomBytes as cryptoRandomBytes } from 'node:crypto'
+import type { Endpoint } from '../types.js'
+import { tryDecode } from '../wire/codec.js'
+import { decodeRoutingMessage, encodeRoutingMessage, MAX_VALUE_BYTES, type RoutingMessage } from '../wire/routing-messages.js'
+import { makeContact, type Contact } from './contact.js'
+import { systemClock, type Clock } from './clock.js'
+import { RoutingTable, type AddResult, type RoutingTableOptions } from './routing-table.js'
+import { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.js'
+import { LOOKUP_FINISHED, runLookup, updateFailureRate, type LookupEvent, type LookupRequest, type LookupResult, type QueryResult } from './lookup.js'
+import { DemandCounter } from './demand-counter.js'
+import { randomIdInBucket } from './bucket-layout.js'
+import { handleRoutingRequest } from './request-handler.js'
+import type { ValueProvider } from './value-provider.js'
+import { contactFromWire, contactToWire } from './wire-contact.js'
+import { ID_BYTES } from './distance.js'
+import { RoutingError, RoutingErrorCode } from './errors.js'
+import type { ContactMemory } from './contact-memory.js'
+
+/**
+ * The DHT of one node: routing table + lookups + request handling, over a
+ * narrow RPC port the link layer provides. The port's `send` must deliver to
+ * the node whose id is `to.id` (the link handshake proves it) or, when `to.id`
+ * is empty, to whoever answers at `to.endpoint` (bootstrap); it rejects on
+ * timeout, abort or a failed handshake. The link layer registers
+ * `handleRequest` as service "dht" and reports authenticated peers through
+ * `onContactSeen`.
+ */
+export interface RpcPort {
+  /** Our own contact; publicKey and nonce are sent in PONG. */
+  self: Contact
+  send (to: Contact, payload: Buffer, opts: { timeoutMs: number, signal?: AbortSignal }): Promise<Buffer>
+  now (): number
+}
+
+export interface DhtOptions {
+  k: number
+  alpha: number
+  table: Partial<RoutingTableOptions>
+  rtt: Partial<RttEstimatorOptions>
+  /** Timers; real (unref'd) by default, the simulator's virtual clock in tests. */
+  clock: Clock
+  randomBytes: (n: number) => Buffer
+  /** Ask for public keys in NODES replies (more bytes; default off: the handshake proves keys). */
+  wantKeys: boolean
+  /** How often start() checks for stale buckets. */
+  refreshCheckMs: number
+  /** Below this many contacts the node re-bootstraps from its remembered seeds. */
+  minContacts: number
+  maxConcurrentPings: number
+  maxDemandKeys: number
+  /** Remembered peers (LMDB); loaded for bootstrap, saved on refresh and stop. */
+  memory?: ContactMemory
+}
+
+export interface FindOptions {
+  signal?: AbortSignal
+  onProgress?: (e: LookupEvent) => void
+}
+
+export interface FindValueOptions extends FindOptions {
+  /** Offer a found value to the closest node on the path that lacked it (default true). */
+  cacheAlongPath?: boolean
+}
+
+export interface BootstrapReport {
+  /** Seeds that answered. */
+  reached: number
+  /** Contacts in the table afterwards. */
+  contacts: number
+}
+
+export class Dht {
+  readonly table: RoutingTable
+  readonly rtt: RttEstimator
+  readonly demand: DemandCounter
+  readonly options: DhtOptions
+  private readonly providers = new Map<number, ValueProvider>()
+  private readonly seeds: Array<Endpoint | Contact> = []
+  private readonly running = new Set<AbortController>()
+  private pings = 0
+  private failureRate = 0
+  private cancelRefresh?: () => void
+  private stopped = false
+
+  constructor (readonly port: RpcPort, options: Partial<DhtOptions> = {}) {
+    this.options = {
+      k: 20,
+      alpha: 3,
+      table: {},
+      rtt: {},
+      clock: systemClock,
+      randomBytes: cryptoRandomBytes,
+      wantKeys: false,
+      refreshCheckMs: 60_000,
+      minContacts: 1,
+      maxConcurrentPings: 8,
+      maxDemandKeys: 10_000,
+      ...options
+    }
+    if (port.self.id.length !== ID_BYTES) throw new RangeError('dht: own id must be 32 bytes')
+    this.table = new RoutingTable(port.self.id, { k: this.options.k, ...this.options.table })
+    this.rtt = new RttEstimator(this.options.rtt)
+    this.demand = new DemandCounter({ maxKeys: this.options.maxDemandKeys })
+  }
+
+  get self (): Contact { return this.port.self }
+
+  /** Inbound request from the link layer (service "dht"). Rejects with ROUTING_BAD_REQUEST on garbage: drop it. */
+  async handleRequest (from: Contact, payload: Buffer): Promise<Buffer> {
+    if (from.id.length === ID_BYTES) this.learn(from)
+    return await handleRoutingRequest({
+      self: () => this.port.self,
+      table: this.table,
+      demand: this.demand,
+      providers: this.providers,
+      now: () => this.port.now()
+    }, from, payload)
+  }
+
+  registerValueProvider (kind: number, provider: ValueProvider): void {
+    if (!Number.isInteger(kind) || kind < 1 || kind > 255) throw new RoutingError(RoutingErrorCode.badValueKind, `value kind ${kind} must be within 1..255`)
+    if (this.providers.has(kind)) throw new RoutingError(RoutingErrorCode.badValueKind, `value kind ${kind} already has a provider`)
+    this.providers.set(kind, provider)
+  }
+
+  /** A peer the link layer has authenticated (or that answered us), with its RTT if measured. */
+  onContactSeen (contact: Contact, rttMs?: number): void {
+    if (rttMs !== undefined) this.rtt.observe(contact.id.toString('hex'), rttMs)
+    this.learn(rttMs !== undefined ? { ...contact, rttMs } : contact)
+  }
+
+  async findNode (target: Buffer, opts: FindOptions = {}): Promise<LookupResult> {
+    return await this.lookup(target, 0, opts)
+  }
+
+  async findValue (target: Buffer, kind: number, opts: FindValueOptions = {}): Promise<LookupResult> {
+    const provider = this.providers.get(kind)
+    const local = provider !== undefined ? await provider.get(target) : undefined
+    if (local !== undefined) {
+      return { target, kind, closest: [], value: local, valueFrom: this.port.self, notFound: 0, hops: 0, foundMs: 0, elapsedMs: 0, queried: 0, answered: 0, failed: 0, slow: 0, lying: 0 }
+    }
+    const validate = provider?.validate
+    const result = await this.lookup(target, kind, opts, validate !== undefined ? v => validate(target, v) : undefined)
+    if (result.value !== undefined && opts.cacheAlongPath !== false && result.cacheCandidate !== undefined) {
+      this.offerCache(result.cacheCandidate, target, kind, result.value)
+    }
+    return result
+  }
+
+  /**
+   * Joins the network from endpoints (config file, flag) or contacts (LMDB
+   * memory): pings each, learns who answered, looks up our own id to meet our
+   * neighbours, then looks up one random id per level to fill farther buckets.
+   */
+  async bootstrap (seeds: Array<Endpoint | Contact>, opts: { signal?: AbortSignal, refreshLevels?: boolean } = {}): Promise<BootstrapReport> {
+    this.checkRunning()
+    for (const s of seeds) if (!this.seeds.includes(s)) this.seeds.push(s)
+    // The best remembered peers join the configured seeds (a bounded number: this is a burst of pings).
+    const all = [...seeds, ...(this.options.memory?.load(32) ?? [])]
+    const answers = await Promise.all(all.map(async s => {
+      const to = isContact(s) ? s : makeContact(Buffer.alloc(0), s)
+      // A seed gets a few tries: one lost datagram must not make a join fail.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (await this.ping(to, opts.signal, this.rtt.softTimeout(to.id.toString('hex')) * (attempt + 1))) return true
+        if (opts.signal?.aborted === true) return false
+      }
+      return false
+    }))
+    const reached = answers.filter(a => a).length
+    if (this.table.size === 0) {
+      throw new RoutingError(RoutingErrorCode.bootstrapFailed, `bootstrap: none of ${all.length} seeds answered; check the bootstrap list and the network`)
+    }
+    await this.findNode(this.port.self.id, { signal: opts.signal })
+    if (opts.refreshLevels !== false) {
+      const targets: Buffer[] = []
+      for (let level = 0; level < this.table.deepestLevel(); level++) {
+        targets.push(randomIdInBucket(this.port.self.id, { level, sub: 0 }, 0, this.options.randomBytes(ID_BYTES)))
+      }
+      // alpha lookups at a time: a join takes a few round trips, not one lookup per level in turn.
+      for (let i = 0; i < targets.length; i += this.options.alpha) {
+        await Promise.all(targets.slice(i, i + this.options.alpha).map(async t => await this.findNode(t, { signal: opts.signal }).catch(() => undefined)))
+      }
+    }
+    return { reached, contacts: this.table.size }
+  }
+
+  /** Refreshes stale buckets; re-bootstraps when the table has (nearly) emptied, e.g. after a long outage. */
+  async refresh (signal?: AbortSignal): Promise<void> {
+    this.checkRunning()
+    if (this.table.size < this.options.minContacts && this.seeds.length + (this.options.memory !== undefined ? 1 : 0) > 0) {
+      await this.bootstrap(this.seeds, { signal, refreshLevels: false }).catch(() => undefined)
+    }
+    const now = this.port.now()
+    const subBits = this.table.options.subBucketBits
+    for (const ref of this.table.staleBuckets(now)) {
+      if (signal?.aborted === true || this.stopped) return
+      const target = randomIdInBucket(this.port.self.id, ref, subBits, this.options.randomBytes(ID_BYTES))
+      await this.findNode(target, { signal }).catch(() => undefined)
+    }
+    await this.options.memory?.save(this.table.all()).catch(() => undefined)
+  }
+
+  start (): void {
+    this.checkRunning()
+    if (this.cancelRefresh !== undefined) return
+    const tick = (): void => {
+      this.cancelRefresh = this.options.clock.setTimer(this.options.refreshCheckMs, () => {
+        this.refresh().catch(() => undefined).finally(() => { if (!this.stopped) tick() })
+      })
+    }
+    tick()
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.cancelRefresh?.()
+    for (const c of this.running) c.abort()
+    await this.options.memory?.save(this.table.all()).catch(() => undefined)
+  }
+
+  private async lookup (target: Buffer, kind: number, opts: FindOptions, acceptValue?: (v: Buffer) => boolean): Promise<LookupResult> {
+    this.checkRunning()
+    if (target.length !== ID_BYTES) throw new RangeError('dht: target must be 32 bytes')
+    const ctl = new AbortController()
+    const onAbort = (): void => { ctl.abort() }
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    if (opts.signal?.aborted === true) ctl.abort()
+    this.running.add(ctl)
+    try {
+      const result = await runLookup({
+        target,
+        kind,
+        seeds: this.table.closest(target, this.options.k),
+        query: async (c, req, signal) => await this.query(c, req, signal),
+        clock: this.options.clock,
+        rtt: this.rtt,
+        self: this.port.self.id,
+        k: this.options.k,
+        alpha: this.options.alpha,
+        acceptValue,
+        failureRate: this.failureRate,
+        signal: ctl.signal,
+        onProgress: opts.onProgress
+      })
+      this.failureRate = updateFailureRate(this.failureRate, result)
+      this.table.touch(target, this.port.now())
+      return result
+    } finally {
+      this.running.delete(ctl)
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** One FIND_NODE / FIND_VALUE exchange, as the lookup runner asks for it. */
+  private async query (to: Contact, req: LookupRequest, signal: AbortSignal): Promise<QueryResult> {
+    const payload = encodeRoutingMessage({ type: 'find', request: { ...req, wantKeys: this.options.wantKeys } })
+    const started = this.port.now()
+    let reply: RoutingMessage | undefined
+    try {
+      const bytes = await this.port.send(to, payload, { timeoutMs: this.rtt.hardTimeout(to.id.toString('hex')), signal })
+      reply = tryDecode(decodeRoutingMessage, bytes)
+    } catch (err) {
+      // A request cancelled because the lookup finished says nothing about the peer.
+      if (!(signal.aborted && signal.reason === LOOKUP_FINISHED)) this.failed(to)
+      throw err
+    }
+    const ok = reply !== undefined && (
+      (req.kind === 0 && reply.type === 'nodes') ||
+      (req.kind !== 0 && (reply.type === 'notFoundCount' || (reply.type === 'value' && reply.kind === req.kind))))
+    if (!ok || reply === undefined) {
+      this.failed(to)
+      throw new RoutingError(RoutingErrorCode.badReply, 'dht: malformed or mismatched reply')
+    }
+    this.learn({ ...to, rttMs: this.port.now() - started })
+    if (reply.type === 'value') return { contacts: [], value: reply.value }
+    const wire = reply.type === 'nodes' || reply.type === 'notFoundCount' ? reply.contacts : []
+    const contacts: Contact[] = []
+    for (const w of wire) {
+      const c = contactFromWire(w)
+      // An unusable contact becomes an empty id, which the runner drops and counts as lying.
+      contacts.push(c ?? makeContact(Buffer.alloc(0), w.endpoint))
+    }
+    return { contacts, notFound: reply.type === 'notFoundCount' ? reply.notFound : undefined }
+  }
+
+  /** PINGs a contact (or a bare endpoint); true if it answered with a valid PONG. */
+  private async ping (to: Contact, signal?: AbortSignal, timeoutMs?: number): Promise<boolean> {
+    const started = this.port.now()
+    try {
+      const bytes = await this.port.send(to, encodeRoutingMessage({ type: 'ping' }), { timeoutMs: timeoutMs ?? this.rtt.hardTimeout(to.id.toString('hex')), signal })
+      const m = tryDecode(decodeRoutingMessage, bytes)
+      if (m?.type !== 'pong') throw new RoutingError(RoutingErrorCode.badReply, 'dht: ping answered without a pong')
+      const c = contactFromWire(m.self)
+      if (c === undefined || (to.id.length === ID_BYTES && !c.id.equals(to.id))) {
+        throw new RoutingError(RoutingErrorCode.badReply, 'dht: pong from a different or invalid node')
+      }
+      const rttMs = this.port.now() - started
+      this.rtt.observe(c.id.toString('hex'), rttMs)
+      this.learn({ ...c, endpoint: to.endpoint, rttMs })
+      return true
+    } catch {
+      if (to.id.length === ID_BYTES) this.failed(to)
+      return false
+    }
+  }
+
+  private learn (contact: Contact): void {
+    this.handleAdd(this.table.add(contact, this.port.now()))
+  }
+
+  private failed (c: Contact): void {
+    if (c.id.length === ID_BYTES) this.table.markFailed(c.id, this.port.now())
+  }
+
+  /** Carries out the table's ping-before-evict requests, a bounded number at a time. */
+  private handleAdd (r: AddResult): void {
+    if (r.kind !== 'ping') return
+    if (this.pings >= this.options.maxConcurrentPings || this.stopped) {
+      // Too busy to check: keep the long-lived contact, as Kademlia would on a successful ping.
+      this.table.resolvePing(r.oldest.id, true, this.port.now())
+      return
+    }
+    this.pings++
+    const oldest = r.oldest
+    this.ping(oldest).then(alive => {
+      this.pings--
+      this.table.resolvePing(oldest.id, alive, this.port.now())
+    }, () => { this.pings-- })
+  }
+
+  private offerCache (to: Contact, target: Buffer, kind: number, value: Buffer): void {
+    if (value.length > MAX_VALUE_BYTES) return
+    const payload = encodeRoutingMessage({ type: 'cacheValue', target, kind, value })
+    this.port.send(to, payload, { timeoutMs: this.rtt.hardTimeout(to.id.toString('hex')) }).catch(() => undefined)
+  }
+
+  private checkRunning (): void {
+    if (this.stopped) throw new RoutingError(RoutingErrorCode.stopped, 'dht: used after stop()')
+  }
+}
+
+function isContact (s: Endpoint | Contact): s is Contact {
+  return (s as Contact).id !== undefined
+}
