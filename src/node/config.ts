@@ -33,6 +33,8 @@ export interface TornetConfig {
   /** The local SOCKS5/HTTP gateway. */
   gateway: HostPort & { passThrough: boolean }
   storage: { cacheBytes: number }
+  /** The "host:port" other nodes should use to reach this one (behind NAT or port forwarding); default: derived from `listen`. */
+  announce?: string
   /** Leading zero bits a .tor-net name registration must carry. */
   names: { difficulty: number }
   /**
@@ -116,6 +118,7 @@ const SCHEMA: Schema = {
   gateway: { host, port: intIn(0, 65535), passThrough: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) },
   names: { difficulty: intIn(0, 40) },
+  announce: (v) => typeof v === 'string' && parseEndpoint(v) !== undefined ? undefined : `must be "host:port" or "[v6]:port" (got ${show(v)})`,
   namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`
 }
 

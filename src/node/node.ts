@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { networkInterfaces } from 'node:os'
 import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accounting/traffic-meter.js'
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
 import { TornetError } from './errors.js'
@@ -110,7 +111,7 @@ export class TornetNode extends EventEmitter {
     const meter = new NodeMeter(store)
     const linkLog: LinkLog = (level, message, fields) => log(level, message, fields)
     const link = new Link({ identity, transport, minRank: config.minRank, meter, log: linkLog, ...init.link })
-    const self = makeContact(identity.id, transport.local, { publicKey: identity.publicKey, nonce: identity.nonce, rank: identity.rank })
+    const self = makeContact(identity.id, advertisedEndpoint(config, transport.local), { publicKey: identity.publicKey, nonce: identity.nonce, rank: identity.rank })
     const dht = new Dht({
       self,
       send: async (to, payload, opts) => await link.request(addressOf(to), 'dht', payload, { timeoutMs: opts.timeoutMs, retries: 1, signal: opts.signal }),
@@ -191,6 +192,28 @@ export class TornetNode extends EventEmitter {
     await this.transport.close()
     await this.store.close()
   }
+}
+
+/**
+ * The endpoint this node tells others (in PONGs and provider records): the
+ * configured `announce` address, else the bound address, else — when bound to
+ * the unspecified address — the first external interface of the same family
+ * with the bound port.
+ */
+export function advertisedEndpoint (config: TornetConfig, bound: Endpoint): Endpoint {
+  if (config.announce !== undefined) {
+    const e = parseEndpoint(config.announce)
+    if (e !== undefined) return { address: e.address, port: e.port === 0 ? bound.port : e.port }
+  }
+  if (bound.address !== '0.0.0.0' && bound.address !== '::') return bound
+  const v6 = bound.address === '::'
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) {
+      if (i.internal) continue
+      if (i.family === 'IPv4' || (v6 && i.family === 'IPv6' && !i.address.startsWith('fe80'))) return { address: i.address, port: bound.port }
+    }
+  }
+  return { address: v6 ? '::1' : '127.0.0.1', port: bound.port }
 }
 
 export async function createNode (init: NodeInit): Promise<TornetNode> {

@@ -41,3 +41,16 @@ describe('30 real nodes on 127.0.0.1', () => {
     expect(accounts.some(a => a.bytesSent + a.bytesReceived > 0 || a.rttMs !== undefined)).toBe(true)
   })
 })
+
+describe('advertised endpoint', () => {
+  it('uses announce, the bound address, or an external interface when bound to 0.0.0.0', async () => {
+    const { advertisedEndpoint } = await import('../../src/node/node.js')
+    const { defaultConfig } = await import('../../src/node/config.js')
+    const config = defaultConfig()
+    expect(advertisedEndpoint(config, { address: '127.0.0.1', port: 5 })).toEqual({ address: '127.0.0.1', port: 5 })
+    expect(advertisedEndpoint({ ...config, announce: '198.51.100.7:9000' }, { address: '0.0.0.0', port: 5 })).toEqual({ address: '198.51.100.7', port: 9000 })
+    const derived = advertisedEndpoint(config, { address: '0.0.0.0', port: 5 })
+    expect(derived.port).toBe(5)
+    expect(derived.address).not.toBe('0.0.0.0')
+  })
+})
