@@ -89,7 +89,17 @@ export class TornetNode extends EventEmitter {
       sink: { put: async (id, cipher) => { await store.chunks.putLocal(id, cipher) } },
       index: new StoreLocationIndex(store.content)
     })
-    this.kv = createKvService({ network, identity })
+    const kvDb = store.openDatabase('kv-records')
+    this.kv = createKvService({
+      network,
+      identity,
+      // Records held for others survive a restart.
+      persistence: {
+        load: () => [...kvDb.getRange({})].map(e => e.value as Uint8Array),
+        save: (location, encoded) => { void kvDb.put(location, encoded) },
+        remove: (location) => { void kvDb.remove(location) }
+      }
+    })
     this.names = createNamesService({ network, identity, difficulty: nameDifficulty })
   }
 
