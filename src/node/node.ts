@@ -13,6 +13,7 @@ import { Dht, type BootstrapReport } from './routing/dht.js'
 import { LinkServiceNetwork, addressOf, contactOfPeer } from './services/link-service-network.js'
 import { openStore, type Store } from './store/index.js'
 import { createChunkService, type ChunkService } from './services/chunks/chunk-service.js'
+import { CHUNK_SERVICE } from './services/chunks/messages.js'
 import { ContentLibrary, StoreLocationIndex } from './services/fs/content-library.js'
 import type { PublishEntry } from './services/fs/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
@@ -55,10 +56,14 @@ export const NodeErrorCode = {
 /** Feeds the accounting hook: totals for the dashboard plus per-peer bytes for the peer accounts. */
 class NodeMeter implements TrafficMeter {
   readonly totals = new CountingMeter()
+  /** Told of content bytes a peer served us (chunk streams), which rank it within its k-bucket. */
+  onContent?: (peerHex: string, bytes: number) => void
   constructor (private readonly store: Store) {}
   record (peer: string | undefined, direction: TrafficDirection, bytes: number, kind: string): void {
     this.totals.record(peer, direction, bytes, kind)
-    if (peer !== undefined) this.store.peers.addTraffic(peer, direction, bytes)
+    if (peer === undefined) return
+    this.store.peers.addTraffic(peer, direction, bytes)
+    if (direction === 'in' && kind === CHUNK_SERVICE) this.onContent?.(peer, bytes)
   }
 }
 
@@ -134,6 +139,10 @@ export class TornetNode extends EventEmitter {
   }
 
   private wire (): void {
+    this.meter.onContent = (peerHex, bytes) => {
+      const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
+      if (contact !== undefined) contact.contentProvided += bytes
+    }
     this.link.registerService('dht', {
       onRequest: async (peer, payload) => await this.dht.handleRequest(contactOfPeer(peer), payload)
     })

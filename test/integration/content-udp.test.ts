@@ -91,3 +91,21 @@ describe('content across 10 real nodes on 127.0.0.1', () => {
     await expect(net.nodes[4].content.stat(published.host, 'nope.html')).rejects.toMatchObject({ code: 'CONTENT_NOT_FOUND' })
   })
 })
+
+describe('content accounting', () => {
+  it('credits the peers that served chunks in the routing table (the seed\'s bucket order)', async () => {
+    const net = await createTestnet(4, { probeMtu: 16_000 })
+    const dir = mkdtempSync(join(tmpdir(), 'tornet-acct-'))
+    try {
+      writeFileSync(join(dir, 'data.bin'), Buffer.alloc(3 << 20, 7))
+      const published = await net.nodes[0].publish(dir)
+      const reader = net.nodes[3]
+      await sha256Of(reader.content.read(published.host, 'data.bin', undefined))
+      const credited = reader.dht.table.get(net.nodes[0].identity.id)
+      expect(credited?.contentProvided ?? 0).toBeGreaterThan(1 << 20)
+    } finally {
+      await net.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
