@@ -6,46 +6,20 @@
  * Screenshots go to test/artifacts/. Skipped, with the reason in the suite
  * name, when Firefox or puppeteer-core is missing.
  */
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../src/gateway/index.js'
 import { createFakeNetwork } from '../helpers/fake-site-content.js'
+import { firefoxMissing, withFirefox } from '../helpers/firefox.js'
 
-const FIREFOX = '/usr/bin/firefox-esr'
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
-
-const puppeteer = await import('puppeteer-core').catch(() => undefined)
-const missing = !existsSync(FIREFOX)
-  ? `${FIREFOX} not found (apt-get install firefox-esr)`
-  : puppeteer === undefined ? 'puppeteer-core is not installed (npm install --save-dev puppeteer-core@24)' : undefined
+const missing = firefoxMissing
 const title = missing === undefined ? 'gateway with headless Firefox' : `gateway with headless Firefox — SKIPPED: ${missing}`
 
 let gateway: Gateway
 let port: number
 const refused: string[] = [] // what Firefox asked for that the gateway turned away
-
-async function withFirefox<T> (prefs: Record<string, unknown>, run: (page: import('puppeteer-core').Page) => Promise<T>): Promise<T> {
-  const profile = await mkdtemp(join(tmpdir(), 'tornet-ff-'))
-  const browser = await puppeteer!.default.launch({
-    browser: 'firefox',
-    protocol: 'webDriverBiDi',
-    executablePath: FIREFOX,
-    headless: true,
-    userDataDir: profile,
-    extraPrefsFirefox: prefs
-  })
-  try {
-    const page = await browser.newPage()
-    page.setDefaultNavigationTimeout(30_000)
-    return await run(page)
-  } finally {
-    await browser.close()
-    await rm(profile, { recursive: true, force: true })
-  }
-}
 
 describe.skipIf(missing !== undefined)(title, () => {
   beforeAll(async () => {

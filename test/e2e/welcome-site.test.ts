@@ -8,20 +8,19 @@
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoNetwork, type DemoNetwork } from '../../src/cli/serve/demo-network.js'
+import { firefoxMissing, withFirefox } from '../helpers/firefox.js'
 
 const run = promisify(execFile)
 const SAMPLE = join(import.meta.dirname, '..', '..', 'sample', 'welcome')
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
-const FIREFOX = '/usr/bin/firefox-esr'
-const puppeteer = await import('puppeteer-core').catch(() => undefined)
-const noFirefox = !existsSync(FIREFOX) ? `${FIREFOX} not found (apt-get install firefox-esr)` : puppeteer === undefined ? 'puppeteer-core missing' : undefined
+const noFirefox = firefoxMissing
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
@@ -66,19 +65,6 @@ describe('the welcome site on the embedded network, through curl', () => {
     expect(r.stdout).toContain('no-such-site.tor-net')
   })
 })
-
-async function withFirefox<T> (prefs: Record<string, unknown>, fn: (page: import('puppeteer-core').Page) => Promise<T>): Promise<T> {
-  const profile = await mkdtemp(join(tmpdir(), 'tornet-ff-'))
-  const browser = await puppeteer!.default.launch({ browser: 'firefox', protocol: 'webDriverBiDi', executablePath: FIREFOX, headless: true, userDataDir: profile, extraPrefsFirefox: prefs })
-  try {
-    const page = await browser.newPage()
-    page.setDefaultNavigationTimeout(30_000)
-    return await fn(page)
-  } finally {
-    await browser.close()
-    await rm(profile, { recursive: true, force: true })
-  }
-}
 
 describe.skipIf(noFirefox !== undefined)(noFirefox === undefined ? 'the welcome site in headless Firefox' : `the welcome site in headless Firefox — SKIPPED: ${noFirefox}`, () => {
   beforeAll(async () => { await mkdir(ARTIFACTS, { recursive: true }) })

@@ -1,6 +1,7 @@
 import { createCipheriv, createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { ReliableStream, type ReliableStreamOptions } from '../../src/node/link/stream/index.js'
+import { mulberry32 } from '../../src/node/transport/memory.js'
 
 /**
  * A deterministic fault injector between two frame endpoints, and helpers to
@@ -11,17 +12,8 @@ import { ReliableStream, type ReliableStreamOptions } from '../../src/node/link/
  * setTimeout, which reorders them behind later frames.
  */
 
-/** mulberry32: small, fast, good enough for fault injection. Returns [0, 1). */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32, the memory transport's seeded PRNG: [0, 1). */
+export const seededRandom = mulberry32
 
 export interface FaultOptions {
   seed: number
