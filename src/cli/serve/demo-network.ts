@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   createNode, defaultConfig, hasIdentityFile, isTornetError, loadIdentity, mineIdentity, saveIdentity,
@@ -74,12 +74,24 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     const site = await publisher.publish(join(packageRoot(), 'sample', 'welcome'), { signal: opts.signal })
     step(`registering ${DEMO_NAME}.tor-net (proof of work at difficulty ${opts.nameDifficulty ?? 16})`)
     await registerOnce(publisher, site.host, opts.signal)
-    await served.published.add({ reference: site.host, url: site.url, name: DEMO_NAME, nameUrl: `http://${DEMO_NAME}.tor-net/`, title: 'Welcome to Tornet (sample site, published by demo node 1)', files: 6, bytes: 0, publishedAt: Date.now() })
+    const size = treeSize(join(packageRoot(), 'sample', 'welcome'))
+    await served.published.add({ reference: site.host, url: site.url, name: DEMO_NAME, nameUrl: `http://${DEMO_NAME}.tor-net/`, title: 'Welcome to Tornet (sample site, published by demo node 1)', files: size.files, bytes: size.bytes, publishedAt: Date.now() })
     return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, close }
   } catch (err) {
     await close()
     throw err
   }
+}
+
+function treeSize (dir: string): { files: number, bytes: number } {
+  let files = 0
+  let bytes = 0
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue
+    files++
+    bytes += statSync(join(e.parentPath, e.name)).size
+  }
+  return { files, bytes }
 }
 
 async function registerOnce (node: TornetNode, reference: string, signal?: AbortSignal): Promise<void> {

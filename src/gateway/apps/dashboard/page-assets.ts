@@ -53,7 +53,7 @@ td{border-bottom:1px solid var(--line);padding:.45rem .6rem;vertical-align:top}
 tr:last-child td{border-bottom:0}
 td code{word-break:normal;white-space:nowrap}
 td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-.scroll{overflow-x:auto}.scroll table{min-width:560px}
+.scroll{overflow-x:auto}.scroll table{min-width:560px}.scroll table.compact{min-width:0}
 .bar-cell{width:35%}.bar-cell .meter{margin:.45rem 0 0}
 .links a{display:block;overflow-wrap:anywhere}
 .flash{border-left:4px solid var(--good)}.flash.failed{border-left-color:var(--bad)}

@@ -86,7 +86,7 @@ export function trafficPanel (view: DashboardView): string {
 </div>
 ${kinds.length === 0
     ? '<p class="empty">No traffic yet.</p>'
-    : `<div class="scroll"><table><thead><tr><th>Kind</th><th class="num">In</th><th class="num">Out</th><th></th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`}`
+    : `<div class="scroll"><table class="compact"><thead><tr><th>Kind</th><th class="num">In</th><th class="num">Out</th><th></th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`}`
   return card('traffic', 'Traffic', body)
 }
 
