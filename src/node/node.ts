@@ -17,6 +17,7 @@ import { CHUNK_SERVICE } from './services/chunks/messages.js'
 import { ContentLibrary, StoreLocationIndex } from './services/fs/content-library.js'
 import type { PublishEntry } from './services/fs/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
+import { databasePersistence } from './services/kv/database-persistence.js'
 import { createNamesService, type NamesService } from './services/names/names-service.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
@@ -74,6 +75,7 @@ export class TornetNode extends EventEmitter {
   readonly kv: KvService
   readonly names: NamesService
   private stopped = false
+  private catchUp?: NodeJS.Timeout
 
   private constructor (
     readonly config: TornetConfig,
@@ -98,14 +100,18 @@ export class TornetNode extends EventEmitter {
     this.kv = createKvService({
       network,
       identity,
-      // Records held for others survive a restart.
-      persistence: {
-        load: () => [...kvDb.getRange({})].map(e => e.value as Uint8Array),
-        save: (location, encoded) => { void kvDb.put(location, encoded) },
-        remove: (location) => { void kvDb.remove(location) }
-      }
+      // Records held for others, and the records this node owns (and republishes), survive a restart.
+      persistence: databasePersistence(kvDb),
+      ownedPersistence: databasePersistence(store.openDatabase('kv-owned'))
     })
-    this.names = createNamesService({ network, identity, difficulty: nameDifficulty })
+    this.names = createNamesService({
+      network,
+      identity,
+      difficulty: nameDifficulty,
+      // Chains held for others, and the names this node owns (and renews), survive a restart.
+      persistence: databasePersistence(store.openDatabase('names-held')),
+      ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
+    })
   }
 
   static async create (init: NodeInit): Promise<TornetNode> {
@@ -175,6 +181,13 @@ export class TornetNode extends EventEmitter {
     this.chunks.start()
     this.kv.start()
     this.names.start()
+    // After a restart, renew owned names and re-send owned records once the table has filled,
+    // rather than an hour later at the first timer tick.
+    this.catchUp = setTimeout(() => {
+      this.names.maintain().catch((err: Error) => this.log('warn', `renewing names failed: ${err.message}`))
+      this.kv.republish().catch((err: Error) => this.log('warn', `republishing records failed: ${err.message}`))
+    }, 30_000)
+    this.catchUp.unref()
   }
 
   /**
@@ -205,6 +218,7 @@ export class TornetNode extends EventEmitter {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    clearTimeout(this.catchUp)
     await Promise.allSettled([this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.dht.stop()
     await this.link.close()

@@ -3,10 +3,11 @@ import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
 import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
 import { KvError, KvErrorCode, type KvErrorCodeValue } from './errors.js'
-import { type KvPersistence, KvStore } from './kv-store.js'
+import { type KvLoadStats, type KvPersistence, KvStore } from './kv-store.js'
 import {
   KV_SERVICE, decodeGetReply, decodeKvRequest, decodeStoreReply, encodeGetReply, encodeKvRequest, encodeStoreReply
 } from './messages.js'
+import { OwnedRecords } from './owned-records.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
   checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation, signRecord
@@ -26,6 +27,10 @@ import {
  * is sent a copy (read repair). The owner re-sends its
  * records every republish interval until they expire, so replicas that joined
  * since the put get them too.
+ *
+ * Two persistence hooks let the node keep both halves across a restart: the
+ * records held for others (`persistence`, see KvStore) and the records this
+ * node owns and republishes (`ownedPersistence`, see OwnedRecords).
  */
 
 export interface KvServiceOptions {
@@ -36,6 +41,10 @@ export interface KvServiceOptions {
   /** Most records this node holds for others; see KvStore. */
   maxRecords?: number
   persistence?: KvPersistence
+  /** Most live records this node owns and republishes; default 10 000; put refuses a new key beyond (KV_STORE_FULL). */
+  maxOwnedRecords?: number
+  /** Keeps this node's own records (what it republishes) across restarts. */
+  ownedPersistence?: KvPersistence
   /** Replicas asked directly by get, besides FIND_VALUE; default 3. */
   readCount?: number
   /** Per-request timeout; default 5 s. */
@@ -67,16 +76,24 @@ export interface KvPutResult {
 }
 
 export interface KvService {
-  /** Throws KvError: KV_TOO_LARGE / KV_TTL_TOO_LONG / KV_INVALID_ARGUMENT before sending, KV_NOT_STORED (or the replicas' common refusal) when no replica accepted. */
+  /**
+   * Throws KvError: KV_TOO_LARGE / KV_TTL_TOO_LONG / KV_INVALID_ARGUMENT before sending, KV_STORE_FULL when this
+   * node already owns maxOwnedRecords other live keys, KV_NOT_STORED (or the replicas' common refusal) when no
+   * replica accepted.
+   */
   put: (key: Uint8Array | string, value: Uint8Array | string, opts?: KvPutOptions) => Promise<KvPutResult>
   /** The newest valid record for (namespace, key), or undefined. */
   get: (namespace: Uint8Array, key: Uint8Array | string, opts?: { signal?: AbortSignal }) => Promise<KvRecord | undefined>
+  /** The live records this node owns and republishes (newest per key). */
+  owned: () => KvRecord[]
   /** Re-sends this node's live records to their current closest nodes (what the timer runs). */
   republish: (opts?: { signal?: AbortSignal }) => Promise<void>
   start: () => void
   /** Stops the timer and waits for background work (read-repair copies) to finish. */
   stop: () => Promise<void>
   readonly store: KvStore
+  /** What was read back at construction: records held for others, and owned records. */
+  readonly loadStats: { held: KvLoadStats, owned: KvLoadStats }
 }
 
 const DEFAULTS = {
@@ -100,7 +117,9 @@ export function createKvService (opts: KvServiceOptions): KvService {
   const defaultTtlMs = opts.defaultTtlMs ?? DEFAULTS.defaultTtlMs
   const store = new KvStore({ now, policy, maxRecords: opts.maxRecords, persistence: opts.persistence })
   /** This node's own records, by location: what it republishes. */
-  const own = new Map<string, KvRecord>()
+  const own = new OwnedRecords({
+    namespace: identity.publicKey, now, policy, maxRecords: opts.maxOwnedRecords, persistence: opts.ownedPersistence
+  })
   const background = new Set<Promise<void>>()
   let running = false
   let registered = false
@@ -171,6 +190,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
     const t = now()
     const location = recordLocation(identity.publicKey, k)
     const id = location.toString('hex')
+    if (!own.hasRoomFor(id)) throw new KvError(KvErrorCode.STORE_FULL, `this node already owns ${own.maxRecords} live records, as many as it republishes`)
     const previous = Math.max(own.get(id)?.sequence ?? -1, store.get(location)?.sequence ?? -1)
     const sequence = putOpts.sequence ?? Math.max(t, previous + 1)
     if (!Number.isSafeInteger(sequence) || sequence < 0) throw new KvError(KvErrorCode.INVALID_ARGUMENT, `bad sequence ${sequence}`)
@@ -182,8 +202,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
       throw new KvError(only ?? KvErrorCode.NOT_STORED,
         `no replica stored the record (${result.refused.length} refused, ${result.unreachable} unreachable)`)
     }
-    const held = own.get(id)
-    if (held === undefined || compareRecords(record, held) > 0) own.set(id, record)
+    own.offer(record)
     return { record, ...result }
   }
 
@@ -241,7 +260,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
 
   async function republish (repOpts: { signal?: AbortSignal } = {}): Promise<void> {
     const t = now()
-    for (const [id, record] of own) {
+    for (const [id, record] of own.entries()) {
       repOpts.signal?.throwIfAborted()
       if (record.expires <= t) { own.delete(id); continue }
       try {
@@ -288,5 +307,9 @@ export function createKvService (opts: KvServiceOptions): KvService {
     await Promise.all([...background])
   }
 
-  return { put, get, republish, start, stop, store }
+  const owned = (): KvRecord[] => {
+    const t = now()
+    return own.entries().map(([, r]) => r).filter(r => r.expires > t)
+  }
+  return { put, get, owned, republish, start, stop, store, loadStats: { held: store.loadStats, owned: own.loadStats } }
 }

@@ -17,10 +17,25 @@ import {
  * and the disk is ours.
  */
 export interface KvPersistence {
-  /** Every saved record, encoded; called once, by the constructor. */
+  /** Every saved record, encoded; called once, by the constructor. May be lazy: loading stops at its bound. */
   load (): Iterable<Uint8Array>
   save (location: Buffer, encoded: Buffer): void
   remove (location: Buffer): void
+}
+
+/** What a load found. Nothing on disk can make start-up fail: what is unusable is counted here. */
+export interface KvLoadStats {
+  loaded: number
+  /** Records past their expiry (or over the size limits); removed from the disk. */
+  expired: number
+  /** Entries that did not decode or check (left on disk: another version may read them). */
+  invalid: number
+  /** True when loading stopped at the bound with entries left unread. */
+  truncated: boolean
+}
+
+export function emptyKvLoadStats (): KvLoadStats {
+  return { loaded: 0, expired: 0, invalid: 0, truncated: false }
 }
 
 export interface KvStoreOptions {
@@ -45,6 +60,8 @@ export class KvStore {
   private readonly now: () => number
   private readonly policy: RecordPolicy
   private readonly persistence?: KvPersistence
+  /** What the load at construction found (all zero without persistence). */
+  readonly loadStats: KvLoadStats = emptyKvLoadStats()
 
   constructor (opts: KvStoreOptions = {}) {
     this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS
@@ -124,18 +141,21 @@ export class KvStore {
 
   private loadFrom (p: KvPersistence): void {
     const now = this.now()
+    const stats = this.loadStats
     for (const bytes of p.load()) {
       const record = tryDecode(decodeRecord, bytes)
-      if (record === undefined) continue
+      if (record === undefined) { stats.invalid++; continue }
       const location = recordLocation(record.namespace, record.key)
       if (record.key.length > MAX_KEY_BYTES || record.value.length > MAX_VALUE_BYTES || record.expires <= now) {
+        stats.expired++
         p.remove(location)
         continue
       }
       const id = location.toString('hex')
       const held = this.entries.get(id)
       if (held !== undefined && compareRecords(record, held.record) <= 0) continue
-      if (held === undefined && this.entries.size >= this.maxRecords) break
+      if (held === undefined && this.entries.size >= this.maxRecords) { stats.truncated = true; break }
+      if (held === undefined) stats.loaded++
       this.entries.set(id, { record, encoded: Buffer.from(bytes) })
     }
   }

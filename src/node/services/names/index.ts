@@ -8,6 +8,8 @@ export {
 export { mineRegistration, type MineRegistrationOptions } from './pow.js'
 export { type VerifiedChain, MAX_CHAIN_LINKS, encodeChain, decodeChain, verifyChain, compareClaims } from './chain.js'
 export { NameRegistry, type NameRegistryOptions, type NameOffer } from './name-registry.js'
+export { type NamePersistence, type NameLoadStats } from './name-persistence.js'
+export { OwnedNames, type OwnedNamesOptions, DEFAULT_MAX_OWNED_NAMES } from './owned-names.js'
 export { NAMES_SERVICE } from './messages.js'
 export {
   createNamesService, type NamesService, type NamesServiceOptions, type NameRecord,

@@ -1,8 +1,10 @@
+import { tryDecode } from '../../wire/codec.js'
 import { NameErrorCode, type NameErrorCodeValue } from './errors.js'
 import {
-  MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, encodeChain, trimChain, verifyChain
+  MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, decodeChain, encodeChain, trimChain, verifyChain
 } from './chain.js'
 import { nameKey } from './name.js'
+import { type NameLoadStats, type NamePersistence, emptyLoadStats } from './name-persistence.js'
 import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy } from './registration.js'
 
 /**
@@ -24,6 +26,13 @@ import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy
  * race, but only by less than the window and only while the race is on. A
  * replica that holds nothing for a name takes any valid chain: that is how
  * nodes that join later learn the names the owners re-send.
+ *
+ * In memory; a persistence hook lets the node back it with LMDB, so that the
+ * names (and the memory of which claim came first) survive a restart of every
+ * replica. Chains read back are decoded and checked again (links, expiry,
+ * proof of work against today's difficulty) but their signatures are not:
+ * they were verified before they were saved, the disk is ours, and 10 000
+ * names of 12 links would take half a minute of signature checks to start.
  */
 
 export interface NameRegistryOptions {
@@ -33,6 +42,7 @@ export interface NameRegistryOptions {
   maxNames?: number
   /** How recent a claim must be to displace the held one (the race window); default 10 min. */
   acceptWindowMs?: number
+  persistence?: NamePersistence
 }
 
 export type NameOffer =
@@ -51,12 +61,18 @@ export class NameRegistry {
   private readonly policy: RegistrationPolicy
   private readonly maxNames: number
   private readonly acceptWindowMs: number
+  private readonly persistence?: NamePersistence
+  /** What the load at construction found (all zero without persistence). */
+  readonly loadStats: NameLoadStats = emptyLoadStats()
 
   constructor (opts: NameRegistryOptions = {}) {
     this.now = opts.now ?? Date.now
     this.policy = opts.policy ?? DEFAULT_REGISTRATION_POLICY
     this.maxNames = opts.maxNames ?? DEFAULT_MAX_NAMES
+    if (!Number.isInteger(this.maxNames) || this.maxNames < 1) throw new RangeError('maxNames must be a positive integer')
     this.acceptWindowMs = opts.acceptWindowMs ?? DEFAULT_ACCEPT_WINDOW_MS
+    this.persistence = opts.persistence
+    if (this.persistence !== undefined) this.loadFrom(this.persistence)
   }
 
   get size (): number { return this.byName.size }
@@ -136,13 +152,52 @@ export class NameRegistry {
   }
 
   private put (chain: VerifiedChain): void {
-    const key = nameKey(chain.name).toString('hex')
-    this.byName.set(chain.name, { chain, encoded: encodeChain(chain.links), key })
-    this.byKey.set(key, chain.name)
+    const encoded = encodeChain(chain.links)
+    const key = this.keep(chain, encoded)
+    this.persistence?.save(key, encoded)
+  }
+
+  /** Holds the chain in memory; returns its DHT key. */
+  private keep (chain: VerifiedChain, encoded: Buffer): Buffer {
+    const key = nameKey(chain.name)
+    const hex = key.toString('hex')
+    this.byName.set(chain.name, { chain, encoded, key: hex })
+    this.byKey.set(hex, chain.name)
+    return key
   }
 
   private drop (name: string, e: Entry): void {
     this.byName.delete(name)
     this.byKey.delete(e.key)
+    this.persistence?.remove(Buffer.from(e.key, 'hex'))
+  }
+
+  private loadFrom (p: NamePersistence): void {
+    const now = this.now()
+    const stats = this.loadStats
+    for (const bytes of p.load()) {
+      const links = tryDecode(decodeChain, bytes)
+      if (links === undefined) { stats.invalid++; continue }
+      const head = links[links.length - 1]
+      if (head.expires <= now) {
+        stats.expired++
+        p.remove(nameKey(head.name))
+        continue
+      }
+      const verdict = verifyChain(links, now, this.policy, { skipSignatures: true })
+      if (!verdict.ok) { stats.invalid++; continue }
+      const chain = verdict.chain
+      const held = this.byName.get(chain.name)
+      // One entry per name on disk, unless the disk was tampered with: keep the rule's winner then.
+      if (held !== undefined) {
+        const sameOwner = held.chain.owner.equals(chain.owner)
+        if ((sameOwner ? compareSameOwner(chain, held.chain) : compareClaims(chain, held.chain)) >= 0) continue
+      } else if (this.byName.size >= this.maxNames) {
+        stats.truncated = true
+        break
+      }
+      if (held === undefined) stats.loaded++
+      this.keep(chain, Buffer.from(bytes))
+    }
   }
 }

@@ -10,7 +10,9 @@ import {
   encodeNameGetReply, encodeNameStoreReply, encodeNamesRequest
 } from './messages.js'
 import { nameHost, nameKey, normalizeName } from './name.js'
+import type { NameLoadStats, NamePersistence } from './name-persistence.js'
 import { NameRegistry } from './name-registry.js'
+import { OwnedNames } from './owned-names.js'
 import { pickOwner } from './owner-vote.js'
 import { mineRegistration } from './pow.js'
 import {
@@ -34,6 +36,10 @@ import {
  * or stale replica cannot then decide. The maintenance timer renews a name
  * once its head is a term old (a fresh proof of work each time) and otherwise
  * re-sends the chain, so replicas that joined since hold it too.
+ *
+ * Two persistence hooks let the node keep both halves across a restart: the
+ * chains held for others (`persistence`, see NameRegistry) and the names this
+ * node owns and renews (`ownedPersistence`, see OwnedNames).
  */
 
 export interface NamesServiceOptions {
@@ -45,6 +51,12 @@ export interface NamesServiceOptions {
   clockSkewMs?: number
   /** Most names this node holds for others; see NameRegistry. */
   maxNames?: number
+  /** Most names this node owns and renews; default 1 000; register refuses a new one beyond (NAME_STORE_FULL). */
+  maxOwnedNames?: number
+  /** Keeps the chains held for others across restarts. */
+  persistence?: NamePersistence
+  /** Keeps the chains of the names this node owns across restarts. */
+  ownedPersistence?: NamePersistence
   acceptWindowMs?: number
   /** Replicas asked directly by lookup, besides FIND_VALUE; default 5. */
   readCount?: number
@@ -93,7 +105,10 @@ export interface NameRecord {
 }
 
 export interface NamesService {
-  /** Throws NameError: NAME_INVALID / NAME_RESERVED / NAME_TAKEN / NAME_ABORTED / NAME_NOT_STORED or a replica's common refusal. */
+  /**
+   * Throws NameError: NAME_INVALID / NAME_RESERVED / NAME_TAKEN / NAME_ABORTED / NAME_NOT_STORED or a replica's
+   * common refusal; NAME_STORE_FULL when this node already owns maxOwnedNames others.
+   */
   register: (name: string, target: NameTarget, opts?: NameRegisterOptions) => Promise<NameRegisterResult>
   /** A new link with the same target; throws NAME_NOT_FOUND if this node does not own the name. */
   renew: (name: string, opts?: NameRegisterOptions) => Promise<NameRegisterResult>
@@ -107,6 +122,8 @@ export interface NamesService {
   /** Stops the timer, aborts a renewal in progress and waits for it. */
   stop: () => Promise<void>
   readonly registry: NameRegistry
+  /** What was read back at construction: chains held for others, and owned names. */
+  readonly loadStats: { held: NameLoadStats, owned: NameLoadStats }
 }
 
 const DEFAULTS = { readCount: 5, requestTimeoutMs: 5_000, maintenanceIntervalMs: 3600_000 }
@@ -122,9 +139,13 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs
   const maintenanceIntervalMs = opts.maintenanceIntervalMs ?? DEFAULTS.maintenanceIntervalMs
   const renewAfterMs = opts.renewAfterMs ?? TERM_MS
-  const registry = new NameRegistry({ now, policy, maxNames: opts.maxNames, acceptWindowMs: opts.acceptWindowMs })
+  const registry = new NameRegistry({
+    now, policy, maxNames: opts.maxNames, acceptWindowMs: opts.acceptWindowMs, persistence: opts.persistence
+  })
   /** The chains of the names this node owns, by name. */
-  const own = new Map<string, Registration[]>()
+  const own = new OwnedNames({
+    owner: identity.publicKey, now, policy, maxNames: opts.maxOwnedNames, persistence: opts.ownedPersistence
+  })
   let running = false
   let registered = false
   let timer: NodeJS.Timeout | undefined
@@ -249,6 +270,9 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   async function register (input: string, target: NameTarget, o: NameRegisterOptions = {}): Promise<NameRegisterResult> {
     checkRunning()
     const name = normalizeName(input)
+    if (!own.hasRoomFor(name)) {
+      throw new NameError(NameErrorCode.STORE_FULL, `this node already owns ${own.maxNames} names, as many as it keeps alive`)
+    }
     if (!isValidTarget(target)) {
       throw new NameError(NameErrorCode.MALFORMED, 'a content target is 64 bytes (chunk id and key); a hidden service or mailbox is a 32-byte public key')
     }
@@ -321,7 +345,7 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   }
 
   async function maintain (o: { signal?: AbortSignal } = {}): Promise<void> {
-    for (const [name, chain] of [...own]) {
+    for (const [name, chain] of own.entries()) {
       o.signal?.throwIfAborted()
       const head = chain[chain.length - 1]
       if (head.expires <= now()) { own.delete(name); continue }
@@ -386,5 +410,8 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     await maintenance
   }
 
-  return { register, renew, lookup, maintain, owned: () => [...own.keys()], start, stop, registry }
+  return {
+    register, renew, lookup, maintain, owned: () => own.names(), start, stop, registry,
+    loadStats: { held: registry.loadStats, owned: own.loadStats }
+  }
 }

@@ -90,6 +90,8 @@ describe('KvStore', () => {
     c.advance(10)
     const b = new KvStore({ now: c.now, persistence: hook })
     expect(b.size).toBe(1)
+    expect(b.loadStats).toEqual({ loaded: 1, expired: 1, invalid: 1, truncated: false })
+    expect(new KvStore({ now: c.now, persistence: hook, maxRecords: 1 }).loadStats.truncated).toBe(false)
     expect(b.get(loc(rec({ key: Buffer.from('x') })))?.value.toString()).toBe('kept')
     expect(b.getEncoded(loc(rec({ key: Buffer.from('x') })))).toEqual(encodeRecord(rec({ key: Buffer.from('x'), value: Buffer.from('kept') })))
     expect(disk.has(loc(rec({ key: Buffer.from('y') })).toString('hex'))).toBe(false)
