@@ -1,156 +1,188 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { decryptChunk, defaultBlowfishImpl, encryptChunk, CHUNK_MAX_PLAIN_BYTES } from '../src/node/crypto/chunk-cipher.js'
-import { createChunkService, type ChunkService } from '../src/node/services/chunks/index.js'
-import { MemoryLocationIndex, openReference, publish, type ChunkSource, type PublishEntry } from '../src/node/services/fs/index.js'
-import { openStore, type Store } from '../src/node/store/index.js'
-import { MemoryServiceNetwork, type MemoryServiceNode } from '../test/helpers/memory-service-network.js'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { CHUNK_MAX_PLAIN_BYTES, decryptChunk, defaultBlowfishImpl, encryptChunk } from '../src/node/crypto/chunk-cipher.js'
+import type { TornetNode } from '../src/node/index.js'
+import { runJsonChild, supportScript } from './support/child.js'
+import type { DownloadJob, DownloadResult } from './support/downloader.js'
+import { writePseudoRandomFile, writeSmallFiles } from './support/files.js'
+import { startBaselineServer } from './support/http-baseline.js'
+import { LOOPBACK_MTU, startLocalNet, type LocalNet } from './support/local-net.js'
+import { MiB, mbPerSecond, median, round } from './support/stats.js'
 import { emit, progress } from './util.js'
 
 /**
- * The chunk exchange end to end, over the in-memory service network for now
- * (both ends in this process, so the figures include the serving side's CPU;
- * the lead will point it at real UDP nodes):
- *   transfer.bf_ceiling_mbps   Blowfish decryption of 1 MiB chunks alone: no reader can beat it
- *   transfer.download_mbps     one file of --mib MiB (default 64) published on 3 providers, read
- *                              through the fs layer by one downloader: lookups, slices from
- *                              several providers, slice and chunk checks, caching, decryption
- *   transfer.ttfb_ms           from openReference to the file's first byte
- *   transfer.peak_rss_mb       the process's peak RSS during the download (all four LMDB maps
- *                              count here; peakHeapExternalMb is the JS heap + buffers alone)
- *   transfer.local_read_mbps   baseline: the same read straight from a provider's store
- * Args: --mib=N (default 64), --nodes=N (default 8), --read-ahead=N (default 2).
+ * The chunk exchange end to end on real nodes (issue 4), on 127.0.0.1 over UDP with LMDB stores.
+ * Three nodes in this process: node 0 publishes a directory of --small small files (default
+ * 10,000) and node 1 reads them all; node 0 then publishes a file of --mib MiB (default 256),
+ * nodes 1 and 2 read it whole and announce what they cached (3 providers), and a fourth node,
+ * started in a child process of its own, joins and downloads it. All rates are MB/s = 10^6
+ * bytes per second; sizes in MiB.
+ *
+ *   transfer.download_mbps            the 4th node's read of the file, from the read call to the last byte
+ *   transfer.ttfb_ms                  from the read call to the file's first byte (lookups included)
+ *   transfer.peak_rss_mb              the downloader process's own peak RSS (maxRSS, MiB; target ≤ 256);
+ *                                     the anon / file-backed (LMDB map) split rides along
+ *   transfer.publish_mbps             node.publish(dir) of the file: read, hash, encrypt, store, announce
+ *   transfer.http_baseline_mbps       the same file from a plain node:http server to undici, the client
+ *                                     in a child process as the downloader is (median of 3)
+ *   transfer.bf_ceiling_mbps          Blowfish-CBC decryption of 1 MiB chunks alone, this process
+ *   transfer.download_vs_ceiling      download ÷ the lower of the two baselines (target ≥ 0.5)
+ *   transfer.smallfiles_publish_per_s publishing the directory of small files
+ *   transfer.smallfiles_per_s         reading all of them from node 1, --concurrency (8) at a time
+ *
+ * The three providers share this process (one event loop); the downloader has the other core.
+ * `loadBefore` (the 1-minute load average when the suite started) says how busy the machine was.
+ *
+ *   npm run bench -- transfer [--mib 256] [--small 10000] [--concurrency 8]
  */
-export const summary = 'chunk exchange: Blowfish ceiling, download from 3 providers, TTFB, peak RSS (in-memory network)'
+export const summary = 'real UDP nodes: 256 MiB download from 3 providers (MB/s, TTFB, peak RSS), publish, 10k small files, HTTP and Blowfish baselines'
 
-const MiB = 1024 * 1024
-
-function arg (args: string[], name: string, dflt: number): number {
-  const a = args.find(s => s.startsWith(`--${name}=`))
-  const v = a === undefined ? dflt : Number(a.slice(name.length + 3))
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`bad --${name}`)
-  return v
-}
-
-function mbit (bytes: number, ms: number): number { return Math.round(bytes * 8 / 1e6 / (ms / 1000) * 10) / 10 }
-
-function bfCeiling (): { mbps: number, impl: string } {
+function bfCeilingMbps (): number {
   const plain = randomBytes(CHUNK_MAX_PLAIN_BYTES)
   const { key, cipher } = encryptChunk(plain)
-  decryptChunk(cipher, key) // warm-up
-  const rounds = 64
+  for (let i = 0; i < 4; i++) decryptChunk(cipher, key) // warm-up
+  const rounds = 128
   const t0 = performance.now()
   for (let i = 0; i < rounds; i++) decryptChunk(cipher, key)
-  return { mbps: mbit(rounds * plain.length, performance.now() - t0), impl: defaultBlowfishImpl() }
+  return mbPerSecond(rounds * plain.length, performance.now() - t0)
 }
 
-/** Deterministic incompressible-looking bytes, streamed in 1 MiB pieces (twice if asked). */
-function fileEntry (size: number): PublishEntry {
-  return {
-    path: 'big.bin',
-    kind: 'file',
-    size,
-    open: async function * () {
-      const piece = Buffer.allocUnsafe(MiB)
-      let x = 0x9e3779b9
-      for (let off = 0; off < size; off += MiB) {
-        const n = Math.min(MiB, size - off)
-        for (let i = 0; i < n; i += 4) {
-          x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0
-          piece.writeUInt32LE(x, i)
-        }
-        yield Buffer.from(piece.subarray(0, n))
-      }
-    }
-  }
-}
-
-interface BenchNode { net: MemoryServiceNode, store: Store, dir: string, service: ChunkService }
-
-async function readAll (source: ChunkSource, ref: { id: Buffer, key: Buffer }, readAhead: number): Promise<{ bytes: number, ms: number, ttfbMs: number, cpuMs: number }> {
-  const cpu0 = process.cpuUsage()
-  const t0 = performance.now()
-  const fs = await openReference(ref, source, { readAhead })
-  let ttfbMs = -1
+async function readWhole (node: TornetNode, host: string, path: string): Promise<number> {
   let bytes = 0
-  for await (const b of fs.readFile('big.bin')) {
-    if (ttfbMs < 0) ttfbMs = performance.now() - t0
-    bytes += b.length
-  }
-  const cpu = process.cpuUsage(cpu0)
-  return { bytes, ms: performance.now() - t0, ttfbMs, cpuMs: (cpu.user + cpu.system) / 1000 }
+  for await (const b of node.content.read(host, path, undefined)) bytes += b.length
+  return bytes
+}
+
+/** Reads every path with `concurrency` reads in flight; returns the bytes read. */
+async function readAllFiles (node: TornetNode, host: string, paths: string[], concurrency: number): Promise<number> {
+  let next = 0
+  let bytes = 0
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < paths.length) {
+      const p = paths[next++]
+      bytes += await readWhole(node, host, p)
+    }
+  }))
+  return bytes
 }
 
 export async function run (args: string[] = []): Promise<void> {
-  const mib = arg(args, 'mib', 64)
-  const count = Math.max(4, arg(args, 'nodes', 8))
-  const readAhead = arg(args, 'read-ahead', 2)
-
-  const bf = bfCeiling()
-  emit('transfer.bf_ceiling_mbps', bf.mbps, 'Mbit/s', { impl: bf.impl })
-
-  const network = new MemoryServiceNetwork({ k: 8 })
-  const nodes: BenchNode[] = []
+  const { values } = parseArgs({
+    args,
+    options: {
+      mib: { type: 'string', default: '256' },
+      small: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '8' }
+    }
+  })
+  const mib = Number(values.mib)
+  const smallCount = Number(values.small)
+  const concurrency = Number(values.concurrency)
+  if (!(mib > 0) || !Number.isInteger(smallCount) || smallCount < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error('usage: transfer [--mib N>0] [--small N>=1] [--concurrency N>=1]')
+  }
+  const size = Math.round(mib * MiB)
+  // Other work on this shared machine shows here (the 1-minute load average before we start).
+  const loadBefore = round(loadavg()[0], 2)
+  const work = mkdtempSync(join(tmpdir(), 'tornet-bench-transfer-'))
+  let net: LocalNet | undefined
   try {
-    for (let i = 0; i < count; i++) {
-      const net = network.addNode()
-      net.self.endpoint = { address: `10.0.0.${i + 1}`, port: 4000 + i } // records carry IP endpoints
-      const dir = mkdtempSync(join(tmpdir(), 'tornet-bench-transfer-'))
-      const store = openStore(dir, { cacheBytes: (mib + 64) * MiB, onWarning: () => {} })
-      const service = createChunkService({ network: net, store: store.chunks, identity: net.identity })
-      service.start()
-      nodes.push({ net, store, dir, service })
-    }
-    const providers = nodes.slice(0, 3)
-    const downloader = nodes[nodes.length - 1]
+    progress('Blowfish ceiling…')
+    const bf = bfCeilingMbps()
 
-    progress(`publishing ${mib} MiB on 3 providers…`)
-    const ids: Buffer[] = []
-    const sink = {
-      put: async (id: Buffer, cipher: Buffer): Promise<void> => {
-        ids.push(id)
-        for (const p of providers) await p.store.chunks.putLocal(id, cipher)
-      }
-    }
-    const ref = await publish([fileEntry(mib * MiB)], sink, new MemoryLocationIndex())
-    for (const p of providers) await p.service.publish(ids, { concurrency: 8 })
+    progress(`writing a ${mib} MiB file…`)
+    mkdirSync(join(work, 'big'))
+    const bigPath = join(work, 'big', 'big.bin')
+    await writePseudoRandomFile(bigPath, size, 7)
 
-    progress('baseline: reading from a provider\'s store…')
-    const local = await readAll({ get: async (id) => { const b = providers[0].store.chunks.get(id); if (b === undefined) throw new Error('missing'); return b } }, ref, readAhead)
-
-    progress('downloading through the chunk exchange…')
-    // RSS includes the LMDB maps of all four stores in this process (page cache of the chunks);
-    // heap + external is what the exchange itself holds.
-    let peak = process.memoryUsage().rss
-    let peakJs = 0
-    const sample = (): void => {
-      const m = process.memoryUsage()
-      peak = Math.max(peak, m.rss)
-      peakJs = Math.max(peakJs, m.heapUsed + m.external)
-    }
-    const sampler = setInterval(sample, 20)
-    let got
+    progress('baseline: the file from a plain HTTP server to undici in a child process (3 runs)…')
+    const http = await startBaselineServer({ files: { '/big.bin': bigPath } })
+    const httpRuns: DownloadResult[] = []
     try {
-      got = await readAll(downloader.service.source, ref, readAhead)
+      for (let i = 0; i < 3; i++) {
+        const r = await runJsonChild<DownloadResult>(supportScript('downloader'), { kind: 'http', url: http.url('/big.bin') } satisfies DownloadJob)
+        if (r.bytes !== size) throw new Error(`HTTP baseline read ${r.bytes} bytes, expected ${size}`)
+        httpRuns.push(r)
+      }
     } finally {
-      clearInterval(sampler)
+      await http.close()
     }
-    sample()
-    if (got.bytes !== mib * MiB) throw new Error(`transfer bench: read ${got.bytes} bytes, expected ${mib * MiB}`)
-    const served = providers.map(p => p.service.stats.slicesServed)
-    // cpuMs: this process's CPU time (both ends and the main thread's share of LMDB); on a
-    // shared machine, wall time far above it means the run waited for the CPU.
-    emit('transfer.download_mbps', mbit(got.bytes, got.ms), 'Mbit/s', { mib, chunks: ids.length, slicesServed: served, readAhead, cpuMs: Math.round(got.cpuMs), wallMs: Math.round(got.ms) })
-    emit('transfer.ttfb_ms', Math.round(got.ttfbMs * 10) / 10, 'ms')
-    emit('transfer.peak_rss_mb', Math.round(peak / MiB), 'MiB', { peakHeapExternalMb: Math.round(peakJs / MiB) })
-    emit('transfer.local_read_mbps', mbit(local.bytes, local.ms), 'Mbit/s', { cpuMs: Math.round(local.cpuMs), wallMs: Math.round(local.ms) })
+    const httpMbps = median(httpRuns.map(r => mbPerSecond(r.bytes, r.ms)))
+
+    progress('starting 3 provider nodes…')
+    // The two nodes that fetch the file must be able to cache all of it.
+    net = await startLocalNet(3, { config: { storage: { cacheBytes: size * 2 + 64 * MiB } } })
+    const [publisher, ...fetchers] = net.nodes
+
+    // Small files first, while node 0 holds nothing else: node.publish also re-announces every
+    // chunk already published from the node, which would bill the big file to this figure.
+    progress(`publishing a directory of ${smallCount} small files…`)
+    const smallDir = join(work, 'small')
+    mkdirSync(smallDir)
+    const paths = writeSmallFiles(smallDir, smallCount)
+    const s0 = performance.now()
+    const smallSite = await publisher.publish(smallDir)
+    const smallPublishMs = performance.now() - s0
+    progress(`reading all ${smallCount} from node 1, ${concurrency} at a time…`)
+    const r0 = performance.now()
+    const smallBytes = await readAllFiles(fetchers[0], smallSite.host, paths, concurrency)
+    const smallReadMs = performance.now() - r0
+
+    progress(`publishing ${mib} MiB on node 0…`)
+    let encodeMs = 0
+    const p0 = performance.now()
+    const published = await publisher.publish(join(work, 'big'), {
+      onProgress: (p) => { if (p.phase === 'announce' && encodeMs === 0) encodeMs = performance.now() - p0 }
+    })
+    const publishMs = performance.now() - p0
+
+    for (const [i, f] of fetchers.entries()) {
+      progress(`node ${i + 1} fetches the file (to become a provider)…`)
+      const t = performance.now()
+      const got = await readWhole(f, published.host, 'big.bin')
+      if (got !== size) throw new Error(`node ${i + 1} read ${got} bytes, expected ${size}`)
+      progress(`  ${round(mbPerSecond(got, performance.now() - t), 1)} MB/s in-process; announcing what it cached…`)
+      await f.chunks.republish()
+    }
+
+    progress('downloading on a 4th node in a child process…')
+    const served0 = net.nodes.map(n => n.chunks.stats.slicesServed)
+    const job: DownloadJob = { kind: 'tornet', bootstrap: net.nodes.map(n => n.endpoint), host: published.host, path: 'big.bin', probeMtu: LOOPBACK_MTU }
+    const dl = await runJsonChild<DownloadResult>(supportScript('downloader'), job)
+    if (dl.bytes !== size) throw new Error(`downloader read ${dl.bytes} bytes, expected ${size}`)
+    const slicesServed = net.nodes.map((n, i) => n.chunks.stats.slicesServed - served0[i])
+    const downloadMbps = mbPerSecond(dl.bytes, dl.ms)
+
+    const ceiling = Math.min(httpMbps, bf)
+    emit('transfer.download_mbps', round(downloadMbps, 1), 'MB/s', {
+      mib, providers: 3, slicesServed, wallMs: Math.round(dl.ms), cpuMs: Math.round(dl.cpuMs), joinMs: Math.round(dl.joinMs ?? 0), loadBefore
+    })
+    emit('transfer.ttfb_ms', round(dl.ttfbMs, 1), 'ms')
+    emit('transfer.peak_rss_mb', Math.round(dl.maxRssMb), 'MiB', {
+      target: 256, process: 'downloader', rssBeforeMb: Math.round(dl.rssBeforeMb), peakRssAnonMb: Math.round(dl.peakRssAnonMb),
+      peakRssFileMb: Math.round(dl.peakRssFileMb), peakHeapUsedMb: Math.round(dl.peakHeapUsedMb)
+    })
+    emit('transfer.publish_mbps', round(mbPerSecond(size, publishMs), 1), 'MB/s', {
+      chunks: published.chunks, encodeMs: Math.round(encodeMs), announceMs: Math.round(publishMs - encodeMs)
+    })
+    emit('transfer.http_baseline_mbps', round(httpMbps, 1), 'MB/s', {
+      runs: httpRuns.map(r => round(mbPerSecond(r.bytes, r.ms), 1)), peakRssMb: Math.round(median(httpRuns.map(r => r.maxRssMb)))
+    })
+    emit('transfer.bf_ceiling_mbps', round(bf, 1), 'MB/s', { impl: defaultBlowfishImpl() })
+    emit('transfer.download_vs_ceiling', round(downloadMbps / ceiling, 3), 'ratio', {
+      target: 0.5, ceiling: ceiling === bf ? 'blowfish' : 'http'
+    })
+    emit('transfer.smallfiles_publish_per_s', Math.round(smallCount / (smallPublishMs / 1000)), 'files/s', {
+      files: smallCount, chunks: smallSite.chunks, ms: Math.round(smallPublishMs)
+    })
+    emit('transfer.smallfiles_per_s', Math.round(smallCount / (smallReadMs / 1000)), 'files/s', {
+      files: smallCount, bytes: smallBytes, concurrency, ms: Math.round(smallReadMs)
+    })
   } finally {
-    for (const n of nodes) {
-      await n.service.stop()
-      await n.store.close()
-      rmSync(n.dir, { recursive: true, force: true })
-    }
+    await net?.close()
+    rmSync(work, { recursive: true, force: true })
   }
 }

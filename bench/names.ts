@@ -1,0 +1,161 @@
+import { parseArgs } from 'node:util'
+import { nodeResolver } from '../src/cli/serve/node-resolver.js'
+import type { NameTarget } from '../src/node/services/names/registration.js'
+import { run as runPow } from './names-pow.js'
+import { startLocalNet, type LocalNet } from './support/local-net.js'
+import { SimNamesNetwork } from './support/sim-names-network.js'
+import { median, percentile, round } from './support/stats.js'
+import { emit, progress } from './util.js'
+
+/**
+ * Resolving `<name>.tor-net` (issue 5):
+ *
+ *   names.resolve_cached_ms   a hit in the gateway's resolver cache: nodeResolver(node).resolve()
+ *                             of a name it resolved before (median of --cached calls; target ≤ 1 ms)
+ *   names.resolve_udp20_ms    20 real nodes on 127.0.0.1 (UDP, LMDB): names registered from one
+ *                             node, each resolved from every other node through a FRESH resolver
+ *                             (nothing cached in the resolver; the node's link sessions are warm
+ *                             from joining). Median wall ms (target ≤ 50 ms)
+ *   names.resolve_sim1k_ms    1,000 real Dht instances, each with the real names service, on the
+ *                             routing simulator's in-memory network and virtual clock (one-way
+ *                             latency log-normal, median 50 ms; --loss, default 1%): virtual ms of
+ *                             the first names.lookup of each of --sim-names names, from a random
+ *                             node (median). names.lookup races FIND_VALUE against reading the
+ *                             closest replicas directly and waits for both; the FIND_VALUE part
+ *                             alone is names.sim1k_find_value_ms.
+ *   names.register_pow_s      registration proof of work at the default difficulty, mean over
+ *                             --pow-rounds rounds (bench/names-pow.ts, which emits its own
+ *                             baseline figures beside it)
+ *
+ * Registrations on the simulated network and on the 20 nodes use a lower difficulty (--difficulty,
+ * default 16; 0 in the simulator) so the run stays short: it changes what a registration costs,
+ * not what a lookup does.
+ *
+ *   npm run bench -- names [--sim-names 40] [--loss 0.01] [--seed 1] [--udp-names 3] [--cached 20000]
+ *                          [--difficulty 16] [--pow-rounds 5] [--skip sim,udp,pow]
+ */
+export const summary = 'name resolution: cached, 20 real UDP nodes, 1,000 simulated nodes; registration proof of work'
+
+function contentTarget (i: number): NameTarget {
+  return { kind: 'content', value: Buffer.alloc(64, i & 0xff) }
+}
+
+async function simulated (opts: { names: number, loss: number, seed: number }): Promise<void> {
+  const t0 = performance.now()
+  progress('sim1k: 1,000 Dht + names services joining on the virtual network…')
+  const sim = new SimNamesNetwork(1000, { seed: opts.seed, loss: opts.loss })
+  await sim.joinAll()
+  progress(`sim1k: joined in ${round((performance.now() - t0) / 1000, 1)} s wall; registering ${opts.names} names…`)
+  const owners: number[] = []
+  for (let i = 0; i < opts.names; i++) {
+    const owner = sim.prng.int(sim.nodes.length)
+    owners.push(owner)
+    await sim.clock.drive(sim.nodes[owner].names.register(`sim-name-${i}`, contentTarget(i)))
+  }
+  // Two cold lookups per name from distinct random nodes: the first reaches only the replicas
+  // and whatever lay on its path; the second may meet a copy the first cached along its path.
+  const first: number[] = []
+  const second: number[] = []
+  const findValue: number[] = []
+  const hops: number[] = []
+  let failed = 0
+  for (let i = 0; i < opts.names; i++) {
+    for (const into of [first, second]) {
+      let from: number
+      do from = sim.prng.int(sim.nodes.length); while (from === owners[i])
+      const node = sim.nodes[from]
+      const start = sim.clock.now()
+      try {
+        const rec = await sim.clock.drive(node.names.lookup(`sim-name-${i}`))
+        if (!rec.owner.equals(sim.nodes[owners[i]].identity.publicKey)) { failed++; continue }
+        into.push(sim.clock.now() - start)
+        if (into === first) {
+          const fv = node.network.findValues[node.network.findValues.length - 1]
+          if (fv !== undefined) { findValue.push(fv.ms); hops.push(fv.hops) }
+        }
+      } catch {
+        failed++
+      }
+    }
+  }
+  const extra = { nodes: 1000, names: opts.names, loss: opts.loss, seed: opts.seed, latency: 'log-normal one-way, median 50 ms', clock: 'virtual' }
+  emit('names.resolve_sim1k_ms', round(median(first), 1), 'ms', { ...extra, p90: round(percentile(first, 90), 1), p99: round(percentile(first, 99), 1), failed })
+  emit('names.sim1k_second_lookup_ms', round(median(second), 1), 'ms', { ...extra, p90: round(percentile(second, 90), 1) })
+  emit('names.sim1k_find_value_ms', round(median(findValue), 1), 'ms', { ...extra, p90: round(percentile(findValue, 90), 1), hopsP50: median(hops) })
+  emit('names.sim1k_wall_s', round((performance.now() - t0) / 1000, 1), 's')
+}
+
+async function loopback (opts: { names: number, cached: number, difficulty: number }): Promise<void> {
+  progress('udp20: starting 20 nodes on 127.0.0.1…')
+  let net: LocalNet | undefined
+  try {
+    net = await startLocalNet(20, { nameDifficulty: opts.difficulty })
+    const nodes = net.nodes
+    const uncached: number[] = []
+    for (let i = 0; i < opts.names; i++) {
+      const name = `udp-name-${i}-${Date.now().toString(36)}`
+      const owner = (i * 7) % nodes.length
+      progress(`udp20: node ${owner} registers ${name}.tor-net (difficulty ${opts.difficulty})…`)
+      await nodes[owner].names.register(name, contentTarget(i))
+      for (let j = 0; j < nodes.length; j++) {
+        if (j === owner) continue
+        const resolver = nodeResolver(nodes[j])
+        const t = performance.now()
+        const target = await resolver.resolve(`${name}.tor-net`)
+        uncached.push(performance.now() - t)
+        if (target.kind !== 'content') throw new Error(`udp20: ${name}.tor-net resolved to ${target.kind}`)
+      }
+    }
+    emit('names.resolve_udp20_ms', round(median(uncached), 2), 'ms', {
+      target: 50, nodes: 20, samples: uncached.length, p90: round(percentile(uncached, 90), 2), max: round(Math.max(...uncached), 2), difficulty: opts.difficulty
+    })
+
+    progress(`cached: ${opts.cached} resolver cache hits…`)
+    const name = `cached-name-${Date.now().toString(36)}`
+    await nodes[1].names.register(name, contentTarget(99))
+    const resolver = nodeResolver(nodes[2])
+    await resolver.resolve(`${name}.tor-net`)
+    const hits: number[] = []
+    for (let i = 0; i < opts.cached; i++) {
+      const t = performance.now()
+      await resolver.resolve(`${name}.tor-net`)
+      hits.push(performance.now() - t)
+    }
+    emit('names.resolve_cached_ms', round(median(hits), 4), 'ms', {
+      target: 1, samples: hits.length, p99: round(percentile(hits, 99), 4), via: 'nodeResolver (ResolverChain → TorNetResolver TTL cache)'
+    })
+  } finally {
+    await net?.close()
+  }
+}
+
+export async function run (args: string[] = []): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'sim-names': { type: 'string', default: '40' },
+      loss: { type: 'string', default: '0.01' },
+      seed: { type: 'string', default: '1' },
+      'udp-names': { type: 'string', default: '3' },
+      cached: { type: 'string', default: '20000' },
+      difficulty: { type: 'string', default: '16' },
+      'pow-rounds': { type: 'string', default: '5' },
+      skip: { type: 'string', default: '' }
+    }
+  })
+  const skip = new Set(values.skip.split(',').filter(s => s !== ''))
+  const simNames = Number(values['sim-names'])
+  const loss = Number(values.loss)
+  const seed = Number(values.seed)
+  const udpNames = Number(values['udp-names'])
+  const cached = Number(values.cached)
+  const difficulty = Number(values.difficulty)
+  if (!Number.isInteger(simNames) || simNames < 1 || !(loss >= 0 && loss < 1) || !Number.isInteger(seed) ||
+      !Number.isInteger(udpNames) || udpNames < 1 || !Number.isInteger(cached) || cached < 1 ||
+      !Number.isInteger(difficulty) || difficulty < 0 || difficulty > 40) {
+    throw new Error('usage: names [--sim-names N] [--loss 0..1] [--seed N] [--udp-names N] [--cached N] [--difficulty 0..40] [--pow-rounds N] [--skip sim,udp,pow]')
+  }
+  if (!skip.has('udp')) await loopback({ names: udpNames, cached, difficulty })
+  if (!skip.has('sim')) await simulated({ names: simNames, loss, seed })
+  if (!skip.has('pow')) await runPow(['--rounds', values['pow-rounds']])
+}
