@@ -8,16 +8,26 @@ import { percentile } from '../src/node/routing/simulator/stats.js'
  * bench/lookup: Kademlia lookups on simulated networks of 10k, 100k and 1M
  * nodes (compact tables built directly, the real lookup runner on a virtual
  * clock; one-way latency log-normal with a 50 ms median, 1% loss), then the
- * same with 20% of the nodes dead. One JSON line per figure.
+ * same with 20% of the nodes dead. One JSON line per figure. The headline
+ * figures use the real node's setting: contacts by public key (WANT_KEYS,
+ * the key in the id's place: 39 B an IPv4 contact), no rank nonces, so every
+ * peer is reached with the one-round-trip IK handshake.
  *
  *   hops      path length to the closest node (1 = it was in the origin's table)
  *   ms        virtual time until the closest node answered (what a FIND_VALUE
- *             held there would take); done_ms: until the lookup ended (the k
- *             closest all answered)
- *   bytes     all requests and replies of one lookup, codec bytes + 32 bytes
- *             link overhead per message, through the end of the lookup; contacts
- *             as ids and endpoints (39 B); *_with_keys: had every returned
- *             contact carried its public key and nonce (79 B, WANT_KEYS)
+ *             held there would take), handshakes included; done_ms: until the
+ *             lookup ended (the k closest all answered)
+ *   bytes     all requests and replies of one lookup through its end: codec
+ *             bytes + the link's DATA overhead of an open session (49 B a
+ *             request, 45 B a response) + what each XX handshake costs beyond
+ *             IK (simulator/link-cost.ts); overhead_pct: of a 1 MiB chunk
+ *   handshake_bytes  what opening sessions with the peers outside the
+ *             origin's table costs on top (padded IK_INIT, handshake fields,
+ *             confirming PING/PONG); cold_bytes = bytes + handshake_bytes
+ *   *_with_nonces  had every contact also carried its 8-byte rank nonce
+ *   *_no_keys the same lookups asking for ids only: every new peer costs an
+ *             XX handshake (2 round trips before its reply, more bytes)
+ *   xx_handshakes_mean  requests per lookup that needed XX
  *   success   the closest node reported is the closest live node in the network;
  *             exact_k: the k nodes reported are exactly the k closest live nodes
  *
@@ -52,6 +62,8 @@ export async function run (args: string[]): Promise<void> {
     const base = await simulateLookups(net, { lookups, seed: seed + 1 })
     rss = Math.max(rss, process.memoryUsage().rss)
     report(prefix, base)
+    const keyless = await simulateLookups(net, { lookups, seed: seed + 1, wantKeys: false })
+    reportNoKeys(prefix, keyless)
     net.churn(0.2, seed + 2)
     const churn = await simulateLookups(net, { lookups, seed: seed + 3 })
     rss = Math.max(rss, process.memoryUsage().rss)
@@ -108,11 +120,27 @@ function report (prefix: string, r: SimulationReport): void {
   emit(`${prefix}.done_ms_p99`, r.doneMsP99, 'ms')
   emit(`${prefix}.bytes_p50`, r.bytesP50, 'B')
   emit(`${prefix}.overhead_pct`, 100 * r.bytesP50 / CHUNK_BYTES, '%')
-  emit(`${prefix}.bytes_p50_with_keys`, r.bytesWithKeysP50, 'B')
-  emit(`${prefix}.overhead_pct_with_keys`, 100 * r.bytesWithKeysP50 / CHUNK_BYTES, '%')
+  emit(`${prefix}.xx_handshakes_mean`, r.xxHandshakesMean, 'requests')
+  emit(`${prefix}.bytes_p50_with_nonces`, r.bytesWithNoncesP50, 'B')
+  emit(`${prefix}.overhead_pct_with_nonces`, 100 * r.bytesWithNoncesP50 / CHUNK_BYTES, '%')
+  emit(`${prefix}.handshake_bytes_p50`, r.handshakeBytesP50, 'B')
+  emit(`${prefix}.cold_bytes_p50`, r.coldBytesP50, 'B')
+  emit(`${prefix}.cold_overhead_pct`, 100 * r.coldBytesP50 / CHUNK_BYTES, '%')
   emit(`${prefix}.queries_mean`, r.queriesMean, 'requests')
   emit(`${prefix}.success_pct`, r.successPct, '%')
   emit(`${prefix}.exact_k_pct`, r.exactKPct, '%')
+}
+
+function reportNoKeys (prefix: string, r: SimulationReport): void {
+  emit(`${prefix}.hops_p50_no_keys`, r.hopsP50, 'hops')
+  emit(`${prefix}.ms_p50_no_keys`, r.msP50, 'ms')
+  emit(`${prefix}.ms_p99_no_keys`, r.msP99, 'ms')
+  emit(`${prefix}.done_ms_p50_no_keys`, r.doneMsP50, 'ms')
+  emit(`${prefix}.bytes_p50_no_keys`, r.bytesP50, 'B')
+  emit(`${prefix}.overhead_pct_no_keys`, 100 * r.bytesP50 / CHUNK_BYTES, '%')
+  emit(`${prefix}.xx_handshakes_mean_no_keys`, r.xxHandshakesMean, 'requests')
+  emit(`${prefix}.cold_bytes_p50_no_keys`, r.coldBytesP50, 'B')
+  emit(`${prefix}.success_pct_no_keys`, r.successPct, '%')
 }
 
 function emit (name: string, value: number, unit: string): void {

@@ -1,5 +1,5 @@
 import { Reader, tryDecode, Writer } from '../wire/codec.js'
-import { readWireContact, writeWireContact } from '../wire/routing-messages.js'
+import { readDhtContact, readWireContact, writeDhtContact } from '../wire/routing-messages.js'
 import { compareContacts, makeContact, type Contact } from './contact.js'
 import { contactFromWire, contactToWire } from './wire-contact.js'
 
@@ -9,8 +9,12 @@ import { contactFromWire, contactToWire } from './wire-contact.js'
  * without the configured seeds. Only the best `maxSaved` contacts by the
  * seed's order are kept; a corrupt record is skipped, never thrown.
  *
- *  record = version u8 (1) | contact (wire form, with key) | lastSeen u64 | connectedSince u64
+ *  record = version u8 (2) | contact | lastSeen u64 | connectedSince u64
  *           | rttMs u32 (0 = unknown) | contentProvided u64 | paymentsMade u64
+ *
+ * where contact is the DHT message form (by key when known, with the nonce
+ * when known). Version 1 records (the long form: id, then key and nonce) are
+ * still read.
  */
 export interface ContactDb {
   getRange (options?: { limit?: number }): Iterable<{ key: unknown, value: unknown }>
@@ -18,7 +22,8 @@ export interface ContactDb {
   remove (key: Buffer): Promise<boolean>
 }
 
-const VERSION = 1
+const VERSION = 2
+const VERSION_LONG_CONTACT = 1
 
 export class ContactMemory {
   constructor (private readonly db: ContactDb, private readonly maxSaved = 256) {}
@@ -53,7 +58,7 @@ export class ContactMemory {
 
 export function encodeRecord (c: Contact): Buffer {
   const w = new Writer(128).u8(VERSION)
-  writeWireContact(w, contactToWire(c, true), true)
+  writeDhtContact(w, contactToWire(c, true, true))
   return w.u64(Math.max(0, Math.floor(c.lastSeen)))
     .u64(Math.max(0, Math.floor(c.connectedSince)))
     .u32(Math.min(0xffffffff, Math.max(0, Math.round(c.rttMs ?? 0))))
@@ -64,8 +69,9 @@ export function encodeRecord (c: Contact): Buffer {
 
 export function decodeRecord (b: Uint8Array): Contact {
   const r = new Reader(b, 'contact record')
-  if (r.u8() !== VERSION) throw new RangeError('contact record: unknown version')
-  const wire = readWireContact(r)
+  const version = r.u8()
+  if (version !== VERSION && version !== VERSION_LONG_CONTACT) throw new RangeError('contact record: unknown version')
+  const wire = version === VERSION ? readDhtContact(r) : readWireContact(r)
   const lastSeen = r.u64(); const connectedSince = r.u64(); const rtt = r.u32()
   const contentProvided = r.u64(); const paymentsMade = r.u64()
   r.end()

@@ -46,6 +46,15 @@ export function makeContact (id: Buffer, endpoint: Endpoint, fields: Partial<Omi
 }
 
 /**
+ * Round trips the link needs for a first request to c: one when we hold its
+ * public key (the IK handshake carries the request), two without it (XX
+ * learns the key first; the request rides on its third message).
+ */
+export function roundTripsTo (c: Contact): number {
+  return c.publicKey === undefined ? 2 : 1
+}
+
+/**
  * A magnitude class: floor(log2(1 + v)). Contribution figures are compared by
  * class, not exactly, so that a one-byte difference in content provided cannot
  * override rank, uptime and latency: peers that are "about as useful" fall

@@ -2,7 +2,7 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto'
 import type { Endpoint } from '../types.js'
 import { tryDecode } from '../wire/codec.js'
 import { decodeRoutingMessage, encodeRoutingMessage, MAX_VALUE_BYTES, type RoutingMessage } from '../wire/routing-messages.js'
-import { makeContact, type Contact } from './contact.js'
+import { makeContact, roundTripsTo, type Contact } from './contact.js'
 import { systemClock, type Clock } from './clock.js'
 import { RoutingTable, type AddResult, type RoutingTableOptions } from './routing-table.js'
 import { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.js'
@@ -40,8 +40,14 @@ export interface DhtOptions {
   /** Timers; real (unref'd) by default, the simulator's virtual clock in tests. */
   clock: Clock
   randomBytes: (n: number) => Buffer
-  /** Ask for public keys in NODES replies (more bytes; default off: the handshake proves keys). */
+  /**
+   * Ask for contacts by public key (default on). The key takes the id's place
+   * on the wire, so it costs no bytes, and it lets the link reach each contact
+   * with a one-round-trip IK handshake instead of a two-round-trip XX.
+   */
   wantKeys: boolean
+  /** Ask for rank nonces too (8 bytes a contact; default off: the handshake proves the rank). */
+  wantNonces: boolean
   /** How often start() checks for stale buckets. */
   refreshCheckMs: number
   /** Below this many contacts the node re-bootstraps from its remembered seeds. */
@@ -90,7 +96,8 @@ export class Dht {
       rtt: {},
       clock: systemClock,
       randomBytes: cryptoRandomBytes,
-      wantKeys: false,
+      wantKeys: true,
+      wantNonces: false,
       refreshCheckMs: 60_000,
       minContacts: 1,
       maxConcurrentPings: 8,
@@ -240,6 +247,7 @@ export class Dht {
         alpha: this.options.alpha,
         acceptValue,
         failureRate: this.failureRate,
+        roundTrips: roundTripsTo,
         signal: ctl.signal,
         onProgress: opts.onProgress
       })
@@ -254,11 +262,12 @@ export class Dht {
 
   /** One FIND_NODE / FIND_VALUE exchange, as the lookup runner asks for it. */
   private async query (to: Contact, req: LookupRequest, signal: AbortSignal): Promise<QueryResult> {
-    const payload = encodeRoutingMessage({ type: 'find', request: { ...req, wantKeys: this.options.wantKeys } })
+    const { wantKeys, wantNonces } = this.options
+    const payload = encodeRoutingMessage({ type: 'find', request: { ...req, wantKeys, wantNonces: wantKeys && wantNonces } })
     const started = this.port.now()
     let reply: RoutingMessage | undefined
     try {
-      const bytes = await this.port.send(to, payload, { timeoutMs: this.rtt.hardTimeout(to.id.toString('hex')), signal })
+      const bytes = await this.port.send(to, payload, { timeoutMs: this.rtt.hardTimeout(to.id.toString('hex')) * roundTripsTo(to), signal })
       reply = tryDecode(decodeRoutingMessage, bytes)
     } catch (err) {
       // A request cancelled because the lookup finished says nothing about the peer.

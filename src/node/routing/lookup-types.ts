@@ -52,6 +52,13 @@ export interface LookupOptions {
    * near the target would send the same extra contacts.)
    */
   failureRate?: number
+  /**
+   * Round trips the first request to a contact takes (default 1). The link
+   * reaches a contact whose public key we hold in one (IK carries the
+   * request); without the key it runs XX first and the reply comes after two.
+   * Timeouts scale by it, and such a reply is not an RTT sample.
+   */
+  roundTrips?: (contact: Contact) => number
   /** Send fingerprints of already-known ids so replies leave them out (default true). */
   knownHints?: boolean
   /** Bound on requests sent by one lookup. */

@@ -18,6 +18,8 @@ interface Attempt {
   controller: AbortController
   count: number
   sentAt: number
+  /** Round trips the link was expected to need (see LookupOptions.roundTrips). */
+  trips: number
   cancelSoft: () => void
   cancelHard: () => void
 }
@@ -43,11 +45,13 @@ interface Candidate {
  *   the lookup asks all remaining candidates of the k closest at once (the
  *   Kademlia paper's final round).
  * - Each request has a soft timeout from the peer's RTT (or the network-wide
- *   estimate). Past it the slot goes to the next candidate (the lookup
- *   widens) without cancelling the request. A peer among the k closest gets
- *   one retry (a lost datagram must not cost us the closest node); after
- *   that it is "slow" and, for termination, counts as failed — but a late
- *   reply is still used, until the hard timeout aborts the request.
+ *   estimate), times the round trips the link needs to reach it (two for a
+ *   contact whose key we lack: the XX handshake comes first). Past it the
+ *   slot goes to the next candidate (the lookup widens) without cancelling
+ *   the request. A peer among the k closest gets one retry (a lost datagram
+ *   must not cost us the closest node); after that it is "slow" and, for
+ *   termination, counts as failed — but a late reply is still used, until
+ *   the hard timeout aborts the request.
  * - The lookup ends when the k closest candidates that are not failed or slow
  *   have all answered (or a FIND_VALUE got a value).
  *   If dead peers left holes in the k closest, the closest peer that answered
@@ -230,14 +234,16 @@ class LookupRun {
   private sendAttempt (c: Candidate): void {
     const { clock, rtt } = this.o
     const controller = new AbortController()
-    const soft = rtt.softTimeout(c.key)
+    const trips = Math.max(1, this.o.roundTrips?.(c.contact) ?? 1)
+    const soft = rtt.softTimeout(c.key) * trips
     const request: LookupRequest = { target: this.target, kind: this.kind, count: this.requestCount(c), known: this.knownFor(c) }
     const a: Attempt = {
       controller,
       count: request.count,
       sentAt: clock.now(),
+      trips,
       cancelSoft: clock.setTimer(soft, () => { this.onSoftTimeout(c, a) }),
-      cancelHard: clock.setTimer(Math.max(soft, rtt.hardTimeout(c.key)), () => { controller.abort(QUERY_TIMED_OUT) })
+      cancelHard: clock.setTimer(Math.max(soft, rtt.hardTimeout(c.key) * trips), () => { controller.abort(QUERY_TIMED_OUT) })
     }
     c.attempts++
     c.asked = Math.max(c.asked, request.count)
@@ -334,8 +340,9 @@ class LookupRun {
     c.answeredAt = now
     this.stats.answered++
     const rttMs = now - a.sentAt
-    // Karn: a reply to a retried request says nothing reliable about the RTT.
-    if (single) this.o.rtt.observe(c.key, rttMs)
+    // Karn: a reply to a retried request says nothing reliable about the RTT; nor
+    // does one that may have waited for a handshake (the link measures that one).
+    if (single && a.trips === 1) this.o.rtt.observe(c.key, rttMs)
     if (r.value !== undefined) {
       if (this.o.acceptValue === undefined || this.o.acceptValue(r.value, c.contact)) {
         this.value = { value: r.value, from: c }

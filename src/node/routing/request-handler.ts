@@ -73,5 +73,5 @@ function closestFor (deps: RequestHandlerDeps, from: Contact, r: FindRequest): R
   const known = new Set(r.known)
   const fromId = from.id
   const picked = deps.table.closest(r.target, r.count, c => fromId.length > 0 && idsEqual(c.id, fromId))
-  return picked.filter(c => !known.has(idFingerprint(c.id))).map(c => contactToWire(c, r.wantKeys))
+  return picked.filter(c => !known.has(idFingerprint(c.id))).map(c => contactToWire(c, r.wantKeys, r.wantNonces === true))
 }

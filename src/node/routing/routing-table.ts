@@ -333,7 +333,12 @@ function worstFailing (members: Contact[]): Contact | undefined {
 
 function mergeInto (into: Contact, from: Contact, now: number): void {
   into.endpoint = from.endpoint
-  if (from.publicKey !== undefined) { into.publicKey = from.publicKey; into.nonce = from.nonce; into.rank = from.rank }
+  if (from.publicKey !== undefined) {
+    into.publicKey = from.publicKey
+    // A contact from a NODES reply usually carries its key without the rank
+    // nonce: keep the rank the handshake (or an earlier record) proved.
+    if (from.nonce !== undefined) { into.nonce = from.nonce; into.rank = from.rank }
+  }
   if (from.rttMs !== undefined) into.rttMs = from.rttMs
   into.contentProvided = Math.max(into.contentProvided, from.contentProvided)
   into.paymentsMade = Math.max(into.paymentsMade, from.paymentsMade)

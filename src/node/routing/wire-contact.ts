@@ -20,8 +20,15 @@ export function contactFromWire (w: WireContact): Contact | undefined {
   return makeContact(w.id, w.endpoint)
 }
 
-export function contactToWire (c: Contact, withKey: boolean): WireContact {
+/**
+ * The wire form of a contact: id and endpoint, plus the public key when
+ * `withKey` (in DHT messages the key replaces the id), plus the rank nonce
+ * when `withNonce` too. The long form (writeWireContact) needs both or neither.
+ */
+export function contactToWire (c: Contact, withKey: boolean, withNonce = withKey): WireContact {
   const w: WireContact = { id: c.id, endpoint: c.endpoint }
-  if (withKey && c.publicKey !== undefined && c.nonce !== undefined) { w.publicKey = c.publicKey; w.nonce = c.nonce }
+  if (!withKey || c.publicKey === undefined) return w
+  w.publicKey = c.publicKey
+  if (withNonce && c.nonce !== undefined) w.nonce = c.nonce
   return w
 }

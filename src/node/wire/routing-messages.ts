@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net'
+import { sha256 } from '../crypto/hash.js'
 import type { Endpoint } from '../types.js'
 import { Reader, WireError, Writer } from './codec.js'
 
@@ -9,7 +10,7 @@ import { Reader, WireError, Writer } from './codec.js'
  *
  *  type  name             body
  *  0x01  PING             (empty)
- *  0x02  PONG             contact (the responder, with key) | endpoint (the requester as seen)
+ *  0x02  PONG             contact (the responder, with KEY) | endpoint (the requester as seen)
  *  0x03  FIND_NODE        target[32] | count u8 | flags u8 | n u8 | known u16 × n
  *  0x04  FIND_VALUE       target[32] | kind u8 | count u8 | flags u8 | n u8 | known u16 × n
  *  0x05  NODES            n u8 | contact × n
@@ -18,19 +19,30 @@ import { Reader, WireError, Writer } from './codec.js'
  *  0x08  CACHE_VALUE      target[32] | kind u8 | len u16 | value[len]
  *  0x09  CACHE_ACK        accepted u8 (0 | 1)
  *
- *  contact  = id[32] | cflags u8 | endpoint-address | port u16 | (publicKey[32] | nonce[8] if cflags.KEY)
- *             cflags bit0 = IPv6 address (16 bytes, else 4), bit1 = KEY; other bits must be 0
+ *  contact  = idOrKey[32] | cflags u8 | endpoint-address | port u16 | (nonce[8] if cflags.NONCE)
+ *             cflags bit0 = IPv6 address (16 bytes, else 4); bit1 = KEY: idOrKey is the
+ *             node's ed25519 public key and its id is SHA-256(key), else idOrKey is the id;
+ *             bit2 = NONCE (only with KEY): the rank nonce follows; other bits must be 0
  *  endpoint = eflags u8 (bit0 = IPv6) | address (4 or 16) | port u16
  *
  * `count` (1..32) is how many contacts the requester wants; `known` are
  * fingerprints (the last 2 bytes of the id, LE) of ids the requester already
  * holds, which the responder leaves out, so the final round of a lookup does
  * not carry the same twenty contacts back twenty times (a collision only
- * leaves one contact out of one reply; others still send it). FIND_* flags bit0 = WANT_KEYS: put
- * public keys and nonces in the contacts (else ids and endpoints only; the
- * link handshake proves a key later). `kind` names the service a FIND_VALUE
- * is for (chunks, kv, names, ...); kind 0 is reserved for node lookups.
- * A contact is 39 bytes (IPv4, no key) to 91 bytes (IPv6 with key).
+ * leaves one contact out of one reply; others still send it). `kind` names
+ * the service a FIND_VALUE is for (chunks, kv, names, ...); kind 0 is
+ * reserved for node lookups.
+ *
+ * FIND_* flags: bit0 = WANT_KEYS: send contacts by public key. A node id is
+ * the hash of its key, so the key takes the id's place and costs nothing,
+ * and a requester holding a contact's key reaches it in one round trip (the
+ * link's IK handshake carries the request) instead of two (XX first learns
+ * the key). bit1 = WANT_NONCES (only with WANT_KEYS): add each contact's
+ * 8-byte rank nonce, so ranks are known before any handshake (the handshake
+ * proves the rank anyway, so lookups do not need it). Other bits must be 0.
+ * A contact is 39 bytes (IPv4, id or key) to 59 bytes (IPv6, key and nonce).
+ * (Chunk provider records and the contact memory keep the longer form of
+ * writeWireContact below: id, then key and nonce.)
  */
 export const RoutingMessageType = {
   ping: 0x01,
@@ -59,9 +71,11 @@ export const MAX_KNOWN = 32
 /** Largest VALUE payload: leaves room for headers inside a 64 KiB link message. */
 export const MAX_VALUE_BYTES = 60 * 1024
 export const FIND_FLAG_WANT_KEYS = 0x01
+export const FIND_FLAG_WANT_NONCES = 0x02
 
 const CONTACT_FLAG_V6 = 0x01
 const CONTACT_FLAG_KEY = 0x02
+const CONTACT_FLAG_NONCE = 0x04
 const ID_BYTES = 32
 const KEY_BYTES = 32
 const NONCE_BYTES = 8
@@ -78,7 +92,10 @@ export interface FindRequest {
   /** 0 for FIND_NODE, a service kind (1..255) for FIND_VALUE. */
   kind: number
   count: number
+  /** Contacts by public key (WANT_KEYS). */
   wantKeys: boolean
+  /** Keyed contacts also carry their rank nonce (WANT_NONCES; needs wantKeys). Absent means false. */
+  wantNonces?: boolean
   /** Fingerprints of ids the requester already knows (see idFingerprint). */
   known: number[]
 }
@@ -99,7 +116,7 @@ export function encodeRoutingMessage (m: RoutingMessage): Buffer {
     case 'ping': w.u8(RoutingMessageType.ping); break
     case 'pong':
       w.u8(RoutingMessageType.pong)
-      writeWireContact(w, m.self, true)
+      writeDhtContact(w, m.self)
       writeEndpoint(w, m.observed)
       break
     case 'find': {
@@ -113,7 +130,8 @@ export function encodeRoutingMessage (m: RoutingMessage): Buffer {
         if (r.kind < 1 || r.kind > 255) throw new RangeError(`find: kind ${r.kind} outside 1..255`)
         w.u8(RoutingMessageType.findValue).bytes(r.target).u8(r.kind)
       }
-      w.u8(r.count).u8(r.wantKeys ? FIND_FLAG_WANT_KEYS : 0).u8(r.known.length)
+      if (r.wantNonces === true && !r.wantKeys) throw new RangeError('find: wantNonces needs wantKeys')
+      w.u8(r.count).u8((r.wantKeys ? FIND_FLAG_WANT_KEYS : 0) | (r.wantNonces === true ? FIND_FLAG_WANT_NONCES : 0)).u8(r.known.length)
       for (const f of r.known) w.u16(f)
       break
     }
@@ -147,7 +165,7 @@ export function decodeRoutingMessage (b: Uint8Array): RoutingMessage {
   switch (type) {
     case RoutingMessageType.ping: m = { type: 'ping' }; break
     case RoutingMessageType.pong: {
-      const self = readWireContact(r)
+      const self = readDhtContact(r)
       if (self.publicKey === undefined) throw new WireError('dht pong: responder contact carries no key')
       m = { type: 'pong', self, observed: readEndpoint(r) }
       break
@@ -163,12 +181,16 @@ export function decodeRoutingMessage (b: Uint8Array): RoutingMessage {
       const count = r.u8()
       if (count < 1 || count > MAX_CONTACTS) throw new WireError(`dht find: count ${count} outside 1..${MAX_CONTACTS}`)
       const flags = r.u8()
-      if ((flags & ~FIND_FLAG_WANT_KEYS) !== 0) throw new WireError('dht find: unknown flags')
+      if ((flags & ~(FIND_FLAG_WANT_KEYS | FIND_FLAG_WANT_NONCES)) !== 0) throw new WireError('dht find: unknown flags')
+      const wantKeys = (flags & FIND_FLAG_WANT_KEYS) !== 0
+      if ((flags & FIND_FLAG_WANT_NONCES) !== 0 && !wantKeys) throw new WireError('dht find: WANT_NONCES without WANT_KEYS')
       const n = r.u8()
       if (n > MAX_KNOWN) throw new WireError(`dht find: ${n} known fingerprints exceed ${MAX_KNOWN}`)
       const known: number[] = []
       for (let i = 0; i < n; i++) known.push(r.u16())
-      m = { type: 'find', request: { target, kind, count, wantKeys: (flags & FIND_FLAG_WANT_KEYS) !== 0, known } }
+      const request: FindRequest = { target, kind, count, wantKeys, known }
+      if ((flags & FIND_FLAG_WANT_NONCES) !== 0) request.wantNonces = true
+      m = { type: 'find', request }
       break
     }
     case RoutingMessageType.nodes: m = { type: 'nodes', contacts: readContacts(r) }; break
@@ -206,8 +228,9 @@ export function findRequestSize (kind: number, knownCount: number): number {
   return 1 + ID_BYTES + (kind === 0 ? 0 : 1) + 3 + 2 * knownCount
 }
 
-export function contactSize (ipv6: boolean, withKey: boolean): number {
-  return ID_BYTES + 1 + (ipv6 ? 16 : 4) + 2 + (withKey ? KEY_BYTES + NONCE_BYTES : 0)
+/** Bytes of one contact in a DHT message: the same with or without key (the key replaces the id). */
+export function contactSize (ipv6: boolean, withNonce: boolean): number {
+  return ID_BYTES + 1 + (ipv6 ? 16 : 4) + 2 + (withNonce ? NONCE_BYTES : 0)
 }
 
 export function nodesReplySize (contactBytes: number, notFoundCount = false): number {
@@ -271,7 +294,44 @@ function readEndpoint (r: Reader): Endpoint {
   return { address, port: r.u16() }
 }
 
-/** One contact in wire form (used by the contact memory too). */
+/**
+ * One contact in DHT messages (PONG, NODES, NOT_FOUND_COUNT): by public key
+ * when the contact has one (the id is its hash), with the nonce when present.
+ * The caller vouches that id = SHA-256(publicKey); the receiver derives the id
+ * from the key, so a mismatch can only name a different node, never forge one.
+ */
+export function writeDhtContact (w: Writer, c: WireContact): void {
+  checkLength(c.id, ID_BYTES, 'contact id')
+  const a = encodeAddress(c.endpoint.address)
+  checkPort(c.endpoint.port)
+  const key = c.publicKey
+  if (key !== undefined) checkLength(key, KEY_BYTES, 'public key')
+  const nonce = key !== undefined ? c.nonce : undefined
+  if (nonce !== undefined) checkLength(nonce, NONCE_BYTES, 'nonce')
+  const flags = (a.length === 16 ? CONTACT_FLAG_V6 : 0) | (key !== undefined ? CONTACT_FLAG_KEY : 0) | (nonce !== undefined ? CONTACT_FLAG_NONCE : 0)
+  w.bytes(key ?? c.id).u8(flags).bytes(a).u16(c.endpoint.port)
+  if (nonce !== undefined) w.bytes(nonce)
+}
+
+/** Reads a DHT-message contact; a keyed one gets id = SHA-256(key). */
+export function readDhtContact (r: Reader): WireContact {
+  const idOrKey = Buffer.from(r.bytes(ID_BYTES))
+  const flags = r.u8()
+  if ((flags & ~(CONTACT_FLAG_V6 | CONTACT_FLAG_KEY | CONTACT_FLAG_NONCE)) !== 0) throw new WireError('contact: unknown flags')
+  const keyed = (flags & CONTACT_FLAG_KEY) !== 0
+  if ((flags & CONTACT_FLAG_NONCE) !== 0 && !keyed) throw new WireError('contact: nonce without key')
+  const address = decodeAddress(r.bytes((flags & CONTACT_FLAG_V6) !== 0 ? 16 : 4))
+  const endpoint = { address, port: r.u16() }
+  if (!keyed) return { id: idOrKey, endpoint }
+  const c: WireContact = { id: sha256(idOrKey), endpoint, publicKey: idOrKey }
+  if ((flags & CONTACT_FLAG_NONCE) !== 0) c.nonce = Buffer.from(r.bytes(NONCE_BYTES))
+  return c
+}
+
+/**
+ * One contact in the long form: id, endpoint, then key and nonce when
+ * `withKey` (chunk provider records and the contact memory use it).
+ */
 export function writeWireContact (w: Writer, c: WireContact, withKey: boolean): void {
   checkLength(c.id, ID_BYTES, 'contact id')
   const a = encodeAddress(c.endpoint.address)
@@ -301,14 +361,14 @@ export function readWireContact (r: Reader): WireContact {
 function writeContacts (w: Writer, contacts: WireContact[]): void {
   if (contacts.length > MAX_CONTACTS) throw new RangeError(`at most ${MAX_CONTACTS} contacts per message`)
   w.u8(contacts.length)
-  for (const c of contacts) writeWireContact(w, c, true)
+  for (const c of contacts) writeDhtContact(w, c)
 }
 
 function readContacts (r: Reader): WireContact[] {
   const n = r.u8()
   if (n > MAX_CONTACTS) throw new WireError(`dht: ${n} contacts exceed ${MAX_CONTACTS}`)
   const out: WireContact[] = []
-  for (let i = 0; i < n; i++) out.push(readWireContact(r))
+  for (let i = 0; i < n; i++) out.push(readDhtContact(r))
   return out
 }
 

@@ -40,6 +40,18 @@ describe('ContactMemory', () => {
     expect(back).toMatchObject({ lastSeen: c.lastSeen, connectedSince: c.connectedSince, rttMs: 42, contentProvided: 123456789, paymentsMade: 42 })
   })
 
+  it('keeps a key learned without its nonce, and still reads version 1 records', async () => {
+    const c = peer()
+    const keyOnly = decodeRecord(encodeRecord({ ...c, nonce: undefined, rank: 0 }))
+    expect(keyOnly).toMatchObject({ id: c.id, publicKey: c.publicKey, rank: 0 })
+    const { Writer } = await import('../../../src/node/wire/codec.js')
+    const { writeWireContact } = await import('../../../src/node/wire/routing-messages.js')
+    const w = new Writer().u8(1)
+    writeWireContact(w, { id: c.id, endpoint: c.endpoint, publicKey: c.publicKey, nonce: c.nonce }, true)
+    const v1 = w.u64(c.lastSeen).u64(c.connectedSince).u32(42).u64(0).u64(0).finish()
+    expect(decodeRecord(v1)).toMatchObject({ id: c.id, publicKey: c.publicKey, rank: c.rank, rttMs: 42, lastSeen: c.lastSeen })
+  })
+
   it('saves the best contacts to LMDB and loads them for the next start', async () => {
     const db = openDb()
     const memory = new ContactMemory(db, 3)

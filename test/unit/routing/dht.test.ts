@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { DhtTestnet } from '../../../src/node/routing/simulator/dht-testnet.js'
-import { Dht } from '../../../src/node/routing/dht.js'
-import { makeContact } from '../../../src/node/routing/contact.js'
+import { Dht, type DhtOptions } from '../../../src/node/routing/dht.js'
+import { makeContact, type Contact } from '../../../src/node/routing/contact.js'
+import { nodeIdOf } from '../../../src/node/identity/identity.js'
 import { encodeRoutingMessage, decodeRoutingMessage, ValueKind } from '../../../src/node/wire/routing-messages.js'
 import { isTornetError } from '../../../src/node/errors.js'
 import { ContactMemory, type ContactDb } from '../../../src/node/routing/contact-memory.js'
@@ -130,7 +131,7 @@ describe('Dht', () => {
           }
           case 3: // real endpoints under wrong ids (the link layer refuses the mismatch)
             return encodeRoutingMessage({ type: 'nodes', contacts: t.nodes.slice(0, m.request.count).map(x => ({ id: t.prng.bytes(32), endpoint: x.contact.endpoint })) })
-          default: // keys that do not hash to the claimed ids
+          default: // made-up keys at real endpoints (a key on the wire names its id, so the handshake refuses them)
             return encodeRoutingMessage({ type: 'nodes', contacts: t.nodes.slice(0, m.request.count).map(x => ({ id: t.prng.bytes(32), endpoint: x.contact.endpoint, publicKey: t.prng.bytes(32), nonce: t.prng.bytes(8) })) })
         }
       }
@@ -191,6 +192,39 @@ describe('Dht', () => {
     await withMemory.stop()
     await expect(withMemory.findNode(t.prng.bytes(32))).rejects.toSatisfy(isCode('ROUTING_STOPPED'))
     expect(d.table.size).toBeGreaterThan(0)
+  })
+
+  it('asks for contacts by key (no nonces) by default and gets keys that hash to the ids', async () => {
+    const look = async (opts: Partial<DhtOptions>): Promise<{ flags: Array<[boolean, boolean | undefined]>, closest: Contact[], nonces: number }> => {
+      const t = new DhtTestnet(60, { seed: 13, loss: 0, latency: { sigma: 0.2 } }, opts)
+      await t.joinAll()
+      const flags: Array<[boolean, boolean | undefined]> = []
+      let nonces = 0
+      for (const n of t.nodes) {
+        const honest = n.handler as NonNullable<typeof n.handler>
+        n.handler = async (from, payload) => {
+          const m = decodeRoutingMessage(payload)
+          if (m.type === 'find') flags.push([m.request.wantKeys, m.request.wantNonces])
+          const reply = await honest(from, payload)
+          const back = decodeRoutingMessage(reply)
+          if (back.type === 'nodes') nonces += back.contacts.filter(c => c.nonce !== undefined).length
+          return reply
+        }
+      }
+      const r = await t.clock.drive(t.dhts[7].findNode(t.prng.bytes(32)))
+      return { flags, closest: r.closest, nonces }
+    }
+    const keyed = await look({})
+    expect(keyed.flags.length).toBeGreaterThan(0)
+    expect(keyed.flags.every(([k, n]) => k && n === undefined)).toBe(true)
+    expect(keyed.nonces).toBe(0)
+    for (const c of keyed.closest) expect(nodeIdOf(c.publicKey as Buffer)).toEqual(c.id)
+    const ranked = await look({ wantNonces: true })
+    expect(ranked.flags.every(([k, n]) => k && n === true)).toBe(true)
+    expect(ranked.nonces).toBeGreaterThan(0)
+    const bare = await look({ wantKeys: false })
+    expect(bare.flags.every(([k, n]) => !k && n === undefined)).toBe(true)
+    expect(bare.closest.length).toBe(20)
   })
 
   it('validates provider registration', () => {

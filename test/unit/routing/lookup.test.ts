@@ -70,6 +70,28 @@ describe('lookup runner', () => {
     expect(r.elapsedMs).toBeGreaterThanOrEqual(2000)
   })
 
+  it('gives a contact without a key two round trips before calling it slow (XX first)', async () => {
+    const run = async (keyed: boolean): Promise<{ slow: boolean, retried: boolean }> => {
+      const w = new FakeWorld(2, 12, 1, 0)
+      const [, b] = w.nodes
+      // The soft timeout is 300 ms; b answers after 450 ms, as an XX handshake plus the request would.
+      b.delayMs = 450
+      const seed = keyed ? { ...b.contact, publicKey: Buffer.alloc(32, 1) } : b.contact
+      w.byHex.set(seed.id.toString('hex'), b)
+      const events: LookupEvent[] = []
+      await w.clock.drive(runLookup({
+        ...options(w, w.prng.bytes(32), 0, { k: 2, alpha: 1 }),
+        seeds: [seed],
+        roundTrips: c => c.publicKey === undefined ? 2 : 1,
+        onProgress: e => events.push(e)
+      }))
+      return { slow: events.some(e => e.type === 'slow'), retried: w.sent > 1 }
+    }
+    expect(await run(false)).toEqual({ slow: false, retried: false })
+    // The same delay from a contact whose key we hold (IK, one round trip) is past its soft timeout: retried.
+    expect((await run(true)).retried).toBe(true)
+  })
+
   it('gives up on dead peers at the hard timeout and still finishes', async () => {
     const w = new FakeWorld(200, 4)
     const target = w.prng.bytes(32)

@@ -42,6 +42,21 @@ describe('RoutingTable', () => {
     expect(table.add(makeContact(Buffer.alloc(5), ep), T0)).toEqual({ kind: 'rejected', reason: 'bad-id' })
   })
 
+  it('keeps a proven rank when the same contact comes back with its key but no nonce', () => {
+    const table = new RoutingTable(self)
+    const key = prng.bytes(32)
+    const nonce = prng.bytes(8)
+    const c = contactIn(0, 0, { publicKey: key, nonce, rank: 12 })
+    table.add(c, T0)
+    // As a NODES reply sends it by default: key, no nonce, rank unknown (0).
+    expect(table.add({ ...c, nonce: undefined, rank: 0, rttMs: 50 }, T0 + 1).kind).toBe('updated')
+    expect(table.get(c.id)).toMatchObject({ publicKey: key, nonce, rank: 12, rttMs: 50 })
+    // A record with a nonce (a handshake) replaces both.
+    const nonce2 = prng.bytes(8)
+    table.add({ ...c, nonce: nonce2, rank: 3 }, T0 + 2)
+    expect(table.get(c.id)).toMatchObject({ nonce: nonce2, rank: 3 })
+  })
+
   it('refines a level into sub-buckets of k each', () => {
     const table = new RoutingTable(self, { k: 3, subBucketBits: 2 })
     for (let sub = 0; sub < 4; sub++) for (let i = 0; i < 5; i++) table.add(contactIn(0, sub), T0)

@@ -5,11 +5,13 @@ import {
 } from '../../../src/node/wire/routing-messages.js'
 import { tryDecode } from '../../../src/node/wire/codec.js'
 import { isTornetError } from '../../../src/node/errors.js'
+import { sha256 } from '../../../src/node/crypto/hash.js'
 
 const id = (b: number): Buffer => Buffer.alloc(32, b)
 const v4 = (b: number): WireContact => ({ id: id(b), endpoint: { address: `192.0.2.${b}`, port: 4000 + b } })
+// In DHT messages a keyed contact is sent by its key, and the id is its hash.
 const v6key = (b: number): WireContact => ({
-  id: id(b), endpoint: { address: '2001:db8::' + b.toString(16), port: 7000 }, publicKey: Buffer.alloc(32, b + 1), nonce: Buffer.alloc(8, b + 2)
+  id: sha256(Buffer.alloc(32, b + 1)), endpoint: { address: '2001:db8::' + b.toString(16), port: 7000 }, publicKey: Buffer.alloc(32, b + 1), nonce: Buffer.alloc(8, b + 2)
 })
 
 const samples: RoutingMessage[] = [
@@ -24,7 +26,9 @@ const samples: RoutingMessage[] = [
   { type: 'notFoundCount', notFound: 123456, contacts: [v4(8)] },
   { type: 'cacheValue', target: id(9), kind: 3, value: Buffer.alloc(0) },
   { type: 'cacheAck', accepted: true },
-  { type: 'cacheAck', accepted: false }
+  { type: 'cacheAck', accepted: false },
+  { type: 'find', request: { target: id(4), kind: 0, count: 8, wantKeys: true, wantNonces: true, known: [] } },
+  { type: 'nodes', contacts: [{ ...v6key(10), nonce: undefined }, v4(11)] }
 ]
 
 function expectMalformed (b: Uint8Array): void {
@@ -97,7 +101,46 @@ describe('routing messages', () => {
     expect(nodesReplySize(contactSize(false, false) + contactSize(true, true))).toBe(encodeRoutingMessage({ type: 'nodes', contacts: cs }).length)
     expect(nodesReplySize(contactSize(false, false), true)).toBe(encodeRoutingMessage({ type: 'notFoundCount', notFound: 1, contacts: [v4(1)] }).length)
     expect(contactSize(false, false)).toBe(39)
-    expect(contactSize(true, true)).toBe(91)
+    expect(contactSize(true, true)).toBe(59)
+  })
+
+  it('sends a keyed contact by its key alone and derives the id from it (golden bytes)', () => {
+    const key = Buffer.alloc(32, 0x42)
+    const contact: WireContact = { id: sha256(key), endpoint: { address: '10.0.0.1', port: 0x1b58 }, publicKey: key }
+    const nodes = encodeRoutingMessage({ type: 'nodes', contacts: [contact] })
+    // Same size as a contact without key: the key sits where the id would be, flag 0x02.
+    expect(nodes.toString('hex')).toBe('05' + '01' + '42'.repeat(32) + '02' + '0a000001' + '581b')
+    const back = decodeRoutingMessage(nodes)
+    expect(back.type === 'nodes' && back.contacts[0]).toEqual(contact)
+    // With its nonce: flag 0x06, the nonce after the port.
+    const withNonce = encodeRoutingMessage({ type: 'nodes', contacts: [{ ...contact, nonce: Buffer.alloc(8, 0x07) }] })
+    expect(withNonce.toString('hex')).toBe('05' + '01' + '42'.repeat(32) + '06' + '0a000001' + '581b' + '07'.repeat(8))
+    // A nonce without a key is not sent (it proves nothing without the key).
+    const bare = encodeRoutingMessage({ type: 'nodes', contacts: [{ id: id(1), endpoint: contact.endpoint, nonce: Buffer.alloc(8) }] })
+    expect(bare.length).toBe(nodesReplySize(contactSize(false, false)))
+  })
+
+  it('find flags: WANT_KEYS 0x01, WANT_NONCES 0x02 (only with WANT_KEYS)', () => {
+    const req = { target: id(0xaa), kind: 0, count: 20, known: [] }
+    expect(encodeRoutingMessage({ type: 'find', request: { ...req, wantKeys: true } })[34]).toBe(0x01)
+    const both = encodeRoutingMessage({ type: 'find', request: { ...req, wantKeys: true, wantNonces: true } })
+    expect(both[34]).toBe(0x03)
+    expect(() => encodeRoutingMessage({ type: 'find', request: { ...req, wantKeys: false, wantNonces: true } })).toThrow(RangeError)
+    const noncesOnly = Buffer.from(both); noncesOnly[34] = 0x02; expectMalformed(noncesOnly)
+    const plain = decodeRoutingMessage(encodeRoutingMessage({ type: 'find', request: { ...req, wantKeys: false } }))
+    expect(plain.type === 'find' && plain.request.wantNonces).toBeUndefined()
+  })
+
+  it('rejects a contact nonce without a key and a keyless PONG', () => {
+    const nodes = encodeRoutingMessage({ type: 'nodes', contacts: [v4(1)] })
+    const b = Buffer.concat([nodes, Buffer.alloc(8)]); b[2 + 32] = 0x04
+    expectMalformed(b)
+    const pong = encodeRoutingMessage({ type: 'pong', self: v6key(3), observed: { address: '10.0.0.2', port: 1 } })
+    // type | key[32] | flags | v6 address[16] | port | nonce[8] | observed endpoint: drop the key and nonce flags and the nonce.
+    const nonceAt = 1 + 32 + 1 + 16 + 2
+    const keyless = Buffer.concat([pong.subarray(0, nonceAt), pong.subarray(nonceAt + 8)]); keyless[1 + 32] = 0x01
+    expect(tryDecode(decodeRoutingMessage, Buffer.concat([keyless.subarray(0, 1 + 32), Buffer.from([0x03]), keyless.subarray(1 + 33)]))?.type).toBe('pong')
+    expectMalformed(keyless)
   })
 
   it('encodes IPv4 and IPv6 addresses canonically', () => {

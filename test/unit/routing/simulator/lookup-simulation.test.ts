@@ -22,6 +22,27 @@ describe('lookup simulation', () => {
     expect(lossy.hopsP50).toBeLessThanOrEqual(2)
   })
 
+  it('with keys every new peer is an IK hop; without, an XX hop that costs a round trip and bytes', async () => {
+    const net = CompactNetwork.build({ size: 3000, seed: 8 })
+    const opts = { lookups: 150, seed: 9, loss: 0 }
+    const keyed = await simulateLookups(net, opts)
+    const bare = await simulateLookups(net, { ...opts, wantKeys: false })
+    expect(keyed.xxHandshakesMean).toBe(0)
+    // Every peer outside the origin's table needs a handshake; the seeds have sessions already.
+    expect(bare.xxHandshakesMean).toBeGreaterThan(keyed.queriesMean / 2)
+    expect(bare.msP50).toBeGreaterThan(keyed.msP50 * 1.2)
+    expect(bare.bytesP50).toBeGreaterThan(keyed.bytesP50)
+    expect(bare.successPct).toBe(100)
+    expect(keyed.successPct).toBe(100)
+    // Opening sessions is counted apart from the headline bytes.
+    expect(keyed.handshakeBytesP50).toBeGreaterThan(0)
+    expect(keyed.coldBytesP50).toBeGreaterThan(keyed.bytesP50)
+    // Rank nonces would add 8 bytes per contact returned.
+    for (const r of keyed.records) expect(r.noncesLeftOut).toBe(r.contactsReturned)
+    const ranked = await simulateLookups(net, { ...opts, wantNonces: true })
+    expect(ranked.bytesP50).toBe(keyed.bytesWithNoncesP50)
+  })
+
   it('prints the same figures for the same seed (2,000 nodes)', async () => {
     const run = async (seed: number): Promise<unknown> => {
       const net = CompactNetwork.build({ size: 2000, seed })
