@@ -3,6 +3,18 @@ import { idNewCommand } from './id-new.js'
 import { idShowCommand } from './id-show.js'
 import { demoCommand } from './demo.js'
 import { startCommand } from './start.js'
+import { publishCommand } from './publish.js'
+import { getCommand } from './get.js'
+import { lsCommand } from './ls.js'
+import { pinCommand } from './pin.js'
+import { unpinCommand } from './unpin.js'
+import { storeCommand } from './store.js'
+import { peersCommand } from './peers.js'
+import { lookupCommand } from './lookup.js'
+import { kvPutCommand } from './kv-put.js'
+import { kvGetCommand } from './kv-get.js'
+import { nameRegisterCommand } from './name-register.js'
+import { nameShowCommand } from './name-show.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -12,5 +24,17 @@ export const COMMANDS: readonly Command[] = [
   idNewCommand,
   idShowCommand,
   startCommand,
-  demoCommand
+  demoCommand,
+  publishCommand,
+  getCommand,
+  lsCommand,
+  pinCommand,
+  unpinCommand,
+  storeCommand,
+  peersCommand,
+  lookupCommand,
+  kvPutCommand,
+  kvGetCommand,
+  nameRegisterCommand,
+  nameShowCommand
 ]

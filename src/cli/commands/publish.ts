@@ -1,0 +1,120 @@
+import { basename, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { parseTarget, type TornetNode } from '../../node/index.js'
+import type { CliContext, Command } from '../command.js'
+import { usageError } from '../errors.js'
+import { formatBytes } from '../format-bytes.js'
+import { registerName } from '../name-registration.js'
+import { withNode } from '../node-session.js'
+import { replicate } from '../replicate.js'
+import { durationFlag } from '../duration-flag.js'
+import { intFlag } from '../flags.js'
+import { ProgressBar } from '../progress-bar.js'
+import { ProgressLine } from '../progress-line.js'
+import { countedEntries, measureSource, type MeasuredSource } from '../publish-source.js'
+import { PublishedList } from '../serve/published-list.js'
+
+const DEFAULT_REPLICAS = 2
+const MAX_REPLICAS = 8
+
+export const publishCommand: Command = {
+  name: 'publish',
+  summary: 'publish a file or directory and print its address',
+  usage: `Usage: tornet publish <dir|file> [--name NAME] [--title TEXT] [--replicas N] [--wait DURATION]
+
+Stores the file or directory in this node's store (encrypted chunks, never evicted) and
+announces it to the network. Prints the address it can be opened at:
+http://<reference>.tor-net/ (the same content always gives the same reference).
+With --name, also registers NAME.tor-net for it (a proof of work, mined here).
+
+This command's node stops when it ends, so before it does it asks nodes near each chunk
+to cache a copy, and waits until --replicas other nodes hold every chunk (or --wait is over).
+Keeping a node with this data directory running (\`tornet start\`) serves the content too.
+
+Options:
+  --name NAME         register NAME.tor-net pointing at the content
+  --title TEXT        a title for the dashboard's list of published content
+                      (default: the file or directory name)
+  --replicas N        copies on other nodes to wait for, 0-${MAX_REPLICAS} (default ${DEFAULT_REPLICAS}; 0 skips)
+  --wait DURATION     longest wait for them: 30s, 10m, 1h (default 2m)
+`,
+  async run (argv, ctx) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { name: { type: 'string' }, title: { type: 'string' }, replicas: { type: 'string' }, wait: { type: 'string' } },
+      strict: true,
+      allowPositionals: true
+    })
+    if (positionals.length !== 1) throw usageError('give exactly one file or directory to publish')
+    if (values.name === '') throw usageError('--name needs a name')
+    const replicas = values.replicas === undefined ? DEFAULT_REPLICAS : intFlag('--replicas', values.replicas, 0, MAX_REPLICAS)
+    const waitMs = values.wait === undefined ? 120_000 : durationFlag('--wait', values.wait, 86_400_000)
+    const path = resolve(positionals[0])
+    const source = await measureSource(path, ctx.signal)
+    await withNode(ctx, async (node) => {
+      const { host: reference, url } = await publishSource(node, ctx, path, source)
+      ctx.stdout.write(`${url}\n`)
+      const published = new PublishedList(node)
+      await published.add({ reference, url, title: values.title ?? basename(path), files: source.files, bytes: source.bytes, publishedAt: Date.now() })
+      if (values.name !== undefined) {
+        const r = await registerName(node, ctx, values.name, parseTarget(reference))
+        await published.setName(reference, r.name)
+        ctx.stdout.write(`http://${r.name}.tor-net/\n`)
+      }
+      await replicateOrWarn(node, ctx, reference, replicas, waitMs)
+    })
+  }
+}
+
+async function publishSource (node: TornetNode, ctx: CliContext, path: string, source: MeasuredSource): Promise<{ host: string, url: string }> {
+  ctx.stderr.write(`publishing ${path}: ${source.kind === 'file' ? 'one file' : `${source.files} files`}, ${formatBytes(source.bytes)}\n`)
+  const bar = new ProgressBar(ctx.stderr, ctx.now, 'encoding', { totalBytes: source.bytes, totalFiles: source.files })
+  const announce = new ProgressLine(ctx.stderr, ctx.now)
+  const failuresBefore = node.chunks.stats.announceFailures
+  let fileBytes = 0
+  let files = 0
+  let announcing = false
+  let result
+  try {
+    result = await node.publish(source.kind === 'file' ? path : countedEntries(source, (n) => { bar.addBytes(n) }), {
+      signal: ctx.signal,
+      onProgress: (p) => {
+        if (p.phase === 'encode') {
+          // A single file is read once, by the node: its own count is exact.
+          if (source.kind === 'file' && p.bytes > fileBytes) { bar.addBytes(p.bytes - fileBytes); fileBytes = p.bytes }
+          while (files < p.files && files < source.files) { files++; bar.addFile() }
+          return
+        }
+        if (!announcing) { bar.end(); announcing = true }
+        announce.update(`announcing: ${p.done} of ${p.total} chunks`)
+      }
+    })
+  } finally {
+    bar.end()
+    announce.end()
+  }
+  const failed = node.chunks.stats.announceFailures - failuresBefore
+  ctx.stderr.write(`${bar.summary('encoded')}; announced the ${result.chunks} chunk${result.chunks === 1 ? '' : 's'} this node holds\n`)
+  if (failed > 0) {
+    ctx.stderr.write(`warning: ${failed} announcement${failed === 1 ? '' : 's'} reached no peer; the content is stored here, ` +
+      'and `tornet start` announces it again every hour\n')
+  }
+  return result
+}
+
+async function replicateOrWarn (node: TornetNode, ctx: CliContext, reference: string, replicas: number, waitMs: number): Promise<void> {
+  const others = node.dht.table.size
+  const copies = Math.min(replicas, others)
+  if (copies === 0) {
+    if (replicas > 0) ctx.stderr.write('warning: no other node is known to hold copies; the content is reachable only while a node with this data directory runs (`tornet start`)\n')
+    return
+  }
+  const r = await replicate(node, ctx, reference, copies, waitMs)
+  const short = r.chunks - r.replicated
+  if (short === 0) {
+    ctx.stderr.write(`replicated: all ${r.chunks} chunks are held by at least ${copies} other node${copies === 1 ? '' : 's'}\n`)
+  } else {
+    ctx.stderr.write(`warning: ${short} of ${r.chunks} chunks are held by fewer than ${copies} other node${copies === 1 ? '' : 's'} after waiting; ` +
+      'they are reachable only while a node with this data directory runs (`tornet start`), or once peers cache them\n')
+  }
+}

@@ -1,0 +1,67 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { TornetNode } from '../node/index.js'
+import type { CliContext } from './command.js'
+import { recordChunks } from './chunk-recorder.js'
+import { walkTree } from './content-tree.js'
+import { ProgressLine } from './progress-line.js'
+
+/**
+ * After `tornet publish`: make sure other nodes hold copies before the command's node goes
+ * away. A CLI node lives only as long as the command, so the provider records it announced
+ * point at an endpoint that is about to close; content nobody else caches would be
+ * unreachable until a node with this data directory runs again.
+ *
+ * Each round asks, for every chunk still short of copies, who provides it, and asks nodes
+ * near the chunk to pull and cache it (the chunk service's checkAvailability); they fetch it
+ * from this node and announce themselves. Rounds repeat until every chunk has `copies`
+ * providers besides this node, or the time is up (then the caller says what is missing).
+ */
+export interface ReplicateReport {
+  chunks: number
+  /** Chunks that reached the wanted number of copies elsewhere. */
+  replicated: number
+  rounds: number
+}
+
+const ROUND_PAUSE_MS = 500
+
+export async function replicate (node: TornetNode, ctx: CliContext, reference: string, copies: number, timeoutMs: number): Promise<ReplicateReport> {
+  const ids = await treeChunkIds(node, reference, ctx.signal)
+  const deadline = ctx.now() + timeoutMs
+  const line = new ProgressLine(ctx.stderr, ctx.now)
+  // Providers counted by the chunk service include this node.
+  const target = copies + 1
+  let pending = ids
+  let rounds = 0
+  try {
+    while (pending.length > 0) {
+      rounds++
+      const found = await node.chunks.checkAvailability(pending, {
+        target,
+        signal: ctx.signal,
+        onProgress: (p) => { line.update(`replicating: round ${rounds}, checked ${p.done} of ${p.total} chunks still short of ${copies} cop${copies === 1 ? 'y' : 'ies'}`) }
+      })
+      pending = found.filter(a => a.providers < target).map(a => a.id)
+      line.update(`replicating: ${ids.length - pending.length} of ${ids.length} chunks held by ${copies} other node${copies === 1 ? '' : 's'}`)
+      if (pending.length === 0 || ctx.now() >= deadline) break
+      await sleep(ROUND_PAUSE_MS, undefined, { signal: ctx.signal })
+    }
+  } finally {
+    line.end()
+  }
+  return { chunks: ids.length, replicated: ids.length - pending.length, rounds }
+}
+
+/** Every chunk of the tree, found by reading it all from the local store with the recorder on. */
+async function treeChunkIds (node: TornetNode, reference: string, signal: AbortSignal): Promise<Buffer[]> {
+  const ids = new Map<string, Buffer>()
+  const recorder = recordChunks(node, { localOnly: true, onChunk: (id) => { ids.set(id.toString('hex'), id) } })
+  try {
+    for await (const e of walkTree(node.content, reference, '', { signal })) {
+      if (e.kind === 'file') for await (const b of node.content.read(reference, e.path, undefined, signal)) void b
+    }
+  } finally {
+    recorder.restore()
+  }
+  return [...ids.values()]
+}
