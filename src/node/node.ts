@@ -181,11 +181,12 @@ export class TornetNode extends EventEmitter {
     this.chunks.start()
     this.kv.start()
     this.names.start()
-    // After a restart, renew owned names and re-send owned records once the table has filled,
-    // rather than an hour later at the first timer tick.
+    // After a restart, renew owned names, re-send owned records and re-announce held chunks once
+    // the table has filled, rather than an hour later at the first timer tick.
     this.catchUp = setTimeout(() => {
       this.names.maintain().catch((err: Error) => this.log('warn', `renewing names failed: ${err.message}`))
       this.kv.republish().catch((err: Error) => this.log('warn', `republishing records failed: ${err.message}`))
+      this.chunks.republish().catch((err: Error) => this.log('warn', `announcing chunks failed: ${err.message}`))
     }, 30_000)
     this.catchUp.unref()
   }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { createNode, loadConfig } from '../../node/index.js'
+import { createNode, isTornetError, loadConfig } from '../../node/index.js'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { serveGateway } from '../serve/serve-gateway.js'
@@ -32,9 +32,15 @@ the peers in config "bootstrap" plus those remembered from the last run, and the
     const node = await createNode({ dataDir: ctx.dataDir, config, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
     try {
       ctx.stderr.write(`node ${node.identity.id.toString('hex').slice(0, 16)}… (rank ${node.identity.rank}) on udp ${node.endpoint.address}:${node.endpoint.port}\n`)
-      const report = await node.bootstrap([], { signal: ctx.signal })
-      ctx.stderr.write(`joined: ${report.reached} bootstrap peer(s) answered, ${report.contacts} contact(s) known\n`)
-      if (report.contacts === 0) ctx.stderr.write('no peers yet: add some with --bootstrap HOST:PORT or "bootstrap" in config.json\n')
+      try {
+        const report = await node.bootstrap([], { signal: ctx.signal })
+        ctx.stderr.write(`joined: ${report.reached} bootstrap peer(s) answered, ${report.contacts} contact(s) known\n`)
+      } catch (err) {
+        if (!isTornetError(err, 'ROUTING_BOOTSTRAP_FAILED') && !isTornetError(err, 'ROUTING_NO_CONTACTS')) throw err
+        ctx.stderr.write(`no bootstrap peer answered (${err.message}).\n` +
+          `Running as the first node of a network: others join with --bootstrap ${node.contact.endpoint.address}:${node.endpoint.port};\n` +
+          'to join an existing network, add its peers with --bootstrap HOST:PORT or "bootstrap" in config.json\n')
+      }
       node.start()
       const served = await serveGateway(node)
       ctx.stdout.write(browserInstructions(served.gateway.url, ['http://<name>.tor-net/']))

@@ -41,9 +41,20 @@ export class ContactMemory {
   }
 
   /** Replaces the remembered set with the best of `contacts`. */
+  /**
+   * Remembers the best of `contacts` together with what was remembered before
+   * (the current view wins for a peer in both), so a short or offline run
+   * never erases the peers a later start needs to bootstrap from.
+   */
   async save (contacts: Contact[]): Promise<void> {
     const now = Date.now()
-    const keep = contacts.filter(c => c.failures === 0).sort((a, b) => compareContacts(a, b, now)).slice(0, this.maxSaved)
+    const merged = new Map<string, Contact>()
+    for (const c of this.load()) merged.set(c.id.toString('hex'), c)
+    for (const c of contacts) {
+      if (c.failures === 0) merged.set(c.id.toString('hex'), c)
+      else merged.delete(c.id.toString('hex')) // known now to be failing: forget it
+    }
+    const keep = [...merged.values()].sort((a, b) => compareContacts(a, b, now)).slice(0, this.maxSaved)
     const keepKeys = new Set(keep.map(c => c.id.toString('hex')))
     const stale: Buffer[] = []
     for (const { key } of this.db.getRange()) {

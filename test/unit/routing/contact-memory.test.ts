@@ -61,9 +61,16 @@ describe('ContactMemory', () => {
     expect(loaded).toHaveLength(3)
     expect(loaded[0].id).toEqual(contacts[1].id) // most content provided first
     expect(loaded.some(c => c.id.equals(contacts[2].id))).toBe(false) // failing contacts are not remembered
-    // A second save replaces the set.
-    await memory.save([contacts[3]])
-    expect(memory.load().map(c => c.id)).toEqual([contacts[3].id])
+    // An offline run (an empty table) forgets nothing.
+    await memory.save([])
+    expect(memory.load().map(c => c.id)).toEqual(loaded.map(c => c.id))
+    // A later save keeps the best of old and new, and forgets a peer now seen failing.
+    const better = peer({ contentProvided: 1e12 })
+    await memory.save([better, { ...loaded[1], failures: 3 }])
+    const next = memory.load().map(c => c.id.toString('hex'))
+    expect(next[0]).toBe(better.id.toString('hex'))
+    expect(next).not.toContain(loaded[1].id.toString('hex'))
+    expect(next).toHaveLength(3)
   })
 
   it('skips corrupt records instead of throwing', async () => {
