@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import { runJsonChild, supportScript } from './support/child.js'
 import type { DownloadJob, DownloadResult } from './support/downloader.js'
 import { writePseudoRandomFile, writeSmallSite } from './support/files.js'
 import { startBaselineServer, type BaselineServer } from './support/http-baseline.js'
-import type { LoadJob, LoadResult } from './support/load.js'
+import type { LoadJob, LoadResult, LoadTool } from './support/load.js'
 import { startLocalNet, type LocalNet } from './support/local-net.js'
 import { ProxyClient } from './support/proxy-get.js'
 import { MiB, mbPerSecond, median, percentile, round } from './support/stats.js'
@@ -28,9 +29,14 @@ import { emit, progress } from './util.js'
  *                              (by reference host: root record and page fetched from node 1),
  *                              median over the sites (target ≤ 100 ms)
  *   gateway.ttfb_uncached_name_ms  the same through a registered <name>.tor-net (adds the name lookup)
- *   gateway.cached_rps         autocannon (its own process), --connections (50) for --seconds (10)
+ *   gateway.cached_rps         --tool (its own process), --connections (50) for --seconds (10)
  *                              against the cached page through the proxy
- *   gateway.baseline_rps       the same bytes from a bare node:http server, same load
+ *   gateway.baseline_rps       the same bytes from a bare node:http server, same load and tool.
+ *                              --tool: wrk (default when installed; one thread, --threads) or
+ *                              autocannon. autocannon's one JavaScript thread caps near a bare
+ *                              node:http server's speed, which flatters the ratio; wrk does not.
+ *                              --rounds N alternates gateway and baseline runs N times (a busy
+ *                              machine then weighs on both alike); the figures are over all rounds.
  *   gateway.cached_vs_baseline cached_rps ÷ baseline_rps (target ≥ 0.5)
  *   gateway.download_mbps      the --mib file through the proxy to undici in a child process,
  *                              node 0 fetching it from node 1 as it streams (MB/s = 10^6 B/s);
@@ -40,6 +46,7 @@ import { emit, progress } from './util.js'
  * `loadBefore` (the 1-minute load average when the suite started) says how busy the machine was.
  *
  *   npm run bench -- gateway [--mib 256] [--sites 12] [--names 3] [--cached 500] [--connections 50] [--seconds 10]
+ *                            [--tool wrk|autocannon] [--threads 1] [--rounds 1]
  */
 export const summary = 'gateway through its HTTP proxy: TTFB cached/uncached, requests/s vs plain node:http, 256 MiB download'
 
@@ -54,7 +61,10 @@ export async function run (args: string[] = []): Promise<void> {
       names: { type: 'string', default: '3' },
       cached: { type: 'string', default: '500' },
       connections: { type: 'string', default: '50' },
-      seconds: { type: 'string', default: '10' }
+      seconds: { type: 'string', default: '10' },
+      tool: { type: 'string' },
+      threads: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '1' }
     }
   })
   const mib = Number(values.mib)
@@ -63,9 +73,14 @@ export async function run (args: string[] = []): Promise<void> {
   const cachedCount = Number(values.cached)
   const connections = Number(values.connections)
   const seconds = Number(values.seconds)
-  const positiveInts = [sites, cachedCount, connections, seconds]
-  if (!(mib > 0) || !positiveInts.every(n => Number.isInteger(n) && n >= 1) || !Number.isInteger(names) || names < 0) {
-    throw new Error('usage: gateway [--mib N>0] [--sites N>=1] [--names N>=0] [--cached N>=1] [--connections N>=1] [--seconds N>=1]')
+  const threads = Number(values.threads)
+  const rounds = Number(values.rounds)
+  const tool = (values.tool ?? defaultLoadTool()) as LoadTool
+  const positiveInts = [sites, cachedCount, connections, seconds, threads, rounds]
+  if (!(mib > 0) || !positiveInts.every(n => Number.isInteger(n) && n >= 1) || !Number.isInteger(names) || names < 0 ||
+    (tool !== 'wrk' && tool !== 'autocannon')) {
+    throw new Error('usage: gateway [--mib N>0] [--sites N>=1] [--names N>=0] [--cached N>=1] [--connections N>=1] [--seconds N>=1] ' +
+      '[--tool wrk|autocannon] [--threads N>=1] [--rounds N>=1]')
   }
   const size = Math.round(mib * MiB)
   // Other work on this shared machine shows here (the 1-minute load average before we start).
@@ -141,13 +156,19 @@ export async function run (args: string[] = []): Promise<void> {
       if (r.non2xx > 0 || r.errors > 0) progress(`  warning: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
       return r
     }
-    const gwJob: LoadJob = { url: cachedUrl, proxy: `${proxy.host}:${proxy.port}`, connections, seconds }
-    const baseJob: LoadJob = { url: baseline.url('/index.html'), connections, seconds }
-    progress(`requests/s: ${connections} connections, ${seconds} s each (after a 2 s warm-up of each)…`)
+    const gwJob: LoadJob = { url: cachedUrl, proxy: `${proxy.host}:${proxy.port}`, connections, seconds, tool, threads }
+    const baseJob: LoadJob = { url: baseline.url('/index.html'), connections, seconds, tool, threads }
+    progress(`requests/s with ${tool}: ${connections} connections, ${seconds} s each, ${rounds} round(s) (after a 2 s warm-up of each)…`)
     await load({ ...gwJob, seconds: 2 })
-    const gw = await load(gwJob)
     await load({ ...baseJob, seconds: 2 })
-    const base = await load(baseJob)
+    const gwRuns: LoadResult[] = []
+    const baseRuns: LoadResult[] = []
+    for (let i = 0; i < rounds; i++) {
+      gwRuns.push(await load(gwJob))
+      baseRuns.push(await load(baseJob))
+    }
+    const gw = combine(gwRuns)
+    const base = combine(baseRuns)
 
     progress(`download: ${mib} MiB through the gateway, then from the plain server…`)
     const dl = await runJsonChild<DownloadResult>(supportScript('downloader'),
@@ -167,10 +188,10 @@ export async function run (args: string[] = []): Promise<void> {
       })
     }
     emit('gateway.cached_rps', Math.round(gw.requestsPerSecond), 'requests/s', {
-      connections, seconds, latencyP50Ms: gw.latencyP50Ms, latencyP99Ms: gw.latencyP99Ms, non2xx: gw.non2xx, errors: gw.errors, tool: 'autocannon', loadBefore
+      connections, seconds, latencyP50Ms: gw.latencyP50Ms, latencyP99Ms: gw.latencyP99Ms, non2xx: gw.non2xx, errors: gw.errors, tool, rounds, loadBefore
     })
     emit('gateway.baseline_rps', Math.round(base.requestsPerSecond), 'requests/s', {
-      connections, seconds, latencyP50Ms: base.latencyP50Ms, latencyP99Ms: base.latencyP99Ms, server: 'node:http, body from memory'
+      connections, seconds, latencyP50Ms: base.latencyP50Ms, latencyP99Ms: base.latencyP99Ms, tool, rounds, server: 'node:http, body from memory'
     })
     emit('gateway.cached_vs_baseline', round(gw.requestsPerSecond / base.requestsPerSecond, 3), 'ratio', { target: 0.5 })
     emit('gateway.download_mbps', round(mbPerSecond(dl.bytes, dl.ms), 1), 'MB/s', {
@@ -183,5 +204,24 @@ export async function run (args: string[] = []): Promise<void> {
     await served?.close()
     await net?.close()
     rmSync(work, { recursive: true, force: true })
+  }
+}
+
+function defaultLoadTool (): LoadTool {
+  return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined ? 'wrk' : 'autocannon'
+}
+
+/** Several runs as one: requests over the total time; latencies and rates of the median run. */
+function combine (runs: LoadResult[]): LoadResult {
+  const requests = runs.reduce((n, r) => n + r.requests, 0)
+  const seconds = runs.reduce((t, r) => t + r.requests / r.requestsPerSecond, 0)
+  const mid = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(runs.length / 2)]
+  return {
+    ...mid,
+    requests,
+    requestsPerSecond: requests / seconds,
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    timeouts: runs.reduce((n, r) => n + r.timeouts, 0)
   }
 }

@@ -25,7 +25,8 @@ export interface GatewayRequestContext {
   pathname: string // as in the URL: percent-encoded, dot segments removed, starts with '/'
   search: string // '' or '?…'
   isContentAddress: boolean // host is <reference>.tor-net: the bytes can never change
-  signal: AbortSignal // aborts when the client goes away or the gateway closes
+  /** Aborts when the client goes away or the gateway closes. Made on first use (a getter): read it, don't spread ctx. */
+  readonly signal: AbortSignal
   gateway: GatewayInfo
   log: GatewayLog
 }

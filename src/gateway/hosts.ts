@@ -73,10 +73,10 @@ export function isIpLiteral (host: string): boolean {
 
 /** Names by which a local client reaches the gateway itself. */
 export function isLoopbackHost (host: string): boolean {
+  // Cheap tests first: this runs on every proxied request, mostly for long .tor-net names.
   if (host === 'localhost' || host.endsWith('.localhost')) return true
-  if (isIP(host) === 4) return host.startsWith('127.')
-  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1'
-  return false
+  if (host.startsWith('127.')) return isIP(host) === 4
+  return host === '::1' || host === '0:0:0:0:0:0:0:1'
 }
 
 const NON_PUBLIC = new BlockList()

@@ -5,7 +5,7 @@ export type { GatewayApp, GatewayRequestContext, GatewayInfo, RequestVia } from 
 export { Router } from './router.js'
 export { LocalApp, gatewayAuthority } from './apps/local.js'
 export type { LocalRoute } from './apps/local.js'
-export type { SiteContent, ContentStat, DirectoryEntry, ByteRange, GatewayLog, GatewayLogLevel } from './ports.js'
+export type { SiteContent, ContentStat, DirectoryEntry, ByteRange, GatewayLog, GatewayLogLevel, GatewayResolver } from './ports.js'
 export { GATEWAY_ERRORS, CONTENT_ERRORS, SOCKS_ERRORS } from './errors.js'
 export { renderErrorPage, sendErrorPage, describeError, errorToSocksReply } from './error-page.js'
 export { escapeHtml, htmlPage } from './html.js'

@@ -12,6 +12,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { GatewayApp, GatewayInfo } from './app.js'
 import { createClearnetApp } from './apps/clearnet.js'
 import { LocalApp, pacRoute, placeholderDashboardRoute, type LocalRoute } from './apps/local.js'
+import { DEFAULT_FILE_CACHE_LIMITS } from './apps/file-cache.js'
 import { createSiteApp } from './apps/site.js'
 import { GATEWAY_ERRORS, errorCode, gatewayError } from './errors.js'
 import { rawErrorResponse } from './error-page.js'
@@ -21,7 +22,7 @@ import { createRequestHandler } from './http/request-handler.js'
 import { setTunnel, type TunnelContext } from './http/tunnel-context.js'
 import { connectDirect } from './pass-through.js'
 import { loadPacTemplate } from './pac.js'
-import type { GatewayLog, Resolver, SiteContent } from './ports.js'
+import type { GatewayLog, GatewayResolver, SiteContent } from './ports.js'
 import { Router } from './router.js'
 import { sniffProtocol } from './sniff.js'
 import { runSocksSession } from './socks/socks-session.js'
@@ -38,6 +39,8 @@ export interface GatewayLimits {
   resolveTimeoutMs: number // our deadline for a name lookup and for stat/list before the first byte
   connectTimeoutMs: number // pass-through TCP connect
   maxListingEntries: number
+  fileCacheBytes: number // small files of sites kept in memory once served; 0 turns that off
+  fileCacheMaxFileBytes: number // larger files always stream from the content layer
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
@@ -50,7 +53,9 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   keepAliveTimeoutMs: 5_000,
   resolveTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
-  maxListingEntries: 10_000
+  maxListingEntries: 10_000,
+  fileCacheBytes: DEFAULT_FILE_CACHE_LIMITS.maxBytes,
+  fileCacheMaxFileBytes: DEFAULT_FILE_CACHE_LIMITS.maxFileBytes
 }
 
 export interface GatewayOptions {
@@ -58,7 +63,7 @@ export interface GatewayOptions {
   port?: number // default 9150; 0 picks a free port
   /** Binding anything but a loopback address must be asked for explicitly. */
   allowPublic?: boolean
-  resolver: Resolver
+  resolver: GatewayResolver
   content: SiteContent
   /** Apps asked before the built-in ones (webmail, radio, …). */
   apps?: GatewayApp[]
@@ -105,7 +110,12 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
   const local = new LocalApp([placeholderDashboardRoute(), pacRoute(pacTemplate), ...(options.localRoutes ?? [])])
   const router = new Router([
     local,
-    createSiteApp({ content: options.content, lookupTimeoutMs: limits.resolveTimeoutMs, maxListingEntries: limits.maxListingEntries }),
+    createSiteApp({
+      content: options.content,
+      lookupTimeoutMs: limits.resolveTimeoutMs,
+      maxListingEntries: limits.maxListingEntries,
+      fileCache: { maxBytes: limits.fileCacheBytes, maxFileBytes: limits.fileCacheMaxFileBytes }
+    }),
     createClearnetApp({ tornetSuffixes, connectTimeoutMs: limits.connectTimeoutMs })
   ])
   for (const app of options.apps ?? []) router.register(app)

@@ -11,6 +11,16 @@ import type { Resolver, ResolveTarget } from '../resolvers/types.js'
 
 export type { Resolver, ResolveTarget }
 
+/**
+ * A resolver that may also answer from its cache without waiting.
+ * resolveCached(host) returns what resolve(host) would return right now
+ * when that needs no lookup, else undefined (then the gateway calls
+ * resolve, under its deadline). Saves a timer and a promise per request.
+ */
+export interface GatewayResolver extends Resolver {
+  resolveCached?: (host: string) => ResolveTarget | undefined
+}
+
 export type ContentStat =
   | { kind: 'file', size: number, etag: string }
   | { kind: 'directory', etag: string }

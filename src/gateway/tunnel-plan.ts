@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net'
 import type { TunnelContext } from './http/tunnel-context.js'
-import type { GatewayLog, ResolveTarget, Resolver } from './ports.js'
+import type { GatewayLog, GatewayResolver, ResolveTarget } from './ports.js'
 import { withDeadline } from './abort.js'
 import { GATEWAY_ERRORS, gatewayError } from './errors.js'
 import { isPublicAddress, isTornetHost } from './hosts.js'
@@ -17,7 +17,7 @@ export type TunnelPlan =
   | { action: 'refuse', error: Error }
 
 export interface TunnelPolicy {
-  resolver: Resolver
+  resolver: GatewayResolver
   passThrough: boolean
   tornetSuffixes: readonly string[]
   resolveTimeoutMs: number
@@ -34,7 +34,8 @@ export async function planTunnel (host: string, port: number, policy: TunnelPoli
   }
   let target: ResolveTarget | undefined
   try {
-    target = await withDeadline(s => policy.resolver.resolve(host, { signal: s }), policy.signal, policy.resolveTimeoutMs, `Resolving ${host}`)
+    target = policy.resolver.resolveCached?.(host) ??
+      await withDeadline(s => policy.resolver.resolve(host, { signal: s }), policy.signal, policy.resolveTimeoutMs, `Resolving ${host}`)
   } catch {
     target = undefined
   }

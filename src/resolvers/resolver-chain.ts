@@ -1,14 +1,30 @@
 import { resolveError, ResolverErrorCode } from './errors.js'
 import type { Resolver, ResolveTarget } from './types.js'
 
+/** A resolver that can also answer from its cache without waiting (see TorNetResolver.resolveCached). */
+export interface CachingResolver extends Resolver {
+  resolveCached?: (host: string) => ResolveTarget | undefined
+}
+
 /**
  * The one resolver the gateway and the CLI use: picks the scheme by suffix
  * (`.tor-net`, `.bit`) and normalises the host first (lowercase, no trailing
  * dot, no port). A `.bit` host with no Namecoin backend configured gets an
  * error that says how to configure one.
  */
-export class ResolverChain implements Resolver {
-  constructor (private readonly schemes: { torNet: Resolver, bit?: Resolver }) {}
+export class ResolverChain implements CachingResolver {
+  constructor (private readonly schemes: { torNet: CachingResolver, bit?: CachingResolver }) {}
+
+  /**
+   * resolve(host)'s answer when a scheme has it cached, else undefined. For
+   * the gateway's hot path: `host` must already be normalised (lowercase, no
+   * port or trailing dot); another spelling just misses.
+   */
+  resolveCached (host: string): ResolveTarget | undefined {
+    if (host.endsWith('.tor-net')) return this.schemes.torNet.resolveCached?.(host)
+    if (host.endsWith('.bit')) return this.schemes.bit?.resolveCached?.(host)
+    return undefined
+  }
 
   async resolve (host: string, opts: { signal?: AbortSignal } = {}): Promise<ResolveTarget> {
     const h = normaliseHost(host)

@@ -11,7 +11,9 @@ import type { Resolver, ResolveTarget } from './types.js'
  *                               (a site's sub-domains are its top-level folders)
  * Names are looked up through an injected function (the names service), so
  * this file knows nothing of the network. Found names are cached for
- * `cacheTtlMs`, missing ones for `negativeTtlMs`.
+ * `cacheTtlMs`, missing ones for `negativeTtlMs`; resolveCached() answers
+ * from those caches without waiting (the gateway's path for a page served
+ * before).
  */
 export type NameTarget =
   | { kind: 'content', reference: string }
@@ -31,35 +33,76 @@ export const TOR_NET_SUFFIX = '.tor-net'
 export const GATEWAY_HOST = 'tornet.tor-net'
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
 
+interface HostEntry {
+  target: ResolveTarget
+  /** For a name: the name and the cache entry the target came from, which must still be current. */
+  name?: string
+  record?: NameTarget
+}
+
+const GATEWAY_TARGET: ResolveTarget = Object.freeze({ kind: 'gateway' })
+
 export class TorNetResolver implements Resolver {
   private readonly cache: TtlCache<string, NameTarget | null>
+  // Host → its answer, so that a repeated host costs one map lookup instead of parsing (and, for a
+  // reference, base32-decoding and checksumming) it again. Bounded like the name cache.
+  private readonly hosts = new Map<string, HostEntry>()
+  private readonly maxHosts: number
   private readonly ttl: number
   private readonly negativeTtl: number
 
   constructor (private readonly opts: TorNetResolverOptions) {
-    this.cache = new TtlCache({ maxEntries: opts.maxCacheEntries ?? 10_000, now: opts.now })
+    this.maxHosts = opts.maxCacheEntries ?? 10_000
+    this.cache = new TtlCache({ maxEntries: this.maxHosts, now: opts.now })
     this.ttl = opts.cacheTtlMs ?? 60_000
     this.negativeTtl = opts.negativeTtlMs ?? 15_000
   }
 
+  /**
+   * What resolve(host) would answer now, when that needs no lookup: a
+   * reference or the gateway host seen before, or a name whose cache entry
+   * is still live. Undefined otherwise (and for every error).
+   */
+  resolveCached (host: string): ResolveTarget | undefined {
+    const entry = this.hosts.get(host)
+    if (entry === undefined) return undefined
+    if (entry.name !== undefined && this.cache.get(entry.name) !== entry.record) {
+      this.hosts.delete(host) // the name expired or changed: look it up again
+      return undefined
+    }
+    return entry.target
+  }
+
   async resolve (host: string, opts: { signal?: AbortSignal } = {}): Promise<ResolveTarget> {
+    const known = this.resolveCached(host)
+    if (known !== undefined) return known
     if (!host.endsWith(TOR_NET_SUFFIX)) throw resolveError(ResolverErrorCode.notTornet, `${host} is not a .tor-net host`)
-    if (host === GATEWAY_HOST) return { kind: 'gateway' }
+    if (host === GATEWAY_HOST) return this.remember(host, { target: GATEWAY_TARGET })
     const rest = host.slice(0, -TOR_NET_SUFFIX.length)
     if (rest.length === 0) throw resolveError(ResolverErrorCode.invalidName, 'empty .tor-net name')
-    if (this.opts.isReferenceHost(host)) return { kind: 'content', reference: rest }
+    if (this.opts.isReferenceHost(host)) return this.remember(host, { target: { kind: 'content', reference: rest } })
     const labels = rest.split('.')
     if (!labels.every(l => LABEL.test(l))) {
       throw resolveError(ResolverErrorCode.invalidName, `"${host}" is not a valid .tor-net name: use letters, digits and hyphens`)
     }
     const name = labels[labels.length - 1]
     const sub = labels.slice(0, -1).reverse()
-    const target = await this.lookup(name, opts.signal)
-    if (sub.length === 0) return target.kind === 'content' ? { kind: 'content', reference: target.reference } : target
-    if (target.kind !== 'content') {
-      throw resolveError(ResolverErrorCode.notFound, `${name}.tor-net names a ${target.kind}, which has no sub-domains`)
+    const record = await this.lookup(name, opts.signal)
+    if (sub.length === 0) {
+      return this.remember(host, { name, record, target: record.kind === 'content' ? { kind: 'content', reference: record.reference } : { ...record } })
     }
-    return { kind: 'content', reference: target.reference, path: '/' + sub.join('/') + '/' }
+    if (record.kind !== 'content') {
+      throw resolveError(ResolverErrorCode.notFound, `${name}.tor-net names a ${record.kind}, which has no sub-domains`)
+    }
+    return this.remember(host, { name, record, target: { kind: 'content', reference: record.reference, path: '/' + sub.join('/') + '/' } })
+  }
+
+  private remember (host: string, entry: HostEntry): ResolveTarget {
+    // Targets are shared by every request for the host from now on: nobody may change them.
+    Object.freeze(entry.target)
+    if (this.hosts.size >= this.maxHosts) this.hosts.delete(this.hosts.keys().next().value as string)
+    this.hosts.set(host, entry)
+    return entry.target
   }
 
   private async lookup (name: string, signal?: AbortSignal): Promise<NameTarget> {

@@ -3,17 +3,23 @@
  * Files stream to the client as chunks arrive from the network, with
  * backpressure and no whole-file buffering; a client that goes away aborts
  * the read. Directories serve index.html or a generated listing.
+ *
+ * Small files, once read in full, are kept in a FileCache: a later request
+ * for the same reference and path is answered from memory without asking
+ * the content layer anything (no stat, no read, no deadline timer), which
+ * is what makes a page served before cost little more than plain HTTP.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { GatewayApp, GatewayRequestContext } from '../app.js'
 import { raceSignal, withDeadline } from '../abort.js'
-import { ifRangeAllows, noneMatchHits, quoteEtag } from '../conditional.js'
+import { noneMatchHits, quoteEtag } from '../conditional.js'
 import { contentTypeFor } from '../content-type.js'
 import { CONTENT_ERRORS, GATEWAY_ERRORS, errorCode, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
 import type { ContentStat, DirectoryEntry, SiteContent } from '../ports.js'
-import { contentRange, parseRange } from '../range.js'
 import { renderListing } from './directory-listing.js'
+import { DEFAULT_FILE_CACHE_LIMITS, FileCache, type CachedFile, type FileCacheLimits } from './file-cache.js'
+import { fileBodyHeaders, planFileResponse, sendNotModified, sendUnsatisfiable } from './file-response.js'
 import { joinPath, sitePath } from './site-path.js'
 
 export interface SiteAppOptions {
@@ -23,6 +29,8 @@ export interface SiteAppOptions {
   maxListingEntries?: number
   /** max-age for sites opened by name, whose content can change (seconds). */
   nameMaxAgeSeconds?: number
+  /** Small files kept in memory once served whole (maxBytes 0: none). */
+  fileCache?: Partial<FileCacheLimits>
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
@@ -34,6 +42,7 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
   const lookupTimeoutMs = options.lookupTimeoutMs ?? 30_000
   const maxListingEntries = options.maxListingEntries ?? 10_000
   const nameCache = `public, max-age=${options.nameMaxAgeSeconds ?? 60}`
+  const cache = new FileCache({ ...DEFAULT_FILE_CACHE_LIMITS, ...options.fileCache }, { immutable: IMMUTABLE, name: nameCache })
 
   const lookup = <T>(ctx: GatewayRequestContext, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
     withDeadline(run, ctx.signal, lookupTimeoutMs, what)
@@ -46,8 +55,13 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
       return
     }
     const reference = ctx.target.reference
-    const where = sitePath(ctx.pathname, ctx.target.path)
     const cacheControl = ctx.isContentAddress ? IMMUTABLE : nameCache
+    const cached = cache.get(reference, ctx.target.path, ctx.pathname)
+    if (cached !== undefined) {
+      serveCached(req, res, ctx, cached, cacheControl)
+      return
+    }
+    const where = sitePath(ctx.pathname, ctx.target.path)
     const stat = await lookup(ctx, 'Finding this page', s => content.stat(reference, where.path, s))
 
     if (stat.kind === 'file') {
@@ -104,36 +118,33 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
   async function serveFile (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext,
     reference: string, path: string, name: string, stat: FileStat, cacheControl: string): Promise<void> {
     const etag = quoteEtag(stat.etag)
-    const common = { etag, 'cache-control': cacheControl, 'accept-ranges': 'bytes' }
-    if (noneMatchHits(req.headers['if-none-match'], etag)) {
-      res.writeHead(304, common)
-      res.end()
-      return
-    }
     const size = stat.size
-    const header = req.headers.range
-    const decision = header !== undefined && ifRangeAllows(headerValue(req.headers['if-range']), etag)
-      ? parseRange(header, size)
-      : { kind: 'full' as const }
-    if (decision.kind === 'unsatisfiable') {
-      sendErrorPage(res, gatewayError(GATEWAY_ERRORS.rangeNotSatisfiable, `The file has ${size} bytes; the requested range lies outside it.`),
-        { host: ctx.host, method: req.method }, { 'content-range': `bytes */${size}`, ...common })
+    const plan = planFileResponse(req, etag, size)
+    if (plan.kind === 'not-modified') {
+      sendNotModified(res, etag, cacheControl)
       return
     }
-    const range = decision.kind === 'partial' ? decision.range : undefined
+    if (plan.kind === 'unsatisfiable') {
+      sendUnsatisfiable(req, res, ctx.host, etag, cacheControl, size)
+      return
+    }
+    const range = plan.kind === 'partial' ? plan.range : undefined
     const length = range === undefined ? size : range.end - range.start + 1
-    res.writeHead(range === undefined ? 200 : 206, {
-      ...common,
-      'content-type': contentTypeFor(name),
-      'content-length': String(length),
-      'x-content-type-options': 'nosniff',
-      ...(range === undefined ? {} : { 'content-range': contentRange(range, size) })
-    })
+    const contentType = contentTypeFor(name)
+    // Under the URL's pathname (the same file may be asked for by several).
+    const keep = (parts: Uint8Array[]): void => {
+      if (ctx.target.kind === 'content') cache.store(reference, ctx.target.path, ctx.pathname, parts, etag, contentType)
+    }
+    res.writeHead(range === undefined ? 200 : 206, fileBodyHeaders(etag, cacheControl, contentType, size, range))
     if (req.method === 'HEAD' || length === 0) {
+      if (size === 0) keep([])
       res.end()
       return
     }
-    await streamBody(res, content.read(reference, path, range, ctx.signal), length, ctx.signal)
+    // Only a whole GET is kept: it is the read the content layer checks against the file's hash.
+    const parts = range === undefined && req.method === 'GET' && cache.admits(size) ? [] : undefined
+    const complete = await streamBody(res, content.read(reference, path, range, ctx.signal), length, ctx.signal, parts)
+    if (complete && parts !== undefined) keep(parts)
   }
 
   return {
@@ -143,17 +154,33 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
   }
 }
 
-function headerValue (value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
+/** A file from the cache: the same answers as serveFile, from memory and without waiting. */
+function serveCached (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext, file: CachedFile, cacheControl: string): void {
+  const size = file.body.length
+  const plan = planFileResponse(req, file.etag, size)
+  if (plan.kind === 'full') {
+    res.writeHead(200, ctx.isContentAddress ? file.immutableHeaders : file.nameHeaders)
+    res.end(req.method === 'HEAD' ? undefined : file.body)
+  } else if (plan.kind === 'not-modified') {
+    sendNotModified(res, file.etag, cacheControl)
+  } else if (plan.kind === 'unsatisfiable') {
+    sendUnsatisfiable(req, res, ctx.host, file.etag, cacheControl, size)
+  } else {
+    const { start, end } = plan.range
+    res.writeHead(206, fileBodyHeaders(file.etag, cacheControl, file.contentType, size, plan.range))
+    res.end(req.method === 'HEAD' ? undefined : file.body.subarray(start, end + 1))
+  }
 }
 
 /**
  * Writes chunks as they come, waiting for 'drain' when the client is slower
  * than the network. The body must be exactly `length` bytes: a short or long
  * stream is cut off rather than passed on, so the client sees an incomplete
- * response instead of a wrong file.
+ * response instead of a wrong file. With `keep`, the chunks are collected
+ * there too. True when the whole body went out (false: the client left).
  */
-async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array>, length: number, signal: AbortSignal): Promise<void> {
+async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array>, length: number, signal: AbortSignal,
+  keep?: Uint8Array[]): Promise<boolean> {
   const iterator = chunks[Symbol.asyncIterator]()
   let sent = 0
   try {
@@ -162,15 +189,16 @@ async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array
       const next = await raceSignal(iterator.next(), signal)
       if (next.done === true) break
       const chunk = next.value
-      if (res.destroyed) return
+      if (res.destroyed) return false
       if (sent + chunk.length > length) {
         throw gatewayError(CONTENT_ERRORS.corrupt, `The content is longer than its recorded size (${length} bytes).`)
       }
       sent += chunk.length
+      keep?.push(chunk)
       if (!res.write(chunk)) await drained(res, signal)
     }
   } catch (err) {
-    if (signal.aborted || res.destroyed) return // the client left: nothing to tell anyone
+    if (signal.aborted || res.destroyed) return false // the client left: nothing to tell anyone
     throw err
   } finally {
     if (sent !== length || res.destroyed) iterator.return?.()?.catch(() => {}) // stop the read early
@@ -179,6 +207,7 @@ async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array
     throw gatewayError(CONTENT_ERRORS.corrupt, `The content ended after ${sent} of ${length} bytes.`)
   }
   res.end()
+  return true
 }
 
 function drained (res: ServerResponse, signal: AbortSignal): Promise<void> {

@@ -3,19 +3,26 @@
  * GatewayRequestContext: where the client wants to go (Host header, absolute
  * URL or tunnel), what that resolves to, and which app answers. Failures end
  * as error pages here.
+ *
+ * A request for a page served before should cost little more than plain
+ * HTTP, so the common path makes nothing it may not need: parsed URLs are
+ * remembered, a resolution the resolver has cached is taken without a
+ * deadline timer, and the request's AbortSignal exists only once asked for.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { GatewayInfo, GatewayRequestContext, RequestVia } from '../app.js'
+import type { GatewayInfo, RequestVia } from '../app.js'
 import { withDeadline } from '../abort.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
-import { isIpLiteral, isLoopbackHost, isTornetHost, parseAuthority } from '../hosts.js'
-import type { GatewayLog, ResolveTarget, Resolver } from '../ports.js'
+import { isIpLiteral, isLoopbackHost, isTornetHost, parseAuthority, type Authority } from '../hosts.js'
+import type { GatewayLog, GatewayResolver, ResolveTarget } from '../ports.js'
 import type { Router } from '../router.js'
+import { RequestContext } from './request-context.js'
+import { RequestSignal } from './request-signal.js'
 import { tunnelOf } from './tunnel-context.js'
 
 export interface RequestHandlerDeps {
-  resolver: Resolver
+  resolver: GatewayResolver
   router: Router
   gateway: GatewayInfo
   tornetSuffixes: readonly string[]
@@ -37,21 +44,36 @@ function badRequest (why: string): Error {
   return gatewayError(GATEWAY_ERRORS.badRequest, why)
 }
 
-/** Works out where the client wants to go. */
-export function destinationOf (req: IncomingMessage): Destination {
-  const raw = req.url ?? ''
-  const tunnel = tunnelOf(req.socket)
-  if (raw.startsWith('/')) {
-    if (raw.startsWith('//')) throw badRequest('The request path is not valid.')
-    const url = new URL(raw, 'http://gateway.invalid')
-    if (tunnel !== undefined) {
-      return { host: tunnel.host, port: tunnel.port, via: tunnel.via, pathname: url.pathname, search: url.search, tunnelTarget: tunnel.target }
-    }
-    const hostHeader = req.headers.host
-    const authority = hostHeader === undefined || hostHeader === '' ? { host: '', port: undefined } : parseAuthority(hostHeader)
-    if (authority === undefined) throw badRequest('The Host header is not a valid host name.')
-    return { host: authority.host, port: authority.port ?? 80, via: 'direct', pathname: url.pathname, search: url.search }
-  }
+// Parsed request targets and Host headers, by their exact text: a browser asks for the same
+// few URLs again and again, and parsing them is a good part of what a cached page costs.
+const MEMO_ENTRIES = 1024
+const MEMO_KEY_LENGTH = 2048
+
+interface ParsedPath { pathname: string, search: string }
+interface ParsedAbsolute extends ParsedPath { host: string, port: number }
+
+const originForms = new Map<string, ParsedPath>()
+const absoluteForms = new Map<string, ParsedAbsolute>()
+const hostHeaders = new Map<string, Authority>()
+
+function remember<V> (memo: Map<string, V>, key: string, value: V): V {
+  if (key.length > MEMO_KEY_LENGTH) return value
+  if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value as string)
+  memo.set(key, value)
+  return value
+}
+
+function originForm (raw: string): ParsedPath {
+  const known = originForms.get(raw)
+  if (known !== undefined) return known
+  if (raw.startsWith('//')) throw badRequest('The request path is not valid.')
+  const url = new URL(raw, 'http://gateway.invalid')
+  return remember(originForms, raw, { pathname: url.pathname, search: url.search })
+}
+
+function absoluteForm (raw: string): ParsedAbsolute {
+  const known = absoluteForms.get(raw)
+  if (known !== undefined) return known
   let url: URL
   try {
     url = new URL(raw)
@@ -64,75 +86,95 @@ export function destinationOf (req: IncomingMessage): Destination {
     throw gatewayError(GATEWAY_ERRORS.noTls, `Open http://${authority.host}/ instead: there is no https on Tornet.`)
   }
   if (url.protocol !== 'http:') throw badRequest(`The gateway proxies http:// URLs, not ${url.protocol}//.`)
-  return {
-    host: authority.host,
-    port: authority.port ?? 80,
-    via: tunnel?.via ?? 'http-proxy',
-    pathname: url.pathname,
-    search: url.search
-  }
+  return remember(absoluteForms, raw, { host: authority.host, port: authority.port ?? 80, pathname: url.pathname, search: url.search })
 }
 
-export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const gatewayPort = deps.gateway.port
+function hostHeader (value: string): Authority {
+  const known = hostHeaders.get(value)
+  if (known !== undefined) return known
+  const authority = parseAuthority(value)
+  if (authority === undefined) throw badRequest('The Host header is not a valid host name.')
+  return remember(hostHeaders, value, authority)
+}
 
-  async function targetOf (dest: Destination, signal: AbortSignal): Promise<ResolveTarget> {
+/** Works out where the client wants to go. */
+export function destinationOf (req: IncomingMessage): Destination {
+  const raw = req.url ?? ''
+  const tunnel = tunnelOf(req.socket)
+  if (raw.startsWith('/')) {
+    const { pathname, search } = originForm(raw)
+    if (tunnel !== undefined) {
+      return { host: tunnel.host, port: tunnel.port, via: tunnel.via, pathname, search, tunnelTarget: tunnel.target }
+    }
+    const header = req.headers.host
+    const authority = header === undefined || header === '' ? undefined : hostHeader(header)
+    return { host: authority?.host ?? '', port: authority?.port ?? 80, via: 'direct', pathname, search }
+  }
+  const url = absoluteForm(raw)
+  return { host: url.host, port: url.port, via: tunnel?.via ?? 'http-proxy', pathname: url.pathname, search: url.search }
+}
+
+const GATEWAY_TARGET: ResolveTarget = Object.freeze({ kind: 'gateway' })
+
+export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const resolveCached = deps.resolver.resolveCached?.bind(deps.resolver)
+
+  /** The target when it is known without waiting (the gateway itself, a tunnel's, a cached name); undefined: ask the resolver. */
+  function targetNow (dest: Destination): ResolveTarget | undefined {
     if (dest.via === 'direct') {
       // Plain HTTP to our own port: only names that mean "this machine" reach the gateway's pages;
       // a foreign Host here is a misdirected request or DNS rebinding.
-      if (dest.host === '' || isLoopbackHost(dest.host) || isIpLiteral(dest.host)) return { kind: 'gateway' }
+      if (dest.host === '' || isLoopbackHost(dest.host) || isIpLiteral(dest.host)) return GATEWAY_TARGET
       if (!isTornetHost(dest.host, deps.tornetSuffixes)) {
         throw gatewayError(GATEWAY_ERRORS.notTornet, `${dest.host} is not served by this gateway.`)
       }
-    } else if (isLoopbackHost(dest.host) && dest.port === gatewayPort) {
-      return { kind: 'gateway' } // a browser proxying everything, opening the gateway's own page
+    } else if (dest.port === deps.gateway.port && isLoopbackHost(dest.host)) { // read now: port 0 is bound later
+      return GATEWAY_TARGET // a browser proxying everything, opening the gateway's own page
     }
     if (dest.tunnelTarget !== undefined) return dest.tunnelTarget
     if (!isTornetHost(dest.host, deps.tornetSuffixes)) {
       if (deps.gateway.passThrough) return { kind: 'clearnet', host: dest.host, addresses: [] }
       throw gatewayError(GATEWAY_ERRORS.notTornet, `${dest.host} is not a .tor-net or .bit address, and pass-through is off.`)
     }
+    return resolveCached?.(dest.host)
+  }
+
+  async function resolveTarget (dest: Destination, signal: AbortSignal): Promise<ResolveTarget> {
     return await withDeadline(s => deps.resolver.resolve(dest.host, { signal: s }), signal, deps.resolveTimeoutMs, `Resolving ${dest.host}`)
   }
 
-  async function handle (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  async function handle (req: IncomingMessage, res: ServerResponse, request: RequestSignal): Promise<void> {
     let host: string | undefined
     try {
       const dest = destinationOf(req)
       host = dest.host === '' ? undefined : dest.host
-      const target = await targetOf(dest, signal)
-      const ctx: GatewayRequestContext = {
-        host: dest.host,
-        port: dest.port,
-        target,
-        via: dest.via,
-        pathname: dest.pathname,
-        search: dest.search,
-        isContentAddress: target.kind === 'content' && dest.host === `${target.reference.toLowerCase()}.tor-net`,
-        signal,
-        gateway: deps.gateway,
-        log: deps.log
-      }
+      const target = targetNow(dest) ?? await resolveTarget(dest, request.signal)
+      const ctx = new RequestContext(dest, target, isContentAddress(dest.host, target), request, deps.gateway, deps.log)
       const app = deps.router.find(ctx, req)
       if (app === undefined) throw noAppFor(target, dest.host)
       await app.handle(req, res, ctx)
     } catch (err) {
-      if (signal.aborted && (res.destroyed || deps.signal.aborted)) return // client or gateway gone
+      if (request.aborted && (res.destroyed || deps.signal.aborted)) return // client or gateway gone
       if (errorCodeIsInternal(err)) deps.log('warn', 'request failed', { host, url: req.url, error: String(err) })
       sendErrorPage(res, err, { host, method: req.method, gateway: gatewayAuthorityOf(deps.gateway) })
     }
   }
 
   return (req, res) => {
-    const controller = new AbortController()
-    const abort = (): void => controller.abort(gatewayError(GATEWAY_ERRORS.badRequest, 'The client went away.'))
-    res.once('close', () => { if (!res.writableFinished) abort() })
-    const onGatewayClose = (): void => abort()
-    deps.signal.addEventListener('abort', onGatewayClose, { once: true })
-    res.once('close', () => deps.signal.removeEventListener('abort', onGatewayClose))
-    void handle(req, res, controller.signal)
+    void handle(req, res, new RequestSignal(res, deps.signal))
   }
 }
+
+/** <reference>.tor-net: bytes that can never change (a name, or a sub-domain, may move). */
+function isContentAddress (host: string, target: ResolveTarget): boolean {
+  if (target.kind !== 'content') return false
+  const reference = target.reference
+  if (host.length !== reference.length + TOR_NET.length || !host.endsWith(TOR_NET)) return false
+  // The host is lowercase; a reference usually is too, and then needs no lowercased copy.
+  return host.startsWith(reference) || host.startsWith(reference.toLowerCase())
+}
+
+const TOR_NET = '.tor-net'
 
 function noAppFor (target: ResolveTarget, host: string): Error {
   switch (target.kind) {

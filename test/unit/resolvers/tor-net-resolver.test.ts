@@ -83,3 +83,70 @@ describe('ResolverChain', () => {
     expect(await new ResolverChain({ torNet: r, bit }).resolve('example.bit')).toEqual({ kind: 'clearnet', host: 'example.bit', addresses: ['192.0.2.1'] })
   })
 })
+
+describe('TorNetResolver.resolveCached', () => {
+  it('knows nothing before a host is resolved, then answers for references and the gateway host without parsing again', async () => {
+    let checks = 0
+    const r = new TorNetResolver({
+      lookupName: async () => undefined,
+      isReferenceHost: (host) => { checks++; return host === `${REF}.tor-net` }
+    })
+    expect(r.resolveCached(`${REF}.tor-net`)).toBeUndefined()
+    const first = await r.resolve(`${REF}.tor-net`)
+    expect(r.resolveCached(`${REF}.tor-net`)).toBe(first)
+    expect(await r.resolve(`${REF}.tor-net`)).toBe(first)
+    expect(checks).toBe(1)
+    expect(Object.isFrozen(first)).toBe(true)
+    await r.resolve('tornet.tor-net')
+    expect(r.resolveCached('tornet.tor-net')).toEqual({ kind: 'gateway' })
+  })
+
+  it('answers for a name only while its cache entry lives, and follows a changed record', async () => {
+    const names: Record<string, NameTarget> = { welcome: { kind: 'content', reference: REF } }
+    const { r, calls, clock } = makeResolver(names)
+    await r.resolve('blog.welcome.tor-net')
+    expect(r.resolveCached('blog.welcome.tor-net')).toEqual({ kind: 'content', reference: REF, path: '/blog/' })
+    expect(r.resolveCached('welcome.tor-net')).toBeUndefined() // another host: not resolved yet
+    clock.t += 1500 // past cacheTtlMs
+    expect(r.resolveCached('blog.welcome.tor-net')).toBeUndefined()
+    names.welcome = { kind: 'content', reference: 'c'.repeat(56) }
+    expect(await r.resolve('blog.welcome.tor-net')).toEqual({ kind: 'content', reference: 'c'.repeat(56), path: '/blog/' })
+    expect(r.resolveCached('blog.welcome.tor-net')).toEqual({ kind: 'content', reference: 'c'.repeat(56), path: '/blog/' })
+    expect(calls).toEqual(['welcome', 'welcome'])
+  })
+
+  it('never caches failures', async () => {
+    const { r } = makeResolver({})
+    expect(await code(r.resolve('nobody.tor-net'))).toBe('RESOLVE_NOT_FOUND')
+    expect(r.resolveCached('nobody.tor-net')).toBeUndefined()
+    expect(await code(r.resolve('bad_name.tor-net'))).toBe('RESOLVE_INVALID_NAME')
+    expect(r.resolveCached('bad_name.tor-net')).toBeUndefined()
+  })
+
+  it('stays within maxCacheEntries hosts', async () => {
+    const r = new TorNetResolver({
+      lookupName: async (name) => ({ kind: 'content', reference: name }),
+      isReferenceHost: () => false,
+      maxCacheEntries: 3
+    })
+    for (const n of ['a', 'b', 'c', 'd']) await r.resolve(`${n}.tor-net`)
+    expect(r.resolveCached('a.tor-net')).toBeUndefined()
+    expect(r.resolveCached('d.tor-net')).toEqual({ kind: 'content', reference: 'd' })
+  })
+})
+
+describe('ResolverChain.resolveCached', () => {
+  it('asks the scheme of the suffix, and nothing for other hosts', async () => {
+    const { r } = makeResolver({ welcome: { kind: 'content', reference: REF } })
+    const bitTarget = { kind: 'content' as const, reference: REF }
+    const bit = { resolve: async () => bitTarget, resolveCached: (host: string) => host === 'cached.bit' ? bitTarget : undefined }
+    const chain = new ResolverChain({ torNet: r, bit })
+    expect(chain.resolveCached('welcome.tor-net')).toBeUndefined()
+    await chain.resolve('Welcome.TOR-NET')
+    expect(chain.resolveCached('welcome.tor-net')).toEqual({ kind: 'content', reference: REF })
+    expect(chain.resolveCached('cached.bit')).toBe(bitTarget)
+    expect(chain.resolveCached('other.bit')).toBeUndefined()
+    expect(chain.resolveCached('example.com')).toBeUndefined()
+    expect(new ResolverChain({ torNet: r }).resolveCached('cached.bit')).toBeUndefined()
+  })
+})

@@ -81,7 +81,8 @@ export class ContentLibrary {
   async stat (reference: string, path: string, signal?: AbortSignal): Promise<{ kind: 'file', size: number, etag: string } | { kind: 'directory', etag: string }> {
     const fs = await this.fs(reference, signal)
     const s = await translate(fs.stat(path, { signal }))
-    const etag = `"${s.contentHash.toString('hex')}"`
+    // The bare hash: the gateway quotes it into an entity tag (quotes here came out as "_<hex>_").
+    const etag = s.contentHash.toString('hex')
     return s.kind === 'file' ? { kind: 'file', size: s.size, etag } : { kind: 'directory', etag }
   }
 
