@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs'
-import { lstat, opendir, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { walkDirectory } from '../node/index.js'
 import { CommandErrorCode, commandError } from './command-errors.js'
 
 /**
  * What `tornet publish` reads: the source walked once up front (so the progress bar has a
  * total), then handed to node.publish as a stream of entries whose reads are counted.
  *
- * The walk is the node's own (fs/walk.ts): children sorted by the bytes of their UTF-8 names,
+ * The walk is the node's own (fs/walk.ts, walkDirectory): children sorted by the bytes of their UTF-8 names,
  * a directory listed before its contents, symbolic links and special files skipped. The order
  * decides how small files are packed, so it must match for the same tree to give the same
  * reference however it is published.
@@ -48,31 +49,17 @@ export async function measureSource (root: string, signal?: AbortSignal): Promis
   if (st.isFile()) return { kind: 'file', files: 1, bytes: st.size, entries: [{ kind: 'file', file: { abs: root, rel: '', size: st.size } }] }
   if (!st.isDirectory()) throw commandError(CommandErrorCode.NO_SUCH_FILE, `${root} is neither a file nor a directory`)
   const out: MeasuredSource = { kind: 'directory', files: 0, bytes: 0, entries: [] }
-  await walk(root, '', out, signal)
-  return out
-}
-
-async function walk (abs: string, rel: string, out: MeasuredSource, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted()
-  const children: Array<{ name: string, bytes: Buffer, isDir: boolean, isFile: boolean }> = []
-  for await (const d of await opendir(abs)) {
-    children.push({ name: d.name, bytes: Buffer.from(d.name, 'utf8'), isDir: d.isDirectory(), isFile: d.isFile() })
-  }
-  children.sort((a, b) => Buffer.compare(a.bytes, b.bytes))
-  for (const c of children) {
+  for await (const e of walkDirectory(root, signal)) {
     if (out.entries.length >= MAX_SOURCE_ENTRIES) throw commandError(CommandErrorCode.TOO_LARGE, `more than ${MAX_SOURCE_ENTRIES} files and directories; publish parts of the tree separately`)
-    const childAbs = join(abs, c.name)
-    const childRel = rel === '' ? c.name : `${rel}/${c.name}`
-    if (c.isDir) {
-      out.entries.push({ kind: 'directory', dir: { rel: childRel } })
-      await walk(childAbs, childRel, out, signal)
-    } else if (c.isFile) {
-      const size = (await lstat(childAbs)).size
-      out.entries.push({ kind: 'file', file: { abs: childAbs, rel: childRel, size } })
+    if (e.kind === 'directory') {
+      out.entries.push({ kind: 'directory', dir: { rel: e.path } })
+    } else {
+      out.entries.push({ kind: 'file', file: { abs: join(root, e.path), rel: e.path, size: e.size } })
       out.files++
-      out.bytes += size
+      out.bytes += e.size
     }
   }
+  return out
 }
 
 /** The measured directory as publish entries; `onBytes` gets progress in source bytes. */

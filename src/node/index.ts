@@ -11,6 +11,7 @@ export { loadIdentity, saveIdentity, identityPath, hasIdentityFile } from './ide
 export { mineIdentity, verifyRankProof, type MiningProgress } from './identity/miner.js'
 export { IdentityErrorCode } from './identity/errors.js'
 export { formatReference, parseReference, isReferenceHost, type Reference } from './services/fs/reference.js'
+export { walkDirectory } from './services/fs/walk.js'
 export { ContentErrorCode } from './services/fs/content-library.js'
 export { describeTarget, parseTarget, type TargetText } from './services/names/target-text.js'
 export type { PeerInfo } from './link/types.js'
