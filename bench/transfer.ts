@@ -23,8 +23,10 @@ import { emit, progress } from './util.js'
  *
  *   transfer.download_mbps            the 4th node's read of the file, from the read call to the last byte
  *   transfer.ttfb_ms                  from the read call to the file's first byte (lookups included)
- *   transfer.peak_rss_mb              the downloader process's own peak RSS (maxRSS, MiB; target ≤ 256);
- *                                     the anon / file-backed (LMDB map) split rides along
+ *   transfer.peak_rss_mb              the downloader process's own peak RSS (VmHWM, MiB; target ≤ 256;
+ *                                     not getrusage's maxRSS, which folds in this process's size at
+ *                                     the fork, see support/downloader.ts); the anon / file-backed
+ *                                     (LMDB map) split rides along
  *   transfer.publish_mbps             node.publish(dir) of the file: read, hash, encrypt, store, announce
  *   transfer.http_baseline_mbps       the same file from a plain node:http server to undici, the client
  *                                     in a child process as the downloader is (median of 3)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ProxyAgent, request } from 'undici'
@@ -45,6 +45,20 @@ async function consume (body: AsyncIterable<Uint8Array>, started: number): Promi
   return { bytes, ttfbMs }
 }
 
+/**
+ * This process's own peak RSS (VmHWM, MiB), or undefined off Linux. Not getrusage's maxRSS:
+ * for a process started by fork + exec, Linux folds the forking parent's RSS at the time of
+ * the fork into ru_maxrss (the old address space's high-water mark is kept across exec), so
+ * maxRSS reports the bench process's size whenever that is the larger (measured: 480 MiB for
+ * a downloader whose own peak was 190).
+ */
+function ownPeakRssMb (): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    return m === null ? undefined : Number(m[1]) / 1024
+  } catch { return undefined }
+}
+
 async function measure (read: () => Promise<{ bytes: number, ttfbMs: number }>): Promise<DownloadResult> {
   const rssBeforeMb = process.memoryUsage().rss / (1024 * 1024)
   const sampler = new MemorySampler()
@@ -54,7 +68,8 @@ async function measure (read: () => Promise<{ bytes: number, ttfbMs: number }>):
   const got = await read()
   const ms = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
-  return { ...got, ms, cpuMs: (cpu.user + cpu.system) / 1000, rssBeforeMb, ...sampler.stop() }
+  const peaks = sampler.stop()
+  return { ...got, ms, cpuMs: (cpu.user + cpu.system) / 1000, rssBeforeMb, ...peaks, maxRssMb: ownPeakRssMb() ?? peaks.maxRssMb }
 }
 
 async function main (): Promise<void> {

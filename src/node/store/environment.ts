@@ -24,11 +24,22 @@ import { type StoreLock, acquireStoreLock } from './store-lock.js'
  * transaction). Never noSync.
  */
 export const STORE_SCHEMA_VERSION = 1
+/**
+ * The map is reserved large from the start. Left to lmdb-js it starts at 128 KiB and is
+ * remapped as the file grows, and every earlier mapping stays in place with the pages that
+ * were touched through it: the process's resident memory then grew with everything ever
+ * written (measured: +90 MiB for 768 MiB of cached chunks, against +28 MiB and levelling off
+ * with one mapping). Only address space is reserved; the file grows as data is written.
+ */
+export const DEFAULT_MAP_BYTES = 64 * 1024 * 1024 * 1024
 const MAX_DBS = 32
 const RESERVED = new Set(['store-meta', 'peers', 'chunks-local', 'chunks-cache', 'chunk-meta', 'content-index'])
 
 export interface StoreOptions extends ChunkStoreOptions, PeerAccountsOptions {
-  /** Initial LMDB map size in bytes; lmdb grows it as needed, so this is rarely useful. */
+  /**
+   * Initial LMDB map size in bytes (address space reserved, not disk): default DEFAULT_MAP_BYTES.
+   * lmdb grows it when the data outgrows it.
+   */
   mapSize?: number
   /** Where survivable problems go (a record that does not decode, a failed flush). */
   onWarning?: WarningSink
@@ -63,7 +74,7 @@ export function openStore (dir: string, opts: StoreOptions = {}): Store {
       maxDbs: MAX_DBS,
       encoding: 'binary',
       keyEncoding: 'binary',
-      ...(opts.mapSize === undefined ? {} : { mapSize: opts.mapSize })
+      mapSize: opts.mapSize ?? DEFAULT_MAP_BYTES
     })
   } catch (err) {
     lock.release()

@@ -49,6 +49,32 @@ describe('ChunkStore', () => {
     expect(store.chunks.usage()).toMatchObject({ localCount: 0, cacheCount: 0 })
   })
 
+  it('caches bytes the caller has verified without hashing or copying them, bounds still applied', async () => {
+    const { store, reopen } = fresh({ cacheBytes: 1 << 20 })
+    const a = chunk(1, 300_000)
+    const mine = Buffer.from(a.bytes)
+    const p = store.chunks.putCacheVerified(a.id, mine)
+    expect(store.chunks.get(a.id)).toBe(mine) // kept, not copied: served from it until the commit
+    expect(await p).toBe(true)
+    // The caller vouches for the hash: this path does not check it (putCache does).
+    const b = chunk(2, 1000)
+    expect(await store.chunks.putCacheVerified(chunk(3).id, b.bytes)).toBe(true)
+    expect(store.chunks.has(chunk(3).id)).toBe(true)
+    await rejectsWith(store.chunks.putCacheVerified(Buffer.alloc(31), b.bytes), 'STORE_INVALID_ARGUMENT')
+    const huge = Buffer.alloc((1 << 20) + 8)
+    expect(await store.chunks.putCacheVerified(sha256(huge), huge)).toBe(false) // above the cache bound
+    // Bytes in shared memory are copied (lmdb-js mis-stores them) and read back intact.
+    const c = chunk(5, 200_000)
+    const shared = Buffer.from(new SharedArrayBuffer(c.bytes.length))
+    c.bytes.copy(shared)
+    expect(await store.chunks.putCacheVerified(c.id, shared)).toBe(true)
+    shared.fill(0)
+    await store.close()
+    const again = reopen()
+    expect(again.chunks.get(a.id)?.equals(a.bytes)).toBe(true)
+    expect(again.chunks.get(c.id)?.equals(c.bytes)).toBe(true)
+  })
+
   it('stores, serves whole and sliced, and counts usage', async () => {
     const { store } = fresh({ cacheBytes: 1 << 20 })
     const a = chunk(1, 200_000)
@@ -66,6 +92,10 @@ describe('ChunkStore', () => {
     expect(store.chunks.getRange(b.id, 5000, 10)?.length).toBe(0)
     expect(store.chunks.getRange(chunk(3).id, 0, 1)).toBeUndefined()
     expect(() => store.chunks.getRange(a.id, -1, 1)).toThrow()
+    let seen: Buffer | undefined
+    expect(store.chunks.withRange(a.id, 190_000, 65536, (v) => { seen = Buffer.from(v) })).toBe(10_000)
+    expect(seen?.equals(a.bytes.subarray(190_000))).toBe(true)
+    expect(store.chunks.withRange(chunk(3).id, 0, 1, () => { throw new Error('not called') })).toBeUndefined()
     expect(store.chunks.usage()).toEqual({ localBytes: 200_000, localCount: 1, cacheBytes: 3000, cacheCount: 1, cacheLimit: 1 << 20 })
   })
 

@@ -52,8 +52,16 @@ export const PACING_BURST_MS = 2
 export const PACING_BURST_MIN_FRAMES = 10
 export const PACING_BURST_MAX_FRAMES = 128
 
-/** The receiver sends an ACK at once after this many unacknowledged frames. */
-export const ACK_EVERY_FRAMES = 2
+/**
+ * The receiver sends an ACK at once after this many unacknowledged frames; frames short of
+ * it are acknowledged at the end of the event-loop turn that took them (setImmediate), so a
+ * burst read in one turn costs one ACK per this many frames, and a lone frame is never held.
+ * Four, not TCP's two: the congestion controller counts bytes, not ACKs, so the sender's
+ * window grows the same, and on a bulk transfer over loopback (16 000-byte frames) an ACK per
+ * two frames was a third of all datagrams, each one encrypted, sent and decrypted (measured:
+ * 12.5k ACKs for 22k data frames per 256 MiB; 8.2k with four, about 6% less CPU per byte).
+ */
+export const ACK_EVERY_FRAMES = 4
 
 /**
  * After 'close' a stream still answers retransmitted FIN / DATA (with an ACK

@@ -1,32 +1,46 @@
-import type { Duplex } from 'node:stream'
 import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { ServiceNetwork } from '../service-network.js'
 import type { BanList } from './ban-list.js'
-import { type ChunkDescriptor, isValidChunkLength, verifyChunk } from './chunk-format.js'
+import { type ChunkDescriptor, isValidChunkLength } from './chunk-format.js'
+import type { ChunkCrypto } from './crypto-pool.js'
 import { ChunkError, ChunkErrorCode } from './errors.js'
 import { CHUNK_SERVICE, decodeChunkMessage, encodeChunkMessage } from './messages.js'
 import { type ProviderFinderDeps, findProviders, providersOf } from './provider-finder.js'
-import { type SliceDownloadOutcome, downloadSlices } from './slice-download.js'
+import type { ProviderHints } from './provider-hints.js'
+import { type SliceDownloadOutcome, type SliceStreamSource, downloadSlices } from './slice-download.js'
+import { SliceStream } from './slice-stream.js'
+import type { SliceStreamPool } from './stream-pool.js'
 
 /**
  * Fetching one chunk from the network:
  *   1. the local store (published or cached here) answers first;
- *   2. find providers (provider-finder.ts), leaving out banned peers;
+ *   2. find providers (provider-finder.ts), leaving out banned peers; for
+ *      the next part of a blob, first the peers that served the last one
+ *      (provider-hints.ts);
  *   3. the descriptor: the caller's (trusted), or one asked of a provider
  *      (untrusted until the end);
  *   4. slices from several providers at once (slice-download.ts), each
- *      checked on arrival;
- *   5. SHA-256 of the whole chunk against its id. With a peer's descriptor
- *      this is where the truth comes out: if it holds, peers whose slices
- *      contradicted the descriptor lied and are banned; if not, the
- *      descriptor's source lied and is banned, and the download starts again
- *      with a descriptor from another provider (at most `maxAttempts`);
- *   6. cache the chunk (this node now serves it) and announce that.
+ *      checked on arrival, over streams kept open between downloads
+ *      (stream-pool.ts);
+ *   5. SHA-256 of the whole chunk against its id (on a worker thread, see
+ *      crypto-pool.ts). With a peer's descriptor this is where the truth
+ *      comes out: if it holds, peers whose slices contradicted the
+ *      descriptor lied and are banned; if not, the descriptor's source lied
+ *      and is banned, and the download starts again with a descriptor from
+ *      another provider (at most `maxAttempts`). With the caller's
+ *      descriptor every slice already matched, but the slice hashes are the
+ *      record author's word: a record whose slices do not add up to the id
+ *      would otherwise plant wrong bytes under that id in our cache;
+ *   6. cache the chunk (this node now serves it) and announce that. The
+ *      bytes were hashed in step 5, so they go in through the store's
+ *      verified path (`putCacheVerified`) and are not hashed again.
  */
 export interface DownloadStore {
   get: (id: Uint8Array) => Buffer | undefined
   putCache: (id: Uint8Array, bytes: Uint8Array) => Promise<boolean>
+  /** putCache for bytes whose SHA-256 the caller has just checked against `id` (no re-hash, no copy). */
+  putCacheVerified?: (id: Uint8Array, bytes: Buffer) => Promise<boolean>
 }
 
 export interface ChunkProgress {
@@ -40,6 +54,11 @@ export interface ChunkProgress {
 export interface GetOptions {
   /** The chunk's descriptor when the caller knows it (parts of split blobs): slices are checked against it. */
   descriptor?: ChunkDescriptor
+  /**
+   * The blob this chunk is a part of (with `descriptor`): the peers that served its other
+   * parts are asked first, without a provider lookup (provider-hints.ts).
+   */
+  group?: string
   signal?: AbortSignal
   onProgress?: (p: ChunkProgress) => void
 }
@@ -55,6 +74,8 @@ export interface DownloadCounters {
   descriptorLies: number
   bans: number
   cacheFailures: number
+  /** Downloads served by the peers of the blob's previous part, without a provider lookup. */
+  hintedDownloads: number
 }
 
 export interface DownloaderDeps {
@@ -74,6 +95,12 @@ export interface DownloaderDeps {
   counters: DownloadCounters
   /** Aborted when the service stops. */
   lifetime: AbortSignal
+  /** Hashes whole chunks off the main thread. */
+  crypto: Pick<ChunkCrypto, 'sha256'>
+  /** Slice streams kept open between downloads. */
+  streams: SliceStreamPool
+  /** Who served the other parts of a blob. */
+  hints: ProviderHints
 }
 
 export async function downloadChunk (deps: DownloaderDeps, id: Buffer, opts: GetOptions = {}): Promise<Buffer> {
@@ -91,14 +118,15 @@ export async function downloadChunk (deps: DownloaderDeps, id: Buffer, opts: Get
   const linked = linkSignals(deps.lifetime, opts.signal)
   const signal = linked.signal
   try {
-    const bytes = await fetchRemote(deps, id, given, signal, opts.onProgress)
+    const bytes = await fetchRemote(deps, id, given, signal, opts.onProgress, given === undefined ? undefined : opts.group)
     deps.counters.downloads++
     deps.counters.bytesDownloaded += bytes.length
     if (deps.cacheDownloads) {
       // Not awaited: the caller has its chunk now, the disk commit follows (the store serves
       // a pending chunk from memory meanwhile). A full or failing cache costs this node the
       // chance to serve the chunk, not the caller its bytes.
-      deps.store.putCache(id, bytes).then(
+      const put = deps.store.putCacheVerified?.(id, bytes) ?? deps.store.putCache(id, bytes)
+      put.then(
         (kept) => { if (kept) deps.onCached(id); else deps.counters.cacheFailures++ },
         () => { deps.counters.cacheFailures++ })
     }
@@ -138,28 +166,41 @@ function linkSignals (a: AbortSignal, b: AbortSignal | undefined): { signal: Abo
 
 async function fetchRemote (
   deps: DownloaderDeps, id: Buffer, given: ChunkDescriptor | undefined, signal: AbortSignal,
-  onProgress: GetOptions['onProgress']
+  onProgress: GetOptions['onProgress'], group: string | undefined
 ): Promise<Buffer> {
   const skip = (peer: Buffer): boolean => peer.equals(deps.selfId) || deps.bans.has(peer)
-  onProgress?.({ phase: 'providers', bytes: 0, total: given?.length ?? 0, providers: 0 })
-  const found = await findProviders(deps.finder, id, { signal, want: deps.maxParallelProviders, skip })
-  if (found.records.length === 0) {
-    throw new ChunkError(ChunkErrorCode.NOT_FOUND, `no provider found for chunk ${short(id)} (asked for ${found.notFound} times without success)`, { notFound: found.notFound })
-  }
-  const providers = providersOf(found.records)
   const usable = (p: Contact): boolean => !skip(p.id)
   const ban = (p: Contact, why: string): void => {
     if (deps.bans.has(p.id)) return
     deps.bans.ban(p.id, why)
     deps.counters.bans++
   }
-  const slices = async (descriptor: ChunkDescriptor, descriptorFrom?: Contact): Promise<SliceDownloadOutcome> => {
+  const lookup = async (): Promise<Contact[]> => {
+    onProgress?.({ phase: 'providers', bytes: 0, total: given?.length ?? 0, providers: 0 })
+    const found = await findProviders(deps.finder, id, { signal, want: deps.maxParallelProviders, skip })
+    if (found.records.length === 0) {
+      throw new ChunkError(ChunkErrorCode.NOT_FOUND, `no provider found for chunk ${short(id)} (asked for ${found.notFound} times without success)`, { notFound: found.notFound })
+    }
+    return providersOf(found.records)
+  }
+  const streams: SliceStreamSource = {
+    acquire: async (peer, s) => {
+      const kept = deps.streams.take(peer.id.toString('hex'))
+      if (kept !== undefined) return { stream: kept, reused: true }
+      return { stream: new SliceStream(await deps.network.openStream(peer, CHUNK_SERVICE, { signal: s })), reused: false }
+    },
+    release: (peer, stream, clean) => {
+      if (clean) deps.streams.give(peer.id.toString('hex'), stream)
+      else stream.close(false)
+    }
+  }
+  const slices = async (providers: Contact[], descriptor: ChunkDescriptor, descriptorFrom?: Contact): Promise<SliceDownloadOutcome> => {
     let bytes = 0
     const outcome = await downloadSlices({
       descriptor,
       descriptorFrom,
       providers: providers.filter(usable),
-      openStream: async (to: Contact, s: AbortSignal): Promise<Duplex> => await deps.network.openStream(to, CHUNK_SERVICE, { signal: s }),
+      streams,
       maxParallel: deps.maxParallelProviders,
       pipelineDepth: deps.pipelineDepth,
       sliceTimeoutMs: deps.sliceTimeoutMs,
@@ -176,21 +217,39 @@ async function fetchRemote (
     deps.counters.unreachablePeers += outcome.counts.ends.unreachable
     return outcome
   }
-  const done = (bytes: Buffer): Buffer => {
-    onProgress?.({ phase: 'done', bytes: bytes.length, total: bytes.length, providers: providers.length })
+  const done = (bytes: Buffer, providers: number): Buffer => {
+    onProgress?.({ phase: 'done', bytes: bytes.length, total: bytes.length, providers })
     return bytes
   }
 
   if (given !== undefined) {
-    const outcome = await slices(given)
-    if (!outcome.ok) throw unavailable(id, providers.length, outcome)
-    if (!verifyChunk(given, outcome.bytes)) {
-      // Every slice matched the caller's hashes, so the hashes themselves are wrong.
-      throw new ChunkError(ChunkErrorCode.BAD_DESCRIPTOR, `the descriptor given for chunk ${short(id)} does not describe it`)
+    const whole = async (outcome: SliceDownloadOutcome & { ok: true }): Promise<Buffer> => {
+      if (!(await isChunk(deps, given, outcome.bytes))) {
+        // Every slice matched the caller's hashes, so the hashes themselves are wrong.
+        throw new ChunkError(ChunkErrorCode.BAD_DESCRIPTOR, `the descriptor given for chunk ${short(id)} does not describe it`)
+      }
+      return outcome.bytes
     }
-    return done(outcome.bytes)
+    // Another part of the same blob: ask the peers that served the last one, no lookup.
+    const hinted = group === undefined ? undefined : deps.hints.take(group)?.filter(usable)
+    if (group !== undefined && hinted !== undefined && hinted.length > 0) {
+      const outcome = await slices(hinted, given)
+      if (outcome.ok) {
+        deps.counters.hintedDownloads++
+        return done(await whole(outcome), hinted.length)
+      }
+      deps.hints.miss(group)
+    }
+    const providers = await lookup()
+    const outcome = await slices(providers, given)
+    if (!outcome.ok) throw unavailable(id, providers.length, outcome)
+    const bytes = await whole(outcome)
+    // Those that delivered first, then the rest found.
+    if (group !== undefined) deps.hints.found(group, [...outcome.servedBy, ...providers].filter(usable))
+    return done(bytes, providers.length)
   }
 
+  const providers = await lookup()
   const triedSources = new Set<string>()
   const earlier: Array<{ descriptor: ChunkDescriptor, from: Contact }> = []
   let last: SliceDownloadOutcome | undefined
@@ -199,9 +258,9 @@ async function fetchRemote (
     const got = await fetchDescriptor(deps, id, providers.filter(p => usable(p) && !triedSources.has(p.id.toString('hex'))), signal, ban)
     if (got === undefined) break
     triedSources.add(got.from.id.toString('hex'))
-    const outcome = await slices(got.descriptor, got.from)
+    const outcome = await slices(providers, got.descriptor, got.from)
     last = outcome
-    if (outcome.ok && verifyChunk(got.descriptor, outcome.bytes)) {
+    if (outcome.ok && await isChunk(deps, got.descriptor, outcome.bytes)) {
       // The id vouches for this descriptor now: whoever contradicted it lied. A chunk has
       // exactly one true descriptor, so an earlier, different one was a lie too.
       for (const p of outcome.suspects) ban(p, 'sent a slice that contradicts the chunk')
@@ -211,7 +270,7 @@ async function fetchRemote (
           ban(e.from, 'sent a descriptor that does not describe the chunk')
         }
       }
-      return done(outcome.bytes)
+      return done(outcome.bytes, providers.length)
     }
     earlier.push(got)
     if (outcome.ok || outcome.reason === 'descriptor-lied') {
@@ -245,6 +304,11 @@ async function fetchDescriptor (
     return { descriptor: m.descriptor, from: p }
   }
   return undefined
+}
+
+/** True when `bytes` is the whole described chunk: its length, and SHA-256 against its id. */
+async function isChunk (deps: DownloaderDeps, d: ChunkDescriptor, bytes: Buffer): Promise<boolean> {
+  return bytes.length === d.length && (await deps.crypto.sha256(bytes)).equals(d.id)
 }
 
 function sameDescriptor (a: ChunkDescriptor, b: ChunkDescriptor): boolean {

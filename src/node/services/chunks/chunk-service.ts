@@ -9,12 +9,15 @@ import { type Availability, type AvailabilityOptions, Announcer, type AnnounceCo
 import { BanList, DEFAULT_BAN_CAPACITY, DEFAULT_BAN_MS } from './ban-list.js'
 import { type ChunkDescriptor, describeChunk } from './chunk-format.js'
 import { type DownloadCounters, type DownloaderDeps, type GetOptions, downloadChunk } from './chunk-downloader.js'
+import { type ChunkCrypto, sharedChunkCrypto } from './crypto-pool.js'
 import { ChunkError, ChunkErrorCode } from './errors.js'
 import { CHUNK_SERVICE, recordBody } from './messages.js'
 import type { ProviderFinderDeps } from './provider-finder.js'
+import { ProviderHints } from './provider-hints.js'
 import { ProviderRecords, createProviderValue, providerListFor, type ProviderValueOptions } from './provider-records.js'
 import { type RequestCounters, createRequestHandler } from './request-handler.js'
 import { refuseSliceStream, serveSliceStream } from './slice-server.js'
+import { SliceStreamPool } from './stream-pool.js'
 
 /**
  * The chunk exchange of one node: it downloads chunks from other nodes
@@ -32,7 +35,8 @@ import { refuseSliceStream, serveSliceStream } from './slice-server.js'
  * `maxConcurrent` such fetches run at once, and an id is not retried within
  * `cooldownMs`.
  */
-export type ChunkServiceStore = Pick<ChunkStore, 'has' | 'get' | 'getRange' | 'putCache' | 'noteMissing' | 'ids'>
+export type ChunkServiceStore = Pick<ChunkStore, 'has' | 'get' | 'withRange' | 'putCache' | 'noteMissing' | 'ids'> &
+  Partial<Pick<ChunkStore, 'putCacheVerified'>>
 
 export interface CacheOnDemandOptions {
   /** Queries (decayed) after which a missing chunk is fetched. Default 4. */
@@ -84,6 +88,8 @@ export interface ChunkServiceOptions {
   /** Closest nodes asked with GET_PROVIDERS when FIND_VALUE finds nothing. Default 8, 3 at a time. */
   fallbackQueries?: number
   fallbackParallel?: number
+  /** Where whole-chunk hashes run; default the process's worker pool. */
+  crypto?: Pick<ChunkCrypto, 'sha256'>
 }
 
 export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, RequestCounters {
@@ -94,6 +100,8 @@ export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, R
   malformedStreams: number
   cachedOnDemand: number
   republishRuns: number
+  /** Slice streams a download took over from an earlier one instead of opening. */
+  streamsReused: number
 }
 
 /** What a reader needs (the fs layer's ChunkSource), with progress. */
@@ -120,16 +128,21 @@ export interface ChunkService {
 const DESCRIPTOR_MEMO = 64
 const MAX_ANNOUNCE_QUEUE = 1024
 const ANNOUNCE_PARALLEL = 2
+const ANNOUNCE_BUSY_GAP_MS = 1000
 
 export function createChunkService (o: ChunkServiceOptions): ChunkService {
   const now = o.now ?? Date.now
   const { network, store, identity } = o
+  const crypto = o.crypto ?? sharedChunkCrypto()
+  const streams = new SliceStreamPool()
+  const hints = new ProviderHints()
   const stats: ChunkServiceStats = {
     localHits: 0, downloads: 0, downloadFailures: 0, bytesDownloaded: 0, badSlices: 0, slowPeers: 0,
-    unreachablePeers: 0, descriptorLies: 0, bans: 0, cacheFailures: 0,
+    unreachablePeers: 0, descriptorLies: 0, bans: 0, cacheFailures: 0, hintedDownloads: 0,
     announcements: 0, recordsSent: 0, recordsRefused: 0, announceFailures: 0, cacheRequestsSent: 0, cacheRequestsAccepted: 0,
     malformedRequests: 0, recordsAccepted: 0, recordsRejected: 0, notFoundAnswered: 0, descriptorsServed: 0,
-    slicesServed: 0, bytesServed: 0, streamsServed: 0, streamsRefused: 0, malformedStreams: 0, cachedOnDemand: 0, republishRuns: 0
+    slicesServed: 0, bytesServed: 0, streamsServed: 0, streamsRefused: 0, malformedStreams: 0, cachedOnDemand: 0, republishRuns: 0,
+    streamsReused: 0
   }
   const requestTimeoutMs = o.requestTimeoutMs ?? 5000
   const ttlMs = o.providerTtlMs ?? 3 * 60 * 60_000
@@ -168,26 +181,56 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     cacheDownloads: o.cacheDownloads ?? true,
     onCached: (id) => { queueAnnounce(id) },
     counters: stats,
-    lifetime: lifetime.signal
+    lifetime: lifetime.signal,
+    crypto,
+    streams,
+    hints
   })
 
-  // Chunks cached after a download are announced a few at a time, so announcing never competes
-  // much with downloading; past the bound they wait for the next republish round.
+  // Chunks cached after a download are announced a few at a time, and while this node's own
+  // downloads run, one at a time at most every ANNOUNCE_BUSY_GAP_MS: each announcement is a
+  // lookup plus a signed record to k nodes, which the user's download would otherwise share
+  // its CPU and links with. Past the bound they wait for the next republish round.
   const announceQueue = new Set<string>()
   let announcing = 0
+  let downloading = 0
+  let lastAnnounce = -Infinity
+  let announceTimer: NodeJS.Timeout | undefined
   const queueAnnounce = (id: Buffer): void => {
     if (!running || announceQueue.size >= MAX_ANNOUNCE_QUEUE) return
     announceQueue.add(id.toString('hex'))
     pumpAnnounces()
   }
   const pumpAnnounces = (): void => {
-    while (running && announcing < ANNOUNCE_PARALLEL && announceQueue.size > 0) {
+    while (running && announceQueue.size > 0) {
+      if (downloading > 0) {
+        const wait = lastAnnounce + ANNOUNCE_BUSY_GAP_MS - Date.now()
+        if (announcing > 0 || wait > 0) {
+          if (announcing === 0 && announceTimer === undefined) {
+            announceTimer = setTimeout(() => { announceTimer = undefined; pumpAnnounces() }, wait)
+            announceTimer.unref()
+          }
+          return
+        }
+      } else if (announcing >= ANNOUNCE_PARALLEL) {
+        return
+      }
       const hex = announceQueue.values().next().value as string
       announceQueue.delete(hex)
       announcing++
+      lastAnnounce = Date.now()
       void announcer.announce(Buffer.from(hex, 'hex'), lifetime.signal)
         .catch(() => {})
         .finally(() => { announcing--; pumpAnnounces() })
+    }
+  }
+  /** Runs one of this node's own downloads, holding announcements back meanwhile. */
+  const asDownload = async <T>(work: () => Promise<T>): Promise<T> => {
+    downloading++
+    try {
+      return await work()
+    } finally {
+      if (--downloading === 0) pumpAnnounces()
     }
   }
 
@@ -280,7 +323,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     source: {
       get: async (id: Buffer, opts?: GetOptions): Promise<Buffer> => {
         checkStarted()
-        return await downloadChunk(downloader(), id, opts)
+        return await asDownload(async () => await downloadChunk(downloader(), id, opts))
       }
     },
     publish: async (ids, opts) => { checkStarted(); return await announcer.publish(ids, opts) },
@@ -319,12 +362,15 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
       announceQueue.clear()
+      if (announceTimer !== undefined) clearTimeout(announceTimer)
+      announceTimer = undefined
       lifetime.abort(new ChunkError(ChunkErrorCode.STOPPED, 'the chunk service stopped'))
+      streams.clear()
       for (const s of serving) s.destroy()
       serving.clear()
       await Promise.allSettled([...pulling.values(), republishing])
     },
-    get stats () { return stats },
+    get stats () { stats.streamsReused = streams.reused; return stats },
     bannedPeers: bans,
     records
   }

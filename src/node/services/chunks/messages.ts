@@ -248,13 +248,16 @@ export function encodeStreamFrame (f: StreamFrame): Buffer {
   return out
 }
 
-/** The 6 bytes that precede a slice's bytes in a SLICE frame. */
-export function sliceFrameHeader (index: number, length: number): Buffer {
+/** Bytes that precede a slice's bytes in a SLICE frame: length prefix, type, index. */
+export const SLICE_HEADER_BYTES = FRAME_HEADER_BYTES + 2
+
+/** The 6 bytes that precede a slice's bytes in a SLICE frame (written into `into` at `at` when given). */
+export function sliceFrameHeader (index: number, length: number, into?: Buffer, at = 0): Buffer {
   checkSlice(index, length)
-  const h = Buffer.allocUnsafe(6)
-  h.writeUInt32LE(2 + length, 0)
-  h[4] = StreamFrameType.slice
-  h[5] = index
+  const h = into ?? Buffer.allocUnsafe(SLICE_HEADER_BYTES)
+  h.writeUInt32LE(2 + length, at)
+  h[at + 4] = StreamFrameType.slice
+  h[at + 5] = index
   return h
 }
 
@@ -286,6 +289,33 @@ export function decodeStreamFrame (b: Uint8Array): StreamFrame {
   }
   r.end()
   return f
+}
+
+/** A SLICE frame whose bytes stay in the pieces they arrived in (see decodeStreamFramePieces). */
+export interface SlicePieces { type: 'slice', index: number, length: number, pieces: Buffer[] }
+
+/**
+ * decodeStreamFrame for a body given as pieces (FrameParser.pushPieces): a SLICE keeps its
+ * bytes as views of the pieces, so the downloader copies them once, straight into the chunk;
+ * every other frame is small and is joined and decoded as usual. Same checks, same WireError.
+ */
+export function decodeStreamFramePieces (pieces: Buffer[], length: number): Exclude<StreamFrame, { type: 'slice' }> | SlicePieces {
+  if (pieces.length === 0 || length < 1) throw new WireError('chunks stream frame: empty')
+  if (pieces[0][0] !== StreamFrameType.slice) {
+    const f = decodeStreamFrame(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, length))
+    if (f.type === 'slice') throw new WireError('chunks stream frame: unexpected slice') // unreachable: the type byte said otherwise
+    return f
+  }
+  // The type and index bytes split across pieces (a 1-byte piece): rare, join once.
+  if (pieces[0].length < 2) pieces = [Buffer.concat(pieces, length)]
+  const first = pieces[0]
+  if (first.length < 2) throw new WireError('chunks stream frame: truncated slice')
+  const index = first[1]
+  const n = length - 2
+  if (index >= MAX_SLICES) throw new WireError(`chunks stream frame: slice index ${index}`)
+  if (n < 1 || n > SLICE_BYTES) throw new WireError(`chunks stream frame: slice of ${n} bytes`)
+  const rest = first.length > 2 ? [first.subarray(2), ...pieces.slice(1)] : pieces.slice(1)
+  return { type: 'slice', index, length: n, pieces: rest }
 }
 
 function readBool (r: Reader): boolean {

@@ -1,13 +1,15 @@
-import type { Duplex } from 'node:stream'
 import type { Contact } from '../../routing/contact.js'
 import { type ChunkDescriptor, sliceBounds, verifySlice } from './chunk-format.js'
-import { SliceStream, SliceStreamError } from './slice-stream.js'
+import { type SliceStream, SliceStreamError } from './slice-stream.js'
 
 /**
  * One chunk, fetched slice by slice from up to `maxParallel` providers at
- * once, each over its own stream with up to `pipelineDepth` single-slice
- * requests in flight (fast peers take more slices: load balances itself).
- * Every slice is checked against the descriptor the moment it arrives.
+ * once, each over its own stream (kept from an earlier download when one is
+ * idle, see `streams`) with up to `pipelineDepth` slices asked for, topped
+ * up half a pipeline at a time with one request per run of consecutive
+ * slices (fast peers take more slices: load balances itself). Every slice is
+ * checked against the descriptor the moment it arrives, in the place it
+ * takes in the chunk.
  *
  * A worker (one peer) ends when the queue is empty ('done': the peer may be
  * used again if slices come back), or on the first failure; its unanswered
@@ -31,7 +33,8 @@ export interface SliceDownloadOptions {
   descriptorFrom?: Contact
   /** Providers in preference order (banned ones already left out). */
   providers: Contact[]
-  openStream: (to: Contact, signal: AbortSignal) => Promise<Duplex>
+  /** Opens (or hands over a kept) stream per peer, and takes it back when the worker ends. */
+  streams: SliceStreamSource
   maxParallel: number
   pipelineDepth: number
   sliceTimeoutMs: number
@@ -41,6 +44,14 @@ export interface SliceDownloadOptions {
   /** A peer sent data that contradicts a trusted descriptor. */
   onLiar?: (peer: Contact, why: string) => void
   onSlice?: (index: number, bytes: number, from: Contact) => void
+}
+
+/** Where workers get their streams (chunk-downloader.ts pools them across downloads). */
+export interface SliceStreamSource {
+  /** A stream to `peer`: an idle one kept from an earlier download (`reused`), or a new one. */
+  acquire: (peer: Contact, signal: AbortSignal) => Promise<{ stream: SliceStream, reused: boolean }>
+  /** Hands a stream back; `clean` when the worker ended with every slice it asked for received. */
+  release: (peer: Contact, stream: SliceStream, clean: boolean) => void
 }
 
 export type WorkerEnd = 'done' | 'bad' | 'slow' | 'closed' | 'unreachable' | 'missing' | 'refused' | 'aborted'
@@ -56,7 +67,8 @@ export type SliceDownloadOutcome =
   | { ok: true, bytes: Buffer, servedBy: Contact[], suspects: Contact[], counts: SliceDownloadCounts }
   | { ok: false, reason: 'exhausted' | 'descriptor-lied', suspects: Contact[], counts: SliceDownloadCounts }
 
-interface Ended { peer: Contact, end: WorkerEnd, why: string }
+/** `retry`: the failure was a kept stream's, not the peer's (it closed while idle): ask the peer again. */
+interface Ended { peer: Contact, end: WorkerEnd, why: string, retry?: boolean }
 
 export async function downloadSlices (o: SliceDownloadOptions): Promise<SliceDownloadOutcome> {
   return await new SliceDownload(o).run()
@@ -137,7 +149,7 @@ class SliceDownload {
 
   private settle (e: Ended): void {
     this.counts.ends[e.end]++
-    if (e.end === 'done') this.candidates.unshift(e.peer) // good peer: first in line if slices come back
+    if (e.end === 'done' || e.retry === true) this.candidates.unshift(e.peer) // good peer: first in line if slices come back
   }
 
   private blame (peer: Contact, why: string): void {
@@ -172,40 +184,56 @@ class SliceDownload {
     const signal = this.inner.signal
     const outstanding: number[] = []
     let s: SliceStream | undefined
+    let reused = false
+    let received = 0
     let ended: WorkerEnd | undefined
-    const end = (kind: WorkerEnd, why: string): Ended => { ended = kind; return { peer, end: kind, why } }
+    const end = (kind: WorkerEnd, why: string): Ended => {
+      ended = kind
+      return { peer, end: kind, why, retry: kind === 'closed' && reused && received === 0 }
+    }
     // Claim a first batch before the stream opens: the first peer to answer must not take
     // every slice before the others have even connected.
     this.fill(outstanding)
     try {
-      let stream: Duplex
       try {
-        stream = await openWithin(this.o.openStream(peer, signal), this.o.sliceTimeoutMs)
+        ({ stream: s, reused } = await openWithin(this.o.streams.acquire(peer, signal), this.o.sliceTimeoutMs,
+          (late) => { this.o.streams.release(peer, late.stream, false) }))
       } catch (err) {
         return end(err instanceof SliceStreamError ? 'slow' : signal.aborted ? 'aborted' : 'unreachable', String(err))
       }
-      s = new SliceStream(stream)
-      for (const i of outstanding) s.request(this.d.id, i, 1)
+      requestRuns(s, this.d.id, outstanding)
       for (;;) {
-        for (const i of this.fill(outstanding)) s.request(this.d.id, i, 1)
+        // Top up once half the pipeline is answered, not after every slice: the slices of one
+        // request go out back to back and share packets, where one slice per request ends
+        // each in a short packet of its own (about one packet in five, at loopback MTU).
+        if (outstanding.length <= this.o.pipelineDepth / 2) requestRuns(s, this.d.id, this.fill(outstanding))
         if (outstanding.length === 0) return end('done', 'queue empty')
         const f = await s.next(this.o.sliceTimeoutMs, signal)
+        received++
         if (f.type === 'slice') {
           const want = outstanding[0]
           if (f.index !== want) {
             this.blame(peer, `slice ${f.index} sent when ${want} was due`)
             return end('bad', 'out of order')
           }
-          if (!verifySlice(this.d, want, f.bytes)) {
+          // The slot is this worker's alone until the slice is accepted or put back, so the bytes
+          // go straight to their place in the chunk and are checked there (one copy, no join).
+          const { start, end: stop } = sliceBounds(this.d.length, want)
+          if (f.length !== stop - start) {
+            this.blame(peer, `slice ${want} has ${f.length} bytes, not ${stop - start}`)
+            return end('bad', `slice ${want} length`)
+          }
+          let at = start
+          for (const p of f.pieces) { p.copy(this.out, at); at += p.length }
+          if (!verifySlice(this.d, want, this.out.subarray(start, stop))) {
             this.blame(peer, `slice ${want} does not match its hash`)
             return end('bad', `slice ${want} mismatch`)
           }
           outstanding.shift()
-          f.bytes.copy(this.out, sliceBounds(this.d.length, want).start)
           this.servedBy[want] = peer
           this.remaining--
-          this.counts.bytes += f.bytes.length
-          this.o.onSlice?.(want, f.bytes.length, peer)
+          this.counts.bytes += f.length
+          this.o.onSlice?.(want, f.length, peer)
         } else if (f.type === 'sliceNotFound') {
           return end('missing', `not found (${f.count})`)
         } else {
@@ -223,8 +251,18 @@ class SliceDownload {
       return end('closed', String(err))
     } finally {
       this.putBack(outstanding)
-      s?.close(ended === 'done')
+      if (s !== undefined) this.o.streams.release(peer, s, ended === 'done')
     }
+  }
+}
+
+/** One request per run of consecutive slice indexes (`indexes` ascending). */
+function requestRuns (s: SliceStream, id: Buffer, indexes: number[]): void {
+  for (let i = 0; i < indexes.length;) {
+    let n = 1
+    while (i + n < indexes.length && indexes[i + n] === indexes[i] + n) n++
+    s.request(id, indexes[i], n)
+    i += n
   }
 }
 
@@ -235,14 +273,14 @@ async function aborted (signal: AbortSignal): Promise<never> {
   })
 }
 
-/** The stream, or SliceStreamError('slow') after `ms`; a stream that opens later is closed at once. */
-async function openWithin (open: Promise<Duplex>, ms: number): Promise<Duplex> {
+/** The stream, or SliceStreamError('slow') after `ms`; a stream that opens later is disposed of at once. */
+async function openWithin<T> (open: Promise<T>, ms: number, dispose: (late: T) => void): Promise<T> {
   let late = false
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => { late = true; reject(new SliceStreamError('slow', `no stream within ${ms} ms`)) }, ms)
   })
-  open.then((s) => { if (late) s.destroy() }, () => {})
+  open.then((s) => { if (late) dispose(s) }, () => {})
   try {
     return await Promise.race([open, deadline])
   } finally {

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream'
 import { tryDecode } from '../../wire/codec.js'
 import { SLICE_BYTES } from './chunk-format.js'
 import { FrameParser } from './frame-parser.js'
-import { RefuseReason, type StreamFrame, decodeStreamFrame, encodeStreamFrame, sliceFrameHeader } from './messages.js'
+import { RefuseReason, SLICE_HEADER_BYTES, type StreamFrame, decodeStreamFrame, encodeStreamFrame, sliceFrameHeader } from './messages.js'
 
 /**
  * The serving end of a "chunks" stream: reads SLICE_REQUEST frames, answers
@@ -15,7 +15,7 @@ import { RefuseReason, type StreamFrame, decodeStreamFrame, encodeStreamFrame, s
  */
 export interface SliceServerStore {
   has: (id: Uint8Array) => boolean
-  getRange: (id: Uint8Array, offset: number, length: number) => Buffer | undefined
+  withRange: (id: Uint8Array, offset: number, length: number, use: (view: Buffer) => void) => number | undefined
   noteMissing: (id: Uint8Array) => number
 }
 
@@ -89,20 +89,32 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
           await send(encodeStreamFrame({ type: 'sliceNotFound', count: o.store.noteMissing(req.chunkId) }))
           continue
         }
-        for (let i = req.first; i < req.first + req.count && !closed; i++) {
-          const bytes = o.store.getRange(req.chunkId, i * SLICE_BYTES, SLICE_BYTES)
-          if (bytes === undefined) { // evicted meanwhile
-            await send(encodeStreamFrame({ type: 'sliceNotFound', count: o.store.noteMissing(req.chunkId) }))
-            break
+        // All the slices asked for, framed into one buffer of ours: one read of the store (it
+        // copies the whole chunk per read), one copy out of it, and one write, so the stream
+        // cuts packets out of a single buffer instead of joining a header to each slice.
+        let frames: Buffer | undefined
+        let used = 0
+        let tail: Buffer | undefined
+        const n = o.store.withRange(req.chunkId, req.first * SLICE_BYTES, req.count * SLICE_BYTES, (run) => {
+          frames = Buffer.allocUnsafe(Math.ceil(run.length / SLICE_BYTES) * SLICE_HEADER_BYTES + run.length)
+          for (let off = 0; off < run.length; off += SLICE_BYTES) {
+            const slice = run.subarray(off, off + SLICE_BYTES)
+            sliceFrameHeader(req.first + off / SLICE_BYTES, slice.length, frames, used)
+            slice.copy(frames, used + SLICE_HEADER_BYTES)
+            used += SLICE_HEADER_BYTES + slice.length
+            o.onSlice?.(slice.length)
           }
-          if (bytes.length === 0) {
-            await send(encodeStreamFrame({ type: 'sliceRefused', reason: RefuseReason.badRange }))
-            break
-          }
-          stream.write(sliceFrameHeader(i, bytes.length))
-          await send(bytes)
-          o.onSlice?.(bytes.length)
+        })
+        if (n === undefined) { // evicted meanwhile
+          tail = encodeStreamFrame({ type: 'sliceNotFound', count: o.store.noteMissing(req.chunkId) })
+        } else if (Math.ceil(n / SLICE_BYTES) < req.count) { // asked past the chunk's end: what exists, then the refusal
+          tail = encodeStreamFrame({ type: 'sliceRefused', reason: RefuseReason.badRange })
         }
+        if (frames !== undefined && used > 0) {
+          const wait = send(frames.subarray(0, used))
+          if (wait !== undefined) await wait
+        }
+        if (tail !== undefined) await send(tail)
       }
     } catch {
       close()
@@ -112,10 +124,20 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
     if (peerEnded && queue.length === 0 && !closed) { stream.end(); finish() }
   }
 
-  /** Writes and, when the stream is full, waits until it drains (or closes). */
-  async function send (b: Buffer): Promise<void> {
+  /**
+   * Writes and, when the stream holds the bytes back (its send buffer is full), waits until it
+   * drains (or closes). A stream that took the bytes at once (writableLength back to 0, even
+   * if write() said false because one slice exceeds its high-water mark) is not waited on: the
+   * next slices then go out in the same tick and share packets instead of ending each slice in
+   * a short one.
+   */
+  function send (b: Buffer): Promise<void> | undefined {
     if (closed) return
-    if (stream.write(b)) return
+    if (stream.write(b) || stream.writableLength === 0) return
+    return drained()
+  }
+
+  async function drained (): Promise<void> {
     await new Promise<void>((resolve) => {
       const done = (): void => {
         stream.off('drain', done)

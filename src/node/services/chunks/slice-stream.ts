@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream'
-import { tryDecode } from '../../wire/codec.js'
-import { FrameParser } from './frame-parser.js'
-import { MAX_FRAME_BODY, type StreamFrame, decodeStreamFrame, encodeStreamFrame } from './messages.js'
+import { WireError } from '../../wire/codec.js'
+import { type FramePieces, FrameParser } from './frame-parser.js'
+import { MAX_FRAME_BODY, type SlicePieces, type StreamFrame, decodeStreamFramePieces, encodeStreamFrame } from './messages.js'
 
 /**
  * The downloader's end of one "chunks" stream: sends slice requests and
@@ -13,6 +13,9 @@ import { MAX_FRAME_BODY, type StreamFrame, decodeStreamFrame, encodeStreamFrame 
  * peer cannot make us hold more than a few slices.
  */
 export type StreamFailure = 'slow' | 'closed' | 'malformed' | 'aborted'
+
+/** A frame from the peer; a SLICE's bytes are left in the pieces they arrived in. */
+export type ReceivedFrame = Exclude<StreamFrame, { type: 'slice' }> | SlicePieces
 
 export class SliceStreamError extends Error {
   constructor (readonly failure: StreamFailure, message: string) {
@@ -26,7 +29,7 @@ const CLOSE_GRACE_MS = 5000
 
 export class SliceStream {
   private readonly parser = new FrameParser(MAX_FRAME_BODY)
-  private readonly frames: StreamFrame[] = []
+  private readonly frames: ReceivedFrame[] = []
   private failure: SliceStreamError | undefined
   private ended = false
   private wake: (() => void) | undefined
@@ -40,13 +43,21 @@ export class SliceStream {
     stream.on('error', () => { this.fail('closed', 'the stream broke') })
   }
 
+  /**
+   * True when the stream can carry another download's requests: open, not failed, and with
+   * nothing from the peer waiting or half-read (every slice asked for was taken).
+   */
+  get reusable (): boolean {
+    return this.failure === undefined && !this.ended && !this.stream.destroyed && this.frames.length === 0 && this.parser.pending === 0
+  }
+
   request (chunkId: Buffer, first: number, count: number): void {
     if (this.failure !== undefined || this.stream.destroyed) return
     this.stream.write(encodeStreamFrame({ type: 'sliceRequest', chunkId, first, count }))
   }
 
   /** The next frame from the peer; rejects with SliceStreamError. */
-  async next (timeoutMs: number, signal?: AbortSignal): Promise<StreamFrame> {
+  async next (timeoutMs: number, signal?: AbortSignal): Promise<ReceivedFrame> {
     for (;;) {
       const f = this.frames.shift()
       if (f !== undefined) {
@@ -88,15 +99,18 @@ export class SliceStream {
   private onData (d: Buffer): void {
     if (this.failure !== undefined) return
     this.bytesIn += d.length
-    let bodies: Buffer[]
+    let bodies: FramePieces[]
     try {
-      bodies = this.parser.push(d)
+      bodies = this.parser.pushPieces(d)
     } catch {
       this.fail('malformed', 'the peer sent a frame of impossible length')
       return
     }
     for (const b of bodies) {
-      const f = tryDecode(decodeStreamFrame, b)
+      let f: ReceivedFrame | undefined
+      try { f = decodeStreamFramePieces(b.pieces, b.length) } catch (err) {
+        if (!(err instanceof WireError)) throw err
+      }
       if (f === undefined || f.type === 'sliceRequest') {
         this.fail('malformed', 'the peer sent a malformed frame')
         return

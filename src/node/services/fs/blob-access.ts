@@ -48,7 +48,7 @@ export async function openBlob (fetcher: ChunkFetcher, loc: Location, kind: Blob
           (contentHash !== undefined && !first.contentHash.equals(contentHash))) {
         throw new FsError(FsErrorCode.RECORD_MALFORMED, 'file header does not match the entry that refers to it')
       }
-      return new SplitBlob(fetcher, first, opts.readAhead ?? 2)
+      return new SplitBlob(fetcher, first, opts.readAhead ?? 2, loc.chunkId)
     }
   }
 }
@@ -88,9 +88,13 @@ class SplitBlob implements Blob {
   private readonly headers: FileHeader[]
   private loading: Promise<void> = Promise.resolve()
 
-  constructor (private readonly fetcher: ChunkFetcher, first: FileHeader, private readonly readAhead: number) {
+  /** Names this blob to the source (see ChunkSource's `group`). */
+  private readonly group: string
+
+  constructor (private readonly fetcher: ChunkFetcher, first: FileHeader, private readonly readAhead: number, headerId: Buffer) {
     this.size = first.totalSize
     this.headers = [first]
+    this.group = headerId.toString('hex')
   }
 
   private get partBytes (): number { return this.headers[0].partBytes }
@@ -125,7 +129,9 @@ class SplitBlob implements Blob {
 
   private async part (index: number, signal?: AbortSignal): Promise<Buffer> {
     const ref = await this.partRef(index, signal)
-    const plain = await this.fetcher.plain(ref.chunk.id, ref.key, { descriptor: ref.chunk, signal })
+    // File parts are streamed once (keep: false); directory record parts are searched, and kept.
+    const keep = this.headers[0].kind !== 'file'
+    const plain = await this.fetcher.plain(ref.chunk.id, ref.key, { descriptor: ref.chunk, group: this.group, signal, keep })
     if (plain.length !== ref.plainLength) throw new FsError(FsErrorCode.RECORD_MALFORMED, `part ${index} has the wrong length`)
     return plain
   }

@@ -8,7 +8,7 @@ export type { PublishEntry, PublishFile, PublishDirectory } from './publish-entr
 export { openReference, TornetFs, type FsStat, type ReadFileOptions, type OpenReferenceOptions } from './reader.js'
 export { formatReference, parseReference, isReferenceHost, type Reference, REFERENCE_VERSION, TORNET_SUFFIX } from './reference.js'
 export { type ChunkSink } from './chunk-writer.js'
-export { type ChunkSource, ChunkFetcher } from './chunk-fetcher.js'
+export { type ChunkSource, type ChunkGetOptions, ChunkFetcher } from './chunk-fetcher.js'
 export { type LocationIndex, MemoryLocationIndex } from './location-index.js'
 export { type Location, encodeLocation, decodeLocation, LOCATION_BYTES } from './location.js'
 export { DirectoryView } from './directory-view.js'

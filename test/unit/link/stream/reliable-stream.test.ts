@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { ReliableStream } from '../../../../src/node/link/stream/reliable-stream.js'
+import { ACK_EVERY_FRAMES } from '../../../../src/node/link/stream/constants.js'
 import { StreamError } from '../../../../src/node/link/stream/errors.js'
 import {
   type AckFrame, FrameType, RstReason, type StreamFrame, decodeFrame, encodeAck, encodeData, encodeFin
@@ -91,6 +92,24 @@ describe('ReliableStream over a clean pipe', () => {
     await once(pair.a, 'finish')
     expect(pair.a.stats.retransmits).toBeGreaterThan(0)
     pair.close()
+  })
+})
+
+describe('ReliableStream acknowledgements', () => {
+  it('acknowledge a burst once per ACK_EVERY_FRAMES frames and the rest at the end of the turn; a lone frame at once', async () => {
+    const sent: StreamFrame[] = []
+    const r = new ReliableStream({ initiator: false, send: (f) => { sent.push(decodeFrame(f)) } })
+    r.resume()
+    const acks = (): AckFrame[] => sent.filter(f => f.type === FrameType.Ack) as AckFrame[]
+    for (let seq = 0; seq < 10; seq++) r.receiveFrame(encodeData(seq, 0, 0, Buffer.alloc(100, seq)))
+    // Ten frames in one turn: two ACKs at once (after 4 and 8), then one for the last two.
+    expect(acks().map(a => a.next)).toEqual([ACK_EVERY_FRAMES, 2 * ACK_EVERY_FRAMES])
+    await new Promise(resolve => setImmediate(resolve))
+    expect(acks().map(a => a.next)).toEqual([4, 8, 10])
+    r.receiveFrame(encodeData(10, 0, 0, Buffer.alloc(100)))
+    await new Promise(resolve => setImmediate(resolve))
+    expect(acks().at(-1)?.next).toBe(11) // not held for company
+    r.destroy()
   })
 })
 

@@ -129,10 +129,13 @@ function proxy (inner: Duplex, mutate: (out: Buffer) => Buffer | undefined): Dup
   return outer
 }
 
-/** Flips one byte in every slice-sized write (the SLICE frame's payload; its header goes separately). */
+/**
+ * Flips one byte in the first slice of every write that carries slices (a run of SLICE frames
+ * goes out as one write; its first 6 bytes are the first frame's header).
+ */
 export function corruptSlices (out: Buffer): Buffer {
   if (out.length < 1024) return out
   const b = Buffer.from(out)
-  b[b.length >> 1] ^= 0x5a
+  b[6 + 500] ^= 0x5a
   return b
 }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { identityFromKeys } from '../../../../src/node/identity/identity.js'
 import { describeChunk } from '../../../../src/node/services/chunks/chunk-format.js'
 import {
-  type ChunkMessage, MAX_FRAME_BODY, MAX_PROVIDERS, type ProviderRecord, type StreamFrame,
-  decodeChunkMessage, decodeProviderList, decodeStreamFrame, encodeChunkMessage, encodeProviderList,
+  type ChunkMessage, MAX_FRAME_BODY, MAX_PROVIDERS, type ProviderRecord, type SlicePieces, type StreamFrame, StreamFrameType,
+  decodeChunkMessage, decodeProviderList, decodeStreamFrame, decodeStreamFramePieces, encodeChunkMessage, encodeProviderList,
   encodeStreamFrame, recordBody, sliceFrameHeader
 } from '../../../../src/node/services/chunks/messages.js'
 import { FrameParser } from '../../../../src/node/services/chunks/frame-parser.js'
@@ -163,6 +163,40 @@ describe('FrameParser', () => {
       expect(got).toEqual(frames)
       expect(p.pending).toBe(0)
     }
+  })
+
+  it('hands out bodies as pieces of the pushed buffers, decoded to the same frames', () => {
+    // Pieces as a slice decodes them: its bytes stay views of what came in (no join).
+    const asFrame = (f: StreamFrame | SlicePieces): StreamFrame =>
+      'pieces' in f ? { type: 'slice', index: f.index, bytes: Buffer.concat(f.pieces, f.length) } : f
+    for (const cut of [1, 2, 5, 6, 16_000, 65_542, stream.length]) {
+      const p = new FrameParser(MAX_FRAME_BODY)
+      const got: StreamFrame[] = []
+      for (let o = 0; o < stream.length; o += cut) {
+        const piece = Buffer.from(stream.subarray(o, o + cut))
+        for (const b of p.pushPieces(piece)) {
+          expect(b.pieces.reduce((n, x) => n + x.length, 0)).toBe(b.length)
+          const f = decodeStreamFramePieces(b.pieces, b.length)
+          if ('pieces' in f && cut === stream.length) expect(f.pieces.every(x => x.buffer === piece.buffer)).toBe(true)
+          got.push(asFrame(f))
+        }
+      }
+      expect(got).toEqual(frames)
+      expect(p.pending).toBe(0)
+    }
+  })
+
+  it('checks a slice in pieces as strictly as a whole one', () => {
+    const body = (index: number, n: number): Buffer[] => [Buffer.from([StreamFrameType.slice, index]), Buffer.alloc(n)]
+    expectMalformed(() => decodeStreamFramePieces(body(16, 10), 12))
+    expectMalformed(() => decodeStreamFramePieces(body(0, 0), 2))
+    expectMalformed(() => decodeStreamFramePieces(body(0, 65_537), 65_539))
+    expectMalformed(() => decodeStreamFramePieces([Buffer.from([0x7f, 1, 2])], 3))
+    expectMalformed(() => decodeStreamFramePieces([], 0))
+    // Type and index split over two pieces.
+    const f = decodeStreamFramePieces([Buffer.from([StreamFrameType.slice]), Buffer.from([3, 9, 9])], 4)
+    expect(f).toMatchObject({ type: 'slice', index: 3, length: 2 })
+    expect(decodeStreamFramePieces([Buffer.from([StreamFrameType.sliceNotFound, 5]), Buffer.from([0, 0, 0])], 5)).toEqual({ type: 'sliceNotFound', count: 5 })
   })
 
   it('rejects zero and over-long frame lengths before buffering them', () => {

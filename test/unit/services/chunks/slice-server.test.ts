@@ -1,0 +1,79 @@
+import { Duplex } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { SLICE_BYTES } from '../../../../src/node/services/chunks/chunk-format.js'
+import { FrameParser } from '../../../../src/node/services/chunks/frame-parser.js'
+import { MAX_FRAME_BODY, RefuseReason, type StreamFrame, decodeStreamFrame, encodeStreamFrame } from '../../../../src/node/services/chunks/messages.js'
+import { type SliceServerStore, serveSliceStream } from '../../../../src/node/services/chunks/slice-server.js'
+import { fakeChunk } from './chunk-testnet.js'
+
+/** A served stream: requests go in with `ask`, everything the server wrote comes out of `frames`. */
+function serve (store: SliceServerStore): { ask: (f: StreamFrame) => void, frames: () => StreamFrame[], writes: Buffer[], slices: number[], raw: Duplex, malformed: () => number } {
+  const writes: Buffer[] = []
+  const slices: number[] = []
+  let malformed = 0
+  const raw = new Duplex({ read () {}, write (chunk: Buffer, _e, cb) { writes.push(chunk); cb() } })
+  serveSliceStream(raw, { store, maxQueued: 8, idleMs: 10_000, onSlice: (n) => slices.push(n), onMalformed: () => { malformed++ } })
+  return {
+    ask: (f) => { raw.push(encodeStreamFrame(f)) },
+    frames: () => new FrameParser(MAX_FRAME_BODY).push(Buffer.concat(writes)).map(decodeStreamFrame),
+    writes,
+    slices,
+    raw,
+    malformed: () => malformed
+  }
+}
+
+function memoryStore (chunks: Array<{ id: Buffer, bytes: Buffer }>): SliceServerStore {
+  const map = new Map(chunks.map(c => [c.id.toString('hex'), c.bytes]))
+  return {
+    has: (id) => map.has(Buffer.from(id).toString('hex')),
+    withRange: (id, offset, length, use) => {
+      const b = map.get(Buffer.from(id).toString('hex'))
+      if (b === undefined) return undefined
+      const view = b.subarray(Math.min(offset, b.length), Math.min(b.length, offset + length))
+      use(view)
+      return view.length
+    },
+    noteMissing: () => 3
+  }
+}
+
+const tick = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
+
+describe('slice server', () => {
+  const c = fakeChunk(1, 150_000)
+
+  it('answers a run of slices in order, framed in one write', async () => {
+    const s = serve(memoryStore([c]))
+    s.ask({ type: 'sliceRequest', chunkId: c.id, first: 0, count: 3 })
+    await tick()
+    expect(s.writes.length).toBe(1)
+    const got = s.frames()
+    expect(got.map(f => f.type === 'slice' ? f.index : -1)).toEqual([0, 1, 2])
+    expect(Buffer.concat(got.map(f => f.type === 'slice' ? f.bytes : Buffer.alloc(0))).equals(c.bytes)).toBe(true)
+    expect(s.slices).toEqual([SLICE_BYTES, SLICE_BYTES, 150_000 - 2 * SLICE_BYTES])
+  })
+
+  it('sends what exists of a run that goes past the chunk, then refuses the rest', async () => {
+    const s = serve(memoryStore([c]))
+    s.ask({ type: 'sliceRequest', chunkId: c.id, first: 2, count: 2 })
+    s.ask({ type: 'sliceRequest', chunkId: c.id, first: 5, count: 1 })
+    await tick()
+    expect(s.frames()).toEqual([
+      { type: 'slice', index: 2, bytes: c.bytes.subarray(2 * SLICE_BYTES) },
+      { type: 'sliceRefused', reason: RefuseReason.badRange },
+      { type: 'sliceRefused', reason: RefuseReason.badRange }
+    ])
+  })
+
+  it('answers a chunk it lacks with SLICE_NOT_FOUND, and drops a stream that sends garbage', async () => {
+    const s = serve(memoryStore([]))
+    s.ask({ type: 'sliceRequest', chunkId: c.id, first: 0, count: 1 })
+    await tick()
+    expect(s.frames()).toEqual([{ type: 'sliceNotFound', count: 3 }])
+    s.raw.push(encodeStreamFrame({ type: 'sliceNotFound', count: 1 })) // not a request
+    await tick()
+    expect(s.malformed()).toBe(1)
+    expect(s.raw.destroyed).toBe(true)
+  })
+})
