@@ -1,3 +1,8 @@
+import { tryDecode } from '../../wire/codec.js'
+import { type ChainVerdict, type VerifiedChain, decodeChain } from './chain.js'
+import { nameKey } from './name.js'
+import type { Registration } from './registration.js'
+
 /**
  * Where the names service keeps what must outlive a restart: the chains it
  * holds for others (NameRegistry) and the chains of the names it owns (which
@@ -26,4 +31,26 @@ export interface NameLoadStats {
 
 export function emptyLoadStats (): NameLoadStats {
   return { loaded: 0, expired: 0, invalid: 0, truncated: false }
+}
+
+/**
+ * The saved chains that decode, are unexpired and pass `verify`, lazily (so a
+ * caller that stops at its bound reads no further). Expired chains are counted
+ * and removed from the disk; undecodable or unverified ones are counted and
+ * left there.
+ */
+export function * savedChains (p: NamePersistence, now: number, stats: NameLoadStats, verify: (links: Registration[]) => ChainVerdict): Iterable<{ chain: VerifiedChain, bytes: Uint8Array }> {
+  for (const bytes of p.load()) {
+    const links = tryDecode(decodeChain, bytes)
+    if (links === undefined) { stats.invalid++; continue }
+    const head = links[links.length - 1]
+    if (head.expires <= now) {
+      stats.expired++
+      p.remove(nameKey(head.name))
+      continue
+    }
+    const verdict = verify(links)
+    if (!verdict.ok) { stats.invalid++; continue }
+    yield { chain: verdict.chain, bytes }
+  }
 }

@@ -1,10 +1,9 @@
-import { tryDecode } from '../../wire/codec.js'
 import { NameErrorCode, type NameErrorCodeValue } from './errors.js'
 import {
-  MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, decodeChain, encodeChain, trimChain, verifyChain
+  MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, encodeChain, trimChain, verifyChain
 } from './chain.js'
 import { nameKey } from './name.js'
-import { type NameLoadStats, type NamePersistence, emptyLoadStats } from './name-persistence.js'
+import { type NameLoadStats, type NamePersistence, emptyLoadStats, savedChains } from './name-persistence.js'
 import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy } from './registration.js'
 
 /**
@@ -175,18 +174,7 @@ export class NameRegistry {
   private loadFrom (p: NamePersistence): void {
     const now = this.now()
     const stats = this.loadStats
-    for (const bytes of p.load()) {
-      const links = tryDecode(decodeChain, bytes)
-      if (links === undefined) { stats.invalid++; continue }
-      const head = links[links.length - 1]
-      if (head.expires <= now) {
-        stats.expired++
-        p.remove(nameKey(head.name))
-        continue
-      }
-      const verdict = verifyChain(links, now, this.policy, { skipSignatures: true })
-      if (!verdict.ok) { stats.invalid++; continue }
-      const chain = verdict.chain
+    for (const { chain, bytes } of savedChains(p, now, stats, links => verifyChain(links, now, this.policy, { skipSignatures: true }))) {
       const held = this.byName.get(chain.name)
       // One entry per name on disk, unless the disk was tampered with: keep the rule's winner then.
       if (held !== undefined) {

@@ -1,7 +1,6 @@
-import { tryDecode } from '../../wire/codec.js'
-import { decodeChain, encodeChain, verifyChain } from './chain.js'
+import { encodeChain, verifyChain } from './chain.js'
 import { nameKey } from './name.js'
-import { type NameLoadStats, type NamePersistence, emptyLoadStats } from './name-persistence.js'
+import { type NameLoadStats, type NamePersistence, emptyLoadStats, savedChains } from './name-persistence.js'
 import type { Registration, RegistrationPolicy } from './registration.js'
 
 /**
@@ -74,20 +73,11 @@ export class OwnedNames {
   private loadFrom (p: NamePersistence, opts: OwnedNamesOptions): void {
     const now = this.now()
     const stats = this.loadStats
-    for (const bytes of p.load()) {
-      const links = tryDecode(decodeChain, bytes)
-      if (links === undefined) { stats.invalid++; continue }
-      const head = links[links.length - 1]
-      if (head.expires <= now) {
-        stats.expired++
-        p.remove(nameKey(head.name))
-        continue
-      }
-      const verdict = verifyChain(links, now, opts.policy)
-      if (!verdict.ok || !verdict.chain.owner.equals(opts.owner)) { stats.invalid++; continue }
-      if (this.chains.has(verdict.chain.name)) { stats.invalid++; continue }
+    for (const { chain } of savedChains(p, now, stats, links => verifyChain(links, now, opts.policy))) {
+      if (!chain.owner.equals(opts.owner)) { stats.invalid++; continue }
+      if (this.chains.has(chain.name)) { stats.invalid++; continue }
       if (this.chains.size >= this.maxNames) { stats.truncated = true; break }
-      this.chains.set(verdict.chain.name, verdict.chain.links)
+      this.chains.set(chain.name, chain.links)
       stats.loaded++
     }
   }
