@@ -153,14 +153,18 @@ export async function run (args: string[] = []): Promise<void> {
     progress('downloading on a 4th node in a child process…')
     const served0 = net.nodes.map(n => n.chunks.stats.slicesServed)
     const job: DownloadJob = { kind: 'tornet', bootstrap: net.nodes.map(n => n.endpoint), host: published.host, path: 'big.bin', probeMtu: LOOPBACK_MTU }
+    const providersCpu0 = process.cpuUsage()
     const dl = await runJsonChild<DownloadResult>(supportScript('downloader'), job)
+    const providersCpu = process.cpuUsage(providersCpu0)
     if (dl.bytes !== size) throw new Error(`downloader read ${dl.bytes} bytes, expected ${size}`)
     const slicesServed = net.nodes.map((n, i) => n.chunks.stats.slicesServed - served0[i])
     const downloadMbps = mbPerSecond(dl.bytes, dl.ms)
 
     const ceiling = Math.min(httpMbps, bf)
     emit('transfer.download_mbps', round(downloadMbps, 1), 'MB/s', {
-      mib, providers: 3, slicesServed, wallMs: Math.round(dl.ms), cpuMs: Math.round(dl.cpuMs), joinMs: Math.round(dl.joinMs ?? 0), loadBefore
+      mib, providers: 3, slicesServed, wallMs: Math.round(dl.ms), cpuMs: Math.round(dl.cpuMs),
+      providersCpuMs: Math.round((providersCpu.user + providersCpu.system) / 1000), joinMs: Math.round(dl.joinMs ?? 0),
+      packetsIn: dl.packetsIn, packetsOut: dl.packetsOut, loadBefore
     })
     emit('transfer.ttfb_ms', round(dl.ttfbMs, 1), 'ms')
     emit('transfer.peak_rss_mb', Math.round(dl.maxRssMb), 'MiB', {

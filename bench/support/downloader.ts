@@ -33,6 +33,9 @@ export interface DownloadResult extends MemoryPeaks {
   rssBeforeMb: number
   /** Time to create the node and join (tornet only). */
   joinMs?: number
+  /** Datagrams received and sent during the read (tornet only). */
+  packetsIn?: number
+  packetsOut?: number
 }
 
 async function consume (body: AsyncIterable<Uint8Array>, started: number): Promise<{ bytes: number, ttfbMs: number }> {
@@ -103,8 +106,10 @@ async function main (): Promise<void> {
     await node.dht.refresh().catch(() => {})
     node.start()
     const joinMs = performance.now() - j0
+    const t = node.meter.totals
+    const p0 = { in: t.packetsIn, out: t.packetsOut }
     const result = await measure(async () => await consume(node.content.read(job.host, job.path, undefined), performance.now()))
-    process.stdout.write(`${JSON.stringify({ ...result, joinMs })}\n`)
+    process.stdout.write(`${JSON.stringify({ ...result, joinMs, packetsIn: t.packetsIn - p0.in, packetsOut: t.packetsOut - p0.out })}\n`)
   } finally {
     await node.stop()
     rmSync(dir, { recursive: true, force: true })

@@ -14,12 +14,14 @@ export interface TrafficMeter {
 export class CountingMeter implements TrafficMeter {
   bytesIn = 0
   bytesOut = 0
+  /** Datagrams (one `record` call each). */
+  packetsIn = 0
+  packetsOut = 0
   readonly byPeer = new Map<string, { in: number, out: number }>()
   readonly byKind = new Map<string, { in: number, out: number }>()
 
   record (peer: string | undefined, direction: TrafficDirection, bytes: number, kind: string): void {
-    if (direction === 'in') this.bytesIn += bytes
-    else this.bytesOut += bytes
+    if (direction === 'in') { this.bytesIn += bytes; this.packetsIn++ } else { this.bytesOut += bytes; this.packetsOut++ }
     if (peer !== undefined) bump(this.byPeer, peer, direction, bytes)
     bump(this.byKind, kind, direction, bytes)
   }
