@@ -81,7 +81,9 @@ export class ChunkStore {
     const hex = key.toString('hex')
     const e = this.index.get(hex)
     if (e === undefined) return undefined
-    const bytes = this.pending.get(hex)?.bytes ?? this.db(e.placement).getBinary(key)
+    // A pending chunk's bytes may be the writer's buffer, reused once its write commits: copy.
+    const pending = this.pending.get(hex)?.bytes
+    const bytes = pending !== undefined ? Buffer.from(pending) : this.db(e.placement).getBinary(key)
     if (bytes !== undefined) this.access(hex, e, 1)
     return bytes
   }
@@ -166,8 +168,9 @@ export class ChunkStore {
    * putCache for a caller that has just checked SHA-256(bytes) against `id` itself (the chunk
    * downloader, which must hash a downloaded chunk anyway before it trusts it): the store then
    * does not hash the bytes again, and keeps `bytes` without a copy unless they live in shared
-   * memory; the caller must not modify them afterwards. Internal to the node; anything that
-   * did not hash the bytes it holds calls putCache.
+   * memory; the caller must not modify them until the promise settles. Internal to the node; anything that
+   * did not hash the bytes it holds calls putCache. Once the promise settles the store no
+   * longer refers to `bytes` (get() hands out copies of pending bytes): the caller may reuse them.
    */
   async putCacheVerified (id: Uint8Array, bytes: Buffer): Promise<boolean> {
     assertOpen(this.ctx)
@@ -305,7 +308,8 @@ export class ChunkStore {
     if (e === undefined) return false
     if (e.placement === to) { await this.settled(hex); return true }
     const from = e.placement
-    const bytes = this.pending.get(hex)?.bytes ?? this.db(from).getBinary(key)
+    const pending = this.pending.get(hex)?.bytes // copied: the writer may reuse its buffer once that write commits
+    const bytes = pending !== undefined ? Buffer.from(pending) : this.db(from).getBinary(key)
     if (bytes === undefined) throw storeError(StoreErrorCode.IO, `chunk ${hex} is indexed but its bytes are missing`)
     if (to === 'cache' && e.size > this.cacheLimit) { await this.delete(key); return true }
     this.index.move(hex, to)

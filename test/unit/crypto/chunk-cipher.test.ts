@@ -146,6 +146,18 @@ describe('convergence and failures', () => {
     }
     expect(code(() => encryptChunk(Buffer.alloc(CHUNK_MAX_PLAIN_BYTES + 1)))).toBe(ChunkCipherErrorCode.TOO_LARGE)
   })
+
+  it('without the key check (bytes already checked against their id) still decrypts and still checks the padding', () => {
+    const plain = Buffer.alloc(70_001, 'tornet ')
+    const { key, cipher } = encryptChunk(plain)
+    for (const impl of impls) {
+      expect(decryptChunk(cipher, key, { impl, checkKey: false }).equals(plain)).toBe(true)
+      // The last block decrypts to garbage padding: refused with or without the key check.
+      const lastBlock = Buffer.from(cipher); lastBlock[lastBlock.length - 9] ^= 0x01
+      expect(code(() => decryptChunk(lastBlock, key, { impl, checkKey: false }))).toBe(ChunkCipherErrorCode.KEY_MISMATCH)
+      expect(code(() => decryptChunk(cipher.subarray(0, 4999), key, { impl, checkKey: false }))).toBe(ChunkCipherErrorCode.MALFORMED)
+    }
+  })
 })
 
 describe('a process without the legacy provider', () => {

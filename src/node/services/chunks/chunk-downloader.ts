@@ -3,6 +3,8 @@ import { tryDecode } from '../../wire/codec.js'
 import type { ServiceNetwork } from '../service-network.js'
 import type { BanList } from './ban-list.js'
 import { type ChunkDescriptor, isValidChunkLength } from './chunk-format.js'
+import { ChunkCipherErrorCode } from '../../crypto/chunk-cipher.js'
+import { TornetError } from '../../errors.js'
 import type { ChunkCrypto } from './crypto-pool.js'
 import { ChunkError, ChunkErrorCode } from './errors.js'
 import { CHUNK_SERVICE, decodeChunkMessage, encodeChunkMessage } from './messages.js'
@@ -35,6 +37,11 @@ import type { SliceStreamPool } from './stream-pool.js'
  *   6. cache the chunk (this node now serves it) and announce that. The
  *      bytes were hashed in step 5, so they go in through the store's
  *      verified path (`putCacheVerified`) and are not hashed again.
+ *
+ * `downloadPlain` (a reader that holds the key) does steps 5 and the
+ * decryption in one worker job (crypto-pool.ts `openChunk`), the chunk
+ * assembled in a pooled buffer that goes to the worker without a copy and
+ * comes back to the pool once the cache has written it.
  */
 export interface DownloadStore {
   get: (id: Uint8Array) => Buffer | undefined
@@ -95,8 +102,8 @@ export interface DownloaderDeps {
   counters: DownloadCounters
   /** Aborted when the service stops. */
   lifetime: AbortSignal
-  /** Hashes whole chunks off the main thread. */
-  crypto: Pick<ChunkCrypto, 'sha256'>
+  /** Hashes (and, for downloadPlain, decrypts) whole chunks off the main thread. */
+  crypto: Pick<ChunkCrypto, 'sha256'> & Partial<Pick<ChunkCrypto, 'openChunk' | 'scratch' | 'release'>>
   /** Slice streams kept open between downloads. */
   streams: SliceStreamPool
   /** Who served the other parts of a blob. */
@@ -104,6 +111,34 @@ export interface DownloaderDeps {
 }
 
 export async function downloadChunk (deps: DownloaderDeps, id: Buffer, opts: GetOptions = {}): Promise<Buffer> {
+  return (await fetchChunk(deps, id, undefined, opts)).cipher
+}
+
+/**
+ * The plaintext of chunk `id` under `key`: from the local store (decrypted with the key
+ * check, as the store's bytes were hashed when stored), or downloaded, checked against the
+ * id and decrypted in one job. Fails with CHUNK_KEY_MISMATCH when the chunk is intact but
+ * does not decrypt under `key` (it is cached all the same: the bytes are the chunk's).
+ */
+export async function downloadPlain (deps: DownloaderDeps & { crypto: Pick<ChunkCrypto, 'decrypt'> }, id: Buffer, key: Buffer,
+  opts: GetOptions = {}): Promise<Buffer> {
+  const got = await fetchChunk(deps, id, key, opts)
+  if (got.plain !== undefined) return got.plain
+  if (got.opened) {
+    throw new TornetError(ChunkCipherErrorCode.KEY_MISMATCH, `chunk ${short(id)} does not decrypt with the key given (wrong key or a malformed record)`)
+  }
+  return await deps.crypto.decrypt(got.cipher, key)
+}
+
+interface Fetched {
+  cipher: Buffer
+  /** Set when the id check and the decryption ran as one job and the bytes decrypted. */
+  plain?: Buffer
+  /** The id check and decryption ran as one job (so no plain means a key that does not fit). */
+  opened: boolean
+}
+
+async function fetchChunk (deps: DownloaderDeps, id: Buffer, key: Buffer | undefined, opts: GetOptions): Promise<Fetched> {
   if (!Buffer.isBuffer(id) || id.length !== 32) throw new ChunkError(ChunkErrorCode.INVALID_ARGUMENT, 'a chunk id is 32 bytes')
   const given = opts.descriptor
   if (given !== undefined && (!given.id.equals(id) || !isValidChunkLength(given.length))) {
@@ -113,24 +148,32 @@ export async function downloadChunk (deps: DownloaderDeps, id: Buffer, opts: Get
   const local = deps.store.get(id)
   if (local !== undefined) {
     deps.counters.localHits++
-    return local
+    return { cipher: local, opened: false }
   }
   const linked = linkSignals(deps.lifetime, opts.signal)
   const signal = linked.signal
+  // One job for the id check and the decryption, when the caller has the key and the pool can.
+  const { openChunk, scratch, release } = deps.crypto
+  const opener = key !== undefined && openChunk !== undefined ? { key, open: openChunk.bind(deps.crypto), scratch: scratch?.bind(deps.crypto), release: release?.bind(deps.crypto) } : undefined
   try {
-    const bytes = await fetchRemote(deps, id, given, signal, opts.onProgress, given === undefined ? undefined : opts.group)
+    const got = await fetchRemote(deps, id, given, signal, opts.onProgress, given === undefined ? undefined : opts.group, opener)
+    const bytes = got.cipher
     deps.counters.downloads++
     deps.counters.bytesDownloaded += bytes.length
+    // The caller of downloadPlain never sees the ciphertext: its pooled buffer goes back once cached.
+    const done = opener === undefined ? () => {} : () => { opener.release?.(bytes) }
     if (deps.cacheDownloads) {
       // Not awaited: the caller has its chunk now, the disk commit follows (the store serves
       // a pending chunk from memory meanwhile). A full or failing cache costs this node the
       // chance to serve the chunk, not the caller its bytes.
       const put = deps.store.putCacheVerified?.(id, bytes) ?? deps.store.putCache(id, bytes)
       put.then(
-        (kept) => { if (kept) deps.onCached(id); else deps.counters.cacheFailures++ },
-        () => { deps.counters.cacheFailures++ })
+        (kept) => { done(); if (kept) deps.onCached(id); else deps.counters.cacheFailures++ },
+        () => { done(); deps.counters.cacheFailures++ })
+    } else {
+      done()
     }
-    return bytes
+    return got
   } catch (err) {
     deps.counters.downloadFailures++
     if (deps.lifetime.aborted && opts.signal?.aborted !== true) {
@@ -140,6 +183,14 @@ export async function downloadChunk (deps: DownloaderDeps, id: Buffer, opts: Get
   } finally {
     linked.dispose()
   }
+}
+
+/** openChunk with the key it is for, and the pool's buffers for assembling chunks. */
+interface Opener {
+  key: Buffer
+  open: ChunkCrypto['openChunk']
+  scratch?: ChunkCrypto['scratch']
+  release?: ChunkCrypto['release']
 }
 
 /**
@@ -166,8 +217,8 @@ function linkSignals (a: AbortSignal, b: AbortSignal | undefined): { signal: Abo
 
 async function fetchRemote (
   deps: DownloaderDeps, id: Buffer, given: ChunkDescriptor | undefined, signal: AbortSignal,
-  onProgress: GetOptions['onProgress'], group: string | undefined
-): Promise<Buffer> {
+  onProgress: GetOptions['onProgress'], group: string | undefined, opener: Opener | undefined
+): Promise<Fetched> {
   const skip = (peer: Buffer): boolean => peer.equals(deps.selfId) || deps.bans.has(peer)
   const usable = (p: Contact): boolean => !skip(p.id)
   const ban = (p: Contact, why: string): void => {
@@ -207,6 +258,7 @@ async function fetchRemote (
       signal,
       usable,
       onLiar: (p, why) => { ban(p, why) },
+      allocate: opener?.scratch,
       onSlice: (_i, n) => {
         bytes += n
         onProgress?.({ phase: 'slices', bytes, total: descriptor.length, providers: providers.length })
@@ -217,18 +269,19 @@ async function fetchRemote (
     deps.counters.unreachablePeers += outcome.counts.ends.unreachable
     return outcome
   }
-  const done = (bytes: Buffer, providers: number): Buffer => {
-    onProgress?.({ phase: 'done', bytes: bytes.length, total: bytes.length, providers })
-    return bytes
+  const done = (got: Fetched, providers: number): Fetched => {
+    onProgress?.({ phase: 'done', bytes: got.cipher.length, total: got.cipher.length, providers })
+    return got
   }
 
   if (given !== undefined) {
-    const whole = async (outcome: SliceDownloadOutcome & { ok: true }): Promise<Buffer> => {
-      if (!(await isChunk(deps, given, outcome.bytes))) {
+    const whole = async (outcome: SliceDownloadOutcome & { ok: true }): Promise<Fetched> => {
+      const got = await checkWhole(deps, given, outcome.bytes, opener)
+      if (got === undefined) {
         // Every slice matched the caller's hashes, so the hashes themselves are wrong.
         throw new ChunkError(ChunkErrorCode.BAD_DESCRIPTOR, `the descriptor given for chunk ${short(id)} does not describe it`)
       }
-      return outcome.bytes
+      return got
     }
     // Another part of the same blob: ask the peers that served the last one, no lookup.
     const hinted = group === undefined ? undefined : deps.hints.take(group)?.filter(usable)
@@ -260,7 +313,8 @@ async function fetchRemote (
     triedSources.add(got.from.id.toString('hex'))
     const outcome = await slices(providers, got.descriptor, got.from)
     last = outcome
-    if (outcome.ok && await isChunk(deps, got.descriptor, outcome.bytes)) {
+    const whole = outcome.ok ? await checkWhole(deps, got.descriptor, outcome.bytes, opener) : undefined
+    if (outcome.ok && whole !== undefined) {
       // The id vouches for this descriptor now: whoever contradicted it lied. A chunk has
       // exactly one true descriptor, so an earlier, different one was a lie too.
       for (const p of outcome.suspects) ban(p, 'sent a slice that contradicts the chunk')
@@ -270,7 +324,7 @@ async function fetchRemote (
           ban(e.from, 'sent a descriptor that does not describe the chunk')
         }
       }
-      return done(outcome.bytes, providers.length)
+      return done(whole, providers.length)
     }
     earlier.push(got)
     if (outcome.ok || outcome.reason === 'descriptor-lied') {
@@ -306,9 +360,19 @@ async function fetchDescriptor (
   return undefined
 }
 
-/** True when `bytes` is the whole described chunk: its length, and SHA-256 against its id. */
-async function isChunk (deps: DownloaderDeps, d: ChunkDescriptor, bytes: Buffer): Promise<boolean> {
-  return bytes.length === d.length && (await deps.crypto.sha256(bytes)).equals(d.id)
+/**
+ * The chunk when `bytes` is the whole described chunk (its length, and SHA-256 against its
+ * id), else undefined. With an opener the same worker job also decrypts, and the bytes come
+ * back in a new view (the pooled buffer travelled to the worker and back).
+ */
+async function checkWhole (deps: DownloaderDeps, d: ChunkDescriptor, bytes: Buffer, opener: Opener | undefined): Promise<Fetched | undefined> {
+  if (bytes.length !== d.length) return undefined
+  if (opener === undefined) return (await deps.crypto.sha256(bytes)).equals(d.id) ? { cipher: bytes, opened: false } : undefined
+  const r = await opener.open(bytes, d.id, opener.key)
+  if (r.ok) return { cipher: r.cipher, plain: r.plain, opened: true }
+  if (r.reason === 'bad-key') return { cipher: r.cipher, opened: true }
+  opener.release?.(r.cipher)
+  return undefined
 }
 
 function sameDescriptor (a: ChunkDescriptor, b: ChunkDescriptor): boolean {

@@ -8,7 +8,7 @@ import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../
 import { type Availability, type AvailabilityOptions, Announcer, type AnnounceCounters, type PublishOptions, type PublishResult } from './announcer.js'
 import { BanList, DEFAULT_BAN_CAPACITY, DEFAULT_BAN_MS } from './ban-list.js'
 import { type ChunkDescriptor, describeChunk } from './chunk-format.js'
-import { type DownloadCounters, type DownloaderDeps, type GetOptions, downloadChunk } from './chunk-downloader.js'
+import { type DownloadCounters, type DownloaderDeps, type GetOptions, downloadChunk, downloadPlain } from './chunk-downloader.js'
 import { type ChunkCrypto, sharedChunkCrypto } from './crypto-pool.js'
 import { ChunkError, ChunkErrorCode } from './errors.js'
 import { CHUNK_SERVICE, recordBody } from './messages.js'
@@ -88,8 +88,8 @@ export interface ChunkServiceOptions {
   /** Closest nodes asked with GET_PROVIDERS when FIND_VALUE finds nothing. Default 8, 3 at a time. */
   fallbackQueries?: number
   fallbackParallel?: number
-  /** Where whole-chunk hashes run; default the process's worker pool. */
-  crypto?: Pick<ChunkCrypto, 'sha256'>
+  /** Where whole-chunk hashes (and a reader's decryption) run; default the process's worker pool. */
+  crypto?: Pick<ChunkCrypto, 'sha256'> & Partial<ChunkCrypto>
 }
 
 export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, RequestCounters {
@@ -133,7 +133,9 @@ const ANNOUNCE_BUSY_GAP_MS = 1000
 export function createChunkService (o: ChunkServiceOptions): ChunkService {
   const now = o.now ?? Date.now
   const { network, store, identity } = o
-  const crypto = o.crypto ?? sharedChunkCrypto()
+  const crypto: Pick<ChunkCrypto, 'sha256'> & Partial<ChunkCrypto> = o.crypto ?? sharedChunkCrypto()
+  // A reader's source can decrypt too when the crypto given can (the pool can; test fakes may not).
+  const decrypting = crypto.decrypt === undefined ? undefined : crypto as typeof crypto & Pick<ChunkCrypto, 'decrypt'>
   const streams = new SliceStreamPool()
   const hints = new ProviderHints()
   const stats: ChunkServiceStats = {
@@ -324,7 +326,15 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
       get: async (id: Buffer, opts?: GetOptions): Promise<Buffer> => {
         checkStarted()
         return await asDownload(async () => await downloadChunk(downloader(), id, opts))
-      }
+      },
+      ...(decrypting === undefined
+        ? {}
+        : {
+            open: async (id: Buffer, key: Buffer, opts?: GetOptions): Promise<Buffer> => {
+              checkStarted()
+              return await asDownload(async () => await downloadPlain({ ...downloader(), crypto: decrypting }, id, key, opts))
+            }
+          })
     },
     publish: async (ids, opts) => { checkStarted(); return await announcer.publish(ids, opts) },
     checkAvailability: async (ids, opts) => {

@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { CHUNK_KEY_BYTES, CHUNK_MAX_BYTES, ChunkCipherErrorCode, chunkIv, decryptChunk, hasNativeBlowfish } from '../../crypto/chunk-cipher.js'
 import { sha256 } from '../../crypto/hash.js'
-import { TornetError } from '../../errors.js'
+import { TornetError, isTornetError } from '../../errors.js'
+import { ChunkErrorCode } from './errors.js'
 import { CRYPTO_WORKER_SOURCE } from './crypto-worker-source.js'
 
 /**
@@ -19,6 +20,10 @@ import { CRYPTO_WORKER_SOURCE } from './crypto-worker-source.js'
  * doubled; lmdb-js also mis-stores them, and copies into them are slow).
  * Plaintexts come back by transfer.
  *
+ * A download can avoid even that copy: it assembles the chunk in a buffer from `scratch()`,
+ * which `openChunk` then transfers as it is (the caller's view is detached until the answer
+ * brings the bytes back), and hands back with `release()` once nothing refers to it.
+ *
  * Small inputs (below `inlineBelow`), a process without native Blowfish (the JS fallback is not
  * loaded in workers) and a pool whose worker died run on the calling thread instead: same
  * results, same errors. Workers start on first use, hold the process open only while they
@@ -32,7 +37,22 @@ export interface ChunkCrypto {
    * CHUNK_CIPHER_MALFORMED / CHUNK_BAD_KEY exactly as decryptChunk throws them.
    */
   decrypt: (cipher: Uint8Array, key: Uint8Array) => Promise<Buffer>
+  /**
+   * A downloaded chunk in one job: SHA-256(cipher) against `id`, then decryption without the
+   * key check (the id pins the ciphertext; see DecryptOptions.checkKey). `cipher` comes back
+   * (the same bytes; a new view when a scratch buffer was transferred): 'id-mismatch' means
+   * the bytes are not the chunk, 'bad-key' that they are, but do not decrypt under `key`.
+   */
+  openChunk: (cipher: Buffer, id: Uint8Array, key: Uint8Array) => Promise<OpenedChunk>
+  /** A buffer of `length` bytes to assemble a chunk in (pooled when it can go to a worker as it is). */
+  scratch: (length: number) => Buffer
+  /** Gives a `scratch` buffer (or the cipher openChunk returned in its place) back; unused after this. */
+  release: (bytes: Buffer) => void
 }
+
+export type OpenedChunk =
+  | { ok: true, cipher: Buffer, plain: Buffer }
+  | { ok: false, cipher: Buffer, reason: 'id-mismatch' | 'bad-key' }
 
 export interface ChunkCryptoPoolOptions {
   /**
@@ -49,15 +69,14 @@ export interface ChunkCryptoPoolOptions {
 }
 
 interface Job {
-  seq: number
-  resolve: (v: Buffer) => void
-  reject: (e: Error) => void
-  /** Runs the job on this thread (the pool failed under it). */
-  inline: () => Buffer
+  /** Takes the worker's answer. */
+  settle: (r: Reply) => void
+  /** Runs the job on this thread instead (the pool failed under it). */
+  inline: () => void
 }
 
-/** Scratch buffers kept for reuse beyond those in flight. */
-const SPARE_SCRATCH = 4
+/** Scratch buffers kept for reuse beyond those in flight (each 1 MiB + 64 B). */
+const SPARE_SCRATCH = 8
 const SCRATCH_BYTES = CHUNK_MAX_BYTES
 
 interface Slot { worker: Worker, jobs: Map<number, Job> }
@@ -66,6 +85,8 @@ type Reply = { seq: number, data: ArrayBuffer } & (
   | { ok: true, digest: Uint8Array }
   | { ok: true, plain: ArrayBuffer, offset: number, length: number }
   | { ok: false, code: string, message: string })
+
+const ID_MISMATCH = 'CHUNK_ID_MISMATCH'
 
 const DEFAULT_INLINE_BELOW = 64 * 1024
 const DEFAULT_IDLE_MS = 10_000
@@ -78,6 +99,8 @@ export class ChunkCryptoPool implements ChunkCrypto {
   private seq = 0
   private broken = false
   private readonly spare: ArrayBuffer[] = []
+  /** Scratch buffers of this pool (ArrayBuffers change identity with every transfer). */
+  private readonly owned = new WeakSet<ArrayBuffer>()
   private idleTimer: NodeJS.Timeout | undefined
   /** Jobs run on a worker / inline (tests and benchmarks read these). */
   readonly stats = { offloaded: 0, inline: 0, workerFailures: 0 }
@@ -91,20 +114,89 @@ export class ChunkCryptoPool implements ChunkCrypto {
   async sha256 (bytes: Uint8Array): Promise<Buffer> {
     if (!this.offload(bytes)) { this.stats.inline++; return sha256(bytes) }
     const data = this.copyIn(bytes)
-    return await this.submit({ op: 'sha256', data, length: bytes.length }, () => sha256(bytes))
+    return await new Promise<Buffer>((resolve, reject) => {
+      this.submit({ op: 'sha256', data, length: bytes.length }, {
+        settle: (r) => {
+          this.recycle(r.data)
+          if (r.ok && 'digest' in r) resolve(Buffer.from(r.digest.buffer, r.digest.byteOffset, r.digest.length))
+          else this.runInline(() => { resolve(sha256(bytes)) }, reject)
+        },
+        inline: () => { this.runInline(() => { resolve(sha256(bytes)) }, reject) }
+      })
+    })
   }
 
   async decrypt (cipher: Uint8Array, key: Uint8Array): Promise<Buffer> {
     // Arguments decryptChunk would refuse are refused the same way, here.
-    if (key.length !== CHUNK_KEY_BYTES || cipher.length === 0 || cipher.length % 8 !== 0 || !hasNativeBlowfish() || !this.offload(cipher)) {
+    if (!this.canDecrypt(cipher, key)) {
       this.stats.inline++
       return decryptChunk(cipher, key)
     }
     const data = this.copyIn(cipher)
     const k = new Uint8Array(key)
-    return await this.submit(
-      { op: 'decrypt', data, length: cipher.length, key: k, iv: new Uint8Array(chunkIv(k)) },
-      () => decryptChunk(cipher, k))
+    const inline = (): Buffer => decryptChunk(cipher, k)
+    return await new Promise<Buffer>((resolve, reject) => {
+      this.submit({ op: 'decrypt', data, length: cipher.length, key: k, iv: new Uint8Array(chunkIv(k)) }, {
+        settle: (r) => {
+          this.recycle(r.data)
+          if (r.ok && 'plain' in r) resolve(Buffer.from(r.plain, r.offset, r.length))
+          else if (!r.ok && r.code === ChunkCipherErrorCode.KEY_MISMATCH) reject(new TornetError(ChunkCipherErrorCode.KEY_MISMATCH, r.message))
+          else this.runInline(() => { resolve(inline()) }, reject) // the worker could not do it (no native cipher there?)
+        },
+        inline: () => { this.runInline(() => { resolve(inline()) }, reject) }
+      })
+    })
+  }
+
+  async openChunk (cipher: Buffer, id: Uint8Array, key: Uint8Array): Promise<OpenedChunk> {
+    if (!this.canDecrypt(cipher, key)) {
+      this.stats.inline++
+      return openInline(cipher, id, key)
+    }
+    const length = cipher.length
+    // A scratch buffer travels as it is; anything else is copied into one.
+    const transferred = cipher.byteOffset === 0 && this.owned.has(cipher.buffer as ArrayBuffer)
+    const data = transferred ? cipher.buffer as ArrayBuffer : this.copyIn(cipher)
+    const k = new Uint8Array(key)
+    const i = new Uint8Array(id)
+    return await new Promise<OpenedChunk>((resolve, reject) => {
+      const inline = (): void => {
+        // A transferred buffer died with the worker that held it: the bytes are gone.
+        if (transferred && cipher.length !== length) {
+          reject(new TornetError(ChunkErrorCode.WORKER_FAILED, 'the crypto worker holding this chunk failed; fetch it again'))
+          return
+        }
+        this.runInline(() => { resolve(openInline(cipher, i, k)) }, reject)
+      }
+      this.submit({ op: 'open', data, length, key: k, iv: new Uint8Array(chunkIv(k)), id: i }, {
+        settle: (r) => {
+          let back = cipher
+          if (transferred) {
+            this.owned.add(r.data)
+            back = Buffer.from(r.data, 0, length)
+          } else {
+            this.recycle(r.data)
+          }
+          if (r.ok && 'plain' in r) resolve({ ok: true, cipher: back, plain: Buffer.from(r.plain, r.offset, r.length) })
+          else if (!r.ok && r.code === ID_MISMATCH) resolve({ ok: false, cipher: back, reason: 'id-mismatch' })
+          else if (!r.ok && r.code === ChunkCipherErrorCode.KEY_MISMATCH) resolve({ ok: false, cipher: back, reason: 'bad-key' })
+          else {
+            cipher = back
+            this.runInline(() => { resolve(openInline(back, i, k)) }, reject)
+          }
+        },
+        inline
+      })
+    })
+  }
+
+  scratch (length: number): Buffer {
+    if (this.broken || this.threads <= 0 || length > SCRATCH_BYTES || length < this.inlineBelow) return Buffer.allocUnsafe(length)
+    return Buffer.from(this.take(), 0, length)
+  }
+
+  release (bytes: Buffer): void {
+    if (bytes.byteOffset === 0 && this.owned.has(bytes.buffer as ArrayBuffer)) this.recycle(bytes.buffer as ArrayBuffer)
   }
 
   /** Stops the workers now (they also stop by themselves when idle). In-flight jobs finish inline. */
@@ -116,31 +208,45 @@ export class ChunkCryptoPool implements ChunkCrypto {
     await Promise.allSettled(slots.map(async s => await s.worker.terminate()))
   }
 
+  private canDecrypt (cipher: Uint8Array, key: Uint8Array): boolean {
+    return key.length === CHUNK_KEY_BYTES && cipher.length > 0 && cipher.length % 8 === 0 && hasNativeBlowfish() && this.offload(cipher)
+  }
+
   private offload (bytes: Uint8Array): boolean {
     return !this.broken && this.threads > 0 && bytes.length >= this.inlineBelow && bytes.length <= SCRATCH_BYTES
   }
 
   /** `bytes` copied into a scratch buffer of the pool. */
   private copyIn (bytes: Uint8Array): ArrayBuffer {
-    const data = this.spare.pop() ?? new ArrayBuffer(SCRATCH_BYTES)
+    const data = this.take()
     new Uint8Array(data, 0, bytes.length).set(bytes)
     return data
   }
 
-  private recycle (data: ArrayBuffer | undefined): void {
-    if (data instanceof ArrayBuffer && data.byteLength === SCRATCH_BYTES && this.spare.length < SPARE_SCRATCH) this.spare.push(data)
+  private take (): ArrayBuffer {
+    let data = this.spare.pop()
+    if (data === undefined) {
+      data = new ArrayBuffer(SCRATCH_BYTES)
+      this.owned.add(data)
+    }
+    return data
   }
 
-  private async submit (msg: { data: ArrayBuffer } & Record<string, unknown>, inline: () => Buffer): Promise<Buffer> {
+  private recycle (data: ArrayBuffer | undefined): void {
+    if (data instanceof ArrayBuffer && data.byteLength === SCRATCH_BYTES && this.spare.length < SPARE_SCRATCH && !this.spare.includes(data)) {
+      this.owned.add(data)
+      this.spare.push(data)
+    }
+  }
+
+  private submit (msg: { data: ArrayBuffer } & Record<string, unknown>, job: Job): void {
     const slot = this.pick()
-    if (slot === undefined) { this.stats.inline++; return inline() }
+    if (slot === undefined) { job.inline(); return }
     const seq = ++this.seq
     this.stats.offloaded++
-    return await new Promise<Buffer>((resolve, reject) => {
-      slot.jobs.set(seq, { seq, resolve, reject, inline })
-      if (slot.jobs.size === 1) slot.worker.ref()
-      slot.worker.postMessage({ ...msg, seq }, [msg.data])
-    })
+    slot.jobs.set(seq, job)
+    if (slot.jobs.size === 1) slot.worker.ref()
+    slot.worker.postMessage({ ...msg, seq }, [msg.data])
   }
 
   /** The least busy worker, starting one if fewer than `threads` run. */
@@ -175,19 +281,12 @@ export class ChunkCryptoPool implements ChunkCrypto {
   private onReply (slot: Slot, r: Reply): void {
     const job = slot.jobs.get(r.seq)
     if (job === undefined) return
-    this.recycle(r.data)
     slot.jobs.delete(r.seq)
     if (slot.jobs.size === 0) {
       slot.worker.unref()
       this.armIdle()
     }
-    if (!r.ok) {
-      if (r.code === ChunkCipherErrorCode.KEY_MISMATCH) job.reject(new TornetError(ChunkCipherErrorCode.KEY_MISMATCH, r.message))
-      else this.runInline(job) // the worker could not do it (no native cipher there?): do it here
-      return
-    }
-    if ('digest' in r) job.resolve(Buffer.from(r.digest.buffer, r.digest.byteOffset, r.digest.length))
-    else job.resolve(Buffer.from(r.plain, r.offset, r.length))
+    job.settle(r)
   }
 
   /** A worker that errs or exits: its jobs run inline, and the pool runs inline from now on. */
@@ -209,12 +308,12 @@ export class ChunkCryptoPool implements ChunkCrypto {
   private rescue (slot: Slot): void {
     const jobs = [...slot.jobs.values()]
     slot.jobs.clear()
-    for (const j of jobs) this.runInline(j)
+    for (const j of jobs) j.inline()
   }
 
-  private runInline (job: Job): void {
+  private runInline (run: () => void, reject: (e: Error) => void): void {
     this.stats.inline++
-    try { job.resolve(job.inline()) } catch (err) { job.reject(err as Error) }
+    try { run() } catch (err) { reject(err as Error) }
   }
 
   private armIdle (): void {
@@ -226,6 +325,19 @@ export class ChunkCryptoPool implements ChunkCrypto {
       for (const s of slots) void s.worker.terminate()
     }, this.idleMs)
     this.idleTimer.unref()
+  }
+}
+
+/** openChunk on the calling thread. */
+function openInline (cipher: Buffer, id: Uint8Array, key: Uint8Array): OpenedChunk {
+  if (!sha256(cipher).equals(id)) return { ok: false, cipher, reason: 'id-mismatch' }
+  try {
+    return { ok: true, cipher, plain: decryptChunk(cipher, key, { checkKey: false }) }
+  } catch (err) {
+    if (isTornetError(err) && (err.code === ChunkCipherErrorCode.KEY_MISMATCH || err.code === ChunkCipherErrorCode.MALFORMED)) {
+      return { ok: false, cipher, reason: 'bad-key' }
+    }
+    throw err
   }
 }
 

@@ -9,22 +9,25 @@
  * back with the answer, so no buffer is ever copied by postMessage or left to this thread's GC):
  *   { seq, op: 'sha256',  data: ArrayBuffer, length }
  *   { seq, op: 'decrypt', data: ArrayBuffer, length, key: Uint8Array(32), iv: Uint8Array(8) }
+ *   { seq, op: 'open',    data: ArrayBuffer, length, key, iv, id: Uint8Array(32) }
  * Messages out (each with `data` transferred back):
  *   { seq, ok: true, data, digest: Uint8Array(32) }                  sha256
- *   { seq, ok: true, data, plain: ArrayBuffer, offset, length }      decrypt (plain transferred too)
+ *   { seq, ok: true, data, plain: ArrayBuffer, offset, length }      decrypt, open (plain transferred too)
+ *   { seq, ok: false, data, code: 'CHUNK_ID_MISMATCH', message }     open: SHA-256(data) is not the id
  *   { seq, ok: false, data, code, message }                          CHUNK_KEY_MISMATCH (bad padding or
  *                                                                    SHA-256(plain) ≠ key) or WORKER_FAILED
  *
  * decrypt = Blowfish-CBC without padding, strip PKCS#7 (1..8 bytes, all equal), then
  * SHA-256(plain) must equal the key: the same checks as decryptChunk in crypto/chunk-cipher.ts,
- * which the tests compare this against byte for byte.
+ * which the tests compare this against byte for byte. open = SHA-256(data) must equal the id,
+ * then decrypt without the key check (the id pins the ciphertext: DecryptOptions.checkKey).
  */
 export const CRYPTO_WORKER_SOURCE = String.raw`
 'use strict'
 const { parentPort } = require('node:worker_threads')
 const { createHash, createDecipheriv } = require('node:crypto')
 
-function decrypt (input, key, iv) {
+function decrypt (input, key, iv, checkKey) {
   const d = createDecipheriv('bf-cbc', key, iv)
   d.setAutoPadding(false)
   const padded = d.update(input)
@@ -34,7 +37,7 @@ function decrypt (input, key, iv) {
   if (!(pad >= 1 && pad <= 8)) return undefined
   for (let i = padded.length - pad; i < padded.length; i++) if (padded[i] !== pad) return undefined
   const plain = padded.subarray(0, padded.length - pad)
-  if (!createHash('sha256').update(plain).digest().equals(key)) return undefined
+  if (checkKey && !createHash('sha256').update(plain).digest().equals(key)) return undefined
   return plain
 }
 
@@ -47,7 +50,11 @@ parentPort.on('message', (m) => {
       parentPort.postMessage({ seq: m.seq, ok: true, data, digest }, [data])
       return
     }
-    const plain = decrypt(input, Buffer.from(m.key), Buffer.from(m.iv))
+    if (m.op === 'open' && !createHash('sha256').update(input).digest().equals(Buffer.from(m.id))) {
+      parentPort.postMessage({ seq: m.seq, ok: false, data, code: 'CHUNK_ID_MISMATCH', message: 'chunk bytes do not hash to the chunk id' }, [data])
+      return
+    }
+    const plain = decrypt(input, Buffer.from(m.key), Buffer.from(m.iv), m.op !== 'open')
     if (plain === undefined) {
       parentPort.postMessage({ seq: m.seq, ok: false, data, code: 'CHUNK_KEY_MISMATCH', message: 'chunk does not decrypt to the content its key names (wrong key or corrupted chunk)' }, [data])
       return

@@ -10,6 +10,8 @@ export const ChunkErrorCode = {
   BAD_DESCRIPTOR: 'CHUNK_BAD_DESCRIPTOR',
   /** the service was stopped while the call ran, or before it */
   STOPPED: 'CHUNK_SERVICE_STOPPED',
+  /** a crypto worker failed while it held the only copy of a downloaded chunk (fetch it again) */
+  WORKER_FAILED: 'CHUNK_WORKER_FAILED',
   /** a bad argument from local code (wrong id size, ...) */
   INVALID_ARGUMENT: 'CHUNK_INVALID_ARGUMENT'
 } as const

@@ -44,6 +44,8 @@ export interface SliceDownloadOptions {
   /** A peer sent data that contradicts a trusted descriptor. */
   onLiar?: (peer: Contact, why: string) => void
   onSlice?: (index: number, bytes: number, from: Contact) => void
+  /** Where the chunk is assembled (a pooled buffer that can go to a worker as it is); default a new buffer. */
+  allocate?: (length: number) => Buffer
 }
 
 /** Where workers get their streams (chunk-downloader.ts pools them across downloads). */
@@ -92,7 +94,7 @@ class SliceDownload {
 
   constructor (private readonly o: SliceDownloadOptions) {
     this.d = o.descriptor
-    this.out = Buffer.allocUnsafe(this.d.length)
+    this.out = o.allocate?.(this.d.length) ?? Buffer.allocUnsafe(this.d.length)
     this.servedBy = new Array(this.d.slices.length).fill(undefined)
     for (let i = 0; i < this.d.slices.length; i++) this.queue.push(i)
     this.remaining = this.d.slices.length

@@ -1,4 +1,4 @@
-import { decryptChunk, type BlowfishImpl } from '../../crypto/chunk-cipher.js'
+import { ChunkCipherErrorCode, cipherLengthOf, decryptChunk, type BlowfishImpl } from '../../crypto/chunk-cipher.js'
 import { isTornetError } from '../../errors.js'
 import type { ChunkDescriptor } from '../chunks/chunk-format.js'
 import { type ChunkCrypto, sharedChunkCrypto } from '../chunks/crypto-pool.js'
@@ -20,6 +20,13 @@ export interface ChunkGetOptions {
 
 export interface ChunkSource {
   get: (id: Buffer, opts?: ChunkGetOptions) => Promise<Buffer>
+  /**
+   * Optional: the plaintext of chunk `id` under `key`, its ciphertext checked against the id
+   * by the source (so the key check is not needed, see DecryptOptions.checkKey); fails with
+   * CHUNK_KEY_MISMATCH (a TornetError) when the bytes do not decrypt under the key. The chunk
+   * service has it: there the id check and the decryption are one worker job.
+   */
+  open?: (id: Buffer, key: Buffer, opts?: ChunkGetOptions) => Promise<Buffer>
 }
 
 export interface ChunkFetcherOptions {
@@ -28,8 +35,11 @@ export interface ChunkFetcherOptions {
   /** Force a Blowfish implementation (decrypts on this thread). */
   impl?: BlowfishImpl
   /** Where decryption runs; default the process's worker pool (crypto-pool.ts). */
-  crypto?: ChunkCrypto
+  crypto?: Pick<ChunkCrypto, 'decrypt'>
 }
+
+/** What a source's `open` throws when the chunk does not decrypt under its key. */
+const CIPHER_FAILURES = [ChunkCipherErrorCode.KEY_MISMATCH, ChunkCipherErrorCode.MALFORMED, ChunkCipherErrorCode.BAD_KEY] as const
 
 /**
  * Fetches a chunk, decrypts it and checks the key, never trusting the
@@ -45,7 +55,9 @@ export interface ChunkFetcherOptions {
  * names. Bytes that are corrupt, truncated or another chunk's fail the check
  * (CHUNK_MISMATCH) before anything is returned. The id check proper belongs
  * to whoever stores or serves the bytes (the chunk downloader, the store),
- * since there the ciphertext itself is what must be right.
+ * since there the ciphertext itself is what must be right. A source with
+ * `open` (the chunk service) does that id check and the decryption in one
+ * job and skips the key check instead: either hash pins the plaintext.
  */
 export class ChunkFetcher {
   private readonly cache = new Map<string, Buffer>()
@@ -55,7 +67,7 @@ export class ChunkFetcher {
   fetchedBytes = 0
   fetchedChunks = 0
 
-  private readonly crypto: ChunkCrypto
+  private readonly crypto: Pick<ChunkCrypto, 'decrypt'>
 
   constructor (private readonly source: ChunkSource, private readonly opts: ChunkFetcherOptions = {}) {
     this.capacity = Math.max(0, opts.cacheChunks ?? 8)
@@ -85,15 +97,29 @@ export class ChunkFetcher {
 
   private async load (id: Buffer, key: Buffer, opts: ChunkGetOptions & { keep?: boolean }): Promise<Buffer> {
     opts.signal?.throwIfAborted()
-    const cipher = await this.source.get(id, { descriptor: opts.descriptor, group: opts.group, signal: opts.signal })
-    this.fetchedBytes += cipher.length
-    this.fetchedChunks++
+    const get = { descriptor: opts.descriptor, group: opts.group, signal: opts.signal }
+    const mismatch = (err: unknown): FsError =>
+      new FsError(FsErrorCode.CHUNK_MISMATCH, `chunk ${id.toString('hex').slice(0, 16)}… does not decrypt with its key`, { cause: err })
     let plain: Buffer
-    try {
-      plain = this.opts.impl !== undefined ? decryptChunk(cipher, key, { impl: this.opts.impl }) : await this.crypto.decrypt(cipher, key)
-    } catch (err) {
-      if (!isTornetError(err)) throw err
-      throw new FsError(FsErrorCode.CHUNK_MISMATCH, `chunk ${id.toString('hex').slice(0, 16)}… does not decrypt with its key`, { cause: err })
+    if (this.source.open !== undefined && this.opts.impl === undefined) {
+      try {
+        plain = await this.source.open(id, key, get)
+      } catch (err) {
+        if (isTornetError(err) && (CIPHER_FAILURES as readonly string[]).includes(err.code)) throw mismatch(err)
+        throw err
+      }
+      this.fetchedBytes += cipherLengthOf(plain.length)
+      this.fetchedChunks++
+    } else {
+      const cipher = await this.source.get(id, get)
+      this.fetchedBytes += cipher.length
+      this.fetchedChunks++
+      try {
+        plain = this.opts.impl !== undefined ? decryptChunk(cipher, key, { impl: this.opts.impl }) : await this.crypto.decrypt(cipher, key)
+      } catch (err) {
+        if (!isTornetError(err)) throw err
+        throw mismatch(err)
+      }
     }
     if (this.capacity > 0 && opts.keep !== false) {
       this.cache.set(id.toString('hex') + key.toString('hex'), plain)

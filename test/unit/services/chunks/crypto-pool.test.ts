@@ -3,7 +3,15 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ChunkCipherErrorCode, decryptChunk, encryptChunk } from '../../../../src/node/crypto/chunk-cipher.js'
 import { sha256 } from '../../../../src/node/crypto/hash.js'
 import { isTornetError } from '../../../../src/node/errors.js'
-import { ChunkCryptoPool } from '../../../../src/node/services/chunks/crypto-pool.js'
+import { ChunkCryptoPool, type OpenedChunk } from '../../../../src/node/services/chunks/crypto-pool.js'
+import { ChunkErrorCode } from '../../../../src/node/services/chunks/errors.js'
+
+/** Deterministic plaintext (so a wrong key's garbage fails the padding check the same way every run). */
+function plainOf (seed: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length)
+  for (let o = 0; o < length; o += 32) sha256(Buffer.from(`plain ${seed} ${o}`)).copy(out, o, 0, Math.min(32, length - o))
+  return out
+}
 
 async function codeOf (p: Promise<unknown>): Promise<string | undefined> {
   try { await p } catch (err) { return isTornetError(err) ? err.code : String(err) }
@@ -78,5 +86,80 @@ describe('chunk crypto pool', () => {
     expect((await p.sha256(cipher)).equals(id)).toBe(true)
     expect(sha256(await p.decrypt(cipher, key)).equals(key)).toBe(true)
     expect(p.stats.offloaded).toBe(0)
+  })
+
+  describe('openChunk (a downloaded chunk: id check and decryption in one job)', () => {
+    const pool = new ChunkCryptoPool({ threads: 2 })
+    const inline = new ChunkCryptoPool({ threads: 0 })
+    afterAll(async () => { await pool.close(); await inline.close() })
+
+    it('answers as on the calling thread: the plaintext, an id mismatch, or a key that does not fit', async () => {
+      const plain = plainOf(1, 700_000)
+      const { key, cipher, id } = encryptChunk(plain)
+      const wrongKey = Buffer.from(key); wrongKey[5] ^= 1
+      const corrupt = Buffer.from(cipher); corrupt[300_000] ^= 1
+      for (const p of [pool, inline]) {
+        const ok = await p.openChunk(cipher, id, key)
+        expect(ok.ok && ok.plain.equals(plain)).toBe(true)
+        expect(ok.cipher.equals(cipher)).toBe(true)
+        const bad = await p.openChunk(corrupt, id, key)
+        expect(bad).toMatchObject({ ok: false, reason: 'id-mismatch' })
+        const other = await p.openChunk(cipher, id, wrongKey)
+        expect(other).toMatchObject({ ok: false, reason: 'bad-key' })
+        expect(other.cipher.equals(cipher)).toBe(true) // the bytes are the chunk: still worth caching
+      }
+      expect(pool.stats.offloaded).toBeGreaterThanOrEqual(3)
+      expect(inline.stats.offloaded).toBe(0)
+    })
+
+    it('sends a scratch buffer to the worker without a copy, and reuses it once released', async () => {
+      const { key, cipher, id } = encryptChunk(plainOf(2, 1024 * 1024 - 64))
+      const buf = pool.scratch(cipher.length)
+      cipher.copy(buf)
+      const r = await pool.openChunk(buf, id, key)
+      expect(buf.length).toBe(0) // transferred: this view is detached
+      expect(r.ok).toBe(true)
+      expect(r.cipher.equals(cipher)).toBe(true) // the same bytes, back in a new view
+      pool.release(r.cipher)
+      const again = pool.scratch(100_000)
+      expect(again.buffer).toBe(r.cipher.buffer)
+      pool.release(again)
+      pool.release(again) // twice is harmless: it is kept once
+      expect(pool.scratch(100_000).buffer).toBe(again.buffer)
+      expect(pool.scratch(100_000).buffer).not.toBe(again.buffer)
+    })
+
+    it('copies a buffer that is not its own, which stays attached and unchanged', async () => {
+      const { key, cipher, id } = encryptChunk(plainOf(3, 200_000))
+      const before = Buffer.from(cipher)
+      const r = await pool.openChunk(cipher, id, key)
+      expect(r.ok).toBe(true)
+      expect(r.cipher).toBe(cipher)
+      expect(cipher.equals(before)).toBe(true)
+    })
+
+    it('hands out plain buffers where a worker could not take them', () => {
+      expect(inline.scratch(500_000).buffer.byteLength).toBeLessThan(1024 * 1024) // no pool without threads
+      expect(pool.scratch(100).length).toBe(100) // too small to offload: an ordinary buffer
+    })
+
+    it('fails clearly when the worker holding a transferred chunk dies', async () => {
+      const p = new ChunkCryptoPool({ threads: 1 })
+      const { key, cipher, id } = encryptChunk(plainOf(4, 900_000))
+      const buf = p.scratch(cipher.length)
+      cipher.copy(buf)
+      const job = p.openChunk(buf, id, key)
+      // Kill the worker while it holds the only copy.
+      const slots = (p as unknown as { slots: Array<{ worker: { terminate: () => Promise<number> } }> }).slots
+      expect(slots.length).toBe(1)
+      void slots[0].worker.terminate()
+      const outcome = await job.then((r: OpenedChunk) => r, (err: unknown) => err)
+      if (isTornetError(outcome)) expect(outcome.code).toBe(ChunkErrorCode.WORKER_FAILED)
+      else expect((outcome as OpenedChunk).ok).toBe(true) // the worker finished first
+      // The pool runs inline from then on, with the same answers.
+      const again = await p.openChunk(cipher, id, key)
+      expect(again.ok).toBe(true)
+      await p.close()
+    })
   })
 })
