@@ -17,6 +17,8 @@ import { decodeLinkPacket, type IkInit, type IkResp, type XxFin, type XxInit, ty
  *  link.request_rtt_us       p50 of sequential 32-byte requests on an open session
  *  link.stream_mbps          64 MiB through one ReliableStream over loopback UDP (1200-byte datagrams)
  *  link.stream_probed_mbps   the same after the session probed 16 000-byte datagrams (loopback carries them)
+ *  link.stream_probed_cpu_ns_per_byte  this process's CPU (both ends) per byte of that transfer
+ *  link.stream_probed_acks_per_packet  datagrams back to the sender (its ACKs) per datagram it sent
  *  link.tcp_baseline_mbps    64 MiB through a node:net loopback socket
  *  link.stream_vs_tcp        their ratio
  */
@@ -106,7 +108,9 @@ function * chunks (total: number, size: number): Generator<Buffer> {
   for (let off = 0; off < total; off += size) yield chunk.subarray(0, Math.min(size, total - off))
 }
 
-async function streamOverUdp (probeMtu?: number): Promise<number> {
+interface StreamRun { mbps: number, cpuNsPerByte: number, acksPerPacket: number }
+
+async function streamOverUdp (probeMtu?: number): Promise<StreamRun> {
   const [a, b] = [await udpNode(probeMtu), await udpNode(probeMtu)]
   try {
     const done = new Promise<number>((resolve, reject) => {
@@ -124,13 +128,20 @@ async function streamOverUdp (probeMtu?: number): Promise<number> {
     await new Promise(resolve => setTimeout(resolve, 50)) // let the datagram-size probe finish
     const s = await a.link.openStream(to, 'sink')
     s.on('error', () => {})
+    const in0 = a.link.stats.datagramsIn; const out0 = a.link.stats.datagramsOut
+    const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     for (const c of chunks(BYTES, 256 * 1024)) if (!s.write(c)) await once(s, 'drain')
     s.end()
     const got = await done
     const ms = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
     if (got !== BYTES) throw new Error(`bench: stream delivered ${got} of ${BYTES} bytes`)
-    return BYTES * 8 / 1e6 / (ms / 1000)
+    return {
+      mbps: BYTES * 8 / 1e6 / (ms / 1000),
+      cpuNsPerByte: (cpu.user + cpu.system) * 1000 / BYTES,
+      acksPerPacket: (a.link.stats.datagramsIn - in0) / Math.max(1, a.link.stats.datagramsOut - out0)
+    }
   } finally {
     await closeNodes([a, b])
   }
@@ -164,9 +175,12 @@ export async function run (): Promise<void> {
   report('link.handshake_xx_per_s', handshakeCpu('xx', 2), 'handshakes/s')
   report('link.handshake_udp_per_s', await handshakesOverUdp(400, 64), 'handshakes/s')
   report('link.request_rtt_us', await requestRtt(2000), 'us')
-  const stream = await streamOverUdp()
+  const stream = (await streamOverUdp()).mbps
   report('link.stream_mbps', stream, 'Mbit/s')
-  report('link.stream_probed_mbps', await streamOverUdp(16_000), 'Mbit/s')
+  const probed = await streamOverUdp(16_000)
+  report('link.stream_probed_mbps', probed.mbps, 'Mbit/s')
+  report('link.stream_probed_cpu_ns_per_byte', probed.cpuNsPerByte, 'ns/byte')
+  report('link.stream_probed_acks_per_packet', probed.acksPerPacket, 'ratio')
   const tcp = await tcpBaseline()
   report('link.tcp_baseline_mbps', tcp, 'Mbit/s')
   report('link.stream_vs_tcp', stream / tcp, 'ratio')

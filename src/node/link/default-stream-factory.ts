@@ -3,5 +3,5 @@ import type { LinkStream, LinkStreamInit } from './types.js'
 
 /** Streams over a link are ReliableStreams (flow and congestion control, in-order delivery). */
 export function defaultStreamFactory (init: LinkStreamInit): LinkStream {
-  return new ReliableStream({ send: init.send, mtu: init.mtu, initiator: init.initiator, onClose: init.onClose })
+  return new ReliableStream({ send: init.send, sendData: init.sendData, mtu: init.mtu, initiator: init.initiator, onClose: init.onClose })
 }

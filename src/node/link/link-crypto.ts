@@ -93,13 +93,16 @@ export function hkdf (ikm: Uint8Array, salt: Uint8Array, info: string, length: n
 const ALGO = 'chacha20-poly1305'
 export const AEAD_TAG_BYTES = 16
 
-/** 96-bit nonce: epoch u32 LE ‖ counter u64 LE. */
+/**
+ * 96-bit nonce: epoch u32 LE ‖ counter u64 LE. One scratch buffer serves every
+ * call: createCipheriv/createDecipheriv copy the IV before they return.
+ */
+const nonceScratch = Buffer.alloc(12)
 function nonce (epoch: number, counter: number): Buffer {
-  const n = Buffer.allocUnsafe(12)
-  n.writeUInt32LE(epoch >>> 0, 0)
-  n.writeUInt32LE(counter % 0x100000000, 4)
-  n.writeUInt32LE(Math.floor(counter / 0x100000000), 8)
-  return n
+  nonceScratch.writeUInt32LE(epoch >>> 0, 0)
+  nonceScratch.writeUInt32LE(counter % 0x100000000, 4)
+  nonceScratch.writeUInt32LE(Math.floor(counter / 0x100000000), 8)
+  return nonceScratch
 }
 
 /** ciphertext ‖ tag, written into `out` at `offset` when given (saves a copy per packet). */
@@ -113,6 +116,26 @@ export function seal (key: Uint8Array | KeyObject, epoch: number, counter: numbe
   if (out === undefined) return Buffer.concat([body, tag])
   body.copy(out, offset)
   tag.copy(out, offset + body.length)
+  return out
+}
+
+/**
+ * The same AEAD over a plaintext given in pieces (their concatenation), without
+ * joining them: returns one ciphertext per non-empty piece, then the tag. ChaCha20
+ * is a stream cipher, so the bytes are exactly those `seal` makes of the joined
+ * plaintext; a caller hands the pieces to the transport as one scatter/gather
+ * datagram, and a 16 KB payload is never copied into a plaintext buffer first.
+ */
+export function sealPieces (key: Uint8Array | KeyObject, epoch: number, counter: number, aad: Uint8Array,
+  pieces: readonly Uint8Array[]): Buffer[] {
+  let length = 0
+  for (const p of pieces) length += p.length
+  const c = createCipheriv(ALGO, key, nonce(epoch, counter), { authTagLength: AEAD_TAG_BYTES })
+  c.setAAD(aad, { plaintextLength: length })
+  const out: Buffer[] = []
+  for (const p of pieces) if (p.length > 0) out.push(c.update(p))
+  c.final()
+  out.push(c.getAuthTag())
   return out
 }
 

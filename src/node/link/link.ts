@@ -269,10 +269,14 @@ export class Link extends EventEmitter<LinkEvents> {
 
   // ---- datagrams in and out -----------------------------------------------------
 
-  private send (datagram: Buffer, to: Endpoint, peerHex: string | undefined, kind: string): void {
+  /** `datagram` may come in pieces (scatter/gather), which the transport sends as one. */
+  private send (datagram: Buffer | readonly Buffer[], to: Endpoint, peerHex: string | undefined, kind: string): void {
+    let length = 0
+    if (datagram instanceof Uint8Array) length = datagram.length
+    else for (const b of datagram) length += b.length
     this.stats.datagramsOut++
-    this.stats.bytesOut += datagram.length
-    this.meter?.record(peerHex, 'out', datagram.length, kind)
+    this.stats.bytesOut += length
+    this.meter?.record(peerHex, 'out', length, kind)
     this.transport.send(datagram, to)
   }
 

@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { DATA_HEADER_BYTES, TAG_BYTES, writeDataHeader } from '../wire/link-packets.js'
-import { hkdf, open, seal } from './link-crypto.js'
+import { hkdf, open, seal, sealPieces } from './link-crypto.js'
 import { ReplayWindow } from './replay-window.js'
 
 /**
@@ -46,15 +46,37 @@ export class SendCipher {
 
   /** One DATA datagram carrying `plaintext`. */
   seal (plaintext: Uint8Array): Buffer {
-    if (this.bytes >= this.policy.rekeyBytes || this.counter >= MAX_COUNTER || this.now() - this.epochStart >= this.policy.rekeyMs) {
-      this.rotate()
-    }
+    this.maybeRotate()
     const out = Buffer.allocUnsafe(DATA_HEADER_BYTES + plaintext.length + TAG_BYTES)
     writeDataHeader(out, this.receiverIndex, this.epoch, this.counter)
     seal(this.keyObject, this.epoch, this.counter, out.subarray(0, DATA_HEADER_BYTES), plaintext, out, DATA_HEADER_BYTES)
     this.counter++
     this.bytes += out.length
     return out
+  }
+
+  /**
+   * The same datagram for a plaintext given in pieces, as pieces (header,
+   * ciphertexts, tag) for a scatter/gather send: the bytes are identical to
+   * `seal(concat(pieces))`, without joining the plaintext or the datagram.
+   */
+  sealPieces (pieces: readonly Uint8Array[]): Buffer[] {
+    this.maybeRotate()
+    const header = Buffer.allocUnsafe(DATA_HEADER_BYTES)
+    writeDataHeader(header, this.receiverIndex, this.epoch, this.counter)
+    const sealed = sealPieces(this.keyObject, this.epoch, this.counter, header, pieces)
+    let length = DATA_HEADER_BYTES
+    for (const b of sealed) length += b.length
+    this.counter++
+    this.bytes += length
+    sealed.unshift(header)
+    return sealed
+  }
+
+  private maybeRotate (): void {
+    if (this.bytes >= this.policy.rekeyBytes || this.counter >= MAX_COUNTER || this.now() - this.epochStart >= this.policy.rekeyMs) {
+      this.rotate()
+    }
   }
 
   private rotate (): void {

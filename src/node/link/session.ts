@@ -43,7 +43,8 @@ export interface SessionHost {
   limits: SessionLimits
   budget: ReassemblyBudget
   streamFactory: StreamFactory
-  transmit: (datagram: Buffer, to: Endpoint, peerHex: string | undefined, kind: string) => void
+  /** Sends one datagram, possibly in pieces (scatter/gather). */
+  transmit: (datagram: Buffer | readonly Buffer[], to: Endpoint, peerHex: string | undefined, kind: string) => void
   handleRequest: (session: Session, service: string, payload: Buffer, signal: AbortSignal) => Promise<Uint8Array>
   streamAcceptor: (session: Session, service: string) => ((stream: LinkStream) => void) | undefined
   onDatagram: (session: Session, service: string, payload: Buffer) => void
@@ -120,6 +121,7 @@ export class Session {
     }, { maxConcurrent: l.maxConcurrentHandlers, maxPayload: l.maxPayload, answerCacheSize: l.answerCacheSize, answerCacheBytes: l.answerCacheBytes, answerTtlMs: l.answerTtlMs })
     this.mux = new StreamMux({
       send: (frames, kind) => this.sendFrames(frames, kind),
+      sendEncoded: (pieces, kind) => this.sendEncoded(pieces, kind),
       initiator: role === 'initiator',
       streamMtu: () => this.maxPlaintext - STREAM_DATA_OVERHEAD,
       factory: host.streamFactory,
@@ -165,6 +167,17 @@ export class Session {
     if (batch.length > 0) this.sendPlain(encodeFrames(batch), kind)
   }
 
+  /**
+   * Sends one datagram whose plaintext (whole, encoded channel frames, at most
+   * maxPlaintext bytes) is given in pieces: they are encrypted piece by piece
+   * and never joined (a stream's payload is not copied on its way out).
+   */
+  sendEncoded (pieces: readonly Buffer[], kind: string): void {
+    if (this.state === 'closed') return
+    if (this.state === 'open' && this.validated) { this.transmitPieces(pieces, kind); return }
+    this.sendPlain(Buffer.concat(pieces), kind)
+  }
+
   private sendPlain (plain: Buffer, kind: string): void {
     if (this.state === 'open' && this.validated) { this.transmitPlain(plain, kind); return }
     if (this.queuedBytes + plain.length > this.host.limits.maxQueuedBytes) { this.host.drop('queue-full'); return }
@@ -172,10 +185,13 @@ export class Session {
     this.queuedBytes += plain.length
   }
 
-  private transmitPlain (plain: Buffer, kind: string): void {
+  private transmitPlain (plain: Buffer, kind: string): void { this.transmitPieces([plain], kind) }
+
+  /** Header, ciphertext and tag go to the transport as one scatter/gather datagram, never joined. */
+  private transmitPieces (pieces: readonly Buffer[], kind: string): void {
     const c = this.sendCipher as SendCipher
     const before = c.currentEpoch
-    const datagram = c.seal(plain)
+    const datagram = c.sealPieces(pieces)
     if (c.currentEpoch !== before) this.host.onRekey()
     this.host.transmit(datagram, this.endpoint, this.peerHex, kind)
   }

@@ -1,4 +1,4 @@
-import { type ChannelFrame, FrameType, type StreamResetFrame } from '../wire/channel-frames.js'
+import { type ChannelFrame, encodeStreamDataHead, FrameType, type StreamResetFrame } from '../wire/channel-frames.js'
 import { LinkError, LinkErrorCode } from './errors.js'
 import type { LinkStream, StreamFactory } from './types.js'
 
@@ -15,6 +15,8 @@ import type { LinkStream, StreamFactory } from './types.js'
  */
 export interface StreamMuxHost {
   send: (frames: ChannelFrame[], kind: string) => void
+  /** Sends encoded channel frames, given in pieces, as one datagram (see Session.sendEncoded). */
+  sendEncoded: (pieces: readonly Buffer[], kind: string) => void
   initiator: boolean
   /** Room for one stream frame in a datagram, for streams opened now. */
   streamMtu: () => number
@@ -84,7 +86,7 @@ export class StreamMux {
         const ch = this.channels.get(f.channel) ?? this.lingering.get(f.channel)?.ch
         if (ch === undefined) return
         if (ch.opening !== undefined) this.accepted(f.channel, ch)
-        ch.stream?.receiveFrame(Buffer.from(f.data))
+        ch.stream?.receiveFrame(ownable(f.data))
         return
       }
       case FrameType.STREAM_RESET: return this.onReset(f)
@@ -129,11 +131,14 @@ export class StreamMux {
   }
 
   private build (channel: number, ch: Channel, initiator: boolean): LinkStream {
+    const routed = (): boolean => this.channels.get(channel) === ch || this.lingering.get(channel)?.ch === ch
     const stream = this.host.factory({
       send: (frame) => {
-        if (this.channels.get(channel) === ch || this.lingering.get(channel)?.ch === ch) {
-          this.host.send([{ type: FrameType.STREAM_DATA, channel, data: frame }], ch.service)
-        }
+        if (routed()) this.host.send([{ type: FrameType.STREAM_DATA, channel, data: frame }], ch.service)
+      },
+      // A DATA frame: our frame header and the stream's header in one small buffer, the payload as it is.
+      sendData: (head, payload) => {
+        if (routed()) this.host.sendEncoded([encodeStreamDataHead(channel, head, payload.length), payload], ch.service)
       },
       mtu: this.host.streamMtu(),
       initiator,
@@ -197,4 +202,16 @@ export class StreamMux {
       ch.stream?.destroy(err)
     }
   }
+}
+
+/**
+ * A stream may keep what it is handed (held out of order, then pushed to the
+ * reader). Stream frames arrive as views into the decrypted datagram, which
+ * nothing else holds or reuses, so a view is kept as it is, saving a copy of
+ * every payload; but a small frame in a large datagram (one with PADDING, or a
+ * slice of a shared pool slab) is copied, so that what the stream accounts
+ * for (payload bytes) is at least half of the memory it keeps alive.
+ */
+function ownable (data: Buffer): Buffer {
+  return data.length * 2 >= data.buffer.byteLength ? data : Buffer.from(new Uint8Array(data).buffer)
 }

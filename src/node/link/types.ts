@@ -42,6 +42,8 @@ export interface LinkStream extends Duplex {
 
 export interface LinkStreamInit {
   send: (frame: Buffer) => void
+  /** Sends a frame given as head ‖ payload without joining them (scatter/gather; saves a copy per packet). */
+  sendData?: (head: Buffer, payload: Buffer) => void
   mtu: number
   initiator: boolean
   onClose?: (err?: Error) => void

@@ -55,9 +55,9 @@ export class MemoryNetwork {
   }
 
   /** @internal */
-  deliver (data: Uint8Array, from: Endpoint, to: Endpoint): void {
+  deliver (data: Uint8Array | readonly Uint8Array[], from: Endpoint, to: Endpoint): void {
     this.stats.sent++
-    const copy = Buffer.from(data)
+    const copy = data instanceof Uint8Array ? Buffer.from(data) : Buffer.concat(data)
     if (this.tap !== undefined && this.tap(copy, from, to) === false) { this.stats.lost++; return }
     if (copy.length > this.opts.maxDatagram) { this.stats.tooLarge++; return }
     if (this.opts.lossRate > 0 && this.random() < this.opts.lossRate) { this.stats.lost++; return }
@@ -89,7 +89,7 @@ export class MemoryTransport implements Transport {
 
   constructor (private readonly network: MemoryNetwork, readonly local: Endpoint) {}
 
-  send (data: Uint8Array, to: Endpoint): void {
+  send (data: Uint8Array | readonly Uint8Array[], to: Endpoint): void {
     if (this.closed) return
     this.network.deliver(data, this.local, to)
   }

@@ -77,7 +77,7 @@ export class UdpTransport implements Transport {
     this.backoff = BACKOFF_MIN_MS
   }
 
-  send (data: Uint8Array, to: Endpoint): void {
+  send (data: Uint8Array | readonly Uint8Array[], to: Endpoint): void {
     const s = this.socket
     if (s === undefined || this.closed) { this.stats.unsendable++; return }
     let address = to.address
@@ -88,7 +88,8 @@ export class UdpTransport implements Transport {
       return
     }
     try {
-      s.send(data, to.port, address, this.onSent)
+      // An array goes out as one sendmsg with an iovec (node:dgram takes a list of buffers).
+      s.send(data as Uint8Array | Uint8Array[], to.port, address, this.onSent)
       this.stats.sent++
     } catch {
       this.stats.sendErrors++

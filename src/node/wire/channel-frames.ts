@@ -78,6 +78,23 @@ export function encodeFrame (f: ChannelFrame): Buffer {
   return w.finish()
 }
 
+/**
+ * The first bytes of a STREAM_DATA frame whose data is `head ‖ tail`, up to
+ * the end of `head`: type ‖ channel ‖ length ‖ head. The caller sends the
+ * tail right after it (scatter/gather), so a large payload is never copied
+ * into a frame buffer; together they are exactly encodeFrame's bytes.
+ */
+export function encodeStreamDataHead (channel: number, head: Uint8Array, tailLength: number): Buffer {
+  const length = head.length + tailLength
+  if (length > 0xffff) throw new RangeError('bytes16 too long')
+  const out = Buffer.allocUnsafe(STREAM_DATA_OVERHEAD + head.length)
+  out[0] = FrameType.STREAM_DATA
+  out.writeUInt32LE(channel >>> 0, 1)
+  out.writeUInt16LE(length, 5)
+  out.set(head, STREAM_DATA_OVERHEAD)
+  return out
+}
+
 function writeFrame (w: Writer, f: ChannelFrame): void {
   w.u8(f.type)
   switch (f.type) {

@@ -53,6 +53,20 @@ export function transportCompliance (make: () => Promise<TransportPair>): void {
     })
   })
 
+  test('a datagram given in pieces arrives as one, their concatenation', async () => {
+    await withPair(async ({ a, b }) => {
+      const got = receiveN(b, 2)
+      const pieces = [Buffer.from([1, 2, 3]), Buffer.alloc(0), Buffer.alloc(8000, 7), new Uint8Array([9])]
+      a.send(pieces, b.local)
+      a.send([Buffer.from('one piece')], b.local)
+      const all = await got
+      const joined = Buffer.concat(pieces)
+      expect(all.map(x => x.data.length).sort((x, y) => x - y)).toEqual([9, joined.length])
+      expect(all.find(x => x.data.length === joined.length)?.data).toEqual(joined)
+      expect(all.find(x => x.data.length === 9)?.data.toString()).toBe('one piece')
+    })
+  })
+
   test('sending to an endpoint nobody listens on does not throw', async () => {
     await withPair(async ({ a, b }) => {
       const unused = { address: b.local.address, port: b.local.port === 65000 ? 65001 : 65000 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { tryDecode, WireError } from '../../../src/node/wire/codec.js'
-import { type ChannelFrame, decodeFrames, encodeFrames, FrameType, MAX_FRAGMENTS } from '../../../src/node/wire/channel-frames.js'
+import { type ChannelFrame, decodeFrames, encodeFrame, encodeFrames, encodeStreamDataHead, FrameType, MAX_FRAGMENTS } from '../../../src/node/wire/channel-frames.js'
 
 const frames: ChannelFrame[] = [
   { type: FrameType.REQUEST, reqId: 1, fragIndex: 0, fragCount: 3, service: 'kv', data: Buffer.from('hello') },
@@ -37,6 +37,16 @@ describe('channel frames', () => {
       if (boundaries.has(n)) expect(r?.length).toBeGreaterThan(0)
       else expect(r, `cut at ${n}`).toBeUndefined()
     }
+  })
+
+  test('a STREAM_DATA frame sent as head and tail has exactly encodeFrame\'s bytes', () => {
+    const head = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+    for (const tail of [Buffer.alloc(0), Buffer.alloc(15_979, 0xab)]) {
+      const joined = Buffer.concat([encodeStreamDataHead(0x89abcdef, head, tail.length), tail])
+      expect(joined.equals(encodeFrame({ type: FrameType.STREAM_DATA, channel: 0x89abcdef, data: Buffer.concat([head, tail]) }))).toBe(true)
+      expect(decodeFrames(joined)).toEqual([{ type: FrameType.STREAM_DATA, channel: 0x89abcdef, data: Buffer.concat([head, tail]) }])
+    }
+    expect(() => encodeStreamDataHead(1, head, 0xffff)).toThrow(RangeError)
   })
 
   test('unknown frame type is rejected', () => {

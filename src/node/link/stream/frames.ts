@@ -73,6 +73,11 @@ export function encodeData (seq: number, ts: number, tx: number, payload: Uint8A
   return w.finish()
 }
 
+/** A DATA frame's header alone: the frame is this ‖ payload (sent as two pieces, never joined). */
+export function encodeDataHead (seq: number, ts: number, tx: number): Buffer {
+  return new Writer(DATA_HEADER_BYTES).u8(FrameType.Data).u64(seq).u32(ts).u8(Math.min(tx, 255)).finish()
+}
+
 export function encodeFin (seq: number, ts: number, tx: number): Buffer {
   return new Writer(FIN_BYTES).u8(FrameType.Fin).u64(seq).u32(ts).u8(Math.min(tx, 255)).finish()
 }

@@ -29,11 +29,25 @@ export interface ReceiverStats {
   windowDrops: number
 }
 
+/**
+ * `outOfOrder`: the packet is held, waiting for a hole below it to fill.
+ * `gap`: it is not the one after the highest received so far: it opens a new
+ * hole or arrives below the highest (a late or retransmitted packet), which
+ * the sender's loss detection should learn of at once (RFC 9000 §13.2.1).
+ */
 export type DataVerdict =
-  | { kind: 'accepted', outOfOrder: boolean }
+  | { kind: 'accepted', outOfOrder: boolean, gap: boolean }
   | { kind: 'duplicate' }
   | { kind: 'dropped' }
   | { kind: 'violation', reason: string }
+
+// The common verdicts, shared: one per packet would be garbage on the hot path.
+const IN_ORDER: DataVerdict = Object.freeze({ kind: 'accepted', outOfOrder: false, gap: false })
+const FILLED: DataVerdict = Object.freeze({ kind: 'accepted', outOfOrder: false, gap: true })
+const HELD: DataVerdict = Object.freeze({ kind: 'accepted', outOfOrder: true, gap: false })
+const HELD_GAP: DataVerdict = Object.freeze({ kind: 'accepted', outOfOrder: true, gap: true })
+const DUPLICATE: DataVerdict = Object.freeze({ kind: 'duplicate' })
+const DROPPED: DataVerdict = Object.freeze({ kind: 'dropped' })
 
 export class StreamReceiver {
   readonly stats: ReceiverStats = { framesReceived: 0, bytesReceived: 0, duplicates: 0, spurious: 0, windowDrops: 0 }
@@ -75,35 +89,38 @@ export class StreamReceiver {
     if (f.seq < this.next || this.held.has(f.seq) || (isFin && this.finSeq === f.seq)) {
       this.stats.duplicates++
       if (f.tx > 0) this.stats.spurious++
-      return { kind: 'duplicate' }
+      return DUPLICATE
     }
+    // One past the highest packet received so far.
+    const top = Math.max(this.next, this.ranges.max ?? 0)
+    const gap = f.seq !== top
     this.noteEcho(f.ts)
     if (isFin) {
       this.finSeq = f.seq
       if (f.seq === this.next) this.advance()
       else this.ranges.add(f.seq, f.seq + 1)
-      return { kind: 'accepted', outOfOrder: f.seq !== this.next - 1 }
+      return f.seq !== this.next - 1 ? (gap ? HELD_GAP : HELD) : (gap ? FILLED : IN_ORDER)
     }
 
     const payload = f.payload
     if (unread + this.heldBytes + payload.length > this.maxWindow) {
       this.stats.windowDrops++
-      return { kind: 'dropped' }
+      return DROPPED
     }
     if (f.seq === this.next) {
       this.handOver(payload)
       this.next++
-      this.advance()
-      return { kind: 'accepted', outOfOrder: false }
+      if (this.held.size > 0 || this.finSeq !== undefined) this.advance()
+      return gap ? FILLED : IN_ORDER
     }
     if (this.held.size >= this.maxHeldPackets) {
       this.stats.windowDrops++
-      return { kind: 'dropped' }
+      return DROPPED
     }
     this.held.set(f.seq, payload)
     this.heldBytes += payload.length
     this.ranges.add(f.seq, f.seq + 1)
-    return { kind: 'accepted', outOfOrder: true }
+    return gap ? HELD_GAP : HELD
   }
 
   /** Builds an ACK advertising `window` and resets the per-ACK state. */

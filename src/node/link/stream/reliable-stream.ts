@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import {
-  ACK_EVERY_FRAMES, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_RECEIVE_WINDOW, DEFAULT_MTU, DEFAULT_SEND_BUFFER,
+  ACK_EVERY_FRAMES, ACK_EVERY_FRAMES_REORDERED, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_RECEIVE_WINDOW, DEFAULT_MTU, DEFAULT_SEND_BUFFER,
   INITIAL_PEER_WINDOW, MAX_MTU, MAX_RECEIVE_WINDOW, MAX_SACK_RANGES, MIN_MTU, RTO_MIN_MS
 } from './constants.js'
 import { StreamError } from './errors.js'
@@ -15,6 +15,12 @@ import { StreamSender } from './sender.js'
 export interface ReliableStreamOptions {
   /** Sends one frame (≤ mtu bytes) on the link's datagram session. Must not call back into the peer synchronously. */
   send: (frame: Buffer) => void
+  /**
+   * Sends a DATA frame given as head ‖ payload, without joining them (the link
+   * encrypts the pieces in turn and sends them as one datagram). Optional:
+   * without it DATA frames are joined and go through `send`.
+   */
+  sendData?: (head: Buffer, payload: Buffer) => void
   /** Largest frame the link carries, header included (default 1150). */
   mtu?: number
   /** Which side opened the stream (informational: the protocol is symmetric). */
@@ -99,6 +105,7 @@ interface ClosedState { graceful: boolean, next: number, spurious: number, lastR
 export class ReliableStream extends Duplex {
   readonly initiator: boolean
   private readonly sendFrame: (frame: Buffer) => void
+  private readonly sendData: ((head: Buffer, payload: Buffer) => void) | undefined
   private readonly clock: () => number
   private readonly onCloseHook: ((err?: Error) => void) | undefined
   private readonly maxWindow: number
@@ -139,6 +146,7 @@ export class ReliableStream extends Duplex {
     if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_MTU) throw new RangeError(`mtu must be an integer in [${MIN_MTU}, ${MAX_MTU}]`)
     this.initiator = opts.initiator
     this.sendFrame = opts.send
+    this.sendData = opts.sendData
     this.clock = opts.now ?? (() => performance.now())
     this.onCloseHook = opts.onClose
     this.maxWindow = Math.min(MAX_RECEIVE_WINDOW, Math.max(INITIAL_PEER_WINDOW, Math.floor(opts.maxReceiveWindow ?? DEFAULT_MAX_RECEIVE_WINDOW)))
@@ -155,7 +163,7 @@ export class ReliableStream extends Duplex {
     const maxRanges = Math.min(MAX_SACK_RANGES, Math.floor((mtu - ACK_HEADER_BYTES) / SACK_RANGE_BYTES))
     this.receiver = new StreamReceiver(this.maxWindow, maxHeld, maxRanges, (p) => this.deliver(p))
     this.sender = new StreamSender({
-      mtu, now, emit: (f) => this.emitFrame(f), probe: () => this.sendAck(true)
+      mtu, now, emit: (f, payload) => this.emitFrame(f, payload), probe: () => this.sendAck(true)
     })
     this.lastAdvertisedEdge = this.maxWindow
     this.armTimer()
@@ -252,7 +260,8 @@ export class ReliableStream extends Duplex {
     if (this.receiver.finished) {
       this.maybePushEnd()
       this.sendAck(false) // the FIN: answer at once, we may close soon
-    } else if (this.receiver.unacknowledged >= ACK_EVERY_FRAMES) {
+    } else if ((v.kind === 'accepted' && v.gap) ||
+      this.receiver.unacknowledged >= (this.receiver.heldPackets === 0 ? ACK_EVERY_FRAMES : ACK_EVERY_FRAMES_REORDERED)) {
       this.sendAck(false)
     } else {
       this.queueAck()
@@ -357,11 +366,21 @@ export class ReliableStream extends Duplex {
     this.push(null)
   }
 
-  /** The reader consumed data: tell a possibly blocked sender the window moved. */
+  /**
+   * The reader consumed data: tell a possibly blocked sender the window moved.
+   * Only when less than half the window we advertised is still open to the
+   * sender (as TCP receivers do): above that it is not blocked, and the ACKs
+   * its data draws carry the new edge anyway. (Updating every step regardless
+   * cost an ACK per 64 KiB read: most of the ACKs of a bulk download.) A
+   * sender blocked for good with nothing in flight probes (PROBE), and is
+   * answered.
+   */
   private maybeWindowUpdate (): void {
     if (this.destroyed || this.closedState !== undefined) return
     const edge = this.receiver.stats.bytesReceived - this.unread + this.maxWindow
-    if (edge - this.lastAdvertisedEdge >= this.windowUpdateStep) this.sendAck(false)
+    if (edge - this.lastAdvertisedEdge < this.windowUpdateStep) return
+    const stillOpen = this.lastAdvertisedEdge - this.receiver.stats.bytesReceived - this.receiver.heldPayloadBytes
+    if (stillOpen < this.maxWindow / 2) this.sendAck(false)
   }
 
   private sendAck (probe: boolean): void {
@@ -394,10 +413,13 @@ export class ReliableStream extends Duplex {
     })
   }
 
-  private emitFrame (frame: Buffer): void {
+  /** `payload`: the frame is frame ‖ payload (a DATA frame in two pieces). */
+  private emitFrame (frame: Buffer, payload?: Buffer): void {
     if (this.sendBroken) return
     try {
-      this.sendFrame(frame)
+      if (payload === undefined) this.sendFrame(frame)
+      else if (this.sendData !== undefined) this.sendData(frame, payload)
+      else this.sendFrame(Buffer.concat([frame, payload]))
     } catch (err) {
       this.sendBroken = true
       const e = new StreamError('STREAM_SEND_FAILED', 'the link refused a frame', { cause: err })

@@ -3,7 +3,7 @@ import { type CongestionController, type ControllerState, WestwoodRenoController
 import {
   INITIAL_PEER_WINDOW, PERSIST_MAX_MS, RTT_SAMPLE_MAX_MS, TLP_MIN_MS
 } from './constants.js'
-import { type AckFrame, DATA_HEADER_BYTES, FIN_BYTES, encodeData, encodeFin } from './frames.js'
+import { type AckFrame, DATA_HEADER_BYTES, FIN_BYTES, encodeDataHead, encodeFin } from './frames.js'
 import { IntervalSet } from './interval-set.js'
 import { Pacer } from './pacer.js'
 import { RttEstimator } from './rtt-estimator.js'
@@ -55,8 +55,12 @@ export interface SenderStats {
 export interface SenderOptions {
   mtu: number
   now: number
-  /** Emits one frame to the link; may throw (the owner handles that). */
-  emit: (frame: Buffer) => void
+  /**
+   * Emits one frame to the link; may throw (the owner handles that). A DATA
+   * frame comes as its header and `payload` (the frame is frame ‖ payload),
+   * so the payload, a view of the written bytes, need not be copied.
+   */
+  emit: (frame: Buffer, payload?: Buffer) => void
   /** Sends a PROBE ACK (zero-window probe). */
   probe: () => void
   controller?: CongestionController
@@ -72,7 +76,7 @@ export class StreamSender {
   }
 
   private readonly maxPayload: number
-  private readonly emit: (frame: Buffer) => void
+  private readonly emit: (frame: Buffer, payload?: Buffer) => void
   private readonly probe: () => void
   private readonly queue = new ByteQueue()
   private readonly pacer: Pacer
@@ -451,9 +455,9 @@ export class StreamSender {
     this.inflight += p.size
     this.stats.framesSent++
     const ts = Math.floor(now * 1000) >>> 0
-    const frame = p.fin ? encodeFin(p.seq, ts, p.tx) : encodeData(p.seq, ts, p.tx, p.payload)
-    p.tx++
-    this.emit(frame)
+    const tx = p.tx++
+    if (p.fin) this.emit(encodeFin(p.seq, ts, tx))
+    else this.emit(encodeDataHead(p.seq, ts, tx), p.payload)
   }
 
   private updatePersist (now: number): void {

@@ -15,15 +15,15 @@ function setup (maxWindow = 1000, maxHeld = 100, maxRanges = 32): { r: StreamRec
 describe('StreamReceiver', () => {
   it('delivers in order whatever the arrival order, and reports the rest as SACK ranges', () => {
     const { r, got } = setup()
-    expect(r.onFrame(data(2), 0)).toEqual({ kind: 'accepted', outOfOrder: true })
-    r.onFrame(data(4), 0)
-    r.onFrame(data(5), 0)
+    expect(r.onFrame(data(2), 0)).toEqual({ kind: 'accepted', outOfOrder: true, gap: true })
+    expect(r.onFrame(data(4), 0)).toEqual({ kind: 'accepted', outOfOrder: true, gap: true }) // a new hole at 3
+    expect(r.onFrame(data(5), 0)).toEqual({ kind: 'accepted', outOfOrder: true, gap: false }) // next after the highest
     expect(got).toEqual([])
     let ack = r.buildAck(500, false)
     expect(ack.next).toBe(0)
     expect(ack.ranges).toEqual([{ start: 2, end: 3 }, { start: 4, end: 6 }])
     expect(ack.echo).toBe(5)
-    r.onFrame(data(0), 0)
+    expect(r.onFrame(data(0), 0)).toEqual({ kind: 'accepted', outOfOrder: false, gap: true }) // below the highest
     expect(got).toEqual(['p0'])
     r.onFrame(data(1), 0)
     expect(got).toEqual(['p0', 'p1', 'p2'])

@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { ReliableStream } from '../../../../src/node/link/stream/reliable-stream.js'
-import { ACK_EVERY_FRAMES } from '../../../../src/node/link/stream/constants.js'
+import { ACK_EVERY_FRAMES, ACK_EVERY_FRAMES_REORDERED } from '../../../../src/node/link/stream/constants.js'
 import { StreamError } from '../../../../src/node/link/stream/errors.js'
 import {
   type AckFrame, FrameType, RstReason, type StreamFrame, decodeFrame, encodeAck, encodeData, encodeFin
@@ -96,19 +96,73 @@ describe('ReliableStream over a clean pipe', () => {
 })
 
 describe('ReliableStream acknowledgements', () => {
-  it('acknowledge a burst once per ACK_EVERY_FRAMES frames and the rest at the end of the turn; a lone frame at once', async () => {
+  it('acknowledge an in-order burst once per ACK_EVERY_FRAMES frames and the rest at the end of the turn; a lone frame at once', async () => {
     const sent: StreamFrame[] = []
     const r = new ReliableStream({ initiator: false, send: (f) => { sent.push(decodeFrame(f)) } })
     r.resume()
     const acks = (): AckFrame[] => sent.filter(f => f.type === FrameType.Ack) as AckFrame[]
-    for (let seq = 0; seq < 10; seq++) r.receiveFrame(encodeData(seq, 0, 0, Buffer.alloc(100, seq)))
-    // Ten frames in one turn: two ACKs at once (after 4 and 8), then one for the last two.
+    const n = 2 * ACK_EVERY_FRAMES + 2
+    for (let seq = 0; seq < n; seq++) r.receiveFrame(encodeData(seq, 0, 0, Buffer.alloc(100, seq)))
+    // One turn: an ACK at once after each ACK_EVERY_FRAMES, then one for the last two.
     expect(acks().map(a => a.next)).toEqual([ACK_EVERY_FRAMES, 2 * ACK_EVERY_FRAMES])
     await new Promise(resolve => setImmediate(resolve))
-    expect(acks().map(a => a.next)).toEqual([4, 8, 10])
-    r.receiveFrame(encodeData(10, 0, 0, Buffer.alloc(100)))
+    expect(acks().map(a => a.next)).toEqual([ACK_EVERY_FRAMES, 2 * ACK_EVERY_FRAMES, n])
+    r.receiveFrame(encodeData(n, 0, 0, Buffer.alloc(100)))
     await new Promise(resolve => setImmediate(resolve))
-    expect(acks().at(-1)?.next).toBe(11) // not held for company
+    expect(acks().at(-1)?.next).toBe(n + 1) // not held for company
+    r.destroy()
+  })
+
+  it('a new hole or a packet below the highest is acknowledged at once; while holes remain, every ACK_EVERY_FRAMES_REORDERED', () => {
+    const sent: StreamFrame[] = []
+    const r = new ReliableStream({ initiator: false, send: (f) => { sent.push(decodeFrame(f)) } })
+    r.resume()
+    const acks = (): AckFrame[] => sent.filter(f => f.type === FrameType.Ack) as AckFrame[]
+    const data = (seq: number): Buffer => encodeData(seq, 0, 0, Buffer.alloc(100, seq))
+    r.receiveFrame(data(0))
+    expect(acks()).toHaveLength(0) // in order: waits for company (or the end of the turn)
+    r.receiveFrame(data(2)) // 1 is missing: the sender should hear of it now
+    expect(acks()).toHaveLength(1)
+    expect(acks()[0]).toMatchObject({ next: 1, ranges: [{ start: 2, end: 3 }] })
+    // In sequence above the hole: an ACK per ACK_EVERY_FRAMES_REORDERED, not per ACK_EVERY_FRAMES.
+    for (let seq = 3; seq < 3 + ACK_EVERY_FRAMES_REORDERED; seq++) r.receiveFrame(data(seq))
+    expect(acks()).toHaveLength(2)
+    expect(acks()[1]).toMatchObject({ next: 1, ranges: [{ start: 2, end: 3 + ACK_EVERY_FRAMES_REORDERED }] })
+    r.receiveFrame(data(1)) // fills the hole: at once
+    expect(acks()).toHaveLength(3)
+    expect(acks()[2]).toMatchObject({ next: 3 + ACK_EVERY_FRAMES_REORDERED, ranges: [] })
+    r.destroy()
+  })
+
+  it('a reader catching up sends a window update only once less than half the window is open to the sender', async () => {
+    const sent: StreamFrame[] = []
+    const maxReceiveWindow = 256 * 1024
+    const r = new ReliableStream({ initiator: false, maxReceiveWindow, send: (f) => { sent.push(decodeFrame(f)) } })
+    const acks = (): AckFrame[] => sent.filter(f => f.type === FrameType.Ack) as AckFrame[]
+    const size = 1000
+    let seq = 0
+    const fill = async (bytes: number): Promise<void> => {
+      for (let i = 0; i < bytes / size; i++) r.receiveFrame(encodeData(seq++, 0, 0, Buffer.alloc(size, 1)))
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    const drain = async (): Promise<void> => {
+      while (r.read() !== null) { /* consume */ }
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    // 96 kB (more than the 64 KiB update step) arrive unread, then are read: well over half the
+    // window was still open to the sender, so no update.
+    await fill(96_000)
+    const before = acks().length
+    expect(acks().at(-1)?.window).toBe(maxReceiveWindow - 96_000)
+    await drain()
+    expect(acks()).toHaveLength(before)
+    // Most of the window arrives unread: the sender is nearly blocked, so reading it announces the room.
+    await fill(192_000)
+    const blocked = acks().length
+    expect(acks().at(-1)?.window).toBeLessThan(maxReceiveWindow / 2)
+    await drain()
+    expect(acks().length).toBeGreaterThan(blocked)
+    expect(acks().at(-1)?.window).toBeGreaterThanOrEqual(maxReceiveWindow / 2)
     r.destroy()
   })
 })

@@ -11,7 +11,7 @@ function setup (bytes = 100 * 100): { s: StreamSender, out: DataFrame[], probes:
   const s = new StreamSender({
     mtu: MTU,
     now: 0,
-    emit: (f) => { out.push(decodeFrame(f) as DataFrame) },
+    emit: (f, payload) => { out.push(decodeFrame(payload === undefined ? f : Buffer.concat([f, payload])) as DataFrame) },
     probe: () => probes.push(1)
   })
   if (bytes > 0) s.write(Buffer.alloc(bytes, 1))
