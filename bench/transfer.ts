@@ -37,8 +37,26 @@ import { emit, progress } from './util.js'
  *
  * The three providers share this process (one event loop); the downloader has the other core.
  * `loadBefore` (the 1-minute load average when the suite started) says how busy the machine was.
+ * Beside the download rate: `cpuMs` (the downloader, all threads: main, crypto workers, GC and
+ * lmdb threads), `mainCpuMs` (its main thread), `providersCpuMs` (this process meanwhile) and
+ * the datagrams the downloader received and sent — on 2 cores the rate follows the CPU the two
+ * processes need together.
  *
  *   npm run bench -- transfer [--mib 256] [--small 10000] [--concurrency 8]
+ *
+ * Options for measuring the downloader's memory on big files without the slow parts:
+ *   --fetchers N         how many of nodes 1 and 2 fetch the file first (default 2; with 0 the
+ *                        publisher is the only provider)
+ *   --skip-baselines     no Blowfish ceiling and no HTTP baseline (their figures are not emitted)
+ *   --downloader-cache-mib N   the downloader's chunk-cache bound (default: the node's default,
+ *                        1 GiB); below the file size, eviction runs during the download
+ *   --timeline FILE      the downloader writes a memory timeline there: a JSON line every 100 ms
+ *                        (RSS anon/file, V8 heap, ArrayBuffers, bytes read, the store's pending
+ *                        writes; once a second where the memory is, support/smaps.ts), then a
+ *                        last line with each thread's CPU time
+ *
+ * The downloader's memory at several sizes, quickly (2 GiB in about 3 minutes here):
+ *   npm run bench -- transfer --mib 2048 --small 100 --fetchers 0 --skip-baselines --timeline /tmp/tl.jsonl
  */
 export const summary = 'real UDP nodes: 256 MiB download from 3 providers (MB/s, TTFB, peak RSS), publish, 10k small files, HTTP and Blowfish baselines'
 
@@ -50,6 +68,34 @@ function bfCeilingMbps (): number {
   const t0 = performance.now()
   for (let i = 0; i < rounds; i++) decryptChunk(cipher, key)
   return mbPerSecond(rounds * plain.length, performance.now() - t0)
+}
+
+/** The file from a plain HTTP server to undici, the client in a child process as the downloader is. */
+async function httpBaselineRuns (bigPath: string, size: number): Promise<DownloadResult[]> {
+  progress('baseline: the file from a plain HTTP server to undici in a child process (3 runs)…')
+  const http = await startBaselineServer({ files: { '/big.bin': bigPath } })
+  const runs: DownloadResult[] = []
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await runJsonChild<DownloadResult>(supportScript('downloader'), { kind: 'http', url: http.url('/big.bin') } satisfies DownloadJob)
+      if (r.bytes !== size) throw new Error(`HTTP baseline read ${r.bytes} bytes, expected ${size}`)
+      runs.push(r)
+    }
+  } finally {
+    await http.close()
+  }
+  return runs
+}
+
+function emitBaselines (httpRuns: DownloadResult[], httpMbps: number, bf: number, downloadMbps: number): void {
+  const ceiling = Math.min(httpMbps, bf)
+  emit('transfer.http_baseline_mbps', round(httpMbps, 1), 'MB/s', {
+    runs: httpRuns.map(r => round(mbPerSecond(r.bytes, r.ms), 1)), peakRssMb: Math.round(median(httpRuns.map(r => r.maxRssMb)))
+  })
+  emit('transfer.bf_ceiling_mbps', round(bf, 1), 'MB/s', { impl: defaultBlowfishImpl() })
+  emit('transfer.download_vs_ceiling', round(downloadMbps / ceiling, 3), 'ratio', {
+    target: 0.5, ceiling: ceiling === bf ? 'blowfish' : 'http'
+  })
 }
 
 async function readWhole (node: TornetNode, host: string, path: string): Promise<number> {
@@ -77,14 +123,23 @@ export async function run (args: string[] = []): Promise<void> {
     options: {
       mib: { type: 'string', default: '256' },
       small: { type: 'string', default: '10000' },
-      concurrency: { type: 'string', default: '8' }
+      concurrency: { type: 'string', default: '8' },
+      fetchers: { type: 'string', default: '2' },
+      'skip-baselines': { type: 'boolean', default: false },
+      'downloader-cache-mib': { type: 'string' },
+      timeline: { type: 'string' }
     }
   })
   const mib = Number(values.mib)
   const smallCount = Number(values.small)
   const concurrency = Number(values.concurrency)
-  if (!(mib > 0) || !Number.isInteger(smallCount) || smallCount < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
-    throw new Error('usage: transfer [--mib N>0] [--small N>=1] [--concurrency N>=1]')
+  const fetcherCount = Number(values.fetchers)
+  const dlCacheMib = values['downloader-cache-mib'] === undefined ? undefined : Number(values['downloader-cache-mib'])
+  const baselines = !values['skip-baselines']
+  if (!(mib > 0) || !Number.isInteger(smallCount) || smallCount < 1 || !Number.isInteger(concurrency) || concurrency < 1 ||
+    !Number.isInteger(fetcherCount) || fetcherCount < 0 || fetcherCount > 2 || (dlCacheMib !== undefined && !(dlCacheMib >= 0))) {
+    throw new Error('usage: transfer [--mib N>0] [--small N>=1] [--concurrency N>=1] [--fetchers 0..2] [--skip-baselines] ' +
+      '[--downloader-cache-mib N>=0] [--timeline FILE]')
   }
   const size = Math.round(mib * MiB)
   // Other work on this shared machine shows here (the 1-minute load average before we start).
@@ -92,32 +147,25 @@ export async function run (args: string[] = []): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'tornet-bench-transfer-'))
   let net: LocalNet | undefined
   try {
-    progress('Blowfish ceiling…')
-    const bf = bfCeilingMbps()
+    let bf = NaN
+    if (baselines) {
+      progress('Blowfish ceiling…')
+      bf = bfCeilingMbps()
+    }
 
     progress(`writing a ${mib} MiB file…`)
     mkdirSync(join(work, 'big'))
     const bigPath = join(work, 'big', 'big.bin')
     await writePseudoRandomFile(bigPath, size, 7)
 
-    progress('baseline: the file from a plain HTTP server to undici in a child process (3 runs)…')
-    const http = await startBaselineServer({ files: { '/big.bin': bigPath } })
-    const httpRuns: DownloadResult[] = []
-    try {
-      for (let i = 0; i < 3; i++) {
-        const r = await runJsonChild<DownloadResult>(supportScript('downloader'), { kind: 'http', url: http.url('/big.bin') } satisfies DownloadJob)
-        if (r.bytes !== size) throw new Error(`HTTP baseline read ${r.bytes} bytes, expected ${size}`)
-        httpRuns.push(r)
-      }
-    } finally {
-      await http.close()
-    }
+    const httpRuns = baselines ? await httpBaselineRuns(bigPath, size) : []
     const httpMbps = median(httpRuns.map(r => mbPerSecond(r.bytes, r.ms)))
 
-    progress('starting 3 provider nodes…')
+    progress(`starting 3 nodes (${1 + fetcherCount} will provide the file)…`)
     // The two nodes that fetch the file must be able to cache all of it.
     net = await startLocalNet(3, { config: { storage: { cacheBytes: size * 2 + 64 * MiB } } })
-    const [publisher, ...fetchers] = net.nodes
+    const [publisher, ...others] = net.nodes
+    const fetchers = others.slice(0, fetcherCount)
 
     // Small files first, while node 0 holds nothing else: node.publish also re-announces every
     // chunk already published from the node, which would bill the big file to this figure.
@@ -130,7 +178,7 @@ export async function run (args: string[] = []): Promise<void> {
     const smallPublishMs = performance.now() - s0
     progress(`reading all ${smallCount} from node 1, ${concurrency} at a time…`)
     const r0 = performance.now()
-    const smallBytes = await readAllFiles(fetchers[0], smallSite.host, paths, concurrency)
+    const smallBytes = await readAllFiles(others[0], smallSite.host, paths, concurrency)
     const smallReadMs = performance.now() - r0
 
     progress(`publishing ${mib} MiB on node 0…`)
@@ -152,7 +200,10 @@ export async function run (args: string[] = []): Promise<void> {
 
     progress('downloading on a 4th node in a child process…')
     const served0 = net.nodes.map(n => n.chunks.stats.slicesServed)
-    const job: DownloadJob = { kind: 'tornet', bootstrap: net.nodes.map(n => n.endpoint), host: published.host, path: 'big.bin', probeMtu: LOOPBACK_MTU }
+    const job: DownloadJob = {
+      kind: 'tornet', bootstrap: net.nodes.map(n => n.endpoint), host: published.host, path: 'big.bin', probeMtu: LOOPBACK_MTU,
+      cacheBytes: dlCacheMib === undefined ? undefined : Math.round(dlCacheMib * MiB), timeline: values.timeline
+    }
     const providersCpu0 = process.cpuUsage()
     const dl = await runJsonChild<DownloadResult>(supportScript('downloader'), job)
     const providersCpu = process.cpuUsage(providersCpu0)
@@ -160,27 +211,20 @@ export async function run (args: string[] = []): Promise<void> {
     const slicesServed = net.nodes.map((n, i) => n.chunks.stats.slicesServed - served0[i])
     const downloadMbps = mbPerSecond(dl.bytes, dl.ms)
 
-    const ceiling = Math.min(httpMbps, bf)
     emit('transfer.download_mbps', round(downloadMbps, 1), 'MB/s', {
-      mib, providers: 3, slicesServed, wallMs: Math.round(dl.ms), cpuMs: Math.round(dl.cpuMs),
+      mib, providers: 1 + fetcherCount, slicesServed, wallMs: Math.round(dl.ms), cpuMs: Math.round(dl.cpuMs), mainCpuMs: dl.mainCpuMs,
       providersCpuMs: Math.round((providersCpu.user + providersCpu.system) / 1000), joinMs: Math.round(dl.joinMs ?? 0),
       packetsIn: dl.packetsIn, packetsOut: dl.packetsOut, loadBefore
     })
     emit('transfer.ttfb_ms', round(dl.ttfbMs, 1), 'ms')
     emit('transfer.peak_rss_mb', Math.round(dl.maxRssMb), 'MiB', {
-      target: 256, process: 'downloader', rssBeforeMb: Math.round(dl.rssBeforeMb), peakRssAnonMb: Math.round(dl.peakRssAnonMb),
+      target: 256, process: 'downloader', mib, downloaderCacheMib: dlCacheMib ?? null, rssBeforeMb: Math.round(dl.rssBeforeMb), peakRssAnonMb: Math.round(dl.peakRssAnonMb),
       peakRssFileMb: Math.round(dl.peakRssFileMb), peakHeapUsedMb: Math.round(dl.peakHeapUsedMb)
     })
     emit('transfer.publish_mbps', round(mbPerSecond(size, publishMs), 1), 'MB/s', {
       chunks: published.chunks, encodeMs: Math.round(encodeMs), announceMs: Math.round(publishMs - encodeMs)
     })
-    emit('transfer.http_baseline_mbps', round(httpMbps, 1), 'MB/s', {
-      runs: httpRuns.map(r => round(mbPerSecond(r.bytes, r.ms), 1)), peakRssMb: Math.round(median(httpRuns.map(r => r.maxRssMb)))
-    })
-    emit('transfer.bf_ceiling_mbps', round(bf, 1), 'MB/s', { impl: defaultBlowfishImpl() })
-    emit('transfer.download_vs_ceiling', round(downloadMbps / ceiling, 3), 'ratio', {
-      target: 0.5, ceiling: ceiling === bf ? 'blowfish' : 'http'
-    })
+    if (baselines) emitBaselines(httpRuns, httpMbps, bf, downloadMbps)
     emit('transfer.smallfiles_publish_per_s', Math.round(smallCount / (smallPublishMs / 1000)), 'files/s', {
       files: smallCount, chunks: smallSite.chunks, ms: Math.round(smallPublishMs)
     })

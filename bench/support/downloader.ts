@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ProxyAgent, request } from 'undici'
 import { createNode, defaultConfig, generateIdentity, type Endpoint } from '../../src/node/index.js'
 import { childInput } from './child.js'
-import { MemorySampler, type MemoryPeaks } from './memory-sampler.js'
+import { MemorySampler, type MemoryPeaks, type MemorySamplerOptions } from './memory-sampler.js'
+import { summarizeSmaps, threadCpuMs } from './smaps.js'
 
 /**
  * Child process of the transfer benchmark: one downloader, alone in its
@@ -17,7 +18,13 @@ import { MemorySampler, type MemoryPeaks } from './memory-sampler.js'
  *   node --openssl-legacy-provider dist/bench/support/downloader.js '{"kind":"http","url":"…"}'
  */
 export type DownloadJob =
-  | { kind: 'tornet', bootstrap: Endpoint[], host: string, path: string, probeMtu: number, cacheBytes?: number }
+  | {
+    kind: 'tornet', bootstrap: Endpoint[], host: string, path: string, probeMtu: number,
+    /** The downloader's chunk-cache bound (default: the node's default). */
+    cacheBytes?: number
+    /** Write a memory timeline (one JSON sample per line, every 100 ms, then the threads' CPU) to this file. */
+    timeline?: string
+  }
   /** `proxy`: an HTTP proxy (the gateway) asked with absolute-form requests, not CONNECT. */
   | { kind: 'http', url: string, proxy?: string }
 
@@ -27,8 +34,10 @@ export interface DownloadResult extends MemoryPeaks {
   ms: number
   /** From the read call to the first byte of the file. */
   ttfbMs: number
-  /** This process's CPU time during the read (user + system). */
+  /** This process's CPU time during the read (user + system), all threads. */
   cpuMs: number
+  /** The main thread's alone (network, streams, slice checks; Linux only, 10 ms resolution). */
+  mainCpuMs?: number
   /** RSS when the read started (node up and joined), MiB. */
   rssBeforeMb: number
   /** Time to create the node and join (tornet only). */
@@ -38,12 +47,14 @@ export interface DownloadResult extends MemoryPeaks {
   packetsOut?: number
 }
 
-async function consume (body: AsyncIterable<Uint8Array>, started: number): Promise<{ bytes: number, ttfbMs: number }> {
+/** Reads `body` to its end; `progress`, if given, sees the running byte count. */
+async function consume (body: AsyncIterable<Uint8Array>, started: number, progress?: { bytes: number }): Promise<{ bytes: number, ttfbMs: number }> {
   let bytes = 0
   let ttfbMs = -1
   for await (const b of body) {
     if (ttfbMs < 0) ttfbMs = performance.now() - started
     bytes += b.length
+    if (progress !== undefined) progress.bytes = bytes
   }
   return { bytes, ttfbMs }
 }
@@ -62,17 +73,31 @@ function ownPeakRssMb (): number | undefined {
   } catch { return undefined }
 }
 
-async function measure (read: () => Promise<{ bytes: number, ttfbMs: number }>): Promise<DownloadResult> {
+function mainThreadCpuMs (): number | undefined {
+  const main = threadCpuMs().find(t => t.thread === 'main')
+  return main === undefined ? undefined : main.userMs + main.sysMs
+}
+
+async function measure (read: () => Promise<{ bytes: number, ttfbMs: number }>, timeline?: { path: string, extra: MemorySamplerOptions['extra'] }): Promise<DownloadResult> {
   const rssBeforeMb = process.memoryUsage().rss / (1024 * 1024)
-  const sampler = new MemorySampler()
+  const sampler = new MemorySampler(timeline === undefined ? {} : { timeline: true, intervalMs: 100, extra: timeline.extra })
   sampler.start()
   const cpu0 = process.cpuUsage()
+  const main0 = mainThreadCpuMs()
   const t0 = performance.now()
   const got = await read()
   const ms = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
+  const main1 = mainThreadCpuMs()
   const peaks = sampler.stop()
-  return { ...got, ms, cpuMs: (cpu.user + cpu.system) / 1000, rssBeforeMb, ...peaks, maxRssMb: ownPeakRssMb() ?? peaks.maxRssMb }
+  if (timeline !== undefined) {
+    // The timeline, then one line with the CPU time of each thread (since the process started).
+    const lines = sampler.samples().map(x => JSON.stringify(x))
+    lines.push(JSON.stringify({ threads: threadCpuMs() }))
+    writeFileSync(timeline.path, lines.join('\n') + '\n')
+  }
+  const mainCpuMs = main0 === undefined || main1 === undefined ? undefined : main1 - main0
+  return { ...got, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, rssBeforeMb, ...peaks, maxRssMb: ownPeakRssMb() ?? peaks.maxRssMb }
 }
 
 async function main (): Promise<void> {
@@ -108,7 +133,17 @@ async function main (): Promise<void> {
     const joinMs = performance.now() - j0
     const t = node.meter.totals
     const p0 = { in: t.packetsIn, out: t.packetsOut }
-    const result = await measure(async () => await consume(node.content.read(job.host, job.path, undefined), performance.now()))
+    const read = { bytes: 0 }
+    let samples = 0
+    const extra = (): Record<string, number> => {
+      const backlog = node.store.chunks.backlog()
+      const figures = { readMb: Math.round(read.bytes / 1048576), pendingChunks: backlog.chunks, pendingMb: Math.round(backlog.bytes / 1048576), cachedMb: Math.round(node.store.chunks.usage().cacheBytes / 1048576) }
+      // Where the memory is, once a second (smaps is slower to read than status).
+      return samples++ % 10 === 0 ? { ...figures, ...summarizeSmaps() } : figures
+    }
+    const result = await measure(
+      async () => await consume(node.content.read(job.host, job.path, undefined), performance.now(), read),
+      job.timeline === undefined ? undefined : { path: job.timeline, extra })
     process.stdout.write(`${JSON.stringify({ ...result, joinMs, packetsIn: t.packetsIn - p0.in, packetsOut: t.packetsOut - p0.out })}\n`)
   } finally {
     await node.stop()

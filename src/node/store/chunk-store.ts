@@ -229,6 +229,13 @@ export class ChunkStore {
 
   usage (): Usage { return this.index.usage(this.cacheLimit) }
 
+  /** Chunks (and their bytes) held in memory until their transaction commits. */
+  backlog (): { chunks: number, bytes: number } {
+    let bytes = 0
+    for (const p of this.pending.values()) bytes += p.bytes.length
+    return { chunks: this.pending.size, bytes }
+  }
+
   /** The ids stored (in one placement or both), e.g. for re-announcing local chunks. */
   ids (placement?: Placement): Buffer[] {
     const out: Buffer[] = []
