@@ -12,6 +12,9 @@ type Source = TornetNode['chunks']['source']
  *
  * With `localOnly`, chunks that are not in the store fail instead of being fetched (unpin
  * must not download what it is about to let go).
+ *
+ * The source's `open` (download and decrypt in one job, which hands back no ciphertext) is
+ * set aside meanwhile, so that every read goes through `get` and is seen.
  */
 export interface RecorderOptions {
   localOnly?: boolean
@@ -21,6 +24,8 @@ export interface RecorderOptions {
 export function recordChunks (node: TornetNode, opts: RecorderOptions): { restore: () => void } {
   const source: Source = node.chunks.source
   const original = source.get
+  const open = source.open
+  source.open = undefined
   source.get = async (id, o) => {
     if (opts.localOnly === true && !node.store.chunks.has(id)) {
       throw commandError(CommandErrorCode.NOT_FOUND, `chunk ${id.toString('hex').slice(0, 16)}… is not in the local store`)
@@ -29,5 +34,5 @@ export function recordChunks (node: TornetNode, opts: RecorderOptions): { restor
     await opts.onChunk(id, bytes)
     return bytes
   }
-  return { restore: () => { source.get = original } }
+  return { restore: () => { source.get = original; source.open = open } }
 }

@@ -33,18 +33,23 @@ async function publishOn (nodes: ChunkNode[], id: Buffer, bytes: Buffer): Promis
 }
 
 async function codeOf (p: Promise<unknown>): Promise<string | undefined> {
-  try { await p } catch (err) { return isTornetError(err) ? err.code : String(err) } 
+  try { await p } catch (err) { return isTornetError(err) ? err.code : String(err) }
   return undefined
+}
+
+/** A network of `nodes`, one chunk of `length` bytes published on the first `providers`, the next node reading. */
+async function chunkOn (nodes: number, providers: number, seed: number, length: number) {
+  const t = new ChunkTestnet({ nodes, service: { cacheOnDemand: false, crypto: pool } })
+  nets.push(t)
+  const plain = plainOf(seed, length)
+  const { key, cipher, id } = encryptChunk(plain)
+  await publishOn(t.nodes.slice(0, providers), id, cipher)
+  return { t, plain, key, cipher, id, providers: t.nodes.slice(0, providers), reader: t.nodes[providers] }
 }
 
 describe('source.open (download, id check and decryption as one job)', () => {
   it('returns the plaintext, caches the ciphertext, and hashes each byte once on the way', async () => {
-    const t = new ChunkTestnet({ nodes: 10, service: { cacheOnDemand: false, crypto: pool } })
-    nets.push(t)
-    const [p1, p2, p3, reader] = t.nodes
-    const plain = plainOf(1, 1024 * 1024 - 100)
-    const { key, cipher, id } = encryptChunk(plain)
-    await publishOn([p1, p2, p3], id, cipher)
+    const { plain, key, cipher, id, reader } = await chunkOn(10, 3, 1, 1024 * 1024 - 100)
     const open = reader.service.source.open
     expect(open).toBeDefined()
     const hashes = vi.spyOn(pool, 'sha256')
@@ -63,21 +68,12 @@ describe('source.open (download, id check and decryption as one job)', () => {
   })
 
   it('without a descriptor (a root chunk) asks a provider for it and checks the id the same way', async () => {
-    const t = new ChunkTestnet({ nodes: 8, service: { cacheOnDemand: false, crypto: pool } })
-    nets.push(t)
-    const [p1, p2, reader] = t.nodes
-    const plain = plainOf(2, 300_000)
-    const { key, cipher, id } = encryptChunk(plain)
-    await publishOn([p1, p2], id, cipher)
+    const { plain, key, id, reader } = await chunkOn(8, 2, 2, 300_000)
     expect((await reader.service.source.open!(id, key)).equals(plain)).toBe(true)
   })
 
   it('fails a key that does not fit with CHUNK_KEY_MISMATCH, and still caches the intact chunk', async () => {
-    const t = new ChunkTestnet({ nodes: 8, service: { cacheOnDemand: false, crypto: pool } })
-    nets.push(t)
-    const [p1, p2, reader] = t.nodes
-    const { key, cipher, id } = encryptChunk(plainOf(3, 500_000))
-    await publishOn([p1, p2], id, cipher)
+    const { key, cipher, id, reader } = await chunkOn(8, 2, 3, 500_000)
     const wrong = Buffer.from(key); wrong[0] ^= 0x80
     expect(await codeOf(reader.service.source.open!(id, wrong, { descriptor: describeChunk(cipher) }))).toBe(ChunkCipherErrorCode.KEY_MISMATCH)
     await vi.waitFor(() => { expect(reader.store.chunks.has(id)).toBe(true) })
@@ -85,12 +81,7 @@ describe('source.open (download, id check and decryption as one job)', () => {
   })
 
   it('bans a provider whose slices are corrupt and gets them elsewhere', async () => {
-    const t = new ChunkTestnet({ nodes: 10, service: { cacheOnDemand: false, crypto: pool } })
-    nets.push(t)
-    const [liar, p2, p3, reader] = t.nodes
-    const plain = plainOf(4, 1024 * 1024 - 8)
-    const { key, cipher, id } = encryptChunk(plain)
-    await publishOn([liar, p2, p3], id, cipher)
+    const { plain, key, cipher, id, reader, providers: [liar] } = await chunkOn(10, 3, 4, 1024 * 1024 - 8)
     interceptStreams(liar, corruptSlices)
     const got = await reader.service.source.open!(id, key, { descriptor: describeChunk(cipher) })
     expect(got.equals(plain)).toBe(true)
