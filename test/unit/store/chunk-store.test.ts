@@ -103,6 +103,22 @@ describe('ChunkStore', () => {
     expect(store.chunks.usage()).toEqual({ localBytes: 200_000, localCount: 1, cacheBytes: 3000, cacheCount: 1, cacheLimit: 1 << 20 })
   })
 
+  it('serves interleaved ranges of many chunks right, and nothing of a deleted one', async () => {
+    const { store } = fresh({ cacheBytes: 16 << 20 })
+    const chunks = Array.from({ length: 6 }, (_, i) => chunk(40 + i, 300_000 + i * 8))
+    for (const c of chunks) await store.chunks.putLocal(c.id, c.bytes)
+    for (let round = 0; round < 3; round++) {
+      for (let s = 0; s < 5; s++) {
+        for (const c of [chunks[s % 6], chunks[(s * 5 + round) % 6], chunks[0]]) {
+          const off = (s * 65_536 + round * 1000) % 300_000
+          expect(store.chunks.getRange(c.id, off, 65_536)?.equals(c.bytes.subarray(off, off + 65_536))).toBe(true)
+        }
+      }
+    }
+    await store.chunks.delete(chunks[0].id)
+    expect(store.chunks.getRange(chunks[0].id, 0, 10)).toBeUndefined()
+  })
+
   it('moves chunks between local and cache with pin and unpin, and deletes', async () => {
     const { store } = fresh()
     const a = chunk(1, 5000)
