@@ -105,18 +105,13 @@ function nonce (epoch: number, counter: number): Buffer {
   return nonceScratch
 }
 
-/** ciphertext ‖ tag, written into `out` at `offset` when given (saves a copy per packet). */
-export function seal (key: Uint8Array | KeyObject, epoch: number, counter: number, aad: Uint8Array, plaintext: Uint8Array,
-  out?: Buffer, offset = 0): Buffer {
+/** ciphertext ‖ tag. */
+export function seal (key: Uint8Array | KeyObject, epoch: number, counter: number, aad: Uint8Array, plaintext: Uint8Array): Buffer {
   const c = createCipheriv(ALGO, key, nonce(epoch, counter), { authTagLength: AEAD_TAG_BYTES })
   c.setAAD(aad, { plaintextLength: plaintext.length })
   const body = c.update(plaintext)
   c.final()
-  const tag = c.getAuthTag()
-  if (out === undefined) return Buffer.concat([body, tag])
-  body.copy(out, offset)
-  tag.copy(out, offset + body.length)
-  return out
+  return Buffer.concat([body, c.getAuthTag()])
 }
 
 /**

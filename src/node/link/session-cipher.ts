@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
-import { DATA_HEADER_BYTES, TAG_BYTES, writeDataHeader } from '../wire/link-packets.js'
-import { hkdf, open, seal, sealPieces } from './link-crypto.js'
+import { DATA_HEADER_BYTES, writeDataHeader } from '../wire/link-packets.js'
+import { hkdf, open, sealPieces } from './link-crypto.js'
 import { ReplayWindow } from './replay-window.js'
 
 /**
@@ -44,21 +44,15 @@ export class SendCipher {
 
   get currentEpoch (): number { return this.epoch }
 
-  /** One DATA datagram carrying `plaintext`. */
+  /** One DATA datagram carrying `plaintext`, joined (sealPieces is what the session sends). */
   seal (plaintext: Uint8Array): Buffer {
-    this.maybeRotate()
-    const out = Buffer.allocUnsafe(DATA_HEADER_BYTES + plaintext.length + TAG_BYTES)
-    writeDataHeader(out, this.receiverIndex, this.epoch, this.counter)
-    seal(this.keyObject, this.epoch, this.counter, out.subarray(0, DATA_HEADER_BYTES), plaintext, out, DATA_HEADER_BYTES)
-    this.counter++
-    this.bytes += out.length
-    return out
+    return Buffer.concat(this.sealPieces([plaintext]))
   }
 
   /**
-   * The same datagram for a plaintext given in pieces, as pieces (header,
-   * ciphertexts, tag) for a scatter/gather send: the bytes are identical to
-   * `seal(concat(pieces))`, without joining the plaintext or the datagram.
+   * One DATA datagram for a plaintext given in pieces (their concatenation), as
+   * pieces (header, ciphertexts, tag) for a scatter/gather send: neither the
+   * plaintext nor the datagram is ever joined.
    */
   sealPieces (pieces: readonly Uint8Array[]): Buffer[] {
     this.maybeRotate()

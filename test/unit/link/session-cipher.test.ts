@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
 import { MAX_EPOCHS_AHEAD, RecvCipher, SendCipher } from '../../../src/node/link/session-cipher.js'
-import { DATA_HEADER_BYTES, decodeLinkPacket, type DataPacket } from '../../../src/node/wire/link-packets.js'
+import { seal } from '../../../src/node/link/link-crypto.js'
+import { DATA_HEADER_BYTES, decodeLinkPacket, type DataPacket, writeDataHeader } from '../../../src/node/wire/link-packets.js'
 
 function pair (policy = { rekeyBytes: 2 ** 30, rekeyMs: 1e9 }, now = () => 0): { tx: SendCipher, rx: RecvCipher } {
   const key = randomBytes(32)
@@ -24,17 +25,19 @@ describe('session ciphers', () => {
 
   test('a plaintext sealed in pieces gives the same datagram, byte for byte, as sealed whole', () => {
     const key = randomBytes(32)
-    const whole = new SendCipher(Buffer.from(key), 7, { rekeyBytes: 2 ** 30, rekeyMs: 1e9 }, () => 0)
     const pieced = new SendCipher(Buffer.from(key), 7, { rekeyBytes: 2 ** 30, rekeyMs: 1e9 }, () => 0)
     const plain = randomBytes(16_000)
     // Splits off ChaCha20's 64-byte block boundaries, an empty piece, one piece, many.
     const splits = [[21], [1, 63, 64, 65], [0, 21], [], [7, 7, 7, 7, 15_000]]
-    for (const cuts of splits) {
+    for (const [counter, cuts] of splits.entries()) {
       const pieces: Buffer[] = []
       let off = 0
       for (const c of cuts) { pieces.push(plain.subarray(off, off + c)); off += c }
       pieces.push(plain.subarray(off))
-      const a = whole.seal(plain)
+      // Expected: the header, then the one-shot AEAD of the whole plaintext under the same nonce.
+      const header = Buffer.alloc(DATA_HEADER_BYTES)
+      writeDataHeader(header, 7, 0, counter)
+      const a = Buffer.concat([header, seal(key, 0, counter, header, plain)])
       const b = Buffer.concat(pieced.sealPieces(pieces))
       expect(b.equals(a), `cuts ${JSON.stringify(cuts)}`).toBe(true)
     }
