@@ -115,13 +115,14 @@ export class ChunkCryptoPool implements ChunkCrypto {
     if (!this.offload(bytes)) { this.stats.inline++; return sha256(bytes) }
     const data = this.copyIn(bytes)
     return await new Promise<Buffer>((resolve, reject) => {
+      const inline = (): void => { this.runInline(() => { resolve(sha256(bytes)) }, reject) }
       this.submit({ op: 'sha256', data, length: bytes.length }, {
         settle: (r) => {
           this.recycle(r.data)
           if (r.ok && 'digest' in r) resolve(Buffer.from(r.digest.buffer, r.digest.byteOffset, r.digest.length))
-          else this.runInline(() => { resolve(sha256(bytes)) }, reject)
+          else inline()
         },
-        inline: () => { this.runInline(() => { resolve(sha256(bytes)) }, reject) }
+        inline
       })
     })
   }
@@ -134,16 +135,16 @@ export class ChunkCryptoPool implements ChunkCrypto {
     }
     const data = this.copyIn(cipher)
     const k = new Uint8Array(key)
-    const inline = (): Buffer => decryptChunk(cipher, k)
     return await new Promise<Buffer>((resolve, reject) => {
+      const inline = (): void => { this.runInline(() => { resolve(decryptChunk(cipher, k)) }, reject) }
       this.submit({ op: 'decrypt', data, length: cipher.length, key: k, iv: new Uint8Array(chunkIv(k)) }, {
         settle: (r) => {
           this.recycle(r.data)
           if (r.ok && 'plain' in r) resolve(Buffer.from(r.plain, r.offset, r.length))
           else if (!r.ok && r.code === ChunkCipherErrorCode.KEY_MISMATCH) reject(new TornetError(ChunkCipherErrorCode.KEY_MISMATCH, r.message))
-          else this.runInline(() => { resolve(inline()) }, reject) // the worker could not do it (no native cipher there?)
+          else inline() // the worker could not do it (no native cipher there?)
         },
-        inline: () => { this.runInline(() => { resolve(inline()) }, reject) }
+        inline
       })
     })
   }
@@ -180,10 +181,7 @@ export class ChunkCryptoPool implements ChunkCrypto {
           if (r.ok && 'plain' in r) resolve({ ok: true, cipher: back, plain: Buffer.from(r.plain, r.offset, r.length) })
           else if (!r.ok && r.code === ID_MISMATCH) resolve({ ok: false, cipher: back, reason: 'id-mismatch' })
           else if (!r.ok && r.code === ChunkCipherErrorCode.KEY_MISMATCH) resolve({ ok: false, cipher: back, reason: 'bad-key' })
-          else {
-            cipher = back
-            this.runInline(() => { resolve(openInline(back, i, k)) }, reject)
-          }
+          else this.runInline(() => { resolve(openInline(back, i, k)) }, reject)
         },
         inline
       })
