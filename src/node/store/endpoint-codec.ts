@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net'
 import type { Endpoint } from '../types.js'
 import { type Reader, WireError, type Writer } from '../wire/codec.js'
+import { ipv6Bytes, ipv6Text } from '../wire/ipv6.js'
 
 /**
  * An IPv4 or IPv6 UDP endpoint in a stored record:
@@ -44,39 +45,9 @@ export function readEndpoint (r: Reader): Endpoint {
   return { address, port }
 }
 
-function ipv6Bytes (addr: string): Buffer {
-  const out = Buffer.alloc(16)
-  let s = addr
-  const lastColon = s.lastIndexOf(':')
-  const dottedTail = s.indexOf('.', lastColon) >= 0
-  if (dottedTail) { // a trailing dotted IPv4 fills the last 32 bits
-    Buffer.from(s.slice(lastColon + 1).split('.').map(Number)).copy(out, 12)
-    s = s.slice(0, lastColon + 1) + '0:0'
-  }
-  const [left, right] = s.split('::')
-  const head = left === '' ? [] : left.split(':')
-  const tail = right === undefined || right === '' ? [] : right.split(':')
-  const groups = right === undefined ? head : [...head, ...new Array<string>(8 - head.length - tail.length).fill('0'), ...tail]
-  for (let i = 0; i < (dottedTail ? 6 : 8); i++) out.writeUInt16BE(Number.parseInt(groups[i], 16), i * 2)
-  return out
-}
-
 function formatIPv6 (b: Buffer): string {
-  const groups: number[] = []
-  for (let i = 0; i < 8; i++) groups.push(b.readUInt16BE(i * 2))
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) {
     return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`
   }
-  let bestAt = -1
-  let bestLen = 1 // a single zero group is not compressed
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i }
-    i = j
-  }
-  const hex = groups.map((g) => g.toString(16))
-  if (bestAt < 0) return hex.join(':')
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`
+  return ipv6Text(b)
 }

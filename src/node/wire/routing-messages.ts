@@ -2,6 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net'
 import { sha256 } from '../crypto/hash.js'
 import type { Endpoint } from '../types.js'
 import { Reader, WireError, Writer } from './codec.js'
+import { ipv6Bytes, ipv6Text } from './ipv6.js'
 
 /**
  * The DHT protocol ("dht" service), version 1. Little-endian; every message is
@@ -241,44 +242,14 @@ export function nodesReplySize (contactBytes: number, notFoundCount = false): nu
 
 export function encodeAddress (address: string): Buffer {
   if (isIPv4(address)) return Buffer.from(address.split('.').map(Number))
-  if (isIPv6(address)) return ipv6ToBytes(address)
+  if (isIPv6(address)) return ipv6Bytes(address)
   throw new RangeError(`not an IP address: ${address}`)
 }
 
 export function decodeAddress (b: Uint8Array): string {
   if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`
   if (b.length !== 16) throw new WireError('address must be 4 or 16 bytes')
-  const groups: number[] = []
-  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1])
-  // Compress the longest run of two or more zero groups (RFC 5952).
-  let bestAt = -1; let bestLen = 1
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i }
-    i = j
-  }
-  const hex = groups.map(g => g.toString(16))
-  if (bestAt < 0) return hex.join(':')
-  return hex.slice(0, bestAt).join(':') + '::' + hex.slice(bestAt + bestLen).join(':')
-}
-
-function ipv6ToBytes (address: string): Buffer {
-  let text = address
-  const out = Buffer.alloc(16)
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes the last two groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
-  if (v4 !== null) {
-    const p = v4[1].split('.').map(Number)
-    text = text.slice(0, -v4[1].length) + (((p[0] << 8) | p[1]).toString(16)) + ':' + (((p[2] << 8) | p[3]).toString(16))
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined]
-  const h = head === '' ? [] : head.split(':')
-  const t = tail === undefined || tail === '' ? [] : tail.split(':')
-  const groups = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t]
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2))
-  return out
+  return ipv6Text(b)
 }
 
 function writeEndpoint (w: Writer, e: Endpoint): void {
