@@ -38,6 +38,26 @@ export function emptyKvLoadStats (): KvLoadStats {
   return { loaded: 0, expired: 0, invalid: 0, truncated: false }
 }
 
+/**
+ * The records saved in `p` that decode and are still live at `now` (and pass `keep`), with
+ * their location and saved bytes; the rest are counted in `stats` (invalid: left on disk;
+ * expired or not kept: removed from it). What to do with each live one is the caller's.
+ */
+export function * savedRecords (p: KvPersistence, now: number, stats: KvLoadStats,
+  keep: (r: KvRecord) => boolean = () => true): Generator<{ record: KvRecord, location: Buffer, bytes: Uint8Array }> {
+  for (const bytes of p.load()) {
+    const record = tryDecode(decodeRecord, bytes)
+    if (record === undefined) { stats.invalid++; continue }
+    const location = recordLocation(record.namespace, record.key)
+    if (record.expires <= now || !keep(record)) {
+      stats.expired++
+      p.remove(location)
+      continue
+    }
+    yield { record, location, bytes }
+  }
+}
+
 export interface KvStoreOptions {
   /** Most records held at once; default 10 000 (≈ 13 MB at the largest record size). */
   maxRecords?: number
@@ -140,17 +160,9 @@ export class KvStore {
   }
 
   private loadFrom (p: KvPersistence): void {
-    const now = this.now()
     const stats = this.loadStats
-    for (const bytes of p.load()) {
-      const record = tryDecode(decodeRecord, bytes)
-      if (record === undefined) { stats.invalid++; continue }
-      const location = recordLocation(record.namespace, record.key)
-      if (record.key.length > MAX_KEY_BYTES || record.value.length > MAX_VALUE_BYTES || record.expires <= now) {
-        stats.expired++
-        p.remove(location)
-        continue
-      }
+    const withinLimits = (r: KvRecord): boolean => r.key.length <= MAX_KEY_BYTES && r.value.length <= MAX_VALUE_BYTES
+    for (const { record, location, bytes } of savedRecords(p, this.now(), stats, withinLimits)) {
       const id = location.toString('hex')
       const held = this.entries.get(id)
       if (held !== undefined && compareRecords(record, held.record) <= 0) continue

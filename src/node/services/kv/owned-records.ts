@@ -1,7 +1,6 @@
-import { tryDecode } from '../../wire/codec.js'
-import { type KvLoadStats, type KvPersistence, emptyKvLoadStats } from './kv-store.js'
+import { type KvLoadStats, type KvPersistence, emptyKvLoadStats, savedRecords } from './kv-store.js'
 import {
-  DEFAULT_RECORD_POLICY, type KvRecord, type RecordPolicy, checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation
+  DEFAULT_RECORD_POLICY, type KvRecord, type RecordPolicy, checkRecord, compareRecords, encodeRecord, recordLocation
 } from './record.js'
 
 /**
@@ -86,15 +85,7 @@ export class OwnedRecords {
   private loadFrom (p: KvPersistence, opts: OwnedRecordsOptions): void {
     const now = this.now()
     const stats = this.loadStats
-    for (const bytes of p.load()) {
-      const record = tryDecode(decodeRecord, bytes)
-      if (record === undefined) { stats.invalid++; continue }
-      const location = recordLocation(record.namespace, record.key)
-      if (record.expires <= now) {
-        stats.expired++
-        p.remove(location)
-        continue
-      }
+    for (const { record, location } of savedRecords(p, now, stats)) {
       if (!record.namespace.equals(opts.namespace) || checkRecord(record, now, opts.policy ?? DEFAULT_RECORD_POLICY) !== undefined) {
         stats.invalid++
         continue
