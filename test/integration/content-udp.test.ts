@@ -1,32 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { once } from 'node:events'
+import { writePseudoRandomFile } from '../../bench/support/files.js'
 import { createTestnet, type Testnet } from '../helpers/testnet.js'
-
-/** Deterministic pseudo-random bytes (xorshift), written in pieces so 300 MiB is never in memory. */
-async function writeBigFile (path: string, bytes: number, seed: number): Promise<string> {
-  const out = createWriteStream(path)
-  const hash = createHash('sha256')
-  let x = seed >>> 0 || 1
-  const piece = Buffer.alloc(1 << 20)
-  for (let done = 0; done < bytes;) {
-    const n = Math.min(piece.length, bytes - done)
-    for (let i = 0; i < n; i += 4) {
-      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0
-      piece.writeUInt32LE(x, i)
-    }
-    const chunk = piece.subarray(0, n)
-    hash.update(chunk)
-    if (!out.write(Buffer.from(chunk))) await once(out, 'drain')
-    done += n
-  }
-  out.end()
-  await once(out, 'finish')
-  return hash.digest('hex')
-}
 
 async function sha256Of (it: AsyncIterable<Uint8Array>): Promise<{ hex: string, bytes: number }> {
   const h = createHash('sha256')
@@ -58,7 +36,7 @@ describe('content across 10 real nodes on 127.0.0.1', () => {
     small.set('empty.txt', Buffer.alloc(0))
     writeFileSync(join(dir, 'ünïcödé 名前', 'häßlich.html'), '<p>unicode</p>')
     small.set('ünïcödé 名前/häßlich.html', Buffer.from('<p>unicode</p>'))
-    bigHash = await writeBigFile(join(dir, 'big.bin'), BIG, 7)
+    bigHash = await writePseudoRandomFile(join(dir, 'big.bin'), BIG, 7)
   })
   afterAll(async () => {
     await net?.close()
