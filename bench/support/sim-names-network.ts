@@ -5,6 +5,7 @@ import { Dht, type RpcPort } from '../../src/node/routing/dht.js'
 import { MemoryNetwork, type MemoryNetworkOptions, type MemoryNode } from '../../src/node/routing/simulator/memory-network.js'
 import { Prng } from '../../src/node/routing/simulator/prng.js'
 import { VirtualClock } from '../../src/node/routing/simulator/virtual-clock.js'
+import { dhtValueProvider } from '../../src/node/services/link-service-network.js'
 import { createNamesService, type NamesService } from '../../src/node/services/names/names-service.js'
 import type { FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from '../../src/node/services/service-network.js'
 
@@ -85,12 +86,7 @@ export class SimServiceNetwork implements ServiceNetwork {
   }
 
   registerValueProvider (kind: number, provider: ValueProvider): void {
-    this.dht.registerValueProvider(kind, {
-      get: async (key) => { const v = await provider.get(key); return v === undefined ? undefined : Buffer.from(v.buffer, v.byteOffset, v.length) },
-      onMiss: provider.onMiss?.bind(provider),
-      validate: provider.validate?.bind(provider),
-      cache: provider.cache?.bind(provider)
-    })
+    this.dht.registerValueProvider(kind, dhtValueProvider(provider))
   }
 
   /** Inbound request: the DHT's own, or a service's; garbage gets no reply. */

@@ -3,6 +3,7 @@ import type { Dht } from '../routing/dht.js'
 import { makeContact, type Contact } from '../routing/contact.js'
 import type { Link } from '../link/link.js'
 import type { PeerAddress, PeerInfo } from '../link/types.js'
+import type { ValueProvider as DhtValueProvider } from '../routing/value-provider.js'
 import type { FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from './service-network.js'
 
 /**
@@ -46,12 +47,17 @@ export class LinkServiceNetwork implements ServiceNetwork {
   }
 
   registerValueProvider (kind: number, provider: ValueProvider): void {
-    this.dht.registerValueProvider(kind, {
-      get: async (key) => { const v = await provider.get(key); return v === undefined ? undefined : Buffer.from(v.buffer, v.byteOffset, v.length) },
-      onMiss: provider.onMiss?.bind(provider),
-      validate: provider.validate?.bind(provider),
-      cache: provider.cache?.bind(provider)
-    })
+    this.dht.registerValueProvider(kind, dhtValueProvider(provider))
+  }
+}
+
+/** A service's value provider as the DHT takes it (values as Buffers). */
+export function dhtValueProvider (provider: ValueProvider): DhtValueProvider {
+  return {
+    get: async (key) => { const v = await provider.get(key); return v === undefined ? undefined : Buffer.from(v.buffer, v.byteOffset, v.length) },
+    onMiss: provider.onMiss?.bind(provider),
+    validate: provider.validate?.bind(provider),
+    cache: provider.cache?.bind(provider)
   }
 }
 
