@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../src/gateway/index.js'
 import { createFakeNetwork } from '../helpers/fake-site-content.js'
-import { firefoxMissing, withFirefox } from '../helpers/firefox.js'
+import { firefoxMissing, pacPrefs, socksPrefs, withFirefox } from '../helpers/firefox.js'
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
 const missing = firefoxMissing
@@ -42,10 +42,7 @@ describe.skipIf(missing !== undefined)(title, () => {
   })
 
   it('opens a .tor-net site with the PAC file, stylesheet and all', async () => {
-    await withFirefox({
-      'network.proxy.type': 2,
-      'network.proxy.autoconfig_url': `http://127.0.0.1:${port}/proxy.pac`
-    }, async page => {
+    await withFirefox(pacPrefs(port), async page => {
       const response = await page.goto('http://site.tor-net/', { waitUntil: 'load' })
       expect(response?.status()).toBe(200)
       const text = await page.evaluate(() => document.body.innerText)
@@ -58,14 +55,7 @@ describe.skipIf(missing !== undefined)(title, () => {
   })
 
   it('opens .bit and .tor-net sites through SOCKS5 with remote DNS, and shows error pages', async () => {
-    await withFirefox({
-      'network.proxy.type': 1,
-      'network.proxy.socks': '127.0.0.1',
-      'network.proxy.socks_port': port,
-      'network.proxy.socks_version': 5,
-      'network.proxy.socks_remote_dns': true,
-      'network.proxy.socks5_remote_dns': true
-    }, async page => {
+    await withFirefox(socksPrefs(port), async page => {
       const listing = await page.goto('http://site.bit/docs/', { waitUntil: 'load' })
       expect(listing?.status()).toBe(200)
       expect(await page.evaluate(() => document.body.innerText)).toContain('readme.txt')

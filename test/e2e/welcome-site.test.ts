@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoNetwork, type DemoNetwork } from '../../src/cli/serve/demo-network.js'
-import { firefoxMissing, withFirefox } from '../helpers/firefox.js'
+import { firefoxMissing, pacPrefs, socksPrefs, withFirefox } from '../helpers/firefox.js'
 
 const run = promisify(execFile)
 const SAMPLE = join(import.meta.dirname, '..', '..', 'sample', 'welcome')
@@ -70,7 +70,7 @@ describe.skipIf(noFirefox !== undefined)(noFirefox === undefined ? 'the welcome 
   beforeAll(async () => { await mkdir(ARTIFACTS, { recursive: true }) })
 
   it('opens http://welcome.tor-net/ with the PAC file and renders its pictures', async () => {
-    await withFirefox({ 'network.proxy.type': 2, 'network.proxy.autoconfig_url': `http://127.0.0.1:${port}/proxy.pac` }, async page => {
+    await withFirefox(pacPrefs(port), async page => {
       const response = await page.goto('http://welcome.tor-net/', { waitUntil: 'load' })
       expect(response?.status()).toBe(200)
       expect(await page.evaluate(() => document.querySelector('h1')?.textContent)).toBe('Welcome to Tornet')
@@ -82,14 +82,7 @@ describe.skipIf(noFirefox !== undefined)(noFirefox === undefined ? 'the welcome 
   })
 
   it('opens it with Firefox set to SOCKS5 127.0.0.1 and remote DNS', async () => {
-    await withFirefox({
-      'network.proxy.type': 1,
-      'network.proxy.socks': '127.0.0.1',
-      'network.proxy.socks_port': port,
-      'network.proxy.socks_version': 5,
-      'network.proxy.socks_remote_dns': true,
-      'network.proxy.socks5_remote_dns': true
-    }, async page => {
+    await withFirefox(socksPrefs(port), async page => {
       const response = await page.goto('http://welcome.tor-net/about/', { waitUntil: 'load' })
       expect(response?.status()).toBe(200)
       expect(await page.evaluate(() => document.body.innerText)).toContain('This is the sample site')

@@ -4,6 +4,23 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'puppeteer-core'
 
+/** Firefox set to SOCKS5 127.0.0.1:`port` with remote DNS (names resolved by the proxy), as Tor Browser is. */
+export function socksPrefs (port: number): Record<string, unknown> {
+  return {
+    'network.proxy.type': 1,
+    'network.proxy.socks': '127.0.0.1',
+    'network.proxy.socks_port': port,
+    'network.proxy.socks_version': 5,
+    'network.proxy.socks_remote_dns': true,
+    'network.proxy.socks5_remote_dns': true
+  }
+}
+
+/** Firefox set to the gateway's proxy auto-configuration file. */
+export function pacPrefs (port: number): Record<string, unknown> {
+  return { 'network.proxy.type': 2, 'network.proxy.autoconfig_url': `http://127.0.0.1:${port}/proxy.pac` }
+}
+
 /**
  * Headless Firefox ESR (Debian's firefox-esr) driven by puppeteer-core over
  * WebDriver BiDi, with a fresh profile per run. `firefoxMissing` says why the
