@@ -44,8 +44,9 @@ import { emit, progress } from './util.js'
  *
  *   npm run bench -- transfer [--mib 256] [--small 10000] [--concurrency 8]
  *
- * npm run bench starts node with the flags a Tornet node runs with (src/cli/main.ts:
- * --openssl-legacy-provider --initial-old-space-size=128); the downloader inherits them.
+ * npm run bench starts node with the flags and environment a Tornet node runs with
+ * (src/cli/main.ts: --openssl-legacy-provider --initial-old-space-size=128,
+ * MALLOC_MMAP_THRESHOLD_=131072); the downloader inherits them.
  *
  * Options for measuring the downloader's memory on big files without the slow parts:
  *   --fetchers N         how many of nodes 1 and 2 fetch the file first (default 2; with 0 the

@@ -1,11 +1,12 @@
 import { sha256 } from '../crypto/hash.js'
 import { DEFAULT_HALF_LIFE_MS, closenessOf, touch } from './cache-value.js'
 import { ChunkIndex, type IndexEntry, type Usage } from './chunk-index.js'
+import type { ChunkEnv } from './chunk-env.js'
 import { type ChunkDatabases, loadChunkIndex } from './chunk-index-loader.js'
 import { type Placement, encodeChunkMeta } from './chunk-meta-codec.js'
 import { StoreErrorCode, StoreWarningCode, storeError } from './errors.js'
 import { MissingCounter } from './missing-counter.js'
-import { type StoreContext, assertOpen, checkId, del, put, writeTxn } from './store-context.js'
+import { type StoreContext, assertOpen, checkId, del, put } from './store-context.js'
 
 /**
  * The two chunk databases of the seed: `local` holds chunks this user published or pinned
@@ -20,6 +21,9 @@ import { type StoreContext, assertOpen, checkId, del, put, writeTxn } from './st
  * holds a prefix of the call history. Until its transaction commits, a chunk's bytes are
  * served from `pending`. Heat changes are written in batches (every `heatFlushMs` and on
  * close): a crash loses at most that much access history, never a chunk.
+ *
+ * The three databases live in their own environment (chunk-env.ts), which the store reopens
+ * after every `remapBytes` of chunk data read or freed, to keep the node's memory bounded.
  */
 export const MAX_CHUNK_BYTES = 1024 * 1024 + 4096 // 1 MiB of payload plus room for a header
 export const DEFAULT_CACHE_BYTES = 1024 * 1024 * 1024
@@ -56,14 +60,18 @@ export class ChunkStore {
   /** Chunks evicted from the cache since open. */
   evictions = 0
 
-  constructor (private readonly ctx: StoreContext, private readonly dbs: ChunkDatabases, opts: ChunkStoreOptions = {}) {
+  private readonly ctx: StoreContext
+
+  /** `base` gives the directory, clock, warning sink and closed flag; its env is not used. */
+  constructor (base: Omit<StoreContext, 'env'>, private readonly cenv: ChunkEnv, opts: ChunkStoreOptions = {}) {
+    const ctx = this.ctx = cenv.context(base)
     const limit = opts.cacheBytes ?? DEFAULT_CACHE_BYTES
     if (!Number.isSafeInteger(limit) || limit < 0) throw storeError(StoreErrorCode.INVALID_ARGUMENT, `bad cacheBytes ${limit}`)
     this.cacheLimit = limit
     this.halfLifeMs = opts.halfLifeMs ?? DEFAULT_HALF_LIFE_MS
     this.nodeId = opts.nodeId === undefined ? undefined : checkId(opts.nodeId, 'nodeId')
     this.missing = new MissingCounter(opts.missingCapacity)
-    this.index = loadChunkIndex(ctx, dbs, this.nodeId)
+    this.index = loadChunkIndex(ctx, this.dbs, this.nodeId)
     this.timer = setInterval(() => { this.flushHeat().catch(() => { /* reported inside */ }) }, opts.heatFlushMs ?? DEFAULT_HEAT_FLUSH_MS)
     this.timer.unref()
     // A store reopened with a smaller limit trims at once.
@@ -83,7 +91,7 @@ export class ChunkStore {
     if (e === undefined) return undefined
     // A pending chunk's bytes may be the writer's buffer, reused once its write commits: copy.
     const pending = this.pending.get(hex)?.bytes
-    const bytes = pending !== undefined ? Buffer.from(pending) : this.db(e.placement).getBinary(key)
+    const bytes = pending !== undefined ? Buffer.from(pending) : this.read(e.placement, key, e.size)?.getBinary(key)
     if (bytes !== undefined) this.access(hex, e, 1)
     return bytes
   }
@@ -126,7 +134,7 @@ export class ChunkStore {
     if (e === undefined) return undefined
     const start = Math.min(offset, e.size)
     const end = Math.min(e.size, offset + length)
-    const src = this.pending.get(hex)?.bytes ?? this.db(e.placement).getBinaryFast(key)
+    const src = this.pending.get(hex)?.bytes ?? this.read(e.placement, key, end - start)?.getBinaryFast(key)
     if (src === undefined) return undefined
     take(src.subarray(start, end))
     if (e.size > 0) this.access(hex, e, (end - start) / e.size)
@@ -150,6 +158,7 @@ export class ChunkStore {
       if (e !== undefined) del(this.dbs.cache, key)
       put(this.dbs.meta, key, meta)
     })
+    if (e !== undefined) this.cenv.touch(e.size)
   }
 
   /**
@@ -224,10 +233,17 @@ export class ChunkStore {
       del(this.db(e.placement), key)
       del(this.dbs.meta, key)
     })
+    this.cenv.touch(e.size)
     return true
   }
 
   usage (): Usage { return this.index.usage(this.cacheLimit) }
+
+  /** How often the chunk environment was reopened since open (chunk-env.ts). */
+  get remaps (): number { return this.cenv.reopens }
+
+  /** Reopens the chunk environment now, dropping its mapped pages; writes asked for meanwhile wait. */
+  async remap (): Promise<void> { await this.cenv.reopen() }
 
   /** Chunks (and their bytes) held in memory until their transaction commits. */
   backlog (): { chunks: number, bytes: number } {
@@ -258,7 +274,7 @@ export class ChunkStore {
     const key = checkId(id)
     const e = this.index.get(key.toString('hex'))
     if (e === undefined) return false
-    const bytes = this.pending.get(key.toString('hex'))?.bytes ?? this.db(e.placement).getBinaryFast(key)
+    const bytes = this.pending.get(key.toString('hex'))?.bytes ?? this.read(e.placement, key, e.size)?.getBinaryFast(key)
     // getBinaryFast's buffer is reused and longer than the value: hash exactly `length` bytes.
     if (bytes !== undefined && sha256(bytes.subarray(0, bytes.length)).equals(key)) return true
     this.ctx.warn({ code: StoreWarningCode.CHUNK_CORRUPT, message: `chunk ${key.toString('hex')} no longer matches its hash; deleted` })
@@ -292,7 +308,7 @@ export class ChunkStore {
     }
     this.dirtyHeat.clear()
     try {
-      await writeTxn(this.ctx, 'saving chunk heat', () => {
+      await this.cenv.txn(this.ctx, 'saving chunk heat', () => {
         for (const [k, v] of writes) put(this.dbs.meta, k, v)
       })
     } catch (err) {
@@ -316,7 +332,7 @@ export class ChunkStore {
     if (e.placement === to) { await this.settled(hex); return true }
     const from = e.placement
     const pending = this.pending.get(hex)?.bytes // copied: the writer may reuse its buffer once that write commits
-    const bytes = pending !== undefined ? Buffer.from(pending) : this.db(from).getBinary(key)
+    const bytes = pending !== undefined ? Buffer.from(pending) : this.read(from, key, e.size)?.getBinary(key)
     if (bytes === undefined) throw storeError(StoreErrorCode.IO, `chunk ${hex} is indexed but its bytes are missing`)
     if (to === 'cache' && e.size > this.cacheLimit) { await this.delete(key); return true }
     this.index.move(hex, to)
@@ -332,6 +348,7 @@ export class ChunkStore {
       del(this.db(from), key)
       put(this.dbs.meta, key, meta)
     })
+    this.cenv.touch(e.size)
     return true
   }
 
@@ -339,7 +356,7 @@ export class ChunkStore {
   private async trim (): Promise<void> {
     const victims = this.evictFor(0)
     if (victims.length === 0) return
-    await writeTxn(this.ctx, 'trimming the cache', () => { this.removeVictims(victims) })
+    await this.cenv.txn(this.ctx, 'trimming the cache', () => { this.removeVictims(victims) })
   }
 
   /** Takes the victims out of the index now; their rows go in the caller's transaction. */
@@ -355,10 +372,14 @@ export class ChunkStore {
   }
 
   private removeVictims (victims: IndexEntry[]): void {
+    let freed = 0
     for (const v of victims) {
       del(this.dbs.cache, v.id)
       del(this.dbs.meta, v.id)
+      freed += v.size
     }
+    // LMDB reads each freed value's first page through its map: count it towards a reopening.
+    if (freed > 0) this.cenv.touch(freed)
   }
 
   private access (hex: string, e: IndexEntry, weight: number): void {
@@ -369,7 +390,7 @@ export class ChunkStore {
 
   /** Queues the transaction; `bytes` are served from memory until it commits. */
   private async write (hex: string, bytes: Buffer | undefined, doing: string, fn: () => void): Promise<void> {
-    const done = writeTxn(this.ctx, doing, fn)
+    const done = this.cenv.txn(this.ctx, doing, fn)
     const p: PendingWrite | undefined = bytes === undefined ? undefined : { bytes, done }
     if (p !== undefined) this.pending.set(hex, p)
     try {
@@ -398,8 +419,21 @@ export class ChunkStore {
     return encodeChunkMeta({ placement: e.placement, size: e.size, score: e.heat.score, at: e.heat.at })
   }
 
+  /** The current environment's databases (a reopening replaces them). */
+  private get dbs (): ChunkDatabases { return this.cenv.dbs }
+
   private db (p: Placement): ChunkDatabases['local'] {
     return p === 'local' ? this.dbs.local : this.dbs.cache
+  }
+
+  /**
+   * The database to read a committed chunk from, counting `bytes` read through the map; none
+   * in the instant the environment is being swapped (the chunk then reads as absent).
+   */
+  private read (p: Placement, key: Buffer, bytes: number): ChunkDatabases['local'] | undefined {
+    if (!this.cenv.readable) return undefined
+    this.cenv.touch(bytes)
+    return this.db(p)
   }
 }
 

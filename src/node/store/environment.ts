@@ -1,29 +1,36 @@
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { type DatabaseOptions, type Key, type RootDatabase, type Database, open } from 'lmdb'
+import { ChunkEnv } from './chunk-env.js'
 import { ChunkStore, type ChunkStoreOptions } from './chunk-store.js'
 import { ContentIndex } from './content-index.js'
+import { migrateLegacyChunks } from './legacy-chunks.js'
 import { StoreErrorCode, type WarningSink, storeError, storeErrorFrom } from './errors.js'
 import { PeerAccounts, type PeerAccountsOptions } from './peer-accounts.js'
 import { type BinaryDatabase, type StoreContext, assertOpen } from './store-context.js'
 import { type StoreLock, acquireStoreLock } from './store-lock.js'
 
 /**
- * The node's one LMDB environment, `<dir>/db`, and the typed databases on it:
+ * The node's two LMDB environments and the typed databases on them. `<dir>/db`:
  *
- *   store-meta     "schema" → u8 layout version of everything below
+ *   store-meta     "schema" → u8 layout version of everything here
  *   peers          node id → peer account (peer-account-codec.ts)
+ *   content-index  content hash → location (opaque, for the publisher)
+ *
+ * and `<dir>/chunks`, which the chunk store reopens from time to time (chunk-env.ts says why):
+ *
  *   chunks-local   chunk id → bytes (published or pinned; never evicted)
  *   chunks-cache   chunk id → bytes (held for others; evicted by value)
  *   chunk-meta     chunk id → placement, size, heat (chunk-meta-codec.ts)
- *   content-index  content hash → location (opaque, for the publisher)
  *
- * Other services open their own databases on the same environment with `openDatabase`.
+ * Layout 1 had the chunk databases in `<dir>/db`; opening such a store moves them
+ * (legacy-chunks.ts). Other services open their own databases on the main environment with
+ * `openDatabase`.
  * Durability is lmdb's default: every write transaction is fsynced (overlappingSync on
  * Linux: the sync runs after the commit, and after a crash LMDB reopens at the last synced
  * transaction). Never noSync.
  */
-export const STORE_SCHEMA_VERSION = 1
+export const STORE_SCHEMA_VERSION = 2
 /**
  * The map is reserved large from the start. Left to lmdb-js it starts at 128 KiB and is
  * remapped as the file grows, and every earlier mapping stays in place with the pages that
@@ -41,6 +48,8 @@ export interface StoreOptions extends ChunkStoreOptions, PeerAccountsOptions {
    * lmdb grows it when the data outgrows it.
    */
   mapSize?: number
+  /** Chunk bytes read or freed between two reopenings of the chunk environment (chunk-env.ts); 0: never. */
+  remapBytes?: number
   /** Where survivable problems go (a record that does not decode, a failed flush). */
   onWarning?: WarningSink
   /** Clock in ms since the epoch (tests inject one). */
@@ -67,39 +76,42 @@ export function openStore (dir: string, opts: StoreOptions = {}): Store {
   try { mkdirSync(dir, { recursive: true }) } catch (err) { throw storeErrorFrom(err, dir, 'creating the data directory') }
   const lock = acquireStoreLock(dir, warn)
   let env: RootDatabase<Buffer, Buffer>
+  let chunkEnv: ChunkEnv | undefined
+  const mapSize = opts.mapSize ?? DEFAULT_MAP_BYTES
   try {
-    checkDataFile(dir)
-    env = open<Buffer, Buffer>({
-      path: join(dir, 'db'),
-      maxDbs: MAX_DBS,
-      encoding: 'binary',
-      keyEncoding: 'binary',
-      mapSize: opts.mapSize ?? DEFAULT_MAP_BYTES
-    })
+    checkDataFile(dir, 'db')
+    checkDataFile(dir, 'chunks')
+    env = open<Buffer, Buffer>({ path: join(dir, 'db'), maxDbs: MAX_DBS, encoding: 'binary', keyEncoding: 'binary', mapSize })
   } catch (err) {
     lock.release()
     throw storeErrorFrom(err, dir, 'opening the database')
   }
   try {
-    return assemble(dir, env, lock, warn, opts)
+    chunkEnv = new ChunkEnv(dir, { mapSize, remapBytes: opts.remapBytes })
+    return assemble(dir, env, chunkEnv, lock, warn, opts)
   } catch (err) {
+    void chunkEnv?.close().catch(() => {})
     void env.close().catch(() => {})
     lock.release()
     throw storeErrorFrom(err, dir, 'opening the database')
   }
 }
 
-function assemble (dir: string, env: RootDatabase<Buffer, Buffer>, lock: StoreLock, warn: WarningSink, opts: StoreOptions): Store {
+function assemble (dir: string, env: RootDatabase<Buffer, Buffer>, chunkEnv: ChunkEnv, lock: StoreLock, warn: WarningSink, opts: StoreOptions): Store {
   let closed = false
   const ctx: StoreContext = { dir, env, warn, now: opts.now ?? Date.now, isClosed: () => closed }
   const binary = (name: string): BinaryDatabase => env.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' })
-  checkSchema(dir, env, binary('store-meta'))
+  const meta = binary('store-meta')
+  if (checkSchema(dir, env, meta) === 1) {
+    migrateLegacyChunks(env, { local: binary('chunks-local'), cache: binary('chunks-cache'), meta: binary('chunk-meta') }, chunkEnv, warn)
+    env.transactionSync(() => { meta.putSync(SCHEMA_KEY, Buffer.from([STORE_SCHEMA_VERSION])) })
+  }
 
   let peers: PeerAccounts | undefined
   let chunks: ChunkStore
   try {
     peers = new PeerAccounts(ctx, binary('peers'), opts)
-    chunks = new ChunkStore(ctx, { local: binary('chunks-local'), cache: binary('chunks-cache'), meta: binary('chunk-meta') }, opts)
+    chunks = new ChunkStore(ctx, chunkEnv, opts)
   } catch (err) {
     closed = true
     void peers?.close()
@@ -124,12 +136,13 @@ function assemble (dir: string, env: RootDatabase<Buffer, Buffer>, lock: StoreLo
         throw storeErrorFrom(err, dir, `opening database ${name}`)
       }
     },
-    async flushed (): Promise<void> { await env.flushed },
+    async flushed (): Promise<void> { await Promise.all([env.flushed, chunkEnv.flushed()]) },
     async close (): Promise<void> {
       closing ??= (async () => {
         try {
           await Promise.allSettled([peers.close(), chunks.close()])
           closed = true
+          await chunkEnv.close()
           await env.committed
           await env.flushed
           await env.close()
@@ -143,18 +156,21 @@ function assemble (dir: string, env: RootDatabase<Buffer, Buffer>, lock: StoreLo
   }
 }
 
-function checkSchema (dir: string, env: RootDatabase<Buffer, Buffer>, meta: BinaryDatabase): void {
-  const key = Buffer.from('schema')
-  const v = meta.getBinary(key)
+const SCHEMA_KEY = Buffer.from('schema')
+
+/** The store's layout version; a new store gets the current one. */
+function checkSchema (dir: string, env: RootDatabase<Buffer, Buffer>, meta: BinaryDatabase): number {
+  const v = meta.getBinary(SCHEMA_KEY)
   if (v === undefined) {
-    env.transactionSync(() => { meta.putSync(key, Buffer.from([STORE_SCHEMA_VERSION])) })
-    return
+    env.transactionSync(() => { meta.putSync(SCHEMA_KEY, Buffer.from([STORE_SCHEMA_VERSION])) })
+    return STORE_SCHEMA_VERSION
   }
   if (v.length !== 1 || v[0] > STORE_SCHEMA_VERSION) {
     throw storeError(StoreErrorCode.CORRUPT,
       `The store in ${dir} was written by a newer Tornet (layout ${v.length === 1 ? v[0] : '?'}, this one reads ${STORE_SCHEMA_VERSION}). ` +
       'Upgrade Tornet or use another data directory.')
   }
+  return v[0]
 }
 
 /**
@@ -163,8 +179,8 @@ function checkSchema (dir: string, env: RootDatabase<Buffer, Buffer>, meta: Bina
  * magic number (0xBEEFC0DE, little-endian, at byte 24 of page 0 in lmdb-js's build, 16 in classic LMDB) and refuse
  * with STORE_CORRUPT. This catches a wrong or overwritten file, not damage deeper inside.
  */
-function checkDataFile (dir: string): void {
-  const path = join(dir, 'db', 'data.mdb')
+function checkDataFile (dir: string, env: string): void {
+  const path = join(dir, env, 'data.mdb')
   let fd: number
   try { fd = openSync(path, 'r') } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return // a new store

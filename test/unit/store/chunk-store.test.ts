@@ -248,7 +248,7 @@ describe('ChunkStore', () => {
     await store.chunks.putCache(b.id, b.bytes)
     await store.close()
     // Damage `b` behind the store's back, as bit rot would.
-    const env = open({ path: join(dir, 'db'), maxDbs: 32 })
+    const env = open({ path: join(dir, 'chunks'), maxDbs: 32 })
     const cacheDb = env.openDB<Buffer, Buffer>('chunks-cache', { encoding: 'binary', keyEncoding: 'binary' })
     await cacheDb.put(b.id, Buffer.alloc(4000, 9))
     await env.close()

@@ -20,7 +20,7 @@ async function until (pred: () => boolean, what: string): Promise<void> {
 
 /** Keys and value bytes of one database, read with lmdb directly (not through our index). */
 function rawTotals (dir: string, name: string): { count: number, bytes: number } {
-  const env = open({ path: join(dir, 'db'), maxDbs: 32 })
+  const env = open({ path: join(dir, 'chunks'), maxDbs: 32 })
   try {
     const db = env.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' })
     let count = 0

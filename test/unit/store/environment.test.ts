@@ -84,13 +84,13 @@ describe('openStore', () => {
     } finally { cleanup() }
   })
 
-  it('refuses a data file that is not LMDB with STORE_CORRUPT instead of crashing', async () => {
+  it.each(['db', 'chunks'])('refuses a %s data file that is not LMDB with STORE_CORRUPT instead of crashing', async (env) => {
     const { dir, cleanup } = tempDir()
     try {
-      mkdirSync(join(dir, 'db'))
-      writeFileSync(join(dir, 'db', 'data.mdb'), randomBytes(65536))
+      mkdirSync(join(dir, env))
+      writeFileSync(join(dir, env, 'data.mdb'), randomBytes(65536))
       expect(codeOf(() => openStore(dir, { onWarning: () => {} }))).toBe('STORE_CORRUPT')
-      writeFileSync(join(dir, 'db', 'data.mdb'), '')
+      writeFileSync(join(dir, env, 'data.mdb'), '')
       await openStore(dir, { onWarning: () => {} }).close() // an empty file is a new store
     } finally { cleanup() }
   })
