@@ -1,7 +1,7 @@
 import { WireError } from '../../wire/codec.js'
 import type { ChunkFetcher } from './chunk-fetcher.js'
 import { FsError, FsErrorCode } from './errors.js'
-import { type BlobKind, decodeFileHeader, type FileHeader, type PartRef } from './file-header.js'
+import { type BlobKind, type ChunkPointer, decodeFileHeader, type FileHeader, type PartRef } from './file-header.js'
 import type { Location } from './location.js'
 
 /** Random reads over a byte sequence; what DirectoryView needs. */
@@ -48,7 +48,7 @@ export async function openBlob (fetcher: ChunkFetcher, loc: Location, kind: Blob
           (contentHash !== undefined && !first.contentHash.equals(contentHash))) {
         throw new FsError(FsErrorCode.RECORD_MALFORMED, 'file header does not match the entry that refers to it')
       }
-      return new SplitBlob(fetcher, first, opts.readAhead ?? 2, loc.chunkId)
+      return new SplitBlob(fetcher, first, opts.readAhead ?? 2, { id: loc.chunkId, key: loc.key })
     }
   }
 }
@@ -82,22 +82,44 @@ class SliceBlob implements Blob {
   }
 }
 
-/** A blob cut into parts, listed by a chain of headers loaded as needed. */
+/** Where one header of a chain is and which parts it lists (kept for every header walked: a few dozen bytes). */
+interface ChainLink {
+  firstPart: number
+  count: number
+  /** How to fetch it again. */
+  at: ChunkPointer
+  next?: ChunkPointer
+}
+
+/** Decoded headers kept: the one being streamed and the next (read-ahead crosses into it). */
+const RECENT_HEADERS = 2
+
+/**
+ * A blob cut into parts, listed by a chain of headers loaded as needed. A decoded header is
+ * large in memory (up to ~1,800 parts, each with 16 slice hashes: about 4.5 MiB of heap), so
+ * only the RECENT_HEADERS last used are kept, with a small link per header walked: streaming a
+ * file of any size holds at most two, and a seek back refetches the header it needs (normally
+ * from the local store). Keeping every header made a reader grow by ~2.5 MiB per GiB streamed.
+ */
 class SplitBlob implements Blob {
   readonly size: number
-  private readonly headers: FileHeader[]
+  private readonly kind: BlobKind
+  private readonly partBytes: number
+  private readonly chain: ChainLink[]
+  private recent: FileHeader[]
   private loading: Promise<void> = Promise.resolve()
 
   /** Names this blob to the source (see ChunkSource's `group`). */
   private readonly group: string
 
-  constructor (private readonly fetcher: ChunkFetcher, first: FileHeader, private readonly readAhead: number, headerId: Buffer) {
+  constructor (private readonly fetcher: ChunkFetcher, first: FileHeader, private readonly readAhead: number, at: ChunkPointer) {
     this.size = first.totalSize
-    this.headers = [first]
-    this.group = headerId.toString('hex')
+    this.kind = first.kind
+    this.partBytes = first.partBytes
+    this.chain = [{ firstPart: 0, count: first.parts.length, at, next: first.next }]
+    this.recent = [first]
+    this.group = at.id.toString('hex')
   }
-
-  private get partBytes (): number { return this.headers[0].partBytes }
 
   async read (offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
     const out: Buffer[] = []
@@ -130,7 +152,7 @@ class SplitBlob implements Blob {
   private async part (index: number, signal?: AbortSignal): Promise<Buffer> {
     const ref = await this.partRef(index, signal)
     // File parts are streamed once (keep: false); directory record parts are searched, and kept.
-    const keep = this.headers[0].kind !== 'file'
+    const keep = this.kind !== 'file'
     const plain = await this.fetcher.plain(ref.chunk.id, ref.key, { descriptor: ref.chunk, group: this.group, signal, keep })
     if (plain.length !== ref.plainLength) throw new FsError(FsErrorCode.RECORD_MALFORMED, `part ${index} has the wrong length`)
     return plain
@@ -138,13 +160,18 @@ class SplitBlob implements Blob {
 
   private async partRef (index: number, signal?: AbortSignal): Promise<PartRef> {
     for (;;) {
-      const h = this.headers.find(h => index >= h.firstPart && index < h.firstPart + h.parts.length)
+      const h = this.decoded(index)
       if (h !== undefined) return h.parts[index - h.firstPart]
-      const tail = this.headers[this.headers.length - 1]
-      if (tail.next === undefined) throw new FsError(FsErrorCode.RECORD_MALFORMED, `part ${index} is not listed`)
-      // Serialize chain walking: concurrent part requests must not fetch the same header twice.
-      const before = this.headers.length
-      this.loading = this.loading.then(async () => { if (this.headers.length === before) await this.loadNext(signal) })
+      const link = this.chain.find(l => index >= l.firstPart && index < l.firstPart + l.count)
+      const tail = this.chain[this.chain.length - 1]
+      if (link === undefined && tail.next === undefined) throw new FsError(FsErrorCode.RECORD_MALFORMED, `part ${index} is not listed`)
+      // Serialize header fetches: concurrent part requests must not fetch the same header twice.
+      const walked = this.chain.length
+      this.loading = this.loading.then(async () => {
+        if (this.decoded(index) !== undefined) return
+        if (link !== undefined) await this.reload(link, signal)
+        else if (this.chain.length === walked) await this.loadNext(signal)
+      })
       await this.loading.catch((err: unknown) => {
         this.loading = Promise.resolve()
         throw err
@@ -152,16 +179,35 @@ class SplitBlob implements Blob {
     }
   }
 
+  /** The decoded header listing part `index`, if kept. */
+  private decoded (index: number): FileHeader | undefined {
+    return this.recent.find(h => index >= h.firstPart && index < h.firstPart + h.parts.length)
+  }
+
+  private keep (h: FileHeader): void {
+    this.recent = [h, ...this.recent.filter(r => r !== h)].slice(0, RECENT_HEADERS)
+  }
+
+  /** Fetches again a header walked before (its link was checked then; the chunk id pins its bytes). */
+  private async reload (link: ChainLink, signal?: AbortSignal): Promise<void> {
+    const h = await fetchHeader(this.fetcher, link.at.id, link.at.key, signal)
+    if (h.firstPart !== link.firstPart || h.parts.length !== link.count) {
+      throw new FsError(FsErrorCode.RECORD_MALFORMED, 'file header chain is inconsistent')
+    }
+    this.keep(h)
+  }
+
   private async loadNext (signal?: AbortSignal): Promise<void> {
-    const prev = this.headers[this.headers.length - 1]
+    const prev = this.chain[this.chain.length - 1]
     const next = prev.next
     if (next === undefined) return
     const h = await fetchHeader(this.fetcher, next.id, next.key, signal)
-    if (h.kind !== prev.kind || h.totalSize !== prev.totalSize ||
-        h.partBytes !== prev.partBytes || h.firstPart !== prev.firstPart + prev.parts.length) {
+    if (h.kind !== this.kind || h.totalSize !== this.size ||
+        h.partBytes !== this.partBytes || h.firstPart !== prev.firstPart + prev.count) {
       throw new FsError(FsErrorCode.RECORD_MALFORMED, 'file header chain is inconsistent')
     }
-    this.headers.push(h)
+    this.chain.push({ firstPart: h.firstPart, count: h.parts.length, at: next, next: h.next })
+    this.keep(h)
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isTornetError } from '../../../../src/node/errors.js'
 import { FsErrorCode, MemoryLocationIndex, openReference, publish } from '../../../../src/node/services/fs/index.js'
+import { openBlob } from '../../../../src/node/services/fs/blob-access.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
 
 // Tiny parts and headers so chains and boundaries are many and cheap.
@@ -25,6 +26,25 @@ describe('range reads', () => {
       }
     }
     expect((await fs.readAll('f.bin')).equals(content)).toBe(true)
+  })
+
+  it('one open blob streams a long header chain, then seeks back to any part (headers refetched, not all kept)', async () => {
+    const content = await collect(prng(5, 30_000)()) // 30 parts → 10 chained headers
+    const store = new MemoryChunks()
+    const fs = await openReference(await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits }), store)
+    const entry = await (await fs.directory('/')).lookup('f.bin')
+    if (entry === undefined) throw new Error('f.bin not listed')
+    const blob = await openBlob(fs.fetcher, entry.location, 'file', entry.contentHash, { readAhead: 0 })
+    const streamed: Buffer[] = []
+    for await (const b of blob.stream(0, blob.size)) streamed.push(b)
+    expect(Buffer.concat(streamed).equals(content)).toBe(true)
+    // Backwards, one part at a time: every header of the chain is needed again.
+    for (let part = 29; part >= 0; part--) {
+      const got = await blob.read(part * 1000, 1000)
+      expect(got.equals(content.subarray(part * 1000, part * 1000 + 1000)), `part ${part}`).toBe(true)
+    }
+    // And a range across every header at once.
+    expect((await blob.read(500, 29_000)).equals(content.subarray(500, 29_500))).toBe(true)
   })
 
   it('stream only the parts a range needs', async () => {
