@@ -56,6 +56,11 @@ export class ChunkEnv {
   /** False only while the environment is being swapped (or after close). */
   get readable (): boolean { return !this.closing && !this.closed }
 
+  /** Resolves once no swap is under way (at once, usually). */
+  async swapped (): Promise<void> {
+    while (this.closing) await this.gate
+  }
+
   /**
    * A context for code that takes a StoreContext (the index loader, writeTxn): its `env` is
    * always the current one.

@@ -272,6 +272,7 @@ export class ChunkStore {
   async verify (id: Uint8Array): Promise<boolean> {
     assertOpen(this.ctx)
     const key = checkId(id)
+    if (!this.cenv.readable) await this.cenv.swapped() // a swap is no missing chunk
     const e = this.index.get(key.toString('hex'))
     if (e === undefined) return false
     const bytes = this.pending.get(key.toString('hex'))?.bytes ?? this.read(e.placement, key, e.size)?.getBinaryFast(key)
@@ -326,6 +327,7 @@ export class ChunkStore {
   private async relocate (id: Uint8Array, to: Placement): Promise<boolean> {
     assertOpen(this.ctx)
     const key = checkId(id)
+    if (!this.cenv.readable) await this.cenv.swapped() // a swap is no missing chunk (else all stays synchronous)
     const hex = key.toString('hex')
     const e = this.index.get(hex)
     if (e === undefined) return false

@@ -60,27 +60,33 @@ describe('the chunk environment', () => {
     const store = storeIn(dir, { remapBytes: 0 })
     const a = chunk(1, 5000)
     const b = chunk(2, 5000)
+    const c = chunk(3, 5000)
     await store.chunks.putLocal(a.id, a.bytes)
+    await store.chunks.putCache(c.id, c.bytes)
     const remap = store.chunks.remap()
     // Asked for while the reopening waits: served from memory, written after it.
     const writes = [store.chunks.putCache(b.id, b.bytes), store.chunks.pin(b.id), store.chunks.delete(a.id)]
     expect(store.chunks.get(b.id)?.equals(b.bytes)).toBe(true)
     // Reads during the swap never throw: a chunk reads as itself or, in the instant of the close, as absent.
+    // verify, which deletes a chunk it cannot read, waits for the swap instead.
     let seen = 0
     const poll = async (): Promise<void> => {
       while (store.chunks.remaps === 0) {
         const got = store.chunks.get(b.id)
         if (got !== undefined) { expect(got.equals(b.bytes)).toBe(true); seen++ }
+        if (store.chunks.get(c.id) === undefined) expect(await store.chunks.verify(c.id)).toBe(true)
         await Promise.resolve()
       }
     }
     await Promise.all([remap, poll(), ...writes])
     expect(store.chunks.remaps).toBe(1)
     expect(seen).toBeGreaterThan(0)
-    expect(store.chunks.usage()).toMatchObject({ localCount: 1, cacheCount: 0 })
+    expect(store.chunks.usage()).toMatchObject({ localCount: 1, cacheCount: 1 })
+    expect(await store.chunks.verify(c.id)).toBe(true)
     await store.close()
     const again = storeIn(dir)
     expect(again.chunks.has(a.id)).toBe(false)
+    expect(again.chunks.get(c.id)?.equals(c.bytes)).toBe(true)
     expect(again.chunks.ids('local').map((id) => id.toString('hex'))).toEqual([b.id.toString('hex')])
     expect(again.chunks.get(b.id)?.equals(b.bytes)).toBe(true)
   })
