@@ -22,7 +22,7 @@ import { writeTxn, type StoreContext } from './store-context.js'
  * meanwhile wait (in order) and go to the new environment. Reads stay served until the close,
  * which then runs within one turn of the event loop; `readable` is false only inside it.
  */
-export const DEFAULT_REMAP_BYTES = 32 * 1024 * 1024
+export const DEFAULT_REMAP_BYTES = 16 * 1024 * 1024
 
 const DB_OPTIONS = { encoding: 'binary', keyEncoding: 'binary' } as const
 

@@ -75,8 +75,8 @@ interface Job {
   inline: () => void
 }
 
-/** Scratch buffers kept for reuse beyond those in flight (each 1 MiB + 64 B). */
-const SPARE_SCRATCH = 8
+/** Scratch buffers kept for reuse beyond those in flight (each 1 MiB + 64 B): a download has ~3 chunks in flight. */
+const SPARE_SCRATCH = 4
 const SCRATCH_BYTES = CHUNK_MAX_BYTES
 
 interface Slot { worker: Worker, jobs: Map<number, Job> }

@@ -53,8 +53,9 @@ export async function openBlob (fetcher: ChunkFetcher, loc: Location, kind: Blob
   }
 }
 
-export async function fetchHeader (fetcher: ChunkFetcher, id: Buffer, key: Buffer, signal?: AbortSignal): Promise<FileHeader> {
-  const plain = await fetcher.plain(id, key, { signal })
+/** `keep: false` leaves the header's plaintext out of the fetcher's LRU (see ChunkFetcher.plain). */
+export async function fetchHeader (fetcher: ChunkFetcher, id: Buffer, key: Buffer, signal?: AbortSignal, keep = true): Promise<FileHeader> {
+  const plain = await fetcher.plain(id, key, { signal, keep })
   try {
     return decodeFileHeader(plain)
   } catch (err) {
@@ -189,8 +190,15 @@ class SplitBlob implements Blob {
   }
 
   /** Fetches again a header walked before (its link was checked then; the chunk id pins its bytes). */
+  /**
+   * The chained headers of a file are walked once per stream and decoded here, so their
+   * megabyte plaintexts stay out of the fetcher's LRU; a directory record's are searched again
+   * and again, and kept. (The first header always is: every open of the file reads it.)
+   */
+  private get keepHeaders (): boolean { return this.kind !== 'file' }
+
   private async reload (link: ChainLink, signal?: AbortSignal): Promise<void> {
-    const h = await fetchHeader(this.fetcher, link.at.id, link.at.key, signal)
+    const h = await fetchHeader(this.fetcher, link.at.id, link.at.key, signal, this.keepHeaders)
     if (h.firstPart !== link.firstPart || h.parts.length !== link.count) {
       throw new FsError(FsErrorCode.RECORD_MALFORMED, 'file header chain is inconsistent')
     }
@@ -201,7 +209,7 @@ class SplitBlob implements Blob {
     const prev = this.chain[this.chain.length - 1]
     const next = prev.next
     if (next === undefined) return
-    const h = await fetchHeader(this.fetcher, next.id, next.key, signal)
+    const h = await fetchHeader(this.fetcher, next.id, next.key, signal, this.keepHeaders)
     if (h.kind !== this.kind || h.totalSize !== this.size ||
         h.partBytes !== this.partBytes || h.firstPart !== prev.firstPart + prev.count) {
       throw new FsError(FsErrorCode.RECORD_MALFORMED, 'file header chain is inconsistent')
