@@ -45,8 +45,10 @@ import { emit, progress } from './util.js'
  *   npm run bench -- transfer [--mib 256] [--small 10000] [--concurrency 8]
  *
  * npm run bench starts node with the flags and environment a Tornet node runs with
- * (src/cli/main.ts: --openssl-legacy-provider --initial-old-space-size=128,
- * MALLOC_MMAP_THRESHOLD_=131072); the downloader inherits them.
+ * (src/cli/main.ts: --openssl-legacy-provider --initial-old-space-size=64,
+ * MALLOC_MMAP_THRESHOLD_=131072); the downloader inherits them. It reads the file as `tornet
+ * get` and the gateway do: each buffer is done with before the next is asked for, so the
+ * content layer recycles the plaintext buffers (`transient`, see fs/blob-access.ts).
  *
  * Options for measuring the downloader's memory on big files without the slow parts:
  *   --fetchers N         how many of nodes 1 and 2 fetch the file first (default 2; with 0 the
@@ -104,7 +106,7 @@ function emitBaselines (httpRuns: DownloadResult[], httpMbps: number, bf: number
 
 async function readWhole (node: TornetNode, host: string, path: string): Promise<number> {
   let bytes = 0
-  for await (const b of node.content.read(host, path, undefined)) bytes += b.length
+  for await (const b of node.content.read(host, path, undefined, undefined, { transient: true })) bytes += b.length
   return bytes
 }
 

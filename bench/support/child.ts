@@ -25,12 +25,12 @@ export async function runJsonChild<T> (script: string, input: unknown, opts: { s
   let out = ''
   child.stdout.setEncoding('utf8')
   child.stdout.on('data', (s: string) => { out += s })
-  const code = await new Promise<number | null>((resolve, reject) => {
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once('error', reject)
-    child.once('close', resolve)
+    child.once('close', (c: number | null, s: NodeJS.Signals | null) => { resolve([c, s]) })
   })
   const last = out.trim().split('\n').pop() ?? ''
-  if (code !== 0) throw new Error(`${script} exited with ${String(code)}: ${last}`)
+  if (code !== 0) throw new Error(`${script} ${signal === null ? `exited with ${String(code)}` : `was killed by ${signal}`}: ${last}`)
   try {
     return JSON.parse(last) as T
   } catch {

@@ -141,9 +141,18 @@ async function main (): Promise<void> {
       // Where the memory is, once a second (smaps is slower to read than status).
       return samples++ % 10 === 0 ? { ...figures, ...summarizeSmaps() } : figures
     }
+    // Progress on stderr every 10 s (the bench passes it through): bytes read and memory.
+    const ticker = setInterval(() => {
+      const m = process.memoryUsage()
+      process.stderr.write(`downloader: ${Math.round(read.bytes / 1048576)} MiB read, RSS ${Math.round(m.rss / 1048576)} MiB, heap ${Math.round(m.heapUsed / 1048576)} MiB\n`)
+    }, 10_000)
+    ticker.unref()
+    // transient: each buffer is counted and dropped before the next is asked for, as `tornet get`
+    // writes it and the gateway sends it (the content layer then reuses the plaintext buffers).
     const result = await measure(
-      async () => await consume(node.content.read(job.host, job.path, undefined), performance.now(), read),
+      async () => await consume(node.content.read(job.host, job.path, undefined, undefined, { transient: true }), performance.now(), read),
       job.timeline === undefined ? undefined : { path: job.timeline, extra })
+      .finally(() => { clearInterval(ticker) })
     process.stdout.write(`${JSON.stringify({ ...result, joinMs, packetsIn: t.packetsIn - p0.in, packetsOut: t.packetsOut - p0.out })}\n`)
   } finally {
     await node.stop()

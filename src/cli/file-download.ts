@@ -64,7 +64,8 @@ export async function downloadFile (content: Content, f: FileToGet, opts: FileDo
   try {
     await fh.truncate(resumeFrom)
     if (resumeFrom < f.size) {
-      for await (const b of content.read(f.reference, f.path, { start: resumeFrom, end: f.size - 1 }, opts.signal)) {
+      // Each buffer is written and hashed before the next is asked for: it may be reused (transient).
+      for await (const b of content.read(f.reference, f.path, { start: resumeFrom, end: f.size - 1 }, opts.signal, { transient: true })) {
         await fh.write(b, 0, b.length, position)
         position += b.length
         hash.update(b)

@@ -1,16 +1,18 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --openssl-legacy-provider --initial-old-space-size=128 --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --openssl-legacy-provider --initial-old-space-size=64 --max-semi-space-size=4
 import { setMaxListeners } from 'node:events'
 import { runCli } from './run-cli.js'
 
 // Node flags (here, and the same in package.json's start/tornet/bench scripts):
 //   --openssl-legacy-provider    native Blowfish (OpenSSL bf-cbc) for chunks, about 6x the JS one
-//   --initial-old-space-size=128 a node's live heap is small (about 20 MB) while every packet
+//   --initial-old-space-size=64 a node's live heap is small (about 20 MB) while every packet
 //     and chunk passes through buffers outside it; from a small heap V8 sets a low old-space
 //     limit and ran a full mark-compact every ~95 ms during a download (27 per 256 MiB, about a
 //     third of all the CPU both processes used). With room to grow it runs a few: downloads went
-//     from 100-104 to 115-129 MB/s and the downloader's peak RSS from 185 to 163-166 MiB
-//     (`npm run bench -- transfer`, see bench/transfer.ts). The flag reserves nothing; it only
-//     sets where collection starts.
+//     from 100-104 to 115-129 MB/s (`npm run bench -- transfer`, see bench/transfer.ts). The
+//     flag reserves nothing; it only sets where collection starts, and what lies below it is
+//     garbage that holds memory: once plaintext buffers were recycled (crypto-pool.ts), no
+//     external-memory pressure cut collections short, and a 4 GiB download peaked at 235 MiB
+//     with 128 here, 195-202 with 64 and 179 with 32 (at 118, 110-112 and 105 MB/s).
 //   --max-semi-space-size=4      caps the young generation at 2 x 4 MiB (V8 grows it to 2 x 16
 //     MiB by default), which a node whose heap is ~20 MB does not need: the downloader's peak
 //     RSS for a 2 GiB file went from 236-241 to 210-215 MiB at the same speed.

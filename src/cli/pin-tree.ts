@@ -91,7 +91,7 @@ async function readFiles (node: TornetNode, ctx: CliContext, reference: string, 
   try {
     for (const f of files) {
       try {
-        for await (const b of node.content.read(reference, f.path, undefined, ctx.signal)) bar.addBytes(b.length)
+        for await (const b of node.content.read(reference, f.path, undefined, ctx.signal, { transient: true })) bar.addBytes(b.length)
       } catch (err) {
         if (mode === 'pin' || ctx.signal.aborted || !isTornetError(err)) throw err
         report.unreadable++

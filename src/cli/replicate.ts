@@ -58,7 +58,7 @@ async function treeChunkIds (node: TornetNode, reference: string, signal: AbortS
   const recorder = recordChunks(node, { localOnly: true, onChunk: (id) => { ids.set(id.toString('hex'), id) } })
   try {
     for await (const e of walkTree(node.content, reference, '', { signal })) {
-      if (e.kind === 'file') for await (const b of node.content.read(reference, e.path, undefined, signal)) void b
+      if (e.kind === 'file') for await (const b of node.content.read(reference, e.path, undefined, signal, { transient: true })) void b
     }
   } finally {
     recorder.restore()

@@ -40,8 +40,11 @@ export interface ByteRange {
 export interface SiteContent {
   stat (reference: string, path: string, signal?: AbortSignal): Promise<ContentStat>
   list (reference: string, path: string, signal?: AbortSignal): AsyncIterable<DirectoryEntry>
-  /** Streams the file (or the inclusive range of it) as bytes arrive from the network. */
-  read (reference: string, path: string, range: ByteRange | undefined, signal?: AbortSignal): AsyncIterable<Uint8Array>
+  /**
+   * Streams the file (or the inclusive range of it) as bytes arrive from the network.
+   * `transient`: each chunk yielded may be reused by the source once the next is asked for.
+   */
+  read (reference: string, path: string, range: ByteRange | undefined, signal?: AbortSignal, opts?: { transient?: boolean }): AsyncIterable<Uint8Array>
 }
 
 export type GatewayLogLevel = 'debug' | 'info' | 'warn'

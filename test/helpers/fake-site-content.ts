@@ -78,6 +78,8 @@ export class FakeSiteContent implements SiteContent {
   readsFinished = 0
   readsAborted = 0
   activeReads = 0
+  /** Reads asked for with `transient` (each chunk yielded in one reused buffer). */
+  transientReads = 0
 
   constructor (reference = FAKE_REFERENCE, files = fakeSiteFiles()) {
     this.reference = reference
@@ -127,7 +129,13 @@ export class FakeSiteContent implements SiteContent {
     }
   }
 
-  async * read (reference: string, path: string, range: ByteRange | undefined, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+  /**
+   * With `transient`, as the real content layer may: every chunk is yielded in one buffer,
+   * scribbled over (0xEE) once the consumer asks for the next. A consumer that still had the
+   * previous chunk queued somewhere sends garbage, which the byte-exact checks catch.
+   */
+  async * read (reference: string, path: string, range: ByteRange | undefined, signal?: AbortSignal,
+    opts: { transient?: boolean } = {}): AsyncIterable<Uint8Array> {
     this.check(reference, path, 'stat')
     const file = this.files.get(path)
     if (file === undefined) throw new TornetError('CONTENT_NOT_FOUND', `No file ${path}.`)
@@ -136,6 +144,8 @@ export class FakeSiteContent implements SiteContent {
     const end = range === undefined ? file.length : range.end + 1
     this.readsStarted++
     this.activeReads++
+    const scratch = opts.transient === true ? Buffer.alloc(CHUNK) : undefined
+    if (scratch !== undefined) this.transientReads++
     let finished = false
     try {
       for (let offset = start; offset < end; offset += CHUNK) {
@@ -144,7 +154,14 @@ export class FakeSiteContent implements SiteContent {
         if (failing && offset - start >= (end - start) / 2) {
           throw new TornetError('CONTENT_UNREACHABLE', 'The provider went away mid-file.')
         }
-        yield file.subarray(offset, Math.min(end, offset + CHUNK))
+        const piece = file.subarray(offset, Math.min(end, offset + CHUNK))
+        if (scratch === undefined) {
+          yield piece
+          continue
+        }
+        piece.copy(scratch)
+        yield scratch.subarray(0, piece.length)
+        scratch.fill(0xee)
       }
       finished = true
     } finally {

@@ -143,7 +143,10 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
     }
     // Only a whole GET is kept: it is the read the content layer checks against the file's hash.
     const parts = range === undefined && req.method === 'GET' && cache.admits(size) ? [] : undefined
-    const complete = await streamBody(res, content.read(reference, path, range, ctx.signal), length, ctx.signal, parts)
+    // Not kept: each chunk is written out before the next is asked for, so the content layer
+    // may reuse its memory (a long download then recycles a few buffers).
+    const transient = parts === undefined
+    const complete = await streamBody(res, content.read(reference, path, range, ctx.signal, { transient }), length, ctx.signal, parts, transient)
     if (complete && parts !== undefined) keep(parts)
   }
 
@@ -179,8 +182,12 @@ function serveCached (req: IncomingMessage, res: ServerResponse, ctx: GatewayReq
  * response instead of a wrong file. With `keep`, the chunks are collected
  * there too. True when the whole body went out (false: the client left).
  */
+/**
+ * `transient`: a chunk's memory may be reused once the next is asked for, so each is handed to
+ * the socket and written (the write's callback) before the next is pulled, not just queued.
+ */
 async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array>, length: number, signal: AbortSignal,
-  keep?: Uint8Array[]): Promise<boolean> {
+  keep?: Uint8Array[], transient = false): Promise<boolean> {
   const iterator = chunks[Symbol.asyncIterator]()
   let sent = 0
   try {
@@ -195,7 +202,8 @@ async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array
       }
       sent += chunk.length
       keep?.push(chunk)
-      if (!res.write(chunk)) await drained(res, signal)
+      if (transient) await written(res, chunk, signal)
+      else if (!res.write(chunk)) await drained(res, signal)
     }
   } catch (err) {
     if (signal.aborted || res.destroyed) return false // the client left: nothing to tell anyone
@@ -208,6 +216,20 @@ async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array
   }
   res.end()
   return true
+}
+
+/** Writes `chunk` and waits until the socket is done with its bytes (or the response ended). */
+async function written (res: ServerResponse, chunk: Uint8Array, signal: AbortSignal): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      res.off('close', done)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    res.on('close', done)
+    signal.addEventListener('abort', done, { once: true })
+    res.write(chunk, done)
+  })
 }
 
 function drained (res: ServerResponse, signal: AbortSignal): Promise<void> {

@@ -333,7 +333,8 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
             open: async (id: Buffer, key: Buffer, opts?: GetOptions): Promise<Buffer> => {
               checkStarted()
               return await asDownload(async () => await downloadPlain({ ...downloader(), crypto: decrypting }, id, key, opts))
-            }
+            },
+            release: (plain: Buffer): void => { decrypting.release?.(plain) }
           })
     },
     publish: async (ids, opts) => { checkStarted(); return await announcer.publish(ids, opts) },

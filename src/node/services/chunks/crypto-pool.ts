@@ -18,7 +18,10 @@ import { CRYPTO_WORKER_SOURCE } from './crypto-worker-source.js'
  * by a store or a cache), postMessage never clones megabytes, and no buffer is left for a
  * worker's garbage collector (a SharedArrayBuffer would be: measured, the downloader's RSS
  * doubled; lmdb-js also mis-stores them, and copies into them are slow).
- * Plaintexts come back by transfer.
+ * Plaintexts come back in scratch buffers too (the worker writes them there): a reader that is
+ * done with one hands it back with `release()`, so streaming a file recycles a handful of
+ * megabyte buffers instead of leaving one per chunk for V8 to collect (it lets ~64 MiB of them
+ * pile up first). A plaintext nobody releases is ordinary garbage.
  *
  * A download can avoid even that copy: it assembles the chunk in a buffer from `scratch()`,
  * which `openChunk` then transfers as it is (the caller's view is detached until the answer
@@ -46,7 +49,11 @@ export interface ChunkCrypto {
   openChunk: (cipher: Buffer, id: Uint8Array, key: Uint8Array) => Promise<OpenedChunk>
   /** A buffer of `length` bytes to assemble a chunk in (pooled when it can go to a worker as it is). */
   scratch: (length: number) => Buffer
-  /** Gives a `scratch` buffer (or the cipher openChunk returned in its place) back; unused after this. */
+  /**
+   * Gives back a `scratch` buffer, the cipher openChunk returned in its place, or a plaintext
+   * that decrypt or openChunk returned (the whole Buffer, not a slice): nothing may use its bytes
+   * after this. Buffers that are not the pool's are ignored.
+   */
   release: (bytes: Buffer) => void
 }
 
@@ -83,8 +90,8 @@ interface Slot { worker: Worker, jobs: Map<number, Job> }
 
 type Reply = { seq: number, data: ArrayBuffer } & (
   | { ok: true, digest: Uint8Array }
-  | { ok: true, plain: ArrayBuffer, offset: number, length: number }
-  | { ok: false, code: string, message: string })
+  | { ok: true, plain: ArrayBuffer, length: number }
+  | { ok: false, out?: ArrayBuffer, code: string, message: string })
 
 const ID_MISMATCH = 'CHUNK_ID_MISMATCH'
 
@@ -102,8 +109,8 @@ export class ChunkCryptoPool implements ChunkCrypto {
   /** Scratch buffers of this pool (ArrayBuffers change identity with every transfer). */
   private readonly owned = new WeakSet<ArrayBuffer>()
   private idleTimer: NodeJS.Timeout | undefined
-  /** Jobs run on a worker / inline (tests and benchmarks read these). */
-  readonly stats = { offloaded: 0, inline: 0, workerFailures: 0 }
+  /** Jobs run on a worker / inline, scratch buffers created (tests and benchmarks read these). */
+  readonly stats = { offloaded: 0, inline: 0, workerFailures: 0, buffersAllocated: 0 }
 
   constructor (opts: ChunkCryptoPoolOptions = {}) {
     this.threads = opts.threads ?? Math.min(2, availableParallelism())
@@ -137,11 +144,12 @@ export class ChunkCryptoPool implements ChunkCrypto {
     const k = new Uint8Array(key)
     return await new Promise<Buffer>((resolve, reject) => {
       const inline = (): void => { this.runInline(() => { resolve(decryptChunk(cipher, k)) }, reject) }
-      this.submit({ op: 'decrypt', data, length: cipher.length, key: k, iv: new Uint8Array(chunkIv(k)) }, {
+      this.submit({ op: 'decrypt', data, length: cipher.length, key: k, iv: new Uint8Array(chunkIv(k)), out: this.take() }, {
         settle: (r) => {
           this.recycle(r.data)
-          if (r.ok && 'plain' in r) resolve(Buffer.from(r.plain, r.offset, r.length))
-          else if (!r.ok && r.code === ChunkCipherErrorCode.KEY_MISMATCH) reject(new TornetError(ChunkCipherErrorCode.KEY_MISMATCH, r.message))
+          if (r.ok && 'plain' in r) { resolve(this.plaintext(r)); return }
+          if (!r.ok) this.recycle(r.out)
+          if (!r.ok && r.code === ChunkCipherErrorCode.KEY_MISMATCH) reject(new TornetError(ChunkCipherErrorCode.KEY_MISMATCH, r.message))
           else inline() // the worker could not do it (no native cipher there?)
         },
         inline
@@ -169,7 +177,7 @@ export class ChunkCryptoPool implements ChunkCrypto {
         }
         this.runInline(() => { resolve(openInline(cipher, i, k)) }, reject)
       }
-      this.submit({ op: 'open', data, length, key: k, iv: new Uint8Array(chunkIv(k)), id: i }, {
+      this.submit({ op: 'open', data, length, key: k, iv: new Uint8Array(chunkIv(k)), id: i, out: this.take() }, {
         settle: (r) => {
           let back = cipher
           if (transferred) {
@@ -178,8 +186,9 @@ export class ChunkCryptoPool implements ChunkCrypto {
           } else {
             this.recycle(r.data)
           }
-          if (r.ok && 'plain' in r) resolve({ ok: true, cipher: back, plain: Buffer.from(r.plain, r.offset, r.length) })
-          else if (!r.ok && r.code === ID_MISMATCH) resolve({ ok: false, cipher: back, reason: 'id-mismatch' })
+          if (r.ok && 'plain' in r) { resolve({ ok: true, cipher: back, plain: this.plaintext(r) }); return }
+          if (!r.ok) this.recycle(r.out)
+          if (!r.ok && r.code === ID_MISMATCH) resolve({ ok: false, cipher: back, reason: 'id-mismatch' })
           else if (!r.ok && r.code === ChunkCipherErrorCode.KEY_MISMATCH) resolve({ ok: false, cipher: back, reason: 'bad-key' })
           else this.runInline(() => { resolve(openInline(back, i, k)) }, reject)
         },
@@ -226,6 +235,7 @@ export class ChunkCryptoPool implements ChunkCrypto {
     if (data === undefined) {
       data = new ArrayBuffer(SCRATCH_BYTES)
       this.owned.add(data)
+      this.stats.buffersAllocated++
     }
     return data
   }
@@ -237,14 +247,20 @@ export class ChunkCryptoPool implements ChunkCrypto {
     }
   }
 
-  private submit (msg: { data: ArrayBuffer } & Record<string, unknown>, job: Job): void {
+  /** A worker's plaintext: its `out` buffer, now the pool's again (to be released by the reader). */
+  private plaintext (r: { plain: ArrayBuffer, length: number }): Buffer {
+    this.owned.add(r.plain)
+    return Buffer.from(r.plain, 0, r.length)
+  }
+
+  private submit (msg: { data: ArrayBuffer, out?: ArrayBuffer } & Record<string, unknown>, job: Job): void {
     const slot = this.pick()
-    if (slot === undefined) { job.inline(); return }
+    if (slot === undefined) { this.recycle(msg.out); job.inline(); return }
     const seq = ++this.seq
     this.stats.offloaded++
     slot.jobs.set(seq, job)
     if (slot.jobs.size === 1) slot.worker.ref()
-    slot.worker.postMessage({ ...msg, seq }, [msg.data])
+    slot.worker.postMessage({ ...msg, seq }, msg.out === undefined ? [msg.data] : [msg.data, msg.out])
   }
 
   /** The least busy worker, starting one if fewer than `threads` run. */

@@ -13,7 +13,19 @@ export interface RandomAccess {
 /** A blob (file content or directory record) wherever it is stored. */
 export interface Blob extends RandomAccess {
   /** Bytes [start, end) as they arrive, chunk by chunk. */
-  stream: (start: number, end: number, opts?: { signal?: AbortSignal }) => AsyncIterable<Buffer>
+  stream: (start: number, end: number, opts?: StreamOptions) => AsyncIterable<Buffer>
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal
+  /**
+   * The consumer is done with each Buffer yielded once it asks for the next one (or stops):
+   * the stream may then reuse that Buffer's memory for a later part, so streaming a large file
+   * recycles a few megabyte buffers instead of leaving one per part for the garbage collector
+   * (V8 lets ~64 MiB of them pile up before collecting). A consumer that keeps a Buffer past
+   * the next pull (a queue, a socket write still pending) must copy it or leave this off.
+   */
+  transient?: boolean
 }
 
 export function bufferAccess (buf: Buffer): RandomAccess {
@@ -77,7 +89,7 @@ class SliceBlob implements Blob {
     return plain.subarray(this.loc.offset + offset, this.loc.offset + offset + length)
   }
 
-  async * stream (start: number, end: number, opts: { signal?: AbortSignal } = {}): AsyncIterable<Buffer> {
+  async * stream (start: number, end: number, opts: StreamOptions = {}): AsyncIterable<Buffer> {
     checkRange(this.size, start, end)
     if (end > start) yield await this.read(start, end - start, opts.signal)
   }
@@ -128,34 +140,51 @@ class SplitBlob implements Blob {
     return out.length === 1 ? out[0] : Buffer.concat(out, length)
   }
 
-  async * stream (start: number, end: number, opts: { signal?: AbortSignal } = {}): AsyncIterable<Buffer> {
+  async * stream (start: number, end: number, opts: StreamOptions = {}): AsyncIterable<Buffer> {
     checkRange(this.size, start, end)
     if (end === start) return
     const first = Math.floor(start / this.partBytes)
     const last = Math.floor((end - 1) / this.partBytes)
+    // Parts the stream owns (file parts, fetched for it alone) go back to the fetcher once the
+    // consumer is past them; a directory record's parts are kept in the fetcher's LRU, never.
+    const own = opts.transient === true && this.kind === 'file'
     const pending: Array<Promise<Buffer>> = []
     let next = first
     const schedule = (): void => {
       while (next <= last && pending.length <= this.readAhead) {
-        const p = this.part(next++, opts.signal)
+        const p = this.part(next++, own, opts.signal)
         p.catch(() => {}) // consumer may stop early; errors surface when awaited
         pending.push(p)
       }
     }
-    for (let i = first; i <= last; i++) {
-      schedule()
-      const plain = await (pending.shift() as Promise<Buffer>)
-      const base = i * this.partBytes
-      yield plain.subarray(Math.max(start, base) - base, Math.min(end, base + plain.length) - base)
+    let held: Buffer | undefined
+    try {
+      for (let i = first; i <= last; i++) {
+        schedule()
+        const plain = await (pending.shift() as Promise<Buffer>)
+        held = own ? plain : undefined
+        const base = i * this.partBytes
+        yield plain.subarray(Math.max(start, base) - base, Math.min(end, base + plain.length) - base)
+        // The consumer asked for more: it is done with that part.
+        if (held !== undefined) this.fetcher.release(held)
+        held = undefined
+      }
+    } finally {
+      if (held !== undefined) this.fetcher.release(held)
+      // Parts fetched ahead for a consumer that stopped: back once they arrive.
+      if (own) for (const p of pending) p.then(b => { this.fetcher.release(b) }, () => {})
     }
   }
 
-  private async part (index: number, signal?: AbortSignal): Promise<Buffer> {
+  private async part (index: number, own: boolean, signal?: AbortSignal): Promise<Buffer> {
     const ref = await this.partRef(index, signal)
     // File parts are streamed once (keep: false); directory record parts are searched, and kept.
     const keep = this.kind !== 'file'
-    const plain = await this.fetcher.plain(ref.chunk.id, ref.key, { descriptor: ref.chunk, group: this.group, signal, keep })
-    if (plain.length !== ref.plainLength) throw new FsError(FsErrorCode.RECORD_MALFORMED, `part ${index} has the wrong length`)
+    const plain = await this.fetcher.plain(ref.chunk.id, ref.key, { descriptor: ref.chunk, group: this.group, signal, keep, own })
+    if (plain.length !== ref.plainLength) {
+      if (own) this.fetcher.release(plain)
+      throw new FsError(FsErrorCode.RECORD_MALFORMED, `part ${index} has the wrong length`)
+    }
     return plain
   }
 

@@ -27,6 +27,11 @@ export interface ChunkSource {
    * service has it: there the id check and the decryption are one worker job.
    */
   open?: (id: Buffer, key: Buffer, opts?: ChunkGetOptions) => Promise<Buffer>
+  /**
+   * Optional, with `open`: takes back a plaintext `open` returned, once its reader is done with
+   * it (the whole Buffer); the source may reuse its memory for the next chunk.
+   */
+  release?: (plain: Buffer) => void
 }
 
 export interface ChunkFetcherOptions {
@@ -35,7 +40,17 @@ export interface ChunkFetcherOptions {
   /** Force a Blowfish implementation (decrypts on this thread). */
   impl?: BlowfishImpl
   /** Where decryption runs; default the process's worker pool (crypto-pool.ts). */
-  crypto?: Pick<ChunkCrypto, 'decrypt'>
+  crypto?: Pick<ChunkCrypto, 'decrypt'> & Partial<Pick<ChunkCrypto, 'release'>>
+}
+
+export interface PlainOptions extends ChunkGetOptions {
+  /** false: leave the plaintext out of the LRU (see ChunkFetcher.plain). */
+  keep?: boolean
+  /**
+   * With keep: false, the caller gets a plaintext no one else holds (not shared with a
+   * concurrent fetch of the same chunk) and may give it back with `release()`.
+   */
+  own?: boolean
 }
 
 /** What a source's `open` throws when the chunk does not decrypt under its key. */
@@ -67,7 +82,7 @@ export class ChunkFetcher {
   fetchedBytes = 0
   fetchedChunks = 0
 
-  private readonly crypto: Pick<ChunkCrypto, 'decrypt'>
+  private readonly crypto: Pick<ChunkCrypto, 'decrypt'> & Partial<Pick<ChunkCrypto, 'release'>>
 
   constructor (private readonly source: ChunkSource, private readonly opts: ChunkFetcherOptions = {}) {
     this.capacity = Math.max(0, opts.cacheChunks ?? 8)
@@ -78,9 +93,11 @@ export class ChunkFetcher {
    * The plaintext of chunk `id`. `keep: false` (parts of a file being streamed, read once)
    * leaves it out of the LRU: megabyte parts would push out the records that are read again
    * and again, and hold memory for every open reference (the gateway keeps dozens open).
+   * `own: true` as well: see PlainOptions and release().
    */
-  async plain (id: Buffer, key: Buffer, opts: ChunkGetOptions & { keep?: boolean } = {}): Promise<Buffer> {
+  async plain (id: Buffer, key: Buffer, opts: PlainOptions = {}): Promise<Buffer> {
     const k = id.toString('hex') + key.toString('hex')
+    if (opts.keep === false && opts.own === true) return await this.load(id, key, opts)
     const hit = this.cache.get(k)
     if (hit !== undefined) {
       this.cache.delete(k)
@@ -95,7 +112,16 @@ export class ChunkFetcher {
     return await p
   }
 
-  private async load (id: Buffer, key: Buffer, opts: ChunkGetOptions & { keep?: boolean }): Promise<Buffer> {
+  /**
+   * Gives back a plaintext that `plain(…, { keep: false, own: true })` returned (the whole
+   * Buffer) once nothing will read it again: its memory goes to the next chunk decrypted.
+   */
+  release (plain: Buffer): void {
+    this.source.release?.(plain)
+    if (this.crypto.release !== undefined && this.crypto.release !== this.source.release) this.crypto.release(plain)
+  }
+
+  private async load (id: Buffer, key: Buffer, opts: PlainOptions): Promise<Buffer> {
     opts.signal?.throwIfAborted()
     const get = { descriptor: opts.descriptor, group: opts.group, signal: opts.signal }
     const mismatch = (err: unknown): FsError =>

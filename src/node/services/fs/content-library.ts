@@ -93,11 +93,16 @@ export class ContentLibrary {
     } catch (err) { throw translateError(err) }
   }
 
-  /** `range` is inclusive (HTTP's a-b), as the gateway passes it. */
-  async * read (reference: string, path: string, range: { start: number, end: number } | undefined, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+  /**
+   * `range` is inclusive (HTTP's a-b), as the gateway passes it. `transient`: each Buffer
+   * yielded may be reused once the next is asked for (ReadFileOptions.transient).
+   */
+  async * read (reference: string, path: string, range: { start: number, end: number } | undefined, signal?: AbortSignal,
+    opts: { transient?: boolean } = {}): AsyncIterable<Uint8Array> {
     const fs = await this.fs(reference, signal)
+    const transient = opts.transient === true
     try {
-      yield * fs.readFile(path, range === undefined ? { signal } : { start: range.start, end: range.end + 1, signal })
+      yield * fs.readFile(path, range === undefined ? { signal, transient } : { start: range.start, end: range.end + 1, signal, transient })
     } catch (err) { throw translateError(err) }
   }
 }

@@ -25,6 +25,12 @@ export interface ReadFileOptions {
   /** One past the last byte (exclusive, like Buffer.subarray), default the file size. An HTTP Range `a-b` is { start: a, end: b + 1 }. */
   end?: number
   signal?: AbortSignal
+  /**
+   * Each Buffer yielded is valid only until the next one is asked for (or the loop stops); its
+   * memory is then reused. For consumers that write each Buffer out before pulling the next:
+   * see StreamOptions.transient in blob-access.ts.
+   */
+  transient?: boolean
 }
 
 export interface OpenReferenceOptions extends ChunkFetcherOptions {
@@ -108,13 +114,13 @@ export class TornetFs {
     // hashing the whole file again would only catch a publisher contradicting itself, and only
     // after every byte had been handed out; it is not done (it cost a full SHA-256 pass).
     const blob = await this.blob(node, opts.signal)
-    yield * blob.stream(start, end, { signal: opts.signal })
+    yield * blob.stream(start, end, { signal: opts.signal, transient: opts.transient })
   }
 
   /** Reads a whole file into memory (convenience for small files). */
   async readAll (path: string, opts: ReadFileOptions = {}): Promise<Buffer> {
     const parts: Buffer[] = []
-    for await (const b of this.readFile(path, opts)) parts.push(b)
+    for await (const b of this.readFile(path, { ...opts, transient: false })) parts.push(b)
     return Buffer.concat(parts)
   }
 

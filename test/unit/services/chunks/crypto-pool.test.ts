@@ -129,6 +129,39 @@ describe('chunk crypto pool', () => {
       expect(pool.scratch(100_000).buffer).not.toBe(again.buffer)
     })
 
+    it('returns plaintexts in its own buffers, which are reused once released', async () => {
+      const own = new ChunkCryptoPool({ threads: 1 })
+      try {
+        const chunks = [0, 1, 2, 3, 4, 5].map(i => ({ plain: plainOf(10 + i, 700_000 + i * 8), ...encryptChunk(plainOf(10 + i, 700_000 + i * 8)) }))
+        // Released after use: two buffers (cipher, plaintext) go round and round.
+        for (const c of chunks) {
+          const r = await own.openChunk(c.cipher, c.id, c.key)
+          if (!r.ok) throw new Error('open failed')
+          expect(r.plain.equals(c.plain)).toBe(true)
+          const d = await own.decrypt(c.cipher, c.key)
+          expect(d.equals(c.plain)).toBe(true)
+          own.release(r.plain)
+          own.release(d)
+        }
+        expect(own.stats.buffersAllocated).toBeLessThanOrEqual(3)
+        // A released plaintext's memory is the next buffer handed out.
+        const last = await own.decrypt(chunks[0].cipher, chunks[0].key)
+        own.release(last)
+        expect(own.scratch(100_000).buffer).toBe(last.buffer)
+        // Kept (never released): each plaintext is a buffer of its own, and stays intact.
+        const before = own.stats.buffersAllocated
+        const kept = []
+        for (const c of chunks) kept.push(await own.decrypt(c.cipher, c.key))
+        expect(own.stats.buffersAllocated - before).toBeGreaterThanOrEqual(chunks.length - 1)
+        kept.forEach((k, i) => { expect(k.equals(chunks[i].plain)).toBe(true) })
+        // Not the pool's: ignored.
+        own.release(Buffer.alloc(1024 * 1024 + 64))
+        expect(own.scratch(100_000).length).toBe(100_000)
+      } finally {
+        await own.close()
+      }
+    })
+
     it('copies a buffer that is not its own, which stays attached and unchanged', async () => {
       const { key, cipher, id } = encryptChunk(plainOf(3, 200_000))
       const before = Buffer.from(cipher)

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { decryptChunk } from '../../../../src/node/crypto/chunk-cipher.js'
 import { isTornetError } from '../../../../src/node/errors.js'
+import type { ChunkSource } from '../../../../src/node/services/fs/chunk-fetcher.js'
 import { FsErrorCode, MemoryLocationIndex, openReference, publish } from '../../../../src/node/services/fs/index.js'
 import { openBlob } from '../../../../src/node/services/fs/blob-access.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
@@ -86,6 +88,72 @@ describe('range reads', () => {
     expect(served).toBeGreaterThan(3) // read-ahead did ask for more
     await new Promise(resolve => setTimeout(resolve, 20))
     expect((await fs.readAll('f.bin')).equals(content)).toBe(true)
+  })
+})
+
+/** A source that decrypts (as the chunk service does) and logs which plaintexts come back. */
+function releasingSource (store: MemoryChunks): ChunkSource & { opened: Buffer[], released: Buffer[] } {
+  const opened: Buffer[] = []
+  const released: Buffer[] = []
+  return {
+    opened,
+    released,
+    get: async (id) => await store.get(id),
+    open: async (id, key) => {
+      const plain = decryptChunk(await store.get(id), key, { checkKey: false })
+      opened.push(plain)
+      return plain
+    },
+    release: (plain) => { released.push(plain) }
+  }
+}
+
+describe('transient streams', () => {
+  it('give each part back once the consumer asks for the next, and only file parts they fetched alone', async () => {
+    const content = await collect(prng(6, 12_345)()) // 13 parts, 5 headers
+    const store = new MemoryChunks()
+    const ref = await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits })
+    const source = releasingSource(store)
+    const fs = await openReference(ref, source, { readAhead: 2 })
+    const got: Buffer[] = []
+    for await (const b of fs.readFile('f.bin', { transient: true })) {
+      // The part being read is not given back yet; every part before it is.
+      expect(source.released.some(r => r.buffer === b.buffer)).toBe(false)
+      expect(source.released.length).toBe(got.length)
+      got.push(Buffer.from(b))
+    }
+    expect(Buffer.concat(got).equals(content)).toBe(true)
+    expect(source.released.length).toBe(13)
+    // Given back: exactly the parts, each once; never a header (the headers stay readable).
+    const parts = new Set(source.released)
+    expect(parts.size).toBe(13)
+    expect(source.opened.filter(o => !parts.has(o)).length).toBe(source.opened.length - 13)
+
+    // Not transient: nothing is given back.
+    source.released.length = 0
+    expect((await fs.readAll('f.bin')).equals(content)).toBe(true)
+    for await (const b of fs.readFile('f.bin')) void b
+    expect(source.released.length).toBe(0)
+  })
+
+  it('give back the part held and those fetched ahead when the consumer stops early', async () => {
+    const content = await collect(prng(7, 10_000)())
+    const store = new MemoryChunks()
+    const ref = await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits })
+    const source = releasingSource(store)
+    const fs = await openReference(ref, source, { readAhead: 2 })
+    await fs.stat('f.bin')
+    const openedBefore = source.opened.length
+    let n = 0
+    for await (const b of fs.readFile('f.bin', { start: 2000, transient: true })) {
+      void b
+      if (++n === 2) break
+    }
+    // Parts 2 and 3 were read, 4 and 5 fetched ahead: all four come back (the last ones when they arrive).
+    await new Promise(resolve => setTimeout(resolve, 20))
+    const partsOpened = source.opened.slice(openedBefore).filter(p => p.length === 1000)
+    expect(partsOpened.length).toBeGreaterThanOrEqual(3)
+    expect(new Set(source.released)).toEqual(new Set(partsOpened))
   })
 })
 
