@@ -7,6 +7,8 @@ import { open } from 'lmdb'
 import { sha256 } from '../src/node/crypto/hash.js'
 import { ChunkIndex } from '../src/node/store/chunk-index.js'
 import { openStore } from '../src/node/store/environment.js'
+import { runJsonChild, supportScript } from './support/child.js'
+import type { ReopenJob } from './support/reopen-memory.js'
 import { emit, progress } from './util.js'
 
 /**
@@ -15,7 +17,10 @@ import { emit, progress } from './util.js'
  *    lmdb put of the same bytes prepared the same way, and vs native SHA-256 alone;
  *  - putCache of 64 KiB chunks into a full cache (every put evicts);
  *  - getRange of 64 KiB slices and whole-chunk get;
- *  - addTraffic (the per-packet hot path) and one eviction scan over 100 000 index entries.
+ *  - addTraffic (the per-packet hot path) and one eviction scan over 100 000 index entries;
+ *  - the memory a reopening of the chunk environment leaves behind (ChunkEnv, which the store
+ *    reopens after every 16 MiB of chunks read or freed) vs bare lmdb-js doing the same, each
+ *    in a process of its own (support/reopen-memory.ts): KiB of RSS per reopening.
  *
  *   npm run bench -- store [--mib 256] [--concurrency 8]
  */
@@ -92,10 +97,24 @@ export async function run (args: string[]): Promise<void> {
     t = performance.now()
     const victims = ix.selectVictims(1 << 20, ix.cacheBytes, 100_000, 86_400_000)
     emit('store.eviction_scan_100k', performance.now() - t, 'ms', { victims: victims.length })
+
+    const rounds = 800
+    progress(`reopening an evicting chunk environment ${rounds} times: bare lmdb-js, then the store's ChunkEnv`)
+    const bareReopen = await runJsonChild<{ kibPerReopen: number, anonKibPerReopen: number }>(supportScript('reopen-memory'), { mode: 'lmdb', rounds } satisfies ReopenJob)
+    emit('store.reopen_leak_kib_baseline', round1(bareReopen.kibPerReopen), 'KiB', {
+      rounds, what: 'bare lmdb-js close + open: thread-arena RSS left per reopening', anonKib: round1(bareReopen.anonKibPerReopen)
+    })
+    const envReopen = await runJsonChild<{ kibPerReopen: number, anonKibPerReopen: number }>(supportScript('reopen-memory'), { mode: 'chunk-env', rounds } satisfies ReopenJob)
+    emit('store.reopen_leak_kib', round1(envReopen.kibPerReopen), 'KiB', {
+      rounds, anonKib: round1(envReopen.anonKibPerReopen), baseline: round1(bareReopen.kibPerReopen),
+      ratio: Math.round(envReopen.kibPerReopen / Math.max(0.1, bareReopen.kibPerReopen) * 100) / 100
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+function round1 (x: number): number { return Math.round(x * 10) / 10 }
 
 async function inBatches (n: number, conc: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { type RootDatabase, open } from 'lmdb'
+import { ABORT, type RootDatabase, open } from 'lmdb'
 import type { ChunkDatabases } from './chunk-index-loader.js'
 import { storeErrorFrom } from './errors.js'
 import { writeTxn, type StoreContext } from './store-context.js'
@@ -21,6 +21,12 @@ import { writeTxn, type StoreContext } from './store-context.js'
  * Reopening waits until every queued write has committed and been flushed; writes asked for
  * meanwhile wait (in order) and go to the new environment. Reads stay served until the close,
  * which then runs within one turn of the event loop; `readable` is false only inside it.
+ *
+ * Before each close, one empty write transaction is aborted: the LMDB that lmdb-js builds
+ * keeps the list of free pages in memory from one write to the next, frees it when a write
+ * transaction aborts, and not when the environment closes. A cache that evicts has a long
+ * free list, so every reopening leaked it (about 1.4 MiB of RSS per GiB a node downloaded;
+ * `npm run bench -- store` measures it against bare lmdb-js: store.reopen_leak_kib).
  */
 export const DEFAULT_REMAP_BYTES = 16 * 1024 * 1024
 
@@ -99,6 +105,7 @@ export class ChunkEnv {
         await this.env.committed
         await this.env.flushed
         if (this.closed) return
+        releaseFreeList(this.env)
         this.closing = true
         try {
           await this.env.close()
@@ -128,6 +135,7 @@ export class ChunkEnv {
     this.closed = true
     await this.env.committed
     await this.env.flushed
+    releaseFreeList(this.env)
     await this.env.close()
   }
 
@@ -146,4 +154,15 @@ export class ChunkEnv {
       meta: this.env.openDB<Buffer, Buffer>('chunk-meta', DB_OPTIONS)
     }
   }
+}
+
+/**
+ * Frees the free-page list LMDB keeps in memory (see above): an aborted write transaction is
+ * what releases it. Called with no write queued (after `committed` and `flushed`), so taking
+ * the write lock does not wait. A failure here costs only the leak it avoids.
+ */
+function releaseFreeList (env: RootDatabase<Buffer, Buffer>): void {
+  try {
+    env.transactionSync(() => ABORT)
+  } catch {}
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { CHUNK_KEY_BYTES, CHUNK_MAX_BYTES, ChunkCipherErrorCode, chunkIv, decryptChunk, hasNativeBlowfish } from '../../crypto/chunk-cipher.js'
 import { sha256 } from '../../crypto/hash.js'
@@ -278,6 +279,7 @@ export class ChunkCryptoPool implements ChunkCrypto {
   private start (): Slot | undefined {
     let worker: Worker
     try {
+      exposeGcToWorkers()
       worker = new Worker(CRYPTO_WORKER_SOURCE, { eval: true })
     } catch {
       this.fail()
@@ -340,6 +342,20 @@ export class ChunkCryptoPool implements ChunkCrypto {
     }, this.idleMs)
     this.idleTimer.unref()
   }
+}
+
+let gcExposed = false
+
+/**
+ * Sets V8's --expose-gc, once, from this thread, before the first worker starts: every context
+ * created afterwards has a gc(), and the workers call it to free each decipher output at once
+ * (crypto-worker-source.ts). Set here rather than by each worker so that no two threads write
+ * V8's flags at the same time. This thread's own context was created before, and has none.
+ */
+function exposeGcToWorkers (): void {
+  if (gcExposed) return
+  gcExposed = true
+  try { setFlagsFromString('--expose-gc') } catch {}
 }
 
 /** openChunk on the calling thread. */

@@ -35,14 +35,9 @@ export const CRYPTO_WORKER_SOURCE = String.raw`
 const { parentPort } = require('node:worker_threads')
 const { createHash, createDecipheriv } = require('node:crypto')
 
-// A collector to call once each decipher's output is dead (see above). --expose-gc only gives
-// contexts created after it is set a gc(), hence the new context; without one, V8's schedule.
-let collect = () => {}
-try {
-  require('node:v8').setFlagsFromString('--expose-gc')
-  const gc = require('node:vm').runInNewContext('gc')
-  if (typeof gc === 'function') collect = () => { gc({ type: 'minor', execution: 'sync' }) }
-} catch {}
+// A collector to call once each decipher's output is dead (see above): the pool sets
+// --expose-gc before it starts a worker, which gives this thread a gc(); without one, V8's schedule.
+const collect = typeof gc === 'function' ? () => { gc({ type: 'minor', execution: 'sync' }) } : () => {}
 
 function decrypt (input, key, iv, checkKey) {
   const d = createDecipheriv('bf-cbc', key, iv)
