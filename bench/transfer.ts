@@ -45,7 +45,7 @@ import { emit, progress } from './util.js'
  *   npm run bench -- transfer [--mib 256] [--small 10000] [--concurrency 8]
  *
  * npm run bench starts node with the flags and environment a Tornet node runs with
- * (src/cli/main.ts: --openssl-legacy-provider --initial-old-space-size=64,
+ * (src/cli/main.ts: --openssl-legacy-provider --initial-old-space-size=64 --heap-growing-percent=50,
  * MALLOC_MMAP_THRESHOLD_=131072); the downloader inherits them. It reads the file as `tornet
  * get` and the gateway do: each buffer is done with before the next is asked for, so the
  * content layer recycles the plaintext buffers (`transient`, see fs/blob-access.ts).
