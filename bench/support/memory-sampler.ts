@@ -41,7 +41,8 @@ export interface MemorySamplerOptions {
 
 const MiB = 1024 * 1024
 
-function statusKb (field: string, text: string): number {
+/** A `Field:   N kB` line of /proc/self/status, in KiB (0 when absent). */
+export function statusKb (field: string, text: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)
   return m === null ? 0 : Number(m[1])
 }

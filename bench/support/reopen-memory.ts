@@ -6,6 +6,7 @@ import { runInNewContext } from 'node:vm'
 import { open } from 'lmdb'
 import { ChunkEnv } from '../../src/node/store/chunk-env.js'
 import { childInput } from './child.js'
+import { statusKb } from './memory-sampler.js'
 import { summarizeSmaps } from './smaps.js'
 
 /**
@@ -37,9 +38,7 @@ function arenaKib (): number {
 }
 
 function anonKib (): number {
-  const m = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
-  if (m === null) throw new Error('no RssAnon in /proc/self/status (Linux only)')
-  return Number(m[1])
+  return statusKb('RssAnon', readFileSync('/proc/self/status', 'utf8'))
 }
 
 async function main (): Promise<void> {

@@ -181,10 +181,9 @@ function serveCached (req: IncomingMessage, res: ServerResponse, ctx: GatewayReq
  * stream is cut off rather than passed on, so the client sees an incomplete
  * response instead of a wrong file. With `keep`, the chunks are collected
  * there too. True when the whole body went out (false: the client left).
- */
-/**
- * `transient`: a chunk's memory may be reused once the next is asked for, so each is handed to
- * the socket and written (the write's callback) before the next is pulled, not just queued.
+ * With `transient`, a chunk's memory may be reused once the next is asked for, so each is
+ * handed to the socket and written (the write's callback) before the next is pulled, not just
+ * queued.
  */
 async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array>, length: number, signal: AbortSignal,
   keep?: Uint8Array[], transient = false): Promise<boolean> {
@@ -220,28 +219,31 @@ async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array
 
 /** Writes `chunk` and waits until the socket is done with its bytes (or the response ended). */
 async function written (res: ServerResponse, chunk: Uint8Array, signal: AbortSignal): Promise<void> {
-  await new Promise<void>(resolve => {
-    const done = (): void => {
-      res.off('close', done)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    res.on('close', done)
-    signal.addEventListener('abort', done, { once: true })
-    res.write(chunk, done)
+  await untilClosedOr(res, signal, (done) => { res.write(chunk, done) })
+}
+
+async function drained (res: ServerResponse, signal: AbortSignal): Promise<void> {
+  await untilClosedOr(res, signal, (done) => {
+    res.on('drain', done)
+    return () => { res.off('drain', done) }
   })
 }
 
-function drained (res: ServerResponse, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
+/**
+ * Resolves when `arm`'s callback is called, the response closes or the signal aborts, whichever
+ * is first; `arm` may return what undoes it.
+ */
+async function untilClosedOr (res: ServerResponse, signal: AbortSignal, arm: (done: () => void) => (() => void) | undefined | void): Promise<void> {
+  await new Promise<void>(resolve => {
+    let disarm: (() => void) | undefined | void
     const done = (): void => {
-      res.off('drain', done)
+      disarm?.()
       res.off('close', done)
       signal.removeEventListener('abort', done)
       resolve()
     }
-    res.on('drain', done)
     res.on('close', done)
     signal.addEventListener('abort', done, { once: true })
+    disarm = arm(done)
   })
 }

@@ -115,10 +115,12 @@ export class ChunkFetcher {
   /**
    * Gives back a plaintext that `plain(…, { keep: false, own: true })` returned (the whole
    * Buffer) once nothing will read it again: its memory goes to the next chunk decrypted.
+   * It came from the source's `open` or from this fetcher's crypto: both are told, and each
+   * keeps only a buffer of its own (a pool given one twice keeps it once).
    */
   release (plain: Buffer): void {
     this.source.release?.(plain)
-    if (this.crypto.release !== undefined && this.crypto.release !== this.source.release) this.crypto.release(plain)
+    this.crypto.release?.(plain)
   }
 
   private async load (id: Buffer, key: Buffer, opts: PlainOptions): Promise<Buffer> {
