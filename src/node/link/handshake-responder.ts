@@ -143,9 +143,11 @@ export class HandshakeResponder {
     return true
   }
 
-  onRefuse (p: Refuse): boolean {
+  /** A REFUSE is unauthenticated: honoured only from the address the handshake came from. */
+  onRefuse (p: Refuse, from: Endpoint): boolean {
     const h = this.halfOpenByIndex.get(p.receiverIndex)
     if (h === undefined) return false
+    if (from.address !== h.from.address || from.port !== h.from.port) { this.core.drop('refuse-wrong-source'); return true }
     this.forgetHalfOpen(h)
     this.core.peerError(h.from, errorFromRefuse(p.reason, p.text), 'inbound')
     return true

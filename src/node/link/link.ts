@@ -7,7 +7,7 @@ import type { Transport } from '../transport/transport.js'
 import { type Endpoint, endpointKey } from '../types.js'
 import { datagramOverhead, FrameType, MAX_SERVICE_NAME } from '../wire/channel-frames.js'
 import { WireError } from '../wire/codec.js'
-import { decodeLinkPacket, type LinkPacket, PacketType, RefuseReason, UnsupportedVersionError } from '../wire/link-packets.js'
+import { decodeLinkPacket, type LinkPacket, PacketType, type Refuse, RefuseReason, UnsupportedVersionError } from '../wire/link-packets.js'
 import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
 import { ReassemblyBudget } from './fragment-assembler.js'
 import { type HandshakeOutcome, localKeys, type PeerProof, refuseWith } from './handshake.js'
@@ -16,7 +16,7 @@ import { HandshakeResponder } from './handshake-responder.js'
 import { emptyStats, type LinkCore, type LinkStats } from './link-core.js'
 import { createSigner } from './link-crypto.js'
 import { type LinkOptions, resolveLinkOptions, type ResolvedLinkOptions } from './link-options.js'
-import { Session, type SessionHost } from './session.js'
+import { sameEndpoint, Session, type SessionHost } from './session.js'
 import { defaultStreamFactory } from './default-stream-factory.js'
 import type { LinkLog, LinkStream, PeerAddress, PeerInfo, RequestOptions, ServiceHandlers, StreamFactory } from './types.js'
 
@@ -213,6 +213,8 @@ export class Link extends EventEmitter<LinkEvents> {
     const p = outcome.peer
     const peer: PeerInfo = { id: p.id, idHex: p.id.toString('hex'), publicKey: p.publicKey, nonce: p.rankNonce, rank: p.rank, endpoint: session.endpoint, rttMs: undefined }
     const l = this.opts.limits
+    // Until the responder's first packet, it may still refuse our XX_FIN with a REFUSE.
+    session.awaitingConfirmation = session.role === 'initiator' && outcome.pattern === 'xx'
     session.establish(outcome, peer, { rekeyBytes: l.rekeyBytes, rekeyMs: l.rekeyMs })
     this.stats.sessionsOpened++
   }
@@ -320,7 +322,7 @@ export class Link extends EventEmitter<LinkEvents> {
       const result = s.receiveData(p, data, from)
       this.meter?.record(s.peerHex, 'in', data.length, result.kind)
       if (result.drop !== undefined) { this.drop(result.drop); return }
-      if (s.role === 'initiator') this.initiator.confirmed(s)
+      if (s.role === 'initiator') { s.awaitingConfirmation = false; this.initiator.confirmed(s) }
       if (!wasValidated && s.validated && s.peer !== undefined) this.byEndpoint.set(endpointKey(s.endpoint), s)
       return
     }
@@ -332,15 +334,33 @@ export class Link extends EventEmitter<LinkEvents> {
       case PacketType.IK_RESP:
       case PacketType.XX_RESP: if (!this.initiator.onResponse(p)) this.drop('unexpected'); return
       case PacketType.COOKIE: if (!this.initiator.onCookie(p)) this.drop('unexpected'); return
-      case PacketType.REFUSE: {
-        if (this.initiator.onRefuse(p) || this.responder.onRefuse(p)) return
-        const s = this.byIndex.get(p.receiverIndex)
-        if (s === undefined) { this.drop('unexpected'); return }
-        const error = errorFromRefuse(p.reason, p.text)
-        this.peerError(s.endpoint, error, 'inbound', s.peer === undefined ? undefined : { id: s.peer.id, publicKey: s.peer.publicKey, rankNonce: s.peer.nonce, rank: s.peer.rank })
-        s.close(error, false, true)
-      }
+      case PacketType.REFUSE: this.onRefuse(p, from)
     }
+  }
+
+  /**
+   * A REFUSE is not authenticated and names its session only by an index that every
+   * DATA header shows in the clear, so it may end only a handshake still in progress,
+   * and only when it comes from the endpoint that handshake was sent to. An open
+   * session ends on the authenticated CLOSE frame, never on a REFUSE.
+   */
+  private onRefuse (p: Refuse, from: Endpoint): void {
+    const s = this.byIndex.get(p.receiverIndex)
+    if (s === undefined) {
+      // A responder's half-open XX handshake (not a session yet); it checks the source itself.
+      if (!this.responder.onRefuse(p, from)) this.drop('unexpected')
+      return
+    }
+    if (s.state === 'closed') { this.drop('unexpected'); return }
+    if (!sameEndpoint(from, s.endpoint)) { this.drop('refuse-wrong-source'); return }
+    if (s.state === 'handshaking') { if (!this.initiator.onRefuse(p)) this.drop('unexpected'); return }
+    // Open on our side, but the other end may still refuse the handshake's last step
+    // (our XX_FIN or its IK_RESP: rank, identity) until its first authenticated packet.
+    if (!s.unconfirmed) { this.drop('refuse-open-session'); return }
+    const error = errorFromRefuse(p.reason, p.text)
+    this.initiator.forget(s.localIndex)
+    this.peerError(s.endpoint, error, 'outbound', s.peer === undefined ? undefined : { id: s.peer.id, publicKey: s.peer.publicKey, rankNonce: s.peer.nonce, rank: s.peer.rank })
+    s.close(error, false, true)
   }
 
   private drop (reason: string): void {

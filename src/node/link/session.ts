@@ -73,6 +73,8 @@ export class Session {
   handshakeReply?: Buffer
   /** Set once 'peer-connected' was emitted for this session. */
   announced = false
+  /** XX initiator: open, but the responder has not confirmed yet (a REFUSE of our XX_FIN may still come). */
+  awaitingConfirmation = false
   /** Initiator: the node id the caller expects at the endpoint (checked by the handshake). */
   expectedId?: Buffer
   /** Responder (IK): the initiator's ephemeral, the key of its replay-cache entry. */
@@ -129,6 +131,9 @@ export class Session {
       now: host.now
     }, { maxChannels: l.maxChannels, openRetryMs: l.streamOpenRetryMs, openTimeoutMs: l.streamOpenTimeoutMs, lingerMs: l.streamLingerMs })
   }
+
+  /** Open here, but the peer has not yet shown (by an authenticated packet) that it accepted the handshake. */
+  get unconfirmed (): boolean { return this.role === 'initiator' ? this.awaitingConfirmation : !this.validated }
 
   /** Plaintext bytes one DATA packet can carry. The 1200-byte base is always used for requests (see below). */
   get maxPlaintext (): number { return this.mtu - DATA_OVERHEAD }
@@ -382,4 +387,8 @@ function serviceAt (plain: Buffer, off: number): string {
   const n = plain[off]
   if (off + 1 + n > plain.length) return 'link'
   return plain.toString('utf8', off + 1, off + 1 + n)
+}
+
+export function sameEndpoint (a: Endpoint, b: Endpoint): boolean {
+  return a.address === b.address && a.port === b.port
 }
