@@ -20,6 +20,8 @@ import { sameEndpoint, Session, type SessionHost } from './session.js'
 import { defaultStreamFactory } from './default-stream-factory.js'
 import type { LinkLog, LinkStream, PeerAddress, PeerInfo, RequestOptions, ServiceHandlers, StreamFactory } from './types.js'
 
+const INTERNAL_ERROR_LOG_MS = 10_000
+
 /** Why a handshake or session with a peer failed (for connection-error counting). */
 export interface PeerErrorEvent {
   endpoint: Endpoint
@@ -60,6 +62,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly sessionHost: SessionHost
   private readonly timer: NodeJS.Timeout
   private closed = false
+  private lastInternalErrorLog = -Infinity
 
   constructor (options: LinkOptions) {
     super()
@@ -289,9 +292,14 @@ export class Link extends EventEmitter<LinkEvents> {
     try {
       this.receive(data, from)
     } catch (err) {
-      // A bug, not bad input (decoders never throw past this point); keep serving.
+      // A bug, not bad input (decoders never throw past this point); keep serving. One
+      // warning per INTERNAL_ERROR_LOG_MS at most: a peer that can trigger it must not flood the log.
       this.drop('internal-error')
-      this.log?.('warn', 'link: error while handling a datagram', { error: String(err) })
+      const now = this.opts.now()
+      if (now - this.lastInternalErrorLog >= INTERNAL_ERROR_LOG_MS) {
+        this.lastInternalErrorLog = now
+        this.log?.('warn', 'link: error while handling a datagram', { error: String(err), count: this.stats.dropped['internal-error'] })
+      }
     }
   }
 

@@ -255,15 +255,24 @@ export class Session {
       if (this.peer !== undefined) this.peer.endpoint = this.endpoint
     }
     this.validate()
-    const kind = this.kindOf(r.plaintext)
-    const ok = this.deliver(r.plaintext)
-    return ok === undefined ? { drop: 'bad-frames', kind } : { kind }
+    // Decode before looking at any field: an authenticated plaintext can still be
+    // malformed (a buggy or hostile peer). It is dropped and counted, and the session
+    // stays open: a newer peer's unknown frame type must not end it.
+    const frames = tryDecode(decodeFrames, r.plaintext)
+    if (frames === undefined) return { drop: 'bad-frames', kind: 'link' }
+    const kind = frames.length === 0 ? 'link' : this.kindOf(frames[0])
+    this.deliverFrames(frames)
+    return { kind }
   }
 
   /** Handles decrypted frame bytes; returns the handler promises it started, or undefined if malformed. */
   deliver (plain: Buffer): Array<Promise<void>> | undefined {
     const frames = tryDecode(decodeFrames, plain)
     if (frames === undefined) return undefined
+    return this.deliverFrames(frames)
+  }
+
+  private deliverFrames (frames: ChannelFrame[]): Array<Promise<void>> {
     const started: Array<Promise<void>> = []
     for (const f of frames) {
       if (this.state === 'closed') break
@@ -295,17 +304,19 @@ export class Session {
     return started
   }
 
-  /** The service a frame group is about, for the accounting hook. */
-  kindOf (plain: Buffer): string {
-    const t = plain[0]
-    if (t === FrameType.STREAM_DATA || t === FrameType.STREAM_ACCEPT || t === FrameType.STREAM_RESET) {
-      return this.mux.serviceOf(plain.readUInt32LE(1)) ?? 'link'
+  /** The service a frame group is about (by its first, decoded frame), for the accounting hook. */
+  kindOf (f: ChannelFrame): string {
+    switch (f.type) {
+      case FrameType.STREAM_DATA:
+      case FrameType.STREAM_ACCEPT:
+      case FrameType.STREAM_RESET: return this.mux.serviceOf(f.channel) ?? 'link'
+      case FrameType.RESPONSE:
+      case FrameType.ERROR: return this.client.serviceOf(f.reqId) ?? 'link'
+      case FrameType.REQUEST:
+      case FrameType.STREAM_OPEN:
+      case FrameType.DATAGRAM: return f.service
+      default: return 'link'
     }
-    if (t === FrameType.RESPONSE || t === FrameType.ERROR) return this.client.serviceOf(plain.readUInt32LE(1)) ?? 'link'
-    if (t === FrameType.REQUEST) return serviceAt(plain, 9)
-    if (t === FrameType.STREAM_OPEN) return serviceAt(plain, 5)
-    if (t === FrameType.DATAGRAM) return serviceAt(plain, 1)
-    return 'link'
   }
 
   rttSample (ms: number): void {
@@ -380,13 +391,6 @@ export class Session {
     this.queuedBytes = 0
     this.host.onClosed(this, err, byPeer)
   }
-}
-
-function serviceAt (plain: Buffer, off: number): string {
-  if (off >= plain.length) return 'link'
-  const n = plain[off]
-  if (off + 1 + n > plain.length) return 'link'
-  return plain.toString('utf8', off + 1, off + 1 + n)
 }
 
 export function sameEndpoint (a: Endpoint, b: Endpoint): boolean {
