@@ -1,23 +1,15 @@
+import type { ByteBudget, Evictable } from './reassembly-budget.js'
+
+export { ReassemblyBudget, ReassemblyShare } from './reassembly-budget.js'
+
 /**
  * Bounded reassembly of fragmented request and response payloads. A message is
- * kept until all its fragments arrived or `timeoutMs` passed; a session may
- * hold at most `maxMessages` partial messages, and all sessions together at
- * most the bytes of the shared ReassemblyBudget. Anything beyond is refused
- * (the sender retries), so a peer sending first fragments only cannot grow
- * memory.
+ * kept until all its fragments arrived or `timeoutMs` passed (the session's
+ * tick sweeps); a session may hold at most `maxMessages` partial messages per
+ * direction, and at most its share of the link's ReassemblyBudget (see
+ * reassembly-budget.ts). Anything beyond is refused (the sender retries), so a
+ * peer sending first fragments only cannot grow memory or starve other peers.
  */
-export class ReassemblyBudget {
-  used = 0
-  constructor (readonly maxBytes: number) {}
-  take (n: number): boolean {
-    if (this.used + n > this.maxBytes) return false
-    this.used += n
-    return true
-  }
-
-  give (n: number): void { this.used = Math.max(0, this.used - n) }
-}
-
 interface Partial {
   parts: Array<Buffer | undefined>
   received: number
@@ -29,10 +21,10 @@ export type AssembleResult = { done: true, payload: Buffer } | { done: false, re
 
 export interface AssemblerLimits { maxMessageBytes: number, maxMessages: number, timeoutMs: number }
 
-export class FragmentAssembler {
+export class FragmentAssembler implements Evictable {
   private readonly partials = new Map<number, Partial>()
 
-  constructor (private readonly limits: AssemblerLimits, private readonly budget: ReassemblyBudget) {}
+  constructor (private readonly limits: AssemblerLimits, private readonly budget: ByteBudget) {}
 
   get pending (): number { return this.partials.size }
 
@@ -64,6 +56,13 @@ export class FragmentAssembler {
     if (p === undefined) return
     this.budget.give(p.bytes)
     this.partials.delete(key)
+  }
+
+  evictOldest (): boolean {
+    const first = this.partials.keys().next()
+    if (first.done === true) return false
+    this.drop(first.value)
+    return true
   }
 
   sweep (now: number): void {

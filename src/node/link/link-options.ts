@@ -46,7 +46,10 @@ export interface LinkLimits extends SessionLimits {
   idleTimeoutMs: number
   deadPeerMs: number
   keepaliveMs: number
+  /** Bytes of incomplete fragmented messages, all sessions together. */
   reassemblyBudgetBytes: number
+  /** ... and per session (both directions); a session under it may take room from the largest holder. */
+  reassemblySessionBytes: number
   requestTimeoutMs: number
   requestRetries: number
   /** Period of the upkeep timer (idle, keepalive, cache expiry). */
@@ -81,6 +84,7 @@ export const DEFAULT_LIMITS: LinkLimits = {
   deadPeerMs: 60_000,
   keepaliveMs: 15_000,
   reassemblyBudgetBytes: 32 * 1024 * 1024,
+  reassemblySessionBytes: 2 * 1024 * 1024,
   requestTimeoutMs: 5_000,
   requestRetries: 2,
   tickMs: 1000

@@ -90,7 +90,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.sessionHost = {
       now,
       limits: this.opts.limits,
-      budget: new ReassemblyBudget(this.opts.limits.reassemblyBudgetBytes),
+      budget: new ReassemblyBudget(this.opts.limits.reassemblyBudgetBytes, this.opts.limits.reassemblySessionBytes),
       streamFactory,
       transmit: (d, to, peer, kind) => this.send(d, to, peer, kind),
       handleRequest: (s, service, payload, signal) => this.handleRequest(s, service, payload, signal),

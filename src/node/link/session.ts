@@ -3,7 +3,8 @@ import { type ChannelFrame, decodeFrames, encodeFrame, encodeFrames, FrameType, 
 import { tryDecode } from '../wire/codec.js'
 import { DATA_HEADER_BYTES, DATA_OVERHEAD, type DataPacket } from '../wire/link-packets.js'
 import { LinkError, LinkErrorCode } from './errors.js'
-import { FragmentAssembler, type ReassemblyBudget } from './fragment-assembler.js'
+import { FragmentAssembler } from './fragment-assembler.js'
+import type { ReassemblyBudget, ReassemblyShare } from './reassembly-budget.js'
 import type { HandshakeOutcome } from './handshake.js'
 import { RequestClient } from './request-client.js'
 import { RequestServer } from './request-server.js'
@@ -82,6 +83,10 @@ export class Session {
   readonly client: RequestClient
   readonly server: RequestServer
   readonly mux: StreamMux
+  /** This session's draw on the link's reassembly budget, and the two assemblers using it. */
+  private readonly reassembly: ReassemblyShare
+  private readonly responses: FragmentAssembler
+  private readonly requests: FragmentAssembler
   private sendCipher?: SendCipher
   private recvCipher?: RecvCipher
   private queue: Array<{ plain: Buffer, kind: string }> = []
@@ -106,11 +111,17 @@ export class Session {
     this.mtu = baseMtu
     this.lastRecv = this.lastActivity = host.now()
     const l = host.limits
+    const assemblerLimits = { maxMessageBytes: l.maxPayload, maxMessages: l.maxPartialMessages, timeoutMs: l.reassemblyTimeoutMs }
+    this.reassembly = host.budget.share()
+    this.responses = new FragmentAssembler(assemblerLimits, this.reassembly)
+    this.requests = new FragmentAssembler(assemblerLimits, this.reassembly)
+    this.reassembly.attach(this.responses)
+    this.reassembly.attach(this.requests)
     this.client = new RequestClient({
       send: (frames, kind) => this.sendFrames(frames, kind),
       isOpen: () => this.state === 'open',
       requestRoom: (service) => this.maxPlaintext - requestOverhead(Buffer.byteLength(service)),
-      responses: new FragmentAssembler({ maxMessageBytes: l.maxPayload, maxMessages: l.maxPartialMessages, timeoutMs: l.reassemblyTimeoutMs }, host.budget),
+      responses: this.responses,
       now: host.now
     }, l.maxRequestsInFlight, l.maxPayload)
     this.client.onRttSample = (ms) => this.rttSample(ms)
@@ -118,7 +129,7 @@ export class Session {
       send: (frames, kind) => this.sendFrames(frames, kind),
       handle: (service, payload, signal) => host.handleRequest(this, service, payload, signal),
       responseRoom: () => this.maxPlaintext - RESPONSE_OVERHEAD,
-      requests: new FragmentAssembler({ maxMessageBytes: l.maxPayload, maxMessages: l.maxPartialMessages, timeoutMs: l.reassemblyTimeoutMs }, host.budget),
+      requests: this.requests,
       now: host.now
     }, { maxConcurrent: l.maxConcurrentHandlers, maxPayload: l.maxPayload, answerCacheSize: l.answerCacheSize, answerCacheBytes: l.answerCacheBytes, answerTtlMs: l.answerTtlMs })
     this.mux = new StreamMux({
@@ -354,6 +365,8 @@ export class Session {
     if (this.state === 'closed') return
     this.server.sweep(now)
     this.mux.sweep(now)
+    this.requests.sweep(now)
+    this.responses.sweep(now)
     if (this.state !== 'open') return
     // Dead: we are waiting for the peer (requests, streams) and hear nothing, keepalives included.
     const busy = this.mux.open > 0 || this.client.inFlight > 0
@@ -387,6 +400,7 @@ export class Session {
     this.client.failAll(e)
     this.server.abortAll()
     this.mux.closeAll(e)
+    this.reassembly.close()
     this.queue = []
     this.queuedBytes = 0
     this.host.onClosed(this, err, byPeer)
