@@ -71,6 +71,8 @@ export const DEFAULT_LIMITS: LinkLimits = {
   answerCacheSize: 128,
   answerCacheBytes: 1024 * 1024,
   answerTtlMs: 30_000,
+  answerResendMs: 100,
+  answerResendBytesPerSec: 1024 * 1024,
   maxQueuedBytes: 256 * 1024,
   maxSessions: 4096,
   maxPendingHandshakes: 1024,

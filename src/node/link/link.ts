@@ -102,7 +102,12 @@ export class Link extends EventEmitter<LinkEvents> {
       onClosed: (s, err, byPeer) => this.sessionClosed(s, err, byPeer),
       drop: (reason) => this.drop(reason),
       onRekey: () => { this.stats.rekeys++ },
-      onReady: (s) => this.sessionReady(s)
+      onReady: (s) => this.sessionReady(s),
+      onMigrated: (s, from) => {
+        const old = endpointKey(from)
+        if (this.byEndpoint.get(old) === s) this.byEndpoint.delete(old)
+        if (s.announced) this.byEndpoint.set(endpointKey(s.endpoint), s)
+      }
     }
     this.initiator = new HandshakeInitiator(this.core)
     this.responder = new HandshakeResponder(this.core)

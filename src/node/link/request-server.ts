@@ -27,22 +27,36 @@ export interface RequestServerLimits {
   /** Bytes of cached answers per session. */
   answerCacheBytes: number
   answerTtlMs: number
+  /** A cached answer is sent again at most once per this interval... */
+  answerResendMs: number
+  /** ...and all re-sends of a session together at most this many bytes per second (token bucket, 1 s burst). */
+  answerResendBytesPerSec: number
 }
 
-interface Answer { frames: ChannelFrame[], service: string, expires: number, bytes: number }
+interface Answer { frames: ChannelFrame[], service: string, expires: number, bytes: number, sentAt: number }
+
+/** What a re-send costs at least (an ERROR answer carries no RESPONSE data but is not free). */
+const MIN_RESEND_COST = 64
 
 export class RequestServer {
   private readonly running = new Map<number, AbortController>()
   private readonly answers = new Map<number, Answer>()
   private answerBytes = 0
+  private resendTokens: number
+  private resendRefilledAt: number
 
-  constructor (private readonly host: RequestServerHost, private readonly limits: RequestServerLimits) {}
+  constructor (private readonly host: RequestServerHost, private readonly limits: RequestServerLimits) {
+    this.resendTokens = limits.answerResendBytesPerSec
+    this.resendRefilledAt = host.now()
+  }
 
   /** Feeds one REQUEST fragment; returns the handler's completion when this fragment started one. */
   onRequest (f: RequestFrame): Promise<void> | undefined {
     const cached = this.answers.get(f.reqId)
     if (cached !== undefined) {
-      if (f.fragIndex === 0) this.host.send(cached.frames, cached.service)
+      // A retransmitted request is answered again, but a ~15-byte duplicate must not buy
+      // a 64 KiB answer every time: re-sends are rate-limited (the client retries later).
+      if (f.fragIndex === 0 && this.mayResend(cached)) this.host.send(cached.frames, cached.service)
       return undefined
     }
     if (this.running.has(f.reqId)) return undefined
@@ -85,12 +99,26 @@ export class RequestServer {
   private answer (reqId: number, service: string, frames: ChannelFrame[]): void {
     let bytes = 0
     for (const f of frames) if (f.type === FrameType.RESPONSE) bytes += f.data.length
-    this.answers.set(reqId, { frames, service, expires: this.host.now() + this.limits.answerTtlMs, bytes })
+    const now = this.host.now()
+    this.answers.set(reqId, { frames, service, expires: now + this.limits.answerTtlMs, bytes, sentAt: now })
     this.answerBytes += bytes
     while (this.answers.size > this.limits.answerCacheSize || (this.answerBytes > this.limits.answerCacheBytes && this.answers.size > 1)) {
       this.forget(this.answers.keys().next().value as number)
     }
     this.host.send(frames, service)
+  }
+
+  private mayResend (a: Answer): boolean {
+    const now = this.host.now()
+    if (now - a.sentAt < this.limits.answerResendMs) return false
+    const rate = this.limits.answerResendBytesPerSec
+    this.resendTokens = Math.min(rate, this.resendTokens + Math.max(0, now - this.resendRefilledAt) * rate / 1000)
+    this.resendRefilledAt = now
+    const cost = Math.max(a.bytes, MIN_RESEND_COST)
+    if (cost > this.resendTokens) return false
+    this.resendTokens -= cost
+    a.sentAt = now
+    return true
   }
 
   sweep (now: number): void {

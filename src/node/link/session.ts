@@ -1,11 +1,14 @@
 import type { Endpoint } from '../types.js'
-import { type ChannelFrame, decodeFrames, encodeFrame, encodeFrames, FrameType, RESPONSE_OVERHEAD, requestOverhead, STREAM_DATA_OVERHEAD } from '../wire/channel-frames.js'
+import {
+  type ChannelFrame, decodeFrames, encodeFrame, encodeFrames, FrameType, PATH_DATA_BYTES, RESPONSE_OVERHEAD, requestOverhead, STREAM_DATA_OVERHEAD
+} from '../wire/channel-frames.js'
 import { tryDecode } from '../wire/codec.js'
 import { DATA_HEADER_BYTES, DATA_OVERHEAD, type DataPacket } from '../wire/link-packets.js'
 import { LinkError, LinkErrorCode } from './errors.js'
 import { FragmentAssembler } from './fragment-assembler.js'
 import type { ReassemblyBudget, ReassemblyShare } from './reassembly-budget.js'
 import type { HandshakeOutcome } from './handshake.js'
+import { PathValidator } from './path-validator.js'
 import { RequestClient } from './request-client.js'
 import { RequestServer } from './request-server.js'
 import { RecvCipher, type RekeyPolicy, SendCipher } from './session-cipher.js'
@@ -20,7 +23,10 @@ import type { LinkStream, PeerInfo, StreamFactory } from './types.js'
  * handshake) → 'open' → 'closed'. A responder's session is not "validated"
  * until a DATA packet from the initiator authenticates: before that it sends
  * nothing but the single handshake answer (which is no larger than the
- * initiator's padded packet), so a spoofed source cannot be flooded.
+ * initiator's padded packet), so a spoofed source cannot be flooded. Later,
+ * an authenticated packet from a new address moves the session only once the
+ * peer answers a path challenge there (path-validator.ts). The session ends on
+ * an authenticated CLOSE frame (or locally), never on an unauthenticated REFUSE.
  */
 export interface SessionLimits extends RekeyPolicy {
   maxPayload: number
@@ -36,6 +42,8 @@ export interface SessionLimits extends RekeyPolicy {
   answerCacheSize: number
   answerCacheBytes: number
   answerTtlMs: number
+  answerResendMs: number
+  answerResendBytesPerSec: number
   maxQueuedBytes: number
 }
 
@@ -54,6 +62,8 @@ export interface SessionHost {
   onRekey: () => void
   /** The session is open and may send (validated): announce the peer. */
   onReady: (session: Session) => void
+  /** The peer proved a new address (path challenge answered there); the session now sends to it. */
+  onMigrated: (session: Session, from: Endpoint) => void
 }
 
 export type SessionState = 'handshaking' | 'open' | 'closed'
@@ -87,6 +97,8 @@ export class Session {
   private readonly reassembly: ReassemblyShare
   private readonly responses: FragmentAssembler
   private readonly requests: FragmentAssembler
+  /** A new address the peer's packets came from, being challenged before the session moves there. */
+  private readonly path: PathValidator
   private sendCipher?: SendCipher
   private recvCipher?: RecvCipher
   private queue: Array<{ plain: Buffer, kind: string }> = []
@@ -110,6 +122,7 @@ export class Session {
     this.opened.catch(() => {})
     this.mtu = baseMtu
     this.lastRecv = this.lastActivity = host.now()
+    this.path = new PathValidator(host.now)
     const l = host.limits
     const assemblerLimits = { maxMessageBytes: l.maxPayload, maxMessages: l.maxPartialMessages, timeoutMs: l.reassemblyTimeoutMs }
     this.reassembly = host.budget.share()
@@ -131,7 +144,8 @@ export class Session {
       responseRoom: () => this.maxPlaintext - RESPONSE_OVERHEAD,
       requests: this.requests,
       now: host.now
-    }, { maxConcurrent: l.maxConcurrentHandlers, maxPayload: l.maxPayload, answerCacheSize: l.answerCacheSize, answerCacheBytes: l.answerCacheBytes, answerTtlMs: l.answerTtlMs })
+    }, { maxConcurrent: l.maxConcurrentHandlers, maxPayload: l.maxPayload, answerCacheSize: l.answerCacheSize, answerCacheBytes: l.answerCacheBytes, answerTtlMs: l.answerTtlMs,
+      answerResendMs: l.answerResendMs, answerResendBytesPerSec: l.answerResendBytesPerSec })
     this.mux = new StreamMux({
       send: (frames, kind) => this.sendFrames(frames, kind),
       sendEncoded: (pieces, kind) => this.sendEncoded(pieces, kind),
@@ -204,12 +218,12 @@ export class Session {
   private transmitPlain (plain: Buffer, kind: string): void { this.transmitPieces([plain], kind) }
 
   /** Header, ciphertext and tag go to the transport as one scatter/gather datagram, never joined. */
-  private transmitPieces (pieces: readonly Buffer[], kind: string): void {
+  private transmitPieces (pieces: readonly Buffer[], kind: string, to = this.endpoint): void {
     const c = this.sendCipher as SendCipher
     const before = c.currentEpoch
     const datagram = c.sealPieces(pieces)
     if (c.currentEpoch !== before) this.host.onRekey()
-    this.host.transmit(datagram, this.endpoint, this.peerHex, kind)
+    this.host.transmit(datagram, to, this.peerHex, kind)
   }
 
   /** Removes queued frame groups that fit in `room` bytes together (the handshake's early data). */
@@ -260,11 +274,10 @@ export class Session {
     if (!r.ok) return { drop: r.reason, kind: 'dropped' }
     if (r.rotated) this.host.onRekey()
     this.lastRecv = this.host.now()
-    if (from.address !== this.endpoint.address || from.port !== this.endpoint.port) {
-      // Authenticated traffic from a new address: the peer roamed (NAT rebinding).
-      this.endpoint = { address: from.address, port: from.port }
-      if (this.peer !== undefined) this.peer.endpoint = this.endpoint
-    }
+    // Authenticated traffic from a new address: the peer may have roamed (NAT rebinding),
+    // or someone forged the source of the peer's packet. Challenge it; move only on the answer.
+    const newPath = !sameEndpoint(from, this.endpoint)
+    if (newPath) this.path.received(from, raw.length)
     this.validate()
     // Decode before looking at any field: an authenticated plaintext can still be
     // malformed (a buggy or hostile peer). It is dropped and counted, and the session
@@ -272,7 +285,8 @@ export class Session {
     const frames = tryDecode(decodeFrames, r.plaintext)
     if (frames === undefined) return { drop: 'bad-frames', kind: 'link' }
     const kind = frames.length === 0 ? 'link' : this.kindOf(frames[0])
-    this.deliverFrames(frames)
+    this.deliverFrames(frames, from)
+    if (newPath) this.challengePath()
     return { kind }
   }
 
@@ -283,7 +297,8 @@ export class Session {
     return this.deliverFrames(frames)
   }
 
-  private deliverFrames (frames: ChannelFrame[]): Array<Promise<void>> {
+  /** `from`: where the packet came from (undefined for frames that rode in a handshake). */
+  private deliverFrames (frames: ChannelFrame[], from?: Endpoint): Array<Promise<void>> {
     const started: Array<Promise<void>> = []
     for (const f of frames) {
       if (this.state === 'closed') break
@@ -309,6 +324,10 @@ export class Session {
           if (this.state === 'open' && this.validated) this.transmitPlain(encodeFrames([{ type: FrameType.PONG, id: f.id }]), 'link')
           break
         case FrameType.PONG: this.onPong(f.id); break
+        case FrameType.PATH_CHALLENGE:
+          if (this.state === 'open' && this.validated) this.transmitPlain(encodeFrame({ type: FrameType.PATH_RESPONSE, data: f.data }), 'link')
+          break
+        case FrameType.PATH_RESPONSE: if (from !== undefined && this.path.answered(f.data, from)) this.migrate(from); break
         case FrameType.CLOSE: this.close(new LinkError(LinkErrorCode.CLOSED, `peer closed the session: ${f.text === '' ? f.code : f.text}`), false, true); break
       }
     }
@@ -328,6 +347,21 @@ export class Session {
       case FrameType.DATAGRAM: return f.service
       default: return 'link'
     }
+  }
+
+  /** Sends the pending path's challenge if one is due and fits its amplification budget. */
+  private challengePath (): void {
+    if (this.state !== 'open' || this.path.pending === undefined) return
+    const due = this.path.challengeDue(DATA_OVERHEAD + 1 + PATH_DATA_BYTES)
+    if (due === undefined) return
+    this.transmitPieces([encodeFrame({ type: FrameType.PATH_CHALLENGE, data: due.data })], 'link', due.to)
+  }
+
+  private migrate (to: Endpoint): void {
+    const old = this.endpoint
+    this.endpoint = { address: to.address, port: to.port }
+    if (this.peer !== undefined) this.peer.endpoint = this.endpoint
+    this.host.onMigrated(this, old)
   }
 
   rttSample (ms: number): void {
@@ -368,6 +402,7 @@ export class Session {
     this.requests.sweep(now)
     this.responses.sweep(now)
     if (this.state !== 'open') return
+    this.challengePath()
     // Dead: we are waiting for the peer (requests, streams) and hear nothing, keepalives included.
     const busy = this.mux.open > 0 || this.client.inFlight > 0
     if (busy && now - this.lastRecv > deadMs) {
@@ -401,6 +436,7 @@ export class Session {
     this.server.abortAll()
     this.mux.closeAll(e)
     this.reassembly.close()
+    this.path.clear()
     this.queue = []
     this.queuedBytes = 0
     this.host.onClosed(this, err, byPeer)

@@ -17,6 +17,8 @@ import { Reader, Writer, WireError } from './codec.js'
  *  0x09 PING           id u32
  *  0x0a PONG           id u32
  *  0x0b CLOSE          code string8 ‖ text string16
+ *  0x0c PATH_CHALLENGE data[8]  (sent to a peer's new address before the session moves there)
+ *  0x0d PATH_RESPONSE  data[8]  (echoes a PATH_CHALLENGE's data)
  *
  * Limits: service names 1..64 bytes, error codes 1..64 bytes, texts ≤ 512
  * bytes, 1 ≤ fragCount ≤ MAX_FRAGMENTS and fragIndex < fragCount. Channel ids
@@ -36,13 +38,16 @@ export const FrameType = {
   DATAGRAM: 0x08,
   PING: 0x09,
   PONG: 0x0a,
-  CLOSE: 0x0b
+  CLOSE: 0x0b,
+  PATH_CHALLENGE: 0x0c,
+  PATH_RESPONSE: 0x0d
 } as const
 
 export const MAX_SERVICE_NAME = 64
 export const MAX_CODE = 64
 export const MAX_TEXT = 512
 export const MAX_FRAGMENTS = 128
+export const PATH_DATA_BYTES = 8
 
 export interface PaddingFrame { type: 0x00, length: number }
 export interface RequestFrame { type: 0x01, reqId: number, fragIndex: number, fragCount: number, service: string, data: Buffer }
@@ -56,9 +61,12 @@ export interface DatagramFrame { type: 0x08, service: string, data: Buffer }
 export interface PingFrame { type: 0x09, id: number }
 export interface PongFrame { type: 0x0a, id: number }
 export interface CloseFrame { type: 0x0b, code: string, text: string }
+export interface PathChallengeFrame { type: 0x0c, data: Buffer }
+export interface PathResponseFrame { type: 0x0d, data: Buffer }
 
 export type ChannelFrame = PaddingFrame | RequestFrame | ResponseFrame | ErrorFrame | StreamOpenFrame |
-StreamAcceptFrame | StreamDataFrame | StreamResetFrame | DatagramFrame | PingFrame | PongFrame | CloseFrame
+StreamAcceptFrame | StreamDataFrame | StreamResetFrame | DatagramFrame | PingFrame | PongFrame | CloseFrame |
+PathChallengeFrame | PathResponseFrame
 
 /** Bytes of a REQUEST frame around its data, for a service name of `serviceBytes`. */
 export function requestOverhead (serviceBytes: number): number { return 1 + 4 + 2 + 2 + 1 + serviceBytes + 2 }
@@ -134,6 +142,11 @@ function writeFrame (w: Writer, f: ChannelFrame): void {
     case FrameType.CLOSE:
       w.bytes8(name(f.code, MAX_CODE)).bytes16(text(f.text))
       break
+    case FrameType.PATH_CHALLENGE:
+    case FrameType.PATH_RESPONSE:
+      if (f.data.length !== PATH_DATA_BYTES) throw new RangeError(`path data must be ${PATH_DATA_BYTES} bytes`)
+      w.bytes(f.data)
+      break
   }
 }
 
@@ -186,6 +199,10 @@ export function decodeFrames (b: Uint8Array): ChannelFrame[] {
         break
       case FrameType.CLOSE:
         out.push({ type, code: readName(r, MAX_CODE, 'code'), text: r.string16(MAX_TEXT) })
+        break
+      case FrameType.PATH_CHALLENGE:
+      case FrameType.PATH_RESPONSE:
+        out.push({ type, data: Buffer.from(r.bytes(PATH_DATA_BYTES)) })
         break
       default:
         throw new WireError(`channel frames: unknown frame type 0x${type.toString(16)}`)

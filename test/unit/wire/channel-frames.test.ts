@@ -13,7 +13,9 @@ const frames: ChannelFrame[] = [
   { type: FrameType.DATAGRAM, service: 'radio', data: Buffer.from([1, 2, 3]) },
   { type: FrameType.PING, id: 77 },
   { type: FrameType.PONG, id: 77 },
-  { type: FrameType.CLOSE, code: 'CLOSE', text: 'bye ✓' }
+  { type: FrameType.CLOSE, code: 'CLOSE', text: 'bye ✓' },
+  { type: FrameType.PATH_CHALLENGE, data: Buffer.from('01234567') },
+  { type: FrameType.PATH_RESPONSE, data: Buffer.from('89abcdef') }
 ]
 
 describe('channel frames', () => {
