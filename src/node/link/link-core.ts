@@ -16,6 +16,8 @@ export interface LinkStats {
   handshakesFailed: number
   handshakesAccepted: number
   handshakesRefused: number
+  /** IK attempts refused BUSY that we retried with XX. */
+  handshakeFallbacks: number
   cookiesSent: number
   rekeys: number
   sessionsOpened: number
@@ -34,6 +36,7 @@ export function emptyStats (): LinkStats {
     handshakesFailed: 0,
     handshakesAccepted: 0,
     handshakesRefused: 0,
+    handshakeFallbacks: 0,
     cookiesSent: 0,
     rekeys: 0,
     sessionsOpened: 0,

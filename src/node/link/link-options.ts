@@ -34,12 +34,22 @@ export interface LinkOptions {
 export interface LinkLimits extends SessionLimits {
   maxSessions: number
   maxPendingHandshakes: number
-  /** Inits per second above which 'auto' cookies kick in. */
+  /** Inits per second (from everyone) above which 'auto' cookies kick in. */
   handshakeRateForCookies: number
+  /** Inits per second from one source address above which it must echo a cookie. */
+  initsPerAddressPerSecond: number
+  /** Inits per second from one /24 (IPv4) or /48 (IPv6) above which it must echo a cookie. */
+  initsPerNetworkPerSecond: number
+  /** Cookie-proven inits per second from one address; more are dropped. */
+  provenInitsPerAddressPerSecond: number
+  /** Distinct sources the init rate limiter tracks per second (beyond: treated as over the rate). */
+  maxRateTrackedSources: number
   handshakeTimeoutMs: number
   handshakeRetryMs: number
-  /** Remembered IK_INIT ephemerals (0-RTT replay protection). */
+  /** Remembered IK_INIT ephemerals (0-RTT replay protection); only authenticated inits are remembered. */
   maxRecentInits: number
+  /** Of those, at most this many from one source address (beyond: BUSY, and the initiator falls back to XX). */
+  maxRecentInitsPerAddress: number
   maxClockSkewMs: number
   /** How long a responder holds IK_RESP so the 0-RTT answer can ride in it. */
   responseHoldMs: number
@@ -72,9 +82,14 @@ export const DEFAULT_LIMITS: LinkLimits = {
   maxSessions: 4096,
   maxPendingHandshakes: 1024,
   handshakeRateForCookies: 2000,
+  initsPerAddressPerSecond: 10,
+  initsPerNetworkPerSecond: 50,
+  provenInitsPerAddressPerSecond: 100,
+  maxRateTrackedSources: 16_384,
   handshakeTimeoutMs: 5_000,
   handshakeRetryMs: 300,
   maxRecentInits: 16_384,
+  maxRecentInitsPerAddress: 256,
   maxClockSkewMs: 10 * 60_000,
   responseHoldMs: 30,
   idleTimeoutMs: 180_000,

@@ -160,6 +160,11 @@ export class Link extends EventEmitter<LinkEvents> {
     return session.peer as PeerInfo
   }
 
+  /** Sizes of the responder's handshake tables (what a flood of inits could fill). */
+  handshakeTables (): { recentInits: number, halfOpen: number } {
+    return { recentInits: this.responder.recentInitCount, halfOpen: this.responder.halfOpen }
+  }
+
   /** The peers with an open session. */
   sessions (): PeerInfo[] {
     const out: PeerInfo[] = []
