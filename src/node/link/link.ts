@@ -53,6 +53,8 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly initiator: HandshakeInitiator
   private readonly responder: HandshakeResponder
   private readonly services = new Map<string, ServiceHandlers>()
+  /** Service names this node's own code sent to (bounded), so client-only services are metered by name. */
+  private readonly usedServices = new Set<string>()
   private readonly byIndex = new Map<number, Session>()
   private readonly byPeer = new Map<string, Session>()
   private readonly byEndpoint = new Map<string, Session>()
@@ -121,6 +123,7 @@ export class Link extends EventEmitter<LinkEvents> {
   /** Sends a request and resolves with the response payload (≤ 64 KiB each way). */
   async request (to: PeerAddress, service: string, payload: Uint8Array, opts: RequestOptions = {}): Promise<Buffer> {
     checkService(service)
+    this.noteUsed(service)
     const l = this.opts.limits
     const session = this.sessionFor(to)
     const started = this.opts.now()
@@ -141,12 +144,14 @@ export class Link extends EventEmitter<LinkEvents> {
   /** Opens a reliable stream to the peer's service; rejects with the peer's refusal (e.g. LINK_UNKNOWN_SERVICE). */
   async openStream (to: PeerAddress, service: string, opts: { signal?: AbortSignal } = {}): Promise<LinkStream> {
     checkService(service)
+    this.noteUsed(service)
     return await this.sessionFor(to).mux.openStream(service, opts.signal)
   }
 
   /** Sends one unreliable datagram to the peer's service; resolves once it left (or was queued on an opening session). */
   async sendDatagram (to: PeerAddress, service: string, payload: Uint8Array): Promise<void> {
     checkService(service)
+    this.noteUsed(service)
     const session = this.sessionFor(to)
     const max = session.maxPlaintext - datagramOverhead(Buffer.byteLength(service))
     if (payload.length > max) throw new LinkError(LinkErrorCode.TOO_LARGE, `datagram of ${payload.length} bytes exceeds ${max}`)
@@ -281,7 +286,7 @@ export class Link extends EventEmitter<LinkEvents> {
     else for (const b of datagram) length += b.length
     this.stats.datagramsOut++
     this.stats.bytesOut += length
-    this.meter?.record(peerHex, 'out', length, kind)
+    this.meter?.record(peerHex, 'out', length, this.meterKind(kind))
     this.transport.send(datagram, to)
   }
 
@@ -323,7 +328,7 @@ export class Link extends EventEmitter<LinkEvents> {
       if (s === undefined) { this.meter?.record(undefined, 'in', data.length, 'dropped'); this.drop('unknown-session'); return }
       const wasValidated = s.validated
       const result = s.receiveData(p, data, from)
-      this.meter?.record(s.peerHex, 'in', data.length, result.kind)
+      this.meter?.record(s.peerHex, 'in', data.length, this.meterKind(result.kind))
       if (result.drop !== undefined) { this.drop(result.drop); return }
       if (s.role === 'initiator') this.initiator.confirmed(s)
       if (!wasValidated && s.validated && s.peer !== undefined) this.byEndpoint.set(endpointKey(s.endpoint), s)
@@ -346,6 +351,18 @@ export class Link extends EventEmitter<LinkEvents> {
         s.close(error, false, true)
       }
     }
+  }
+
+  /**
+   * The kind the meter is told: the link's own kinds and the services this node registered
+   * or used by name; any other name (a peer chose it) is counted as UNREGISTERED_KIND.
+   */
+  private meterKind (kind: string): string {
+    return LINK_KINDS.has(kind) || this.services.has(kind) || this.usedServices.has(kind) ? kind : UNREGISTERED_KIND
+  }
+
+  private noteUsed (service: string): void {
+    if (this.usedServices.size < MAX_USED_SERVICES) this.usedServices.add(service)
   }
 
   private drop (reason: string): void {
@@ -375,6 +392,13 @@ export class Link extends EventEmitter<LinkEvents> {
     }
   }
 }
+
+/** Meter kinds of the link itself (not services). */
+const LINK_KINDS = new Set(['link', 'handshake', 'dropped'])
+/** The meter kind of traffic for a service this node neither registered nor used. */
+export const UNREGISTERED_KIND = 'unregistered'
+/** Service names remembered as used by this node's own code (its code names a handful). */
+const MAX_USED_SERVICES = 64
 
 export function createLink (options: LinkOptions): Link {
   return new Link(options)
