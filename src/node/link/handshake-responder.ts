@@ -93,6 +93,8 @@ export class HandshakeResponder {
       this.refuse(p.senderIndex, RefuseReason.BUSY, 'too many recent handshakes; retry with XX', from, size)
       return
     }
+    const busy = this.core.admitSession(step.outcome.peer, from, false)
+    if (busy !== undefined) { this.refuse(p.senderIndex, RefuseReason.BUSY, busy, from, size); return }
     this.remember(ephHex, from.address)
     this.core.stats.handshakesAccepted++
     const session = this.core.createSession('responder', localIndex, from)
@@ -153,6 +155,12 @@ export class HandshakeResponder {
       this.core.stats.handshakesRefused++
       this.core.send(step.send, from, undefined, 'handshake')
       this.core.peerError(from, step.error, 'inbound', step.peer)
+      return true
+    }
+    const busy = this.core.admitSession(step.outcome.peer, from, true)
+    if (busy !== undefined) {
+      // XX_FIN proved the address, so the refusal may go back whatever its size.
+      this.refuse(h.pending.remoteIndex, RefuseReason.BUSY, busy, from, Infinity)
       return true
     }
     this.core.stats.handshakesAccepted++

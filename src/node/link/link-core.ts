@@ -55,6 +55,8 @@ export interface LinkCore {
   createSession: (role: 'initiator' | 'responder', localIndex: number, endpoint: Endpoint) => Session
   sessionEstablished: (session: Session, outcome: HandshakeOutcome) => void
   sessionByIndex: (localIndex: number) => Session | undefined
+  /** Whether an inbound handshake from `from` may become a session (undefined), or why not (refuse BUSY). */
+  admitSession: (peer: PeerProof, from: Endpoint, validated: boolean) => string | undefined
   peerError: (endpoint: Endpoint, error: TornetError, direction: 'inbound' | 'outbound', peer?: PeerProof) => void
   drop: (reason: string) => void
 }

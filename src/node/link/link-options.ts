@@ -32,7 +32,14 @@ export interface LinkOptions {
 }
 
 export interface LinkLimits extends SessionLimits {
+  /** Sessions in the table; when full, a newcomer must outrank the lowest-standing session. */
   maxSessions: number
+  /** Validated sessions per peer address (a NAT may hide several nodes; a host may not take the table). */
+  maxSessionsPerAddress: number
+  /** Sessions whose peer has not yet confirmed its address (each may queue maxQueuedBytes). */
+  maxUnvalidatedSessions: number
+  /** An unvalidated session older than this is closed. */
+  unvalidatedTimeoutMs: number
   maxPendingHandshakes: number
   /** Inits per second (from everyone) above which 'auto' cookies kick in. */
   handshakeRateForCookies: number
@@ -80,6 +87,9 @@ export const DEFAULT_LIMITS: LinkLimits = {
   answerTtlMs: 30_000,
   maxQueuedBytes: 256 * 1024,
   maxSessions: 4096,
+  maxSessionsPerAddress: 64,
+  maxUnvalidatedSessions: 128,
+  unvalidatedTimeoutMs: 10_000,
   maxPendingHandshakes: 1024,
   handshakeRateForCookies: 2000,
   initsPerAddressPerSecond: 10,

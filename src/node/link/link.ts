@@ -17,6 +17,7 @@ import { emptyStats, type LinkCore, type LinkStats } from './link-core.js'
 import { createSigner } from './link-crypto.js'
 import { type LinkOptions, resolveLinkOptions, type ResolvedLinkOptions } from './link-options.js'
 import { Session, type SessionHost } from './session.js'
+import { lowestStanding, newcomerStanding, outranks, SessionLedger } from './session-standing.js'
 import { defaultStreamFactory } from './default-stream-factory.js'
 import type { LinkLog, LinkStream, PeerAddress, PeerInfo, RequestOptions, ServiceHandlers, StreamFactory } from './types.js'
 
@@ -59,6 +60,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly byPeer = new Map<string, Session>()
   private readonly byEndpoint = new Map<string, Session>()
   private readonly peerSessions = new Map<string, number>()
+  private readonly ledger = new SessionLedger()
   private readonly sessionHost: SessionHost
   private readonly timer: NodeJS.Timeout
   private closed = false
@@ -83,6 +85,7 @@ export class Link extends EventEmitter<LinkEvents> {
       createSession: (role, index, endpoint) => this.createSession(role, index, endpoint),
       sessionEstablished: (s, o) => this.sessionEstablished(s, o),
       sessionByIndex: (i) => this.byIndex.get(i),
+      admitSession: (peer, from, validated) => this.admitSession(peer, from, validated),
       peerError: (endpoint, error, direction, peer) => this.peerError(endpoint, error, direction, peer),
       drop: (reason) => this.drop(reason)
     }
@@ -170,6 +173,13 @@ export class Link extends EventEmitter<LinkEvents> {
     return { recentInits: this.responder.recentInitCount, halfOpen: this.responder.halfOpen }
   }
 
+  /** How many sessions the table holds, and how many of them still wait for their address to be validated. */
+  sessionCounts (): { total: number, unvalidated: number } {
+    let unvalidated = 0
+    for (const s of this.byIndex.values()) if (!s.validated && s.state !== 'closed') unvalidated++
+    return { total: this.byIndex.size, unvalidated }
+  }
+
   /** The peers with an open session. */
   sessions (): PeerInfo[] {
     const out: PeerInfo[] = []
@@ -213,10 +223,38 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   private createSession (role: 'initiator' | 'responder', localIndex: number, endpoint: Endpoint): Session {
-    if (this.byIndex.size >= this.opts.limits.maxSessions) this.evictOne()
+    // Responders made room in admitSession; our own outgoing sessions take the lowest-standing place.
+    if (this.byIndex.size >= this.opts.limits.maxSessions) this.evictLowest()
     const s = new Session(this.sessionHost, role, localIndex, { address: endpoint.address, port: endpoint.port }, this.opts.mtu, this.opts.probeMtu)
     this.byIndex.set(localIndex, s)
+    this.ledger.add(s, this.opts.now())
     return s
+  }
+
+  /**
+   * Whether an inbound handshake may become a session (undefined) or why not (it is refused
+   * BUSY). A source address holds at most maxSessionsPerAddress validated sessions (an
+   * unvalidated one may be spoofed, so it counts only against the unvalidated cap); sessions
+   * awaiting validation have their own cap; and when the table is full the newcomer must
+   * outrank the session of lowest standing, which then leaves (see session-standing.ts).
+   */
+  private admitSession (peer: PeerProof, from: Endpoint, validated: boolean): string | undefined {
+    const l = this.opts.limits
+    let atAddress = 0
+    let unvalidated = 0
+    for (const s of this.byIndex.values()) {
+      if (s.state === 'closed') continue
+      if (!s.validated) unvalidated++
+      else if (s.endpoint.address === from.address) atAddress++
+    }
+    if (atAddress >= l.maxSessionsPerAddress) return `too many sessions from ${from.address}`
+    if (!validated && unvalidated >= l.maxUnvalidatedSessions) return 'too many sessions awaiting address validation; retry with XX'
+    if (this.byIndex.size < l.maxSessions) return undefined
+    const now = this.opts.now()
+    const low = lowestStanding(this.byIndex.values(), this.ledger, now)
+    if (low === undefined || !outranks(newcomerStanding(validated, peer.rank, now), low.standing)) return 'too many sessions'
+    low.session.close(new LinkError(LinkErrorCode.BUSY, 'session evicted (a peer of higher standing needed the place)'), true, false, 'too many sessions')
+    return undefined
   }
 
   private sessionEstablished (session: Session, outcome: HandshakeOutcome): void {
@@ -240,6 +278,7 @@ export class Link extends EventEmitter<LinkEvents> {
 
   private sessionClosed (session: Session, err: Error | undefined, byPeer: boolean): void {
     this.byIndex.delete(session.localIndex)
+    this.ledger.remove(session)
     this.initiator.forget(session.localIndex)
     this.responder.release(session)
     this.stats.sessionsClosed++
@@ -254,13 +293,9 @@ export class Link extends EventEmitter<LinkEvents> {
     this.emit('peer-disconnected', peer, byPeer ? undefined : err)
   }
 
-  private evictOne (): void {
-    let victim: Session | undefined
-    for (const s of this.byIndex.values()) {
-      if (s.state !== 'open') continue
-      if (victim === undefined || s.lastActivity < victim.lastActivity) victim = s
-    }
-    victim?.close(new LinkError(LinkErrorCode.BUSY, 'session evicted (too many sessions)'), true, false, 'too many sessions')
+  private evictLowest (): void {
+    const low = lowestStanding(this.byIndex.values(), this.ledger, this.opts.now())
+    low?.session.close(new LinkError(LinkErrorCode.BUSY, 'session evicted (too many sessions)'), true, false, 'too many sessions')
   }
 
   private allocIndex (): number {
@@ -274,7 +309,14 @@ export class Link extends EventEmitter<LinkEvents> {
     const now = this.opts.now()
     const l = this.opts.limits
     this.responder.sweep(now)
-    for (const s of [...this.byIndex.values()]) s.tick(now, l.idleTimeoutMs, l.deadPeerMs, l.keepaliveMs)
+    for (const s of [...this.byIndex.values()]) {
+      // A real initiator confirms its address within a round trip; a spoofed source never does.
+      if (!s.validated && s.state === 'open' && now - this.ledger.created(s) > l.unvalidatedTimeoutMs) {
+        s.close(new LinkError(LinkErrorCode.TIMEOUT, 'the peer never confirmed its address'), false, false)
+        continue
+      }
+      s.tick(now, l.idleTimeoutMs, l.deadPeerMs, l.keepaliveMs)
+    }
   }
 
   // ---- datagrams in and out -----------------------------------------------------
@@ -330,6 +372,7 @@ export class Link extends EventEmitter<LinkEvents> {
       const result = s.receiveData(p, data, from)
       this.meter?.record(s.peerHex, 'in', data.length, this.meterKind(result.kind))
       if (result.drop !== undefined) { this.drop(result.drop); return }
+      this.ledger.received(s, data.length)
       if (s.role === 'initiator') this.initiator.confirmed(s)
       if (!wasValidated && s.validated && s.peer !== undefined) this.byEndpoint.set(endpointKey(s.endpoint), s)
       return
