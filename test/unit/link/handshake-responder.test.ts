@@ -18,7 +18,13 @@ let net: Testnet | undefined
 afterEach(async () => { await net?.close(); net = undefined })
 
 const echo = { onRequest: async (_p: unknown, x: Buffer) => x }
-const settle = async (ms = 5): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+async function until (cond: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached')
+    await new Promise(resolve => setTimeout(resolve, 2))
+  }
+}
 
 function junkIkInit (senderIndex: number, cookie = Buffer.alloc(0)): Buffer {
   return encodeLinkPacket({ type: PacketType.IK_INIT, senderIndex, ephemeral: randomBytes(32), cookie, sealed: randomBytes(300) }, MIN_INIT_BYTES)
@@ -33,11 +39,12 @@ describe('IK_INIT flood', () => {
     const before = b.link.handshakeTables().recentInits
     // 1,000 per (fake) second, each from its own /24: below every cookie threshold.
     for (let batch = 0; batch < 17; batch++) {
-      for (let i = batch * 1000; i < Math.min(16_384, (batch + 1) * 1000); i++) {
+      const end = Math.min(16_384, (batch + 1) * 1000)
+      for (let i = batch * 1000; i < end; i++) {
         const from: Endpoint = { address: `11.${(i >> 8) & 0xff}.${i & 0xff}.7`, port: 4000 }
         t.network.deliver(junkIkInit(i + 1), from, b.transport.local)
       }
-      await settle()
+      await until(() => b.link.stats.datagramsIn >= end)
       clock += 1000
     }
     expect(b.link.stats.cookiesSent).toBe(0) // the flood stayed below the cookie thresholds
@@ -58,11 +65,13 @@ describe('IK_INIT flood', () => {
     const x = t.network.createTransport({ address: '12.0.0.1', port: 5000 })
     const cookies = new Map<number, Buffer>()
     x.onDatagram((d) => { const p = decodeLinkPacket(d); if (p.type === PacketType.COOKIE) cookies.set(p.receiverIndex, p.cookie) })
+    let replies = 0
+    x.onDatagram((d) => { replies++; const p = decodeLinkPacket(d); if (p.type === PacketType.COOKIE) cookies.set(p.receiverIndex, p.cookie) })
     for (let i = 1; i <= 3000; i++) x.send(junkIkInit(i), b.transport.local)
-    await settle(20)
+    await until(() => b.link.stats.datagramsIn >= 3000 && replies >= b.link.stats.datagramsOut)
     // The attacker owns its address, so it can echo every cookie it got (for a fresh ephemeral the cookie does not fit, but try).
     for (const [i, c] of cookies) x.send(junkIkInit(i, c), b.transport.local)
-    await settle(20)
+    await until(() => b.link.stats.datagramsIn >= 3000 + cookies.size && replies >= b.link.stats.datagramsOut)
     expect(b.link.handshakeTables().recentInits).toBe(0)
     const a = await t.add()
     const types: number[] = []
@@ -83,15 +92,16 @@ describe('IK_INIT flood', () => {
     const x = t.network.createTransport({ address: '12.0.0.2', port: 5000 })
     const hs = new Map<number, InitiatorHandshake>()
     const cookies = new Map<number, Buffer>()
-    x.onDatagram((d) => { const p = decodeLinkPacket(d); if (p.type === PacketType.COOKIE) cookies.set(p.receiverIndex, p.cookie) })
+    let replies = 0
+    x.onDatagram((d) => { replies++; const p = decodeLinkPacket(d); if (p.type === PacketType.COOKIE) cookies.set(p.receiverIndex, p.cookie) })
     for (let i = 1; i <= 200; i++) {
       const h = new InitiatorHandshake(keys, { pattern: 'ik', localIndex: i, remotePublicKey: b.identity.publicKey, minRank: 0, datagramSize: MIN_INIT_BYTES, now: () => clock })
       hs.set(i, h)
       x.send(h.initPacket(), b.transport.local)
     }
-    await settle(50)
+    await until(() => b.link.stats.datagramsIn >= 200 && replies >= b.link.stats.datagramsOut)
     for (const [i, c] of cookies) x.send((hs.get(i) as InitiatorHandshake).initPacket(c), b.transport.local)
-    await settle(50)
+    await until(() => b.link.stats.datagramsIn >= 200 + cookies.size && replies >= b.link.stats.datagramsOut)
     expect(b.link.handshakeTables().recentInits).toBeLessThanOrEqual(20)
     expect(b.link.stats.handshakesAccepted).toBeGreaterThan(0) // the attacker did get some handshakes through
     const a = await t.add()
