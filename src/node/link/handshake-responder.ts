@@ -4,6 +4,7 @@ import {
 } from '../wire/link-packets.js'
 import { CookieJar } from './cookie-jar.js'
 import { InitRateLimiter } from './init-rate-limiter.js'
+import { hostOf } from './source-address.js'
 import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
 import { finishXx, refuseWith, respondToIkInit, respondToXxInit, type ResponderContext, type XxPending } from './handshake.js'
 import type { LinkCore } from './link-core.js'
@@ -23,13 +24,13 @@ import type { Session } from './session.js'
  * refused BUSY and the initiator falls back to XX, which carries no replayable
  * data. XX responders hold a bounded, expiring table of half-open handshakes.
  */
-interface RecentInit { expires: number, address: string, session?: Session }
+interface RecentInit { expires: number, host: string, session?: Session }
 interface HalfOpen { pending: XxPending, reply: Buffer, from: Endpoint, ephHex: string, expires: number }
 
 export class HandshakeResponder {
   private readonly jar: CookieJar
   private readonly recentInits = new Map<string, RecentInit>()
-  /** Entries of `recentInits` per source address. */
+  /** Entries of `recentInits` per source host (IPv4 address, IPv6 /64). */
   private readonly recentPerAddress = new Map<string, number>()
   private readonly rate: InitRateLimiter
   private readonly halfOpenByIndex = new Map<number, HalfOpen>()
@@ -87,7 +88,7 @@ export class HandshakeResponder {
       return
     }
     const l = this.core.opts.limits
-    if (this.recentInits.size >= l.maxRecentInits || (this.recentPerAddress.get(from.address) ?? 0) >= l.maxRecentInitsPerAddress) {
+    if (this.recentInits.size >= l.maxRecentInits || (this.recentPerAddress.get(hostOf(from.address)) ?? 0) >= l.maxRecentInitsPerAddress) {
       // Without room to remember the ephemeral, a replay of this 0-RTT request could not be
       // recognised: refuse, and the initiator retries with XX (no 0-RTT data, no entry here).
       this.refuse(p.senderIndex, RefuseReason.BUSY, 'too many recent handshakes; retry with XX', from, size)
@@ -95,7 +96,7 @@ export class HandshakeResponder {
     }
     const busy = this.core.admitSession(step.outcome.peer, from, false)
     if (busy !== undefined) { this.refuse(p.senderIndex, RefuseReason.BUSY, busy, from, size); return }
-    this.remember(ephHex, from.address)
+    this.remember(ephHex, hostOf(from.address))
     this.core.stats.handshakesAccepted++
     const session = this.core.createSession('responder', localIndex, from)
     this.core.sessionEstablished(session, step.outcome)
@@ -185,16 +186,16 @@ export class HandshakeResponder {
     for (const [k, e] of this.recentInits) {
       if (e.expires > now) break // insertion order = expiry order
       this.recentInits.delete(k)
-      const n = (this.recentPerAddress.get(e.address) ?? 1) - 1
-      if (n > 0) this.recentPerAddress.set(e.address, n)
-      else this.recentPerAddress.delete(e.address)
+      const n = (this.recentPerAddress.get(e.host) ?? 1) - 1
+      if (n > 0) this.recentPerAddress.set(e.host, n)
+      else this.recentPerAddress.delete(e.host)
     }
     for (const h of this.halfOpenByIndex.values()) if (h.expires <= now) this.forgetHalfOpen(h)
   }
 
-  private remember (ephHex: string, address: string): void {
-    this.recentInits.set(ephHex, { expires: this.core.now() + 2 * this.core.opts.limits.maxClockSkewMs, address })
-    this.recentPerAddress.set(address, (this.recentPerAddress.get(address) ?? 0) + 1)
+  private remember (ephHex: string, host: string): void {
+    this.recentInits.set(ephHex, { expires: this.core.now() + 2 * this.core.opts.limits.maxClockSkewMs, host })
+    this.recentPerAddress.set(host, (this.recentPerAddress.get(host) ?? 0) + 1)
   }
 
   /**

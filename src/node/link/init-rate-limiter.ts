@@ -1,10 +1,10 @@
-import { isIPv4, isIPv6 } from 'node:net'
 import type { Endpoint } from '../types.js'
+import { hostOf, networkOf } from './source-address.js'
 
 /**
- * Counts handshake inits per one-second window: per source address, per
- * source network (/24 for IPv4, /48 for IPv6, since one host usually holds a
- * whole such block) and for everyone together. An init over any of these
+ * Counts handshake inits per one-second window: per source host (an IPv4
+ * address, an IPv6 /64), per source network (/24 for IPv4, /48 for IPv6, since
+ * one site usually holds a whole such block) and for everyone together. An init over any of these
  * rates must carry a cookie (proof it came from its source address), so a
  * spoofed flood costs the responder one HMAC per packet and nothing else,
  * while a real host elsewhere pays at most one extra round trip. Inits that
@@ -38,7 +38,7 @@ export class InitRateLimiter {
   note (from: Endpoint, now: number): boolean {
     this.roll(now)
     this.total++
-    const a = bump(this.unproven, `a ${from.address}`, this.limits.maxTracked)
+    const a = bump(this.unproven, `a ${hostOf(from.address)}`, this.limits.maxTracked)
     const n = bump(this.unproven, `n ${networkOf(from.address)}`, this.limits.maxTracked)
     return this.total > this.limits.global || a > this.limits.perAddress || n > this.limits.perNetwork
   }
@@ -46,7 +46,7 @@ export class InitRateLimiter {
   /** Counts an init whose cookie proved its address; true when that address is over its hard limit. */
   noteProven (from: Endpoint, now: number): boolean {
     this.roll(now)
-    return bump(this.proven, from.address, this.limits.maxTracked) > this.limits.provenPerAddress
+    return bump(this.proven, hostOf(from.address), this.limits.maxTracked) > this.limits.provenPerAddress
   }
 
   /** Sources tracked in the current window (for tests and the bound). */
@@ -69,29 +69,4 @@ function bump (m: Map<string, number>, key: string, max: number): number {
   const next = (n ?? 0) + 1
   m.set(key, next)
   return next
-}
-
-/** The /24 of an IPv4 address (also IPv4-mapped IPv6), the /48 of an IPv6 address, else the address itself. */
-export function networkOf (address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-  const v4 = mapped?.[1] ?? address
-  if (isIPv4(v4)) return v4.slice(0, v4.lastIndexOf('.')) + '.0/24'
-  const bare = address.split('%')[0]
-  if (!isIPv6(bare)) return address
-  return expandIPv6(bare).slice(0, 3).join(':') + '::/48'
-}
-
-/** The eight 16-bit groups of an IPv6 address, as lower-case hex without leading zeros. */
-function expandIPv6 (a: string): string[] {
-  const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined]
-  const left = head === '' ? [] : head.split(':')
-  const right = tail === undefined || tail === '' ? [] : tail.split(':')
-  // A trailing dotted quad stands for two groups.
-  const last = right.length > 0 ? right : left
-  if (last.length > 0 && last[last.length - 1].includes('.')) {
-    const q = (last.pop() as string).split('.').map(Number)
-    last.push(((q[0] << 8) | q[1]).toString(16), ((q[2] << 8) | q[3]).toString(16))
-  }
-  const fill = tail === undefined ? [] : Array(8 - left.length - right.length).fill('0')
-  return [...left, ...fill, ...right].map(g => parseInt(g, 16).toString(16))
 }

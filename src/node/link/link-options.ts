@@ -34,7 +34,7 @@ export interface LinkOptions {
 export interface LinkLimits extends SessionLimits {
   /** Sessions in the table; when full, a newcomer must outrank the lowest-standing session. */
   maxSessions: number
-  /** Validated sessions per peer address (a NAT may hide several nodes; a host may not take the table). */
+  /** Validated sessions per peer host: IPv4 address or IPv6 /64 (a NAT may hide several nodes; one host may not take the table). */
   maxSessionsPerAddress: number
   /** Sessions whose peer has not yet confirmed its address (each may queue maxQueuedBytes). */
   maxUnvalidatedSessions: number
@@ -43,11 +43,11 @@ export interface LinkLimits extends SessionLimits {
   maxPendingHandshakes: number
   /** Inits per second (from everyone) above which 'auto' cookies kick in. */
   handshakeRateForCookies: number
-  /** Inits per second from one source address above which it must echo a cookie. */
+  /** Inits per second from one source host (IPv4 address, IPv6 /64) above which it must echo a cookie. */
   initsPerAddressPerSecond: number
   /** Inits per second from one /24 (IPv4) or /48 (IPv6) above which it must echo a cookie. */
   initsPerNetworkPerSecond: number
-  /** Cookie-proven inits per second from one address; more are dropped. */
+  /** Cookie-proven inits per second from one host (IPv4 address, IPv6 /64); more are dropped. */
   provenInitsPerAddressPerSecond: number
   /** Distinct sources the init rate limiter tracks per second (beyond: treated as over the rate). */
   maxRateTrackedSources: number
@@ -55,7 +55,7 @@ export interface LinkLimits extends SessionLimits {
   handshakeRetryMs: number
   /** Remembered IK_INIT ephemerals (0-RTT replay protection); only authenticated inits are remembered. */
   maxRecentInits: number
-  /** Of those, at most this many from one source address (beyond: BUSY, and the initiator falls back to XX). */
+  /** Of those, at most this many from one source host, IPv4 address or IPv6 /64 (beyond: BUSY, and the initiator falls back to XX). */
   maxRecentInitsPerAddress: number
   maxClockSkewMs: number
   /** How long a responder holds IK_RESP so the 0-RTT answer can ride in it. */

@@ -18,6 +18,7 @@ import { createSigner } from './link-crypto.js'
 import { type LinkOptions, resolveLinkOptions, type ResolvedLinkOptions } from './link-options.js'
 import { Session, type SessionHost } from './session.js'
 import { lowestStanding, newcomerStanding, outranks, SessionLedger } from './session-standing.js'
+import { hostOf } from './source-address.js'
 import { defaultStreamFactory } from './default-stream-factory.js'
 import type { LinkLog, LinkStream, PeerAddress, PeerInfo, RequestOptions, ServiceHandlers, StreamFactory } from './types.js'
 
@@ -233,21 +234,22 @@ export class Link extends EventEmitter<LinkEvents> {
 
   /**
    * Whether an inbound handshake may become a session (undefined) or why not (it is refused
-   * BUSY). A source address holds at most maxSessionsPerAddress validated sessions (an
+   * BUSY). A source host (IPv4 address, IPv6 /64) holds at most maxSessionsPerAddress validated sessions (an
    * unvalidated one may be spoofed, so it counts only against the unvalidated cap); sessions
    * awaiting validation have their own cap; and when the table is full the newcomer must
    * outrank the session of lowest standing, which then leaves (see session-standing.ts).
    */
   private admitSession (peer: PeerProof, from: Endpoint, validated: boolean): string | undefined {
     const l = this.opts.limits
-    let atAddress = 0
+    const host = hostOf(from.address)
+    let atHost = 0
     let unvalidated = 0
     for (const s of this.byIndex.values()) {
       if (s.state === 'closed') continue
       if (!s.validated) unvalidated++
-      else if (s.endpoint.address === from.address) atAddress++
+      else if (s.endpoint.address === from.address || hostOf(s.endpoint.address) === host) atHost++
     }
-    if (atAddress >= l.maxSessionsPerAddress) return `too many sessions from ${from.address}`
+    if (atHost >= l.maxSessionsPerAddress) return `too many sessions from ${host}`
     if (!validated && unvalidated >= l.maxUnvalidatedSessions) return 'too many sessions awaiting address validation; retry with XX'
     if (this.byIndex.size < l.maxSessions) return undefined
     const now = this.opts.now()
