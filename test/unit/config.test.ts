@@ -60,8 +60,8 @@ describe('loadConfig', () => {
     expect(defaultConfig()).toEqual({
       listen: { host: '0.0.0.0', port: 9151 },
       bootstrap: [],
-      minRank: 8,
-      identityRank: 16,
+      minRank: 21,
+      identityRank: 22,
       gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
       storage: { cacheBytes: 1024 ** 3 },
       names: { difficulty: 22 }
@@ -75,7 +75,7 @@ describe('loadConfig', () => {
     expect(config.minRank).toBe(12)
     expect(config.bootstrap).toEqual(['[::1]:3']) // lists are replaced, not appended
     expect(config.gateway).toEqual({ host: '::1', port: 9150, passThrough: false })
-    expect(config.identityRank).toBe(16)
+    expect(config.identityRank).toBe(22)
   })
 
   it('ignores flags that are present but undefined', () => {

@@ -27,7 +27,7 @@ starts with N zero bits. Each extra bit doubles the expected mining time; peers 
 and store for higher ranks. The identity is saved to <data dir>/identity.json (mode 0600).
 
 Options:
-  --rank N      zero bits to mine, 0-${MAX_MINING_RANK} (default: identityRank in config.json, 16)
+  --rank N      zero bits to mine, 0-${MAX_MINING_RANK} (default: identityRank in config.json, 22)
   --threads N   worker threads (default: all cores)
   --force       replace an existing identity (its node id and rank are lost for good)
 `,

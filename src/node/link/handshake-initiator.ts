@@ -1,7 +1,8 @@
 import type { CookieReply, IkResp, Refuse, XxResp } from '../wire/link-packets.js'
-import { IK_INIT_OVERHEAD, XX_FIN_OVERHEAD } from '../wire/link-packets.js'
+import { IK_INIT_OVERHEAD, RefuseReason, XX_FIN_OVERHEAD } from '../wire/link-packets.js'
+import { nodeIdOf } from '../identity/identity.js'
 import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
-import { InitiatorHandshake, INITIATOR_ACCEPTS } from './handshake.js'
+import { InitiatorHandshake, INITIATOR_ACCEPTS, type Pattern } from './handshake.js'
 import type { LinkCore } from './link-core.js'
 import type { Session } from './session.js'
 import type { PeerAddress } from './types.js'
@@ -13,11 +14,17 @@ import type { PeerAddress } from './types.js'
  * responder demands one, and turns REFUSE packets into errors for the caller.
  * After an XX handshake it also repeats XX_FIN until the responder's first
  * packet confirms the session (XX_FIN is the responder's only way to learn it).
+ * An IK attempt refused BUSY (the responder has no room to remember 0-RTT
+ * inits) falls back to XX once; the 0-RTT frames then ride in XX_FIN.
  */
 interface Attempt {
   session: Session
   address: PeerAddress
   hs?: InitiatorHandshake
+  pattern: Pattern
+  /** The frames sealed into IK_INIT (0-RTT), kept to resend in XX_FIN after a fallback. */
+  early: Buffer
+  fellBack: boolean
   cookie: Buffer
   init?: Buffer
   fin?: Buffer
@@ -39,7 +46,7 @@ export class HandshakeInitiator {
   start (session: Session, address: PeerAddress): void {
     const l = this.core.opts.limits
     const a: Attempt = {
-      session, address, cookie: Buffer.alloc(0), deadline: this.core.now() + l.handshakeTimeoutMs, retryMs: l.handshakeRetryMs, firstSentAt: 0, retransmitted: false
+      session, address, pattern: address.publicKey !== undefined ? 'ik' : 'xx', early: Buffer.alloc(0), fellBack: false, cookie: Buffer.alloc(0), deadline: this.core.now() + l.handshakeTimeoutMs, retryMs: l.handshakeRetryMs, firstSentAt: 0, retransmitted: false
     }
     this.attempts.set(session.localIndex, a)
     this.core.stats.handshakesStarted++
@@ -49,15 +56,17 @@ export class HandshakeInitiator {
   private begin (a: Attempt): void {
     if (this.attempts.get(a.session.localIndex) !== a || a.session.state !== 'handshaking') return
     const o = this.core.opts
-    const ik = a.address.publicKey !== undefined
+    const ik = a.pattern === 'ik'
+    const pub = a.address.publicKey
     try {
+      if (ik) a.early = a.session.takeEarly(o.mtu - IK_INIT_OVERHEAD)
       a.hs = new InitiatorHandshake(this.core.keys, {
-        pattern: ik ? 'ik' : 'xx',
+        pattern: a.pattern,
         localIndex: a.session.localIndex,
-        remotePublicKey: a.address.publicKey,
-        expectedId: a.address.id,
+        remotePublicKey: ik ? pub : undefined,
+        expectedId: a.address.id ?? (pub === undefined ? undefined : nodeIdOf(pub)),
         minRank: o.minRank,
-        frames: ik ? a.session.takeEarly(o.mtu - IK_INIT_OVERHEAD) : undefined,
+        frames: ik ? a.early : undefined,
         datagramSize: o.mtu,
         now: this.core.now
       })
@@ -105,7 +114,7 @@ export class HandshakeInitiator {
     const a = this.attempts.get(p.receiverIndex)
     if (a?.hs === undefined || !INITIATOR_ACCEPTS[a.hs.state].includes(p.type)) return false
     const step = a.hs.pattern === 'xx'
-      ? a.hs.onResponse(p, () => a.session.takeEarly(this.core.opts.mtu - XX_FIN_OVERHEAD))
+      ? a.hs.onResponse(p, () => this.finFrames(a))
       : a.hs.onResponse(p)
     if (step.kind === 'ignored') { this.core.drop('handshake-invalid'); return true }
     if (step.kind === 'failed') {
@@ -136,8 +145,33 @@ export class HandshakeInitiator {
   onRefuse (p: Refuse): boolean {
     const a = this.attempts.get(p.receiverIndex)
     if (a === undefined || a.fin !== undefined) return false
+    if (a.pattern === 'ik' && !a.fellBack && p.reason === RefuseReason.BUSY) { this.fallBackToXx(a); return true }
     this.fail(a, errorFromRefuse(p.reason, p.text))
     return true
+  }
+
+  /** Starts over with XX (fresh ephemeral, no cookie, a fresh deadline); only once per attempt. */
+  private fallBackToXx (a: Attempt): void {
+    if (a.timer !== undefined) { clearTimeout(a.timer); a.timer = undefined }
+    a.hs?.abandon()
+    a.hs = undefined
+    a.pattern = 'xx'
+    a.fellBack = true
+    a.cookie = Buffer.alloc(0)
+    a.retryMs = this.core.opts.limits.handshakeRetryMs
+    a.deadline = this.core.now() + this.core.opts.limits.handshakeTimeoutMs
+    a.retransmitted = true // the RTT of this exchange includes the refusal
+    this.core.stats.handshakeFallbacks++
+    this.begin(a)
+  }
+
+  /** XX_FIN's frames: the 0-RTT frames of an IK attempt that fell back, then whatever else fits. */
+  private finFrames (a: Attempt): Buffer {
+    const room = this.core.opts.mtu - XX_FIN_OVERHEAD - a.early.length
+    const rest = a.session.takeEarly(Math.max(0, room))
+    const frames = a.early.length === 0 ? rest : Buffer.concat([a.early, rest])
+    a.early = Buffer.alloc(0)
+    return frames
   }
 
   /** The responder's first DATA packet arrived: XX_FIN need not be repeated. */

@@ -3,6 +3,8 @@ import {
   COOKIE_BYTES, encodeLinkPacket, IK_RESP_OVERHEAD, type IkInit, PacketType, type Refuse, RefuseReason, type XxFin, type XxInit
 } from '../wire/link-packets.js'
 import { CookieJar } from './cookie-jar.js'
+import { InitRateLimiter } from './init-rate-limiter.js'
+import { hostOf } from './source-address.js'
 import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
 import { finishXx, refuseWith, respondToIkInit, respondToXxInit, type ResponderContext, type XxPending } from './handshake.js'
 import type { LinkCore } from './link-core.js'
@@ -11,29 +13,45 @@ import type { Session } from './session.js'
 /**
  * Answers incoming handshakes without amplifying: every init is at least
  * 1200 bytes and every answer (IK_RESP, XX_RESP, COOKIE, REFUSE) is checked to
- * be no larger than the datagram it answers. Under load (or always, if so
- * configured) an init without a valid cookie gets only a 22-byte COOKIE and no
- * state. IK_INIT ephemerals are remembered for the clock-skew window so a
- * replayed 0-RTT request is never executed twice; a repeated init (the
- * initiator's retransmission) gets the stored answer again. XX responders hold
- * a bounded, expiring table of half-open handshakes.
+ * be no larger than the datagram it answers. An init from a source over its
+ * rate (per address, per /24 or /48, or all together; see InitRateLimiter),
+ * or under load, or always if so configured, gets only a 22-byte COOKIE and no
+ * state. IK_INIT ephemerals of accepted handshakes are remembered for the
+ * clock-skew window so a replayed 0-RTT request is never executed twice; a
+ * repeated init (the initiator's retransmission) gets the stored answer again.
+ * Only an init that authenticated is remembered, and one source address holds
+ * a bounded share of that table: when it (or the table) is full the init is
+ * refused BUSY and the initiator falls back to XX, which carries no replayable
+ * data. XX responders hold a bounded, expiring table of half-open handshakes.
  */
-interface RecentInit { expires: number, session?: Session }
+interface RecentInit { expires: number, host: string, session?: Session }
 interface HalfOpen { pending: XxPending, reply: Buffer, from: Endpoint, ephHex: string, expires: number }
 
 export class HandshakeResponder {
   private readonly jar: CookieJar
   private readonly recentInits = new Map<string, RecentInit>()
+  /** Entries of `recentInits` per source host (IPv4 address, IPv6 /64). */
+  private readonly recentPerAddress = new Map<string, number>()
+  private readonly rate: InitRateLimiter
   private readonly halfOpenByIndex = new Map<number, HalfOpen>()
   private readonly halfOpenByEph = new Map<string, HalfOpen>()
-  private second = 0
-  private initsThisSecond = 0
 
   constructor (private readonly core: LinkCore) {
     this.jar = new CookieJar(core.now)
+    const l = core.opts.limits
+    this.rate = new InitRateLimiter({
+      perAddress: l.initsPerAddressPerSecond,
+      perNetwork: l.initsPerNetworkPerSecond,
+      global: l.handshakeRateForCookies,
+      provenPerAddress: l.provenInitsPerAddressPerSecond,
+      maxTracked: l.maxRateTrackedSources
+    })
   }
 
   get halfOpen (): number { return this.halfOpenByIndex.size }
+
+  /** Remembered IK_INIT ephemerals (0-RTT replay protection). */
+  get recentInitCount (): number { return this.recentInits.size }
 
   holdsIndex (i: number): boolean { return this.halfOpenByIndex.has(i) }
 
@@ -58,20 +76,27 @@ export class HandshakeResponder {
       return
     }
     if (!this.admit(p, from, size)) return
-    if (this.recentInits.size >= this.core.opts.limits.maxRecentInits) {
-      this.refuse(p.senderIndex, RefuseReason.BUSY, 'too many recent handshakes; retry later', from, size)
-      return
-    }
     const localIndex = this.core.allocIndex()
     const step = respondToIkInit(this.core.keys, p, this.ctx(localIndex))
     if (step.kind === 'ignored') { this.core.drop('handshake-invalid'); return }
-    this.recentInits.set(ephHex, { expires: this.core.now() + 2 * this.core.opts.limits.maxClockSkewMs })
+    // A refused init (not sealed to us, bad signature, low rank, stale) creates nothing and
+    // is not remembered: replayed, it is refused again, and a flood of them fills no table.
     if (step.kind === 'refused') {
       this.core.stats.handshakesRefused++
       this.sendLimited(step.send, from, size)
       this.core.peerError(from, step.error, 'inbound', step.peer)
       return
     }
+    const l = this.core.opts.limits
+    if (this.recentInits.size >= l.maxRecentInits || (this.recentPerAddress.get(hostOf(from.address)) ?? 0) >= l.maxRecentInitsPerAddress) {
+      // Without room to remember the ephemeral, a replay of this 0-RTT request could not be
+      // recognised: refuse, and the initiator retries with XX (no 0-RTT data, no entry here).
+      this.refuse(p.senderIndex, RefuseReason.BUSY, 'too many recent handshakes; retry with XX', from, size)
+      return
+    }
+    const busy = this.core.admitSession(step.outcome.peer, from, false)
+    if (busy !== undefined) { this.refuse(p.senderIndex, RefuseReason.BUSY, busy, from, size); return }
+    this.remember(ephHex, hostOf(from.address))
     this.core.stats.handshakesAccepted++
     const session = this.core.createSession('responder', localIndex, from)
     this.core.sessionEstablished(session, step.outcome)
@@ -133,6 +158,12 @@ export class HandshakeResponder {
       this.core.peerError(from, step.error, 'inbound', step.peer)
       return true
     }
+    const busy = this.core.admitSession(step.outcome.peer, from, true)
+    if (busy !== undefined) {
+      // XX_FIN proved the address, so the refusal may go back whatever its size.
+      this.refuse(h.pending.remoteIndex, RefuseReason.BUSY, busy, from, Infinity)
+      return true
+    }
     this.core.stats.handshakesAccepted++
     const session = this.core.createSession('responder', p.receiverIndex, from)
     session.validated = true // XX_FIN proves the initiator received our XX_RESP at this address
@@ -157,27 +188,38 @@ export class HandshakeResponder {
     for (const [k, e] of this.recentInits) {
       if (e.expires > now) break // insertion order = expiry order
       this.recentInits.delete(k)
+      const n = (this.recentPerAddress.get(e.host) ?? 1) - 1
+      if (n > 0) this.recentPerAddress.set(e.host, n)
+      else this.recentPerAddress.delete(e.host)
     }
     for (const h of this.halfOpenByIndex.values()) if (h.expires <= now) this.forgetHalfOpen(h)
   }
 
-  /** Counts the init, and demands a cookie when required; false when the init was answered with one. */
+  private remember (ephHex: string, host: string): void {
+    this.recentInits.set(ephHex, { expires: this.core.now() + 2 * this.core.opts.limits.maxClockSkewMs, host })
+    this.recentPerAddress.set(host, (this.recentPerAddress.get(host) ?? 0) + 1)
+  }
+
+  /**
+   * Counts the init against the rate limits; false when it was answered with a cookie
+   * (over a rate, under load, or always) or dropped (its proven address is over its hard limit).
+   */
   private admit (p: IkInit | XxInit, from: Endpoint, size: number): boolean {
-    const sec = Math.floor(this.core.now() / 1000)
-    if (sec !== this.second) { this.second = sec; this.initsThisSecond = 0 }
-    this.initsThisSecond++
-    if (!this.needCookie() || this.jar.check(p.cookie, from, p.ephemeral)) return true
+    const now = this.core.now()
+    const mode = this.core.opts.cookies
+    const overRate = this.rate.note(from, now)
+    if (mode === 'never') return true
+    if (p.cookie.length > 0 && this.jar.check(p.cookie, from, p.ephemeral)) {
+      if (!this.rate.noteProven(from, now)) return true
+      this.core.drop('init-rate-limited')
+      return false
+    }
+    const l = this.core.opts.limits
+    if (mode === 'auto' && !overRate && this.halfOpenByIndex.size <= l.maxPendingHandshakes / 2) return true
     const reply = encodeLinkPacket({ type: PacketType.COOKIE, receiverIndex: p.senderIndex, cookie: this.jar.make(from, p.ephemeral) })
     this.core.stats.cookiesSent++
     this.sendLimited(reply, from, size)
     return false
-  }
-
-  private needCookie (): boolean {
-    const mode = this.core.opts.cookies
-    if (mode !== 'auto') return mode === 'always'
-    const l = this.core.opts.limits
-    return this.halfOpenByIndex.size > l.maxPendingHandshakes / 2 || this.initsThisSecond > l.handshakeRateForCookies
   }
 
   private refuse (receiverIndex: number, reason: typeof RefuseReason[keyof typeof RefuseReason], text: string, to: Endpoint, size: number): void {

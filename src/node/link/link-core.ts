@@ -16,6 +16,8 @@ export interface LinkStats {
   handshakesFailed: number
   handshakesAccepted: number
   handshakesRefused: number
+  /** IK attempts refused BUSY that we retried with XX. */
+  handshakeFallbacks: number
   cookiesSent: number
   rekeys: number
   sessionsOpened: number
@@ -34,6 +36,7 @@ export function emptyStats (): LinkStats {
     handshakesFailed: 0,
     handshakesAccepted: 0,
     handshakesRefused: 0,
+    handshakeFallbacks: 0,
     cookiesSent: 0,
     rekeys: 0,
     sessionsOpened: 0,
@@ -52,6 +55,8 @@ export interface LinkCore {
   createSession: (role: 'initiator' | 'responder', localIndex: number, endpoint: Endpoint) => Session
   sessionEstablished: (session: Session, outcome: HandshakeOutcome) => void
   sessionByIndex: (localIndex: number) => Session | undefined
+  /** Whether an inbound handshake from `from` may become a session (undefined), or why not (refuse BUSY). */
+  admitSession: (peer: PeerProof, from: Endpoint, validated: boolean) => string | undefined
   peerError: (endpoint: Endpoint, error: TornetError, direction: 'inbound' | 'outbound', peer?: PeerProof) => void
   drop: (reason: string) => void
 }

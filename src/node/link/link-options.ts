@@ -32,14 +32,31 @@ export interface LinkOptions {
 }
 
 export interface LinkLimits extends SessionLimits {
+  /** Sessions in the table; when full, a newcomer must outrank the lowest-standing session. */
   maxSessions: number
+  /** Validated sessions per peer host: IPv4 address or IPv6 /64 (a NAT may hide several nodes; one host may not take the table). */
+  maxSessionsPerAddress: number
+  /** Sessions whose peer has not yet confirmed its address (each may queue maxQueuedBytes). */
+  maxUnvalidatedSessions: number
+  /** An unvalidated session older than this is closed. */
+  unvalidatedTimeoutMs: number
   maxPendingHandshakes: number
-  /** Inits per second above which 'auto' cookies kick in. */
+  /** Inits per second (from everyone) above which 'auto' cookies kick in. */
   handshakeRateForCookies: number
+  /** Inits per second from one source host (IPv4 address, IPv6 /64) above which it must echo a cookie. */
+  initsPerAddressPerSecond: number
+  /** Inits per second from one /24 (IPv4) or /48 (IPv6) above which it must echo a cookie. */
+  initsPerNetworkPerSecond: number
+  /** Cookie-proven inits per second from one host (IPv4 address, IPv6 /64); more are dropped. */
+  provenInitsPerAddressPerSecond: number
+  /** Distinct sources the init rate limiter tracks per second (beyond: treated as over the rate). */
+  maxRateTrackedSources: number
   handshakeTimeoutMs: number
   handshakeRetryMs: number
-  /** Remembered IK_INIT ephemerals (0-RTT replay protection). */
+  /** Remembered IK_INIT ephemerals (0-RTT replay protection); only authenticated inits are remembered. */
   maxRecentInits: number
+  /** Of those, at most this many from one source host, IPv4 address or IPv6 /64 (beyond: BUSY, and the initiator falls back to XX). */
+  maxRecentInitsPerAddress: number
   maxClockSkewMs: number
   /** How long a responder holds IK_RESP so the 0-RTT answer can ride in it. */
   responseHoldMs: number
@@ -75,11 +92,19 @@ export const DEFAULT_LIMITS: LinkLimits = {
   answerResendBytesPerSec: 1024 * 1024,
   maxQueuedBytes: 256 * 1024,
   maxSessions: 4096,
+  maxSessionsPerAddress: 64,
+  maxUnvalidatedSessions: 128,
+  unvalidatedTimeoutMs: 10_000,
   maxPendingHandshakes: 1024,
   handshakeRateForCookies: 2000,
+  initsPerAddressPerSecond: 10,
+  initsPerNetworkPerSecond: 50,
+  provenInitsPerAddressPerSecond: 100,
+  maxRateTrackedSources: 16_384,
   handshakeTimeoutMs: 5_000,
   handshakeRetryMs: 300,
   maxRecentInits: 16_384,
+  maxRecentInitsPerAddress: 256,
   maxClockSkewMs: 10 * 60_000,
   responseHoldMs: 30,
   idleTimeoutMs: 180_000,

@@ -17,6 +17,8 @@ import { emptyStats, type LinkCore, type LinkStats } from './link-core.js'
 import { createSigner } from './link-crypto.js'
 import { type LinkOptions, resolveLinkOptions, type ResolvedLinkOptions } from './link-options.js'
 import { sameEndpoint, Session, type SessionHost } from './session.js'
+import { lowestStanding, newcomerStanding, outranks, SessionLedger } from './session-standing.js'
+import { hostOf } from './source-address.js'
 import { defaultStreamFactory } from './default-stream-factory.js'
 import type { LinkLog, LinkStream, PeerAddress, PeerInfo, RequestOptions, ServiceHandlers, StreamFactory } from './types.js'
 
@@ -55,10 +57,13 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly initiator: HandshakeInitiator
   private readonly responder: HandshakeResponder
   private readonly services = new Map<string, ServiceHandlers>()
+  /** Service names this node's own code sent to (bounded), so client-only services are metered by name. */
+  private readonly usedServices = new Set<string>()
   private readonly byIndex = new Map<number, Session>()
   private readonly byPeer = new Map<string, Session>()
   private readonly byEndpoint = new Map<string, Session>()
   private readonly peerSessions = new Map<string, number>()
+  private readonly ledger = new SessionLedger()
   private readonly sessionHost: SessionHost
   private readonly timer: NodeJS.Timeout
   private closed = false
@@ -84,6 +89,7 @@ export class Link extends EventEmitter<LinkEvents> {
       createSession: (role, index, endpoint) => this.createSession(role, index, endpoint),
       sessionEstablished: (s, o) => this.sessionEstablished(s, o),
       sessionByIndex: (i) => this.byIndex.get(i),
+      admitSession: (peer, from, validated) => this.admitSession(peer, from, validated),
       peerError: (endpoint, error, direction, peer) => this.peerError(endpoint, error, direction, peer),
       drop: (reason) => this.drop(reason)
     }
@@ -129,6 +135,7 @@ export class Link extends EventEmitter<LinkEvents> {
   /** Sends a request and resolves with the response payload (≤ 64 KiB each way). */
   async request (to: PeerAddress, service: string, payload: Uint8Array, opts: RequestOptions = {}): Promise<Buffer> {
     checkService(service)
+    this.noteUsed(service)
     const l = this.opts.limits
     const session = this.sessionFor(to)
     const started = this.opts.now()
@@ -149,12 +156,14 @@ export class Link extends EventEmitter<LinkEvents> {
   /** Opens a reliable stream to the peer's service; rejects with the peer's refusal (e.g. LINK_UNKNOWN_SERVICE). */
   async openStream (to: PeerAddress, service: string, opts: { signal?: AbortSignal } = {}): Promise<LinkStream> {
     checkService(service)
+    this.noteUsed(service)
     return await this.sessionFor(to).mux.openStream(service, opts.signal)
   }
 
   /** Sends one unreliable datagram to the peer's service; resolves once it left (or was queued on an opening session). */
   async sendDatagram (to: PeerAddress, service: string, payload: Uint8Array): Promise<void> {
     checkService(service)
+    this.noteUsed(service)
     const session = this.sessionFor(to)
     const max = session.maxPlaintext - datagramOverhead(Buffer.byteLength(service))
     if (payload.length > max) throw new LinkError(LinkErrorCode.TOO_LARGE, `datagram of ${payload.length} bytes exceeds ${max}`)
@@ -166,6 +175,18 @@ export class Link extends EventEmitter<LinkEvents> {
     const session = this.sessionFor(to)
     await session.whenOpen()
     return session.peer as PeerInfo
+  }
+
+  /** Sizes of the responder's handshake tables (what a flood of inits could fill). */
+  handshakeTables (): { recentInits: number, halfOpen: number } {
+    return { recentInits: this.responder.recentInitCount, halfOpen: this.responder.halfOpen }
+  }
+
+  /** How many sessions the table holds, and how many of them still wait for their address to be validated. */
+  sessionCounts (): { total: number, unvalidated: number } {
+    let unvalidated = 0
+    for (const s of this.byIndex.values()) if (!s.validated && s.state !== 'closed') unvalidated++
+    return { total: this.byIndex.size, unvalidated }
   }
 
   /** The peers with an open session. */
@@ -211,10 +232,39 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   private createSession (role: 'initiator' | 'responder', localIndex: number, endpoint: Endpoint): Session {
-    if (this.byIndex.size >= this.opts.limits.maxSessions) this.evictOne()
+    // Responders made room in admitSession; our own outgoing sessions take the lowest-standing place.
+    if (this.byIndex.size >= this.opts.limits.maxSessions) this.evictLowest()
     const s = new Session(this.sessionHost, role, localIndex, { address: endpoint.address, port: endpoint.port }, this.opts.mtu, this.opts.probeMtu)
     this.byIndex.set(localIndex, s)
+    this.ledger.add(s, this.opts.now())
     return s
+  }
+
+  /**
+   * Whether an inbound handshake may become a session (undefined) or why not (it is refused
+   * BUSY). A source host (IPv4 address, IPv6 /64) holds at most maxSessionsPerAddress validated sessions (an
+   * unvalidated one may be spoofed, so it counts only against the unvalidated cap); sessions
+   * awaiting validation have their own cap; and when the table is full the newcomer must
+   * outrank the session of lowest standing, which then leaves (see session-standing.ts).
+   */
+  private admitSession (peer: PeerProof, from: Endpoint, validated: boolean): string | undefined {
+    const l = this.opts.limits
+    const host = hostOf(from.address)
+    let atHost = 0
+    let unvalidated = 0
+    for (const s of this.byIndex.values()) {
+      if (s.state === 'closed') continue
+      if (!s.validated) unvalidated++
+      else if (s.endpoint.address === from.address || hostOf(s.endpoint.address) === host) atHost++
+    }
+    if (atHost >= l.maxSessionsPerAddress) return `too many sessions from ${host}`
+    if (!validated && unvalidated >= l.maxUnvalidatedSessions) return 'too many sessions awaiting address validation; retry with XX'
+    if (this.byIndex.size < l.maxSessions) return undefined
+    const now = this.opts.now()
+    const low = lowestStanding(this.byIndex.values(), this.ledger, now)
+    if (low === undefined || !outranks(newcomerStanding(validated, peer.rank, now), low.standing)) return 'too many sessions'
+    low.session.close(new LinkError(LinkErrorCode.BUSY, 'session evicted (a peer of higher standing needed the place)'), true, false, 'too many sessions')
+    return undefined
   }
 
   private sessionEstablished (session: Session, outcome: HandshakeOutcome): void {
@@ -240,6 +290,7 @@ export class Link extends EventEmitter<LinkEvents> {
 
   private sessionClosed (session: Session, err: Error | undefined, byPeer: boolean): void {
     this.byIndex.delete(session.localIndex)
+    this.ledger.remove(session)
     this.initiator.forget(session.localIndex)
     this.responder.release(session)
     this.stats.sessionsClosed++
@@ -254,13 +305,9 @@ export class Link extends EventEmitter<LinkEvents> {
     this.emit('peer-disconnected', peer, byPeer ? undefined : err)
   }
 
-  private evictOne (): void {
-    let victim: Session | undefined
-    for (const s of this.byIndex.values()) {
-      if (s.state !== 'open') continue
-      if (victim === undefined || s.lastActivity < victim.lastActivity) victim = s
-    }
-    victim?.close(new LinkError(LinkErrorCode.BUSY, 'session evicted (too many sessions)'), true, false, 'too many sessions')
+  private evictLowest (): void {
+    const low = lowestStanding(this.byIndex.values(), this.ledger, this.opts.now())
+    low?.session.close(new LinkError(LinkErrorCode.BUSY, 'session evicted (too many sessions)'), true, false, 'too many sessions')
   }
 
   private allocIndex (): number {
@@ -274,7 +321,14 @@ export class Link extends EventEmitter<LinkEvents> {
     const now = this.opts.now()
     const l = this.opts.limits
     this.responder.sweep(now)
-    for (const s of [...this.byIndex.values()]) s.tick(now, l.idleTimeoutMs, l.deadPeerMs, l.keepaliveMs)
+    for (const s of [...this.byIndex.values()]) {
+      // A real initiator confirms its address within a round trip; a spoofed source never does.
+      if (!s.validated && s.state === 'open' && now - this.ledger.created(s) > l.unvalidatedTimeoutMs) {
+        s.close(new LinkError(LinkErrorCode.TIMEOUT, 'the peer never confirmed its address'), false, false)
+        continue
+      }
+      s.tick(now, l.idleTimeoutMs, l.deadPeerMs, l.keepaliveMs)
+    }
   }
 
   // ---- datagrams in and out -----------------------------------------------------
@@ -286,7 +340,7 @@ export class Link extends EventEmitter<LinkEvents> {
     else for (const b of datagram) length += b.length
     this.stats.datagramsOut++
     this.stats.bytesOut += length
-    this.meter?.record(peerHex, 'out', length, kind)
+    this.meter?.record(peerHex, 'out', length, this.meterKind(kind))
     this.transport.send(datagram, to)
   }
 
@@ -333,8 +387,9 @@ export class Link extends EventEmitter<LinkEvents> {
       if (s === undefined) { this.meter?.record(undefined, 'in', data.length, 'dropped'); this.drop('unknown-session'); return }
       const wasValidated = s.validated
       const result = s.receiveData(p, data, from)
-      this.meter?.record(s.peerHex, 'in', data.length, result.kind)
+      this.meter?.record(s.peerHex, 'in', data.length, this.meterKind(result.kind))
       if (result.drop !== undefined) { this.drop(result.drop); return }
+      this.ledger.received(s, data.length)
       if (s.role === 'initiator') { s.awaitingConfirmation = false; this.initiator.confirmed(s) }
       if (!wasValidated && s.validated && s.peer !== undefined) this.byEndpoint.set(endpointKey(s.endpoint), s)
       return
@@ -376,6 +431,18 @@ export class Link extends EventEmitter<LinkEvents> {
     s.close(error, false, true)
   }
 
+  /**
+   * The kind the meter is told: the link's own kinds and the services this node registered
+   * or used by name; any other name (a peer chose it) is counted as UNREGISTERED_KIND.
+   */
+  private meterKind (kind: string): string {
+    return LINK_KINDS.has(kind) || this.services.has(kind) || this.usedServices.has(kind) ? kind : UNREGISTERED_KIND
+  }
+
+  private noteUsed (service: string): void {
+    if (this.usedServices.size < MAX_USED_SERVICES) this.usedServices.add(service)
+  }
+
   private drop (reason: string): void {
     this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1
   }
@@ -403,6 +470,13 @@ export class Link extends EventEmitter<LinkEvents> {
     }
   }
 }
+
+/** Meter kinds of the link itself (not services). */
+const LINK_KINDS = new Set(['link', 'handshake', 'dropped'])
+/** The meter kind of traffic for a service this node neither registered nor used. */
+export const UNREGISTERED_KIND = 'unregistered'
+/** Service names remembered as used by this node's own code (its code names a handful). */
+const MAX_USED_SERVICES = 64
 
 export function createLink (options: LinkOptions): Link {
   return new Link(options)

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { isTornetError } from '../../../src/node/errors.js'
 import type { PeerInfo } from '../../../src/node/link/types.js'
 import { PacketType } from '../../../src/node/wire/link-packets.js'
-import { memoryTestnet, type Testnet } from '../../helpers/link-testnet.js'
+import { identityWithRank, memoryTestnet, type Testnet } from '../../helpers/link-testnet.js'
 
 let net: Testnet | undefined
 afterEach(async () => { await net?.close(); net = undefined })
@@ -206,16 +206,20 @@ describe('link over the memory network', () => {
     expect(Math.max(...sizes)).toBe(1200)
   })
 
-  test('sessions beyond the cap are evicted least recently used first', async () => {
-    const t = net = memoryTestnet(4, { node: { limits: { maxSessions: 2 } } })
-    const [a, b, c, d] = t.nodes
+  test('sessions beyond the cap: our new session takes the place of the lowest standing (rank before recency)', async () => {
+    // Was "least recently used first"; issue 12 item 6 orders by standing (validated, rank, age, contribution).
+    const t = net = memoryTestnet(1, { node: { limits: { maxSessions: 2 } } })
+    const [a] = t.nodes
+    const b = await t.add({ identity: identityWithRank(3, 3) })
+    const c = await t.add({ identity: identityWithRank(0, 0) })
+    const d = await t.add({ identity: identityWithRank(1, 1) })
     for (const n of [b, c, d]) n.link.registerService('echo', echo())
     await a.link.request(b.contact, 'echo', Buffer.alloc(1))
     await new Promise(resolve => setTimeout(resolve, 5))
     await a.link.request(c.contact, 'echo', Buffer.alloc(1))
     await a.link.request(d.contact, 'echo', Buffer.alloc(1))
     const ids = a.link.sessions().map(p => p.idHex).sort()
-    expect(ids).toEqual([c, d].map(n => n.identity.id.toString('hex')).sort())
+    expect(ids).toEqual([b, d].map(n => n.identity.id.toString('hex')).sort())
   })
 
   test('a node cannot link to itself', async () => {

@@ -48,7 +48,7 @@ describe('tornet id new', () => {
   })
 
   it('mines config.json identityRank when --rank is not given', async () => {
-    // Rank 0 is met by the first nonce one thread tries (counter 0); the default rank 16 would
+    // Rank 0 is met by the first nonce one thread tries (counter 0); the default rank 22 would
     // almost never stop there.
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ identityRank: 0 }))
     await idNewCommand.run(['--threads', '1'], makeContext(dir))
