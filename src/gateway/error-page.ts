@@ -62,6 +62,8 @@ const TABLE: Record<string, ErrorDescription> = {
     'This name points at an ordinary internet address. The gateway goes there only when pass-through is enabled (<code>gateway.passThrough</code> in config.json), and never to local or private addresses.', R.notAllowed),
   [GATEWAY_ERRORS.noTls]: entry(501, 'No https on Tornet',
     'Tornet sites are served over plain http://; their content is checked against its hash instead. Open the address with http:// instead of https://.', R.notAllowed),
+  [GATEWAY_ERRORS.ownPagesRefused]: entry(403, 'Not this gateway’s pages',
+    'This name points at the gateway’s own pages. They are only served at http://tornet.tor-net/ and http://{{GATEWAY}}/, never under another name.', R.notAllowed),
   [GATEWAY_ERRORS.noApp]: entry(501, 'Nothing here serves this address yet',
     'The name resolved, but this gateway has no application for what it points at.', R.notAllowed),
   [GATEWAY_ERRORS.unsupportedNetwork]: entry(501, 'Address on another network',

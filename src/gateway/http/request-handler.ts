@@ -115,6 +115,19 @@ export function destinationOf (req: IncomingMessage): Destination {
 }
 
 const GATEWAY_TARGET: ResolveTarget = Object.freeze({ kind: 'gateway' })
+const GATEWAY_HOST = 'tornet.tor-net'
+
+/**
+ * The gateway's own pages (dashboard, /api/status with the CSRF token) are
+ * decided here, from the host the client named: 127.0.0.1/localhost at our
+ * port, or tornet.tor-net. A resolver's answer never leads there: served
+ * under http://evil.bit/, they would be readable by evil.bit's own scripts
+ * once its record switched (DNS rebinding in name form).
+ */
+function notOwnPages (target: ResolveTarget, host: string): ResolveTarget {
+  if (target.kind !== 'gateway') return target
+  throw gatewayError(GATEWAY_ERRORS.ownPagesRefused, `${host} points at this gateway's own pages, which are only served as http://${GATEWAY_HOST}/ or on 127.0.0.1.`)
+}
 
 export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const resolveCached = deps.resolver.resolveCached?.bind(deps.resolver)
@@ -131,16 +144,19 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
     } else if (dest.port === deps.gateway.port && isLoopbackHost(dest.host)) { // read now: port 0 is bound later
       return GATEWAY_TARGET // a browser proxying everything, opening the gateway's own page
     }
-    if (dest.tunnelTarget !== undefined) return dest.tunnelTarget
+    if (dest.host === GATEWAY_HOST) return GATEWAY_TARGET
+    if (dest.tunnelTarget !== undefined) return notOwnPages(dest.tunnelTarget, dest.host)
     if (!isTornetHost(dest.host, deps.tornetSuffixes)) {
       if (deps.gateway.passThrough) return { kind: 'clearnet', host: dest.host, addresses: [] }
       throw gatewayError(GATEWAY_ERRORS.notTornet, `${dest.host} is not a .tor-net or .bit address, and pass-through is off.`)
     }
-    return resolveCached?.(dest.host)
+    const cached = resolveCached?.(dest.host)
+    return cached === undefined ? undefined : notOwnPages(cached, dest.host)
   }
 
   async function resolveTarget (dest: Destination, signal: AbortSignal): Promise<ResolveTarget> {
-    return await withDeadline(s => deps.resolver.resolve(dest.host, { signal: s }), signal, deps.resolveTimeoutMs, `Resolving ${dest.host}`)
+    const target = await withDeadline(s => deps.resolver.resolve(dest.host, { signal: s }), signal, deps.resolveTimeoutMs, `Resolving ${dest.host}`)
+    return notOwnPages(target, dest.host)
   }
 
   async function handle (req: IncomingMessage, res: ServerResponse, request: RequestSignal): Promise<void> {
