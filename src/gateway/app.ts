@@ -22,7 +22,7 @@ export interface GatewayRequestContext {
   port: number // the port it asked for (80 if none)
   target: ResolveTarget
   via: RequestVia
-  pathname: string // as in the URL: percent-encoded, dot segments removed, starts with '/'
+  pathname: string // as in the URL: percent-encoded, dot segments removed, starts with exactly one '/'
   search: string // '' or '?…'
   isContentAddress: boolean // host is <reference>.tor-net: the bytes can never change
   /** Aborts when the client goes away or the gateway closes. Made on first use (a getter): read it, don't spread ctx. */

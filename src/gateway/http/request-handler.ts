@@ -68,7 +68,7 @@ function originForm (raw: string): ParsedPath {
   if (known !== undefined) return known
   if (raw.startsWith('//')) throw badRequest('The request path is not valid.')
   const url = new URL(raw, 'http://gateway.invalid')
-  return remember(originForms, raw, { pathname: url.pathname, search: url.search })
+  return remember(originForms, raw, { pathname: oneLeadingSlash(url.pathname), search: url.search })
 }
 
 function absoluteForm (raw: string): ParsedAbsolute {
@@ -86,7 +86,16 @@ function absoluteForm (raw: string): ParsedAbsolute {
     throw gatewayError(GATEWAY_ERRORS.noTls, `Open http://${authority.host}/ instead: there is no https on Tornet.`)
   }
   if (url.protocol !== 'http:') throw badRequest(`The gateway proxies http:// URLs, not ${url.protocol}//.`)
-  return remember(absoluteForms, raw, { host: authority.host, port: authority.port ?? 80, pathname: url.pathname, search: url.search })
+  return remember(absoluteForms, raw, { host: authority.host, port: authority.port ?? 80, pathname: oneLeadingSlash(url.pathname), search: url.search })
+}
+
+/**
+ * "/.//evil.com" parses to the path "//evil.com" (and "/\evil.com" too). Apps echo paths into
+ * Location (a directory's missing slash), where "//evil.com/" is a protocol-relative URL to
+ * another site: every path an app sees starts with exactly one slash.
+ */
+function oneLeadingSlash (pathname: string): string {
+  return pathname.startsWith('//') ? pathname.replace(/^\/+/, '/') : pathname
 }
 
 function hostHeader (value: string): Authority {
