@@ -67,6 +67,17 @@ export function isTornetHost (host: string, suffixes: readonly string[] = DEFAUL
   return suffixes.some(suffix => host.endsWith(suffix) && host.length > suffix.length)
 }
 
+/**
+ * Names of other anonymity networks: Tor's .onion (RFC 7686 says they must
+ * never reach DNS) and I2P's .i2p. Asking the system resolver for one would
+ * tell the DNS server what the user is opening, so pass-through refuses them.
+ */
+export function otherNetworkOf (host: string): 'tor' | 'i2p' | undefined {
+  if (host === 'onion' || host.endsWith('.onion')) return 'tor'
+  if (host === 'i2p' || host.endsWith('.i2p')) return 'i2p'
+  return undefined
+}
+
 export function isIpLiteral (host: string): boolean {
   return isIP(host) !== 0
 }

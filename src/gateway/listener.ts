@@ -8,7 +8,7 @@
  * back with socket.unshift().
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import { createServer as createNetServer, type LookupFunction, type Server as NetServer, type Socket } from 'node:net'
 import type { GatewayApp, GatewayInfo } from './app.js'
 import { createClearnetApp } from './apps/clearnet.js'
 import { LocalApp, pacRoute, placeholderDashboardRoute, type LocalRoute } from './apps/local.js'
@@ -73,6 +73,8 @@ export interface GatewayOptions {
   passThrough?: boolean
   tornetSuffixes?: readonly string[]
   limits?: Partial<GatewayLimits>
+  /** How pass-through turns a host name into an address; default the system's resolver (dns.lookup). */
+  lookup?: LookupFunction
   /** The PAC template's text; default: pac/proxy.pac from the installation. */
   pacTemplate?: string
   log?: GatewayLog
@@ -116,7 +118,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
       maxListingEntries: limits.maxListingEntries,
       fileCache: { maxBytes: limits.fileCacheBytes, maxFileBytes: limits.fileCacheMaxFileBytes }
     }),
-    createClearnetApp({ tornetSuffixes, connectTimeoutMs: limits.connectTimeoutMs })
+    createClearnetApp({ tornetSuffixes, connectTimeoutMs: limits.connectTimeoutMs, lookup: options.lookup })
   ])
   for (const app of options.apps ?? []) router.register(app)
 
@@ -146,7 +148,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
     }),
     handToHttp,
     async openDirect (h, p) {
-      const upstream = await connectDirect(h, p, limits.connectTimeoutMs, lifetime.signal)
+      const upstream = await connectDirect(h, p, limits.connectTimeoutMs, lifetime.signal, options.lookup)
       track(upstream)
       upstream.setTimeout(limits.idleTimeoutMs, () => upstream.destroy())
       return upstream

@@ -14,7 +14,7 @@ import type { GatewayInfo, RequestVia } from '../app.js'
 import { withDeadline } from '../abort.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
-import { isIpLiteral, isLoopbackHost, isTornetHost, parseAuthority, type Authority } from '../hosts.js'
+import { isIpLiteral, isLoopbackHost, isTornetHost, otherNetworkOf, parseAuthority, type Authority } from '../hosts.js'
 import type { GatewayLog, GatewayResolver, ResolveTarget } from '../ports.js'
 import type { Router } from '../router.js'
 import { RequestContext } from './request-context.js'
@@ -156,6 +156,8 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
     if (dest.host === GATEWAY_HOST) return GATEWAY_TARGET
     if (dest.tunnelTarget !== undefined) return notOwnPages(dest.tunnelTarget, dest.host)
     if (!isTornetHost(dest.host, deps.tornetSuffixes)) {
+      const network = otherNetworkOf(dest.host)
+      if (network !== undefined) return { kind: 'unsupported', network, address: dest.host, message: '' } // never to DNS
       if (deps.gateway.passThrough) return { kind: 'clearnet', host: dest.host, addresses: [] }
       throw gatewayError(GATEWAY_ERRORS.notTornet, `${dest.host} is not a .tor-net or .bit address, and pass-through is off.`)
     }
