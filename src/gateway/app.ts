@@ -34,6 +34,12 @@ export interface GatewayRequestContext {
 export interface GatewayApp {
   readonly name: string
   matches (ctx: GatewayRequestContext, req: IncomingMessage): boolean
+  /**
+   * How long this request's body may take from the start of the request, when the app wants
+   * other than the gateway's bodyTimeoutMs (an upload: longer). 0: no deadline, only the
+   * minimum body rate. undefined: the gateway's default.
+   */
+  bodyTimeoutMs?: (ctx: GatewayRequestContext) => number | undefined
   /** Answers the request; throwing is fine: the caller turns the error into an error page. */
   handle (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void>
 }

@@ -76,6 +76,8 @@ const TABLE: Record<string, ErrorDescription> = {
     'The requested part of the file lies outside it. Reload the whole file.', R.generalFailure),
   [GATEWAY_ERRORS.timeout]: entry(504, 'Timed out',
     'The network did not answer in time. Reload to try again.', R.ttlExpired),
+  [GATEWAY_ERRORS.bodyTimeout]: entry(408, 'Request body too slow',
+    'The request’s body arrived too slowly, or not within the time this page allows. Try again on a faster connection.', R.ttlExpired),
   [GATEWAY_ERRORS.upstreamFailed]: entry(502, 'Could not reach the site',
     'Pass-through could not connect to the site on the ordinary web.', R.hostUnreachable),
   [GATEWAY_ERRORS.pacMissing]: entry(500, 'PAC file missing',

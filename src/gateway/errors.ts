@@ -25,6 +25,7 @@ export const GATEWAY_ERRORS = {
   notFound: 'GATEWAY_NOT_FOUND', // no such page on the gateway itself
   rangeNotSatisfiable: 'GATEWAY_RANGE_NOT_SATISFIABLE',
   timeout: 'GATEWAY_TIMEOUT', // our own deadline for resolve+stat passed
+  bodyTimeout: 'GATEWAY_BODY_TIMEOUT', // a request body too slow (minimum rate) or past its route's deadline
   upstreamFailed: 'GATEWAY_UPSTREAM_FAILED', // pass-through connection failed
   pacMissing: 'GATEWAY_PAC_MISSING'
 } as const

@@ -17,6 +17,7 @@ import { sendErrorPage } from '../error-page.js'
 import { isIpLiteral, isLoopbackHost, isTornetHost, otherNetworkOf, parseAuthority, type Authority } from '../hosts.js'
 import type { GatewayLog, GatewayResolver, ResolveTarget } from '../ports.js'
 import type { Router } from '../router.js'
+import { BodyGuard, type BodyLimits } from './body-guard.js'
 import { RequestContext } from './request-context.js'
 import { RequestSignal } from './request-signal.js'
 import { tunnelOf } from './tunnel-context.js'
@@ -29,6 +30,7 @@ export interface RequestHandlerDeps {
   resolveTimeoutMs: number
   signal: AbortSignal // the gateway's lifetime
   log: GatewayLog
+  body: BodyLimits
 }
 
 interface Destination {
@@ -170,7 +172,7 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
     return notOwnPages(target, dest.host)
   }
 
-  async function handle (req: IncomingMessage, res: ServerResponse, request: RequestSignal): Promise<void> {
+  async function handle (req: IncomingMessage, res: ServerResponse, request: RequestSignal, body: BodyGuard | undefined): Promise<void> {
     let host: string | undefined
     try {
       const dest = destinationOf(req)
@@ -179,6 +181,8 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
       const ctx = new RequestContext(dest, target, isContentAddress(dest.host, target), request, deps.gateway, deps.log)
       const app = deps.router.find(ctx, req)
       if (app === undefined) throw noAppFor(target, dest.host)
+      const bodyTimeoutMs = body === undefined ? undefined : app.bodyTimeoutMs?.(ctx)
+      if (bodyTimeoutMs !== undefined) body?.setDeadline(bodyTimeoutMs)
       await app.handle(req, res, ctx)
     } catch (err) {
       if (request.aborted && (res.destroyed || deps.signal.aborted)) return // client or gateway gone
@@ -187,8 +191,9 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
     }
   }
 
+  const authority = (): string => gatewayAuthorityOf(deps.gateway)
   return (req, res) => {
-    void handle(req, res, new RequestSignal(res, deps.signal))
+    void handle(req, res, new RequestSignal(res, deps.signal), BodyGuard.watch(req, res, deps.body, authority))
   }
 }
 
