@@ -112,3 +112,25 @@ describe('a cached "gateway" answer for a foreign name', () => {
     }
   })
 })
+
+// A .tor-net name's record can only name content, a hidden service or a mailbox (never the gateway):
+// checked here with every kind, and with sub-domains of a name registered as "tornet".
+describe('.tor-net names never lead to the gateway\'s own pages', () => {
+  it('whatever a name points at', async () => {
+    const torNet = new TorNetResolver({
+      isReferenceHost: () => false,
+      lookupName: async (name) => name === 'mbox'
+        ? { kind: 'mailbox', publicKey: 'ab'.repeat(32) }
+        : name === 'hidden' ? { kind: 'hidden-service', publicKey: 'cd'.repeat(32) } : name === 'tornet' ? { kind: 'content', reference: 'x' } : undefined
+    })
+    const gateway = await createGateway({ port: 0, resolver: new ResolverChain({ torNet }), content: new FakeSiteContent() })
+    const dashboard = installDashboard(gateway.local, fakePort())
+    try {
+      for (const host of ['mbox.tor-net', 'hidden.tor-net', 'api.tornet.tor-net', 'www.tornet.tor-net']) {
+        expectNoDashboard(await proxyGet(gateway.address.port, `http://${host}/api/status`), dashboard, host)
+      }
+    } finally {
+      await gateway.close()
+    }
+  })
+})
