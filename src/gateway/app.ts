@@ -22,7 +22,7 @@ export interface GatewayRequestContext {
   port: number // the port it asked for (80 if none)
   target: ResolveTarget
   via: RequestVia
-  pathname: string // as in the URL: percent-encoded, dot segments removed, starts with '/'
+  pathname: string // as in the URL: percent-encoded, dot segments removed, starts with exactly one '/'
   search: string // '' or '?…'
   isContentAddress: boolean // host is <reference>.tor-net: the bytes can never change
   /** Aborts when the client goes away or the gateway closes. Made on first use (a getter): read it, don't spread ctx. */
@@ -34,6 +34,12 @@ export interface GatewayRequestContext {
 export interface GatewayApp {
   readonly name: string
   matches (ctx: GatewayRequestContext, req: IncomingMessage): boolean
+  /**
+   * How long this request's body may take from the start of the request, when the app wants
+   * other than the gateway's bodyTimeoutMs (an upload: longer). 0: no deadline, only the
+   * minimum body rate. undefined: the gateway's default.
+   */
+  bodyTimeoutMs?: (ctx: GatewayRequestContext) => number | undefined
   /** Answers the request; throwing is fine: the caller turns the error into an error page. */
   handle (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void>
 }

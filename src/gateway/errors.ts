@@ -18,12 +18,14 @@ export const GATEWAY_ERRORS = {
   notTornet: 'GATEWAY_NOT_TORNET', // a host outside .tor-net/.bit while pass-through is off
   clearnetRefused: 'GATEWAY_CLEARNET_REFUSED', // a .bit name pointing at an IP, pass-through off or private address
   noTls: 'GATEWAY_NO_TLS', // https/port 443 to a Tornet host
+  ownPagesRefused: 'GATEWAY_OWN_PAGES_REFUSED', // a name other than the gateway's own resolved to its pages
   noApp: 'GATEWAY_NO_APP', // resolved, but nothing here serves that kind of target yet
   unsupportedNetwork: 'GATEWAY_UNSUPPORTED_NETWORK', // .bit record for Tor/I2P/Freenet
   methodNotAllowed: 'GATEWAY_METHOD_NOT_ALLOWED',
   notFound: 'GATEWAY_NOT_FOUND', // no such page on the gateway itself
   rangeNotSatisfiable: 'GATEWAY_RANGE_NOT_SATISFIABLE',
   timeout: 'GATEWAY_TIMEOUT', // our own deadline for resolve+stat passed
+  bodyTimeout: 'GATEWAY_BODY_TIMEOUT', // a request body too slow (minimum rate) or past its route's deadline
   upstreamFailed: 'GATEWAY_UPSTREAM_FAILED', // pass-through connection failed
   pacMissing: 'GATEWAY_PAC_MISSING'
 } as const

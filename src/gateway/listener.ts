@@ -8,7 +8,7 @@
  * back with socket.unshift().
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import { createServer as createNetServer, type LookupFunction, type Server as NetServer, type Socket } from 'node:net'
 import type { GatewayApp, GatewayInfo } from './app.js'
 import { createClearnetApp } from './apps/clearnet.js'
 import { LocalApp, pacRoute, placeholderDashboardRoute, type LocalRoute } from './apps/local.js'
@@ -34,7 +34,11 @@ export interface GatewayLimits {
   handshakeTimeoutMs: number // from accept to a sniffed protocol and a complete SOCKS request
   idleTimeoutMs: number // no bytes either way for this long closes a connection
   headersTimeoutMs: number // a request head must arrive within this (slow-header clients)
-  requestTimeoutMs: number // the whole request (head and body) must arrive within this
+  requestTimeoutMs: number // the whole request (head and body) must arrive within this (node's own check; 0: off)
+  bodyTimeoutMs: number // a request body must be complete this long after the request began; a route may set its own
+  minBodyBytesPerSecond: number // a body arriving slower than this (per window) closes the connection with 408
+  bodyRateWindowMs: number // how often the body rate is checked, and over how long
+  maxConnectionsPerClient: number // open sockets from one client address; more are closed at once
   keepAliveTimeoutMs: number
   resolveTimeoutMs: number // our deadline for a name lookup and for stat/list before the first byte
   connectTimeoutMs: number // pass-through TCP connect
@@ -50,6 +54,10 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   idleTimeoutMs: 120_000,
   headersTimeoutMs: 30_000,
   requestTimeoutMs: 60_000,
+  bodyTimeoutMs: 60_000,
+  minBodyBytesPerSecond: 1024,
+  bodyRateWindowMs: 10_000,
+  maxConnectionsPerClient: 256,
   keepAliveTimeoutMs: 5_000,
   resolveTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
@@ -73,6 +81,8 @@ export interface GatewayOptions {
   passThrough?: boolean
   tornetSuffixes?: readonly string[]
   limits?: Partial<GatewayLimits>
+  /** How pass-through turns a host name into an address; default the system's resolver (dns.lookup). */
+  lookup?: LookupFunction
   /** The PAC template's text; default: pac/proxy.pac from the installation. */
   pacTemplate?: string
   log?: GatewayLog
@@ -116,7 +126,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
       maxListingEntries: limits.maxListingEntries,
       fileCache: { maxBytes: limits.fileCacheBytes, maxFileBytes: limits.fileCacheMaxFileBytes }
     }),
-    createClearnetApp({ tornetSuffixes, connectTimeoutMs: limits.connectTimeoutMs })
+    createClearnetApp({ tornetSuffixes, connectTimeoutMs: limits.connectTimeoutMs, lookup: options.lookup })
   ])
   for (const app of options.apps ?? []) router.register(app)
 
@@ -146,7 +156,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
     }),
     handToHttp,
     async openDirect (h, p) {
-      const upstream = await connectDirect(h, p, limits.connectTimeoutMs, lifetime.signal)
+      const upstream = await connectDirect(h, p, limits.connectTimeoutMs, lifetime.signal, options.lookup)
       track(upstream)
       upstream.setTimeout(limits.idleTimeoutMs, () => upstream.destroy())
       return upstream
@@ -157,7 +167,8 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
   }
 
   httpServer.on('request', createRequestHandler({
-    resolver: options.resolver, router, gateway: info, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal, log
+    resolver: options.resolver, router, gateway: info, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal, log,
+    body: { bodyTimeoutMs: limits.bodyTimeoutMs, minBodyBytesPerSecond: limits.minBodyBytesPerSecond, bodyRateWindowMs: limits.bodyRateWindowMs }
   }))
   httpServer.on('connect', createConnectHandler(tunnelDeps))
   httpServer.on('clientError', (err: Error, socket: Socket) => {
@@ -172,7 +183,23 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
     socket.end(rawErrorResponse(err, { gateway: authority() }))
   })
 
+  // Open sockets per client address: one client (a remote one when allowPublic is set, or one
+  // local program) cannot take every slot of maxConnections.
+  const perClient = new Map<string, number>()
   const accept = (socket: Socket): void => {
+    const client = socket.remoteAddress ?? ''
+    const open = perClient.get(client) ?? 0
+    if (open >= limits.maxConnectionsPerClient) {
+      log('debug', 'too many connections from one client', { client, open })
+      socket.destroy()
+      return
+    }
+    perClient.set(client, open + 1)
+    socket.once('close', () => {
+      const left = (perClient.get(client) ?? 1) - 1
+      if (left <= 0) perClient.delete(client)
+      else perClient.set(client, left)
+    })
     track(socket)
     socket.on('error', err => log('debug', 'client socket error', { code: errorCode(err) })) // for the socket's whole life
     socket.setNoDelay(true)

@@ -4,14 +4,14 @@
  * HTTP proxy requests.
  */
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
-import { connect, type Socket } from 'node:net'
+import { connect, type LookupFunction, type Socket } from 'node:net'
 import { pipeline } from 'node:stream/promises'
 import { GATEWAY_ERRORS, errorCode, gatewayError } from './errors.js'
 
 /** Opens a TCP connection, failing after `timeoutMs` or when `signal` aborts. */
-export function connectDirect (host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> {
+export function connectDirect (host: string, port: number, timeoutMs: number, signal?: AbortSignal, lookup?: LookupFunction): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port })
+    const socket = connect(lookup === undefined ? { host, port } : { host, port, lookup })
     const fail = (err: Error): void => {
       cleanup()
       socket.destroy()
@@ -70,6 +70,7 @@ export interface ForwardTarget {
   path: string // origin-form path with query
   timeoutMs: number
   signal: AbortSignal
+  lookup?: LookupFunction // name → address; default the system's (dns.lookup)
 }
 
 /** Forwards an HTTP proxy request to a server on the ordinary web and relays its answer. */
@@ -81,7 +82,8 @@ export async function forwardHttp (req: IncomingMessage, res: ServerResponse, ta
     path: target.path,
     headers: endToEnd(req.headers), // keeps the client's Host header (name-based virtual hosts)
     signal: target.signal,
-    timeout: target.timeoutMs
+    timeout: target.timeoutMs,
+    ...(target.lookup === undefined ? {} : { lookup: target.lookup })
   })
   upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' })))
   const response = new Promise<IncomingMessage>((resolve, reject) => {

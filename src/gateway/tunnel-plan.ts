@@ -9,7 +9,7 @@ import type { TunnelContext } from './http/tunnel-context.js'
 import type { GatewayLog, GatewayResolver, ResolveTarget } from './ports.js'
 import { withDeadline } from './abort.js'
 import { GATEWAY_ERRORS, gatewayError } from './errors.js'
-import { isPublicAddress, isTornetHost } from './hosts.js'
+import { isPublicAddress, isTornetHost, otherNetworkOf } from './hosts.js'
 
 export type TunnelPlan =
   | { action: 'serve', target?: ResolveTarget } // target undefined: resolution failed; the HTTP layer retries and shows why
@@ -26,6 +26,14 @@ export interface TunnelPolicy {
 
 export async function planTunnel (host: string, port: number, policy: TunnelPolicy): Promise<TunnelPlan> {
   if (!isTornetHost(host, policy.tornetSuffixes)) {
+    const network = otherNetworkOf(host)
+    if (network !== undefined) {
+      // Never handed to connect(), whose DNS lookup would tell the resolver what the user opens.
+      return {
+        action: 'refuse',
+        error: gatewayError(GATEWAY_ERRORS.unsupportedNetwork, `${host} is a ${network === 'tor' ? 'Tor onion service: open it in Tor Browser' : 'I2P site: open it through an I2P router'}.`)
+      }
+    }
     if (policy.passThrough) return { action: 'direct', host, port }
     return {
       action: 'refuse',

@@ -25,7 +25,9 @@ export async function serveGateway (node: TornetNode, opts: { host?: string, por
     resolver: nodeResolver(node),
     content: node.content,
     log: opts.log,
-    // Uploads through the dashboard may take long; the upload route bounds its own size.
+    // Uploads through the dashboard may take long: node's whole-request timeout is off, and request
+    // bodies are bounded instead by the gateway's minimum body rate and each route's body deadline
+    // (the upload route's is an hour; every other route's the gateway's bodyTimeoutMs).
     limits: { requestTimeoutMs: 0 }
   })
   const published = new PublishedList(node)

@@ -4,14 +4,16 @@
  * .bit record may not send us to a loopback or private address (DNS
  * rebinding against this machine's own services).
  */
+import type { LookupFunction } from 'node:net'
 import type { GatewayApp } from '../app.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
-import { isPublicAddress, isTornetHost } from '../hosts.js'
+import { isPublicAddress, isTornetHost, otherNetworkOf } from '../hosts.js'
 import { forwardHttp } from '../pass-through.js'
 
 export interface ClearnetAppOptions {
   tornetSuffixes: readonly string[]
   connectTimeoutMs: number
+  lookup?: LookupFunction
 }
 
 export function createClearnetApp (options: ClearnetAppOptions): GatewayApp {
@@ -26,6 +28,9 @@ export function createClearnetApp (options: ClearnetAppOptions): GatewayApp {
           `${ctx.host} points at the ordinary internet (${ctx.target.addresses.join(', ') || ctx.target.host}), and pass-through is off.`)
       }
       let connectHost = ctx.target.host
+      if (otherNetworkOf(connectHost) !== undefined) {
+        throw gatewayError(GATEWAY_ERRORS.unsupportedNetwork, `${connectHost} belongs to another anonymity network; it is never looked up in DNS.`)
+      }
       if (fromRecord) {
         const address = ctx.target.addresses.find(isPublicAddress)
         if (address === undefined) {
@@ -38,6 +43,7 @@ export function createClearnetApp (options: ClearnetAppOptions): GatewayApp {
         port: ctx.target.port ?? ctx.port,
         path: ctx.pathname + ctx.search,
         timeoutMs: options.connectTimeoutMs,
+        lookup: options.lookup,
         signal: ctx.signal
       })
     }

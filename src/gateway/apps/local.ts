@@ -16,6 +16,7 @@ export interface LocalRoute {
   path: string // exact path; with `prefix`, every path under it ('/radio/' matches '/radio/x')
   prefix?: boolean
   methods?: string[] // default GET and HEAD
+  bodyTimeoutMs?: number // this route's deadline for a request body (see GatewayApp.bodyTimeoutMs)
   handle (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void> | void
 }
 
@@ -36,6 +37,10 @@ export class LocalApp implements GatewayApp {
 
   matches (ctx: GatewayRequestContext): boolean {
     return ctx.target.kind === 'gateway'
+  }
+
+  bodyTimeoutMs (ctx: GatewayRequestContext): number | undefined {
+    return this.find(ctx.pathname)?.bodyTimeoutMs
   }
 
   find (pathname: string): LocalRoute | undefined {

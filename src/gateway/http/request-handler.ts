@@ -14,9 +14,10 @@ import type { GatewayInfo, RequestVia } from '../app.js'
 import { withDeadline } from '../abort.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
-import { isIpLiteral, isLoopbackHost, isTornetHost, parseAuthority, type Authority } from '../hosts.js'
+import { isIpLiteral, isLoopbackHost, isTornetHost, otherNetworkOf, parseAuthority, type Authority } from '../hosts.js'
 import type { GatewayLog, GatewayResolver, ResolveTarget } from '../ports.js'
 import type { Router } from '../router.js'
+import { BodyGuard, type BodyLimits } from './body-guard.js'
 import { RequestContext } from './request-context.js'
 import { RequestSignal } from './request-signal.js'
 import { tunnelOf } from './tunnel-context.js'
@@ -29,6 +30,7 @@ export interface RequestHandlerDeps {
   resolveTimeoutMs: number
   signal: AbortSignal // the gateway's lifetime
   log: GatewayLog
+  body: BodyLimits
 }
 
 interface Destination {
@@ -68,7 +70,7 @@ function originForm (raw: string): ParsedPath {
   if (known !== undefined) return known
   if (raw.startsWith('//')) throw badRequest('The request path is not valid.')
   const url = new URL(raw, 'http://gateway.invalid')
-  return remember(originForms, raw, { pathname: url.pathname, search: url.search })
+  return remember(originForms, raw, { pathname: oneLeadingSlash(url.pathname), search: url.search })
 }
 
 function absoluteForm (raw: string): ParsedAbsolute {
@@ -86,7 +88,16 @@ function absoluteForm (raw: string): ParsedAbsolute {
     throw gatewayError(GATEWAY_ERRORS.noTls, `Open http://${authority.host}/ instead: there is no https on Tornet.`)
   }
   if (url.protocol !== 'http:') throw badRequest(`The gateway proxies http:// URLs, not ${url.protocol}//.`)
-  return remember(absoluteForms, raw, { host: authority.host, port: authority.port ?? 80, pathname: url.pathname, search: url.search })
+  return remember(absoluteForms, raw, { host: authority.host, port: authority.port ?? 80, pathname: oneLeadingSlash(url.pathname), search: url.search })
+}
+
+/**
+ * "/.//evil.com" parses to the path "//evil.com" (and "/\evil.com" too). Apps echo paths into
+ * Location (a directory's missing slash), where "//evil.com/" is a protocol-relative URL to
+ * another site: every path an app sees starts with exactly one slash.
+ */
+function oneLeadingSlash (pathname: string): string {
+  return pathname.startsWith('//') ? pathname.replace(/^\/+/, '/') : pathname
 }
 
 function hostHeader (value: string): Authority {
@@ -115,6 +126,19 @@ export function destinationOf (req: IncomingMessage): Destination {
 }
 
 const GATEWAY_TARGET: ResolveTarget = Object.freeze({ kind: 'gateway' })
+const GATEWAY_HOST = 'tornet.tor-net'
+
+/**
+ * The gateway's own pages (dashboard, /api/status with the CSRF token) are
+ * decided here, from the host the client named: 127.0.0.1/localhost at our
+ * port, or tornet.tor-net. A resolver's answer never leads there: served
+ * under http://evil.bit/, they would be readable by evil.bit's own scripts
+ * once its record switched (DNS rebinding in name form).
+ */
+function notOwnPages (target: ResolveTarget, host: string): ResolveTarget {
+  if (target.kind !== 'gateway') return target
+  throw gatewayError(GATEWAY_ERRORS.ownPagesRefused, `${host} points at this gateway's own pages, which are only served as http://${GATEWAY_HOST}/ or on 127.0.0.1.`)
+}
 
 export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const resolveCached = deps.resolver.resolveCached?.bind(deps.resolver)
@@ -131,19 +155,24 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
     } else if (dest.port === deps.gateway.port && isLoopbackHost(dest.host)) { // read now: port 0 is bound later
       return GATEWAY_TARGET // a browser proxying everything, opening the gateway's own page
     }
-    if (dest.tunnelTarget !== undefined) return dest.tunnelTarget
+    if (dest.host === GATEWAY_HOST) return GATEWAY_TARGET
+    if (dest.tunnelTarget !== undefined) return notOwnPages(dest.tunnelTarget, dest.host)
     if (!isTornetHost(dest.host, deps.tornetSuffixes)) {
+      const network = otherNetworkOf(dest.host)
+      if (network !== undefined) return { kind: 'unsupported', network, address: dest.host, message: '' } // never to DNS
       if (deps.gateway.passThrough) return { kind: 'clearnet', host: dest.host, addresses: [] }
       throw gatewayError(GATEWAY_ERRORS.notTornet, `${dest.host} is not a .tor-net or .bit address, and pass-through is off.`)
     }
-    return resolveCached?.(dest.host)
+    const cached = resolveCached?.(dest.host)
+    return cached === undefined ? undefined : notOwnPages(cached, dest.host)
   }
 
   async function resolveTarget (dest: Destination, signal: AbortSignal): Promise<ResolveTarget> {
-    return await withDeadline(s => deps.resolver.resolve(dest.host, { signal: s }), signal, deps.resolveTimeoutMs, `Resolving ${dest.host}`)
+    const target = await withDeadline(s => deps.resolver.resolve(dest.host, { signal: s }), signal, deps.resolveTimeoutMs, `Resolving ${dest.host}`)
+    return notOwnPages(target, dest.host)
   }
 
-  async function handle (req: IncomingMessage, res: ServerResponse, request: RequestSignal): Promise<void> {
+  async function handle (req: IncomingMessage, res: ServerResponse, request: RequestSignal, body: BodyGuard | undefined): Promise<void> {
     let host: string | undefined
     try {
       const dest = destinationOf(req)
@@ -152,6 +181,8 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
       const ctx = new RequestContext(dest, target, isContentAddress(dest.host, target), request, deps.gateway, deps.log)
       const app = deps.router.find(ctx, req)
       if (app === undefined) throw noAppFor(target, dest.host)
+      const bodyTimeoutMs = body === undefined ? undefined : app.bodyTimeoutMs?.(ctx)
+      if (bodyTimeoutMs !== undefined) body?.setDeadline(bodyTimeoutMs)
       await app.handle(req, res, ctx)
     } catch (err) {
       if (request.aborted && (res.destroyed || deps.signal.aborted)) return // client or gateway gone
@@ -160,8 +191,9 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
     }
   }
 
+  const authority = (): string => gatewayAuthorityOf(deps.gateway)
   return (req, res) => {
-    void handle(req, res, new RequestSignal(res, deps.signal))
+    void handle(req, res, new RequestSignal(res, deps.signal), BodyGuard.watch(req, res, deps.body, authority))
   }
 }
 

@@ -4,6 +4,8 @@ import { TornetError } from '../errors.js'
 export const IdentityErrorCode = {
   /** identity.json exists but cannot be trusted (bad JSON, bad lengths, key/id/rank mismatch). */
   CORRUPT: 'IDENTITY_CORRUPT',
+  /** identity.json may be read or written by the group or others (fix: chmod 600). */
+  INSECURE: 'IDENTITY_INSECURE',
   /** A caller asked for an identity that is not there. */
   MISSING: 'IDENTITY_MISSING',
   /** A caller refused to replace an identity that is already there. */

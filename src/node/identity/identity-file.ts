@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import {
@@ -73,17 +73,43 @@ function syncDirectory (dir: string): void {
   }
 }
 
-/** The saved identity, or undefined when there is none. A damaged file throws IDENTITY_CORRUPT. */
+/**
+ * The saved identity, or undefined when there is none. A damaged file throws IDENTITY_CORRUPT;
+ * a file that other users may read or write throws IDENTITY_INSECURE.
+ */
 export function loadIdentity (dataDir: string): Identity | undefined {
   const file = identityPath(dataDir)
   let text: string
+  let mode: number
+  let fd: number | undefined
   try {
-    text = readFileSync(file, 'utf8')
+    fd = openSync(file, 'r')
+    mode = fstatSync(fd).mode // of the file we read, not of whatever the path names a moment later
+    text = readFileSync(fd, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw corrupt(file, `it cannot be read (${(err as Error).message})`, err)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
-  return parseIdentityFile(file, text)
+  const identity = parseIdentityFile(file, text) // a damaged file is reported as damaged first
+  checkPrivate(file, mode)
+  return identity
+}
+
+/**
+ * Refuses (rather than warns about) an identity file that the group or
+ * others may read or write: whoever reads the secret key can act as this
+ * node and spend its mined rank, and whoever writes it can swap in their
+ * own key; a warning scrolls past in a log, a refusal gets fixed. ssh does
+ * the same for private keys. Windows has no such mode bits: not checked there.
+ */
+function checkPrivate (file: string, mode: number): void {
+  if (process.platform === 'win32' || (mode & 0o077) === 0) return
+  throw identityError(IdentityErrorCode.INSECURE,
+    `the identity file ${file} holds this node's secret key, but other users may ${(mode & 0o044) !== 0 ? 'read' : 'write'} it ` +
+    `(mode ${(mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and start again; if others may already have read it, ` +
+    'make a new identity with `tornet id new --force`')
 }
 
 function corrupt (file: string, reason: string, cause?: unknown): Error {

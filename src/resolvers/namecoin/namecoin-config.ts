@@ -2,7 +2,7 @@ import { ResolverErrorCode, resolveError } from '../errors.js'
 import { parseServer, type ElectrumServer } from './electrum-connection.js'
 import { ElectrumxSource } from './electrumx-source.js'
 import type { NameSource } from './name-source.js'
-import { NamecoinRpcSource } from './namecoin-rpc-source.js'
+import { NamecoinRpcSource, redactCredentials } from './namecoin-rpc-source.js'
 
 /**
  * Where `.bit` names are read from. In the Tornet config file:
@@ -61,7 +61,7 @@ export function validateNamecoinConfig (raw: unknown): NamecoinConfig {
     const rpc = c.rpc as Record<string, unknown> | undefined
     if (typeof rpc !== 'object' || rpc === null) invalid('backend "rpc" needs "rpc": { "url": ... }')
     let url: URL | undefined
-    try { url = new URL(String(rpc.url)) } catch { invalid(`"rpc.url" ${JSON.stringify(rpc.url)} is not a URL`) }
+    try { url = new URL(String(rpc.url)) } catch { invalid(`"rpc.url" ${JSON.stringify(redactCredentials(String(rpc.url)))} is not a URL`) }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') invalid('"rpc.url" must be http:// or https://')
     for (const key of ['user', 'password', 'cookieFile'] as const) {
       if (rpc[key] !== undefined && typeof rpc[key] !== 'string') invalid(`"rpc.${key}" must be a string`)

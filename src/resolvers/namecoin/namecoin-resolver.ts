@@ -21,6 +21,9 @@ import type { NameRecord, NameSource } from './name-source.js'
  * - else tor/i2p/freenet → { kind: 'unsupported' } with a message for a page;
  * - a delegation to DNS nameservers → { kind: 'unsupported', network: 'dns' }.
  *
+ * A record never yields the gateway's own pages (tornet.tor-net): that is an
+ * invalid record, not a way to serve the dashboard under a .bit origin.
+ *
  * Alias targets outside .bit: `.tor-net` → the .tor-net resolver, `.onion` /
  * `.i2p` → unsupported, anything else → { kind: 'clearnet', host: target,
  * addresses: [] } (a CNAME: addresses to be looked up in ordinary DNS).
@@ -226,7 +229,14 @@ export class NamecoinResolver implements Resolver {
     if (this.opts.torNetResolver === undefined) {
       throw resolveError(RESOLVE_ERRORS.invalidRecord, `${host} points to the Tornet name ${torNetHost}, but no .tor-net resolver is configured to follow it.`)
     }
-    return await this.opts.torNetResolver.resolve(torNetHost, { signal })
+    const target = await this.opts.torNetResolver.resolve(torNetHost, { signal })
+    // tornet.tor-net is this machine's own dashboard. A record pointing there would put the
+    // dashboard (its CSRF token, peers, published references) under the record's origin,
+    // readable by that origin's scripts: no record may name a local page.
+    if (target.kind === 'gateway') {
+      throw resolveError(RESOLVE_ERRORS.invalidRecord, `${host} points to ${torNetHost}, the gateway's own pages, which no name may point to.`)
+    }
+    return target
   }
 
   /** An alias or translation target outside .bit. */

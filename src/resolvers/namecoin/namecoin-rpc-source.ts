@@ -39,13 +39,16 @@ const RPC_IN_WARMUP = -28
 const RPC_METHOD_NOT_FOUND = -32601
 
 export class NamecoinRpcSource implements NameSource {
-  private readonly url: string
+  private readonly url: string // without user:password, so it can go into messages
+  private readonly urlCredentials: string | undefined
   private readonly timeoutMs: number
   private readonly maxResponseBytes: number
   private nextId = 1
 
   constructor (private readonly opts: NamecoinRpcOptions) {
-    this.url = opts.url
+    const { url, credentials } = splitCredentials(opts.url)
+    this.url = url
+    this.urlCredentials = credentials
     this.timeoutMs = opts.timeoutMs ?? 10_000
     this.maxResponseBytes = opts.maxResponseBytes ?? 1 << 20
   }
@@ -93,6 +96,7 @@ export class NamecoinRpcSource implements NameSource {
   private async authorization (): Promise<string | undefined> {
     const { user, password, cookieFile } = this.opts
     if (user !== undefined || password !== undefined) return basic(`${user ?? ''}:${password ?? ''}`)
+    if (this.urlCredentials !== undefined) return basic(this.urlCredentials)
     if (cookieFile === undefined) return undefined
     let cookie: string
     try {
@@ -155,6 +159,33 @@ export class NamecoinRpcSource implements NameSource {
       signal?.removeEventListener('abort', onAbort)
     }
   }
+}
+
+/**
+ * "http://user:pass@host/" → the URL without them, and "user:pass" (decoded). Every message
+ * names the URL, and messages reach pages and logs: a password written into rpc.url must not.
+ */
+export function splitCredentials (raw: string): { url: string, credentials?: string } {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return { url: redactCredentials(raw) }
+  }
+  if (url.username === '' && url.password === '') return { url: raw }
+  const credentials = `${safeDecode(url.username)}:${safeDecode(url.password)}`
+  url.username = ''
+  url.password = ''
+  return { url: url.href, credentials }
+}
+
+/** Anything between "//" and "@" in text that may be a URL, replaced: for text that does not parse. */
+export function redactCredentials (text: string): string {
+  return text.replace(/\/\/[^/?#]*@/g, '//…@')
+}
+
+function safeDecode (s: string): string {
+  try { return decodeURIComponent(s) } catch { return s }
 }
 
 function basic (userPass: string): string {

@@ -53,4 +53,41 @@ describe('host classes', () => {
     for (const ip of ['93.184.216.34', '8.8.8.8', '2001:4860:4860::8888']) expect(isPublicAddress(ip), ip).toBe(true)
     expect(isPublicAddress('example.com')).toBe(false)
   })
+
+  // Issue 12, item 9: IPv6 forms that carry (or lead to) an IPv4 address or a local network.
+  it.each([
+    ['::127.0.0.1', 'IPv4-compatible ::/96, loopback inside'],
+    ['::8.8.8.8', 'IPv4-compatible ::/96, even with a public IPv4 (deprecated, never routed)'],
+    ['::a00:1', 'IPv4-compatible ::/96 in hex (10.0.0.1)'],
+    ['::ffff:0:a00:1', 'IPv4-translated ::ffff:0:0:0/96 (10.0.0.1)'],
+    ['64:ff9b::7f00:1', 'NAT64 64:ff9b::/96 (127.0.0.1)'],
+    ['64:ff9b::808:808', 'NAT64 64:ff9b::/96 (8.8.8.8): the local translator decides where it goes'],
+    ['64:ff9b:1::c0a8:101', 'local-use NAT64 64:ff9b:1::/48'],
+    ['64:ff9b:1:ffff::1', 'local-use NAT64 64:ff9b:1::/48, end of range'],
+    ['2002:7f00:1::1', '6to4 2002::/16 with 127.0.0.1 inside'],
+    ['2002:a00:1::', '6to4 with 10.0.0.1 inside'],
+    ['2002:c0a8:101::1', '6to4 with 192.168.1.1 inside'],
+    ['2002:a9fe:a9fe::1', '6to4 with 169.254.169.254 inside'],
+    ['2002:6440:1::1', '6to4 with 100.64.0.1 inside'],
+    ['2002::1', '6to4 with 0.0.0.0 inside'],
+    ['2001::1', 'Teredo 2001::/32'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo, a real-looking address'],
+    ['fec0::1', 'site-local fec0::/10'],
+    ['feff:ffff::1', 'site-local fec0::/10, end of range'],
+    ['fe80::1%eth0', 'link-local with a zone']
+  ])('refuses %s (%s)', (ip) => {
+    expect(isPublicAddress(ip)).toBe(false)
+  })
+
+  it.each([
+    ['2002:808:808::1', '6to4 with the public 8.8.8.8 inside'],
+    ['2001:db8::1', 'not Teredo (2001:db8::/32 is outside 2001::/32)'],
+    ['2001:1::1', 'just past Teredo'],
+    ['64:ff9b:2::1', 'just past local-use NAT64'],
+    ['2003::1', 'just past 6to4'],
+    ['::1:0:0:1', 'just past IPv4-compatible'],
+    ['2606:4700::1111', 'an ordinary global address']
+  ])('accepts %s (%s)', (ip) => {
+    expect(isPublicAddress(ip)).toBe(true)
+  })
 })

@@ -88,3 +88,47 @@ describe('pass-through (switched on)', () => {
     expect(r.headers['content-type']).toBe('application/x-ns-proxy-autoconfig')
   })
 })
+
+// Issue 12, item 13d: a .onion or .i2p name asked of the system resolver leaks what the user opens.
+describe('pass-through and names of other anonymity networks', () => {
+  const ONION = 'expyuzz4wqqyqhjn.onion'
+  const hosts = [ONION, `www.${ONION}`, 'forum.i2p', 'x.y.i2p', 'ONION.Onion']
+  let onionGateway: Gateway
+  const looked: string[] = []
+
+  beforeAll(async () => {
+    const net = createFakeNetwork()
+    onionGateway = await createGateway({
+      port: 0,
+      resolver: net.resolver,
+      content: net.content,
+      passThrough: true,
+      // Records every name pass-through would resolve, and resolves none (no query ever leaves this process).
+      lookup: (hostname, _options, callback) => {
+        looked.push(hostname)
+        process.nextTick(() => callback(Object.assign(new Error(`not looked up: ${hostname}`), { code: 'ENOTFOUND' }), '', 4))
+      }
+    })
+  })
+  afterAll(async () => { await onionGateway.close() })
+
+  it('refuses them as HTTP proxy requests, without resolving them', async () => {
+    for (const host of hosts) {
+      const r = await proxyGet(onionGateway.address.port, `http://${host}/`)
+      expect(r.status, host).toBe(501)
+      expect(r.headers['x-tornet-error'], host).toBe('GATEWAY_UNSUPPORTED_NETWORK')
+    }
+    expect(looked).toEqual([])
+  })
+
+  it('refuses SOCKS and CONNECT tunnels to them, without resolving them', async () => {
+    for (const host of hosts) {
+      const { reply, socket } = await socks5Connect(onionGateway.address.port, host, 80)
+      socket.destroy()
+      expect(reply, host).toBe(2) // connection not allowed by ruleset
+      const c = parseResponse(await rawExchange(onionGateway.address.port, Buffer.from(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`)))
+      expect(c.status, host).toBe(501)
+    }
+    expect(looked).toEqual([])
+  })
+})

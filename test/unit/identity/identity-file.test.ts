@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -101,5 +101,40 @@ describe('identity file', () => {
   it('rejects an unreadable identity path as IDENTITY_CORRUPT', () => {
     mkdirSync(identityPath(root))
     expectCorrupt(root)
+  })
+})
+
+// Issue 12, item 13e: identity.json holds the node's secret key; another local user who can read it can be this node.
+describe.skipIf(process.platform === 'win32')('identity file permissions', () => {
+  function loadError (dataDir: string): { code?: string, message: string } | undefined {
+    try {
+      loadIdentity(dataDir)
+      return undefined
+    } catch (err) {
+      return { code: (err as { code?: string }).code, message: (err as Error).message }
+    }
+  }
+
+  it.each(['640', '644', '604', '660', '606', '620', '602'])('refuses a file with mode %s, saying chmod 600 <path>', (octal) => {
+    const mode = parseInt(octal, 8)
+    const keys = generateIdentity()
+    const identity = identityFromKeys(keys.secretKey, keys.publicKey, Buffer.alloc(8))
+    saveIdentity(root, identity)
+    chmodSync(identityPath(root), mode)
+    const err = loadError(root)
+    expect(err, 'loaded without complaint').toBeDefined()
+    expect(err?.code).toBe(IdentityErrorCode.INSECURE)
+    expect(err?.message).toContain(`chmod 600 ${identityPath(root)}`)
+    expect(err?.message).not.toContain(identity.secretKey.toString('hex'))
+  })
+
+  it('loads a file with mode 600 or 400, as saveIdentity writes it', () => {
+    const keys = generateIdentity()
+    const identity = identityFromKeys(keys.secretKey, keys.publicKey, Buffer.alloc(8))
+    saveIdentity(root, identity)
+    expect(statSync(identityPath(root)).mode & 0o777).toBe(0o600)
+    expect(loadIdentity(root)?.id.equals(identity.id)).toBe(true)
+    chmodSync(identityPath(root), 0o400)
+    expect(loadIdentity(root)?.id.equals(identity.id)).toBe(true)
   })
 })

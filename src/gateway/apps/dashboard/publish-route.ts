@@ -35,6 +35,8 @@ export interface PublishLimits extends MultipartLimits {
   maxFolderPathsBytes: number // the folder-paths field
   maxConcurrent: number // uploads being published at once
   drain: DrainBudget
+  /** The whole upload must arrive within this (the gateway's minimum body rate applies too); 0: no deadline. */
+  bodyTimeoutMs: number
 }
 
 export const DEFAULT_PUBLISH_LIMITS: PublishLimits = {
@@ -42,7 +44,8 @@ export const DEFAULT_PUBLISH_LIMITS: PublishLimits = {
   maxFieldBytes: 16 * 1024,
   maxFolderPathsBytes: 4 * 1024 * 1024,
   maxConcurrent: 2,
-  drain: DEFAULT_DRAIN_BUDGET
+  drain: DEFAULT_DRAIN_BUDGET,
+  bodyTimeoutMs: 60 * 60_000 // an upload is long, unlike the gateway's default body deadline for a form
 }
 
 export const MAX_TITLE_CHARS = 200
@@ -71,6 +74,7 @@ export function publishRoute (deps: PublishRouteDeps): LocalRoute {
   return {
     path: '/publish',
     methods: ['POST'],
+    bodyTimeoutMs: limits.bodyTimeoutMs,
     async handle (req, res, ctx) {
       const source = req[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>
       const gateway = gatewayAuthority(ctx.gateway, req)

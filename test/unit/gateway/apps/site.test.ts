@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../../../src/gateway/index.js'
 import { BIG_FILE_SIZE, FAKE_REFERENCE_HOST, createFakeNetwork, type FakeSiteContent } from '../../../helpers/fake-site-content.js'
-import { proxyGet, sha256 } from '../clients.js'
+import { httpRequest, proxyGet, sha256 } from '../clients.js'
 
 let gateway: Gateway
 let content: FakeSiteContent
@@ -119,6 +119,24 @@ describe('site directories', () => {
     const r = await proxyGet(port, 'http://site.tor-net/docs?x=1')
     expect(r.status).toBe(301)
     expect(r.headers.location).toBe('/docs/?x=1')
+  })
+
+  // Issue 12, item 13a: "//docs/" in Location is a protocol-relative URL: the browser goes to http://docs/.
+  it('never redirects to a protocol-relative URL (leading slashes collapse)', async () => {
+    const cases: Array<[string, string]> = [
+      ['http://site.tor-net/.//docs', '/docs/'],
+      ['http://site.tor-net/.///docs/sub?x=1', '/docs/sub/?x=1'],
+      ['http://site.tor-net/..//docs', '/docs/'],
+      ['http://site.tor-net/%2e//docs', '/docs/']
+    ]
+    for (const [url, location] of cases) {
+      const r = await proxyGet(port, url)
+      expect(r.status, url).toBe(301)
+      expect(r.headers.location, url).toBe(location)
+    }
+    const direct = await httpRequest(port, '/.//docs', { host: 'site.tor-net' })
+    expect(direct.status).toBe(301)
+    expect(direct.headers.location).toBe('/docs/')
   })
 
   it('lists a directory without index.html, names escaped', async () => {

@@ -290,6 +290,22 @@ describe('NamecoinResolver: alias, translate, ns', () => {
     expect(await r.resolve('tn.bit')).toEqual({ kind: 'content', reference: 'ref-of-mysite.tor-net' })
   })
 
+  it('never yields the gateway\'s own pages, by a tornet item or an alias (issue 12, item 3)', async () => {
+    const { TorNetResolver } = await import('../../../../src/resolvers/tor-net-resolver.js')
+    const torNet = new TorNetResolver({ lookupName: async () => undefined, isReferenceHost: () => false })
+    const { r } = resolver({
+      'd/evil': { tornet: 'tornet.tor-net' },
+      'd/evilpath': { tornet: 'tornet.tor-net/api/status' },
+      'd/bare': { tornet: 'tornet' },
+      'd/aliased': { alias: 'tornet.tor-net.' },
+      'd/sub': { map: { www: { alias: 'tornet.tor-net.' } } },
+      'd/hop': { alias: 'aliased.bit.' }
+    }, { torNetResolver: torNet })
+    for (const host of ['evil.bit', 'evilpath.bit', 'bare.bit', 'aliased.bit', 'www.sub.bit', 'hop.bit']) {
+      expect(await code(r.resolve(host)), host).toBe(RESOLVE_ERRORS.invalidRecord)
+    }
+  })
+
   it('translates every name below, but not the name itself', async () => {
     const { r } = resolver({
       'd/old': { translate: 'new.bit.', ip: '192.0.2.1', map: { www: '192.0.2.66' } },

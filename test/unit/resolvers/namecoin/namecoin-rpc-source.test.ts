@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isTornetError } from '../../../../src/node/errors.js'
 import { NamecoinRpcSource } from '../../../../src/resolvers/namecoin/namecoin-rpc-source.js'
 import { NamecoinResolver } from '../../../../src/resolvers/namecoin/namecoin-resolver.js'
+import { validateNamecoinConfig } from '../../../../src/resolvers/namecoin/namecoin-config.js'
 import { RESOLVE_ERRORS } from '../../../../src/resolvers/types.js'
 import { startNamecoinRpcServer, type NamecoinRpcServer, type RecordedNameShow } from '../../../helpers/namecoin-rpc-server.js'
 
@@ -164,5 +165,42 @@ describe('NamecoinResolver over the rpc backend (config)', () => {
     expect(() => NamecoinResolver.fromConfig({ backend: 'rpc', cacheTtlMs: 1 } as never)).toThrow(/rpc/)
     expect(() => NamecoinResolver.fromConfig({ backend: 'rpc', rpc: { url: 'ftp://x' }, cacheTtlMs: 1 })).toThrow(/http/)
     expect(() => NamecoinResolver.fromConfig({ backend: 'dns' as never, cacheTtlMs: 1 })).toThrow(/backend/)
+  })
+})
+
+// Issue 12, item 13c: "user:pass@" in rpc.url is a secret; errors end up on pages and in logs.
+describe('credentials written into the RPC URL', () => {
+  let server: NamecoinRpcServer
+  beforeAll(async () => { server = await startNamecoinRpcServer({ user: 'nmcuser7', password: 's3cr3t', answers }) })
+  afterAll(async () => { await server.close() })
+
+  const withCredentials = (url: string, password = 's3cr3t'): string => url.replace('http://', `http://nmcuser7:${password}@`)
+  const expectNoSecret = (message: string): void => {
+    expect(message).not.toContain('s3cr3t')
+    expect(message).not.toContain('wr0ng')
+    expect(message).not.toContain('nmcuser7')
+  }
+
+  it('are used to log in, and never echoed', async () => {
+    const src = new NamecoinRpcSource({ url: withCredentials(server.url) })
+    expect((await src.nameShow('d/example'))?.height).toBe(701234)
+    const refused = await failure(new NamecoinRpcSource({ url: withCredentials(server.url, 'wr0ng') }).nameShow('d/example'))
+    expect(refused.code).toBe(RESOLVE_ERRORS.unavailable)
+    expectNoSecret(refused.message)
+  })
+
+  it('are not in the message of a refused connection', async () => {
+    const url = `http://127.0.0.1:${await deadPort()}/`
+    const f = await failure(new NamecoinRpcSource({ url: withCredentials(url) }).nameShow('d/example'))
+    expect(f.code).toBe(RESOLVE_ERRORS.unavailable)
+    expect(f.message).toContain(url)
+    expectNoSecret(f.message)
+  })
+
+  it('are not in the message of a bad config', () => {
+    let message = ''
+    try { validateNamecoinConfig({ backend: 'rpc', rpc: { url: 'http://nmcuser7:s3cr3t@[not-a-host/' }, cacheTtlMs: 1 }) } catch (err) { message = (err as Error).message }
+    expect(message).toMatch(/rpc\.url/)
+    expectNoSecret(message)
   })
 })
