@@ -3,6 +3,7 @@ import {
   MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, encodeChain, trimChain, verifyChain
 } from './chain.js'
 import { nameKey } from './name.js'
+import { PeerQuota, type PeerQuotaOptions } from '../kv/peer-quota.js'
 import { type NameLoadStats, type NamePersistence, emptyLoadStats, savedChains } from './name-persistence.js'
 import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy } from './registration.js'
 
@@ -42,13 +43,16 @@ export interface NameRegistryOptions {
   /** How recent a claim must be to displace the held one (the race window); default 10 min. */
   acceptWindowMs?: number
   persistence?: NamePersistence
+  /** Limits on the new names one peer may bring (NAME_OVER_QUOTA); see PeerQuota. */
+  quota?: PeerQuotaOptions
 }
 
 export type NameOffer =
   | { accepted: true, /** false when nothing new was learned */ changed: boolean }
   | { accepted: false, code: NameErrorCodeValue }
 
-interface Entry { chain: VerifiedChain, encoded: Buffer, key: string }
+/** `source`: the peer (id hex) whose store took the slot; absent for local and loaded chains. */
+interface Entry { chain: VerifiedChain, encoded: Buffer, key: string, source?: string }
 
 export const DEFAULT_MAX_NAMES = 10_000
 export const DEFAULT_ACCEPT_WINDOW_MS = 10 * 60_000
@@ -61,6 +65,7 @@ export class NameRegistry {
   private readonly maxNames: number
   private readonly acceptWindowMs: number
   private readonly persistence?: NamePersistence
+  readonly quota: PeerQuota
   /** What the load at construction found (all zero without persistence). */
   readonly loadStats: NameLoadStats = emptyLoadStats()
 
@@ -71,16 +76,22 @@ export class NameRegistry {
     if (!Number.isInteger(this.maxNames) || this.maxNames < 1) throw new RangeError('maxNames must be a positive integer')
     this.acceptWindowMs = opts.acceptWindowMs ?? DEFAULT_ACCEPT_WINDOW_MS
     this.persistence = opts.persistence
+    this.quota = new PeerQuota({ now: this.now, ...opts.quota })
     if (this.persistence !== undefined) this.loadFrom(this.persistence)
   }
 
   get size (): number { return this.byName.size }
 
-  /** Validates a chain (or a renewal to append to the held one) and keeps it if it wins. */
-  offer (links: readonly Registration[]): NameOffer {
+  /**
+   * Validates a chain (or a renewal to append to the held one) and keeps it if it wins.
+   * `source` is the peer (node id hex) that sent it, charged for a name not held yet (see
+   * PeerQuota, checked before any signature or proof of work); undefined for this node's own.
+   */
+  offer (links: readonly Registration[], source?: string): NameOffer {
     const now = this.now()
     if (links.length === 0 || links.length > MAX_CHAIN_LINKS) return { accepted: false, code: NameErrorCode.MALFORMED }
     const held = this.live(links[links.length - 1].name, now)
+    if (held === undefined && source !== undefined && !this.quota.allows(source)) return { accepted: false, code: NameErrorCode.OVER_QUOTA }
     let incoming = links
     // A renewal sent on its own (or with part of its history) joins the history held for it.
     if (held !== undefined && held.chain.owner.equals(links[0].owner)) {
@@ -95,20 +106,21 @@ export class NameRegistry {
         this.prune()
         if (this.byName.size >= this.maxNames) return { accepted: false, code: NameErrorCode.STORE_FULL }
       }
-      this.put(chain)
+      if (source !== undefined) this.quota.charge(source)
+      this.put(chain, source)
       return { accepted: true, changed: true }
     }
     const current = held.chain
     if (current.owner.equals(chain.owner)) {
       if (current.ids.some(id => id.equals(chain.headId))) return { accepted: true, changed: false }
       if (compareSameOwner(chain, current) >= 0) return { accepted: true, changed: false }
-      this.put(chain)
+      this.put(chain, held.source)
       return { accepted: true, changed: true }
     }
     if (compareClaims(chain, current) > 0 || chain.start < now - this.acceptWindowMs) {
       return { accepted: false, code: NameErrorCode.TAKEN }
     }
-    this.put(chain)
+    this.put(chain, held.source)
     return { accepted: true, changed: true }
   }
 
@@ -150,22 +162,24 @@ export class NameRegistry {
     return e
   }
 
-  private put (chain: VerifiedChain): void {
+  /** `source`: who the slot is charged to (a newer chain for a held name stays charged to whoever took it). */
+  private put (chain: VerifiedChain, source?: string): void {
     const encoded = encodeChain(chain.links)
-    const key = this.keep(chain, encoded)
+    const key = this.keep(chain, encoded, source)
     this.persistence?.save(key, encoded)
   }
 
   /** Holds the chain in memory; returns its DHT key. */
-  private keep (chain: VerifiedChain, encoded: Buffer): Buffer {
+  private keep (chain: VerifiedChain, encoded: Buffer, source?: string): Buffer {
     const key = nameKey(chain.name)
     const hex = key.toString('hex')
-    this.byName.set(chain.name, { chain, encoded, key: hex })
+    this.byName.set(chain.name, { chain, encoded, key: hex, source })
     this.byKey.set(hex, chain.name)
     return key
   }
 
   private drop (name: string, e: Entry): void {
+    if (e.source !== undefined) this.quota.release(e.source)
     this.byName.delete(name)
     this.byKey.delete(e.key)
     this.persistence?.remove(Buffer.from(e.key, 'hex'))

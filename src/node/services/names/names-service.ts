@@ -2,7 +2,9 @@ import type { Identity } from '../../identity/identity.js'
 import type { MiningProgress } from '../../identity/miner.js'
 import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
-import { type ServiceNetwork, VALUE_KIND } from '../service-network.js'
+import type { PeerQuotaOptions } from '../kv/peer-quota.js'
+import { DEFAULT_REPLICA_SPAN, isNearReplica } from '../kv/replica-span.js'
+import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
 import { type VerifiedChain, decodeChain, encodeChain, trimChain, verifyChain } from './chain.js'
 import { NameError, NameErrorCode, type NameErrorCodeValue, nameErrorCodeOf } from './errors.js'
 import {
@@ -11,7 +13,7 @@ import {
 } from './messages.js'
 import { nameHost, nameKey, normalizeName } from './name.js'
 import type { NameLoadStats, NamePersistence } from './name-persistence.js'
-import { NameRegistry } from './name-registry.js'
+import { type NameOffer, NameRegistry } from './name-registry.js'
 import { OwnedNames } from './owned-names.js'
 import { pickOwner } from './owner-vote.js'
 import { mineRegistration } from './pow.js'
@@ -51,6 +53,10 @@ export interface NamesServiceOptions {
   clockSkewMs?: number
   /** Most names this node holds for others; see NameRegistry. */
   maxNames?: number
+  /** A peer's store for a name this node does not hold is refused (NAME_NOT_REPLICA) unless fewer than this many known nodes are closer; default 30 (see kv/replica-span.ts). */
+  replicaSpan?: number
+  /** Limits on the new names one peer may bring (NAME_OVER_QUOTA); see PeerQuota. */
+  quota?: PeerQuotaOptions
   /** Most names this node owns and renews; default 1 000; register refuses a new one beyond (NAME_STORE_FULL). */
   maxOwnedNames?: number
   /** Keeps the chains held for others across restarts. */
@@ -139,8 +145,9 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs
   const maintenanceIntervalMs = opts.maintenanceIntervalMs ?? DEFAULTS.maintenanceIntervalMs
   const renewAfterMs = opts.renewAfterMs ?? TERM_MS
+  const replicaSpan = opts.replicaSpan ?? DEFAULT_REPLICA_SPAN
   const registry = new NameRegistry({
-    now, policy, maxNames: opts.maxNames, acceptWindowMs: opts.acceptWindowMs, persistence: opts.persistence
+    now, policy, maxNames: opts.maxNames, acceptWindowMs: opts.acceptWindowMs, persistence: opts.persistence, quota: opts.quota
   })
   /** The chains of the names this node owns, by name. */
   const own = new OwnedNames({
@@ -152,14 +159,27 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   let maintenance: Promise<void> | undefined
   let stopping = new AbortController()
 
-  async function handle (payload: Buffer): Promise<Uint8Array> {
+  async function handle (payload: Buffer, ctx: ServiceRequestContext): Promise<Uint8Array> {
     const req = tryDecode(decodeNamesRequest, payload)
     if (req === undefined) return encodeNameStoreReply({ accepted: false, code: NameErrorCode.MALFORMED })
     if (req.type === 'get') return encodeNameGetReply(registry.getEncoded(req.name))
     const links = tryDecode(decodeChain, req.chain)
     if (links === undefined) return encodeNameStoreReply({ accepted: false, code: NameErrorCode.MALFORMED })
-    const verdict = registry.offer(links)
+    const verdict = offerFromPeer(links, ctx.from)
     return encodeNameStoreReply(verdict.accepted ? { accepted: true } : { accepted: false, code: verdict.code })
+  }
+
+  /**
+   * A chain a peer wants this node to hold (a STORE or a lookup's cache offer): taken only for
+   * a name this node is a replica of (or already holds), and within the sender's quota.
+   */
+  function offerFromPeer (links: Registration[], from: Contact): NameOffer {
+    const name = links[links.length - 1]?.name
+    if (name === undefined) return { accepted: false, code: NameErrorCode.MALFORMED }
+    if (registry.get(name) === undefined && !isNearReplica(network, nameKey(name), replicaSpan)) {
+      return { accepted: false, code: NameErrorCode.NOT_REPLICA }
+    }
+    return registry.offer(links, from.id.toString('hex'))
   }
 
   /** A chain from the network, verified, for the name asked; else the reason it is unusable. */
@@ -381,9 +401,9 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
         const v = verifyChain(links, now(), policy)
         return v.ok && nameKey(v.chain.name).equals(key)
       },
-      cache: (_key: Buffer, value: Buffer) => {
+      cache: (_key: Buffer, value: Buffer, from: Contact) => {
         const links = tryDecode(decodeChain, value)
-        return links !== undefined && registry.offer(links).accepted
+        return links !== undefined && offerFromPeer(links, from).accepted
       }
     })
   }
