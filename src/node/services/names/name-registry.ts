@@ -11,21 +11,21 @@ import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy
  * The names this node holds as a replica, and the rule that decides who owns
  * a name. Per name it keeps one chain: the current owner's.
  *
- * The rule, the same on every node: among valid chains with an unexpired head,
- * the one that started first owns the name (ties: the lower owner key; see
- * compareClaims); a renewal by the owner that links to what is held extends
- * it; after the head expires the name is free. Two claims racing for a name
- * therefore end with the same owner on every replica, whichever arrived first.
+ * The rule: the claim this replica saw first owns the name while its head is
+ * unexpired; another owner's claim is refused (NAME_TAKEN) whatever it says
+ * about itself; a renewal by the owner that links to what is held extends it;
+ * after the head expires the name is free.
  *
- * Claims date themselves, so the rule needs one guard: a newcomer displaces
- * the held claim only if it is itself recent (started at most `acceptWindowMs`
- * ago). Racing claims are both recent and are ordered by the rule; a claim that
- * says it is older but reaches this node only now is refused (NAME_TAKEN), or
- * anyone could take any name by backdating a claim. What replicas remember is
- * the only witness of when a claim really appeared; backdating can still win a
- * race, but only by less than the window and only while the race is on. A
- * replica that holds nothing for a name takes any valid chain: that is how
- * nodes that join later learn the names the owners re-send.
+ * Claims date themselves (`created`), and a date is only the claimant's word:
+ * ordering by it let a node that saw a registration go by send a claim dated a
+ * little earlier and take the name (front-running). What a replica remembers
+ * is the only witness of when a claim really appeared, so arrival order is the
+ * rule. Replicas can then disagree about a true race (two claims sent within
+ * the same moment reach them in different orders); readers settle that by
+ * majority (owner-vote.ts), and a registrant reads its name back (confirm) to
+ * learn whether it lost. A replica that holds nothing for a name takes any
+ * valid chain: that is how nodes that join later learn the names the owners
+ * re-send.
  *
  * In memory; a persistence hook lets the node back it with LMDB, so that the
  * names (and the memory of which claim came first) survive a restart of every
@@ -40,8 +40,6 @@ export interface NameRegistryOptions {
   policy?: RegistrationPolicy
   /** Most names held at once; default 10 000 (≈ 40 MB worst case at 12 links each). */
   maxNames?: number
-  /** How recent a claim must be to displace the held one (the race window); default 10 min. */
-  acceptWindowMs?: number
   persistence?: NamePersistence
   /** Limits on the new names one peer may bring (NAME_OVER_QUOTA); see PeerQuota. */
   quota?: PeerQuotaOptions
@@ -55,7 +53,6 @@ export type NameOffer =
 interface Entry { chain: VerifiedChain, encoded: Buffer, key: string, source?: string }
 
 export const DEFAULT_MAX_NAMES = 10_000
-export const DEFAULT_ACCEPT_WINDOW_MS = 10 * 60_000
 
 export class NameRegistry {
   private readonly byName = new Map<string, Entry>()
@@ -63,7 +60,6 @@ export class NameRegistry {
   private readonly now: () => number
   private readonly policy: RegistrationPolicy
   private readonly maxNames: number
-  private readonly acceptWindowMs: number
   private readonly persistence?: NamePersistence
   readonly quota: PeerQuota
   /** What the load at construction found (all zero without persistence). */
@@ -74,7 +70,6 @@ export class NameRegistry {
     this.policy = opts.policy ?? DEFAULT_REGISTRATION_POLICY
     this.maxNames = opts.maxNames ?? DEFAULT_MAX_NAMES
     if (!Number.isInteger(this.maxNames) || this.maxNames < 1) throw new RangeError('maxNames must be a positive integer')
-    this.acceptWindowMs = opts.acceptWindowMs ?? DEFAULT_ACCEPT_WINDOW_MS
     this.persistence = opts.persistence
     this.quota = new PeerQuota({ now: this.now, ...opts.quota })
     if (this.persistence !== undefined) this.loadFrom(this.persistence)
@@ -92,6 +87,8 @@ export class NameRegistry {
     if (links.length === 0 || links.length > MAX_CHAIN_LINKS) return { accepted: false, code: NameErrorCode.MALFORMED }
     const held = this.live(links[links.length - 1].name, now)
     if (held === undefined && source !== undefined && !this.quota.allows(source)) return { accepted: false, code: NameErrorCode.OVER_QUOTA }
+    // Another owner's claim on a held name loses whatever it holds: no need to check its proofs.
+    if (held !== undefined && !held.chain.owner.equals(links[0].owner)) return { accepted: false, code: NameErrorCode.TAKEN }
     let incoming = links
     // A renewal sent on its own (or with part of its history) joins the history held for it.
     if (held !== undefined && held.chain.owner.equals(links[0].owner)) {
@@ -117,11 +114,8 @@ export class NameRegistry {
       this.put(chain, held.source)
       return { accepted: true, changed: true }
     }
-    if (compareClaims(chain, current) > 0 || chain.start < now - this.acceptWindowMs) {
-      return { accepted: false, code: NameErrorCode.TAKEN }
-    }
-    this.put(chain, held.source)
-    return { accepted: true, changed: true }
+    // Another owner: the held claim came first (see the rule above).
+    return { accepted: false, code: NameErrorCode.TAKEN }
   }
 
   /** The owner's chain for a normalised name, if one with an unexpired head is held. */

@@ -63,7 +63,6 @@ export interface NamesServiceOptions {
   persistence?: NamePersistence
   /** Keeps the chains of the names this node owns across restarts. */
   ownedPersistence?: NamePersistence
-  acceptWindowMs?: number
   /** Replicas asked directly by lookup, besides FIND_VALUE; default 5. */
   readCount?: number
   /** Per-request timeout; default 5 s. */
@@ -147,7 +146,7 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   const renewAfterMs = opts.renewAfterMs ?? TERM_MS
   const replicaSpan = opts.replicaSpan ?? DEFAULT_REPLICA_SPAN
   const registry = new NameRegistry({
-    now, policy, maxNames: opts.maxNames, acceptWindowMs: opts.acceptWindowMs, persistence: opts.persistence, quota: opts.quota
+    now, policy, maxNames: opts.maxNames, persistence: opts.persistence, quota: opts.quota
   })
   /** The chains of the names this node owns, by name. */
   const own = new OwnedNames({
@@ -247,12 +246,20 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
       `${nameHost(name)} is registered to another owner until ${new Date(found.expires).toISOString()}`)
   }
 
-  async function extend (name: string, target: NameTarget, base: Registration[] | undefined, o: NameRegisterOptions): Promise<NameRegisterResult> {
+  /** A new link for `name`, after `base` (our chain) or as a first claim. */
+  async function mineLink (name: string, target: NameTarget, base: Registration[] | undefined, o: NameRegisterOptions): Promise<Registration> {
     const created = now()
     const previous = base === undefined ? NO_PREVIOUS : registrationId(base[base.length - 1])
-    const registration = await mineRegistration(identity, {
+    return await mineRegistration(identity, {
       name, owner: identity.publicKey, target, created, expires: created + MAX_TERM_MS, previous
     }, { difficulty: policy.difficulty, signal: o.signal, onProgress: o.onProgress })
+  }
+
+  async function extend (name: string, target: NameTarget, base: Registration[] | undefined, o: NameRegisterOptions): Promise<NameRegisterResult> {
+    return await publish(name, base, await mineLink(name, target, base, o), o)
+  }
+
+  async function publish (name: string, base: Registration[] | undefined, registration: Registration, o: NameRegisterOptions): Promise<NameRegisterResult> {
     const chain = trimChain([...(base ?? []), registration])
     const result = await broadcast(name, chain, o.signal)
     const taken = result.refused.filter(r => r.code === NameErrorCode.TAKEN).length
@@ -296,7 +303,16 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     if (!isValidTarget(target)) {
       throw new NameError(NameErrorCode.MALFORMED, 'a content target is 64 bytes (chunk id and key); a hidden service or mailbox is a 32-byte public key')
     }
-    return await extend(name, target, await baseFor(name, o.signal), o)
+    const mine = own.get(name)
+    if (mine !== undefined && mine[mine.length - 1].expires > now()) return await extend(name, target, mine, o)
+    // A new claim is mined BEFORE the lookup that checks the name is free: that lookup shows the
+    // name to the replicas and the nodes on the way, and one of them could otherwise mine a claim
+    // of its own while we mine ours and reach the replicas first (they keep the claim they see first).
+    const claim = await mineLink(name, target, undefined, o)
+    const base = await baseFor(name, o.signal)
+    if (base === undefined) return await publish(name, undefined, claim, o)
+    // The name is already ours (this node lost its own record of it): the new link must extend that chain.
+    return await extend(name, target, base, o)
   }
 
   async function renew (input: string, o: NameRegisterOptions = {}): Promise<NameRegisterResult> {
