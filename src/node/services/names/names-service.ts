@@ -276,10 +276,11 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   }
 
   /**
-   * Reads the name back after a broadcast: in a race, replicas may first accept
-   * a claim that a better one then displaces, so "accepted" alone can mislead.
-   * Throws NAME_TAKEN when the replicas now hold another owner; a failed read
-   * leaves the answer to the next maintenance round.
+   * Reads the name back after a broadcast: in a race, some replicas may have
+   * seen the other claim first, so "accepted" by a few can still mean the name
+   * went to the other claimant by majority. Throws NAME_TAKEN when most
+   * replicas hold another owner; a failed read leaves the answer to the next
+   * maintenance round.
    */
   async function confirm (name: string, signal?: AbortSignal): Promise<void> {
     let record: NameRecord
