@@ -4,7 +4,7 @@ import { tryDecode } from '../wire/codec.js'
 import { decodeRoutingMessage, encodeRoutingMessage, MAX_VALUE_BYTES, type RoutingMessage } from '../wire/routing-messages.js'
 import { makeContact, roundTripsTo, type Contact } from './contact.js'
 import { systemClock, type Clock } from './clock.js'
-import { RoutingTable, sameEndpoint, type AddResult, type RoutingTableOptions } from './routing-table.js'
+import { RoutingTable, type AddResult, type RoutingTableOptions } from './routing-table.js'
 import { isPublicEndpoint } from './endpoint-scope.js'
 import { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.js'
 import { LOOKUP_FINISHED, runLookup, updateFailureRate, type LookupEvent, type LookupRequest, type LookupResult, type QueryResult } from './lookup.js'
@@ -316,15 +316,17 @@ export class Dht {
 
   /**
    * A contact from a reply that names a node we hold, and heard from lately
-   * over an authenticated exchange, at another endpoint. Nodes do move, but
+   * over an authenticated exchange, at another address. Nodes do move, but
    * one that moved within `questionableAfterMs` would have reached us from its
-   * new endpoint; a reply that says otherwise is a lie (or badly stale), and
-   * following it would send our requests, and their failures, to an endpoint
-   * the replier chose.
+   * new address; a reply that says otherwise is a lie (or badly stale), and
+   * following it would send our requests to an address the replier chose.
+   * Another port at the same address is not held against the replier: a NAT
+   * may map the node to a different port toward each peer. (Such a contact is
+   * still followed only as a claim: see answered() and failed().)
    */
   private contradicts (c: Contact): boolean {
     const held = this.table.get(c.id)
-    if (held === undefined || sameEndpoint(held.endpoint, c.endpoint)) return false
+    if (held === undefined || held.endpoint.address === c.endpoint.address) return false
     return held.failures === 0 && this.port.now() - held.lastSeen < this.table.options.questionableAfterMs
   }
 

@@ -117,6 +117,16 @@ describe('lying routing replies', () => {
     expect(r.lying).toBeGreaterThanOrEqual(1)
     expect(lies.map(c => c.id)).toContainEqual(liar.contact.id)
   })
+
+  it('a reply naming a known node at its address but another port (a NAT mapping) is not held against the replier', async () => {
+    const { clock, v, liar, honest } = scene(24, false)
+    const otherPort = { ...honest.contact.endpoint, port: honest.contact.endpoint.port + 1 }
+    lieWith(liar, [{ id: honest.contact.id, endpoint: otherPort, publicKey: honest.contact.publicKey }])
+    await clock.drive(v.findNode(Buffer.alloc(32, 7)))
+    expect(v.table.has(liar.contact.id)).toBe(true)
+    expect(v.table.get(honest.contact.id)?.endpoint).toEqual(honest.contact.endpoint)
+    expect(v.table.get(honest.contact.id)?.failures).toBe(0)
+  })
 })
 
 describe('private endpoints in peers\' contacts', () => {
