@@ -8,7 +8,7 @@ import {
   KV_SERVICE, decodeGetReply, decodeKvRequest, decodeStoreReply, encodeGetReply, encodeKvRequest, encodeStoreReply
 } from './messages.js'
 import { OwnedRecords } from './owned-records.js'
-import type { PeerQuotaOptions } from './peer-quota.js'
+import { type PeerQuotaOptions, storeSourceOf } from './peer-quota.js'
 import { DEFAULT_REPLICA_SPAN, isNearReplica } from './replica-span.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
@@ -46,6 +46,8 @@ export interface KvServiceOptions {
   replicaSpan?: number
   /** Limits on the new records one peer may bring (KV_OVER_QUOTA); see PeerQuota. */
   quota?: PeerQuotaOptions
+  /** The same per network (/24, /48); default twice a peer's; see StoreQuota. */
+  networkQuota?: PeerQuotaOptions
   persistence?: KvPersistence
   /** Most live records this node owns and republishes; default 10 000; put refuses a new key beyond (KV_STORE_FULL). */
   maxOwnedRecords?: number
@@ -122,7 +124,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
   const republishIntervalMs = opts.republishIntervalMs ?? DEFAULTS.republishIntervalMs
   const defaultTtlMs = opts.defaultTtlMs ?? DEFAULTS.defaultTtlMs
   const replicaSpan = opts.replicaSpan ?? DEFAULT_REPLICA_SPAN
-  const store = new KvStore({ now, policy, maxRecords: opts.maxRecords, persistence: opts.persistence, quota: opts.quota })
+  const store = new KvStore({ now, policy, maxRecords: opts.maxRecords, persistence: opts.persistence, quota: opts.quota, networkQuota: opts.networkQuota })
   /** This node's own records, by location: what it republishes. */
   const own = new OwnedRecords({
     namespace: identity.publicKey, now, policy, maxRecords: opts.maxOwnedRecords, persistence: opts.ownedPersistence
@@ -153,7 +155,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
     if (store.get(location) === undefined && !isNearReplica(network, location, replicaSpan)) {
       return { accepted: false, code: KvErrorCode.NOT_REPLICA }
     }
-    return store.offer(record, from.id.toString('hex'))
+    return store.offer(record, storeSourceOf(from))
   }
 
   /** True when this node belongs among the replicas of `location`, given the closest others. */

@@ -1,6 +1,6 @@
 import { tryDecode } from '../../wire/codec.js'
 import { KvErrorCode, type KvErrorCodeValue } from './errors.js'
-import { PeerQuota, type PeerQuotaOptions } from './peer-quota.js'
+import { type PeerQuotaOptions, type StoreSource, StoreQuota } from './peer-quota.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
   checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation
@@ -70,14 +70,16 @@ export interface KvStoreOptions {
   persistence?: KvPersistence
   /** Limits on the new records one peer may bring; see PeerQuota. */
   quota?: PeerQuotaOptions
+  /** The same limits per network (/24, /48); default twice a peer's; see StoreQuota. */
+  networkQuota?: PeerQuotaOptions
 }
 
 export type OfferResult =
   | { accepted: true, /** false when an identical record was already held */ changed: boolean }
   | { accepted: false, code: KvErrorCodeValue }
 
-/** `source`: the peer (id hex) whose store took the slot; absent for local and loaded records. */
-interface Entry { record: KvRecord, encoded: Buffer, source?: string }
+/** `source`: the peer whose store took the slot; absent for local and loaded records. */
+interface Entry { record: KvRecord, encoded: Buffer, source?: StoreSource }
 
 export const DEFAULT_MAX_RECORDS = 10_000
 
@@ -87,7 +89,7 @@ export class KvStore {
   private readonly now: () => number
   private readonly policy: RecordPolicy
   private readonly persistence?: KvPersistence
-  readonly quota: PeerQuota
+  readonly quota: StoreQuota
   /** What the load at construction found (all zero without persistence). */
   readonly loadStats: KvLoadStats = emptyKvLoadStats()
 
@@ -97,7 +99,7 @@ export class KvStore {
     this.now = opts.now ?? Date.now
     this.policy = opts.policy ?? DEFAULT_RECORD_POLICY
     this.persistence = opts.persistence
-    this.quota = new PeerQuota({ now: this.now, ...opts.quota })
+    this.quota = new StoreQuota({ now: this.now, perPeer: opts.quota, perNetwork: opts.networkQuota })
     if (this.persistence !== undefined) this.loadFrom(this.persistence)
   }
 
@@ -105,9 +107,9 @@ export class KvStore {
 
   /**
    * Validates and, if it is the newest valid record for its location, stores it.
-   * `source` is the peer (node id hex) that sent it; undefined for this node's own.
+   * `source` is the peer that sent it (see storeSourceOf); undefined for this node's own.
    */
-  offer (record: KvRecord, source?: string): OfferResult {
+  offer (record: KvRecord, source?: StoreSource): OfferResult {
     const now = this.now()
     const location = recordLocation(record.namespace, record.key)
     const id = location.toString('hex')

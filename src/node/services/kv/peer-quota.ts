@@ -1,3 +1,9 @@
+import { isIPv4 } from 'node:net'
+import type { Contact } from '../../routing/contact.js'
+import { isPublicAddress } from '../../routing/endpoint-scope.js'
+import type { Endpoint } from '../../types.js'
+import { ipv6Bytes } from '../../wire/ipv6.js'
+
 /**
  * How many slots of a replica's table one peer may take. A replica's table is
  * bounded (10 000 records, 10 000 names), so without a per-peer limit one peer
@@ -87,4 +93,45 @@ export class PeerQuota {
     // Still full: forget the window opened longest ago (its peer then starts afresh; the share limit still holds).
     if (this.windows.size >= this.maxPeers) this.windows.delete(this.windows.keys().next().value as string)
   }
+}
+
+/** Who sent a store: the peer's node id, and the network it sent from (see networkOf). */
+export interface StoreSource { peer: string, network: string }
+
+export const DEFAULT_NETWORK_QUOTA: Required<Pick<PeerQuotaOptions, 'perHour' | 'maxHeldPerPeer'>> = { perHour: 1_000, maxHeldPerPeer: 2_000 }
+
+/**
+ * The per-peer quota, and the same kind of quota per network (a /24 or /48):
+ * identities are cheap (a rank-8 node id is 256 hashes), so many of them on
+ * one machine must not get many peers' worth. A network gets twice a peer's
+ * limits (several honest nodes may share one, behind a NAT).
+ */
+export class StoreQuota {
+  readonly byPeer: PeerQuota
+  readonly byNetwork: PeerQuota
+
+  constructor (opts: { perPeer?: PeerQuotaOptions, perNetwork?: PeerQuotaOptions, now?: () => number } = {}) {
+    this.byPeer = new PeerQuota({ now: opts.now, ...opts.perPeer })
+    this.byNetwork = new PeerQuota({ now: opts.now, ...DEFAULT_NETWORK_QUOTA, ...opts.perNetwork })
+  }
+
+  allows (s: StoreSource): boolean { return this.byPeer.allows(s.peer) && this.byNetwork.allows(s.network) }
+  charge (s: StoreSource): void { this.byPeer.charge(s.peer); this.byNetwork.charge(s.network) }
+  release (s: StoreSource): void { this.byPeer.release(s.peer); this.byNetwork.release(s.network) }
+}
+
+/**
+ * The network a peer's endpoint belongs to, for the per-network quota: the /24
+ * of a public IPv4 address, the /48 of a public IPv6 one. A loopback or private
+ * endpoint (a LAN or a test network on one machine) counts as a network of its
+ * own, address and port: there every node is on the same few addresses.
+ */
+export function networkOf (e: Endpoint): string {
+  if (!isPublicAddress(e.address)) return `${e.address}|${e.port}`
+  if (isIPv4(e.address)) return `${e.address.split('.').slice(0, 3).join('.')}.0/24`
+  return `${ipv6Bytes(e.address).subarray(0, 6).toString('hex')}/48`
+}
+
+export function storeSourceOf (c: Contact): StoreSource {
+  return { peer: c.id.toString('hex'), network: networkOf(c.endpoint) }
 }

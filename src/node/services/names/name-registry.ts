@@ -3,7 +3,7 @@ import {
   MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, encodeChain, trimChain, verifyChain
 } from './chain.js'
 import { nameKey } from './name.js'
-import { PeerQuota, type PeerQuotaOptions } from '../kv/peer-quota.js'
+import { type PeerQuotaOptions, type StoreSource, StoreQuota } from '../kv/peer-quota.js'
 import { type NameLoadStats, type NamePersistence, emptyLoadStats, savedChains } from './name-persistence.js'
 import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy } from './registration.js'
 
@@ -43,14 +43,16 @@ export interface NameRegistryOptions {
   persistence?: NamePersistence
   /** Limits on the new names one peer may bring (NAME_OVER_QUOTA); see PeerQuota. */
   quota?: PeerQuotaOptions
+  /** The same limits per network (/24, /48); default twice a peer's; see StoreQuota. */
+  networkQuota?: PeerQuotaOptions
 }
 
 export type NameOffer =
   | { accepted: true, /** false when nothing new was learned */ changed: boolean }
   | { accepted: false, code: NameErrorCodeValue }
 
-/** `source`: the peer (id hex) whose store took the slot; absent for local and loaded chains. */
-interface Entry { chain: VerifiedChain, encoded: Buffer, key: string, source?: string }
+/** `source`: the peer whose store took the slot; absent for local and loaded chains. */
+interface Entry { chain: VerifiedChain, encoded: Buffer, key: string, source?: StoreSource }
 
 export const DEFAULT_MAX_NAMES = 10_000
 
@@ -61,7 +63,7 @@ export class NameRegistry {
   private readonly policy: RegistrationPolicy
   private readonly maxNames: number
   private readonly persistence?: NamePersistence
-  readonly quota: PeerQuota
+  readonly quota: StoreQuota
   /** What the load at construction found (all zero without persistence). */
   readonly loadStats: NameLoadStats = emptyLoadStats()
 
@@ -71,7 +73,7 @@ export class NameRegistry {
     this.maxNames = opts.maxNames ?? DEFAULT_MAX_NAMES
     if (!Number.isInteger(this.maxNames) || this.maxNames < 1) throw new RangeError('maxNames must be a positive integer')
     this.persistence = opts.persistence
-    this.quota = new PeerQuota({ now: this.now, ...opts.quota })
+    this.quota = new StoreQuota({ now: this.now, perPeer: opts.quota, perNetwork: opts.networkQuota })
     if (this.persistence !== undefined) this.loadFrom(this.persistence)
   }
 
@@ -79,10 +81,10 @@ export class NameRegistry {
 
   /**
    * Validates a chain (or a renewal to append to the held one) and keeps it if it wins.
-   * `source` is the peer (node id hex) that sent it, charged for a name not held yet (see
+   * `source` is the peer that sent it (see storeSourceOf), charged for a name not held yet (see
    * PeerQuota, checked before any signature or proof of work); undefined for this node's own.
    */
-  offer (links: readonly Registration[], source?: string): NameOffer {
+  offer (links: readonly Registration[], source?: StoreSource): NameOffer {
     const now = this.now()
     if (links.length === 0 || links.length > MAX_CHAIN_LINKS) return { accepted: false, code: NameErrorCode.MALFORMED }
     const held = this.live(links[links.length - 1].name, now)
@@ -157,14 +159,14 @@ export class NameRegistry {
   }
 
   /** `source`: who the slot is charged to (a newer chain for a held name stays charged to whoever took it). */
-  private put (chain: VerifiedChain, source?: string): void {
+  private put (chain: VerifiedChain, source?: StoreSource): void {
     const encoded = encodeChain(chain.links)
     const key = this.keep(chain, encoded, source)
     this.persistence?.save(key, encoded)
   }
 
   /** Holds the chain in memory; returns its DHT key. */
-  private keep (chain: VerifiedChain, encoded: Buffer, source?: string): Buffer {
+  private keep (chain: VerifiedChain, encoded: Buffer, source?: StoreSource): Buffer {
     const key = nameKey(chain.name)
     const hex = key.toString('hex')
     this.byName.set(chain.name, { chain, encoded, key: hex, source })

@@ -2,7 +2,7 @@ import type { Identity } from '../../identity/identity.js'
 import type { MiningProgress } from '../../identity/miner.js'
 import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
-import type { PeerQuotaOptions } from '../kv/peer-quota.js'
+import { type PeerQuotaOptions, storeSourceOf } from '../kv/peer-quota.js'
 import { DEFAULT_REPLICA_SPAN, isNearReplica } from '../kv/replica-span.js'
 import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
 import { type VerifiedChain, decodeChain, encodeChain, trimChain, verifyChain } from './chain.js'
@@ -57,6 +57,8 @@ export interface NamesServiceOptions {
   replicaSpan?: number
   /** Limits on the new names one peer may bring (NAME_OVER_QUOTA); see PeerQuota. */
   quota?: PeerQuotaOptions
+  /** The same per network (/24, /48); default twice a peer's; see StoreQuota. */
+  networkQuota?: PeerQuotaOptions
   /** Most names this node owns and renews; default 1 000; register refuses a new one beyond (NAME_STORE_FULL). */
   maxOwnedNames?: number
   /** Keeps the chains held for others across restarts. */
@@ -146,7 +148,7 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   const renewAfterMs = opts.renewAfterMs ?? TERM_MS
   const replicaSpan = opts.replicaSpan ?? DEFAULT_REPLICA_SPAN
   const registry = new NameRegistry({
-    now, policy, maxNames: opts.maxNames, persistence: opts.persistence, quota: opts.quota
+    now, policy, maxNames: opts.maxNames, persistence: opts.persistence, quota: opts.quota, networkQuota: opts.networkQuota
   })
   /** The chains of the names this node owns, by name. */
   const own = new OwnedNames({
@@ -178,7 +180,7 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     if (registry.get(name) === undefined && !isNearReplica(network, nameKey(name), replicaSpan)) {
       return { accepted: false, code: NameErrorCode.NOT_REPLICA }
     }
-    return registry.offer(links, from.id.toString('hex'))
+    return registry.offer(links, storeSourceOf(from))
   }
 
   /** A chain from the network, verified, for the name asked; else the reason it is unusable. */

@@ -93,6 +93,31 @@ describe('kv stores are taken only by replicas', () => {
     expect(500 + more).toBe(1_000)
   })
 
+  it('peers at one /24 share a network quota: three identities on one network cannot take three peers\' worth', async () => {
+    const { nodes, kv } = setup(5, 6)
+    const [replica, ...peers] = nodes
+    // Three identities behind one network (Sybils are cheap: a rank-8 identity is 256 hashes), one honest peer elsewhere.
+    peers[0].self.endpoint = { address: '203.0.113.5', port: 9151 }
+    peers[1].self.endpoint = { address: '203.0.113.6', port: 9151 }
+    peers[2].self.endpoint = { address: '203.0.113.7', port: 9151 }
+    peers[3].self.endpoint = { address: '198.51.100.9', port: 9151 }
+    const attacker = generateIdentity()
+    let accepted = 0
+    for (let p = 0; p < 3; p++) {
+      const batch = Array.from({ length: 800 }, (_, j) =>
+        signRecord(attacker, { key: Buffer.from(`s${p}-${j}`), value: Buffer.alloc(8), sequence: 1, expires: START + 24 * HOUR }))
+      const verdicts = await Promise.all(batch.map(async r => await store(peers[p], replica, r)))
+      accepted += verdicts.filter(v => v.accepted).length
+      expect(verdicts.every(v => v.accepted || v.code === KvErrorCode.OVER_QUOTA)).toBe(true)
+    }
+    expect(accepted).toBe(1_000)
+    for (let i = 0; i < 100; i++) {
+      const r = signRecord(peers[3].identity, { key: Buffer.from(`h${i}`), value: Buffer.from('ok'), sequence: 1, expires: START + HOUR })
+      expect(await store(peers[3], replica, r)).toEqual({ accepted: true })
+    }
+    expect(kv[0].store.size).toBe(1_100)
+  })
+
   it('a record already held is re-sent (republished) without using the quota', async () => {
     const { nodes, kv } = setup(3, 6)
     const [replica, owner] = nodes
