@@ -123,7 +123,8 @@ export class SimNamesNetwork {
       now: () => this.clock.now(),
       send: async (to, payload, o) => await memory.port.send(to, frame('dht', payload), o)
     }
-    const dht = new Dht(port, { clock: this.clock, randomBytes: n => this.prng.bytes(n) })
+    // Simulated nodes live at 10.x addresses (a private range): follow them.
+    const dht = new Dht(port, { clock: this.clock, randomBytes: n => this.prng.bytes(n), allowPrivateEndpoints: true })
     const network = new SimServiceNetwork(memory, dht, () => this.clock.now())
     memory.handler = async (from, payload) => await network.handle(from, payload)
     const names = createNamesService({

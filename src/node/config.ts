@@ -38,6 +38,12 @@ export interface TornetConfig {
   /** Leading zero bits a .tor-net name registration must carry. */
   names: { difficulty: number }
   /**
+   * Follow contacts that peers name at loopback, private, link-local or multicast
+   * addresses. Off on the Internet (a peer could point this node at its own LAN);
+   * on for a LAN or 127.0.0.1 test network.
+   */
+  allowPrivateEndpoints: boolean
+  /**
    * The .bit resolver's backend (Namecoin Core RPC or ElectrumX), checked by
    * the resolver layer when the gateway starts; absent: .bit names are refused
    * with a page saying how to configure one.
@@ -62,6 +68,7 @@ export function defaultConfig (): TornetConfig {
     identityRank: 22,
     gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
     names: { difficulty: 22 },
+    allowPrivateEndpoints: false,
     storage: { cacheBytes: 1024 ** 3 }
   }
 }
@@ -122,6 +129,7 @@ const SCHEMA: Schema = {
   gateway: { host, port: intIn(0, 65535), passThrough: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) },
   names: { difficulty: intIn(0, 40) },
+  allowPrivateEndpoints: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})`,
   announce: (v) => typeof v === 'string' && parseEndpoint(v) !== undefined ? undefined : `must be "host:port" or "[v6]:port" (got ${show(v)})`,
   namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`
 }

@@ -136,8 +136,10 @@ export class TornetNode extends EventEmitter {
     const dht = new Dht({
       self,
       send: async (to, payload, opts) => await link.request(addressOf(to), 'dht', payload, { timeoutMs: opts.timeoutMs, retries: 1, signal: opts.signal }),
-      now: () => Date.now()
-    }, { wantKeys: true, memory: new ContactMemory(store.openDatabase('contacts')) })
+      now: () => Date.now(),
+      // Where an authenticated session says the node is (the link reuses it whatever endpoint a contact names).
+      endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
+    }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
     const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty)
     node.wire()

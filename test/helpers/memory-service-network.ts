@@ -145,6 +145,11 @@ export class MemoryServiceNode implements ServiceNetwork {
     return this.network.closestNodes(key, opts.count ?? this.network.k, this).map(n => ({ ...n.self }))
   }
 
+  /** What a routing table would know: here every live node (the model has no partial views). */
+  nearest (key: Buffer, count: number): Contact[] {
+    return this.network.closestNodes(key, count, this).map(n => ({ ...n.self }))
+  }
+
   async findValue (key: Buffer, kind: number, opts: { signal?: AbortSignal, cacheAlongPath?: boolean } = {}): Promise<FoundValue | undefined> {
     throwIfAborted(opts.signal)
     const own = this.providers.get(kind)

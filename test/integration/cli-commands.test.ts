@@ -49,7 +49,8 @@ describe('tornet content and network commands against a 5-node network', () => {
       listen: { host: '127.0.0.1', port: 9151 },
       bootstrap: [`${seed.address}:${seed.port}`],
       minRank: 0,
-      names: { difficulty: DIFFICULTY }
+      names: { difficulty: DIFFICULTY },
+      allowPrivateEndpoints: true
     }))
     me = generateIdentity()
     saveIdentity(cliDir, me)

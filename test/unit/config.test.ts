@@ -64,7 +64,8 @@ describe('loadConfig', () => {
       identityRank: 22,
       gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
       storage: { cacheBytes: 1024 ** 3 },
-      names: { difficulty: 22 }
+      names: { difficulty: 22 },
+      allowPrivateEndpoints: false
     })
   })
 
@@ -103,7 +104,8 @@ describe('loadConfig', () => {
     ['rank above 64', { identityRank: 65 }],
     ['negative cache', { storage: { cacheBytes: -1 } }],
     ['bootstrap not a list', { bootstrap: 'a:1' }],
-    ['bootstrap entry without port', { bootstrap: ['a:1', 'b'] }]
+    ['bootstrap entry without port', { bootstrap: ['a:1', 'b'] }],
+    ['allowPrivateEndpoints not a boolean', { allowPrivateEndpoints: 'yes' }]
   ])('rejects a config.json with %s', (_name, value) => {
     writeConfig(value)
     expectInvalid()

@@ -58,7 +58,9 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
         minRank: rank,
         gateway: { host: '127.0.0.1', port: opts.gatewayPort ?? 9150, passThrough: false },
         names: { difficulty: opts.nameDifficulty ?? 16 },
-        storage: { cacheBytes: 256 * 1024 * 1024 }
+        storage: { cacheBytes: 256 * 1024 * 1024 },
+        // The demo nodes all live on 127.0.0.1: they must follow each other's loopback contacts.
+        allowPrivateEndpoints: true
       }
       nodes.push(await createNode({ dataDir: dir, config, identity: loadIdentity(dir), link: { probeMtu: 16_000 } }))
     }

@@ -5,6 +5,7 @@ import { decodeRoutingMessage, encodeRoutingMessage, MAX_VALUE_BYTES, type Routi
 import { makeContact, roundTripsTo, type Contact } from './contact.js'
 import { systemClock, type Clock } from './clock.js'
 import { RoutingTable, type AddResult, type RoutingTableOptions } from './routing-table.js'
+import { isPublicEndpoint } from './endpoint-scope.js'
 import { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.js'
 import { LOOKUP_FINISHED, runLookup, updateFailureRate, type LookupEvent, type LookupRequest, type LookupResult, type QueryResult } from './lookup.js'
 import { DemandCounter } from './demand-counter.js'
@@ -30,6 +31,13 @@ export interface RpcPort {
   self: Contact
   send (to: Contact, payload: Buffer, opts: { timeoutMs: number, signal?: AbortSignal }): Promise<Buffer>
   now (): number
+  /**
+   * The endpoint of the authenticated session open to this node id, if any. The
+   * link reaches a node by id over such a session whatever endpoint a contact
+   * names, so an answer proves the id, not the named endpoint: this says where
+   * the node really is. Ports without sessions (the simulator) leave it out.
+   */
+  endpointOf? (id: Buffer): Endpoint | undefined
 }
 
 export interface DhtOptions {
@@ -56,6 +64,12 @@ export interface DhtOptions {
   maxDemandKeys: number
   /** Remembered peers (LMDB); loaded for bootstrap, saved on refresh and stop. */
   memory?: ContactMemory
+  /**
+   * Follow contacts that peers name at loopback, private, link-local or
+   * multicast endpoints (see endpoint-scope.ts). Off by default; on for LAN and
+   * 127.0.0.1 test networks (config.allowPrivateEndpoints).
+   */
+  allowPrivateEndpoints: boolean
 }
 
 export interface FindOptions {
@@ -102,6 +116,7 @@ export class Dht {
       minContacts: 1,
       maxConcurrentPings: 8,
       maxDemandKeys: 10_000,
+      allowPrivateEndpoints: false,
       ...options
     }
     if (port.self.id.length !== ID_BYTES) throw new RangeError('dht: own id must be 32 bytes')
@@ -281,16 +296,59 @@ export class Dht {
       this.failed(to)
       throw new RoutingError(RoutingErrorCode.badReply, 'dht: malformed or mismatched reply')
     }
-    this.learn({ ...to, rttMs: this.port.now() - started })
+    this.answered(to, this.port.now() - started)
     if (reply.type === 'value') return { contacts: [], value: reply.value }
     const wire = reply.type === 'nodes' || reply.type === 'notFoundCount' ? reply.contacts : []
     const contacts: Contact[] = []
+    let conflicts = 0
     for (const w of wire) {
       const c = contactFromWire(w)
       // An unusable contact becomes an empty id, which the runner drops and counts as lying.
-      contacts.push(c ?? makeContact(Buffer.alloc(0), w.endpoint))
+      if (c === undefined) { contacts.push(makeContact(Buffer.alloc(0), w.endpoint)); continue }
+      // Not a lie (an honest peer may know LAN nodes), but not ours to follow either.
+      if (!this.options.allowPrivateEndpoints && !isPublicEndpoint(c.endpoint)) continue
+      if (this.contradicts(c)) { conflicts++; contacts.push(makeContact(Buffer.alloc(0), w.endpoint)); continue }
+      contacts.push(c)
     }
+    if (conflicts > 0) this.penalise(to)
     return { contacts, notFound: reply.type === 'notFoundCount' ? reply.notFound : undefined }
+  }
+
+  /**
+   * A contact from a reply that names a node we hold, and heard from lately
+   * over an authenticated exchange, at another address. Nodes do move, but
+   * one that moved within `questionableAfterMs` would have reached us from its
+   * new address; a reply that says otherwise is a lie (or badly stale), and
+   * following it would send our requests to an address the replier chose.
+   * Another port at the same address is not held against the replier: a NAT
+   * may map the node to a different port toward each peer. (Such a contact is
+   * still followed only as a claim: see answered() and failed().)
+   */
+  private contradicts (c: Contact): boolean {
+    const held = this.table.get(c.id)
+    if (held === undefined || held.endpoint.address === c.endpoint.address) return false
+    return held.failures === 0 && this.port.now() - held.lastSeen < this.table.options.questionableAfterMs
+  }
+
+  /**
+   * The penalty for a reply that contradicted what we know: the replier loses its
+   * place in the table (it is no longer asked, nor handed out to others) until
+   * it contacts us again; the lookup counts the contradicting contacts as lies.
+   */
+  private penalise (liar: Contact): void {
+    if (liar.id.length === ID_BYTES) this.table.remove(liar.id)
+  }
+
+  /**
+   * `to` answered a request. The id is proven (the link authenticated it), but
+   * the endpoint in `to` may be someone else's claim: take the endpoint of the
+   * authenticated session when the port knows it, else keep the one we hold, and
+   * only for a node we do not hold take the endpoint we reached it at.
+   */
+  private answered (to: Contact, rttMs: number): void {
+    const proven = to.id.length === ID_BYTES ? this.port.endpointOf?.(to.id) : undefined
+    const held = this.table.get(to.id)
+    this.learn({ ...to, endpoint: proven ?? held?.endpoint ?? to.endpoint, rttMs })
   }
 
   /** PINGs a contact (or a bare endpoint); true if it answered with a valid PONG. */
@@ -306,7 +364,7 @@ export class Dht {
       }
       const rttMs = this.port.now() - started
       this.rtt.observe(c.id.toString('hex'), rttMs)
-      this.learn({ ...c, endpoint: to.endpoint, rttMs })
+      this.answered({ ...c, endpoint: to.endpoint }, rttMs)
       return true
     } catch {
       if (to.id.length === ID_BYTES) this.failed(to)
@@ -318,8 +376,9 @@ export class Dht {
     this.handleAdd(this.table.add(contact, this.port.now()))
   }
 
+  /** A request to c failed: counted against the contact we hold only if it is at the endpoint that failed. */
   private failed (c: Contact): void {
-    if (c.id.length === ID_BYTES) this.table.markFailed(c.id, this.port.now())
+    if (c.id.length === ID_BYTES) this.table.markFailed(c.id, this.port.now(), c.endpoint)
   }
 
   /** Carries out the table's ping-before-evict requests, a bounded number at a time. */

@@ -1,6 +1,7 @@
 import { compareContacts, compareContribution, type Contact } from './contact.js'
 import { bucketOf, DEFAULT_LAYOUT, type BucketRef } from './bucket-layout.js'
 import { commonPrefixLength, compareDistance, ID_BITS, ID_BYTES, idsEqual } from './distance.js'
+import type { Endpoint } from '../types.js'
 
 /**
  * The k-bucket table, pure: it never sends anything. Where a classic table
@@ -58,6 +59,8 @@ export type PingOutcome =
 
 export type FailOutcome =
   | { kind: 'counted', contact: Contact }
+  /** The failure was at another endpoint than the one held: not counted. */
+  | { kind: 'other-endpoint', contact: Contact }
   | { kind: 'evicted', contact: Contact, replacement?: Contact }
   | { kind: 'unknown' }
 
@@ -161,14 +164,20 @@ export class RoutingTable {
     return c
   }
 
-  /** A request to this contact failed (timeout, bad reply). */
-  markFailed (id: Uint8Array, now: number): FailOutcome {
+  /**
+   * A request to this contact failed (timeout, bad reply). With `endpoint`, the
+   * failure counts only if that is the endpoint held for the id: someone else's
+   * claim that the node lives elsewhere must not wear down the contact we hold.
+   */
+  markFailed (id: Uint8Array, now: number, endpoint?: Endpoint): FailOutcome {
     const b = this.bucketFor(id, false)
     const c = b?.members.find(m => idsEqual(m.id, id))
     if (b === undefined || c === undefined) {
-      if (b !== undefined) removeById(b.replacements, id)
+      const r = b?.replacements.find(m => idsEqual(m.id, id))
+      if (b !== undefined && r !== undefined && (endpoint === undefined || sameEndpoint(r.endpoint, endpoint))) removeById(b.replacements, id)
       return { kind: 'unknown' }
     }
+    if (endpoint !== undefined && !sameEndpoint(c.endpoint, endpoint)) return { kind: 'other-endpoint', contact: c }
     c.failures++
     if (c.failures >= this.options.maxFailures && b.replacements.length > 0) {
       const replacement = b.replacements.shift() as Contact
@@ -316,6 +325,10 @@ export class RoutingTable {
     b.replacements.sort((x, y) => compareContacts(x, y, now))
     if (b.replacements.length > this.options.replacements) b.replacements.length = this.options.replacements
   }
+}
+
+export function sameEndpoint (a: Endpoint, b: Endpoint): boolean {
+  return a.port === b.port && a.address === b.address
 }
 
 function removeById (list: Contact[], id: Uint8Array): boolean {

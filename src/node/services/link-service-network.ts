@@ -27,6 +27,10 @@ export class LinkServiceNetwork implements ServiceNetwork {
     return { value: result.value, from: result.valueFrom ?? this.dht.self }
   }
 
+  nearest (key: Buffer, count: number): Contact[] {
+    return this.dht.table.closest(key, count)
+  }
+
   async request (to: Contact, service: string, payload: Uint8Array, opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Buffer> {
     return await this.link.request(addressOf(to), service, payload, opts)
   }

@@ -46,6 +46,12 @@ export interface ServiceNetwork {
    * resolves with the first value found, or undefined with the lookup done.
    */
   findValue (key: Buffer, kind: number, opts?: { signal?: AbortSignal }): Promise<FoundValue | undefined>
+  /**
+   * The `count` nodes nearest `key` that this node already knows (its routing table; no traffic),
+   * nearest first, never itself. A replica asks it to tell whether a STORE is for a key it is near.
+   * Optional for test networks; without it a service cannot tell and takes every store.
+   */
+  nearest? (key: Buffer, count: number): Contact[]
   request (to: Contact, service: string, payload: Uint8Array, opts?: { signal?: AbortSignal, timeoutMs?: number }): Promise<Buffer>
   /** A reliable in-order byte stream (backpressure, end/destroy like a socket) to `to` on `service`. */
   openStream (to: Contact, service: string, opts?: { signal?: AbortSignal }): Promise<Duplex>

@@ -176,7 +176,7 @@ describe('Dht', () => {
     const t = await joined(40, 10)
     const d = t.dhts[5]
     const memory = memoryDb()
-    const withMemory = new Dht(t.nodes[5].port, { clock: t.clock, randomBytes: n => t.prng.bytes(n), memory: new ContactMemory(memory), refreshCheckMs: 60_000, table: { refreshAfterMs: 120_000 } })
+    const withMemory = new Dht(t.nodes[5].port, { clock: t.clock, randomBytes: n => t.prng.bytes(n), allowPrivateEndpoints: true, memory: new ContactMemory(memory), refreshCheckMs: 60_000, table: { refreshAfterMs: 120_000 } })
     t.nodes[5].handler = async (from, payload) => await withMemory.handleRequest(from, payload)
     await t.clock.drive(withMemory.bootstrap([t.nodes[0].contact.endpoint]))
     withMemory.start()

@@ -20,7 +20,8 @@ export class DhtTestnet {
 
   add (): { node: MemoryNode, dht: Dht } {
     const node = this.net.addNode()
-    const dht = new Dht(node.port, { clock: this.clock, randomBytes: n => this.prng.bytes(n), ...this.dhtOptions })
+    // The simulated nodes live at 10.x addresses: a private range, so the switch is on.
+    const dht = new Dht(node.port, { clock: this.clock, randomBytes: n => this.prng.bytes(n), allowPrivateEndpoints: true, ...this.dhtOptions })
     node.handler = async (from, payload) => await dht.handleRequest(from, payload)
     this.nodes.push(node); this.dhts.push(dht)
     return { node, dht }

@@ -19,6 +19,10 @@ export const KvErrorCode = {
   TTL_TOO_LONG: 'KV_TTL_TOO_LONG',
   /** The replica's table is full. */
   STORE_FULL: 'KV_STORE_FULL',
+  /** This node is not among the replicas of the record's location (with a margin for churn): stored elsewhere. */
+  NOT_REPLICA: 'KV_NOT_REPLICA',
+  /** The sending peer has used its quota of new records (per hour, or held at once). */
+  OVER_QUOTA: 'KV_OVER_QUOTA',
   /** A put that no replica accepted or could be reached for. */
   NOT_STORED: 'KV_NOT_STORED',
   /** Bad arguments from the local caller (not from the network). */

@@ -3,11 +3,13 @@ import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
 import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
 import { KvError, KvErrorCode, type KvErrorCodeValue } from './errors.js'
-import { type KvLoadStats, type KvPersistence, KvStore } from './kv-store.js'
+import { type KvLoadStats, type KvPersistence, KvStore, type OfferResult } from './kv-store.js'
 import {
   KV_SERVICE, decodeGetReply, decodeKvRequest, decodeStoreReply, encodeGetReply, encodeKvRequest, encodeStoreReply
 } from './messages.js'
 import { OwnedRecords } from './owned-records.js'
+import { type PeerQuotaOptions, storeSourceOf } from './peer-quota.js'
+import { DEFAULT_REPLICA_SPAN, isNearReplica } from './replica-span.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
   checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation, signRecord
@@ -40,6 +42,12 @@ export interface KvServiceOptions {
   policy?: RecordPolicy
   /** Most records this node holds for others; see KvStore. */
   maxRecords?: number
+  /** A peer's store for a location this node does not hold is refused (KV_NOT_REPLICA) unless fewer than this many known nodes are closer; default 30 (see replica-span.ts). */
+  replicaSpan?: number
+  /** Limits on the new records one peer may bring (KV_OVER_QUOTA); see PeerQuota. */
+  quota?: PeerQuotaOptions
+  /** The same per network (/24, /48); default twice a peer's; see StoreQuota. */
+  networkQuota?: PeerQuotaOptions
   persistence?: KvPersistence
   /** Most live records this node owns and republishes; default 10 000; put refuses a new key beyond (KV_STORE_FULL). */
   maxOwnedRecords?: number
@@ -115,7 +123,8 @@ export function createKvService (opts: KvServiceOptions): KvService {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs
   const republishIntervalMs = opts.republishIntervalMs ?? DEFAULTS.republishIntervalMs
   const defaultTtlMs = opts.defaultTtlMs ?? DEFAULTS.defaultTtlMs
-  const store = new KvStore({ now, policy, maxRecords: opts.maxRecords, persistence: opts.persistence })
+  const replicaSpan = opts.replicaSpan ?? DEFAULT_REPLICA_SPAN
+  const store = new KvStore({ now, policy, maxRecords: opts.maxRecords, persistence: opts.persistence, quota: opts.quota, networkQuota: opts.networkQuota })
   /** This node's own records, by location: what it republishes. */
   const own = new OwnedRecords({
     namespace: identity.publicKey, now, policy, maxRecords: opts.maxOwnedRecords, persistence: opts.ownedPersistence
@@ -126,14 +135,27 @@ export function createKvService (opts: KvServiceOptions): KvService {
   let timer: NodeJS.Timeout | undefined
   let republishing = false
 
-  async function handle (payload: Buffer, _ctx: ServiceRequestContext): Promise<Uint8Array> {
+  async function handle (payload: Buffer, ctx: ServiceRequestContext): Promise<Uint8Array> {
     const req = tryDecode(decodeKvRequest, payload)
     if (req === undefined) return encodeStoreReply({ accepted: false, code: KvErrorCode.MALFORMED })
     if (req.type === 'get') return encodeGetReply(store.getEncoded(req.location))
     const record = tryDecode(decodeRecord, req.record)
     if (record === undefined) return encodeStoreReply({ accepted: false, code: KvErrorCode.MALFORMED })
-    const verdict = store.offer(record)
+    const verdict = offerFromPeer(record, ctx.from)
     return encodeStoreReply(verdict.accepted ? { accepted: true } : { accepted: false, code: verdict.code })
+  }
+
+  /**
+   * A record a peer wants this node to hold (a STORE, a read-repair copy, a lookup's cache
+   * offer): taken only for a location this node is a replica of (or already holds), and
+   * within the sender's quota.
+   */
+  function offerFromPeer (record: KvRecord, from: Contact): OfferResult {
+    const location = recordLocation(record.namespace, record.key)
+    if (store.get(location) === undefined && !isNearReplica(network, location, replicaSpan)) {
+      return { accepted: false, code: KvErrorCode.NOT_REPLICA }
+    }
+    return store.offer(record, storeSourceOf(from))
   }
 
   /** True when this node belongs among the replicas of `location`, given the closest others. */
@@ -279,9 +301,9 @@ export function createKvService (opts: KvServiceOptions): KvService {
       get: (key: Buffer) => store.getEncoded(key),
       validate: (key: Buffer, value: Buffer) => acceptable(value, key) !== undefined,
       // A lookup that found the record offers it here because we lacked it: keep it if it is valid and newer.
-      cache: (_key: Buffer, value: Buffer) => {
+      cache: (_key: Buffer, value: Buffer, from: Contact) => {
         const record = tryDecode(decodeRecord, value)
-        return record !== undefined && store.offer(record).accepted
+        return record !== undefined && offerFromPeer(record, from).accepted
       }
     })
   }

@@ -1,5 +1,6 @@
 import { tryDecode } from '../../wire/codec.js'
 import { KvErrorCode, type KvErrorCodeValue } from './errors.js'
+import { type PeerQuotaOptions, type StoreSource, StoreQuota } from './peer-quota.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
   checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation
@@ -9,7 +10,10 @@ import {
  * The records this node holds as a replica (or cache): one per location, the
  * newest valid one by compareRecords, expired ones dropped on sight. Bounded:
  * when full, a record for a new location is refused (KV_STORE_FULL) after the
- * expired ones are swept; a newer version of a held record always fits.
+ * expired ones are swept; a newer version of a held record always fits. A
+ * record a peer sends for a new location also counts against that peer's
+ * quota (see PeerQuota), checked before the signature so that a flood costs
+ * this node no signature checks once the peer is over it (KV_OVER_QUOTA).
  *
  * In memory; a persistence hook lets the node back it with LMDB. Records read
  * back from the hook are decoded and checked for size and expiry but their
@@ -64,13 +68,18 @@ export interface KvStoreOptions {
   now?: () => number
   policy?: RecordPolicy
   persistence?: KvPersistence
+  /** Limits on the new records one peer may bring; see PeerQuota. */
+  quota?: PeerQuotaOptions
+  /** The same limits per network (/24, /48); default twice a peer's; see StoreQuota. */
+  networkQuota?: PeerQuotaOptions
 }
 
 export type OfferResult =
   | { accepted: true, /** false when an identical record was already held */ changed: boolean }
   | { accepted: false, code: KvErrorCodeValue }
 
-interface Entry { record: KvRecord, encoded: Buffer }
+/** `source`: the peer whose store took the slot; absent for local and loaded records. */
+interface Entry { record: KvRecord, encoded: Buffer, source?: StoreSource }
 
 export const DEFAULT_MAX_RECORDS = 10_000
 
@@ -80,6 +89,7 @@ export class KvStore {
   private readonly now: () => number
   private readonly policy: RecordPolicy
   private readonly persistence?: KvPersistence
+  readonly quota: StoreQuota
   /** What the load at construction found (all zero without persistence). */
   readonly loadStats: KvLoadStats = emptyKvLoadStats()
 
@@ -89,13 +99,17 @@ export class KvStore {
     this.now = opts.now ?? Date.now
     this.policy = opts.policy ?? DEFAULT_RECORD_POLICY
     this.persistence = opts.persistence
+    this.quota = new StoreQuota({ now: this.now, perPeer: opts.quota, perNetwork: opts.networkQuota })
     if (this.persistence !== undefined) this.loadFrom(this.persistence)
   }
 
   get size (): number { return this.entries.size }
 
-  /** Validates and, if it is the newest valid record for its location, stores it. */
-  offer (record: KvRecord): OfferResult {
+  /**
+   * Validates and, if it is the newest valid record for its location, stores it.
+   * `source` is the peer that sent it (see storeSourceOf); undefined for this node's own.
+   */
+  offer (record: KvRecord, source?: StoreSource): OfferResult {
     const now = this.now()
     const location = recordLocation(record.namespace, record.key)
     const id = location.toString('hex')
@@ -108,6 +122,7 @@ export class KvStore {
     }
     // A republished copy of what we hold was verified when it first came: skip the signature.
     if (held !== undefined && held.encoded.equals(encoded)) return { accepted: true, changed: false }
+    if (held === undefined && source !== undefined && !this.quota.allows(source)) return { accepted: false, code: KvErrorCode.OVER_QUOTA }
     const code = checkRecord(record, now, this.policy)
     if (code !== undefined) return { accepted: false, code }
     if (held !== undefined && compareRecords(record, held.record) <= 0) {
@@ -117,7 +132,10 @@ export class KvStore {
       this.prune()
       if (this.entries.size >= this.maxRecords) return { accepted: false, code: KvErrorCode.STORE_FULL }
     }
-    this.entries.set(id, { record, encoded })
+    // A newer version stays charged to the peer that took the slot.
+    const charged = held !== undefined ? held.source : source
+    if (held === undefined && source !== undefined) this.quota.charge(source)
+    this.entries.set(id, { record, encoded, source: charged })
     this.persistence?.save(location, encoded)
     return { accepted: true, changed: true }
   }
@@ -155,6 +173,8 @@ export class KvStore {
   }
 
   private drop (id: string): void {
+    const source = this.entries.get(id)?.source
+    if (source !== undefined) this.quota.release(source)
     this.entries.delete(id)
     this.persistence?.remove(Buffer.from(id, 'hex'))
   }

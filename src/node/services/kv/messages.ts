@@ -10,6 +10,7 @@
  * Refusal reasons (one byte, stable):
  *   1 KV_BAD_SIGNATURE  2 KV_EXPIRED  3 KV_TOO_LARGE  4 KV_STALE_SEQUENCE
  *   5 KV_MALFORMED      6 KV_TTL_TOO_LONG  7 KV_STORE_FULL
+ *   8 KV_NOT_REPLICA    9 KV_OVER_QUOTA
  * A request that does not decode is answered with STORE status 5 whatever its type.
  */
 import { Reader, WireError, Writer } from '../../wire/codec.js'
@@ -22,7 +23,8 @@ export const KvMessageType = { store: 0x01, get: 0x02 } as const
 
 const REASONS: readonly KvErrorCodeValue[] = [
   KvErrorCode.BAD_SIGNATURE, KvErrorCode.EXPIRED, KvErrorCode.TOO_LARGE, KvErrorCode.STALE_SEQUENCE,
-  KvErrorCode.MALFORMED, KvErrorCode.TTL_TOO_LONG, KvErrorCode.STORE_FULL
+  KvErrorCode.MALFORMED, KvErrorCode.TTL_TOO_LONG, KvErrorCode.STORE_FULL,
+  KvErrorCode.NOT_REPLICA, KvErrorCode.OVER_QUOTA
 ]
 
 export type KvRequest =

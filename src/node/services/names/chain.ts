@@ -105,9 +105,12 @@ export function verifyChain (
 }
 
 /**
- * The order every node applies to competing claims on one name: the earlier
+ * An order on competing claims by what they say of themselves: the earlier
  * start wins; at the same start the lower owner key. Negative when `a` wins.
- * 0 means the same owner (the same claimant, whatever its links).
+ * 0 means the same owner (the same claimant, whatever its links). Replicas do
+ * NOT decide ownership by it (a start is the claimant's word; they keep the
+ * claim they saw first): it only breaks ties where no arrival order is known,
+ * such as two chains for one name found on disk.
  */
 export function compareClaims (a: VerifiedChain, b: VerifiedChain): number {
   if (a.owner.equals(b.owner)) return 0

@@ -27,6 +27,10 @@ export const NameErrorCode = {
   BROKEN_CHAIN: 'NAME_BROKEN_CHAIN',
   /** The replica holds as many names as it will. */
   STORE_FULL: 'NAME_STORE_FULL',
+  /** This node is not among the replicas of the name's key (with a margin for churn): stored elsewhere. */
+  NOT_REPLICA: 'NAME_NOT_REPLICA',
+  /** The sending peer has used its quota of new names (per hour, or held at once). */
+  OVER_QUOTA: 'NAME_OVER_QUOTA',
   /** No replica accepted a registration or could be reached. */
   NOT_STORED: 'NAME_NOT_STORED',
   /** Mining was stopped through its AbortSignal. */

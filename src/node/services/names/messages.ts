@@ -10,7 +10,7 @@
  * Refusal reasons (one byte, stable):
  *   1 NAME_INVALID  2 NAME_RESERVED  3 NAME_TAKEN  4 NAME_EXPIRED  5 NAME_POW_INSUFFICIENT
  *   6 NAME_BAD_SIGNATURE  7 NAME_MALFORMED  8 NAME_FROM_THE_FUTURE  9 NAME_BROKEN_CHAIN
- *   10 NAME_STORE_FULL
+ *   10 NAME_STORE_FULL  11 NAME_NOT_REPLICA  12 NAME_OVER_QUOTA
  * A request that does not decode is answered with status 7 whatever its type.
  */
 import { Reader, WireError, Writer } from '../../wire/codec.js'
@@ -25,7 +25,8 @@ export const NamesMessageType = { store: 0x01, get: 0x02 } as const
 const REASONS: readonly NameErrorCodeValue[] = [
   NameErrorCode.INVALID, NameErrorCode.RESERVED, NameErrorCode.TAKEN, NameErrorCode.EXPIRED,
   NameErrorCode.POW_INSUFFICIENT, NameErrorCode.BAD_SIGNATURE, NameErrorCode.MALFORMED,
-  NameErrorCode.FROM_THE_FUTURE, NameErrorCode.BROKEN_CHAIN, NameErrorCode.STORE_FULL
+  NameErrorCode.FROM_THE_FUTURE, NameErrorCode.BROKEN_CHAIN, NameErrorCode.STORE_FULL,
+  NameErrorCode.NOT_REPLICA, NameErrorCode.OVER_QUOTA
 ]
 
 /** Codes that a replica can send as a refusal. */

@@ -3,6 +3,7 @@ import {
   MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, encodeChain, trimChain, verifyChain
 } from './chain.js'
 import { nameKey } from './name.js'
+import { type PeerQuotaOptions, type StoreSource, StoreQuota } from '../kv/peer-quota.js'
 import { type NameLoadStats, type NamePersistence, emptyLoadStats, savedChains } from './name-persistence.js'
 import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy } from './registration.js'
 
@@ -10,21 +11,21 @@ import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy
  * The names this node holds as a replica, and the rule that decides who owns
  * a name. Per name it keeps one chain: the current owner's.
  *
- * The rule, the same on every node: among valid chains with an unexpired head,
- * the one that started first owns the name (ties: the lower owner key; see
- * compareClaims); a renewal by the owner that links to what is held extends
- * it; after the head expires the name is free. Two claims racing for a name
- * therefore end with the same owner on every replica, whichever arrived first.
+ * The rule: the claim this replica saw first owns the name while its head is
+ * unexpired; another owner's claim is refused (NAME_TAKEN) whatever it says
+ * about itself; a renewal by the owner that links to what is held extends it;
+ * after the head expires the name is free.
  *
- * Claims date themselves, so the rule needs one guard: a newcomer displaces
- * the held claim only if it is itself recent (started at most `acceptWindowMs`
- * ago). Racing claims are both recent and are ordered by the rule; a claim that
- * says it is older but reaches this node only now is refused (NAME_TAKEN), or
- * anyone could take any name by backdating a claim. What replicas remember is
- * the only witness of when a claim really appeared; backdating can still win a
- * race, but only by less than the window and only while the race is on. A
- * replica that holds nothing for a name takes any valid chain: that is how
- * nodes that join later learn the names the owners re-send.
+ * Claims date themselves (`created`), and a date is only the claimant's word:
+ * ordering by it let a node that saw a registration go by send a claim dated a
+ * little earlier and take the name (front-running). What a replica remembers
+ * is the only witness of when a claim really appeared, so arrival order is the
+ * rule. Replicas can then disagree about a true race (two claims sent within
+ * the same moment reach them in different orders); readers settle that by
+ * majority (owner-vote.ts), and a registrant reads its name back (confirm) to
+ * learn whether it lost. A replica that holds nothing for a name takes any
+ * valid chain: that is how nodes that join later learn the names the owners
+ * re-send.
  *
  * In memory; a persistence hook lets the node back it with LMDB, so that the
  * names (and the memory of which claim came first) survive a restart of every
@@ -39,19 +40,21 @@ export interface NameRegistryOptions {
   policy?: RegistrationPolicy
   /** Most names held at once; default 10 000 (≈ 40 MB worst case at 12 links each). */
   maxNames?: number
-  /** How recent a claim must be to displace the held one (the race window); default 10 min. */
-  acceptWindowMs?: number
   persistence?: NamePersistence
+  /** Limits on the new names one peer may bring (NAME_OVER_QUOTA); see PeerQuota. */
+  quota?: PeerQuotaOptions
+  /** The same limits per network (/24, /48); default twice a peer's; see StoreQuota. */
+  networkQuota?: PeerQuotaOptions
 }
 
 export type NameOffer =
   | { accepted: true, /** false when nothing new was learned */ changed: boolean }
   | { accepted: false, code: NameErrorCodeValue }
 
-interface Entry { chain: VerifiedChain, encoded: Buffer, key: string }
+/** `source`: the peer whose store took the slot; absent for local and loaded chains. */
+interface Entry { chain: VerifiedChain, encoded: Buffer, key: string, source?: StoreSource }
 
 export const DEFAULT_MAX_NAMES = 10_000
-export const DEFAULT_ACCEPT_WINDOW_MS = 10 * 60_000
 
 export class NameRegistry {
   private readonly byName = new Map<string, Entry>()
@@ -59,8 +62,8 @@ export class NameRegistry {
   private readonly now: () => number
   private readonly policy: RegistrationPolicy
   private readonly maxNames: number
-  private readonly acceptWindowMs: number
   private readonly persistence?: NamePersistence
+  readonly quota: StoreQuota
   /** What the load at construction found (all zero without persistence). */
   readonly loadStats: NameLoadStats = emptyLoadStats()
 
@@ -69,18 +72,25 @@ export class NameRegistry {
     this.policy = opts.policy ?? DEFAULT_REGISTRATION_POLICY
     this.maxNames = opts.maxNames ?? DEFAULT_MAX_NAMES
     if (!Number.isInteger(this.maxNames) || this.maxNames < 1) throw new RangeError('maxNames must be a positive integer')
-    this.acceptWindowMs = opts.acceptWindowMs ?? DEFAULT_ACCEPT_WINDOW_MS
     this.persistence = opts.persistence
+    this.quota = new StoreQuota({ now: this.now, perPeer: opts.quota, perNetwork: opts.networkQuota })
     if (this.persistence !== undefined) this.loadFrom(this.persistence)
   }
 
   get size (): number { return this.byName.size }
 
-  /** Validates a chain (or a renewal to append to the held one) and keeps it if it wins. */
-  offer (links: readonly Registration[]): NameOffer {
+  /**
+   * Validates a chain (or a renewal to append to the held one) and keeps it if it wins.
+   * `source` is the peer that sent it (see storeSourceOf), charged for a name not held yet (see
+   * PeerQuota, checked before any signature or proof of work); undefined for this node's own.
+   */
+  offer (links: readonly Registration[], source?: StoreSource): NameOffer {
     const now = this.now()
     if (links.length === 0 || links.length > MAX_CHAIN_LINKS) return { accepted: false, code: NameErrorCode.MALFORMED }
     const held = this.live(links[links.length - 1].name, now)
+    if (held === undefined && source !== undefined && !this.quota.allows(source)) return { accepted: false, code: NameErrorCode.OVER_QUOTA }
+    // Another owner's claim on a held name loses whatever it holds: no need to check its proofs.
+    if (held !== undefined && !held.chain.owner.equals(links[0].owner)) return { accepted: false, code: NameErrorCode.TAKEN }
     let incoming = links
     // A renewal sent on its own (or with part of its history) joins the history held for it.
     if (held !== undefined && held.chain.owner.equals(links[0].owner)) {
@@ -95,21 +105,19 @@ export class NameRegistry {
         this.prune()
         if (this.byName.size >= this.maxNames) return { accepted: false, code: NameErrorCode.STORE_FULL }
       }
-      this.put(chain)
+      if (source !== undefined) this.quota.charge(source)
+      this.put(chain, source)
       return { accepted: true, changed: true }
     }
     const current = held.chain
     if (current.owner.equals(chain.owner)) {
       if (current.ids.some(id => id.equals(chain.headId))) return { accepted: true, changed: false }
       if (compareSameOwner(chain, current) >= 0) return { accepted: true, changed: false }
-      this.put(chain)
+      this.put(chain, held.source)
       return { accepted: true, changed: true }
     }
-    if (compareClaims(chain, current) > 0 || chain.start < now - this.acceptWindowMs) {
-      return { accepted: false, code: NameErrorCode.TAKEN }
-    }
-    this.put(chain)
-    return { accepted: true, changed: true }
+    // Another owner: the held claim came first (see the rule above).
+    return { accepted: false, code: NameErrorCode.TAKEN }
   }
 
   /** The owner's chain for a normalised name, if one with an unexpired head is held. */
@@ -150,22 +158,24 @@ export class NameRegistry {
     return e
   }
 
-  private put (chain: VerifiedChain): void {
+  /** `source`: who the slot is charged to (a newer chain for a held name stays charged to whoever took it). */
+  private put (chain: VerifiedChain, source?: StoreSource): void {
     const encoded = encodeChain(chain.links)
-    const key = this.keep(chain, encoded)
+    const key = this.keep(chain, encoded, source)
     this.persistence?.save(key, encoded)
   }
 
   /** Holds the chain in memory; returns its DHT key. */
-  private keep (chain: VerifiedChain, encoded: Buffer): Buffer {
+  private keep (chain: VerifiedChain, encoded: Buffer, source?: StoreSource): Buffer {
     const key = nameKey(chain.name)
     const hex = key.toString('hex')
-    this.byName.set(chain.name, { chain, encoded, key: hex })
+    this.byName.set(chain.name, { chain, encoded, key: hex, source })
     this.byKey.set(hex, chain.name)
     return key
   }
 
   private drop (name: string, e: Entry): void {
+    if (e.source !== undefined) this.quota.release(e.source)
     this.byName.delete(name)
     this.byKey.delete(e.key)
     this.persistence?.remove(Buffer.from(e.key, 'hex'))

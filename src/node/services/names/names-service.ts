@@ -2,7 +2,9 @@ import type { Identity } from '../../identity/identity.js'
 import type { MiningProgress } from '../../identity/miner.js'
 import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
-import { type ServiceNetwork, VALUE_KIND } from '../service-network.js'
+import { type PeerQuotaOptions, storeSourceOf } from '../kv/peer-quota.js'
+import { DEFAULT_REPLICA_SPAN, isNearReplica } from '../kv/replica-span.js'
+import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
 import { type VerifiedChain, decodeChain, encodeChain, trimChain, verifyChain } from './chain.js'
 import { NameError, NameErrorCode, type NameErrorCodeValue, nameErrorCodeOf } from './errors.js'
 import {
@@ -11,7 +13,7 @@ import {
 } from './messages.js'
 import { nameHost, nameKey, normalizeName } from './name.js'
 import type { NameLoadStats, NamePersistence } from './name-persistence.js'
-import { NameRegistry } from './name-registry.js'
+import { type NameOffer, NameRegistry } from './name-registry.js'
 import { OwnedNames } from './owned-names.js'
 import { pickOwner } from './owner-vote.js'
 import { mineRegistration } from './pow.js'
@@ -51,13 +53,18 @@ export interface NamesServiceOptions {
   clockSkewMs?: number
   /** Most names this node holds for others; see NameRegistry. */
   maxNames?: number
+  /** A peer's store for a name this node does not hold is refused (NAME_NOT_REPLICA) unless fewer than this many known nodes are closer; default 30 (see kv/replica-span.ts). */
+  replicaSpan?: number
+  /** Limits on the new names one peer may bring (NAME_OVER_QUOTA); see PeerQuota. */
+  quota?: PeerQuotaOptions
+  /** The same per network (/24, /48); default twice a peer's; see StoreQuota. */
+  networkQuota?: PeerQuotaOptions
   /** Most names this node owns and renews; default 1 000; register refuses a new one beyond (NAME_STORE_FULL). */
   maxOwnedNames?: number
   /** Keeps the chains held for others across restarts. */
   persistence?: NamePersistence
   /** Keeps the chains of the names this node owns across restarts. */
   ownedPersistence?: NamePersistence
-  acceptWindowMs?: number
   /** Replicas asked directly by lookup, besides FIND_VALUE; default 5. */
   readCount?: number
   /** Per-request timeout; default 5 s. */
@@ -139,8 +146,9 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs
   const maintenanceIntervalMs = opts.maintenanceIntervalMs ?? DEFAULTS.maintenanceIntervalMs
   const renewAfterMs = opts.renewAfterMs ?? TERM_MS
+  const replicaSpan = opts.replicaSpan ?? DEFAULT_REPLICA_SPAN
   const registry = new NameRegistry({
-    now, policy, maxNames: opts.maxNames, acceptWindowMs: opts.acceptWindowMs, persistence: opts.persistence
+    now, policy, maxNames: opts.maxNames, persistence: opts.persistence, quota: opts.quota, networkQuota: opts.networkQuota
   })
   /** The chains of the names this node owns, by name. */
   const own = new OwnedNames({
@@ -152,14 +160,27 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   let maintenance: Promise<void> | undefined
   let stopping = new AbortController()
 
-  async function handle (payload: Buffer): Promise<Uint8Array> {
+  async function handle (payload: Buffer, ctx: ServiceRequestContext): Promise<Uint8Array> {
     const req = tryDecode(decodeNamesRequest, payload)
     if (req === undefined) return encodeNameStoreReply({ accepted: false, code: NameErrorCode.MALFORMED })
     if (req.type === 'get') return encodeNameGetReply(registry.getEncoded(req.name))
     const links = tryDecode(decodeChain, req.chain)
     if (links === undefined) return encodeNameStoreReply({ accepted: false, code: NameErrorCode.MALFORMED })
-    const verdict = registry.offer(links)
+    const verdict = offerFromPeer(links, ctx.from)
     return encodeNameStoreReply(verdict.accepted ? { accepted: true } : { accepted: false, code: verdict.code })
+  }
+
+  /**
+   * A chain a peer wants this node to hold (a STORE or a lookup's cache offer): taken only for
+   * a name this node is a replica of (or already holds), and within the sender's quota.
+   */
+  function offerFromPeer (links: Registration[], from: Contact): NameOffer {
+    const name = links[links.length - 1]?.name
+    if (name === undefined) return { accepted: false, code: NameErrorCode.MALFORMED }
+    if (registry.get(name) === undefined && !isNearReplica(network, nameKey(name), replicaSpan)) {
+      return { accepted: false, code: NameErrorCode.NOT_REPLICA }
+    }
+    return registry.offer(links, storeSourceOf(from))
   }
 
   /** A chain from the network, verified, for the name asked; else the reason it is unusable. */
@@ -227,12 +248,20 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
       `${nameHost(name)} is registered to another owner until ${new Date(found.expires).toISOString()}`)
   }
 
-  async function extend (name: string, target: NameTarget, base: Registration[] | undefined, o: NameRegisterOptions): Promise<NameRegisterResult> {
+  /** A new link for `name`, after `base` (our chain) or as a first claim. */
+  async function mineLink (name: string, target: NameTarget, base: Registration[] | undefined, o: NameRegisterOptions): Promise<Registration> {
     const created = now()
     const previous = base === undefined ? NO_PREVIOUS : registrationId(base[base.length - 1])
-    const registration = await mineRegistration(identity, {
+    return await mineRegistration(identity, {
       name, owner: identity.publicKey, target, created, expires: created + MAX_TERM_MS, previous
     }, { difficulty: policy.difficulty, signal: o.signal, onProgress: o.onProgress })
+  }
+
+  async function extend (name: string, target: NameTarget, base: Registration[] | undefined, o: NameRegisterOptions): Promise<NameRegisterResult> {
+    return await publish(name, base, await mineLink(name, target, base, o), o)
+  }
+
+  async function publish (name: string, base: Registration[] | undefined, registration: Registration, o: NameRegisterOptions): Promise<NameRegisterResult> {
     const chain = trimChain([...(base ?? []), registration])
     const result = await broadcast(name, chain, o.signal)
     const taken = result.refused.filter(r => r.code === NameErrorCode.TAKEN).length
@@ -249,10 +278,11 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   }
 
   /**
-   * Reads the name back after a broadcast: in a race, replicas may first accept
-   * a claim that a better one then displaces, so "accepted" alone can mislead.
-   * Throws NAME_TAKEN when the replicas now hold another owner; a failed read
-   * leaves the answer to the next maintenance round.
+   * Reads the name back after a broadcast: in a race, some replicas may have
+   * seen the other claim first, so "accepted" by a few can still mean the name
+   * went to the other claimant by majority. Throws NAME_TAKEN when most
+   * replicas hold another owner; a failed read leaves the answer to the next
+   * maintenance round.
    */
   async function confirm (name: string, signal?: AbortSignal): Promise<void> {
     let record: NameRecord
@@ -276,7 +306,16 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     if (!isValidTarget(target)) {
       throw new NameError(NameErrorCode.MALFORMED, 'a content target is 64 bytes (chunk id and key); a hidden service or mailbox is a 32-byte public key')
     }
-    return await extend(name, target, await baseFor(name, o.signal), o)
+    const mine = own.get(name)
+    if (mine !== undefined && mine[mine.length - 1].expires > now()) return await extend(name, target, mine, o)
+    // A new claim is mined BEFORE the lookup that checks the name is free: that lookup shows the
+    // name to the replicas and the nodes on the way, and one of them could otherwise mine a claim
+    // of its own while we mine ours and reach the replicas first (they keep the claim they see first).
+    const claim = await mineLink(name, target, undefined, o)
+    const base = await baseFor(name, o.signal)
+    if (base === undefined) return await publish(name, undefined, claim, o)
+    // The name is already ours (this node lost its own record of it): the new link must extend that chain.
+    return await extend(name, target, base, o)
   }
 
   async function renew (input: string, o: NameRegisterOptions = {}): Promise<NameRegisterResult> {
@@ -381,9 +420,9 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
         const v = verifyChain(links, now(), policy)
         return v.ok && nameKey(v.chain.name).equals(key)
       },
-      cache: (_key: Buffer, value: Buffer) => {
+      cache: (_key: Buffer, value: Buffer, from: Contact) => {
         const links = tryDecode(decodeChain, value)
-        return links !== undefined && registry.offer(links).accepted
+        return links !== undefined && offerFromPeer(links, from).accepted
       }
     })
   }

@@ -1,15 +1,16 @@
-import { type VerifiedChain, compareClaims, compareSameOwner } from './chain.js'
+import { type VerifiedChain, compareSameOwner } from './chain.js'
 
 /**
  * How a reader settles the answers of several replicas: the owner most of them
- * hold; a tie goes to the better claim by the registry's rule (compareClaims).
- * Of that owner's chains, the one with the latest head.
+ * hold. Of that owner's chains, the one with the latest head.
  *
- * Why a vote and not the rule alone: a reader was not there when the claims
- * appeared, and a valid chain can be dated at will, so one lying replica
- * serving a backdated claim would win under the rule. Honest replicas apply
- * the rule (and their memory) as claims arrive and agree with each other; the
- * reader trusts what most of them hold.
+ * Why a vote: a reader was not there when the claims appeared, and a valid
+ * chain can be dated at will. Each honest replica keeps the claim it saw first
+ * (name-registry.ts); the reader trusts what most of them hold, so one lying
+ * replica cannot decide. A tie (a true race split the replicas evenly) goes to
+ * the claim whose first held link has the lower id, a hash: not to the earlier
+ * date, which a claimant picks for free, while another id costs another proof
+ * of work.
  */
 export function pickOwner (answers: readonly VerifiedChain[]): { chain: VerifiedChain, votes: number } | undefined {
   const byOwner = new Map<string, { best: VerifiedChain, votes: number }>()
@@ -24,7 +25,7 @@ export function pickOwner (answers: readonly VerifiedChain[]): { chain: Verified
   }
   let winner: { best: VerifiedChain, votes: number } | undefined
   for (const e of byOwner.values()) {
-    if (winner === undefined || e.votes > winner.votes || (e.votes === winner.votes && compareClaims(e.best, winner.best) < 0)) winner = e
+    if (winner === undefined || e.votes > winner.votes || (e.votes === winner.votes && Buffer.compare(e.best.ids[0], winner.best.ids[0]) < 0)) winner = e
   }
   return winner === undefined ? undefined : { chain: winner.best, votes: winner.votes }
 }

@@ -23,6 +23,8 @@ describe('kv messages', () => {
     expect(encodeKvRequest({ type: 'get', location: Buffer.alloc(32, 1) }).toString('hex')).toBe('02' + '01'.repeat(32))
     expect(encodeStoreReply({ accepted: false, code: KvErrorCode.TOO_LARGE }).toString('hex')).toBe('03')
     expect(encodeStoreReply({ accepted: false, code: KvErrorCode.STORE_FULL }).toString('hex')).toBe('07')
+    expect(encodeStoreReply({ accepted: false, code: KvErrorCode.NOT_REPLICA }).toString('hex')).toBe('08')
+    expect(encodeStoreReply({ accepted: false, code: KvErrorCode.OVER_QUOTA }).toString('hex')).toBe('09')
   })
 
   it('rejects malformed input', () => {
@@ -30,7 +32,7 @@ describe('kv messages', () => {
       expect(tryDecode(decodeKvRequest, Buffer.from(bad, 'hex')), bad).toBeUndefined()
     }
     expect(tryDecode(decodeKvRequest, Buffer.alloc(20_000, 1))).toBeUndefined()
-    for (const bad of ['', '08', '0000', 'ff']) expect(tryDecode(decodeStoreReply, Buffer.from(bad, 'hex')), bad).toBeUndefined()
+    for (const bad of ['', '0a', '0000', 'ff']) expect(tryDecode(decodeStoreReply, Buffer.from(bad, 'hex')), bad).toBeUndefined()
     for (const bad of ['', '01', '02aa', '0000']) expect(tryDecode(decodeGetReply, Buffer.from(bad, 'hex')), bad).toBeUndefined()
   })
 })

@@ -14,7 +14,6 @@ function registry (clock: { t: number }, disk: MemoryDisk, opts: { maxNames?: nu
   return new NameRegistry({
     now: () => clock.t,
     policy: { ...TEST_POLICY, difficulty: opts.difficulty ?? TEST_POLICY.difficulty },
-    acceptWindowMs: HOUR,
     maxNames: opts.maxNames,
     persistence: disk
   })
