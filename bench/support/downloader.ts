@@ -120,6 +120,7 @@ async function main (): Promise<void> {
     config: {
       ...defaultConfig(),
       minRank: 0,
+      allowPrivateEndpoints: true,
       listen: { host: '127.0.0.1', port: 0 },
       storage: { cacheBytes: job.cacheBytes ?? defaultConfig().storage.cacheBytes }
     },

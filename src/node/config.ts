@@ -28,6 +28,13 @@ export interface TornetConfig {
   bootstrap: string[]
   /** Peers below this rank are not talked to. */
   minRank: number
+  /**
+   * Accept peers and provider records naming loopback, private (RFC 1918, ULA,
+   * link-local, CGNAT) or multicast addresses. Off on the internet: such an
+   * address in a record would turn downloaders against hosts on their own LAN.
+   * On for a LAN-only network and for test networks on 127.0.0.1.
+   */
+  allowPrivateEndpoints: boolean
   /** Rank `tornet id new` mines when --rank is not given. */
   identityRank: number
   /** The local SOCKS5/HTTP gateway. */
@@ -55,6 +62,7 @@ export function defaultConfig (): TornetConfig {
     listen: { host: '0.0.0.0', port: 9151 },
     bootstrap: [],
     minRank: 8,
+    allowPrivateEndpoints: false,
     identityRank: 16,
     gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
     names: { difficulty: 22 },
@@ -114,6 +122,7 @@ const SCHEMA: Schema = {
   listen: { host, port: intIn(0, 65535) },
   bootstrap: endpoints,
   minRank: intIn(0, MAX_MINING_RANK),
+  allowPrivateEndpoints: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})`,
   identityRank: intIn(0, MAX_MINING_RANK),
   gateway: { host, port: intIn(0, 65535), passThrough: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) },

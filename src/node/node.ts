@@ -90,7 +90,14 @@ export class TornetNode extends EventEmitter {
     nameDifficulty?: number
   ) {
     super()
-    this.chunks = createChunkService({ network, store: store.chunks, identity })
+    this.chunks = createChunkService({
+      network,
+      store: store.chunks,
+      identity,
+      minRank: config.minRank,
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      localClosest: (key, count) => dht.table.closest(key, count)
+    })
     this.content = new ContentLibrary({
       source: this.chunks.source,
       sink: { put: async (id, cipher) => { await store.chunks.putLocal(id, cipher) } },

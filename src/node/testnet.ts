@@ -39,7 +39,7 @@ export async function createTestnet (size: number, opts: TestnetOptions = {}): P
     for (let i = 0; i < size; i++) {
       const dir = mkdtempSync(join(tmpdir(), 'tornet-testnet-'))
       dirs.push(dir)
-      const config: TornetConfig = { ...defaultConfig(), minRank: 0, ...opts.config, ...opts.configFor?.(i), listen: { host: '127.0.0.1', port: 0 } }
+      const config: TornetConfig = { ...defaultConfig(), minRank: 0, allowPrivateEndpoints: true, ...opts.config, ...opts.configFor?.(i), listen: { host: '127.0.0.1', port: 0 } }
       nodes.push(await createNode({
         dataDir: dir,
         config,

@@ -49,6 +49,7 @@ describe('tornet content and network commands against a 5-node network', () => {
       listen: { host: '127.0.0.1', port: 9151 },
       bootstrap: [`${seed.address}:${seed.port}`],
       minRank: 0,
+      allowPrivateEndpoints: true,
       names: { difficulty: DIFFICULTY }
     }))
     me = generateIdentity()

@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       listen: { host: '0.0.0.0', port: 9151 },
       bootstrap: [],
       minRank: 8,
+      allowPrivateEndpoints: false,
       identityRank: 16,
       gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
       storage: { cacheBytes: 1024 ** 3 },

@@ -56,6 +56,8 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
         ...defaultConfig(),
         listen: { host: '127.0.0.1', port: 0 },
         minRank: rank,
+        // The demo network lives on 127.0.0.1.
+        allowPrivateEndpoints: true,
         gateway: { host: '127.0.0.1', port: opts.gatewayPort ?? 9150, passThrough: false },
         names: { difficulty: opts.nameDifficulty ?? 16 },
         storage: { cacheBytes: 256 * 1024 * 1024 }

@@ -1,7 +1,9 @@
 import { setMaxListeners } from 'node:events'
 import type { Duplex } from 'node:stream'
 import type { Identity } from '../../identity/identity.js'
+import type { Contact } from '../../routing/contact.js'
 import { DemandCounter } from '../../routing/demand-counter.js'
+import { compareDistance } from '../../routing/distance.js'
 import type { ChunkStore } from '../../store/chunk-store.js'
 import type { ChunkSource } from '../fs/chunk-fetcher.js'
 import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
@@ -11,10 +13,11 @@ import { type ChunkDescriptor, describeChunk } from './chunk-format.js'
 import { type DownloadCounters, type DownloaderDeps, type GetOptions, downloadChunk, downloadPlain } from './chunk-downloader.js'
 import { type ChunkCrypto, sharedChunkCrypto } from './crypto-pool.js'
 import { ChunkError, ChunkErrorCode } from './errors.js'
-import { CHUNK_SERVICE, recordBody } from './messages.js'
+import { CHUNK_SERVICE, type ProviderRecord, recordBody } from './messages.js'
 import type { ProviderFinderDeps } from './provider-finder.js'
 import { ProviderHints } from './provider-hints.js'
 import { ProviderRecords, createProviderValue, providerListFor, type ProviderValueOptions } from './provider-records.js'
+import { type AdmissionPolicy, checkUsableRecord } from './record-admission.js'
 import { type RequestCounters, createRequestHandler } from './request-handler.js'
 import { refuseSliceStream, serveSliceStream } from './slice-server.js'
 import { SliceStreamPool } from './stream-pool.js'
@@ -71,8 +74,22 @@ export interface ChunkServiceOptions {
   announceCount?: number
   banMs?: number
   maxBans?: number
-  maxRecordChunks?: number
+  /** Provider records held for others: in all, per chunk, per provider (provider-records.ts). */
+  maxRecords?: number
   maxRecordsPerChunk?: number
+  maxRecordsPerProvider?: number
+  /** Providers below this rank are ignored (the link refuses them anyway). Default 0. */
+  minRank?: number
+  /** Use and keep records naming loopback, private or multicast endpoints (a LAN, test networks). Default false. */
+  allowPrivateEndpoints?: boolean
+  /**
+   * The `count` contacts nearest `key` in this node's own routing table (no
+   * traffic): records are kept only for ids this node is among the
+   * `nearCount` closest to, as far as it knows. Absent: every id counts as near.
+   */
+  localClosest?: (key: Buffer, count: number) => Contact[]
+  /** Default 20 (the k of the DHT, the nodes an announcement goes to). */
+  nearCount?: number
   /** Slice streams served at once. Default 64. */
   maxServeStreams?: number
   /** Slice requests that may wait per stream. Default 32. */
@@ -148,7 +165,19 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
   }
   const requestTimeoutMs = o.requestTimeoutMs ?? 5000
   const ttlMs = o.providerTtlMs ?? 3 * 60 * 60_000
-  const records = new ProviderRecords({ maxChunks: o.maxRecordChunks, maxPerChunk: o.maxRecordsPerChunk })
+  const records = new ProviderRecords({ maxRecords: o.maxRecords, maxPerChunk: o.maxRecordsPerChunk, maxPerProvider: o.maxRecordsPerProvider })
+  const nearCount = o.nearCount ?? 20
+  const admission: AdmissionPolicy = {
+    minRank: o.minRank ?? 0,
+    allowPrivateEndpoints: o.allowPrivateEndpoints ?? false,
+    isNear: (id) => {
+      const known = o.localClosest?.(id, nearCount)
+      // Knowing fewer than nearCount nodes, this node cannot tell it is not among the closest.
+      if (known === undefined || known.length < nearCount) return true
+      return compareDistance(id, identity.id, known[known.length - 1].id) < 0
+    }
+  }
+  const usable = (r: ProviderRecord, t: number, id: Buffer): boolean => checkUsableRecord(admission, r, t, id) === undefined
   const bans = new BanList(now, o.banMs ?? DEFAULT_BAN_MS, o.maxBans ?? DEFAULT_BAN_CAPACITY)
   let lifetime = new AbortController()
   setMaxListeners(0, lifetime.signal) // every running download listens to it
@@ -164,6 +193,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     network, now, requestTimeoutMs,
     fallbackQueries: o.fallbackQueries ?? 8,
     fallbackParallel: o.fallbackParallel ?? 3,
+    usable,
     onLookup: (id, on) => {
       const hex = id.toString('hex')
       const n = (ownLookups.get(hex) ?? 0) + (on ? 1 : -1)
@@ -257,15 +287,19 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     return true
   }
 
+  /** A peer asked for a chunk this node does not hold. */
+  const noteDemand = (id: Buffer, _from: Contact): void => {
+    if (cod === undefined || store.has(id) || ownLookups.has(id.toString('hex'))) return
+    if (demand.miss(id, now()) >= cod.threshold) pull(id)
+  }
+
   // --- answering ---
   const providerValue: ProviderValueOptions = {
     records,
     now,
     selfRecord: (id) => running && store.has(id) ? announcer.selfRecord(id) : undefined,
-    onQuery: (id) => {
-      if (cod === undefined || store.has(id) || ownLookups.has(id.toString('hex'))) return
-      if (demand.miss(id, now()) >= cod.threshold) pull(id)
-    }
+    onMiss: (id, from) => { noteDemand(id, from) },
+    usable
   }
   const descriptors = new Map<string, ChunkDescriptor>()
   const describe = (id: Buffer): ChunkDescriptor | undefined => {
@@ -280,10 +314,11 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     return d
   }
   const onRequest = createRequestHandler({
-    records, now,
+    records, admission, now,
     providerList: (id) => running ? providerListFor(providerValue, id) : [],
     describe,
     noteMissing: (id) => store.noteMissing(id),
+    onQuery: (id, from) => { noteDemand(id, from) },
     onCacheRequest: (id: Buffer, _from: ServiceRequestContext['from']) => pull(id),
     isStopped: () => !running,
     counters: stats

@@ -65,6 +65,8 @@ export class ChunkTestnet {
       now: this.clock.now,
       sliceTimeoutMs: 2000,
       requestTimeoutMs: 2000,
+      // Endpoints here are 10.0.x.x.
+      allowPrivateEndpoints: true,
       ...this.opts.service,
       ...extra
     })

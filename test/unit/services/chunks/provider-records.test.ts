@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BanList } from '../../../../src/node/services/chunks/ban-list.js'
 import { decodeProviderList, type ProviderRecord } from '../../../../src/node/services/chunks/messages.js'
+import { makeContact } from '../../../../src/node/routing/contact.js'
 import { ProviderRecords, createProviderValue } from '../../../../src/node/services/chunks/provider-records.js'
 
 const NOW = 1_000_000
@@ -35,27 +36,40 @@ describe('ProviderRecords', () => {
     expect(t.add(rec(1, 1, NOW), NOW)).toBe(false) // already expired
   })
 
-  it('bounds providers per chunk, replacing the one that expires first', () => {
+  it('bounds providers per chunk: a full chunk takes no newcomer, whatever its TTL, unless a bigger holder yields', () => {
     const t = new ProviderRecords({ maxPerChunk: 3 })
     t.add(rec(1, 1, NOW + 500), NOW)
     t.add(rec(1, 2, NOW + 100), NOW)
     t.add(rec(1, 3, NOW + 400), NOW)
-    expect(t.add(rec(1, 4, NOW + 50), NOW)).toBe(false) // would expire before all of them
-    expect(t.add(rec(1, 5, NOW + 600), NOW)).toBe(true) // replaces provider 2
-    expect(ids(t.get(Buffer.alloc(32, 1), NOW)).sort()).toEqual([1, 3, 5])
-    expect(t.size).toBe(3)
+    // A longer lifetime buys nothing: the sender's word costs it nothing.
+    expect(t.add(rec(1, 5, NOW + 24 * 3600_000), NOW)).toBe(false)
+    expect(ids(t.get(Buffer.alloc(32, 1), NOW))).toEqual([1, 2, 3])
+    // Provider 2 holds three records here; provider 5 none: provider 2 gives up its place in chunk 1.
+    t.add(rec(7, 2, NOW + 100), NOW)
+    t.add(rec(8, 2, NOW + 100), NOW)
+    expect(t.add(rec(1, 5, NOW + 100), NOW)).toBe(true)
+    expect(ids(t.get(Buffer.alloc(32, 1), NOW))).toEqual([1, 3, 5])
+    expect(t.heldFor(Buffer.alloc(32, 2))).toBe(2)
+    expect(t.size).toBe(5)
   })
 
-  it('bounds chunk ids, forgetting the least recently touched', () => {
-    const t = new ProviderRecords({ maxChunks: 2 })
-    t.add(rec(1, 1, NOW + 100), NOW)
-    t.add(rec(2, 1, NOW + 100), NOW)
-    t.add(rec(1, 2, NOW + 100), NOW) // touches chunk 1
-    t.add(rec(3, 1, NOW + 100), NOW) // chunk 2 goes
-    expect(t.chunks).toBe(2)
-    expect(t.has(Buffer.alloc(32, 2), NOW)).toBe(false)
-    expect(ids(t.get(Buffer.alloc(32, 1), NOW))).toEqual([1, 2])
-    expect(t.size).toBe(3)
+  it('bounds records per provider, and in all by fair shares: a flood only displaces the biggest holder', () => {
+    const t = new ProviderRecords({ maxRecords: 10, maxPerProvider: 4 })
+    for (let c = 1; c <= 6; c++) expect(t.add(rec(c, 9, NOW + 100), NOW)).toBe(c <= 4) // quota
+    expect(t.heldFor(Buffer.alloc(32, 9))).toBe(4)
+    for (let p = 1; p <= 6; p++) expect(t.add(rec(100 + p, p, NOW + 100), NOW)).toBe(true) // table full now
+    expect(t.size).toBe(10)
+    // Provider 20 takes the oldest place of provider 9, the biggest holder...
+    expect(t.add(rec(120, 20, NOW + 100), NOW)).toBe(true)
+    expect(t.has(Buffer.alloc(32, 1), NOW)).toBe(false)
+    expect(t.heldFor(Buffer.alloc(32, 9))).toBe(3)
+    // ...but a provider holding one record can push out nobody holding fewer than three.
+    t.add(rec(121, 20, NOW + 100), NOW) // 9 → 2, 20 → 2
+    expect(t.add(rec(130, 1, NOW + 100), NOW)).toBe(false) // everyone holds ≤ 2: nobody yields to 1 → 2
+    expect(t.size).toBe(10)
+    // Expired records make room first.
+    expect(t.add(rec(131, 30, NOW + 3000), NOW + 2000)).toBe(true)
+    expect(t.size).toBe(1)
   })
 
   it('prunes expired records', () => {
@@ -65,23 +79,25 @@ describe('ProviderRecords', () => {
     expect(t.chunks).toBe(5)
   })
 
-  it('answers FIND_VALUE with its own record first, or nothing', () => {
+  it('answers FIND_VALUE with its own record first, or nothing; misses name the peer that asked', () => {
     const t = new ProviderRecords()
     t.add(rec(1, 2, NOW + 100), NOW)
     t.add(rec(1, 9, NOW + 100), NOW)
-    const queries: Array<[number, boolean]> = []
+    const misses: Array<[number, number]> = []
     const v = createProviderValue({
       records: t,
       now: () => NOW,
       selfRecord: (id) => id[0] === 1 ? rec(1, 9, NOW + 999) : undefined,
-      onQuery: (id, answered) => { queries.push([id[0], answered]) }
+      onMiss: (id, from) => { misses.push([id[0], from.id[0]]) }
     })
     const got = decodeProviderList(v.get(Buffer.alloc(32, 1)) as Uint8Array)
     expect(ids(got)).toEqual([9, 2]) // self first, not twice
     expect(got[0].expiresAt).toBe(NOW + 999)
     expect(v.get(Buffer.alloc(32, 3))).toBeUndefined()
     expect(v.get(Buffer.alloc(5))).toBeUndefined()
-    expect(queries).toEqual([[1, true], [3, false]])
+    v.onMiss(Buffer.alloc(32, 3), makeContact(Buffer.alloc(32, 44), { address: '198.51.100.1', port: 1 }), 1)
+    v.onMiss(Buffer.alloc(5), makeContact(Buffer.alloc(32, 44), { address: '198.51.100.1', port: 1 }), 1)
+    expect(misses).toEqual([[3, 44]])
   })
 })
 
