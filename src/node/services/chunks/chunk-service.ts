@@ -96,6 +96,12 @@ export interface ChunkServiceOptions {
   maxQueuedRequests?: number
   /** A served stream with no traffic for this long is dropped. Default 30 s. */
   streamIdleMs?: number
+  /**
+   * Content a peer served this node: slice bytes of a chunk that checked out
+   * against its id (junk earns nothing). The node ranks peers in their
+   * k-buckets by it.
+   */
+  onVerifiedContent?: (peer: Contact, bytes: number) => void
   /** Cache what this node downloads (and so serve it). Default true. */
   cacheDownloads?: boolean
   /** Default enabled with the defaults above; false turns it off. */
@@ -212,6 +218,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     maxAttempts: o.maxAttempts ?? 3,
     cacheDownloads: o.cacheDownloads ?? true,
     onCached: (id) => { queueAnnounce(id) },
+    onContent: o.onVerifiedContent,
     counters: stats,
     lifetime: lifetime.signal,
     crypto,
