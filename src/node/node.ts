@@ -99,6 +99,7 @@ export class TornetNode extends EventEmitter {
       minRank: config.minRank,
       allowPrivateEndpoints: config.allowPrivateEndpoints,
       localClosest: (key, count) => dht.table.closest(key, count),
+      peerHistory: (id) => dht.table.get(id),
       // Only content that checked out counts towards a peer's place in its bucket; raw
       // inbound bytes would let a peer buy that place with junk.
       onVerifiedContent: (peer, bytes) => { meter.onContent?.(peer.id.toString('hex'), bytes) }

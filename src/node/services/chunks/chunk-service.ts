@@ -6,9 +6,10 @@ import { DemandCounter } from '../../routing/demand-counter.js'
 import { compareDistance } from '../../routing/distance.js'
 import type { ChunkStore } from '../../store/chunk-store.js'
 import type { ChunkSource } from '../fs/chunk-fetcher.js'
-import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
+import { type ServiceNetwork, VALUE_KIND } from '../service-network.js'
 import { type Availability, type AvailabilityOptions, Announcer, type AnnounceCounters, type PublishOptions, type PublishResult } from './announcer.js'
 import { BanList, DEFAULT_BAN_CAPACITY, DEFAULT_BAN_MS } from './ban-list.js'
+import { PeerBudget, hasStanding } from './cache-admission.js'
 import { type ChunkDescriptor, describeChunk } from './chunk-format.js'
 import { type DownloadCounters, type DownloaderDeps, type GetOptions, downloadChunk, downloadPlain } from './chunk-downloader.js'
 import { type ChunkCrypto, sharedChunkCrypto } from './crypto-pool.js'
@@ -29,14 +30,19 @@ import { SliceStreamPool } from './stream-pool.js'
  * id, announces what it holds (publish, republished every hour) and, pulled
  * by demand, caches chunks it is asked about repeatedly.
  *
- * Cache on demand: every FIND_VALUE / GET_PROVIDERS for a chunk this node
- * lacks bumps a decaying demand counter. Those queries reach the k closest
- * nodes of the chunk and the nodes on lookup paths towards them, so a chunk
- * asked about `threshold` times is one worth holding here: the node fetches
- * it through the ordinary verified download, caches it (the store's eviction
- * keeps the cache within its bound) and announces itself. At most
- * `maxConcurrent` such fetches run at once, and an id is not retried within
- * `cooldownMs`.
+ * Cache on demand: a FIND_VALUE this node could not answer, or a
+ * GET_PROVIDERS, for a chunk it lacks bumps a decaying demand counter. Those
+ * queries reach the k closest nodes of the chunk and the nodes on lookup
+ * paths towards them, so a chunk asked about by `threshold` different peers
+ * is one worth holding here: the node fetches it through the ordinary
+ * verified download, caches it (the store's eviction keeps the cache within
+ * its bound) and announces itself. Only peers with standing count, each
+ * once per chunk (cache-admission.ts). At most `maxConcurrent` such fetches
+ * run at once, and an id is not retried within `cooldownMs`.
+ *
+ * CACHE_REQUEST (a publisher asking this node to pull a scarce chunk) is
+ * accepted from peers of higher rank only, for chunks near this node, within
+ * a per-peer budget (cache-admission.ts).
  */
 export type ChunkServiceStore = Pick<ChunkStore, 'has' | 'get' | 'withRange' | 'putCache' | 'noteMissing' | 'ids'> &
   Partial<Pick<ChunkStore, 'putCacheVerified'>>
@@ -50,6 +56,11 @@ export interface CacheOnDemandOptions {
   halfLifeMs?: number
   /** An id is not fetched again within this. Default 10 minutes. */
   cooldownMs?: number
+  /** Peers of this rank or more count towards demand (others only with history here). Default 16. */
+  standingRank?: number
+  /** CACHE_REQUESTs accepted per peer at once, and refilled per hour. Default 16 and 16. */
+  requestBurst?: number
+  requestsPerHour?: number
 }
 
 export interface ChunkServiceOptions {
@@ -102,6 +113,8 @@ export interface ChunkServiceOptions {
    * k-buckets by it.
    */
   onVerifiedContent?: (peer: Contact, bytes: number) => void
+  /** This node's experience with a peer (its routing-table contact), for the standing of cache on demand. */
+  peerHistory?: (id: Buffer) => Pick<Contact, 'contentProvided' | 'paymentsMade'> | undefined
   /** Cache what this node downloads (and so serve it). Default true. */
   cacheDownloads?: boolean
   /** Default enabled with the defaults above; false turns it off. */
@@ -122,6 +135,10 @@ export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, R
   streamsRefused: number
   malformedStreams: number
   cachedOnDemand: number
+  /** Downloads started because enough peers with standing asked for a chunk. */
+  demandPulls: number
+  /** CACHE_REQUESTs refused (rank, distance, budget, busy). */
+  cacheRequestsRefused: number
   republishRuns: number
   /** Slice streams a download took over from an earlier one instead of opening. */
   streamsReused: number
@@ -166,7 +183,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     unreachablePeers: 0, descriptorLies: 0, bans: 0, cacheFailures: 0, hintedDownloads: 0,
     announcements: 0, recordsSent: 0, recordsRefused: 0, announceFailures: 0, cacheRequestsSent: 0, cacheRequestsAccepted: 0,
     malformedRequests: 0, recordsAccepted: 0, recordsRejected: 0, notFoundAnswered: 0, descriptorsServed: 0,
-    slicesServed: 0, bytesServed: 0, streamsServed: 0, streamsRefused: 0, malformedStreams: 0, cachedOnDemand: 0, republishRuns: 0,
+    slicesServed: 0, bytesServed: 0, streamsServed: 0, streamsRefused: 0, malformedStreams: 0, cachedOnDemand: 0, demandPulls: 0, cacheRequestsRefused: 0, republishRuns: 0,
     streamsReused: 0
   }
   const requestTimeoutMs = o.requestTimeoutMs ?? 5000
@@ -274,8 +291,11 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
   }
 
   // --- cache on demand ---
-  const cod = o.cacheOnDemand === false ? undefined : { threshold: 4, maxConcurrent: 2, halfLifeMs: 60 * 60_000, cooldownMs: 10 * 60_000, ...o.cacheOnDemand }
-  const demand = new DemandCounter({ maxKeys: 10_000, halfLifeMs: cod?.halfLifeMs ?? 60 * 60_000 })
+  const cod = o.cacheOnDemand === false
+    ? undefined
+    : { threshold: 4, maxConcurrent: 2, halfLifeMs: 60 * 60_000, cooldownMs: 10 * 60_000, standingRank: 16, requestBurst: 16, requestsPerHour: 16, ...o.cacheOnDemand }
+  const demand = new DemandCounter({ maxKeys: 10_000, halfLifeMs: cod?.halfLifeMs ?? 60 * 60_000, maxVoters: 64 })
+  const cacheBudget = new PeerBudget({ burst: cod?.requestBurst ?? 16, perHour: cod?.requestsPerHour ?? 16, maxPeers: 1024, now })
   const pulling = new Map<string, Promise<void>>()
   const lastPull = new Map<string, number>()
   const pull = (id: Buffer): boolean => {
@@ -294,10 +314,22 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     return true
   }
 
-  /** A peer asked for a chunk this node does not hold. */
-  const noteDemand = (id: Buffer, _from: Contact): void => {
+  /** A peer asked for a chunk this node does not hold: one vote, if the peer has standing. */
+  const noteDemand = (id: Buffer, from: Contact): void => {
     if (cod === undefined || store.has(id) || ownLookups.has(id.toString('hex'))) return
-    if (demand.miss(id, now()) >= cod.threshold) pull(id)
+    if (!hasStanding(from, { standingRank: cod.standingRank, history: o.peerHistory })) return
+    if (demand.miss(id, now(), from.id) < cod.threshold || pulling.has(id.toString('hex'))) return
+    if (pull(id)) stats.demandPulls++
+  }
+  const onCacheRequest = (id: Buffer, from: Contact): boolean => {
+    const refuse = (): boolean => { stats.cacheRequestsRefused++; return false }
+    // "You can only advertise on nodes of lower rank than yourself."
+    if (cod === undefined || !running || from.rank <= identity.rank || !admission.isNear(id)) return refuse()
+    if (store.has(id) || pulling.has(id.toString('hex'))) return true
+    if (!cacheBudget.take(from.id)) return refuse()
+    if (pull(id)) return true
+    cacheBudget.refund(from.id)
+    return refuse()
   }
 
   // --- answering ---
@@ -326,7 +358,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     describe,
     noteMissing: (id) => store.noteMissing(id),
     onQuery: (id, from) => { noteDemand(id, from) },
-    onCacheRequest: (id: Buffer, _from: ServiceRequestContext['from']) => pull(id),
+    onCacheRequest,
     isStopped: () => !running,
     counters: stats
   })

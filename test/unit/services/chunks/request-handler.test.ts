@@ -11,7 +11,7 @@ const NOW = 1_700_000_000_000
 const DAY = 24 * 60 * 60_000
 
 /** An identity of at least `rank` (a few hundred hashes at most for the ranks used here). */
-export function identityOfRank (rank: number): Identity {
+function identityOfRank (rank: number): Identity {
   const base = generateIdentity()
   const nonce = Buffer.alloc(8)
   for (let i = 0; ; i++) {
