@@ -6,6 +6,8 @@
  * halve every `halfLifeMs` so old interest fades, and the map is bounded: the
  * least recently bumped keys are forgotten first.
  *
+ * Counts read rounded, not floored: one miss a second ago is still one.
+ *
  * A miss may name its voter (the peer that asked): a voter counts once per
  * key while the key is remembered, so one peer asking a hundred times is one
  * miss, not a hundred (the seed's attack: query a chunk until nodes cache
@@ -37,7 +39,7 @@ export class DemandCounter {
     const who = voter === undefined ? undefined : Buffer.from(voter.buffer, voter.byteOffset, voter.byteLength).toString('hex')
     // A repeat vote, or one past the bound, changes nothing (not even the eviction order).
     if (e !== undefined && who !== undefined && (e.voters?.has(who) === true || (e.voters?.size ?? 0) >= this.options.maxVoters)) {
-      return Math.floor(this.decayed(e, now))
+      return Math.round(this.decayed(e, now))
     }
     const count = (e !== undefined ? this.decayed(e, now) : 0) + 1
     const voters = e?.voters ?? (who !== undefined ? new Set<string>() : undefined)
@@ -48,12 +50,12 @@ export class DemandCounter {
       if (oldest !== undefined) this.entries.delete(oldest)
     }
     this.entries.set(hex, voters === undefined ? { count, at: now } : { count, at: now, voters })
-    return Math.floor(count)
+    return Math.round(count)
   }
 
   count (key: Uint8Array, now: number): number {
     const e = this.entries.get(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex'))
-    return e === undefined ? 0 : Math.floor(this.decayed(e, now))
+    return e === undefined ? 0 : Math.round(this.decayed(e, now))
   }
 
   /** The key became available: its misses no longer mean anything. */
@@ -64,7 +66,7 @@ export class DemandCounter {
   /** The most wanted missing keys, for services deciding what to fetch or cache. */
   top (n: number, now: number): Array<{ key: Buffer, count: number }> {
     return [...this.entries.entries()]
-      .map(([hex, e]) => ({ key: Buffer.from(hex, 'hex'), count: Math.floor(this.decayed(e, now)) }))
+      .map(([hex, e]) => ({ key: Buffer.from(hex, 'hex'), count: Math.round(this.decayed(e, now)) }))
       .sort((a, b) => b.count - a.count)
       .slice(0, n)
   }
