@@ -275,12 +275,15 @@ async function fetchRemote (
     deps.counters.unreachablePeers += outcome.counts.ends.unreachable
     return outcome
   }
-  /** Credits each peer with the slices it served of a chunk that checked out. */
-  const credit = (outcome: SliceDownloadOutcome & { ok: true }): void => {
+  /**
+   * Credits each peer with the slices it served of a chunk that checked out.
+   * (By the descriptor's length: the assembled bytes may have gone to a worker by now.)
+   */
+  const credit = (outcome: SliceDownloadOutcome & { ok: true }, length: number): void => {
     if (deps.onContent === undefined) return
     const byPeer = new Map<string, { peer: Contact, bytes: number }>()
     outcome.servedBy.forEach((peer, i) => {
-      const { start, end } = sliceBounds(outcome.bytes.length, i)
+      const { start, end } = sliceBounds(length, i)
       const hex = peer.id.toString('hex')
       const e = byPeer.get(hex) ?? { peer, bytes: 0 }
       e.bytes += end - start
@@ -302,7 +305,7 @@ async function fetchRemote (
         // Every slice matched the caller's hashes, so the hashes themselves are wrong.
         throw new ChunkError(ChunkErrorCode.BAD_DESCRIPTOR, `the descriptor given for chunk ${short(id)} does not describe it`)
       }
-      credit(outcome)
+      credit(outcome, given.length)
       return got
     }
     // Another part of the same blob: ask the peers that served the last one, no lookup.
@@ -340,7 +343,7 @@ async function fetchRemote (
       // The id vouches for this descriptor now: whoever contradicted it lied. A chunk has
       // exactly one true descriptor, so an earlier, different one was a lie too.
       for (const p of outcome.suspects) ban(p, 'sent a slice that contradicts the chunk')
-      credit(outcome)
+      credit(outcome, got.descriptor.length)
       for (const e of earlier) {
         if (!sameDescriptor(e.descriptor, got.descriptor) && !deps.bans.has(e.from.id)) {
           deps.counters.descriptorLies++
