@@ -2,14 +2,13 @@ import { setMaxListeners } from 'node:events'
 import type { Duplex } from 'node:stream'
 import type { Identity } from '../../identity/identity.js'
 import type { Contact } from '../../routing/contact.js'
-import { DemandCounter } from '../../routing/demand-counter.js'
 import { compareDistance } from '../../routing/distance.js'
 import type { ChunkStore } from '../../store/chunk-store.js'
 import type { ChunkSource } from '../fs/chunk-fetcher.js'
 import { type ServiceNetwork, VALUE_KIND } from '../service-network.js'
 import { type Availability, type AvailabilityOptions, Announcer, type AnnounceCounters, type PublishOptions, type PublishResult } from './announcer.js'
 import { BanList, DEFAULT_BAN_CAPACITY, DEFAULT_BAN_MS } from './ban-list.js'
-import { PeerBudget, hasStanding } from './cache-admission.js'
+import { CacheOnDemand, type CacheOnDemandOptions } from './cache-on-demand.js'
 import { type ChunkDescriptor, describeChunk } from './chunk-format.js'
 import { type DownloadCounters, type DownloaderDeps, type GetOptions, downloadChunk, downloadPlain } from './chunk-downloader.js'
 import { type ChunkCrypto, sharedChunkCrypto } from './crypto-pool.js'
@@ -23,6 +22,8 @@ import { type RequestCounters, createRequestHandler } from './request-handler.js
 import { refuseSliceStream, serveSliceStream } from './slice-server.js'
 import { SliceStreamPool } from './stream-pool.js'
 
+export type { CacheOnDemandOptions }
+
 /**
  * The chunk exchange of one node: it downloads chunks from other nodes
  * (`source.get`, see chunk-downloader.ts), serves the chunks in its store
@@ -30,38 +31,11 @@ import { SliceStreamPool } from './stream-pool.js'
  * id, announces what it holds (publish, republished every hour) and, pulled
  * by demand, caches chunks it is asked about repeatedly.
  *
- * Cache on demand: a FIND_VALUE this node could not answer, or a
- * GET_PROVIDERS, for a chunk it lacks bumps a decaying demand counter. Those
- * queries reach the k closest nodes of the chunk and the nodes on lookup
- * paths towards them, so a chunk asked about by `threshold` different peers
- * is one worth holding here: the node fetches it through the ordinary
- * verified download, caches it (the store's eviction keeps the cache within
- * its bound) and announces itself. Only peers with standing count, each
- * once per chunk (cache-admission.ts). At most `maxConcurrent` such fetches
- * run at once, and an id is not retried within `cooldownMs`.
- *
- * CACHE_REQUEST (a publisher asking this node to pull a scarce chunk) is
- * accepted from peers of higher rank only, for chunks near this node, within
- * a per-peer budget (cache-admission.ts).
+ * Cache on demand and CACHE_REQUEST, and who may cause them: see
+ * cache-on-demand.ts and cache-admission.ts.
  */
 export type ChunkServiceStore = Pick<ChunkStore, 'has' | 'get' | 'withRange' | 'putCache' | 'noteMissing' | 'ids'> &
   Partial<Pick<ChunkStore, 'putCacheVerified'>>
-
-export interface CacheOnDemandOptions {
-  /** Queries (decayed) after which a missing chunk is fetched. Default 4. */
-  threshold?: number
-  /** Fetches running at once. Default 2. */
-  maxConcurrent?: number
-  /** Half-life of the demand counts. Default 1 hour. */
-  halfLifeMs?: number
-  /** An id is not fetched again within this. Default 10 minutes. */
-  cooldownMs?: number
-  /** Peers of this rank or more count towards demand (others only with history here). Default 16. */
-  standingRank?: number
-  /** CACHE_REQUESTs accepted per peer at once, and refilled per hour. Default 16 and 16. */
-  requestBurst?: number
-  requestsPerHour?: number
-}
 
 export interface ChunkServiceOptions {
   network: ServiceNetwork
@@ -290,54 +264,25 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     }
   }
 
-  // --- cache on demand ---
-  const cod = o.cacheOnDemand === false
-    ? undefined
-    : { threshold: 4, maxConcurrent: 2, halfLifeMs: 60 * 60_000, cooldownMs: 10 * 60_000, standingRank: 16, requestBurst: 16, requestsPerHour: 16, ...o.cacheOnDemand }
-  const demand = new DemandCounter({ maxKeys: 10_000, halfLifeMs: cod?.halfLifeMs ?? 60 * 60_000, maxVoters: 64 })
-  const cacheBudget = new PeerBudget({ burst: cod?.requestBurst ?? 16, perHour: cod?.requestsPerHour ?? 16, maxPeers: 1024, now })
-  const pulling = new Map<string, Promise<void>>()
-  const lastPull = new Map<string, number>()
-  const pull = (id: Buffer): boolean => {
-    if (cod === undefined || !running) return false
-    const hex = id.toString('hex')
-    if (store.has(id) || pulling.has(hex)) return true
-    const t = lastPull.get(hex)
-    if (pulling.size >= cod.maxConcurrent || (t !== undefined && now() - t < cod.cooldownMs)) return false
-    lastPull.delete(hex)
-    lastPull.set(hex, now())
-    if (lastPull.size > 1024) lastPull.delete(lastPull.keys().next().value as string)
-    const p = downloadChunk(downloader(), id)
-      .then(() => { stats.cachedOnDemand++; demand.clear(id) }, () => {})
-      .finally(() => { pulling.delete(hex) })
-    pulling.set(hex, p)
-    return true
-  }
-
-  /** A peer asked for a chunk this node does not hold: one vote, if the peer has standing. */
-  const noteDemand = (id: Buffer, from: Contact): void => {
-    if (cod === undefined || store.has(id) || ownLookups.has(id.toString('hex'))) return
-    if (!hasStanding(from, { standingRank: cod.standingRank, history: o.peerHistory })) return
-    if (demand.miss(id, now(), from.id) < cod.threshold || pulling.has(id.toString('hex'))) return
-    if (pull(id)) stats.demandPulls++
-  }
-  const onCacheRequest = (id: Buffer, from: Contact): boolean => {
-    const refuse = (): boolean => { stats.cacheRequestsRefused++; return false }
-    // "You can only advertise on nodes of lower rank than yourself."
-    if (cod === undefined || !running || from.rank <= identity.rank || !admission.isNear(id)) return refuse()
-    if (store.has(id) || pulling.has(id.toString('hex'))) return true
-    if (!cacheBudget.take(from.id)) return refuse()
-    if (pull(id)) return true
-    cacheBudget.refund(from.id)
-    return refuse()
-  }
+  const onDemand = new CacheOnDemand({
+    options: o.cacheOnDemand ?? {},
+    selfRank: identity.rank,
+    now,
+    running: () => running,
+    has: (id) => store.has(id),
+    isNear: admission.isNear,
+    ownLookup: (id) => ownLookups.has(id.toString('hex')),
+    peerHistory: o.peerHistory,
+    download: async (id) => await downloadChunk(downloader(), id),
+    stats
+  })
 
   // --- answering ---
   const providerValue: ProviderValueOptions = {
     records,
     now,
     selfRecord: (id) => running && store.has(id) ? announcer.selfRecord(id) : undefined,
-    onMiss: (id, from) => { noteDemand(id, from) },
+    onMiss: (id, from) => { onDemand.noteQuery(id, from) },
     usable
   }
   const descriptors = new Map<string, ChunkDescriptor>()
@@ -357,8 +302,8 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     providerList: (id) => running ? providerListFor(providerValue, id) : [],
     describe,
     noteMissing: (id) => store.noteMissing(id),
-    onQuery: (id, from) => { noteDemand(id, from) },
-    onCacheRequest,
+    onQuery: (id, from) => { onDemand.noteQuery(id, from) },
+    onCacheRequest: (id, from) => onDemand.onCacheRequest(id, from),
     isStopped: () => !running,
     counters: stats
   })
@@ -453,7 +398,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
       streams.clear()
       for (const s of serving) s.destroy()
       serving.clear()
-      await Promise.allSettled([...pulling.values(), republishing])
+      await Promise.allSettled([onDemand.settled(), republishing])
     },
     get stats () { stats.streamsReused = streams.reused; return stats },
     bannedPeers: bans,
