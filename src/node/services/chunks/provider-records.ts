@@ -1,3 +1,4 @@
+import { rankOf } from '../../identity/identity.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { Contact } from '../../routing/contact.js'
 import type { ValueProvider } from '../service-network.js'
@@ -12,11 +13,15 @@ import { checkProviderRecord } from './provider-record.js'
  *   - at most `maxRecords` records in all, `maxPerChunk` per chunk and
  *     `maxPerProvider` per provider (a provider at its quota is refused);
  *   - when the table, or a chunk's list, is full, a newcomer takes the place
- *     of a record of the provider holding the most records here (its oldest
- *     record goes), and only if that provider holds at least two more than
- *     the newcomer's provider would: fair shares, never first come first
- *     served for whoever floods fastest, never the longer TTL (a lifetime is
- *     the sender's word and costs nothing);
+ *     of a record of the provider with the largest share here (its oldest
+ *     record goes), and only if that provider would still hold as large a
+ *     share as the newcomer's provider after the swap: fair shares, never
+ *     first come first served for whoever floods fastest, never the longer
+ *     TTL (a lifetime is the sender's word and costs nothing). A share is
+ *     records held / 2^rank: an identity worth twice the work holds twice
+ *     the records at the same share, so a crowd of cheap identities cannot
+ *     push out a provider that invested in its own (the seed's answer to
+ *     Sybils);
  *   - expired records are dropped lazily on read, on a full table (at most
  *     once a second) and by prune().
  *
@@ -39,8 +44,8 @@ export class ProviderRecords {
   readonly maxPerChunk: number
   readonly maxPerProvider: number
   private readonly byChunk = new Map<string, Map<string, ProviderRecord>>()
-  /** Chunk ids each provider holds records for, oldest first. */
-  private readonly byProvider = new Map<string, Set<string>>()
+  /** Chunk ids each provider holds records for, oldest first, and the weight of its share (2^rank). */
+  private readonly byProvider = new Map<string, { chunks: Set<string>, weight: number }>()
   private count = 0
   private lastFullPrune = -Infinity
 
@@ -59,7 +64,7 @@ export class ProviderRecords {
   get size (): number { return this.count }
   /** Records held for one provider (expired ones included until pruned). */
   heldFor (providerId: Uint8Array): number {
-    return this.byProvider.get(Buffer.from(providerId).toString('hex'))?.size ?? 0
+    return this.byProvider.get(Buffer.from(providerId).toString('hex'))?.chunks.size ?? 0
   }
 
   /** Adds or refreshes a (checked) record. False when it was not kept. */
@@ -80,18 +85,18 @@ export class ProviderRecords {
     }
     if (m !== undefined) {
       this.dropExpired(hex, m, now)
-      if (m.size >= this.maxPerChunk && !this.evictFrom(m.keys(), pid, hex)) return false
+      if (m.size >= this.maxPerChunk && !this.evictFrom(m.keys(), r, hex)) return false
     }
     if (this.count >= this.maxRecords) {
       if (now - this.lastFullPrune >= FULL_PRUNE_GAP_MS) { this.lastFullPrune = now; this.prune(now) }
-      if (this.count >= this.maxRecords && !this.evictFrom(this.byProvider.keys(), pid)) return false
+      if (this.count >= this.maxRecords && !this.evictFrom(this.byProvider.keys(), r)) return false
     }
     let into = this.byChunk.get(hex)
     if (into === undefined) { into = new Map(); this.byChunk.set(hex, into) }
     into.set(pid, r)
     let mine = this.byProvider.get(pid)
-    if (mine === undefined) { mine = new Set(); this.byProvider.set(pid, mine) }
-    mine.add(hex)
+    if (mine === undefined) { mine = { chunks: new Set(), weight: weightOf(r) }; this.byProvider.set(pid, mine) }
+    mine.chunks.add(hex)
     this.count++
     return true
   }
@@ -117,20 +122,24 @@ export class ProviderRecords {
   }
 
   /**
-   * Makes room for a record of `newcomer`: a record of the provider among
-   * `candidates` that holds the most goes (its record for `chunkHex` when
-   * given, else its oldest), if it holds at least two more than the
-   * newcomer would after adding. False when nobody qualifies.
+   * Makes room for a record of `newcomer`'s provider: a record of the
+   * provider among `candidates` with the largest share goes (its record for
+   * `chunkHex` when given, else its oldest), if its share after losing it is
+   * still at least the newcomer's after gaining one (so the two cannot take
+   * the place back and forth). False when nobody qualifies.
    */
-  private evictFrom (candidates: Iterable<string>, newcomer: string, chunkHex?: string): boolean {
+  private evictFrom (candidates: Iterable<string>, newcomer: ProviderRecord, chunkHex?: string): boolean {
+    const mine = this.byProvider.get(newcomer.provider.id.toString('hex'))
+    const need = ((mine?.chunks.size ?? 0) + 1) / (mine?.weight ?? weightOf(newcomer))
     let hog: string | undefined
-    let most = (this.byProvider.get(newcomer)?.size ?? 0) + 1
+    let most = -1
     for (const pid of candidates) {
-      const n = this.byProvider.get(pid)?.size ?? 0
-      if (n > most) { most = n; hog = pid }
+      const p = this.byProvider.get(pid)
+      if (p !== undefined && p.chunks.size / p.weight > most) { most = p.chunks.size / p.weight; hog = pid }
     }
-    if (hog === undefined) return false
-    const chunk = chunkHex ?? this.byProvider.get(hog)?.values().next().value
+    const h = hog === undefined ? undefined : this.byProvider.get(hog)
+    if (hog === undefined || h === undefined || (h.chunks.size - 1) / h.weight < need) return false
+    const chunk = chunkHex ?? h.chunks.values().next().value
     if (chunk === undefined) return false
     this.remove(chunk, hog)
     return true
@@ -142,8 +151,8 @@ export class ProviderRecords {
     this.count--
     if (m.size === 0) this.byChunk.delete(chunkHex)
     const mine = this.byProvider.get(pid)
-    mine?.delete(chunkHex)
-    if (mine?.size === 0) this.byProvider.delete(pid)
+    mine?.chunks.delete(chunkHex)
+    if (mine?.chunks.size === 0) this.byProvider.delete(pid)
   }
 
   private dropExpired (chunkHex: string, m: Map<string, ProviderRecord>, now: number): void {
@@ -151,11 +160,16 @@ export class ProviderRecords {
   }
 
   private dropExpiredOf (pid: string, now: number): void {
-    for (const chunkHex of [...(this.byProvider.get(pid) ?? [])]) {
+    for (const chunkHex of [...(this.byProvider.get(pid)?.chunks ?? [])]) {
       const r = this.byChunk.get(chunkHex)?.get(pid)
       if (r !== undefined && r.expiresAt <= now) this.remove(chunkHex, pid)
     }
   }
+}
+
+/** The weight of a provider's share: 2^rank (capped, to stay a safe number). */
+function weightOf (r: ProviderRecord): number {
+  return 2 ** Math.min(40, rankOf(r.provider.publicKey, r.provider.nonce))
 }
 
 export interface ProviderValueOptions {

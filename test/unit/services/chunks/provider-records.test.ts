@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { BanList } from '../../../../src/node/services/chunks/ban-list.js'
 import { decodeProviderList, type ProviderRecord } from '../../../../src/node/services/chunks/messages.js'
 import { makeContact } from '../../../../src/node/routing/contact.js'
+import { createProviderRecord } from '../../../../src/node/services/chunks/provider-record.js'
+import { identityOfRank } from './chunk-testnet.js'
 import { ProviderRecords, createProviderValue } from '../../../../src/node/services/chunks/provider-records.js'
 
 const NOW = 1_000_000
@@ -70,6 +72,18 @@ describe('ProviderRecords', () => {
     // Expired records make room first.
     expect(t.add(rec(131, 30, NOW + 3000), NOW + 2000)).toBe(true)
     expect(t.size).toBe(1)
+  })
+
+  it('weighs shares by rank: many cheap identities cannot push out a provider that invested in its identity', () => {
+    const t = new ProviderRecords({ maxRecords: 12, maxPerProvider: 10 })
+    const publisher = identityOfRank(10)
+    const cheap = Array.from({ length: 6 }, () => identityOfRank(2))
+    const ep = { address: '198.51.100.3', port: 4000 }
+    for (let c = 0; c < 10; c++) expect(t.add(createProviderRecord(publisher, ep, Buffer.alloc(32, c), NOW + 1000), NOW)).toBe(true)
+    cheap.forEach((id, i) => { t.add(createProviderRecord(id, ep, Buffer.alloc(32, 100 + i), NOW + 1000), NOW) })
+    // Ten records of a rank-10 identity weigh less than one of a rank-2 identity: the Sybils push out each other, if anyone.
+    expect(t.heldFor(publisher.id)).toBe(10)
+    expect(t.size).toBe(12)
   })
 
   it('prunes expired records', () => {
