@@ -196,15 +196,27 @@ export function providerListFor (opts: ProviderValueOptions, chunkId: Buffer): P
 }
 
 /**
+ * Records offered along a lookup path (CACHE_VALUE) are kept only from a peer
+ * whose FIND_VALUE for that key missed here within this window: the DHT
+ * offers a found value to the closest node on its path that lacked it, so an
+ * honest offer always follows a miss, and a flood of offers for random keys
+ * finds nothing to follow.
+ */
+const PATH_OFFER_WINDOW_MS = 10 * 60_000
+const MAX_PATH_MISSES = 4096
+
+/**
  * The ValueProvider for VALUE_KIND.chunkProviders. Besides answering, it
  * checks lists a lookup brings back (one usable record for the key is
  * enough to accept the list; the finder checks each record again before using
  * it) and keeps the records a lookup offers along its path, so the records of
- * popular chunks spread to the nodes their lookups pass (the table's quotas
- * bound what one provider can place that way).
+ * popular chunks spread to the nodes their lookups pass (only after a miss by
+ * the offering peer, and within the table's quotas).
  */
 export function createProviderValue (opts: ProviderValueOptions): Required<ValueProvider> {
   const usable = opts.usable ?? ((r, now, key) => checkProviderRecord(r, now, key) === undefined)
+  // `${key}:${peer}` → when that peer's query for that key missed here (oldest first).
+  const misses = new Map<string, number>()
   const valid = (key: Buffer, value: Buffer): ProviderRecord[] => {
     const list = tryDecode(decodeProviderList, value)
     if (list === undefined) return []
@@ -217,17 +229,24 @@ export function createProviderValue (opts: ProviderValueOptions): Required<Value
       return list.length === 0 ? undefined : encodeProviderList(list)
     },
     onMiss: (key: Buffer, from: Contact): void => {
-      if (key.length === 32) opts.onMiss?.(key, from)
+      if (key.length !== 32) return
+      const k = `${key.toString('hex')}:${from.id.toString('hex')}`
+      misses.delete(k)
+      misses.set(k, opts.now())
+      if (misses.size > MAX_PATH_MISSES) misses.delete(misses.keys().next().value as string)
+      opts.onMiss?.(key, from)
     },
     validate: (key: Buffer, value: Buffer): boolean => {
       const list = tryDecode(decodeProviderList, value)
       const now = opts.now()
       return list?.some(r => usable(r, now, key)) ?? false
     },
-    cache: (key: Buffer, value: Buffer): boolean => {
+    cache: (key: Buffer, value: Buffer, from: Contact): boolean => {
       if (key.length !== 32) return false
-      let kept = 0
       const now = opts.now()
+      const missedAt = misses.get(`${key.toString('hex')}:${from.id.toString('hex')}`)
+      if (missedAt === undefined || now - missedAt > PATH_OFFER_WINDOW_MS) return false
+      let kept = 0
       for (const r of valid(key, value)) if (opts.records.add(r, now)) kept++
       return kept > 0
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { BanList } from '../../../../src/node/services/chunks/ban-list.js'
-import { decodeProviderList, type ProviderRecord } from '../../../../src/node/services/chunks/messages.js'
+import { decodeProviderList, encodeProviderList, type ProviderRecord } from '../../../../src/node/services/chunks/messages.js'
 import { makeContact } from '../../../../src/node/routing/contact.js'
 import { createProviderRecord } from '../../../../src/node/services/chunks/provider-record.js'
 import { identityOfRank } from './chunk-testnet.js'
@@ -112,6 +112,28 @@ describe('ProviderRecords', () => {
     v.onMiss(Buffer.alloc(32, 3), makeContact(Buffer.alloc(32, 44), { address: '198.51.100.1', port: 1 }), 1)
     v.onMiss(Buffer.alloc(5), makeContact(Buffer.alloc(32, 44), { address: '198.51.100.1', port: 1 }), 1)
     expect(misses).toEqual([[3, 44]])
+  })
+})
+
+describe('createProviderValue', () => {
+  it('keeps records offered along a lookup path only from a peer whose query for that key missed here lately', () => {
+    let now = NOW
+    const t = new ProviderRecords()
+    const v = createProviderValue({ records: t, now: () => now, usable: () => true })
+    const key = Buffer.alloc(32, 1)
+    const list = Buffer.from(encodeProviderList([rec(1, 2, NOW + 60 * 60_000)]))
+    const searcher = makeContact(Buffer.alloc(32, 50), { address: '198.51.100.1', port: 1 })
+    const other = makeContact(Buffer.alloc(32, 51), { address: '198.51.100.2', port: 2 })
+    // Unasked, a flood of offers for random keys is refused.
+    expect(v.cache(key, list, searcher)).toBe(false)
+    v.onMiss(key, searcher, 1)
+    expect(v.cache(key, list, other)).toBe(false)
+    expect(v.cache(Buffer.alloc(32, 2), Buffer.from(encodeProviderList([rec(2, 2, NOW + 60 * 60_000)])), searcher)).toBe(false)
+    now += 11 * 60_000
+    expect(v.cache(key, list, searcher)).toBe(false) // too long ago
+    v.onMiss(key, searcher, 2)
+    expect(v.cache(key, list, searcher)).toBe(true)
+    expect(ids(t.get(key, now))).toEqual([2])
   })
 })
 
