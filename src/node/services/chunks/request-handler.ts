@@ -26,7 +26,7 @@ export interface RequestHandlerDeps {
   describe: (chunkId: Buffer) => ChunkDescriptor | undefined
   /** Counts a request for a chunk that is not here; returns the count. */
   noteMissing: (chunkId: Buffer) => number
-  /** A peer asked for providers of a chunk (demand, see chunk-service.ts). */
+  /** A peer asked for providers of a chunk (demand, see cache-on-demand.ts). */
   onQuery?: (chunkId: Buffer, from: ServiceRequestContext['from']) => void
   /** A peer asks this node to pull and cache a chunk; true when it will. */
   onCacheRequest: (chunkId: Buffer, from: ServiceRequestContext['from']) => boolean
