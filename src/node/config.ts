@@ -28,6 +28,13 @@ export interface TornetConfig {
   bootstrap: string[]
   /** Peers below this rank are not talked to (default 21). */
   minRank: number
+  /**
+   * Follow contacts and accept provider records naming loopback, private (RFC 1918, ULA,
+   * link-local, CGNAT) or multicast addresses. Off on the internet: such an
+   * address in a record would turn downloaders against hosts on their own LAN.
+   * On for a LAN-only network and for test networks on 127.0.0.1.
+   */
+  allowPrivateEndpoints: boolean
   /** Rank `tornet id new` mines when --rank is not given. */
   identityRank: number
   /** The local SOCKS5/HTTP gateway. */
@@ -37,12 +44,6 @@ export interface TornetConfig {
   announce?: string
   /** Leading zero bits a .tor-net name registration must carry. */
   names: { difficulty: number }
-  /**
-   * Follow contacts that peers name at loopback, private, link-local or multicast
-   * addresses. Off on the Internet (a peer could point this node at its own LAN);
-   * on for a LAN or 127.0.0.1 test network.
-   */
-  allowPrivateEndpoints: boolean
   /**
    * The .bit resolver's backend (Namecoin Core RPC or ElectrumX), checked by
    * the resolver layer when the gateway starts; absent: .bit names are refused
@@ -125,11 +126,11 @@ const SCHEMA: Schema = {
   listen: { host, port: intIn(0, 65535) },
   bootstrap: endpoints,
   minRank: intIn(0, MAX_MINING_RANK),
+  allowPrivateEndpoints: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})`,
   identityRank: intIn(0, MAX_MINING_RANK),
   gateway: { host, port: intIn(0, 65535), passThrough: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) },
   names: { difficulty: intIn(0, 40) },
-  allowPrivateEndpoints: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})`,
   announce: (v) => typeof v === 'string' && parseEndpoint(v) !== undefined ? undefined : `must be "host:port" or "[v6]:port" (got ${show(v)})`,
   namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`
 }

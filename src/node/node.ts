@@ -13,7 +13,6 @@ import { Dht, type BootstrapReport } from './routing/dht.js'
 import { LinkServiceNetwork, addressOf, contactOfPeer } from './services/link-service-network.js'
 import { openStore, type Store } from './store/index.js'
 import { createChunkService, type ChunkService } from './services/chunks/chunk-service.js'
-import { CHUNK_SERVICE } from './services/chunks/messages.js'
 import { ContentLibrary, StoreLocationIndex } from './services/fs/content-library.js'
 import type { PublishEntry } from './services/fs/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
@@ -57,14 +56,17 @@ export const NodeErrorCode = {
 /** Feeds the accounting hook: totals for the dashboard plus per-peer bytes for the peer accounts. */
 class NodeMeter implements TrafficMeter {
   readonly totals = new CountingMeter()
-  /** Told of content bytes a peer served us (chunk streams), which rank it within its k-bucket. */
+  /**
+   * Told of content bytes a peer served us, which rank it within its k-bucket:
+   * fed by the chunk service with verified slice bytes only, never from raw
+   * traffic here (a peer could send junk to climb its bucket).
+   */
   onContent?: (peerHex: string, bytes: number) => void
   constructor (private readonly store: Store) {}
   record (peer: string | undefined, direction: TrafficDirection, bytes: number, kind: string): void {
     this.totals.record(peer, direction, bytes, kind)
     if (peer === undefined) return
     this.store.peers.addTraffic(peer, direction, bytes)
-    if (direction === 'in' && kind === CHUNK_SERVICE) this.onContent?.(peer, bytes)
   }
 }
 
@@ -90,7 +92,18 @@ export class TornetNode extends EventEmitter {
     nameDifficulty?: number
   ) {
     super()
-    this.chunks = createChunkService({ network, store: store.chunks, identity })
+    this.chunks = createChunkService({
+      network,
+      store: store.chunks,
+      identity,
+      minRank: config.minRank,
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      localClosest: (key, count) => dht.table.closest(key, count),
+      peerHistory: (id) => dht.table.get(id),
+      // Only content that checked out counts towards a peer's place in its bucket; raw
+      // inbound bytes would let a peer buy that place with junk.
+      onVerifiedContent: (peer, bytes) => { meter.onContent?.(peer.id.toString('hex'), bytes) }
+    })
     this.content = new ContentLibrary({
       source: this.chunks.source,
       sink: { put: async (id, cipher) => { await store.chunks.putLocal(id, cipher) } },

@@ -1,43 +1,50 @@
-import { isIPv4, isIPv6 } from 'node:net'
+import { BlockList, isIPv4, isIPv6 } from 'node:net'
 import type { Endpoint } from '../types.js'
-import { ipv6Bytes } from '../wire/ipv6.js'
 
 /**
- * Whether an endpoint can belong to a node on the public Internet. A peer
- * that hands out contacts at loopback, private, link-local, multicast or
- * otherwise special addresses either lies or leaks its own LAN; following
- * such a contact would make this node probe its own machine or its LAN (or a
- * multicast group) on a stranger's say-so. So contacts from peers at these
- * addresses are ignored, unless the node is configured for a LAN or loopback
- * test network (config.allowPrivateEndpoints).
+ * Whether an endpoint can belong to a node on the public Internet. A peer that
+ * hands out contacts or provider records at loopback, private, link-local,
+ * multicast or otherwise special addresses either lies or leaks its own LAN;
+ * following them would make this node (and every downloader reading a record)
+ * probe its own machine, its LAN or a multicast group on a stranger's say-so.
+ * So such endpoints are ignored unless the node is configured for a LAN or
+ * loopback test network (config.allowPrivateEndpoints).
  *
- * Not public: 0/8, 10/8, 100.64/10 (carrier NAT), 127/8, 169.254/16,
- * 172.16/12, 192.168/16, 224/4 (multicast) and 240/4 (reserved, broadcast);
- * ::, ::1, fc00::/7, fe80::/10, ff00::/8, and IPv4-mapped forms of the IPv4
- * ranges. Anything that is not an IP literal is not public either (the wire
- * carries only addresses).
+ * The documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24,
+ * 2001:db8::/32) and the benchmarking range 198.18/15 are left public: they
+ * route nowhere, and tests use them as stand-ins for public hosts (the
+ * multi-host test networks give their namespaces 198.18/15 addresses).
+ * Anything that is not an IP literal is not public (the wire carries only
+ * addresses).
  */
+const NOT_PUBLIC = new BlockList()
+for (const [net, bits] of [
+  ['0.0.0.0', 8], // "this network"
+  ['10.0.0.0', 8], // private
+  ['100.64.0.0', 10], // carrier-grade NAT
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local
+  ['172.16.0.0', 12], // private
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.168.0.0', 16], // private
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4] // reserved, and broadcast
+] as const) NOT_PUBLIC.addSubnet(net, bits, 'ipv4')
+for (const [net, bits] of [
+  ['::', 128], // unspecified
+  ['::1', 128], // loopback
+  ['fc00::', 7], // unique local
+  ['fe80::', 10], // link-local
+  ['ff00::', 8] // multicast
+] as const) NOT_PUBLIC.addSubnet(net, bits, 'ipv6')
+
+/** True for a unicast address reachable across the Internet (BlockList also maps ::ffff:a.b.c.d to IPv4). */
 export function isPublicAddress (address: string): boolean {
-  if (isIPv4(address)) return isPublicV4(address.split('.').map(Number))
-  if (!isIPv6(address) || address.includes('%')) return false
-  const b = ipv6Bytes(address)
-  if (b.subarray(0, 10).every(x => x === 0) && b[10] === 0xff && b[11] === 0xff) return isPublicV4([...b.subarray(12)])
-  if (b.subarray(0, 15).every(x => x === 0) && b[15] <= 1) return false // :: and ::1
-  if ((b[0] & 0xfe) === 0xfc) return false // unique local
-  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return false // link-local
-  if (b[0] === 0xff) return false // multicast
-  return true
+  if (isIPv4(address)) return !NOT_PUBLIC.check(address, 'ipv4')
+  if (isIPv6(address) && !address.includes('%')) return !NOT_PUBLIC.check(address, 'ipv6')
+  return false
 }
 
 export function isPublicEndpoint (e: Endpoint): boolean {
   return isPublicAddress(e.address)
-}
-
-function isPublicV4 ([a, b]: number[]): boolean {
-  if (a === 0 || a === 10 || a === 127 || a >= 224) return false
-  if (a === 100 && b >= 64 && b < 128) return false
-  if (a === 169 && b === 254) return false
-  if (a === 172 && b >= 16 && b < 32) return false
-  if (a === 192 && b === 168) return false
-  return true
 }

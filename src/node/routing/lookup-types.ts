@@ -67,6 +67,15 @@ export interface LookupOptions {
   maxAttempts?: number
   /** Bound on candidates remembered by one lookup. */
   maxCandidates?: number
+  /**
+   * The seed's early stop for FIND_VALUE: once `quorum` of the k closest
+   * candidates that answered each report a not-found count of at least
+   * `count`, the key has been searched for often and not found, and the
+   * lookup ends without the final rounds (stoppedEarly). A quorum, and only
+   * of peers among the current k closest, so that one liar, or a few far
+   * from the key, cannot cut a lookup short. Off when absent.
+   */
+  notFoundStop?: { count: number, quorum: number }
   /** Validates a value before the lookup stops on it (e.g. the chunk's hash). */
   acceptValue?: (value: Buffer, from: Contact) => boolean
   signal?: AbortSignal
@@ -84,6 +93,8 @@ export interface LookupResult {
   cacheCandidate?: Contact
   /** Largest "not found" count reported by a node that lacked the value. */
   notFound: number
+  /** The lookup ended on notFoundStop, before the k closest had all answered. */
+  stoppedEarly?: boolean
   /** Path length: requests on the chain that reached the closest node (or the value). 1 = it was in our table. */
   hops: number
   /** ms from start until the closest node (or the value) answered. */

@@ -26,6 +26,8 @@ interface Attempt {
 
 interface Candidate {
   contact: Contact
+  /** The not-found count it reported (FIND_VALUE), 0 when none. */
+  notFound: number
   key: string
   depth: number
   state: number
@@ -94,6 +96,7 @@ class LookupRun {
   private done = false
   private value?: { value: Buffer, from: Candidate }
   private notFound = 0
+  private stoppedEarly = false
   private lacking?: Candidate
   private readonly stats = { queried: 0, answered: 0, failed: 0, slow: 0, lying: 0 }
   private readonly onAbort = (): void => { this.fail(new RoutingError(RoutingErrorCode.aborted, 'lookup aborted')) }
@@ -141,7 +144,7 @@ class LookupRun {
     if (this.byEndpoint.has(ep)) return 'refused'
     const pos = this.insertionPoint(contact.id)
     if (this.byKey.size >= this.maxCandidates && pos >= this.k) return 'known'
-    const cand: Candidate = { contact, key, depth, state: NEW, answeredAt: 0, attempts: 0, open: [], asked: 0 }
+    const cand: Candidate = { contact, key, depth, notFound: 0, state: NEW, answeredAt: 0, attempts: 0, open: [], asked: 0 }
     this.sorted.splice(pos, 0, cand)
     this.byKey.set(key, cand)
     this.byEndpoint.set(ep, cand)
@@ -354,6 +357,7 @@ class LookupRun {
     }
     if (this.kind !== 0) {
       if (r.notFound !== undefined && r.notFound > this.notFound) this.notFound = r.notFound
+      c.notFound = r.notFound ?? 0
       if (this.lacking === undefined || compareDistance(this.target, c.contact.id, this.lacking.contact.id) < 0) this.lacking = c
     }
     const before = this.closestLive()
@@ -373,7 +377,27 @@ class LookupRun {
     this.emit({ type: 'reply', contact: c.contact, depth: c.depth, rttMs, newContacts: added })
     if (this.closestLive() !== before) this.noProgress = 0
     else if (++this.noProgress >= this.alpha) this.finalRound = true
+    if (this.notFoundQuorum()) {
+      this.stoppedEarly = true
+      this.finish()
+      return
+    }
     this.pump()
+  }
+
+  /** True when notFoundStop's quorum of the k closest live candidates reported a high count. */
+  private notFoundQuorum (): boolean {
+    const stop = this.o.notFoundStop
+    if (stop === undefined || this.kind === 0) return false
+    let votes = 0
+    let rank = 0
+    for (const c of this.sorted) {
+      if (rank >= this.k) break
+      if (c.state === FAILED || c.state === SLOW) continue
+      rank++
+      if (c.state === ANSWERED && c.notFound >= stop.count && ++votes >= Math.max(1, stop.quorum)) return true
+    }
+    return false
   }
 
   private onFailure (c: Candidate, a: Attempt, err: unknown): void {
@@ -434,6 +458,7 @@ class LookupRun {
       valueFrom: this.value?.from.contact,
       cacheCandidate: this.lacking?.contact,
       notFound: this.notFound,
+      stoppedEarly: this.stoppedEarly,
       hops: found?.depth ?? 0,
       foundMs: found !== undefined ? found.answeredAt - this.startedAt : 0,
       elapsedMs: this.o.clock.now() - this.startedAt,

@@ -60,7 +60,8 @@ async function answerFind (deps: RequestHandlerDeps, from: Contact, r: FindReque
       deps.demand.clear(r.target)
       return { type: 'value', kind: r.kind, value }
     }
-    const notFound = deps.demand.miss(r.target, deps.now())
+    // One vote per asking peer: repeating a query must not inflate the count others stop on.
+    const notFound = deps.demand.miss(r.target, deps.now(), from.id.length > 0 ? from.id : undefined)
     if (p?.onMiss !== undefined) {
       try { p.onMiss(r.target, from, notFound) } catch { /* a provider hook must not break the reply */ }
     }

@@ -15,6 +15,20 @@ describe('DemandCounter', () => {
     expect(d.count(key(1), 0)).toBe(0)
   })
 
+  it('counts each voter once per key: one peer asking 100 times is one miss', () => {
+    const d = new DemandCounter({ maxVoters: 3 })
+    for (let i = 0; i < 100; i++) d.miss(key(1), 0, key(0xa1))
+    expect(d.count(key(1), 0)).toBe(1)
+    expect(d.miss(key(1), 0, key(0xa2))).toBe(2)
+    expect(d.miss(key(2), 0, key(0xa1))).toBe(1) // another key: a vote of its own
+    expect(d.miss(key(1), 0, key(0xa3))).toBe(3)
+    // Voters are bounded per key: past the bound a key stops counting (it is far past any threshold by then).
+    expect(d.miss(key(1), 0, key(0xa4))).toBe(3)
+    // Anonymous misses (no voter) count each time, as before.
+    expect(d.miss(key(3), 0)).toBe(1)
+    expect(d.miss(key(3), 0)).toBe(2)
+  })
+
   it('halves counts every half-life', () => {
     const d = new DemandCounter({ halfLifeMs: 1000 })
     for (let i = 0; i < 8; i++) d.miss(key(1), 0)

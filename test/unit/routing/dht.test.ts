@@ -27,6 +27,18 @@ function memoryDb (): ContactDb & { map: Map<string, Buffer> } {
 }
 
 describe('Dht', () => {
+  it('counts a FIND_VALUE miss once per asking peer: repeating a query does not inflate the not-found count', async () => {
+    const t = await joined(30, 9)
+    for (const d of t.dhts) d.registerValueProvider(ValueKind.chunk, { get: () => undefined })
+    const missing = t.prng.bytes(32)
+    const near = t.dhts.find(d => d.self.id.toString('hex') === t.truth(missing, 1)[0]) as Dht
+    const [a, b] = t.dhts.filter(d => d !== near)
+    for (let i = 0; i < 5; i++) await t.clock.drive(a.findValue(missing, ValueKind.chunk))
+    expect(near.demand.count(missing, t.clock.now())).toBe(1)
+    await t.clock.drive(b.findValue(missing, ValueKind.chunk))
+    expect(near.demand.count(missing, t.clock.now())).toBe(2)
+  })
+
   it('joins from a bare endpoint and learns who answered', async () => {
     const t = new DhtTestnet(2, { seed: 3 })
     const r = await t.clock.drive(t.dhts[1].bootstrap([t.nodes[0].contact.endpoint]))

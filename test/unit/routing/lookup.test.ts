@@ -150,6 +150,28 @@ describe('lookup runner', () => {
     expect(r.cacheCandidate).toBeDefined()
   })
 
+  it('stops early when a quorum of the closest nodes report a high not-found count, not on fewer', async () => {
+    const w = new FakeWorld(300, 21)
+    const target = w.prng.bytes(32)
+    // The nodes near the target have been asked for it many times without having it.
+    const near = new Set(w.closestTo(target, 30).map(c => c.id.toString('hex')))
+    for (const n of w.nodes) n.notFound = near.has(n.contact.id.toString('hex')) ? 50 : 0
+    const full = await w.clock.drive(runLookup(options(w, target, 0, { kind: 4 })))
+    expect(full.stoppedEarly ?? false).toBe(false)
+    const early = await w.clock.drive(runLookup(options(w, target, 0, { kind: 4, notFoundStop: { count: 20, quorum: 3 } })))
+    expect(early.stoppedEarly).toBe(true)
+    expect(early.value).toBeUndefined()
+    expect(early.notFound).toBe(50)
+    expect(early.queried).toBeLessThan(full.queried)
+
+    // Two nodes claiming a huge count are not a quorum: the lookup runs its course.
+    for (const n of w.nodes) n.notFound = 0
+    for (const c of w.closestTo(target, 2)) w.node(c).notFound = 1_000_000
+    const liars = await w.clock.drive(runLookup(options(w, target, 0, { kind: 4, notFoundStop: { count: 20, quorum: 3 } })))
+    expect(liars.stoppedEarly ?? false).toBe(false)
+    expect(hex(liars.closest)).toEqual(hex(full.closest))
+  })
+
   it('rejects with ROUTING_ABORTED when aborted, and cancels its open requests', async () => {
     const w = new FakeWorld(100, 7)
     for (const n of w.nodes) n.delayMs = 500

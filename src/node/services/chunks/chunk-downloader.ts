@@ -2,7 +2,7 @@ import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { ServiceNetwork } from '../service-network.js'
 import type { BanList } from './ban-list.js'
-import { type ChunkDescriptor, isValidChunkLength } from './chunk-format.js'
+import { type ChunkDescriptor, isValidChunkLength, sliceBounds } from './chunk-format.js'
 import { ChunkCipherErrorCode } from '../../crypto/chunk-cipher.js'
 import { TornetError } from '../../errors.js'
 import type { ChunkCrypto } from './crypto-pool.js'
@@ -99,6 +99,12 @@ export interface DownloaderDeps {
   cacheDownloads: boolean
   /** Called (not awaited) once a downloaded chunk is cached here. */
   onCached: (id: Buffer) => void
+  /**
+   * Content a peer served: the bytes of its slices, told once the whole chunk
+   * has checked out against its id (a slice that matches a peer's own
+   * descriptor proves nothing until then). Junk never reaches it.
+   */
+  onContent?: (peer: Contact, bytes: number) => void
   counters: DownloadCounters
   /** Aborted when the service stops. */
   lifetime: AbortSignal
@@ -269,6 +275,24 @@ async function fetchRemote (
     deps.counters.unreachablePeers += outcome.counts.ends.unreachable
     return outcome
   }
+  /**
+   * Credits each peer with the slices it served of a chunk that checked out.
+   * (By the descriptor's length: the assembled bytes may have gone to a worker by now.)
+   */
+  const credit = (outcome: SliceDownloadOutcome & { ok: true }, length: number): void => {
+    if (deps.onContent === undefined) return
+    const byPeer = new Map<string, { peer: Contact, bytes: number }>()
+    outcome.servedBy.forEach((peer, i) => {
+      const { start, end } = sliceBounds(length, i)
+      const hex = peer.id.toString('hex')
+      const e = byPeer.get(hex) ?? { peer, bytes: 0 }
+      e.bytes += end - start
+      byPeer.set(hex, e)
+    })
+    for (const { peer, bytes } of byPeer.values()) {
+      try { deps.onContent(peer, bytes) } catch { /* a listener must not fail the download */ }
+    }
+  }
   const done = (got: Fetched, providers: number): Fetched => {
     onProgress?.({ phase: 'done', bytes: got.cipher.length, total: got.cipher.length, providers })
     return got
@@ -281,6 +305,7 @@ async function fetchRemote (
         // Every slice matched the caller's hashes, so the hashes themselves are wrong.
         throw new ChunkError(ChunkErrorCode.BAD_DESCRIPTOR, `the descriptor given for chunk ${short(id)} does not describe it`)
       }
+      credit(outcome, given.length)
       return got
     }
     // Another part of the same blob: ask the peers that served the last one, no lookup.
@@ -318,6 +343,7 @@ async function fetchRemote (
       // The id vouches for this descriptor now: whoever contradicted it lied. A chunk has
       // exactly one true descriptor, so an earlier, different one was a lie too.
       for (const p of outcome.suspects) ban(p, 'sent a slice that contradicts the chunk')
+      credit(outcome, got.descriptor.length)
       for (const e of earlier) {
         if (!sameDescriptor(e.descriptor, got.descriptor) && !deps.bans.has(e.from.id)) {
           deps.counters.descriptorLies++

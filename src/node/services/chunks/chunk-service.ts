@@ -1,23 +1,28 @@
 import { setMaxListeners } from 'node:events'
 import type { Duplex } from 'node:stream'
 import type { Identity } from '../../identity/identity.js'
-import { DemandCounter } from '../../routing/demand-counter.js'
+import type { Contact } from '../../routing/contact.js'
+import { compareDistance } from '../../routing/distance.js'
 import type { ChunkStore } from '../../store/chunk-store.js'
 import type { ChunkSource } from '../fs/chunk-fetcher.js'
-import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
+import { type ServiceNetwork, VALUE_KIND } from '../service-network.js'
 import { type Availability, type AvailabilityOptions, Announcer, type AnnounceCounters, type PublishOptions, type PublishResult } from './announcer.js'
 import { BanList, DEFAULT_BAN_CAPACITY, DEFAULT_BAN_MS } from './ban-list.js'
+import { CacheOnDemand, type CacheOnDemandOptions } from './cache-on-demand.js'
 import { type ChunkDescriptor, describeChunk } from './chunk-format.js'
 import { type DownloadCounters, type DownloaderDeps, type GetOptions, downloadChunk, downloadPlain } from './chunk-downloader.js'
 import { type ChunkCrypto, sharedChunkCrypto } from './crypto-pool.js'
 import { ChunkError, ChunkErrorCode } from './errors.js'
-import { CHUNK_SERVICE, recordBody } from './messages.js'
+import { CHUNK_SERVICE, type ProviderRecord, recordBody } from './messages.js'
 import type { ProviderFinderDeps } from './provider-finder.js'
 import { ProviderHints } from './provider-hints.js'
 import { ProviderRecords, createProviderValue, providerListFor, type ProviderValueOptions } from './provider-records.js'
+import { type AdmissionPolicy, checkUsableRecord } from './record-admission.js'
 import { type RequestCounters, createRequestHandler } from './request-handler.js'
 import { refuseSliceStream, serveSliceStream } from './slice-server.js'
 import { SliceStreamPool } from './stream-pool.js'
+
+export type { CacheOnDemandOptions }
 
 /**
  * The chunk exchange of one node: it downloads chunks from other nodes
@@ -26,28 +31,11 @@ import { SliceStreamPool } from './stream-pool.js'
  * id, announces what it holds (publish, republished every hour) and, pulled
  * by demand, caches chunks it is asked about repeatedly.
  *
- * Cache on demand: every FIND_VALUE / GET_PROVIDERS for a chunk this node
- * lacks bumps a decaying demand counter. Those queries reach the k closest
- * nodes of the chunk and the nodes on lookup paths towards them, so a chunk
- * asked about `threshold` times is one worth holding here: the node fetches
- * it through the ordinary verified download, caches it (the store's eviction
- * keeps the cache within its bound) and announces itself. At most
- * `maxConcurrent` such fetches run at once, and an id is not retried within
- * `cooldownMs`.
+ * Cache on demand and CACHE_REQUEST, and who may cause them: see
+ * cache-on-demand.ts and cache-admission.ts.
  */
 export type ChunkServiceStore = Pick<ChunkStore, 'has' | 'get' | 'withRange' | 'putCache' | 'noteMissing' | 'ids'> &
   Partial<Pick<ChunkStore, 'putCacheVerified'>>
-
-export interface CacheOnDemandOptions {
-  /** Queries (decayed) after which a missing chunk is fetched. Default 4. */
-  threshold?: number
-  /** Fetches running at once. Default 2. */
-  maxConcurrent?: number
-  /** Half-life of the demand counts. Default 1 hour. */
-  halfLifeMs?: number
-  /** An id is not fetched again within this. Default 10 minutes. */
-  cooldownMs?: number
-}
 
 export interface ChunkServiceOptions {
   network: ServiceNetwork
@@ -71,14 +59,36 @@ export interface ChunkServiceOptions {
   announceCount?: number
   banMs?: number
   maxBans?: number
-  maxRecordChunks?: number
+  /** Provider records held for others: in all, per chunk, per provider (provider-records.ts). */
+  maxRecords?: number
   maxRecordsPerChunk?: number
+  maxRecordsPerProvider?: number
+  /** Providers below this rank are ignored (the link refuses them anyway). Default 0. */
+  minRank?: number
+  /** Use and keep records naming loopback, private or multicast endpoints (a LAN, test networks). Default false. */
+  allowPrivateEndpoints?: boolean
+  /**
+   * The `count` contacts nearest `key` in this node's own routing table (no
+   * traffic): records are kept only for ids this node is among the
+   * `nearCount` closest to, as far as it knows. Absent: every id counts as near.
+   */
+  localClosest?: (key: Buffer, count: number) => Contact[]
+  /** Default 20 (the k of the DHT, the nodes an announcement goes to). */
+  nearCount?: number
   /** Slice streams served at once. Default 64. */
   maxServeStreams?: number
   /** Slice requests that may wait per stream. Default 32. */
   maxQueuedRequests?: number
   /** A served stream with no traffic for this long is dropped. Default 30 s. */
   streamIdleMs?: number
+  /**
+   * Content a peer served this node: slice bytes of a chunk that checked out
+   * against its id (junk earns nothing). The node ranks peers in their
+   * k-buckets by it.
+   */
+  onVerifiedContent?: (peer: Contact, bytes: number) => void
+  /** This node's experience with a peer (its routing-table contact), for the standing of cache on demand. */
+  peerHistory?: (id: Buffer) => Pick<Contact, 'contentProvided' | 'paymentsMade'> | undefined
   /** Cache what this node downloads (and so serve it). Default true. */
   cacheDownloads?: boolean
   /** Default enabled with the defaults above; false turns it off. */
@@ -99,6 +109,10 @@ export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, R
   streamsRefused: number
   malformedStreams: number
   cachedOnDemand: number
+  /** Downloads started because enough peers with standing asked for a chunk. */
+  demandPulls: number
+  /** CACHE_REQUESTs refused (rank, distance, budget, busy). */
+  cacheRequestsRefused: number
   republishRuns: number
   /** Slice streams a download took over from an earlier one instead of opening. */
   streamsReused: number
@@ -143,12 +157,24 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     unreachablePeers: 0, descriptorLies: 0, bans: 0, cacheFailures: 0, hintedDownloads: 0,
     announcements: 0, recordsSent: 0, recordsRefused: 0, announceFailures: 0, cacheRequestsSent: 0, cacheRequestsAccepted: 0,
     malformedRequests: 0, recordsAccepted: 0, recordsRejected: 0, notFoundAnswered: 0, descriptorsServed: 0,
-    slicesServed: 0, bytesServed: 0, streamsServed: 0, streamsRefused: 0, malformedStreams: 0, cachedOnDemand: 0, republishRuns: 0,
+    slicesServed: 0, bytesServed: 0, streamsServed: 0, streamsRefused: 0, malformedStreams: 0, cachedOnDemand: 0, demandPulls: 0, cacheRequestsRefused: 0, republishRuns: 0,
     streamsReused: 0
   }
   const requestTimeoutMs = o.requestTimeoutMs ?? 5000
   const ttlMs = o.providerTtlMs ?? 3 * 60 * 60_000
-  const records = new ProviderRecords({ maxChunks: o.maxRecordChunks, maxPerChunk: o.maxRecordsPerChunk })
+  const records = new ProviderRecords({ maxRecords: o.maxRecords, maxPerChunk: o.maxRecordsPerChunk, maxPerProvider: o.maxRecordsPerProvider })
+  const nearCount = o.nearCount ?? 20
+  const admission: AdmissionPolicy = {
+    minRank: o.minRank ?? 0,
+    allowPrivateEndpoints: o.allowPrivateEndpoints ?? false,
+    isNear: (id) => {
+      const known = o.localClosest?.(id, nearCount)
+      // Knowing fewer than nearCount nodes, this node cannot tell it is not among the closest.
+      if (known === undefined || known.length < nearCount) return true
+      return compareDistance(id, identity.id, known[known.length - 1].id) < 0
+    }
+  }
+  const usable = (r: ProviderRecord, t: number, id: Buffer): boolean => checkUsableRecord(admission, r, t, id) === undefined
   const bans = new BanList(now, o.banMs ?? DEFAULT_BAN_MS, o.maxBans ?? DEFAULT_BAN_CAPACITY)
   let lifetime = new AbortController()
   setMaxListeners(0, lifetime.signal) // every running download listens to it
@@ -164,6 +190,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     network, now, requestTimeoutMs,
     fallbackQueries: o.fallbackQueries ?? 8,
     fallbackParallel: o.fallbackParallel ?? 3,
+    usable,
     onLookup: (id, on) => {
       const hex = id.toString('hex')
       const n = (ownLookups.get(hex) ?? 0) + (on ? 1 : -1)
@@ -182,6 +209,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     maxAttempts: o.maxAttempts ?? 3,
     cacheDownloads: o.cacheDownloads ?? true,
     onCached: (id) => { queueAnnounce(id) },
+    onContent: o.onVerifiedContent,
     counters: stats,
     lifetime: lifetime.signal,
     crypto,
@@ -236,36 +264,26 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     }
   }
 
-  // --- cache on demand ---
-  const cod = o.cacheOnDemand === false ? undefined : { threshold: 4, maxConcurrent: 2, halfLifeMs: 60 * 60_000, cooldownMs: 10 * 60_000, ...o.cacheOnDemand }
-  const demand = new DemandCounter({ maxKeys: 10_000, halfLifeMs: cod?.halfLifeMs ?? 60 * 60_000 })
-  const pulling = new Map<string, Promise<void>>()
-  const lastPull = new Map<string, number>()
-  const pull = (id: Buffer): boolean => {
-    if (cod === undefined || !running) return false
-    const hex = id.toString('hex')
-    if (store.has(id) || pulling.has(hex)) return true
-    const t = lastPull.get(hex)
-    if (pulling.size >= cod.maxConcurrent || (t !== undefined && now() - t < cod.cooldownMs)) return false
-    lastPull.delete(hex)
-    lastPull.set(hex, now())
-    if (lastPull.size > 1024) lastPull.delete(lastPull.keys().next().value as string)
-    const p = downloadChunk(downloader(), id)
-      .then(() => { stats.cachedOnDemand++; demand.clear(id) }, () => {})
-      .finally(() => { pulling.delete(hex) })
-    pulling.set(hex, p)
-    return true
-  }
+  const onDemand = new CacheOnDemand({
+    options: o.cacheOnDemand ?? {},
+    selfRank: identity.rank,
+    now,
+    running: () => running,
+    has: (id) => store.has(id),
+    isNear: admission.isNear,
+    ownLookup: (id) => ownLookups.has(id.toString('hex')),
+    peerHistory: o.peerHistory,
+    download: async (id) => await downloadChunk(downloader(), id),
+    stats
+  })
 
   // --- answering ---
   const providerValue: ProviderValueOptions = {
     records,
     now,
     selfRecord: (id) => running && store.has(id) ? announcer.selfRecord(id) : undefined,
-    onQuery: (id) => {
-      if (cod === undefined || store.has(id) || ownLookups.has(id.toString('hex'))) return
-      if (demand.miss(id, now()) >= cod.threshold) pull(id)
-    }
+    onMiss: (id, from) => { onDemand.noteQuery(id, from) },
+    usable
   }
   const descriptors = new Map<string, ChunkDescriptor>()
   const describe = (id: Buffer): ChunkDescriptor | undefined => {
@@ -280,11 +298,12 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     return d
   }
   const onRequest = createRequestHandler({
-    records, now,
+    records, admission, now,
     providerList: (id) => running ? providerListFor(providerValue, id) : [],
     describe,
     noteMissing: (id) => store.noteMissing(id),
-    onCacheRequest: (id: Buffer, _from: ServiceRequestContext['from']) => pull(id),
+    onQuery: (id, from) => { onDemand.noteQuery(id, from) },
+    onCacheRequest: (id, from) => onDemand.onCacheRequest(id, from),
     isStopped: () => !running,
     counters: stats
   })
@@ -379,7 +398,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
       streams.clear()
       for (const s of serving) s.destroy()
       serving.clear()
-      await Promise.allSettled([...pulling.values(), republishing])
+      await Promise.allSettled([onDemand.settled(), republishing])
     },
     get stats () { stats.streamsReused = streams.reused; return stats },
     bannedPeers: bans,

@@ -25,6 +25,8 @@ export interface ProviderFinderDeps {
   fallbackQueries: number
   /** How many it asks at once. */
   fallbackParallel: number
+  /** Whether a record may be used (rank, endpoint scope: record-admission.ts); default: it verifies. */
+  usable?: (r: ProviderRecord, now: number, chunkId: Buffer) => boolean
   /** Told when this node's own FIND_VALUE for a chunk starts and ends (its own query is no demand). */
   onLookup?: (chunkId: Buffer, running: boolean) => void
 }
@@ -43,12 +45,13 @@ export async function findProviders (
 ): Promise<FoundProviders> {
   const found = new Map<string, ProviderRecord>()
   let notFound = 0
+  const usable = deps.usable ?? ((r, now, id) => checkProviderRecord(r, now, id) === undefined)
   const take = (records: ProviderRecord[]): void => {
     const now = deps.now()
     for (const r of records) {
       const hex = r.provider.id.toString('hex')
       if (found.has(hex) || opts.skip?.(r.provider.id) === true) continue
-      if (checkProviderRecord(r, now, chunkId) === undefined) found.set(hex, r)
+      if (usable(r, now, chunkId)) found.set(hex, r)
     }
   }
 

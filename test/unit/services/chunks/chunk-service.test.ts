@@ -4,7 +4,7 @@ import { describeChunk } from '../../../../src/node/services/chunks/chunk-format
 import type { ChunkProgress } from '../../../../src/node/services/chunks/chunk-downloader.js'
 import { ChunkErrorCode } from '../../../../src/node/services/chunks/errors.js'
 import { CHUNK_SERVICE, ChunkMessageType, decodeChunkMessage, encodeChunkMessage, encodeProviderList } from '../../../../src/node/services/chunks/messages.js'
-import { type ChunkNode, ChunkTestnet, corruptSlices, fakeChunk, interceptStreams } from './chunk-testnet.js'
+import { type ChunkNode, ChunkTestnet, corruptSlices, fakeChunk, identityOfRank, interceptStreams } from './chunk-testnet.js'
 
 let nets: ChunkTestnet[] = []
 afterEach(async () => {
@@ -265,27 +265,31 @@ describe('chunk exchange on an in-memory network', () => {
     expect((await d.service.source.get(c.id)).equals(c.bytes)).toBe(true)
   })
 
-  it('caches a chunk it is asked about repeatedly (cache on demand)', async () => {
-    const t = testnet({ nodes: 10, service: { cacheOnDemand: { threshold: 3 } } })
+  it('caches a chunk several peers ask about (cache on demand)', async () => {
+    // Every peer has standing here (see cache-admission.test.ts for who does not).
+    const t = testnet({ nodes: 10, service: { cacheOnDemand: { threshold: 3, standingRank: 0 } } })
     const c = fakeChunk(80, 300_000)
-    const [publisher, asker] = farNodes(t, c.id, 2)
+    const [publisher, ...askers] = farNodes(t, c.id, 4)
     await publishOn(publisher, c)
     const nearest = t.byDistance(c.id)[0]
-    const ask = async (): Promise<void> => {
+    const ask = async (asker: ChunkNode): Promise<void> => {
       await asker.net.request(nearest.net.self, CHUNK_SERVICE, encodeChunkMessage({ type: 'getProviders', chunkId: c.id }))
     }
-    await ask()
-    await ask()
+    await ask(askers[0])
+    await ask(askers[1])
+    await ask(askers[1]) // a second ask of the same peer is no more demand
     expect(nearest.store.chunks.has(c.id)).toBe(false)
-    await ask()
+    await ask(askers[2])
     await vi.waitFor(() => { expect(nearest.store.chunks.has(c.id)).toBe(true) })
     expect(nearest.service.stats.cachedOnDemand).toBe(1)
     expect(nearest.store.chunks.usage().cacheBytes).toBe(300_000)
   })
 
-  it('a publisher checks availability and asks nodes to pull what is scarce', async () => {
-    const t = testnet({ nodes: 10, service: { cacheOnDemand: { threshold: 100 } } })
-    const c = fakeChunk(90, 100_000)
+  it('a publisher checks availability and asks nodes of lower rank to pull what is scarce', async () => {
+    // Node 0 outranks all others; it publishes a chunk it is the farthest node from.
+    const t = testnet({ nodes: 10, identity: i => identityOfRank(i === 0 ? 8 : 1), service: { cacheOnDemand: { threshold: 100 } } })
+    let c = fakeChunk(90, 100_000)
+    for (let seed = 91; farNodes(t, c.id, 1)[0] !== t.nodes[0]; seed++) c = fakeChunk(seed, 100_000)
     const [publisher] = farNodes(t, c.id, 1)
     await publishOn(publisher, c)
     const [a] = await publisher.service.checkAvailability([c.id], { target: 3 })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Duplex } from 'node:stream'
 import { sha256 } from '../../../../src/node/crypto/hash.js'
+import { type Identity, generateIdentity, identityFromKeys, rankOf } from '../../../../src/node/identity/identity.js'
 import { type ChunkService, type ChunkServiceOptions, createChunkService } from '../../../../src/node/services/chunks/chunk-service.js'
 import { CHUNK_SERVICE } from '../../../../src/node/services/chunks/messages.js'
 import { type Store, openStore } from '../../../../src/node/store/environment.js'
@@ -33,6 +34,8 @@ export interface TestnetOptions {
   service?: Partial<ChunkServiceOptions>
   clock?: Clock
   cacheBytes?: number
+  /** The identity of node i (default a fresh one, of whatever rank nonce 0 gives). */
+  identity?: (i: number) => Identity | undefined
 }
 
 export class ChunkTestnet {
@@ -47,7 +50,7 @@ export class ChunkTestnet {
   }
 
   private addNode (i: number): ChunkNode {
-    const net = this.network.addNode()
+    const net = this.network.addNode(this.opts.identity?.(i) ?? generateIdentity())
     // The shared network names endpoints 'memory', which no wire format carries; records need an IP.
     net.self.endpoint = { address: `10.0.${i >> 8}.${i & 0xff}`, port: 4000 + i }
     const dir = mkdtempSync(join(tmpdir(), 'tornet-chunks-'))
@@ -65,6 +68,10 @@ export class ChunkTestnet {
       now: this.clock.now,
       sliceTimeoutMs: 2000,
       requestTimeoutMs: 2000,
+      // Endpoints here are 10.0.x.x.
+      allowPrivateEndpoints: true,
+      // What a routing table would say: brute force over the live nodes.
+      localClosest: (key, count) => this.network.closestNodes(key, count, net).map(n => n.self),
       ...this.opts.service,
       ...extra
     })
@@ -87,6 +94,16 @@ export class ChunkTestnet {
       await n.store.close()
       rmSync(n.dir, { recursive: true, force: true })
     }
+  }
+}
+
+/** An identity of exactly `rank` (2^rank hashes or so: keep ranks small). */
+export function identityOfRank (rank: number): Identity {
+  const base = generateIdentity()
+  const nonce = Buffer.alloc(8)
+  for (let i = 0; ; i++) {
+    nonce.writeUInt32LE(i, 0)
+    if (rankOf(base.publicKey, nonce) === rank) return identityFromKeys(base.secretKey, base.publicKey, Buffer.from(nonce))
   }
 }
 

@@ -3,6 +3,7 @@ import { ChunkCipherErrorCode, encryptChunk } from '../../../../src/node/crypto/
 import { sha256 } from '../../../../src/node/crypto/hash.js'
 import { isTornetError } from '../../../../src/node/errors.js'
 import { describeChunk } from '../../../../src/node/services/chunks/chunk-format.js'
+import type { Contact } from '../../../../src/node/routing/contact.js'
 import { ChunkCryptoPool } from '../../../../src/node/services/chunks/crypto-pool.js'
 import { type ChunkNode, ChunkTestnet, corruptSlices, interceptStreams } from './chunk-testnet.js'
 
@@ -38,8 +39,9 @@ async function codeOf (p: Promise<unknown>): Promise<string | undefined> {
 }
 
 /** A network of `nodes`, one chunk of `length` bytes published on the first `providers`, the next node reading. */
-async function chunkOn (nodes: number, providers: number, seed: number, length: number) {
-  const t = new ChunkTestnet({ nodes, service: { cacheOnDemand: false, crypto: pool } })
+async function chunkOn (nodes: number, providers: number, seed: number, length: number, credit?: Map<string, number>) {
+  const onVerifiedContent = credit === undefined ? undefined : (p: Contact, n: number) => { credit.set(p.id.toString('hex'), (credit.get(p.id.toString('hex')) ?? 0) + n) }
+  const t = new ChunkTestnet({ nodes, service: { cacheOnDemand: false, crypto: pool, onVerifiedContent } })
   nets.push(t)
   const plain = plainOf(seed, length)
   const { key, cipher, id } = encryptChunk(plain)
@@ -80,12 +82,16 @@ describe('source.open (download, id check and decryption as one job)', () => {
     expect(reader.service.bannedPeers.size).toBe(0) // the providers sent the right bytes
   })
 
-  it('bans a provider whose slices are corrupt and gets them elsewhere', async () => {
-    const { plain, key, cipher, id, reader, providers: [liar] } = await chunkOn(10, 3, 4, 1024 * 1024 - 8)
+  it('bans a provider whose slices are corrupt and gets them elsewhere, crediting only the verified slices', async () => {
+    const credit = new Map<string, number>()
+    const { plain, key, cipher, id, reader, providers: [liar] } = await chunkOn(10, 3, 4, 1024 * 1024 - 8, credit)
     interceptStreams(liar, corruptSlices)
     const got = await reader.service.source.open!(id, key, { descriptor: describeChunk(cipher) })
     expect(got.equals(plain)).toBe(true)
     expect(reader.service.bannedPeers.has(liar.id)).toBe(true)
     expect(reader.service.bannedPeers.size).toBe(1)
+    // The assembled buffer went to a worker for the id check; the credit still adds up to the chunk.
+    expect(credit.get(liar.id.toString('hex')) ?? 0).toBe(0)
+    expect([...credit.values()].reduce((a, b) => a + b, 0)).toBe(cipher.length)
   })
 })
