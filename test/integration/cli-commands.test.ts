@@ -52,7 +52,10 @@ describe('tornet content and network commands against a 5-node network', () => {
       names: { difficulty: DIFFICULTY },
       allowPrivateEndpoints: true
     }))
-    me = generateIdentity()
+    // A node caches a chunk on request only for a peer of at least its own rank (cache-admission.ts),
+    // so the CLI's identity outranks the testnet's random ones, as a publisher's mined rank would.
+    const top = Math.max(...net.nodes.map(n => n.identity.rank))
+    do me = generateIdentity(); while (me.rank < top)
     saveIdentity(cliDir, me)
 
     site = join(work, 'site')
