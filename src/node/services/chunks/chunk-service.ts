@@ -153,8 +153,10 @@ const DESCRIPTOR_MEMO = 64
  * Eight distinct askers: a chunk a few peers missed may be on its way (being
  * published, records not yet stored); one that eight missed, at three of the
  * closest nodes, is missing. Three, so one or two lying nodes cannot cut a
- * lookup short; DemandCounter counts one vote per asking peer, so a single
- * peer cannot raise the count by repeating its query.
+ * lookup short; three colluding nodes that sit closest to a chunk id can (ids
+ * near a key are cheap to mine), which is the price of the traffic saved.
+ * DemandCounter counts one vote per asking peer, so a single peer cannot
+ * raise the count by repeating its query (many identities still can).
  */
 export const DEFAULT_NOT_FOUND_STOP: NotFoundStop = { count: 8, quorum: 3 }
 const MAX_ANNOUNCE_QUEUE = 1024
