@@ -3,7 +3,7 @@ import { type Identity, generateIdentity } from '../../src/node/identity/identit
 import { LinkError, LinkErrorCode } from '../../src/node/link/errors.js'
 import { type Contact, makeContact } from '../../src/node/routing/contact.js'
 import type {
-  FoundValue, ServiceHandler, ServiceNetwork, ServiceRequestContext, ValueProvider
+  FindValueOptions, FoundValue, ServiceHandler, ServiceNetwork, ServiceRequestContext, ValueProvider
 } from '../../src/node/services/service-network.js'
 
 /**
@@ -26,6 +26,10 @@ import type {
  *   without the value has its provider's onMiss called; a value the caller's provider.validate()
  *   refuses is skipped as a lie; the first valid value is returned and offered (provider.cache,
  *   one hop later) to the nearest asked node that lacked it, unless cacheAlongPath is false.
+ *   A node's not-found count for a key is the number of distinct nodes that asked it in vain (one
+ *   vote per asker, as the DHT's DemandCounter counts, without its decay). With notFoundStop the
+ *   search ends once `quorum` asked nodes reported at least `count` (all asked nodes are among the
+ *   k closest here, nearest first), and onNoValue hears how a search without a value ended.
  * - request() delivers the payload (copied) to the target's handler for `service` and returns its
  *   reply (copied). Failures reject with the link layer's codes, as the real node's would:
  *   LINK_TIMEOUT (target down or removed: at once, without waiting; or a hook outlived timeoutMs),
@@ -130,8 +134,8 @@ export class MemoryServiceNode implements ServiceNetwork {
   readonly self: Contact
   readonly services = new Map<string, ServiceHandler>()
   readonly providers = new Map<number, ValueProvider>()
-  /** FIND_VALUE misses per key (hex), as onMiss reports them. */
-  readonly misses = new Map<string, number>()
+  /** FIND_VALUE misses per key (hex): the distinct askers (hex ids) this node lacked it for. */
+  readonly misses = new Map<string, Set<string>>()
   fault: NodeFault | undefined
 
   constructor (readonly network: MemoryServiceNetwork, readonly identity: Identity, endpoint: Contact['endpoint']) {
@@ -150,13 +154,15 @@ export class MemoryServiceNode implements ServiceNetwork {
     return this.network.closestNodes(key, count, this).map(n => ({ ...n.self }))
   }
 
-  async findValue (key: Buffer, kind: number, opts: { signal?: AbortSignal, cacheAlongPath?: boolean } = {}): Promise<FoundValue | undefined> {
+  async findValue (key: Buffer, kind: number, opts: FindValueOptions & { cacheAlongPath?: boolean } = {}): Promise<FoundValue | undefined> {
     throwIfAborted(opts.signal)
     const own = this.providers.get(kind)
     // As the DHT does: a value held locally answers at once.
     const local = await safeGet(own, key)
     if (local !== undefined) return { value: Buffer.from(local), from: { ...this.self } }
     let lacking: MemoryServiceNode | undefined
+    let notFound = 0
+    let votes = 0
     for (const node of this.network.closestNodes(key, this.network.k, this)) {
       throwIfAborted(opts.signal)
       await hop()
@@ -167,9 +173,18 @@ export class MemoryServiceNode implements ServiceNetwork {
       if (node.fault?.onValue !== undefined) value = node.fault.onValue({ kind, key: Buffer.from(key) }, value)
       if (value === undefined) {
         lacking ??= node
-        const misses = (node.misses.get(key.toString('hex')) ?? 0) + 1
-        node.misses.set(key.toString('hex'), misses)
+        const hex = key.toString('hex')
+        const askers = node.misses.get(hex) ?? new Set<string>()
+        askers.add(this.self.id.toString('hex'))
+        node.misses.set(hex, askers)
+        const misses = askers.size
+        notFound = Math.max(notFound, misses)
         try { provider?.onMiss?.(Buffer.from(key), { ...this.self }, misses) } catch { /* a hook must not break the reply */ }
+        const stop = opts.notFoundStop
+        if (stop !== undefined && misses >= stop.count && ++votes >= Math.max(1, stop.quorum)) {
+          opts.onNoValue?.({ notFound, stoppedEarly: true })
+          return undefined
+        }
         continue
       }
       const found = Buffer.from(value)
@@ -179,6 +194,7 @@ export class MemoryServiceNode implements ServiceNetwork {
       return { value: found, from: { ...node.self } }
     }
     throwIfAborted(opts.signal)
+    opts.onNoValue?.({ notFound, stoppedEarly: false })
     return undefined
   }
 

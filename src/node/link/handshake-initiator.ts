@@ -4,14 +4,16 @@ import { nodeIdOf } from '../identity/identity.js'
 import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
 import { InitiatorHandshake, INITIATOR_ACCEPTS, type Pattern } from './handshake.js'
 import type { LinkCore } from './link-core.js'
-import type { Session } from './session.js'
+import { sameEndpoint, type Session } from './session.js'
 import type { PeerAddress } from './types.js'
+import type { Endpoint } from '../types.js'
 
 /**
  * Drives our outgoing handshakes: builds the init (with the session's first
  * queued frames as 0-RTT data when the responder key is known), retransmits
  * it with exponential backoff until the deadline, echoes a cookie when the
- * responder demands one, and turns REFUSE packets into errors for the caller.
+ * responder demands one (only a COOKIE from the responder's endpoint counts,
+ * a bounded number of times), and turns REFUSE packets into errors for the caller.
  * After an XX handshake it also repeats XX_FIN until the responder's first
  * packet confirms the session (XX_FIN is the responder's only way to learn it).
  * An IK attempt refused BUSY (the responder has no room to remember 0-RTT
@@ -26,6 +28,8 @@ interface Attempt {
   early: Buffer
   fellBack: boolean
   cookie: Buffer
+  /** Inits re-sent because a COOKIE asked (bounded by limits.maxCookieResends, across an XX fallback too). */
+  cookieResends: number
   init?: Buffer
   fin?: Buffer
   timer?: NodeJS.Timeout
@@ -46,7 +50,7 @@ export class HandshakeInitiator {
   start (session: Session, address: PeerAddress): void {
     const l = this.core.opts.limits
     const a: Attempt = {
-      session, address, pattern: address.publicKey !== undefined ? 'ik' : 'xx', early: Buffer.alloc(0), fellBack: false, cookie: Buffer.alloc(0), deadline: this.core.now() + l.handshakeTimeoutMs, retryMs: l.handshakeRetryMs, firstSentAt: 0, retransmitted: false
+      session, address, pattern: address.publicKey !== undefined ? 'ik' : 'xx', early: Buffer.alloc(0), fellBack: false, cookie: Buffer.alloc(0), cookieResends: 0, deadline: this.core.now() + l.handshakeTimeoutMs, retryMs: l.handshakeRetryMs, firstSentAt: 0, retransmitted: false
     }
     this.attempts.set(session.localIndex, a)
     this.core.stats.handshakesStarted++
@@ -100,9 +104,23 @@ export class HandshakeInitiator {
     this.arm(a)
   }
 
-  onCookie (p: CookieReply): boolean {
+  /**
+   * A COOKIE is unauthenticated and names the handshake only by our index, so
+   * it counts only from the endpoint the init went to (anyone else could make
+   * us send 1200-byte inits toward the responder: a reflection), and each
+   * handshake re-sends for a cookie at most limits.maxCookieResends times (a
+   * responder, or an on-path forger, answering every init with a fresh cookie
+   * would otherwise keep an init/COOKIE ping-pong going, re-arming the timer
+   * so that even the deadline never came). A cookie we already echo draws
+   * nothing: it answered a retransmission, and the timer covers loss.
+   */
+  onCookie (p: CookieReply, from: Endpoint): boolean {
     const a = this.attempts.get(p.receiverIndex)
     if (a?.hs === undefined || a.fin !== undefined || !INITIATOR_ACCEPTS[a.hs.state].includes(p.type)) return false
+    if (!sameEndpoint(from, a.session.endpoint)) { this.core.drop('cookie-wrong-source'); return true }
+    if (a.cookie.equals(p.cookie)) { this.core.drop('cookie-repeat'); return true }
+    if (a.cookieResends >= this.core.opts.limits.maxCookieResends) { this.core.drop('cookie-limit'); return true }
+    a.cookieResends++
     a.cookie = Buffer.from(p.cookie)
     a.init = a.hs.initPacket(a.cookie)
     this.core.send(a.init, a.session.endpoint, undefined, 'handshake')

@@ -53,6 +53,12 @@ export interface LinkLimits extends SessionLimits {
   maxRateTrackedSources: number
   handshakeTimeoutMs: number
   handshakeRetryMs: number
+  /**
+   * Inits one outgoing handshake re-sends because a COOKIE asked for it. An
+   * honest responder needs one (two when an IK attempt falls back to XX); the
+   * bound stops a COOKIE source from drawing 1200-byte inits without end.
+   */
+  maxCookieResends: number
   /** Remembered IK_INIT ephemerals (0-RTT replay protection); only authenticated inits are remembered. */
   maxRecentInits: number
   /** Of those, at most this many from one source host, IPv4 address or IPv6 /64 (beyond: BUSY, and the initiator falls back to XX). */
@@ -103,6 +109,7 @@ export const DEFAULT_LIMITS: LinkLimits = {
   maxRateTrackedSources: 16_384,
   handshakeTimeoutMs: 5_000,
   handshakeRetryMs: 300,
+  maxCookieResends: 3,
   maxRecentInits: 16_384,
   maxRecentInitsPerAddress: 256,
   maxClockSkewMs: 10 * 60_000,

@@ -401,7 +401,7 @@ export class Link extends EventEmitter<LinkEvents> {
       case PacketType.XX_FIN: if (!this.responder.onXxFin(p, from)) this.drop('unexpected'); return
       case PacketType.IK_RESP:
       case PacketType.XX_RESP: if (!this.initiator.onResponse(p)) this.drop('unexpected'); return
-      case PacketType.COOKIE: if (!this.initiator.onCookie(p)) this.drop('unexpected'); return
+      case PacketType.COOKIE: if (!this.initiator.onCookie(p, from)) this.drop('unexpected'); return
       case PacketType.REFUSE: this.onRefuse(p, from)
     }
   }

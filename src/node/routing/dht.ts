@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './clock.js'
 import { RoutingTable, type AddResult, type RoutingTableOptions } from './routing-table.js'
 import { isPublicEndpoint } from './endpoint-scope.js'
 import { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.js'
-import { LOOKUP_FINISHED, runLookup, updateFailureRate, type LookupEvent, type LookupRequest, type LookupResult, type QueryResult } from './lookup.js'
+import { LOOKUP_FINISHED, runLookup, updateFailureRate, type LookupEvent, type LookupRequest, type LookupResult, type NotFoundStop, type QueryResult } from './lookup.js'
 import { DemandCounter } from './demand-counter.js'
 import { randomIdInBucket } from './bucket-layout.js'
 import { handleRoutingRequest } from './request-handler.js'
@@ -80,6 +80,8 @@ export interface FindOptions {
 export interface FindValueOptions extends FindOptions {
   /** Offer a found value to the closest node on the path that lacked it (default true). */
   cacheAlongPath?: boolean
+  /** End the lookup early when the closest nodes report the key as widely missing (LookupOptions.notFoundStop); off when absent. */
+  notFoundStop?: NotFoundStop
 }
 
 export interface BootstrapReport {
@@ -162,7 +164,7 @@ export class Dht {
       return { target, kind, closest: [], value: local, valueFrom: this.port.self, notFound: 0, hops: 0, foundMs: 0, elapsedMs: 0, queried: 0, answered: 0, failed: 0, slow: 0, lying: 0 }
     }
     const validate = provider?.validate
-    const result = await this.lookup(target, kind, opts, validate !== undefined ? v => validate(target, v) : undefined)
+    const result = await this.lookup(target, kind, opts, validate !== undefined ? v => validate(target, v) : undefined, opts.notFoundStop)
     if (result.value !== undefined && opts.cacheAlongPath !== false && result.cacheCandidate !== undefined) {
       this.offerCache(result.cacheCandidate, target, kind, result.value)
     }
@@ -241,7 +243,7 @@ export class Dht {
     await this.options.memory?.save(this.table.all()).catch(() => undefined)
   }
 
-  private async lookup (target: Buffer, kind: number, opts: FindOptions, acceptValue?: (v: Buffer) => boolean): Promise<LookupResult> {
+  private async lookup (target: Buffer, kind: number, opts: FindOptions, acceptValue?: (v: Buffer) => boolean, notFoundStop?: NotFoundStop): Promise<LookupResult> {
     this.checkRunning()
     if (target.length !== ID_BYTES) throw new RangeError('dht: target must be 32 bytes')
     const ctl = new AbortController()
@@ -261,6 +263,7 @@ export class Dht {
         k: this.options.k,
         alpha: this.options.alpha,
         acceptValue,
+        notFoundStop,
         failureRate: this.failureRate,
         roundTrips: roundTripsTo,
         signal: ctl.signal,

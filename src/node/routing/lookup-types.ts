@@ -30,6 +30,17 @@ export type LookupEvent =
   | { type: 'lying', contact: Contact, reason: string }
   | { type: 'value', contact: Contact, depth: number }
 
+/**
+ * The seed's early stop for FIND_VALUE ("return the not found count ... so
+ * they can stop searching sooner"): `quorum` answering nodes among the k
+ * closest each reporting at least `count` (distinct askers who missed; see
+ * DemandCounter).
+ */
+export interface NotFoundStop {
+  count: number
+  quorum: number
+}
+
 export interface LookupOptions {
   target: Buffer
   kind?: number
@@ -75,7 +86,7 @@ export interface LookupOptions {
    * of peers among the current k closest, so that one liar, or a few far
    * from the key, cannot cut a lookup short. Off when absent.
    */
-  notFoundStop?: { count: number, quorum: number }
+  notFoundStop?: NotFoundStop
   /** Validates a value before the lookup stops on it (e.g. the chunk's hash). */
   acceptValue?: (value: Buffer, from: Contact) => boolean
   signal?: AbortSignal

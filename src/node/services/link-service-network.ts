@@ -4,7 +4,7 @@ import { makeContact, type Contact } from '../routing/contact.js'
 import type { Link } from '../link/link.js'
 import type { PeerAddress, PeerInfo } from '../link/types.js'
 import type { ValueProvider as DhtValueProvider } from '../routing/value-provider.js'
-import type { FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from './service-network.js'
+import type { FindValueOptions, FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from './service-network.js'
 
 /**
  * The real ServiceNetwork: lookups through the node's DHT, requests and
@@ -21,9 +21,12 @@ export class LinkServiceNetwork implements ServiceNetwork {
     return opts.count === undefined ? result.closest : result.closest.slice(0, opts.count)
   }
 
-  async findValue (key: Buffer, kind: number, opts: { signal?: AbortSignal } = {}): Promise<FoundValue | undefined> {
-    const result = await this.dht.findValue(key, kind, { signal: opts.signal })
-    if (result.value === undefined) return undefined
+  async findValue (key: Buffer, kind: number, opts: FindValueOptions = {}): Promise<FoundValue | undefined> {
+    const result = await this.dht.findValue(key, kind, { signal: opts.signal, notFoundStop: opts.notFoundStop })
+    if (result.value === undefined) {
+      opts.onNoValue?.({ notFound: result.notFound, stoppedEarly: result.stoppedEarly === true })
+      return undefined
+    }
     return { value: result.value, from: result.valueFrom ?? this.dht.self }
   }
 

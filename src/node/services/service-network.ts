@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream'
 import type { Contact } from '../routing/contact.js'
+import type { NotFoundStop } from '../routing/lookup-types.js'
 
 /**
  * What a service (chunks, kv, names, mail, radio, ...) needs from the network:
@@ -37,6 +38,26 @@ export interface FoundValue {
   from: Contact
 }
 
+/** How a FIND_VALUE that brought back no value ended. */
+export interface ValueMiss {
+  /** The highest not-found count a node that lacked the value reported. */
+  notFound: number
+  /** The lookup ended on notFoundStop, before the k closest had all answered. */
+  stoppedEarly: boolean
+}
+
+export interface FindValueOptions {
+  signal?: AbortSignal
+  /**
+   * Stop once `quorum` of the closest nodes that answered report at least
+   * `count` distinct askers who missed the key (the seed's early stop; see
+   * LookupOptions.notFoundStop). Off when absent.
+   */
+  notFoundStop?: NotFoundStop
+  /** Called once when the lookup ends without a value (not when it fails or is aborted). */
+  onNoValue?: (miss: ValueMiss) => void
+}
+
 export interface ServiceNetwork {
   readonly self: Contact
   /** Iterative lookup: the k closest live nodes to `key`, nearest first. */
@@ -45,7 +66,7 @@ export interface ServiceNetwork {
    * Iterative FIND_VALUE for a value kind (one byte, registered by a service);
    * resolves with the first value found, or undefined with the lookup done.
    */
-  findValue (key: Buffer, kind: number, opts?: { signal?: AbortSignal }): Promise<FoundValue | undefined>
+  findValue (key: Buffer, kind: number, opts?: FindValueOptions): Promise<FoundValue | undefined>
   /**
    * The `count` nodes nearest `key` that this node already knows (its routing table; no traffic),
    * nearest first, never itself. A replica asks it to tell whether a STORE is for a key it is near.

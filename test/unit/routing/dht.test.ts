@@ -39,6 +39,31 @@ describe('Dht', () => {
     expect(near.demand.count(missing, t.clock.now())).toBe(2)
   })
 
+  it('ends a FIND_VALUE early (notFoundStop) once the closest nodes report a key missed by enough distinct askers', async () => {
+    const t = await joined(80, 12)
+    for (const d of t.dhts) d.registerValueProvider(ValueKind.chunk, { get: () => undefined })
+    const missing = t.prng.bytes(32)
+    const stop = { count: 8, quorum: 3 }
+    const [asker, ...others] = t.dhts.filter(d => !t.truth(missing, 30).includes(d.self.id.toString('hex')))
+    // Seven distinct peers searched in vain; the asker's own search makes the eighth vote.
+    for (const d of others.slice(0, 7)) await t.clock.drive(d.findValue(missing, ValueKind.chunk))
+    const early = await t.clock.drive(asker.findValue(missing, ValueKind.chunk, { notFoundStop: stop }))
+    expect(early.stoppedEarly).toBe(true)
+    expect(early.value).toBeUndefined()
+    expect(early.notFound).toBeGreaterThanOrEqual(8)
+    // The same search without the stop asks more nodes (the asker's vote is counted already).
+    const full = await t.clock.drive(asker.findValue(missing, ValueKind.chunk))
+    expect(full.stoppedEarly ?? false).toBe(false)
+    expect(early.queried).toBeLessThan(full.queried)
+
+    // One peer repeating its search is one vote: no early stop on a fresh key however often it asks.
+    const other = t.prng.bytes(32)
+    const repeater = others[10]
+    for (let i = 0; i < 10; i++) await t.clock.drive(repeater.findValue(other, ValueKind.chunk))
+    const again = await t.clock.drive(repeater.findValue(other, ValueKind.chunk, { notFoundStop: stop }))
+    expect(again.stoppedEarly ?? false).toBe(false)
+  })
+
   it('joins from a bare endpoint and learns who answered', async () => {
     const t = new DhtTestnet(2, { seed: 3 })
     const r = await t.clock.drive(t.dhts[1].bootstrap([t.nodes[0].contact.endpoint]))

@@ -236,7 +236,8 @@ async function fetchRemote (
     onProgress?.({ phase: 'providers', bytes: 0, total: given?.length ?? 0, providers: 0 })
     const found = await findProviders(deps.finder, id, { signal, want: deps.maxParallelProviders, skip })
     if (found.records.length === 0) {
-      throw new ChunkError(ChunkErrorCode.NOT_FOUND, `no provider found for chunk ${short(id)} (asked for ${found.notFound} times without success)`, { notFound: found.notFound })
+      const early = found.stoppedEarly ? '; the closest nodes report it widely missing, so the search stopped early' : ''
+      throw new ChunkError(ChunkErrorCode.NOT_FOUND, `no provider found for chunk ${short(id)} (asked for ${found.notFound} times without success${early})`, { notFound: found.notFound })
     }
     return providersOf(found.records)
   }

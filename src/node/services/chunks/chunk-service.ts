@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import type { Duplex } from 'node:stream'
 import type { Identity } from '../../identity/identity.js'
 import type { Contact } from '../../routing/contact.js'
+import type { NotFoundStop } from '../../routing/lookup-types.js'
 import { compareDistance } from '../../routing/distance.js'
 import type { ChunkStore } from '../../store/chunk-store.js'
 import type { ChunkSource } from '../fs/chunk-fetcher.js'
@@ -98,6 +99,14 @@ export interface ChunkServiceOptions {
   /** Closest nodes asked with GET_PROVIDERS when FIND_VALUE finds nothing. Default 8, 3 at a time. */
   fallbackQueries?: number
   fallbackParallel?: number
+  /**
+   * The seed's early stop for provider lookups: a download's FIND_VALUE ends,
+   * without the GET_PROVIDERS fallback, once `quorum` of the closest nodes that
+   * answered each report at least `count` distinct peers who asked them for the
+   * chunk in vain (within the DHT's demand half-life, an hour). Default
+   * { count: 8, quorum: 3 }; false turns it off.
+   */
+  notFoundStop?: false | NotFoundStop
   /** Where whole-chunk hashes (and a reader's decryption) run; default the process's worker pool. */
   crypto?: Pick<ChunkCrypto, 'sha256'> & Partial<ChunkCrypto>
 }
@@ -140,6 +149,16 @@ export interface ChunkService {
 }
 
 const DESCRIPTOR_MEMO = 64
+/**
+ * Eight distinct askers: a chunk a few peers missed may be on its way (being
+ * published, records not yet stored); one that eight missed, at three of the
+ * closest nodes, is missing. Three, so one or two lying nodes cannot cut a
+ * lookup short; three colluding nodes that sit closest to a chunk id can (ids
+ * near a key are cheap to mine), which is the price of the traffic saved.
+ * DemandCounter counts one vote per asking peer, so a single peer cannot
+ * raise the count by repeating its query (many identities still can).
+ */
+export const DEFAULT_NOT_FOUND_STOP: NotFoundStop = { count: 8, quorum: 3 }
 const MAX_ANNOUNCE_QUEUE = 1024
 const ANNOUNCE_PARALLEL = 2
 const ANNOUNCE_BUSY_GAP_MS = 1000
@@ -190,6 +209,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     network, now, requestTimeoutMs,
     fallbackQueries: o.fallbackQueries ?? 8,
     fallbackParallel: o.fallbackParallel ?? 3,
+    notFoundStop: o.notFoundStop === false ? undefined : (o.notFoundStop ?? DEFAULT_NOT_FOUND_STOP),
     usable,
     onLookup: (id, on) => {
       const hex = id.toString('hex')

@@ -1,4 +1,5 @@
 import type { Contact } from '../../routing/contact.js'
+import type { NotFoundStop } from '../../routing/lookup-types.js'
 import { tryDecode } from '../../wire/codec.js'
 import { type ServiceNetwork, VALUE_KIND } from '../service-network.js'
 import { CHUNK_SERVICE, type ProviderRecord, decodeChunkMessage, decodeProviderList, encodeChunkMessage } from './messages.js'
@@ -12,6 +13,13 @@ import { checkProviderRecord, contactOfRecord } from './provider-record.js'
  * (id, expiry, signature) before its provider is used; records that fail are
  * dropped silently, as any untrusted bytes. NOT_FOUND answers carry the
  * seed's not-found count; the highest one heard is returned.
+ *
+ * The seed's early stop: with `notFoundStop`, the FIND_VALUE ends once a
+ * quorum of the closest nodes report that many distinct peers asked them for
+ * the chunk in vain, and then GET_PROVIDERS is not sent either: the nodes it
+ * would ask are those same closest nodes, which just said they lack it. A
+ * `thorough` search (a publisher counting who serves its chunks) never stops
+ * early: interest in a chunk before it was published is no reason to miss it.
  *
  * FIND_VALUE answers from this node's own table when that holds the key; that
  * table is one node's view, so when it yields fewer than `want` providers the
@@ -27,6 +35,8 @@ export interface ProviderFinderDeps {
   fallbackParallel: number
   /** Whether a record may be used (rank, endpoint scope: record-admission.ts); default: it verifies. */
   usable?: (r: ProviderRecord, now: number, chunkId: Buffer) => boolean
+  /** End lookups early on a key the closest nodes report as widely missing (see above); off when absent. */
+  notFoundStop?: NotFoundStop
   /** Told when this node's own FIND_VALUE for a chunk starts and ends (its own query is no demand). */
   onLookup?: (chunkId: Buffer, running: boolean) => void
 }
@@ -36,6 +46,8 @@ export interface FoundProviders {
   records: ProviderRecord[]
   /** The highest not-found count any asked node reported. */
   notFound: number
+  /** The lookup ended on notFoundStop (and the GET_PROVIDERS fallback was skipped). */
+  stoppedEarly: boolean
 }
 
 export async function findProviders (
@@ -56,9 +68,15 @@ export async function findProviders (
   }
 
   let local = false
+  let stoppedEarly = false
+  const notFoundStop = opts.thorough === true ? undefined : deps.notFoundStop
   deps.onLookup?.(chunkId, true)
   try {
-    const v = await deps.network.findValue(chunkId, VALUE_KIND.chunkProviders, { signal: opts.signal })
+    const v = await deps.network.findValue(chunkId, VALUE_KIND.chunkProviders, {
+      signal: opts.signal,
+      notFoundStop,
+      onNoValue: (m) => { notFound = Math.max(notFound, m.notFound); stoppedEarly = m.stoppedEarly }
+    })
     if (v !== undefined) {
       take(tryDecode(decodeProviderList, v.value) ?? [])
       local = v.from.id.equals(deps.network.self.id)
@@ -72,7 +90,7 @@ export async function findProviders (
   // Our own table answers first (the DHT asks the local provider before the network); unless
   // it is enough, the closest nodes know more. `thorough` asks them whenever there are too few.
   const enough = found.size >= opts.want || (found.size > 0 && !local && opts.thorough !== true)
-  if (enough) return { records: [...found.values()], notFound }
+  if (enough || stoppedEarly) return { records: [...found.values()], notFound, stoppedEarly }
 
   let closest: Contact[] = []
   try {
@@ -93,7 +111,7 @@ export async function findProviders (
       else if (m?.type === 'notFound') notFound = Math.max(notFound, m.count)
     }
   }
-  return { records: [...found.values()], notFound }
+  return { records: [...found.values()], notFound, stoppedEarly }
 }
 
 export function providersOf (records: ProviderRecord[]): Contact[] {

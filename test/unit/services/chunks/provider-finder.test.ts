@@ -1,11 +1,14 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { isTornetError } from '../../../../src/node/errors.js'
 import { generateIdentity } from '../../../../src/node/identity/identity.js'
 import { makeContact } from '../../../../src/node/routing/contact.js'
+import { ChunkErrorCode } from '../../../../src/node/services/chunks/errors.js'
 import { encodeProviderList } from '../../../../src/node/services/chunks/messages.js'
 import { findProviders } from '../../../../src/node/services/chunks/provider-finder.js'
 import { createProviderRecord } from '../../../../src/node/services/chunks/provider-record.js'
 import { checkUsableRecord } from '../../../../src/node/services/chunks/record-admission.js'
 import type { ServiceNetwork } from '../../../../src/node/services/service-network.js'
+import { ChunkTestnet, fakeChunk } from './chunk-testnet.js'
 
 const NOW = 1_700_000_000_000
 const chunkId = Buffer.alloc(32, 0x42)
@@ -41,5 +44,42 @@ describe('findProviders', () => {
     expect(strict.records.map(r => r.provider.endpoint.address)).toEqual(['198.51.100.7'])
     const lan = await findProviders(deps(true), chunkId, { want: 4 })
     expect(lan.records.map(r => r.provider.endpoint.address)).toEqual(endpoints.map(e => e.address))
+  })
+})
+
+describe('findProviders on an in-memory network: the seed\'s early stop', () => {
+  let t: ChunkTestnet | undefined
+  afterEach(async () => { await t?.close(); t = undefined })
+
+  async function notFoundOf (p: Promise<unknown>): Promise<number> {
+    const e = await p.then(() => { throw new Error('expected NOT_FOUND') }, (err: unknown) => err)
+    expect(isTornetError(e, ChunkErrorCode.NOT_FOUND)).toBe(true)
+    return (e as { notFound: number }).notFound
+  }
+
+  it('a chunk that enough distinct peers looked for in vain: the lookup stops at a quorum of the closest and skips GET_PROVIDERS', async () => {
+    t = new ChunkTestnet({ nodes: 30, k: 8, service: { cacheOnDemand: false } })
+    const ghost = fakeChunk(900, 4096).id
+    // Searchers from the far end of the id space: none of them is among the nodes asked.
+    const searchers = t.byDistance(ghost).slice(-8)
+    // Seven distinct peers search in vain (each a full lookup plus the GET_PROVIDERS fallback).
+    for (const s of searchers.slice(0, 7)) await notFoundOf(s.service.source.get(ghost))
+    const before = { ...t.network.stats }
+    // The eighth: the three nearest nodes now report 8 distinct askers, a quorum at the default threshold.
+    const notFound = await notFoundOf(searchers[7].service.source.get(ghost))
+    expect(t.network.stats.valueQueries - before.valueQueries).toBe(3)
+    expect(t.network.stats.requests - before.requests).toBe(0)
+    expect(notFound).toBe(8)
+  })
+
+  it('one peer asking again and again is one asker: its lookups run their course', async () => {
+    t = new ChunkTestnet({ nodes: 30, k: 8, service: { cacheOnDemand: false } })
+    const ghost = fakeChunk(901, 4096).id
+    const [repeater] = t.byDistance(ghost).slice(-1)
+    for (let i = 0; i < 9; i++) await notFoundOf(repeater.service.source.get(ghost))
+    const before = { ...t.network.stats }
+    await notFoundOf(repeater.service.source.get(ghost))
+    expect(t.network.stats.valueQueries - before.valueQueries).toBe(8)
+    expect(t.network.stats.requests - before.requests).toBeGreaterThan(0)
   })
 })
