@@ -3,7 +3,7 @@ import { IK_INIT_OVERHEAD, RefuseReason, XX_FIN_OVERHEAD } from '../wire/link-pa
 import { nodeIdOf } from '../identity/identity.js'
 import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
 import { InitiatorHandshake, INITIATOR_ACCEPTS, type Pattern } from './handshake.js'
-import type { LinkCore } from './link-core.js'
+import type { HandshakePort } from './handshake-port.js'
 import { sameEndpoint, type Session } from './session.js'
 import type { PeerAddress } from './types.js'
 import type { Endpoint } from '../types.js'
@@ -42,7 +42,7 @@ interface Attempt {
 export class HandshakeInitiator {
   private readonly attempts = new Map<number, Attempt>()
 
-  constructor (private readonly core: LinkCore) {}
+  constructor (private readonly core: HandshakePort) {}
 
   get pending (): number { return this.attempts.size }
 

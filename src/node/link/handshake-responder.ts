@@ -7,7 +7,7 @@ import { InitRateLimiter } from './init-rate-limiter.js'
 import { hostOf } from './source-address.js'
 import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
 import { finishXx, refuseWith, respondToIkInit, respondToXxInit, type ResponderContext, type XxPending } from './handshake.js'
-import type { LinkCore } from './link-core.js'
+import type { HandshakePort } from './handshake-port.js'
 import type { Session } from './session.js'
 
 /**
@@ -36,7 +36,7 @@ export class HandshakeResponder {
   private readonly halfOpenByIndex = new Map<number, HalfOpen>()
   private readonly halfOpenByEph = new Map<string, HalfOpen>()
 
-  constructor (private readonly core: LinkCore) {
+  constructor (private readonly core: HandshakePort) {
     this.jar = new CookieJar(core.now)
     const l = core.opts.limits
     this.rate = new InitRateLimiter({

@@ -13,7 +13,8 @@ import { ReassemblyBudget } from './fragment-assembler.js'
 import { type HandshakeOutcome, localKeys, type PeerProof, refuseWith } from './handshake.js'
 import { HandshakeInitiator } from './handshake-initiator.js'
 import { HandshakeResponder } from './handshake-responder.js'
-import { emptyStats, type LinkCore, type LinkStats } from './link-core.js'
+import type { HandshakePort } from './handshake-port.js'
+import { emptyStats, type LinkStats } from './link-stats.js'
 import { createSigner } from './link-crypto.js'
 import { type LinkOptions, resolveLinkOptions, type ResolvedLinkOptions } from './link-options.js'
 import { sameEndpoint, Session, type SessionHost } from './session.js'
@@ -53,7 +54,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly meter?: TrafficMeter
   private readonly log?: LinkLog
   private readonly opts: ResolvedLinkOptions
-  private readonly core: LinkCore
+  private readonly core: HandshakePort
   private readonly initiator: HandshakeInitiator
   private readonly responder: HandshakeResponder
   private readonly services = new Map<string, ServiceHandlers>()

@@ -6,11 +6,11 @@ import { makeContact, roundTripsTo, type Contact } from './contact.js'
 import { systemClock, type Clock } from './clock.js'
 import { RoutingTable, type AddResult, type RoutingTableOptions } from './routing-table.js'
 import { isPublicEndpoint } from './endpoint-scope.js'
-import { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.js'
+import { RequestTimeouts, type RequestTimeoutOptions } from './request-timeouts.js'
 import { LOOKUP_FINISHED, runLookup, updateFailureRate, type LookupEvent, type LookupRequest, type LookupResult, type NotFoundStop, type QueryResult } from './lookup.js'
 import { DemandCounter } from './demand-counter.js'
 import { randomIdInBucket } from './bucket-layout.js'
-import { handleRoutingRequest } from './request-handler.js'
+import { handleRoutingRequest } from './routing-responder.js'
 import type { ValueProvider } from './value-provider.js'
 import { contactFromWire, contactToWire } from './wire-contact.js'
 import { ID_BYTES } from './distance.js'
@@ -44,7 +44,7 @@ export interface DhtOptions {
   k: number
   alpha: number
   table: Partial<RoutingTableOptions>
-  rtt: Partial<RttEstimatorOptions>
+  rtt: Partial<RequestTimeoutOptions>
   /** Timers; real (unref'd) by default, the simulator's virtual clock in tests. */
   clock: Clock
   randomBytes: (n: number) => Buffer
@@ -93,7 +93,7 @@ export interface BootstrapReport {
 
 export class Dht {
   readonly table: RoutingTable
-  readonly rtt: RttEstimator
+  readonly rtt: RequestTimeouts
   readonly demand: DemandCounter
   readonly options: DhtOptions
   private readonly providers = new Map<number, ValueProvider>()
@@ -123,7 +123,7 @@ export class Dht {
     }
     if (port.self.id.length !== ID_BYTES) throw new RangeError('dht: own id must be 32 bytes')
     this.table = new RoutingTable(port.self.id, { k: this.options.k, ...this.options.table })
-    this.rtt = new RttEstimator(this.options.rtt)
+    this.rtt = new RequestTimeouts(this.options.rtt)
     this.demand = new DemandCounter({ maxKeys: this.options.maxDemandKeys })
   }
 

@@ -1,6 +1,6 @@
 import type { Contact } from './contact.js'
 import type { Clock } from './clock.js'
-import type { RttEstimator } from './rtt-estimator.js'
+import type { RequestTimeouts } from './request-timeouts.js'
 
 /** What the lookup runner (lookup.ts) takes, emits and returns. */
 export interface LookupRequest {
@@ -48,7 +48,7 @@ export interface LookupOptions {
   seeds: Contact[]
   query: QueryFn
   clock: Clock
-  rtt: RttEstimator
+  rtt: RequestTimeouts
   /** Our id: never a candidate. */
   self?: Buffer
   k?: number

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { LOOKUP_FINISHED, runLookup, type LookupEvent, type LookupOptions } from '../../../src/node/routing/lookup.js'
-import { RttEstimator } from '../../../src/node/routing/rtt-estimator.js'
+import { RequestTimeouts } from '../../../src/node/routing/request-timeouts.js'
 import { makeContact } from '../../../src/node/routing/contact.js'
 import { isTornetError } from '../../../src/node/errors.js'
 import { FakeWorld } from './fake-world.js'
@@ -12,7 +12,7 @@ function options (w: FakeWorld, target: Buffer, origin: number, over: Partial<Lo
     seeds: o.knows.slice(0, 20),
     query: w.query,
     clock: w.clock,
-    rtt: new RttEstimator({ initialTimeoutMs: 300 }),
+    rtt: new RequestTimeouts({ initialTimeoutMs: 300 }),
     self: o.contact.id,
     k: 10,
     alpha: 3,
@@ -60,7 +60,7 @@ describe('lookup runner', () => {
     const r = await w.clock.drive(runLookup({
       ...options(w, w.prng.bytes(32), 0, { k: 3, alpha: 1 }),
       seeds: [b.contact, c.contact],
-      rtt: new RttEstimator({ initialTimeoutMs: 300, maxTimeoutMs: 3000, hardFactor: 10 }),
+      rtt: new RequestTimeouts({ initialTimeoutMs: 300, maxTimeoutMs: 3000, hardFactor: 10 }),
       onProgress: e => events.push(e)
     }))
     expect(events.some(e => e.type === 'slow' && e.contact === c.contact)).toBe(true)

@@ -1,4 +1,4 @@
-import { RttEstimator } from './rtt-estimator.js'
+import { RtoEstimator } from './rto-estimator.js'
 import {
   INITIAL_CWND_FRAMES, MAX_CWND, MIN_CWND_FRAMES, PACING_GAIN_AVOIDANCE, PACING_GAIN_SLOW_START
 } from './constants.js'
@@ -14,14 +14,14 @@ export interface CongestionController {
   readonly cwnd: number
   readonly ssthresh: number
   /** Newly delivered (cumulatively or selectively acknowledged) frame bytes. */
-  onDelivered (bytes: number, now: number, rtt: RttEstimator): void
-  onCongestionEvent (now: number, rtt: RttEstimator): void
+  onDelivered (bytes: number, now: number, rtt: RtoEstimator): void
+  onCongestionEvent (now: number, rtt: RtoEstimator): void
   /** Every RTT sample, and the start of each round trip (packets sent after the previous round's). */
   onRttSample (rttMs: number): void
   onRoundStart (): void
-  onTimeout (now: number, rtt: RttEstimator): void
+  onTimeout (now: number, rtt: RtoEstimator): void
   /** Pacing rate in bytes per millisecond; Infinity before any RTT sample. */
-  pacingRate (rtt: RttEstimator): number
+  pacingRate (rtt: RtoEstimator): number
   /** The delivery-rate estimate in bytes per millisecond (0 before the first sample). */
   readonly bandwidth: number
   /** Saves the window state, so a reduction later found needless can be undone. */
@@ -76,14 +76,14 @@ export class WestwoodRenoController implements CongestionController {
     this.sampleStart = now
   }
 
-  onDelivered (bytes: number, now: number, rtt: RttEstimator): void {
+  onDelivered (bytes: number, now: number, rtt: RtoEstimator): void {
     this.sampleBandwidth(bytes, now, rtt)
     if (this.cwnd < this.ssthresh) this.cwnd += bytes
     else this.cwnd += this.mss * bytes / this.cwnd
     if (this.cwnd > MAX_CWND) this.cwnd = MAX_CWND
   }
 
-  onCongestionEvent (_now: number, rtt: RttEstimator): void {
+  onCongestionEvent (_now: number, rtt: RtoEstimator): void {
     const bdp = Number.isFinite(rtt.minRtt) ? this.bandwidth * rtt.minRtt : 0
     const target = Math.min(this.cwnd, Math.max(bdp, this.cwnd / 2))
     this.ssthresh = Math.max(MIN_CWND_FRAMES * this.mss, target)
@@ -106,7 +106,7 @@ export class WestwoodRenoController implements CongestionController {
     if (this.roundMinRtt >= this.lastRoundMinRtt + threshold) this.ssthresh = this.cwnd
   }
 
-  onTimeout (now: number, rtt: RttEstimator): void {
+  onTimeout (now: number, rtt: RtoEstimator): void {
     this.onCongestionEvent(now, rtt)
     this.cwnd = this.mss
   }
@@ -118,14 +118,14 @@ export class WestwoodRenoController implements CongestionController {
     this.ssthresh = Math.max(this.ssthresh, state.ssthresh)
   }
 
-  pacingRate (rtt: RttEstimator): number {
+  pacingRate (rtt: RtoEstimator): number {
     if (rtt.srtt === undefined || rtt.srtt <= 0) return Infinity
     const gain = this.cwnd < this.ssthresh ? PACING_GAIN_SLOW_START : PACING_GAIN_AVOIDANCE
     return gain * this.cwnd / rtt.srtt
   }
 
   /** Westwood+: one rate sample per round trip, smoothed with gain 1/8. */
-  private sampleBandwidth (bytes: number, now: number, rtt: RttEstimator): void {
+  private sampleBandwidth (bytes: number, now: number, rtt: RtoEstimator): void {
     this.sampleBytes += bytes
     const elapsed = now - this.sampleStart
     const interval = Math.max(rtt.srtt ?? 0, 1)

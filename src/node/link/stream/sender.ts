@@ -6,7 +6,7 @@ import {
 import { type AckFrame, DATA_HEADER_BYTES, FIN_BYTES, encodeDataHead, encodeFin } from './frames.js'
 import { IntervalSet } from './interval-set.js'
 import { Pacer } from './pacer.js'
-import { RttEstimator } from './rtt-estimator.js'
+import { RtoEstimator } from './rto-estimator.js'
 import { PacketState, type SentPacket, TransmitOrder } from './transmit-order.js'
 
 /** Probes sent without any ACK in between before only the RTO is left. */
@@ -69,7 +69,7 @@ export interface SenderOptions {
 export type AckVerdict = { ok: true } | { ok: false, reason: string }
 
 export class StreamSender {
-  readonly rtt = new RttEstimator()
+  readonly rtt = new RtoEstimator()
   readonly cc: CongestionController
   readonly stats: SenderStats = {
     bytesSent: 0, bytesAcked: 0, framesSent: 0, retransmits: 0, framesLost: 0, timeouts: 0, spuriousTimeouts: 0, lossEpisodes: 0, spuriousReported: 0, tailProbes: 0

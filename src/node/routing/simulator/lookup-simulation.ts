@@ -1,6 +1,6 @@
 import { makeContact, roundTripsTo, type Contact } from '../contact.js'
 import { runLookup, updateFailureRate, type LookupRequest, type QueryResult } from '../lookup.js'
-import { networkRttSample, RttEstimator } from '../rtt-estimator.js'
+import { networkRttSample, RequestTimeouts } from '../request-timeouts.js'
 import { contactSize, findRequestSize, nodesReplySize } from '../../wire/routing-messages.js'
 import type { CompactNetwork } from './compact-network.js'
 import { LatencyModel, type LatencyOptions } from './latency-model.js'
@@ -134,7 +134,7 @@ export async function simulateLookups (net: CompactNetwork, options: Partial<Sim
       success: false, exactK: false, hops: 0, foundMs: 0, elapsedMs: 0, bytes: 0, handshakeBytes: 0, requestBytes: 0,
       contactsReturned: 0, noncesLeftOut: 0, queried: 0, xxHandshakes: 0
     }
-    const rtt = new RttEstimator({}, globalRtt)
+    const rtt = new RequestTimeouts({}, globalRtt)
     // The origin knows its own contacts: their keys, their RTT, and it has sessions with them.
     const seeds = net.closest(origin, target, o.k).map(i => contactFor(i, true))
     const sessions = new Set<number>()

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { WestwoodRenoController } from '../../../../src/node/link/stream/congestion-controller.js'
-import { RttEstimator } from '../../../../src/node/link/stream/rtt-estimator.js'
+import { RtoEstimator } from '../../../../src/node/link/stream/rto-estimator.js'
 import { INITIAL_CWND_FRAMES, MIN_CWND_FRAMES } from '../../../../src/node/link/stream/constants.js'
 
 const MSS = 1000
 
 /** Feeds `rounds` round trips of a full window delivered over `rttMs` each. */
-function deliverRounds (cc: WestwoodRenoController, rtt: RttEstimator, rounds: number, rttMs: number, start: number): number {
+function deliverRounds (cc: WestwoodRenoController, rtt: RtoEstimator, rounds: number, rttMs: number, start: number): number {
   let now = start
   for (let i = 0; i < rounds; i++) {
     const w = cc.cwnd
@@ -19,7 +19,7 @@ function deliverRounds (cc: WestwoodRenoController, rtt: RttEstimator, rounds: n
 describe('WestwoodRenoController', () => {
   it('slow start doubles per round trip, avoidance adds one frame per round trip', () => {
     const cc = new WestwoodRenoController(MSS, 0)
-    const rtt = new RttEstimator()
+    const rtt = new RtoEstimator()
     expect(cc.cwnd).toBe(INITIAL_CWND_FRAMES * MSS)
     deliverRounds(cc, rtt, 1, 10, 0)
     expect(cc.cwnd).toBeCloseTo(2 * INITIAL_CWND_FRAMES * MSS)
@@ -32,7 +32,7 @@ describe('WestwoodRenoController', () => {
 
   it('random loss on a path without a queue barely shrinks the window', () => {
     const cc = new WestwoodRenoController(MSS, 0)
-    const rtt = new RttEstimator()
+    const rtt = new RtoEstimator()
     cc.ssthresh = 100 * MSS
     cc.cwnd = 100 * MSS
     deliverRounds(cc, rtt, 30, 10, 0) // delivery rate = cwnd / 10 ms, RTT = min RTT
@@ -44,7 +44,7 @@ describe('WestwoodRenoController', () => {
 
   it('loss with a standing queue cuts toward the bandwidth-delay product, never below half', () => {
     const cc = new WestwoodRenoController(MSS, 0)
-    const rtt = new RttEstimator()
+    const rtt = new RtoEstimator()
     rtt.sample(10) // the empty path
     cc.ssthresh = 100 * MSS
     cc.cwnd = 100 * MSS
@@ -59,7 +59,7 @@ describe('WestwoodRenoController', () => {
 
   it('a timeout drops to one frame; the window never goes below the minimum on loss', () => {
     const cc = new WestwoodRenoController(MSS, 0)
-    const rtt = new RttEstimator()
+    const rtt = new RtoEstimator()
     cc.onTimeout(0, rtt)
     expect(cc.cwnd).toBe(MSS)
     for (let i = 0; i < 10; i++) cc.onCongestionEvent(0, rtt)
@@ -81,7 +81,7 @@ describe('WestwoodRenoController', () => {
 
   it('paces at a multiple of cwnd/srtt, unpaced before any RTT sample', () => {
     const cc = new WestwoodRenoController(MSS, 0)
-    const rtt = new RttEstimator()
+    const rtt = new RtoEstimator()
     expect(cc.pacingRate(rtt)).toBe(Infinity)
     rtt.sample(10)
     expect(cc.pacingRate(rtt)).toBeCloseTo(2 * cc.cwnd / 10) // slow start gain

@@ -8,7 +8,7 @@ import { RTO_INITIAL_MS, RTO_MAX_MS, RTO_MIN_MS } from './constants.js'
  * the minimum RTT (the path's propagation delay estimate) and the latest
  * sample, which loss detection and congestion control use.
  */
-export class RttEstimator {
+export class RtoEstimator {
   srtt: number | undefined
   rttvar = 0
   minRtt = Infinity

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { RttEstimator } from '../../../src/node/routing/rtt-estimator.js'
+import { RequestTimeouts } from '../../../src/node/routing/request-timeouts.js'
 
-describe('RttEstimator', () => {
+describe('RequestTimeouts', () => {
   it('starts from the initial timeout, then adapts to each peer', () => {
-    const e = new RttEstimator({ initialTimeoutMs: 1000, minTimeoutMs: 50, maxTimeoutMs: 3000 })
+    const e = new RequestTimeouts({ initialTimeoutMs: 1000, minTimeoutMs: 50, maxTimeoutMs: 3000 })
     expect(e.softTimeout('a')).toBe(1000)
     for (let i = 0; i < 20; i++) e.observe('near', 20 + (i % 2))
     for (let i = 0; i < 20; i++) e.observe('far', 400 + (i % 2) * 40)
@@ -17,7 +17,7 @@ describe('RttEstimator', () => {
   })
 
   it('clamps and ignores nonsense samples', () => {
-    const e = new RttEstimator({ minTimeoutMs: 50, maxTimeoutMs: 3000 })
+    const e = new RequestTimeouts({ minTimeoutMs: 50, maxTimeoutMs: 3000 })
     for (let i = 0; i < 10; i++) e.observe('x', 1)
     expect(e.softTimeout('x')).toBe(50)
     for (let i = 0; i < 10; i++) e.observe('y', 60_000)
@@ -28,14 +28,14 @@ describe('RttEstimator', () => {
   })
 
   it('remembers a bounded number of peers, forgetting the least recently updated', () => {
-    const e = new RttEstimator({ maxPeers: 3 })
+    const e = new RequestTimeouts({ maxPeers: 3 })
     e.observe('a', 10); e.observe('b', 10); e.observe('c', 10); e.observe('a', 10); e.observe('d', 10)
     expect(e.srtt('b')).toBeUndefined()
     expect(e.srtt('a')).toBe(10)
   })
 
   it('primePeer seeds one peer without touching the network-wide figure', () => {
-    const e = new RttEstimator()
+    const e = new RequestTimeouts()
     e.primePeer('p', 80)
     expect(e.srtt('p')).toBe(80)
     expect(e.global.samples).toBe(0)

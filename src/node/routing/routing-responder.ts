@@ -16,7 +16,7 @@ import { contactToWire } from './wire-contact.js'
  * point is to send less), and never the requester itself. A FIND_VALUE we
  * cannot answer bumps the key's demand counter and reports it.
  */
-export interface RequestHandlerDeps {
+export interface RoutingResponderDeps {
   self: () => Contact
   table: RoutingTable
   demand: DemandCounter
@@ -24,13 +24,13 @@ export interface RequestHandlerDeps {
   now: () => number
 }
 
-export async function handleRoutingRequest (deps: RequestHandlerDeps, from: Contact, payload: Buffer): Promise<Buffer> {
+export async function handleRoutingRequest (deps: RoutingResponderDeps, from: Contact, payload: Buffer): Promise<Buffer> {
   const m = tryDecode(decodeRoutingMessage, payload)
   if (m === undefined) throw new RoutingError(RoutingErrorCode.badRequest, 'dht: malformed request dropped')
   return encodeRoutingMessage(await answer(deps, from, m))
 }
 
-async function answer (deps: RequestHandlerDeps, from: Contact, m: RoutingMessage): Promise<RoutingMessage> {
+async function answer (deps: RoutingResponderDeps, from: Contact, m: RoutingMessage): Promise<RoutingMessage> {
   switch (m.type) {
     case 'ping':
       return { type: 'pong', self: contactToWire(deps.self(), true), observed: from.endpoint }
@@ -49,7 +49,7 @@ async function answer (deps: RequestHandlerDeps, from: Contact, m: RoutingMessag
   }
 }
 
-async function answerFind (deps: RequestHandlerDeps, from: Contact, r: FindRequest): Promise<RoutingMessage> {
+async function answerFind (deps: RoutingResponderDeps, from: Contact, r: FindRequest): Promise<RoutingMessage> {
   if (r.kind !== 0) {
     const p = deps.providers.get(r.kind)
     let value: Buffer | undefined
@@ -70,7 +70,7 @@ async function answerFind (deps: RequestHandlerDeps, from: Contact, r: FindReque
   return { type: 'nodes', contacts: closestFor(deps, from, r) }
 }
 
-function closestFor (deps: RequestHandlerDeps, from: Contact, r: FindRequest): ReturnType<typeof contactToWire>[] {
+function closestFor (deps: RoutingResponderDeps, from: Contact, r: FindRequest): ReturnType<typeof contactToWire>[] {
   const known = new Set(r.known)
   const fromId = from.id
   const picked = deps.table.closest(r.target, r.count, c => fromId.length > 0 && idsEqual(c.id, fromId))

@@ -6,7 +6,7 @@
  * learned from this node's own traffic rather than a fixed guess.
  * The per-peer map is bounded (least recently updated peers are forgotten).
  */
-export interface RttEstimatorOptions {
+export interface RequestTimeoutOptions {
   /** Floor and ceiling of the soft timeout (after which a lookup stops waiting and asks someone else). */
   minTimeoutMs: number
   maxTimeoutMs: number
@@ -18,7 +18,7 @@ export interface RttEstimatorOptions {
   maxPeers: number
 }
 
-export const DEFAULT_RTT_OPTIONS: RttEstimatorOptions = {
+export const DEFAULT_REQUEST_TIMEOUT_OPTIONS: RequestTimeoutOptions = {
   minTimeoutMs: 50,
   maxTimeoutMs: 3000,
   hardFactor: 4,
@@ -52,14 +52,14 @@ export class RttSample {
 
 export function networkRttSample (): RttSample { return new RttSample(1 / 32, 1 / 16) }
 
-export class RttEstimator {
-  readonly options: RttEstimatorOptions
+export class RequestTimeouts {
+  readonly options: RequestTimeoutOptions
   /** Network-wide estimate; may be shared between estimators (the simulator shares it between origins). */
   readonly global: RttSample
   private readonly peers = new Map<string, RttSample>()
 
-  constructor (options: Partial<RttEstimatorOptions> = {}, global?: RttSample) {
-    this.options = { ...DEFAULT_RTT_OPTIONS, ...options }
+  constructor (options: Partial<RequestTimeoutOptions> = {}, global?: RttSample) {
+    this.options = { ...DEFAULT_REQUEST_TIMEOUT_OPTIONS, ...options }
     this.global = global ?? networkRttSample()
   }
 
