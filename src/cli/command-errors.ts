@@ -1,4 +1,4 @@
-import { TornetError } from '../node/index.js'
+import { tornetError, type ErrorFactory } from '../node/index.js'
 
 /**
  * Codes of the content and network commands (publish, get, ls, pin, kv, name, lookup…).
@@ -26,6 +26,4 @@ export const CommandErrorCode = {
 
 export type CommandErrorCodeValue = typeof CommandErrorCode[keyof typeof CommandErrorCode]
 
-export function commandError (code: CommandErrorCodeValue, message: string, cause?: unknown): TornetError {
-  return new TornetError(code, message, cause === undefined ? undefined : { cause })
-}
+export const commandError: ErrorFactory<CommandErrorCodeValue> = tornetError

@@ -1,4 +1,4 @@
-import { TornetError } from '../node/errors.js'
+import { TornetError } from '../node/index.js'
 
 export const CliErrorCode = {
   /** The command line itself is wrong: exit 2 and point at --help. */

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import { RESOLVE_ERRORS } from '../resolvers/types.js'
-import { CONTENT_ERRORS, GATEWAY_ERRORS, errorCode } from './errors.js'
+import { ContentErrorCode, GATEWAY_ERRORS, errorCode } from './errors.js'
 import { escapeHtml, htmlPage } from './html.js'
 import { SOCKS5_REPLY, type Socks5ReplyCode } from './socks/constants.js'
 
@@ -43,13 +43,13 @@ const TABLE: Record<string, ErrorDescription> = {
   [RESOLVE_ERRORS.notTornet]: entry(403, 'Not a Tornet address',
     `This gateway opens .tor-net and .bit addresses only. ${PAC_HINT}.`, R.notAllowed),
 
-  [CONTENT_ERRORS.notFound]: entry(404, 'Page not found',
+  [ContentErrorCode.notFound]: entry(404, 'Page not found',
     'The site exists, but it has no file at this path. Check the link.', R.hostUnreachable),
-  [CONTENT_ERRORS.unreachable]: entry(502, 'Content not reachable',
+  [ContentErrorCode.unreachable]: entry(502, 'Content not reachable',
     'No node that stores this content answered. Its publisher may be offline and nobody else keeps a copy yet; try again later.', R.hostUnreachable),
-  [CONTENT_ERRORS.timeout]: entry(504, 'Content timed out',
+  [ContentErrorCode.timeout]: entry(504, 'Content timed out',
     'Fetching this content from the network took too long. Reload to try again.', R.ttlExpired),
-  [CONTENT_ERRORS.corrupt]: entry(502, 'Content failed verification',
+  [ContentErrorCode.corrupt]: entry(502, 'Content failed verification',
     'The bytes received did not match their hash, so they were not shown. Another node may serve a good copy; reload to try again.', R.generalFailure),
 
   [GATEWAY_ERRORS.badRequest]: entry(400, 'Bad request',

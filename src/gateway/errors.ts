@@ -1,13 +1,12 @@
 /**
  * Stable error codes of the gateway, and the content codes it expects from
- * SiteContent. Tests check codes, never message text. Messages are for the
- * user: what failed and what to do next.
+ * SiteContent (the node's ContentErrorCode). Tests check codes, never message
+ * text. Messages are for the user: what failed and what to do next.
  */
-// TODO(lead): switch to '../node/index.js' once it re-exports TornetError;
-// this is the gateway's only import from src/node.
-import { TornetError } from '../node/errors.js'
+import { ContentErrorCode, TornetError, tornetError, type CodeOf, type ErrorFactory } from '../node/index.js'
 
 export { TornetError }
+export { ContentErrorCode, tornetError, type ErrorFactory }
 
 export const GATEWAY_ERRORS = {
   portInUse: 'GATEWAY_PORT_IN_USE',
@@ -40,17 +39,10 @@ export const SOCKS_ERRORS = {
   badHost: 'SOCKS_BAD_HOST' // a domain that is no valid host name
 } as const
 
-/** Codes SiteContent failures carry. */
-export const CONTENT_ERRORS = {
-  notFound: 'CONTENT_NOT_FOUND', // no such path under the reference
-  unreachable: 'CONTENT_UNREACHABLE', // no provider answered
-  timeout: 'CONTENT_TIMEOUT',
-  corrupt: 'CONTENT_CORRUPT' // bytes did not match their hash
-} as const
+export type GatewayErrorCode = CodeOf<typeof GATEWAY_ERRORS> | CodeOf<typeof SOCKS_ERRORS>
 
-export function gatewayError (code: string, message: string, cause?: unknown): TornetError {
-  return new TornetError(code, message, cause === undefined ? undefined : { cause })
-}
+/** Content failures the gateway raises itself (a short body) carry the node's ContentErrorCode. */
+export const gatewayError: ErrorFactory<GatewayErrorCode | CodeOf<typeof ContentErrorCode>> = tornetError
 
 /**
  * The stable code of any error, by shape rather than class: errors from the

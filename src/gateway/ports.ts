@@ -5,7 +5,7 @@
  *
  * Paths handed to SiteContent are relative, already percent-decoded, with
  * segments joined by '/', no leading or trailing slash; '' is the root.
- * Failures are TornetErrors carrying one of CONTENT_ERRORS (see errors.ts).
+ * Failures are TornetErrors carrying one of ContentErrorCode (see errors.ts).
  */
 import type { Resolver, ResolveTarget } from '../resolvers/types.js'
 

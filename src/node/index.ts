@@ -3,7 +3,7 @@
  * from here and nowhere else in src/node.
  */
 export { createNode, TornetNode, NodeErrorCode, type NodeInit, type NodeLog, type NodePublishProgress } from './node.js'
-export { TornetError, isTornetError } from './errors.js'
+export { TornetError, isTornetError, tornetError, layerErrorClass, type CodeOf, type ErrorFactory, type LayerErrorClass } from './errors.js'
 export type { Endpoint, Id256 } from './types.js'
 export { loadConfig, defaultConfig, resolveDataDir, configPath, parseEndpoint, type TornetConfig, type ConfigOverrides } from './config.js'
 export { generateIdentity, nodeIdOf, rankOf, type Identity } from './identity/identity.js'

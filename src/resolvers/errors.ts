@@ -1,4 +1,4 @@
-import { TornetError, isTornetError } from '../node/errors.js'
+import { isTornetError, tornetError, type ErrorFactory, type TornetError } from '../node/index.js'
 import { RESOLVE_ERRORS } from './types.js'
 
 /**
@@ -15,9 +15,7 @@ export const ResolverErrorCode = {
 
 export type ResolverErrorCode = typeof ResolverErrorCode[keyof typeof ResolverErrorCode]
 
-export function resolveError (code: ResolverErrorCode, message: string, cause?: unknown): TornetError {
-  return new TornetError(code, message, cause === undefined ? undefined : { cause })
-}
+export const resolveError: ErrorFactory<ResolverErrorCode> = tornetError
 
 export function isResolveError (err: unknown, code?: ResolverErrorCode): err is TornetError {
   return isTornetError(err, code)

@@ -14,7 +14,7 @@ import type { GatewayApp, GatewayRequestContext } from '../app.js'
 import { raceSignal, withDeadline } from '../abort.js'
 import { noneMatchHits, quoteEtag } from '../conditional.js'
 import { contentTypeFor } from '../content-type.js'
-import { CONTENT_ERRORS, GATEWAY_ERRORS, errorCode, gatewayError } from '../errors.js'
+import { ContentErrorCode, GATEWAY_ERRORS, errorCode, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
 import type { ContentStat, DirectoryEntry, SiteContent } from '../ports.js'
 import { renderListing } from './directory-listing.js'
@@ -65,7 +65,7 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
     const stat = await lookup(ctx, 'Finding this page', s => content.stat(reference, where.path, s))
 
     if (stat.kind === 'file') {
-      if (where.trailingSlash) throw gatewayError(CONTENT_ERRORS.notFound, `${where.name} is a file, not a directory.`)
+      if (where.trailingSlash) throw gatewayError(ContentErrorCode.notFound, `${where.name} is a file, not a directory.`)
       await serveFile(req, res, ctx, reference, where.path, where.name, stat, cacheControl)
       return
     }
@@ -80,7 +80,7 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
     try {
       index = await lookup(ctx, 'Finding index.html', s => content.stat(reference, indexPath, s))
     } catch (err) {
-      if (errorCode(err) !== CONTENT_ERRORS.notFound) throw err
+      if (errorCode(err) !== ContentErrorCode.notFound) throw err
     }
     if (index?.kind === 'file') {
       await serveFile(req, res, ctx, reference, indexPath, 'index.html', index, cacheControl)
@@ -197,7 +197,7 @@ async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array
       const chunk = next.value
       if (res.destroyed) return false
       if (sent + chunk.length > length) {
-        throw gatewayError(CONTENT_ERRORS.corrupt, `The content is longer than its recorded size (${length} bytes).`)
+        throw gatewayError(ContentErrorCode.corrupt, `The content is longer than its recorded size (${length} bytes).`)
       }
       sent += chunk.length
       keep?.push(chunk)
@@ -211,7 +211,7 @@ async function streamBody (res: ServerResponse, chunks: AsyncIterable<Uint8Array
     if (sent !== length || res.destroyed) iterator.return?.()?.catch(() => {}) // stop the read early
   }
   if (sent !== length) {
-    throw gatewayError(CONTENT_ERRORS.corrupt, `The content ended after ${sent} of ${length} bytes.`)
+    throw gatewayError(ContentErrorCode.corrupt, `The content ended after ${sent} of ${length} bytes.`)
   }
   res.end()
   return true

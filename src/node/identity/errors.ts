@@ -1,4 +1,4 @@
-import { TornetError } from '../errors.js'
+import { tornetError, type ErrorFactory } from '../errors.js'
 
 /** Stable codes of the identity module; tests and callers match on these, never on text. */
 export const IdentityErrorCode = {
@@ -20,6 +20,4 @@ export const IdentityErrorCode = {
 
 export type IdentityErrorCode = typeof IdentityErrorCode[keyof typeof IdentityErrorCode]
 
-export function identityError (code: IdentityErrorCode, message: string, cause?: unknown): TornetError {
-  return new TornetError(code, message, cause === undefined ? undefined : { cause })
-}
+export const identityError: ErrorFactory<IdentityErrorCode> = tornetError

@@ -1,4 +1,4 @@
-import { TornetError } from '../errors.js'
+import { CodeOf, layerErrorClass } from '../errors.js'
 
 /**
  * Stable codes for the routing layer. Tests check `code`, never the text.
@@ -22,11 +22,7 @@ export const RoutingErrorCode = {
   stopped: 'ROUTING_STOPPED'
 } as const
 
-export type RoutingErrorCodeValue = typeof RoutingErrorCode[keyof typeof RoutingErrorCode]
+export type RoutingErrorCodeValue = CodeOf<typeof RoutingErrorCode>
 
-export class RoutingError extends TornetError {
-  constructor (code: RoutingErrorCodeValue, message: string, options?: { cause?: unknown }) {
-    super(code, message, options)
-    this.name = 'RoutingError'
-  }
-}
+export const RoutingError = layerErrorClass<RoutingErrorCodeValue>('RoutingError')
+export type RoutingError = InstanceType<typeof RoutingError>

@@ -1,4 +1,4 @@
-import { TornetError } from '../errors.js'
+import { TornetError, tornetError, type ErrorFactory } from '../errors.js'
 
 /** Stable codes of the store; tests and callers match on these, never on text. */
 export const StoreErrorCode = {
@@ -24,9 +24,7 @@ export const StoreErrorCode = {
 
 export type StoreErrorCode = typeof StoreErrorCode[keyof typeof StoreErrorCode]
 
-export function storeError (code: StoreErrorCode, message: string, cause?: unknown): TornetError {
-  return new TornetError(code, message, cause === undefined ? undefined : { cause })
-}
+export const storeError: ErrorFactory<StoreErrorCode> = tornetError
 
 /** Something the store noticed and survived (a record that failed to decode, a failed flush). */
 export interface StoreWarning {

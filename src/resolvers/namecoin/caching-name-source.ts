@@ -1,4 +1,4 @@
-import { TornetError, isTornetError } from '../../node/errors.js'
+import { TornetError, isTornetError } from '../../node/index.js'
 import { RESOLVE_ERRORS } from '../types.js'
 import type { NameRecord, NameSource } from './name-source.js'
 import { TtlCache } from '../ttl-cache.js'

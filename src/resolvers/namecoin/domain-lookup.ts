@@ -1,4 +1,4 @@
-import { isTornetError } from '../../node/errors.js'
+import { isTornetError } from '../../node/index.js'
 import { RESOLVE_ERRORS } from '../types.js'
 import {
   DomainValueError, isPlainObject, mergeAbsent, parseDomainJson, parseDomainObject,

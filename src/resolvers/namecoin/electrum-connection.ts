@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { TornetError } from '../../node/errors.js'
+import { TornetError } from '../../node/index.js'
 import { resolveError } from '../errors.js'
 import { RESOLVE_ERRORS } from '../types.js'
 

@@ -1,4 +1,4 @@
-import { TornetError, isTornetError } from '../../node/errors.js'
+import { TornetError, isTornetError } from '../../node/index.js'
 import { resolveError } from '../errors.js'
 import { RESOLVE_ERRORS } from '../types.js'
 import { ElectrumConnection, serverLabel, type ElectrumServer } from './electrum-connection.js'

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { request } from 'undici'
-import { isTornetError } from '../../node/errors.js'
+import { isTornetError } from '../../node/index.js'
 import { resolveError } from '../errors.js'
 import { RESOLVE_ERRORS } from '../types.js'
 import type { NameRecord, NameSource } from './name-source.js'

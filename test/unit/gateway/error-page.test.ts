@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { RESOLVE_ERRORS } from '../../../src/resolvers/types.js'
 import { TornetError } from '../../../src/node/errors.js'
-import { CONTENT_ERRORS, GATEWAY_ERRORS } from '../../../src/gateway/errors.js'
+import { ContentErrorCode, GATEWAY_ERRORS } from '../../../src/gateway/errors.js'
 import { describeError, errorToSocksReply, rawErrorResponse, renderErrorPage } from '../../../src/gateway/error-page.js'
 import { SOCKS5_REPLY } from '../../../src/gateway/socks/constants.js'
 
@@ -12,7 +12,7 @@ describe('error → HTTP status', () => {
     [RESOLVE_ERRORS.notFound, 404], [RESOLVE_ERRORS.expired, 410], [RESOLVE_ERRORS.invalidName, 400],
     [RESOLVE_ERRORS.invalidRecord, 502], [RESOLVE_ERRORS.unavailable, 502], [RESOLVE_ERRORS.timeout, 504],
     [RESOLVE_ERRORS.notTornet, 403],
-    [CONTENT_ERRORS.notFound, 404], [CONTENT_ERRORS.unreachable, 502], [CONTENT_ERRORS.timeout, 504], [CONTENT_ERRORS.corrupt, 502],
+    [ContentErrorCode.notFound, 404], [ContentErrorCode.unreachable, 502], [ContentErrorCode.timeout, 504], [ContentErrorCode.corrupt, 502],
     [GATEWAY_ERRORS.badRequest, 400], [GATEWAY_ERRORS.headerTooLarge, 431], [GATEWAY_ERRORS.notTornet, 403],
     [GATEWAY_ERRORS.clearnetRefused, 403], [GATEWAY_ERRORS.noTls, 501], [GATEWAY_ERRORS.unsupportedNetwork, 501],
     [GATEWAY_ERRORS.noApp, 501], [GATEWAY_ERRORS.methodNotAllowed, 405], [GATEWAY_ERRORS.notFound, 404],
@@ -78,7 +78,7 @@ describe('error → SOCKS reply', () => {
   })
 
   it('describes every error with a title and advice', () => {
-    const d = describeError(err(CONTENT_ERRORS.unreachable))
+    const d = describeError(err(ContentErrorCode.unreachable))
     expect(d.title.length).toBeGreaterThan(0)
     expect(d.advice.length).toBeGreaterThan(0)
   })

@@ -2,7 +2,7 @@
  * Stable codes of the dashboard's failures. Tests check codes, never text;
  * error-reply.ts maps each to an HTTP status and a page.
  */
-import { TornetError } from '../../errors.js'
+import { tornetError, type ErrorFactory } from '../../errors.js'
 
 export const DASHBOARD_ERRORS = {
   forbiddenOrigin: 'DASHBOARD_FORBIDDEN_ORIGIN', // POST from a page that is not the dashboard
@@ -27,6 +27,4 @@ export const DASHBOARD_ERRORS = {
 
 export type DashboardErrorCode = typeof DASHBOARD_ERRORS[keyof typeof DASHBOARD_ERRORS]
 
-export function dashboardError (code: DashboardErrorCode, message: string, cause?: unknown): TornetError {
-  return new TornetError(code, message, cause === undefined ? undefined : { cause })
-}
+export const dashboardError: ErrorFactory<DashboardErrorCode> = tornetError

@@ -1,4 +1,4 @@
-import { TornetError } from '../../errors.js'
+import { CodeOf, layerErrorClass } from '../../errors.js'
 
 /** Stable codes of the file-system layer; tests and callers check these, never messages. */
 export const FsErrorCode = {
@@ -32,11 +32,7 @@ export const FsErrorCode = {
   REF_CHECKSUM: 'FS_REF_CHECKSUM'
 } as const
 
-export type FsErrorCodeValue = typeof FsErrorCode[keyof typeof FsErrorCode]
+export type FsErrorCodeValue = CodeOf<typeof FsErrorCode>
 
-export class FsError extends TornetError {
-  constructor (code: FsErrorCodeValue, message: string, options?: { cause?: unknown }) {
-    super(code, message, options)
-    this.name = 'FsError'
-  }
-}
+export const FsError = layerErrorClass<FsErrorCodeValue>('FsError')
+export type FsError = InstanceType<typeof FsError>

@@ -1,4 +1,4 @@
-import { TornetError } from '../../errors.js'
+import { CodeOf, layerErrorClass } from '../../errors.js'
 
 /**
  * Stable codes of the key/value store. A replica's refusal travels as a
@@ -31,11 +31,7 @@ export const KvErrorCode = {
   NOT_RUNNING: 'KV_NOT_RUNNING'
 } as const
 
-export type KvErrorCodeValue = typeof KvErrorCode[keyof typeof KvErrorCode]
+export type KvErrorCodeValue = CodeOf<typeof KvErrorCode>
 
-export class KvError extends TornetError {
-  constructor (code: KvErrorCodeValue, message: string, options?: { cause?: unknown }) {
-    super(code, message, options)
-    this.name = 'KvError'
-  }
-}
+export const KvError = layerErrorClass<KvErrorCodeValue>('KvError')
+export type KvError = InstanceType<typeof KvError>

@@ -1,4 +1,4 @@
-import { TornetError } from '../../errors.js'
+import { CodeOf, layerErrorClass, TornetError } from '../../errors.js'
 
 /**
  * Stable codes of Tornet name registration. A replica's refusal travels as a
@@ -39,14 +39,10 @@ export const NameErrorCode = {
   NOT_RUNNING: 'NAME_NOT_RUNNING'
 } as const
 
-export type NameErrorCodeValue = typeof NameErrorCode[keyof typeof NameErrorCode]
+export type NameErrorCodeValue = CodeOf<typeof NameErrorCode>
 
-export class NameError extends TornetError {
-  constructor (code: NameErrorCodeValue, message: string, options?: { cause?: unknown }) {
-    super(code, message, options)
-    this.name = 'NameError'
-  }
-}
+export const NameError = layerErrorClass<NameErrorCodeValue>('NameError')
+export type NameError = InstanceType<typeof NameError>
 
 const CODES: ReadonlySet<string> = new Set(Object.values(NameErrorCode))
 
