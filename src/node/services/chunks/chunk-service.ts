@@ -19,7 +19,7 @@ import type { ProviderFinderDeps } from './provider-finder.js'
 import { ProviderHints } from './provider-hints.js'
 import { ProviderRecords, createProviderValue, providerListFor, type ProviderValueOptions } from './provider-records.js'
 import { type AdmissionPolicy, checkUsableRecord } from './record-admission.js'
-import { type RequestCounters, createRequestHandler } from './request-handler.js'
+import { type ChunkRequestCounters, createChunkRequestHandler } from './handlers/chunk-request-handler.js'
 import { refuseSliceStream, serveSliceStream } from './slice-server.js'
 import { SliceStreamPool } from './stream-pool.js'
 
@@ -111,7 +111,7 @@ export interface ChunkServiceOptions {
   crypto?: Pick<ChunkCrypto, 'sha256'> & Partial<ChunkCrypto>
 }
 
-export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, RequestCounters {
+export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, ChunkRequestCounters {
   slicesServed: number
   bytesServed: number
   streamsServed: number
@@ -317,7 +317,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     if (descriptors.size > DESCRIPTOR_MEMO) descriptors.delete(descriptors.keys().next().value as string)
     return d
   }
-  const onRequest = createRequestHandler({
+  const onRequest = createChunkRequestHandler({
     records, admission, now,
     providerList: (id) => running ? providerListFor(providerValue, id) : [],
     describe,
