@@ -7,6 +7,7 @@ import { open } from 'lmdb'
 import { sha256 } from '../src/node/crypto/hash.js'
 import { ChunkIndex } from '../src/node/store/chunk-index.js'
 import { openStore } from '../src/node/store/environment.js'
+import { selectVictims } from '../src/node/store/eviction-policy.js'
 import { runJsonChild, supportScript } from './support/child.js'
 import type { ReopenJob } from './support/reopen-memory.js'
 import { emit, progress } from './util.js'
@@ -95,7 +96,7 @@ export async function run (args: string[]): Promise<void> {
       ix.add(id.toString('hex'), { id, placement: 'cache', size: 1 << 20, heat: { score: Math.random() * 10, at: i }, closeness: 1 + (i % 4) })
     }
     t = performance.now()
-    const victims = ix.selectVictims(1 << 20, ix.cacheBytes, 100_000, 86_400_000)
+    const victims = selectVictims(ix, 1 << 20, ix.cacheBytes, 100_000, 86_400_000)
     emit('store.eviction_scan_100k', performance.now() - t, 'ms', { victims: victims.length })
 
     const rounds = 800

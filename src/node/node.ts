@@ -13,6 +13,7 @@ import { Dht, type BootstrapReport } from './routing/dht.js'
 import { LinkServiceNetwork, addressOf, contactOfPeer } from './services/link-service-network.js'
 import { openStore, type Store } from './store/index.js'
 import { createChunkService, type ChunkService } from './services/chunks/chunk-service.js'
+import { sharedChunkCrypto } from './services/chunks/crypto-pool.js'
 import { ContentLibrary, StoreLocationIndex } from './services/fs/content-library.js'
 import type { PublishEntry } from './services/fs/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
@@ -96,6 +97,8 @@ export class TornetNode extends EventEmitter {
       network,
       store: store.chunks,
       identity,
+      // The process's one worker pool: every node in a process shares its threads.
+      crypto: sharedChunkCrypto(),
       minRank: config.minRank,
       allowPrivateEndpoints: config.allowPrivateEndpoints,
       localClosest: (key, count) => dht.table.closest(key, count),

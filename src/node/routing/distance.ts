@@ -22,6 +22,11 @@ export function commonPrefixLength (a: Uint8Array, b: Uint8Array): number {
   return ID_BITS
 }
 
+/** log2 of the XOR distance as the seed defines it: the bit length of a ⊕ b (0..256). */
+export function log2Distance (a: Uint8Array, b: Uint8Array): number {
+  return ID_BITS - commonPrefixLength(a, b)
+}
+
 /** Negative if a is closer to target than b, positive if farther, 0 if a equals b. */
 export function compareDistance (target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < ID_BYTES; i++) {

@@ -1,9 +1,11 @@
+import { commonPrefixLength } from '../routing/distance.js'
+
 /**
  * How much a cached chunk is worth keeping — the pure core of cache eviction.
  *
  *   heat(t)    = Σ over accesses a of 2^(−(t − t_a) / halfLife)
  *                (one full read counts 1; a slice of k bytes out of n counts k/n)
- *   closeness  = 1 + commonPrefixBits(nodeId, chunkId) = 257 − log2(nodeId ⊕ chunkId)
+ *   closeness  = 1 + commonPrefixLength(nodeId, chunkId) = 257 − log2(nodeId ⊕ chunkId)
  *   value(t)   = heat(t) × closeness
  *
  * The cache evicts the lowest value first. `closeness` is the seed's price per byte served
@@ -37,24 +39,9 @@ export function touch (h: Heat, now: number, halfLifeMs: number, weight = 1): vo
   h.at = Math.max(h.at, now)
 }
 
-/** Number of leading bits two ids share (0..8·length). */
-export function commonPrefixBits (a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a[i] ^ b[i]
-    if (x !== 0) return i * 8 + Math.clz32(x) - 24
-  }
-  return n * 8
-}
-
-/** log2 of the XOR distance as the seed defines it: the bit length of a ⊕ b (0..256). */
-export function log2Distance (a: Uint8Array, b: Uint8Array): number {
-  return Math.min(a.length, b.length) * 8 - commonPrefixBits(a, b)
-}
-
 /** 1 + common prefix bits; 1 for every chunk when the node id is not known. */
 export function closenessOf (nodeId: Uint8Array | undefined, chunkId: Uint8Array): number {
-  return nodeId === undefined ? 1 : 1 + commonPrefixBits(nodeId, chunkId)
+  return nodeId === undefined ? 1 : 1 + commonPrefixLength(nodeId, chunkId)
 }
 
 export function cacheValue (h: Heat, closeness: number, now: number, halfLifeMs: number): number {

@@ -1,5 +1,4 @@
 import { tryDecode } from '../wire/codec.js'
-import { closenessOf } from './cache-value.js'
 import { ChunkIndex } from './chunk-index.js'
 import { type ChunkMeta, type Placement, decodeChunkMeta, encodeChunkMeta } from './chunk-meta-codec.js'
 import { StoreWarningCode } from './errors.js'
@@ -21,7 +20,7 @@ export interface ChunkDatabases {
  *  - a meta record without a chunk is removed.
  * Costs one pass over the keys of each database (values of the small meta records only).
  */
-export function loadChunkIndex (ctx: StoreContext, dbs: ChunkDatabases, nodeId: Uint8Array | undefined): ChunkIndex {
+export function loadChunkIndex (ctx: StoreContext, dbs: ChunkDatabases, closeness: (id: Buffer) => number): ChunkIndex {
   const metas = new Map<string, ChunkMeta | undefined>()
   for (const { key, value } of dbs.meta.getRange()) {
     const hex = Buffer.from(key).toString('hex')
@@ -52,7 +51,7 @@ export function loadChunkIndex (ctx: StoreContext, dbs: ChunkDatabases, nodeId: 
       }
       metas.delete(hex)
       index.add(hex, {
-        id, placement, size: m.size, heat: { score: m.score, at: m.at }, closeness: closenessOf(nodeId, id)
+        id, placement, size: m.size, heat: { score: m.score, at: m.at }, closeness: closeness(id)
       })
     }
   }

@@ -1,17 +1,17 @@
 import { sha256 } from '../crypto/hash.js'
-import { DEFAULT_HALF_LIFE_MS, closenessOf, touch } from './cache-value.js'
 import { ChunkIndex, type IndexEntry, type Usage } from './chunk-index.js'
 import type { ChunkEnv } from './chunk-env.js'
 import { type ChunkDatabases, loadChunkIndex } from './chunk-index-loader.js'
 import { type Placement, encodeChunkMeta } from './chunk-meta-codec.js'
 import { StoreErrorCode, StoreWarningCode, storeError } from './errors.js'
+import { EvictionPolicy } from './eviction-policy.js'
 import { MissingCounter } from './missing-counter.js'
 import { type StoreContext, assertOpen, checkId, del, put } from './store-context.js'
 
 /**
  * The two chunk databases of the seed: `local` holds chunks this user published or pinned
  * and is never evicted; `cache` holds chunks kept for others, bounded in bytes, evicting the
- * least valuable first (heat × closeness, see cache-value.ts). Chunks are opaque bytes keyed
+ * least valuable first (heat × closeness, see eviction-policy.ts). Chunks are opaque bytes keyed
  * by SHA-256(bytes); every put re-hashes (but putCacheVerified, whose caller has just done it),
  * so a corrupt chunk is never stored and so never served.
  *
@@ -49,9 +49,7 @@ export interface ScrubOptions {
 interface PendingWrite { bytes: Buffer, done: Promise<void> }
 
 export class ChunkStore {
-  readonly cacheLimit: number
-  private readonly halfLifeMs: number
-  private readonly nodeId: Uint8Array | undefined
+  private readonly eviction: EvictionPolicy
   private index: ChunkIndex
   private readonly pending = new Map<string, PendingWrite>()
   private readonly dirtyHeat = new Set<string>()
@@ -59,6 +57,7 @@ export class ChunkStore {
   private readonly timer: NodeJS.Timeout
   /** Chunks evicted from the cache since open. */
   evictions = 0
+  private readonly closeness = (id: Buffer): number => this.eviction.closeness(id)
 
   private readonly ctx: StoreContext
 
@@ -67,11 +66,10 @@ export class ChunkStore {
     const ctx = this.ctx = cenv.context(base)
     const limit = opts.cacheBytes ?? DEFAULT_CACHE_BYTES
     if (!Number.isSafeInteger(limit) || limit < 0) throw storeError(StoreErrorCode.INVALID_ARGUMENT, `bad cacheBytes ${limit}`)
-    this.cacheLimit = limit
-    this.halfLifeMs = opts.halfLifeMs ?? DEFAULT_HALF_LIFE_MS
-    this.nodeId = opts.nodeId === undefined ? undefined : checkId(opts.nodeId, 'nodeId')
+    const nodeId = opts.nodeId === undefined ? undefined : checkId(opts.nodeId, 'nodeId')
+    this.eviction = new EvictionPolicy({ limit, nodeId, halfLifeMs: opts.halfLifeMs })
     this.missing = new MissingCounter(opts.missingCapacity)
-    this.index = loadChunkIndex(ctx, this.dbs, this.nodeId)
+    this.index = loadChunkIndex(ctx, this.dbs, this.closeness)
     this.timer = setInterval(() => { this.flushHeat().catch(() => { /* reported inside */ }) }, opts.heatFlushMs ?? DEFAULT_HEAT_FLUSH_MS)
     this.timer.unref()
     // A store reopened with a smaller limit trims at once.
@@ -196,7 +194,7 @@ export class ChunkStore {
       await this.settled(hex)
       return true
     }
-    if (bytes.length > this.cacheLimit) return false
+    if (!this.eviction.fits(bytes.length)) return false
     // lmdb-js (3.5) stores garbage for a Buffer over a SharedArrayBuffer (measured): such bytes
     // are always copied into an ordinary buffer first.
     const own = copy || !Buffer.isBuffer(bytes) || bytes.buffer instanceof SharedArrayBuffer ? Buffer.from(bytes) : bytes
@@ -236,6 +234,9 @@ export class ChunkStore {
     this.cenv.touch(e.size)
     return true
   }
+
+  /** Bound on the bytes of cached chunks (LMDB's page overhead comes on top). */
+  get cacheLimit (): number { return this.eviction.limit }
 
   usage (): Usage { return this.index.usage(this.cacheLimit) }
 
@@ -336,7 +337,7 @@ export class ChunkStore {
     const pending = this.pending.get(hex)?.bytes // copied: the writer may reuse its buffer once that write commits
     const bytes = pending !== undefined ? Buffer.from(pending) : this.read(from, key, e.size)?.getBinary(key)
     if (bytes === undefined) throw storeError(StoreErrorCode.IO, `chunk ${hex} is indexed but its bytes are missing`)
-    if (to === 'cache' && e.size > this.cacheLimit) { await this.delete(key); return true }
+    if (to === 'cache' && !this.eviction.fits(e.size)) { await this.delete(key); return true }
     this.index.move(hex, to)
     let victims: IndexEntry[] = []
     if (to === 'cache') {
@@ -363,7 +364,7 @@ export class ChunkStore {
 
   /** Takes the victims out of the index now; their rows go in the caller's transaction. */
   private evictFor (incoming: number, exempt?: string): IndexEntry[] {
-    const victims = this.index.selectVictims(incoming, this.cacheLimit, this.ctx.now(), this.halfLifeMs, exempt)
+    const victims = this.eviction.victims(this.index, incoming, this.ctx.now(), exempt)
     for (const v of victims) {
       const hex = v.id.toString('hex')
       this.index.remove(hex)
@@ -386,7 +387,7 @@ export class ChunkStore {
 
   private access (hex: string, e: IndexEntry, weight: number): void {
     if (e.placement !== 'cache') return
-    touch(e.heat, this.ctx.now(), this.halfLifeMs, weight)
+    this.eviction.access(e.heat, this.ctx.now(), weight)
     this.dirtyHeat.add(hex)
   }
 
@@ -401,7 +402,7 @@ export class ChunkStore {
       // The disk refused (full, I/O error). Rebuild the index from what is committed once
       // the queue drains, so memory and disk agree again.
       void this.ctx.env.committed.then(() => {
-        if (!this.ctx.isClosed()) this.index = loadChunkIndex(this.ctx, this.dbs, this.nodeId)
+        if (!this.ctx.isClosed()) this.index = loadChunkIndex(this.ctx, this.dbs, this.closeness)
       })
       throw err
     } finally {
@@ -414,7 +415,7 @@ export class ChunkStore {
   }
 
   private entry (id: Buffer, placement: Placement, size: number, score: number): IndexEntry {
-    return { id, placement, size, heat: { score, at: this.ctx.now() }, closeness: closenessOf(this.nodeId, id) }
+    return { id, placement, size, heat: { score, at: this.ctx.now() }, closeness: this.eviction.closeness(id) }
   }
 
   private metaOf (e: IndexEntry): Buffer {

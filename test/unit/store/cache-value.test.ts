@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { cacheValue, closenessOf, commonPrefixBits, heatAt, log2Distance, touch } from '../../../src/node/store/cache-value.js'
+import { commonPrefixLength, log2Distance } from '../../../src/node/routing/distance.js'
+import { cacheValue, closenessOf, heatAt, touch } from '../../../src/node/store/cache-value.js'
 
 const H = 1000
 
@@ -7,13 +8,13 @@ describe('cache value', () => {
   it('counts common prefix bits and log2 distance over 256-bit ids', () => {
     const a = Buffer.alloc(32)
     const b = Buffer.alloc(32)
-    expect(commonPrefixBits(a, b)).toBe(256)
+    expect(commonPrefixLength(a, b)).toBe(256)
     expect(log2Distance(a, b)).toBe(0)
     b[0] = 0x80
-    expect(commonPrefixBits(a, b)).toBe(0)
+    expect(commonPrefixLength(a, b)).toBe(0)
     expect(log2Distance(a, b)).toBe(256)
     b[0] = 0; b[3] = 0x01
-    expect(commonPrefixBits(a, b)).toBe(31)
+    expect(commonPrefixLength(a, b)).toBe(31)
     b[3] = 0; b[31] = 0x01
     expect(log2Distance(a, b)).toBe(1)
   })

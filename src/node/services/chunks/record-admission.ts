@@ -1,5 +1,6 @@
 import { rankOf } from '../../identity/identity.js'
 import type { Contact } from '../../routing/contact.js'
+import { compareDistance } from '../../routing/distance.js'
 import { isPublicAddress } from '../../routing/endpoint-scope.js'
 import type { ProviderRecord } from './messages.js'
 import { type RecordProblem, checkProviderRecord } from './provider-record.js'
@@ -27,6 +28,19 @@ export interface AdmissionPolicy {
 }
 
 export type AdmissionProblem = RecordProblem | 'low-rank' | 'private-endpoint' | 'not-near' | 'not-sender'
+
+/**
+ * isNear as this node's own routing table sees it (no traffic): an id is near when this node
+ * is closer to it than the `nearCount`-th closest contact it knows. Absent a table, every id is.
+ */
+export function nearByLocalTable (selfId: Buffer, nearCount: number, localClosest?: (key: Buffer, count: number) => Contact[]): (chunkId: Buffer) => boolean {
+  return (id) => {
+    const known = localClosest?.(id, nearCount)
+    // Knowing fewer than nearCount nodes, this node cannot tell it is not among the closest.
+    if (known === undefined || known.length < nearCount) return true
+    return compareDistance(id, selfId, known[known.length - 1].id) < 0
+  }
+}
 
 /** Undefined when a record may be used at `now` (for `chunkId` when given); else why not. */
 export function checkUsableRecord (policy: Omit<AdmissionPolicy, 'isNear'>, r: ProviderRecord, now: number, chunkId?: Buffer): AdmissionProblem | undefined {

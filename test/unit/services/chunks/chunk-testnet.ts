@@ -5,6 +5,7 @@ import { Duplex } from 'node:stream'
 import { sha256 } from '../../../../src/node/crypto/hash.js'
 import { type Identity, generateIdentity, identityFromKeys, rankOf } from '../../../../src/node/identity/identity.js'
 import { type ChunkService, type ChunkServiceOptions, createChunkService } from '../../../../src/node/services/chunks/chunk-service.js'
+import { ChunkCryptoPool } from '../../../../src/node/services/chunks/crypto-pool.js'
 import { CHUNK_SERVICE } from '../../../../src/node/services/chunks/messages.js'
 import { type Store, openStore } from '../../../../src/node/store/environment.js'
 import { MemoryServiceNetwork, type MemoryServiceNode } from '../../../helpers/memory-service-network.js'
@@ -42,6 +43,8 @@ export class ChunkTestnet {
   readonly network: MemoryServiceNetwork
   readonly nodes: ChunkNode[] = []
   readonly clock: Clock
+  /** The nodes' chunk hashing, shared as in one process of real nodes. */
+  readonly crypto = new ChunkCryptoPool()
 
   constructor (readonly opts: TestnetOptions) {
     this.network = new MemoryServiceNetwork({ k: opts.k ?? 8 })
@@ -65,6 +68,7 @@ export class ChunkTestnet {
       network: net,
       store: store.chunks,
       identity: net.identity,
+      crypto: this.crypto,
       now: this.clock.now,
       sliceTimeoutMs: 2000,
       requestTimeoutMs: 2000,
@@ -94,6 +98,7 @@ export class ChunkTestnet {
       await n.store.close()
       rmSync(n.dir, { recursive: true, force: true })
     }
+    await this.crypto.close()
   }
 }
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { type Identity, generateIdentity, identityFromKeys, rankOf } from '../../../../src/node/identity/identity.js'
-import { makeContact, type Contact } from '../../../../src/node/routing/contact.js'
-import { decodeChunkMessage, encodeChunkMessage } from '../../../../src/node/services/chunks/messages.js'
-import { createProviderRecord } from '../../../../src/node/services/chunks/provider-record.js'
-import { ProviderRecords } from '../../../../src/node/services/chunks/provider-records.js'
-import { type RequestHandlerDeps, createRequestHandler } from '../../../../src/node/services/chunks/request-handler.js'
+import { type Identity, generateIdentity, identityFromKeys, rankOf } from '../../../../../src/node/identity/identity.js'
+import { makeContact, type Contact } from '../../../../../src/node/routing/contact.js'
+import { decodeChunkMessage, encodeChunkMessage } from '../../../../../src/node/services/chunks/messages.js'
+import { createProviderRecord } from '../../../../../src/node/services/chunks/provider-record.js'
+import { ProviderRecords } from '../../../../../src/node/services/chunks/provider-records.js'
+import { type ChunkRequestDeps, createChunkRequestHandler } from '../../../../../src/node/services/chunks/handlers/chunk-request-handler.js'
 
 const NOW = 1_700_000_000_000
 const DAY = 24 * 60 * 60_000
@@ -24,7 +24,7 @@ function contactOf (id: Identity, address = '198.51.100.9'): Contact {
   return makeContact(id.id, { address, port: 4000 }, { publicKey: id.publicKey, nonce: id.nonce, rank: id.rank })
 }
 
-function handler (records: ProviderRecords, extra: Partial<RequestHandlerDeps> = {}): (from: Identity, record: ReturnType<typeof createProviderRecord>) => Promise<boolean> {
+function handler (records: ProviderRecords, extra: Partial<ChunkRequestDeps> = {}): (from: Identity, record: ReturnType<typeof createProviderRecord>) => Promise<boolean> {
   const deps = {
     records,
     now: () => NOW,
@@ -36,8 +36,8 @@ function handler (records: ProviderRecords, extra: Partial<RequestHandlerDeps> =
     counters: { malformedRequests: 0, recordsAccepted: 0, recordsRejected: 0, notFoundAnswered: 0, descriptorsServed: 0 },
     admission: { minRank: 4, allowPrivateEndpoints: false, isNear: () => true },
     ...extra
-  } as unknown as RequestHandlerDeps
-  const onRequest = createRequestHandler(deps)
+  } as unknown as ChunkRequestDeps
+  const onRequest = createChunkRequestHandler(deps)
   return async (from, record) => {
     const reply = decodeChunkMessage(Buffer.from(await onRequest(Buffer.from(encodeChunkMessage({ type: 'addProvider', record })),
       { from: contactOf(from), signal: new AbortController().signal })))
@@ -79,7 +79,7 @@ describe('ADD_PROVIDER admission', () => {
     const good = identityOfRank(4)
     const chunk = randomBytes(32)
     const far = randomBytes(32)
-    const add = handler(records, { admission: { minRank: 4, allowPrivateEndpoints: false, isNear: (id: Buffer) => !id.equals(far) } } as unknown as Partial<RequestHandlerDeps>)
+    const add = handler(records, { admission: { minRank: 4, allowPrivateEndpoints: false, isNear: (id: Buffer) => !id.equals(far) } } as unknown as Partial<ChunkRequestDeps>)
     let low = generateIdentity()
     while (low.rank >= 4) low = generateIdentity()
     expect(await add(low, createProviderRecord(low, ep, chunk, NOW + 60_000))).toBe(false)
@@ -93,7 +93,7 @@ describe('ADD_PROVIDER admission', () => {
     expect(records.size).toBe(0)
     expect(await add(good, createProviderRecord(good, ep, chunk, NOW + 60_000))).toBe(true)
     // Private endpoints are fine on a network configured for them (a LAN, tests on 127.0.0.1).
-    const lan = handler(records, { admission: { minRank: 4, allowPrivateEndpoints: true, isNear: () => true } } as unknown as Partial<RequestHandlerDeps>)
+    const lan = handler(records, { admission: { minRank: 4, allowPrivateEndpoints: true, isNear: () => true } } as unknown as Partial<ChunkRequestDeps>)
     expect(await lan(other, createProviderRecord(other, { address: '127.0.0.1', port: 4000 }, chunk, NOW + 60_000))).toBe(true)
   })
 })
