@@ -16,7 +16,7 @@ import { createChunkService, type ChunkService } from './services/chunks/chunk-s
 import { ContentLibrary, StoreLocationIndex } from './services/fs/content-library.js'
 import type { PublishEntry } from './services/fs/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
-import { databasePersistence } from './services/kv/database-persistence.js'
+import { databasePersistence } from './services/records/database-persistence.js'
 import { createNamesService, type NamesService } from './services/names/names-service.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'

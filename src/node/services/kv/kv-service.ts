@@ -8,8 +8,8 @@ import {
   KV_SERVICE, decodeGetReply, decodeKvRequest, decodeStoreReply, encodeGetReply, encodeKvRequest, encodeStoreReply
 } from './messages.js'
 import { OwnedRecords } from './owned-records.js'
-import { type PeerQuotaOptions, storeSourceOf } from './peer-quota.js'
-import { DEFAULT_REPLICA_SPAN, isNearReplica } from './replica-span.js'
+import { type PeerQuotaOptions, storeSourceOf } from '../records/peer-quota.js'
+import { DEFAULT_REPLICA_SPAN, isNearReplica } from '../records/replica-span.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
   checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation, signRecord
