@@ -4,7 +4,7 @@ import {
 } from '../../../../src/node/services/records/messages.js'
 import { tryDecode } from '../../../../src/node/wire/codec.js'
 
-const requests = recordRequestCodec({ label: 'test request', noun: 'record', maxRecordBytes: 8, key: locationShape })
+const requests = recordRequestCodec({ label: 'test request', noun: 'record', maxRecordBytes: 40, key: locationShape })
 const replies = storeReplyCodec('test store reply', ['A', 'B'] as const)
 const gets = getReplyCodec('test get reply', 'record', 8)
 
@@ -18,7 +18,7 @@ describe('record messages', () => {
   })
 
   it('drops what is too long, empty, trailing or of an unknown type', () => {
-    expect(tryDecode(requests.decode, Buffer.alloc(10, 1))).toBeUndefined()
+    expect(tryDecode(requests.decode, Buffer.alloc(42, 1))).toBeUndefined()
     expect(tryDecode(requests.decode, Buffer.of(1))).toBeUndefined()
     expect(tryDecode(requests.decode, Buffer.concat([Buffer.of(2), Buffer.alloc(33)]))).toBeUndefined()
     expect(tryDecode(requests.decode, Buffer.of(3))).toBeUndefined()
