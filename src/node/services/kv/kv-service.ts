@@ -1,18 +1,19 @@
 import type { Identity } from '../../identity/identity.js'
+import { storeOnClosest } from '../records/fan-out-store.js'
+import { findInParallel } from '../records/parallel-find.js'
+import type { PeerQuotaOptions } from '../records/peer-quota.js'
+import { createRecordService } from '../records/record-service.js'
+import { DEFAULT_REPLICA_SPAN } from '../records/replica-span.js'
 import type { Contact } from '../../routing/contact.js'
-import { tryDecode } from '../../wire/codec.js'
-import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
+import type { ServiceNetwork } from '../service-network.js'
 import { KvError, KvErrorCode, type KvErrorCodeValue } from './errors.js'
-import { type KvLoadStats, type KvPersistence, KvStore, type OfferResult } from './kv-store.js'
-import {
-  KV_SERVICE, decodeGetReply, decodeKvRequest, decodeStoreReply, encodeGetReply, encodeKvRequest, encodeStoreReply
-} from './messages.js'
+import { acceptableRecord, kvHolder, kvRecordKind } from './kv-kind.js'
+import { type KvLoadStats, type KvPersistence, KvStore } from './kv-store.js'
+import { KV_SERVICE, encodeKvRequest } from './messages.js'
 import { OwnedRecords } from './owned-records.js'
-import { type PeerQuotaOptions, storeSourceOf } from './peer-quota.js'
-import { DEFAULT_REPLICA_SPAN, isNearReplica } from './replica-span.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
-  checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation, signRecord
+  compareRecords, encodeRecord, recordLocation, signRecord
 } from './record.js'
 
 /**
@@ -130,73 +131,21 @@ export function createKvService (opts: KvServiceOptions): KvService {
     namespace: identity.publicKey, now, policy, maxRecords: opts.maxOwnedRecords, persistence: opts.ownedPersistence
   })
   const background = new Set<Promise<void>>()
-  let running = false
-  let registered = false
-  let timer: NodeJS.Timeout | undefined
-  let republishing = false
-
-  async function handle (payload: Buffer, ctx: ServiceRequestContext): Promise<Uint8Array> {
-    const req = tryDecode(decodeKvRequest, payload)
-    if (req === undefined) return encodeStoreReply({ accepted: false, code: KvErrorCode.MALFORMED })
-    if (req.type === 'get') return encodeGetReply(store.getEncoded(req.location))
-    const record = tryDecode(decodeRecord, req.record)
-    if (record === undefined) return encodeStoreReply({ accepted: false, code: KvErrorCode.MALFORMED })
-    const verdict = offerFromPeer(record, ctx.from)
-    return encodeStoreReply(verdict.accepted ? { accepted: true } : { accepted: false, code: verdict.code })
-  }
-
-  /**
-   * A record a peer wants this node to hold (a STORE, a read-repair copy, a lookup's cache
-   * offer): taken only for a location this node is a replica of (or already holds), and
-   * within the sender's quota.
-   */
-  function offerFromPeer (record: KvRecord, from: Contact): OfferResult {
-    const location = recordLocation(record.namespace, record.key)
-    if (store.get(location) === undefined && !isNearReplica(network, location, replicaSpan)) {
-      return { accepted: false, code: KvErrorCode.NOT_REPLICA }
-    }
-    return store.offer(record, storeSourceOf(from))
-  }
-
-  /** True when this node belongs among the replicas of `location`, given the closest others. */
-  function selfIsReplica (location: Buffer, others: Contact[]): boolean {
-    if (others.length === 0) return true
-    const farthest = others[others.length - 1].id
-    for (let i = 0; i < 32; i++) {
-      const a = network.self.id[i] ^ location[i]
-      const b = farthest[i] ^ location[i]
-      if (a !== b) return a < b
-    }
-    return false
-  }
+  const kind = kvRecordKind(now, policy)
+  const core = { kind, holder: kvHolder(store), network, replicaSpan, timeoutMs }
+  const lifecycle = createRecordService({
+    ...core, intervalMs: republishIntervalMs, periodic: async () => await republish(), stopWaitsForPeriodic: false
+  })
 
   async function replicate (record: KvRecord, signal?: AbortSignal): Promise<Omit<KvPutResult, 'record'>> {
     const location = recordLocation(record.namespace, record.key)
-    const contacts = await network.closest(location, { signal })
-    const payload = encodeKvRequest({ type: 'store', record: encodeRecord(record) })
-    let accepted = 0
-    let unreachable = 0
-    const refused: KvRefusal[] = []
-    if (selfIsReplica(location, contacts)) {
-      const verdict = store.offer(record)
-      if (verdict.accepted) accepted++
-      else refused.push({ peer: network.self, code: verdict.code })
-    }
-    await Promise.all(contacts.map(async (peer) => {
-      try {
-        const reply = decodeStoreReply(await network.request(peer, KV_SERVICE, payload, { signal, timeoutMs }))
-        if (reply.accepted) accepted++
-        else refused.push({ peer, code: reply.code })
-      } catch {
-        unreachable++
-      }
-    }))
+    const result = await storeOnClosest(core, location, record, encodeRecord(record), signal)
     signal?.throwIfAborted()
-    return { location, accepted, refused, unreachable }
+    return { location, ...result }
   }
 
   function checkRunning (): void {
-    if (!running) throw new KvError(KvErrorCode.NOT_RUNNING, 'the kv service is not started')
+    if (!lifecycle.running) throw new KvError(KvErrorCode.NOT_RUNNING, 'the kv service is not started')
   }
 
   async function put (key: Uint8Array | string, value: Uint8Array | string, putOpts: KvPutOptions = {}): Promise<KvPutResult> {
@@ -228,45 +177,22 @@ export function createKvService (opts: KvServiceOptions): KvService {
     return { record, ...result }
   }
 
-  async function ask (peer: Contact, location: Buffer, signal?: AbortSignal): Promise<KvRecord | undefined> {
-    try {
-      const reply = await network.request(peer, KV_SERVICE, encodeKvRequest({ type: 'get', location }), { signal, timeoutMs })
-      const encoded = tryDecode(decodeGetReply, reply)
-      return encoded === undefined ? undefined : acceptable(encoded, location)
-    } catch {
-      return undefined
-    }
-  }
-
-  /** A record from the network counts only if it decodes, is for this location and passes every rule. */
-  function acceptable (encoded: Uint8Array, location: Buffer): KvRecord | undefined {
-    const record = tryDecode(decodeRecord, encoded)
-    if (record === undefined) return undefined
-    if (!recordLocation(record.namespace, record.key).equals(location)) return undefined
-    return checkRecord(record, now(), policy) === undefined ? record : undefined
-  }
-
   async function get (namespace: Uint8Array, key: Uint8Array | string, getOpts: { signal?: AbortSignal } = {}): Promise<KvRecord | undefined> {
     checkRunning()
-    const { signal } = getOpts
     const location = recordLocation(namespace, toBytes(key))
-    const [found, asked] = await Promise.all([
-      network.findValue(location, VALUE_KIND.kvRecord, { signal }).catch(() => undefined),
-      (async () => {
-        const contacts = (await network.closest(location, { signal }).catch(() => [])).slice(0, readCount)
-        return await Promise.all(contacts.map(async peer => ({ peer, record: await ask(peer, location, signal) })))
-      })()
-    ])
-    signal?.throwIfAborted()
+    const { found, asked } = await findInParallel({ ...core, location, key: location, readCount, signal: getOpts.signal })
+    const acceptable = (encoded: Uint8Array | undefined): KvRecord | undefined =>
+      encoded === undefined ? undefined : acceptableRecord(encoded, location, now(), policy)
+    const answers = asked.map(a => ({ peer: a.peer, record: acceptable(a.record) }))
     let best = store.get(location)
     const consider = (r: KvRecord | undefined): void => {
       if (r !== undefined && (best === undefined || compareRecords(r, best) > 0)) best = r
     }
-    if (found !== undefined) consider(acceptable(found.value, location))
-    for (const a of asked) consider(a.record)
+    consider(acceptable(found?.value))
+    for (const a of answers) consider(a.record)
     if (best !== undefined) {
       const winner = best
-      const lacking = asked.find(a => a.record === undefined || compareRecords(a.record, winner) < 0)
+      const lacking = answers.find(a => a.record === undefined || compareRecords(a.record, winner) < 0)
       if (lacking !== undefined) cacheAt(lacking.peer, winner)
     }
     return best
@@ -293,39 +219,8 @@ export function createKvService (opts: KvServiceOptions): KvService {
     }
   }
 
-  /** Once per service: the network refuses a second provider for a value kind. */
-  function registerWithNetwork (): void {
-    registered = true
-    network.registerService(KV_SERVICE, { onRequest: handle })
-    network.registerValueProvider(VALUE_KIND.kvRecord, {
-      get: (key: Buffer) => store.getEncoded(key),
-      validate: (key: Buffer, value: Buffer) => acceptable(value, key) !== undefined,
-      // A lookup that found the record offers it here because we lacked it: keep it if it is valid and newer.
-      cache: (_key: Buffer, value: Buffer, from: Contact) => {
-        const record = tryDecode(decodeRecord, value)
-        return record !== undefined && offerFromPeer(record, from).accepted
-      }
-    })
-  }
-
-  function start (): void {
-    if (running) return
-    running = true
-    if (!registered) registerWithNetwork()
-    if (republishIntervalMs > 0) {
-      timer = setInterval(() => {
-        if (republishing) return
-        republishing = true
-        void republish().finally(() => { republishing = false })
-      }, republishIntervalMs)
-      timer.unref()
-    }
-  }
-
   async function stop (): Promise<void> {
-    running = false
-    if (timer !== undefined) clearInterval(timer)
-    timer = undefined
+    await lifecycle.stop()
     await Promise.all([...background])
   }
 
@@ -333,5 +228,5 @@ export function createKvService (opts: KvServiceOptions): KvService {
     const t = now()
     return own.entries().map(([, r]) => r).filter(r => r.expires > t)
   }
-  return { put, get, owned, republish, start, stop, store, loadStats: { held: store.loadStats, owned: own.loadStats } }
+  return { put, get, owned, republish, start: lifecycle.start, stop, store, loadStats: { held: store.loadStats, owned: own.loadStats } }
 }

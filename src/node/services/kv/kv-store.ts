@@ -1,6 +1,7 @@
 import { tryDecode } from '../../wire/codec.js'
+import { type RecordLoadStats, type RecordPersistence, emptyLoadStats } from '../records/persistence.js'
 import { KvErrorCode, type KvErrorCodeValue } from './errors.js'
-import { type PeerQuotaOptions, type StoreSource, StoreQuota } from './peer-quota.js'
+import { type PeerQuotaOptions, type StoreSource, StoreQuota } from '../records/peer-quota.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
   checkRecord, compareRecords, decodeRecord, encodeRecord, recordLocation
@@ -20,27 +21,9 @@ import {
  * signatures are not verified again: they were verified before they were saved,
  * and the disk is ours.
  */
-export interface KvPersistence {
-  /** Every saved record, encoded; called once, by the constructor. May be lazy: loading stops at its bound. */
-  load (): Iterable<Uint8Array>
-  save (location: Buffer, encoded: Buffer): void
-  remove (location: Buffer): void
-}
-
-/** What a load found. Nothing on disk can make start-up fail: what is unusable is counted here. */
-export interface KvLoadStats {
-  loaded: number
-  /** Records past their expiry (or over the size limits); removed from the disk. */
-  expired: number
-  /** Entries that did not decode or check (left on disk: another version may read them). */
-  invalid: number
-  /** True when loading stopped at the bound with entries left unread. */
-  truncated: boolean
-}
-
-export function emptyKvLoadStats (): KvLoadStats {
-  return { loaded: 0, expired: 0, invalid: 0, truncated: false }
-}
+export type KvPersistence = RecordPersistence
+export type KvLoadStats = RecordLoadStats
+export const emptyKvLoadStats = emptyLoadStats
 
 /**
  * The records saved in `p` that decode and are still live at `now` (and pass `keep`), with

@@ -3,7 +3,7 @@ import {
   MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, encodeChain, trimChain, verifyChain
 } from './chain.js'
 import { nameKey } from './name.js'
-import { type PeerQuotaOptions, type StoreSource, StoreQuota } from '../kv/peer-quota.js'
+import { type PeerQuotaOptions, type StoreSource, StoreQuota } from '../records/peer-quota.js'
 import { type NameLoadStats, type NamePersistence, emptyLoadStats, savedChains } from './name-persistence.js'
 import { DEFAULT_REGISTRATION_POLICY, type Registration, type RegistrationPolicy } from './registration.js'
 

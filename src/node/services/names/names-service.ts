@@ -2,8 +2,8 @@ import type { Identity } from '../../identity/identity.js'
 import type { MiningProgress } from '../../identity/miner.js'
 import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
-import { type PeerQuotaOptions, storeSourceOf } from '../kv/peer-quota.js'
-import { DEFAULT_REPLICA_SPAN, isNearReplica } from '../kv/replica-span.js'
+import { type PeerQuotaOptions, storeSourceOf } from '../records/peer-quota.js'
+import { DEFAULT_REPLICA_SPAN, isNearReplica } from '../records/replica-span.js'
 import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
 import { type VerifiedChain, decodeChain, encodeChain, trimChain, verifyChain } from './chain.js'
 import { NameError, NameErrorCode, type NameErrorCodeValue, nameErrorCodeOf } from './errors.js'
@@ -53,7 +53,7 @@ export interface NamesServiceOptions {
   clockSkewMs?: number
   /** Most names this node holds for others; see NameRegistry. */
   maxNames?: number
-  /** A peer's store for a name this node does not hold is refused (NAME_NOT_REPLICA) unless fewer than this many known nodes are closer; default 30 (see kv/replica-span.ts). */
+  /** A peer's store for a name this node does not hold is refused (NAME_NOT_REPLICA) unless fewer than this many known nodes are closer; default 30 (see records/replica-span.ts). */
   replicaSpan?: number
   /** Limits on the new names one peer may bring (NAME_OVER_QUOTA); see PeerQuota. */
   quota?: PeerQuotaOptions

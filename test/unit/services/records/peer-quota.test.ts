@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PeerQuota, networkOf } from '../../../../src/node/services/kv/peer-quota.js'
+import { PeerQuota, networkOf } from '../../../../src/node/services/records/peer-quota.js'
 
 describe('PeerQuota', () => {
   it('allows perHour new entries per window and at most maxHeldPerPeer held; releases free the share', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { open } from 'lmdb'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type BinaryTable, databasePersistence } from '../../../../src/node/services/kv/database-persistence.js'
+import { type BinaryTable, databasePersistence } from '../../../../src/node/services/records/database-persistence.js'
 
 const dirs: string[] = []
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
