@@ -3,6 +3,10 @@
  * from here and nowhere else in src/node.
  */
 export { createNode, TornetNode, NodeErrorCode, type NodeInit, type NodeLog, type NodePublishProgress } from './node.js'
+export type { ConnectedPeer, RoutingBucket, TrafficTotals } from './node-status.js'
+export type { LocalTable } from './local-table.js'
+export type { PeerAccount, Usage as StoreUsage } from './store/index.js'
+export type { LookupEvent, LookupResult } from './routing/lookup-types.js'
 export { TornetError, isTornetError, tornetError, layerErrorClass, type CodeOf, type ErrorFactory, type LayerErrorClass } from './errors.js'
 export type { Endpoint, Id256 } from './types.js'
 export { loadConfig, defaultConfig, resolveDataDir, configPath, parseEndpoint, type TornetConfig, type ConfigOverrides } from './config.js'
