@@ -223,10 +223,10 @@ export class TornetNode extends EventEmitter {
 
   /**
    * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
-   * the resolvers use the methods above; nothing outside src/node and test/ reads these.
+   * the resolvers use the methods above; only src/node, test/ and bench/ read these.
    */
-  get internals (): { store: Store, dht: Dht, link: Link, meter: NodeMeter } {
-    return { store: this.store, dht: this.dht, link: this.link, meter: this.meter }
+  get internals (): { store: Store, dht: Dht, meter: NodeMeter } {
+    return { store: this.store, dht: this.dht, meter: this.meter }
   }
 
   /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */
