@@ -1,6 +1,6 @@
 import type { Identity } from '../../identity/identity.js'
 import { storeOnClosest } from '../records/fan-out-store.js'
-import { findInParallel } from '../records/parallel-find.js'
+import { readWinner } from '../records/parallel-find.js'
 import type { PeerQuotaOptions } from '../records/peer-quota.js'
 import { createRecordService } from '../records/record-service.js'
 import { DEFAULT_REPLICA_SPAN } from '../records/replica-span.js'
@@ -180,22 +180,16 @@ export function createKvService (opts: KvServiceOptions): KvService {
   async function get (namespace: Uint8Array, key: Uint8Array | string, getOpts: { signal?: AbortSignal } = {}): Promise<KvRecord | undefined> {
     checkRunning()
     const location = recordLocation(namespace, toBytes(key))
-    const { found, asked } = await findInParallel({ ...core, location, key: location, readCount, signal: getOpts.signal })
-    const acceptable = (encoded: Uint8Array | undefined): KvRecord | undefined =>
-      encoded === undefined ? undefined : acceptableRecord(encoded, location, now(), policy)
-    const answers = asked.map(a => ({ peer: a.peer, record: acceptable(a.record) }))
-    let best = store.get(location)
-    const consider = (r: KvRecord | undefined): void => {
-      if (r !== undefined && (best === undefined || compareRecords(r, best) > 0)) best = r
-    }
-    consider(acceptable(found?.value))
-    for (const a of answers) consider(a.record)
-    if (best !== undefined) {
-      const winner = best
-      const lacking = answers.find(a => a.record === undefined || compareRecords(a.record, winner) < 0)
+    const { winner, asked } = await readWinner({
+      ...core, location, key: location, readCount, signal: getOpts.signal,
+      local: store.get(location),
+      verify: encoded => acceptableRecord(encoded, location, now(), policy)
+    })
+    if (winner !== undefined) {
+      const lacking = asked.find(a => a.answer === undefined || compareRecords(a.answer, winner) < 0)
       if (lacking !== undefined) cacheAt(lacking.peer, winner)
     }
-    return best
+    return winner
   }
 
   function cacheAt (peer: Contact, record: KvRecord): void {
