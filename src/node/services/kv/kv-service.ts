@@ -182,7 +182,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
     const location = recordLocation(namespace, toBytes(key))
     const { winner, asked } = await readWinner({
       ...core, location, key: location, readCount, signal: getOpts.signal,
-      local: store.get(location),
+      local: () => store.get(location),
       verify: encoded => acceptableRecord(encoded, location, now(), policy)
     })
     if (winner !== undefined) {

@@ -50,8 +50,8 @@ export async function findInParallel<Held, Key, Code> (o: FindOptions<Held, Key,
 
 export interface ReadOptions<Held, Key, Code, Answer> extends FindOptions<Held, Key, Code> {
   kind: ReadableKind<Held, Key, Code, Answer>
-  /** This node's own copy, counted first. */
-  local: Answer | undefined
+  /** This node's own copy, counted first; read once the answers are in (the find may have cached one here). */
+  local: () => Answer | undefined
   /** An answer from the network checked for this read (decodes, is for the key, passes every rule); undefined drops it. */
   verify: (encoded: Buffer) => Answer | undefined
 }
@@ -76,7 +76,7 @@ export async function readWinner<Held, Key, Code, Answer> (o: ReadOptions<Held, 
   const check = (encoded: Buffer | undefined): Answer | undefined => encoded === undefined ? undefined : o.verify(encoded)
   const fromSelf = found !== undefined && found.from.id.equals(o.network.self.id)
   const checked = asked.map(a => ({ peer: a.peer, answer: check(a.record) }))
-  const answers = [o.local, fromSelf ? undefined : check(found?.value), ...checked.map(a => a.answer)]
+  const answers = [o.local(), fromSelf ? undefined : check(found?.value), ...checked.map(a => a.answer)]
     .filter((a): a is Answer => a !== undefined)
   return { winner: o.kind.winner(answers), answers, asked: checked }
 }
