@@ -10,7 +10,7 @@ import { KvError, KvErrorCode, type KvErrorCodeValue } from './errors.js'
 import { acceptableRecord, kvHolder, kvRecordKind } from './kv-kind.js'
 import { type KvLoadStats, type KvPersistence, KvStore } from './kv-store.js'
 import { KV_SERVICE, encodeKvRequest } from './messages.js'
-import { OwnedRecords } from './owned-records.js'
+import { offerOwned, ownedRecords } from './owned-records.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
   compareRecords, encodeRecord, recordLocation, signRecord
@@ -33,7 +33,7 @@ import {
  *
  * Two persistence hooks let the node keep both halves across a restart: the
  * records held for others (`persistence`, see KvStore) and the records this
- * node owns and republishes (`ownedPersistence`, see OwnedRecords).
+ * node owns and republishes (`ownedPersistence`, see owned-records.ts).
  */
 
 export interface KvServiceOptions {
@@ -127,7 +127,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
   const replicaSpan = opts.replicaSpan ?? DEFAULT_REPLICA_SPAN
   const store = new KvStore({ now, policy, maxRecords: opts.maxRecords, persistence: opts.persistence, quota: opts.quota, networkQuota: opts.networkQuota })
   /** This node's own records, by location: what it republishes. */
-  const own = new OwnedRecords({
+  const own = ownedRecords({
     namespace: identity.publicKey, now, policy, maxRecords: opts.maxOwnedRecords, persistence: opts.ownedPersistence
   })
   const background = new Set<Promise<void>>()
@@ -173,7 +173,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
       throw new KvError(only ?? KvErrorCode.NOT_STORED,
         `no replica stored the record (${result.refused.length} refused, ${result.unreachable} unreachable)`)
     }
-    own.offer(record)
+    offerOwned(own, record)
     return { record, ...result }
   }
 

@@ -13,7 +13,7 @@ import { nameHost, nameKey, normalizeName } from './name.js'
 import type { NameLoadStats, NamePersistence } from './name-persistence.js'
 import { NameRegistry } from './name-registry.js'
 import { namesHolder, namesRecordKind, verifyAnswer } from './names-kind.js'
-import { OwnedNames } from './owned-names.js'
+import { ownedNames } from './owned-names.js'
 import { mineRegistration } from './pow.js'
 import {
   DEFAULT_REGISTRATION_POLICY, MAX_TERM_MS, NO_PREVIOUS, type NameTarget, type Registration,
@@ -39,7 +39,7 @@ import {
  *
  * Two persistence hooks let the node keep both halves across a restart: the
  * chains held for others (`persistence`, see NameRegistry) and the names this
- * node owns and renews (`ownedPersistence`, see OwnedNames).
+ * node owns and renews (`ownedPersistence`, see owned-names.ts).
  */
 
 export interface NamesServiceOptions {
@@ -149,7 +149,7 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     now, policy, maxNames: opts.maxNames, persistence: opts.persistence, quota: opts.quota, networkQuota: opts.networkQuota
   })
   /** The chains of the names this node owns, by name. */
-  const own = new OwnedNames({
+  const own = ownedNames({
     owner: identity.publicKey, now, policy, maxNames: opts.maxOwnedNames, persistence: opts.ownedPersistence
   })
   const kind = namesRecordKind(now, policy)
@@ -236,7 +236,7 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     checkRunning()
     const name = normalizeName(input)
     if (!own.hasRoomFor(name)) {
-      throw new NameError(NameErrorCode.STORE_FULL, `this node already owns ${own.maxNames} names, as many as it keeps alive`)
+      throw new NameError(NameErrorCode.STORE_FULL, `this node already owns ${own.maxRecords} names, as many as it keeps alive`)
     }
     if (!isValidTarget(target)) {
       throw new NameError(NameErrorCode.MALFORMED, 'a content target is 64 bytes (chunk id and key); a hidden service or mailbox is a 32-byte public key')
@@ -323,7 +323,7 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
   }
 
   return {
-    register, renew, lookup, maintain, owned: () => own.names(), start: lifecycle.start, stop: lifecycle.stop, registry,
+    register, renew, lookup, maintain, owned: () => own.ids(), start: lifecycle.start, stop: lifecycle.stop, registry,
     loadStats: { held: registry.loadStats, owned: own.loadStats }
   }
 }
