@@ -4,7 +4,7 @@ import { locationShape, recordCodecs } from '../../../../src/node/services/recor
 import { readWinner } from '../../../../src/node/services/records/parallel-find.js'
 import type { ReadableKind } from '../../../../src/node/services/records/record-kind.js'
 
-const contact = (n: number): Contact => ({ id: Buffer.alloc(32, n), endpoint: { host: '127.0.0.1', port: 1000 + n }, rank: 0 })
+const contact = (n: number): Contact => ({ id: Buffer.alloc(32, n), endpoint: { address: '127.0.0.1', port: 1000 + n }, rank: 0 })
 const self = contact(0)
 const codecs = recordCodecs({ service: 'toy', noun: 'record', maxRecordBytes: 8, key: locationShape, reasons: ['BAD'] })
 
