@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { Contact } from '../../../../src/node/routing/contact.js'
+import { type Contact, makeContact } from '../../../../src/node/routing/contact.js'
 import { locationShape, recordCodecs } from '../../../../src/node/services/records/messages.js'
 import { readWinner } from '../../../../src/node/services/records/parallel-find.js'
 import type { ReadableKind } from '../../../../src/node/services/records/record-kind.js'
 
-const contact = (n: number): Contact => ({ id: Buffer.alloc(32, n), endpoint: { address: '127.0.0.1', port: 1000 + n }, rank: 0 })
+const contact = (n: number): Contact => makeContact(Buffer.alloc(32, n), { address: '127.0.0.1', port: 1000 + n })
 const self = contact(0)
 const codecs = recordCodecs({ service: 'toy', noun: 'record', maxRecordBytes: 8, key: locationShape, reasons: ['BAD'] })
 
