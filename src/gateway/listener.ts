@@ -9,6 +9,7 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createNetServer, type LookupFunction, type Server as NetServer, type Socket } from 'node:net'
+import { formatHostPort } from '../node/index.js'
 import type { GatewayApp, GatewayInfo } from './app.js'
 import { createClearnetApp } from './apps/clearnet.js'
 import { LocalApp, pacRoute, placeholderDashboardRoute, type LocalRoute } from './apps/local.js'
@@ -141,7 +142,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
   // node starts its header/request deadline checks on 'listening'; this server never listens itself.
   httpServer.emit('listening')
 
-  const authority = (): string => host.includes(':') ? `[${host}]:${info.port}` : `${host}:${info.port}`
+  const authority = (): string => formatHostPort(host, info.port)
 
   const handToHttp = (socket: Socket, tunnel?: TunnelContext, early?: Uint8Array): void => {
     if (tunnel !== undefined) setTunnel(socket, tunnel)

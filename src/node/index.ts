@@ -5,6 +5,8 @@
 export { createNode, TornetNode, NodeErrorCode, type NodeInit, type NodeLog, type NodePublishProgress } from './node.js'
 export { TornetError, isTornetError, tornetError, layerErrorClass, type CodeOf, type ErrorFactory, type LayerErrorClass } from './errors.js'
 export type { Endpoint, Id256 } from './types.js'
+export { TORNET_SUFFIX, DASHBOARD_HOST } from './constants.js'
+export { formatHostPort } from './host-port.js'
 export { loadConfig, defaultConfig, resolveDataDir, configPath, parseEndpoint, type TornetConfig, type ConfigOverrides } from './config.js'
 export { generateIdentity, nodeIdOf, rankOf, type Identity } from './identity/identity.js'
 export { loadIdentity, saveIdentity, identityPath, hasIdentityFile } from './identity/identity-file.js'

@@ -5,10 +5,10 @@
  * '/proxy.pac' serves the PAC file.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { GatewayApp, GatewayInfo, GatewayRequestContext } from '../app.js'
+import type { GatewayApp, GatewayRequestContext } from '../app.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
-import { parseAuthority } from '../hosts.js'
+import { gatewayAuthority } from '../gateway-authority.js'
 import { escapeHtml, htmlPage } from '../html.js'
 import { PAC_CONTENT_TYPE, renderPac } from '../pac.js'
 
@@ -64,20 +64,6 @@ export class LocalApp implements GatewayApp {
     }
     await route.handle(req, res, ctx)
   }
-}
-
-/** host:port under which this client reaches the gateway (for the PAC file and instructions). */
-export function gatewayAuthority (info: GatewayInfo, req?: IncomingMessage): string {
-  const unspecified = info.host === '0.0.0.0' || info.host === '::'
-  if (unspecified && req?.headers.host !== undefined) {
-    const asked = parseAuthority(req.headers.host)
-    if (asked !== undefined) return formatAuthority(asked.host, info.port)
-  }
-  return formatAuthority(unspecified ? '127.0.0.1' : info.host, info.port)
-}
-
-function formatAuthority (host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
 function sendHtml (req: IncomingMessage, res: ServerResponse, body: string): void {

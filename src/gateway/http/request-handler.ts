@@ -11,9 +11,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { GatewayInfo, RequestVia } from '../app.js'
+import { DASHBOARD_HOST, TORNET_SUFFIX } from '../../node/index.js'
 import { withDeadline } from '../abort.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
+import { gatewayAuthority } from '../gateway-authority.js'
 import { isIpLiteral, isLoopbackHost, isTornetHost, otherNetworkOf, parseAuthority, type Authority } from '../hosts.js'
 import type { GatewayLog, GatewayResolver, ResolveTarget } from '../ports.js'
 import type { Router } from '../router.js'
@@ -126,7 +128,6 @@ export function destinationOf (req: IncomingMessage): Destination {
 }
 
 const GATEWAY_TARGET: ResolveTarget = Object.freeze({ kind: 'gateway' })
-const GATEWAY_HOST = 'tornet.tor-net'
 
 /**
  * The gateway's own pages (dashboard, /api/status with the CSRF token) are
@@ -137,7 +138,7 @@ const GATEWAY_HOST = 'tornet.tor-net'
  */
 function notOwnPages (target: ResolveTarget, host: string): ResolveTarget {
   if (target.kind !== 'gateway') return target
-  throw gatewayError(GATEWAY_ERRORS.ownPagesRefused, `${host} points at this gateway's own pages, which are only served as http://${GATEWAY_HOST}/ or on 127.0.0.1.`)
+  throw gatewayError(GATEWAY_ERRORS.ownPagesRefused, `${host} points at this gateway's own pages, which are only served as http://${DASHBOARD_HOST}/ or on 127.0.0.1.`)
 }
 
 export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -155,7 +156,7 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
     } else if (dest.port === deps.gateway.port && isLoopbackHost(dest.host)) { // read now: port 0 is bound later
       return GATEWAY_TARGET // a browser proxying everything, opening the gateway's own page
     }
-    if (dest.host === GATEWAY_HOST) return GATEWAY_TARGET
+    if (dest.host === DASHBOARD_HOST) return GATEWAY_TARGET
     if (dest.tunnelTarget !== undefined) return notOwnPages(dest.tunnelTarget, dest.host)
     if (!isTornetHost(dest.host, deps.tornetSuffixes)) {
       const network = otherNetworkOf(dest.host)
@@ -187,11 +188,11 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
     } catch (err) {
       if (request.aborted && (res.destroyed || deps.signal.aborted)) return // client or gateway gone
       if (errorCodeIsInternal(err)) deps.log('warn', 'request failed', { host, url: req.url, error: String(err) })
-      sendErrorPage(res, err, { host, method: req.method, gateway: gatewayAuthorityOf(deps.gateway) })
+      sendErrorPage(res, err, { host, method: req.method, gateway: gatewayAuthority(deps.gateway) })
     }
   }
 
-  const authority = (): string => gatewayAuthorityOf(deps.gateway)
+  const authority = (): string => gatewayAuthority(deps.gateway)
   return (req, res) => {
     void handle(req, res, new RequestSignal(res, deps.signal), BodyGuard.watch(req, res, deps.body, authority))
   }
@@ -201,12 +202,10 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
 function isContentAddress (host: string, target: ResolveTarget): boolean {
   if (target.kind !== 'content') return false
   const reference = target.reference
-  if (host.length !== reference.length + TOR_NET.length || !host.endsWith(TOR_NET)) return false
+  if (host.length !== reference.length + TORNET_SUFFIX.length || !host.endsWith(TORNET_SUFFIX)) return false
   // The host is lowercase; a reference usually is too, and then needs no lowercased copy.
   return host.startsWith(reference) || host.startsWith(reference.toLowerCase())
 }
-
-const TOR_NET = '.tor-net'
 
 function noAppFor (target: ResolveTarget, host: string): Error {
   switch (target.kind) {
@@ -231,9 +230,4 @@ function networkBrowser (network: string): string {
 function errorCodeIsInternal (err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code
   return typeof code !== 'string'
-}
-
-function gatewayAuthorityOf (info: GatewayInfo): string {
-  const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host
-  return host.includes(':') ? `[${host}]:${info.port}` : `${host}:${info.port}`
 }
