@@ -6,7 +6,8 @@
 import type { ServerResponse } from 'node:http'
 import { RESOLVE_ERRORS } from '../resolvers/types.js'
 import { ContentErrorCode, GATEWAY_ERRORS, errorCode } from './errors.js'
-import { escapeHtml, htmlPage } from './html.js'
+import { HTML_CONTENT_TYPE, escapeHtml, htmlPage } from './html.js'
+import { noStoreHeaders } from './no-store-reply.js'
 import { SOCKS5_REPLY, type Socks5ReplyCode } from './socks/constants.js'
 
 export interface ErrorDescription {
@@ -136,13 +137,7 @@ export function renderErrorPage (err: unknown, context: ErrorContext = {}): Rend
   return {
     status: d.status,
     code: d.code,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'x-tornet-error': d.code
-    },
+    headers: { ...noStoreHeaders(HTML_CONTENT_TYPE, body), 'x-tornet-error': d.code },
     body
   }
 }

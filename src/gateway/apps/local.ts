@@ -9,7 +9,8 @@ import type { GatewayApp, GatewayRequestContext } from '../app.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
 import { gatewayAuthority } from '../gateway-authority.js'
-import { escapeHtml, htmlPage } from '../html.js'
+import { HTML_CONTENT_TYPE, escapeHtml, htmlPage } from '../html.js'
+import { sendNoStore } from '../no-store-reply.js'
 import { PAC_CONTENT_TYPE, renderPac } from '../pac.js'
 
 export interface LocalRoute {
@@ -66,16 +67,6 @@ export class LocalApp implements GatewayApp {
   }
 }
 
-function sendHtml (req: IncomingMessage, res: ServerResponse, body: string): void {
-  res.writeHead(200, {
-    'content-type': 'text/html; charset=utf-8',
-    'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff'
-  })
-  res.end(req.method === 'HEAD' ? undefined : body)
-}
-
 export function pacRoute (template: string): LocalRoute {
   return {
     path: '/proxy.pac',
@@ -107,7 +98,7 @@ export function placeholderDashboardRoute (): LocalRoute {
         `<p>Pass-through to the ordinary web: <strong>${ctx.gateway.passThrough ? 'on' : 'off'}</strong>.</p>`,
         '<p>Then open <a href="http://tornet.tor-net/">http://tornet.tor-net/</a> to see this page through the proxy.</p>'
       ].join('\n'))
-      sendHtml(req, res, body)
+      sendNoStore(req, res, HTML_CONTENT_TYPE, body)
     }
   }
 }

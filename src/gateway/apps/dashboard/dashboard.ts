@@ -12,6 +12,8 @@ import { raceSignal } from '../../abort.js'
 import type { GatewayRequestContext } from '../../app.js'
 import { errorCode } from '../../errors.js'
 import { gatewayAuthority } from '../../gateway-authority.js'
+import { HTML_CONTENT_TYPE } from '../../html.js'
+import { JSON_CONTENT_TYPE, sendNoStore } from '../../no-store-reply.js'
 import type { LocalApp } from '../local.js'
 import { newCsrfToken } from './csrf.js'
 import { NameJobs } from './name-jobs.js'
@@ -91,16 +93,11 @@ export function installDashboard (local: LocalApp, port: DashboardPort, options:
       scriptNonce: nonce
     }
     const body = renderDashboardPage(view)
-    res.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
+    sendNoStore(req, res, HTML_CONTENT_TYPE, body, {
       'content-security-policy': dashboardCsp(nonce),
-      'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'same-origin'
     })
-    res.end(req.method === 'HEAD' ? undefined : body)
   }
 
   async function status (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void> {
@@ -121,14 +118,7 @@ export function installDashboard (local: LocalApp, port: DashboardPort, options:
       names: names.list().map(j => ({ name: j.name, reference: j.reference, startedAt: j.startedAt, ...j.result })),
       errors
     }
-    const body = JSON.stringify(json)
-    res.writeHead(200, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff'
-    })
-    res.end(req.method === 'HEAD' ? undefined : body)
+    sendNoStore(req, res, JSON_CONTENT_TYPE, JSON.stringify(json))
   }
 
   local.register({ path: '/', handle: page })
