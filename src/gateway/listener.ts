@@ -19,7 +19,8 @@ import { GATEWAY_ERRORS, errorCode, gatewayError } from './errors.js'
 import { rawErrorResponse } from './error-page.js'
 import { DEFAULT_TORNET_SUFFIXES, isLoopbackHost } from './hosts.js'
 import { createConnectHandler } from './http/connect-handler.js'
-import { createRequestHandler } from './http/request-handler.js'
+import { DestinationParser } from './http/destination-parser.js'
+import { createRequestDispatcher } from './http/request-dispatcher.js'
 import { setTunnel, type TunnelContext } from './http/tunnel-context.js'
 import { connectDirect } from './pass-through.js'
 import { loadPacTemplate } from './pac.js'
@@ -167,9 +168,10 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
     log
   }
 
-  httpServer.on('request', createRequestHandler({
+  httpServer.on('request', createRequestDispatcher({
     resolver: options.resolver, router, gateway: info, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal, log,
-    body: { bodyTimeoutMs: limits.bodyTimeoutMs, minBodyBytesPerSecond: limits.minBodyBytesPerSecond, bodyRateWindowMs: limits.bodyRateWindowMs }
+    body: { bodyTimeoutMs: limits.bodyTimeoutMs, minBodyBytesPerSecond: limits.minBodyBytesPerSecond, bodyRateWindowMs: limits.bodyRateWindowMs },
+    destinations: new DestinationParser()
   }))
   httpServer.on('connect', createConnectHandler(tunnelDeps))
   httpServer.on('clientError', (err: Error, socket: Socket) => {

@@ -1,30 +1,32 @@
 /**
- * Every HTTP request, whatever way it came in, becomes one
- * GatewayRequestContext: where the client wants to go (Host header, absolute
- * URL or tunnel), what that resolves to, and which app answers. Failures end
- * as error pages here.
+ * The gateway's 'request' listener: every HTTP request, whatever way it came
+ * in, becomes one GatewayRequestContext: where the client wants to go (Host
+ * header, absolute URL or tunnel), what that resolves to, and which app
+ * answers. Failures end as error pages here.
  *
  * A request for a page served before should cost little more than plain
  * HTTP, so the common path makes nothing it may not need: parsed URLs are
- * remembered, a resolution the resolver has cached is taken without a
- * deadline timer, and the request's AbortSignal exists only once asked for.
+ * remembered (DestinationParser), a resolution the resolver has cached is
+ * taken without a deadline timer, and the request's AbortSignal exists only
+ * once asked for.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { GatewayInfo, RequestVia } from '../app.js'
+import type { GatewayInfo } from '../app.js'
 import { DASHBOARD_HOST, TORNET_SUFFIX } from '../../node/index.js'
 import { withDeadline } from '../abort.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
 import { gatewayAuthority } from '../gateway-authority.js'
-import { isIpLiteral, isLoopbackHost, isTornetHost, otherNetworkOf, parseAuthority, type Authority } from '../hosts.js'
+import { isIpLiteral, isLoopbackHost, isTornetHost, otherNetworkOf } from '../hosts.js'
 import type { GatewayLog, GatewayResolver, ResolveTarget } from '../ports.js'
 import type { Router } from '../router.js'
 import { BodyGuard, type BodyLimits } from './body-guard.js'
+import type { Destination, DestinationParser } from './destination-parser.js'
+import { noAppFor } from './no-app-error.js'
 import { RequestContext } from './request-context.js'
 import { RequestSignal } from './request-signal.js'
-import { tunnelOf } from './tunnel-context.js'
 
-export interface RequestHandlerDeps {
+export interface RequestDispatcherDeps {
   resolver: GatewayResolver
   router: Router
   gateway: GatewayInfo
@@ -33,98 +35,7 @@ export interface RequestHandlerDeps {
   signal: AbortSignal // the gateway's lifetime
   log: GatewayLog
   body: BodyLimits
-}
-
-interface Destination {
-  host: string
-  port: number
-  via: RequestVia
-  pathname: string
-  search: string
-  tunnelTarget?: ResolveTarget
-}
-
-function badRequest (why: string): Error {
-  return gatewayError(GATEWAY_ERRORS.badRequest, why)
-}
-
-// Parsed request targets and Host headers, by their exact text: a browser asks for the same
-// few URLs again and again, and parsing them is a good part of what a cached page costs.
-const MEMO_ENTRIES = 1024
-const MEMO_KEY_LENGTH = 2048
-
-interface ParsedPath { pathname: string, search: string }
-interface ParsedAbsolute extends ParsedPath { host: string, port: number }
-
-const originForms = new Map<string, ParsedPath>()
-const absoluteForms = new Map<string, ParsedAbsolute>()
-const hostHeaders = new Map<string, Authority>()
-
-function remember<V> (memo: Map<string, V>, key: string, value: V): V {
-  if (key.length > MEMO_KEY_LENGTH) return value
-  if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value as string)
-  memo.set(key, value)
-  return value
-}
-
-function originForm (raw: string): ParsedPath {
-  const known = originForms.get(raw)
-  if (known !== undefined) return known
-  if (raw.startsWith('//')) throw badRequest('The request path is not valid.')
-  const url = new URL(raw, 'http://gateway.invalid')
-  return remember(originForms, raw, { pathname: oneLeadingSlash(url.pathname), search: url.search })
-}
-
-function absoluteForm (raw: string): ParsedAbsolute {
-  const known = absoluteForms.get(raw)
-  if (known !== undefined) return known
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw badRequest('The request target is neither a path nor an http:// URL.')
-  }
-  const authority = parseAuthority(url.host)
-  if (authority === undefined) throw badRequest('The URL has no valid host name.')
-  if (url.protocol === 'https:' && isTornetHost(authority.host)) {
-    throw gatewayError(GATEWAY_ERRORS.noTls, `Open http://${authority.host}/ instead: there is no https on Tornet.`)
-  }
-  if (url.protocol !== 'http:') throw badRequest(`The gateway proxies http:// URLs, not ${url.protocol}//.`)
-  return remember(absoluteForms, raw, { host: authority.host, port: authority.port ?? 80, pathname: oneLeadingSlash(url.pathname), search: url.search })
-}
-
-/**
- * "/.//evil.com" parses to the path "//evil.com" (and "/\evil.com" too). Apps echo paths into
- * Location (a directory's missing slash), where "//evil.com/" is a protocol-relative URL to
- * another site: every path an app sees starts with exactly one slash.
- */
-function oneLeadingSlash (pathname: string): string {
-  return pathname.startsWith('//') ? pathname.replace(/^\/+/, '/') : pathname
-}
-
-function hostHeader (value: string): Authority {
-  const known = hostHeaders.get(value)
-  if (known !== undefined) return known
-  const authority = parseAuthority(value)
-  if (authority === undefined) throw badRequest('The Host header is not a valid host name.')
-  return remember(hostHeaders, value, authority)
-}
-
-/** Works out where the client wants to go. */
-export function destinationOf (req: IncomingMessage): Destination {
-  const raw = req.url ?? ''
-  const tunnel = tunnelOf(req.socket)
-  if (raw.startsWith('/')) {
-    const { pathname, search } = originForm(raw)
-    if (tunnel !== undefined) {
-      return { host: tunnel.host, port: tunnel.port, via: tunnel.via, pathname, search, tunnelTarget: tunnel.target }
-    }
-    const header = req.headers.host
-    const authority = header === undefined || header === '' ? undefined : hostHeader(header)
-    return { host: authority?.host ?? '', port: authority?.port ?? 80, via: 'direct', pathname, search }
-  }
-  const url = absoluteForm(raw)
-  return { host: url.host, port: url.port, via: tunnel?.via ?? 'http-proxy', pathname: url.pathname, search: url.search }
+  destinations: DestinationParser // this gateway's, with its memory of parsed targets
 }
 
 const GATEWAY_TARGET: ResolveTarget = Object.freeze({ kind: 'gateway' })
@@ -141,7 +52,7 @@ function notOwnPages (target: ResolveTarget, host: string): ResolveTarget {
   throw gatewayError(GATEWAY_ERRORS.ownPagesRefused, `${host} points at this gateway's own pages, which are only served as http://${DASHBOARD_HOST}/ or on 127.0.0.1.`)
 }
 
-export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestDispatcher (deps: RequestDispatcherDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const resolveCached = deps.resolver.resolveCached?.bind(deps.resolver)
 
   /** The target when it is known without waiting (the gateway itself, a tunnel's, a cached name); undefined: ask the resolver. */
@@ -176,7 +87,7 @@ export function createRequestHandler (deps: RequestHandlerDeps): (req: IncomingM
   async function handle (req: IncomingMessage, res: ServerResponse, request: RequestSignal, body: BodyGuard | undefined): Promise<void> {
     let host: string | undefined
     try {
-      const dest = destinationOf(req)
+      const dest = deps.destinations.destinationOf(req)
       host = dest.host === '' ? undefined : dest.host
       const target = targetNow(dest) ?? await resolveTarget(dest, request.signal)
       const ctx = new RequestContext(dest, target, isContentAddress(dest.host, target), request, deps.gateway, deps.log)
@@ -205,26 +116,6 @@ function isContentAddress (host: string, target: ResolveTarget): boolean {
   if (host.length !== reference.length + TORNET_SUFFIX.length || !host.endsWith(TORNET_SUFFIX)) return false
   // The host is lowercase; a reference usually is too, and then needs no lowercased copy.
   return host.startsWith(reference) || host.startsWith(reference.toLowerCase())
-}
-
-function noAppFor (target: ResolveTarget, host: string): Error {
-  switch (target.kind) {
-    case 'unsupported':
-      return gatewayError(GATEWAY_ERRORS.unsupportedNetwork,
-        `${host} points to a ${target.network} address (${target.address}): open it in ${networkBrowser(target.network)}.` +
-        (target.message.length > 0 ? ` ${target.message}` : ''))
-    case 'clearnet':
-      return gatewayError(GATEWAY_ERRORS.clearnetRefused, `${host} points at the ordinary internet, and pass-through is off.`)
-    default:
-      return gatewayError(GATEWAY_ERRORS.noApp, `${host} resolves to a ${target.kind}, which this gateway cannot open yet.`)
-  }
-}
-
-function networkBrowser (network: string): string {
-  if (network === 'tor') return 'Tor Browser'
-  if (network === 'i2p') return 'a browser set up for I2P'
-  if (network === 'freenet') return 'Freenet (Hyphanet)'
-  return `software for the ${network} network`
 }
 
 function errorCodeIsInternal (err: unknown): boolean {
