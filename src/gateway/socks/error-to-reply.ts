@@ -8,41 +8,23 @@ import { ContentErrorCode, GATEWAY_ERRORS, errorCode } from '../errors.js'
 import { SOCKS5_REPLY, type Socks5ReplyCode } from './constants.js'
 
 const R = SOCKS5_REPLY
+const G = GATEWAY_ERRORS
+const N = RESOLVE_ERRORS
+const C = ContentErrorCode
 
-// Every code not listed (bad requests, parse errors, failures without a code) is a general failure.
-const REPLY_OF: Record<string, Socks5ReplyCode> = {
-  [RESOLVE_ERRORS.notFound]: R.hostUnreachable,
-  [RESOLVE_ERRORS.expired]: R.hostUnreachable,
-  [RESOLVE_ERRORS.invalidName]: R.hostUnreachable,
-  [RESOLVE_ERRORS.invalidRecord]: R.hostUnreachable,
-  [RESOLVE_ERRORS.unavailable]: R.networkUnreachable,
-  [RESOLVE_ERRORS.timeout]: R.ttlExpired,
-  [RESOLVE_ERRORS.notTornet]: R.notAllowed,
+// Each reply with the failures it stands for (node's own codes last). Every code not listed (bad
+// requests, parse errors, failures without a code) is a general failure.
+const CODES_BY_REPLY: Array<[Socks5ReplyCode, string[]]> = [
+  [R.hostUnreachable, [N.notFound, N.expired, N.invalidName, N.invalidRecord, C.notFound, C.unreachable, G.upstreamFailed,
+    'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']],
+  [R.networkUnreachable, [N.unavailable, 'ENETUNREACH']],
+  [R.ttlExpired, [N.timeout, C.timeout, G.timeout, G.bodyTimeout, 'ERR_HTTP_REQUEST_TIMEOUT', 'ETIMEDOUT']],
+  [R.notAllowed, [N.notTornet, G.notTornet, G.clearnetRefused, G.noTls, G.ownPagesRefused, G.noApp, G.unsupportedNetwork]],
+  [R.connectionRefused, ['ECONNREFUSED']]
+]
 
-  [ContentErrorCode.notFound]: R.hostUnreachable,
-  [ContentErrorCode.unreachable]: R.hostUnreachable,
-  [ContentErrorCode.timeout]: R.ttlExpired,
-
-  [GATEWAY_ERRORS.notTornet]: R.notAllowed,
-  [GATEWAY_ERRORS.clearnetRefused]: R.notAllowed,
-  [GATEWAY_ERRORS.noTls]: R.notAllowed,
-  [GATEWAY_ERRORS.ownPagesRefused]: R.notAllowed,
-  [GATEWAY_ERRORS.noApp]: R.notAllowed,
-  [GATEWAY_ERRORS.unsupportedNetwork]: R.notAllowed,
-  [GATEWAY_ERRORS.timeout]: R.ttlExpired,
-  [GATEWAY_ERRORS.bodyTimeout]: R.ttlExpired,
-  [GATEWAY_ERRORS.upstreamFailed]: R.hostUnreachable,
-
-  // node's own codes
-  ERR_HTTP_REQUEST_TIMEOUT: R.ttlExpired,
-  ECONNREFUSED: R.connectionRefused,
-  ENOTFOUND: R.hostUnreachable,
-  EAI_AGAIN: R.hostUnreachable,
-  EHOSTUNREACH: R.hostUnreachable,
-  ENETUNREACH: R.networkUnreachable,
-  ETIMEDOUT: R.ttlExpired
-}
+const REPLY_OF = new Map(CODES_BY_REPLY.flatMap(([reply, codes]) => codes.map(code => [code, reply] as const)))
 
 export function errorToSocksReply (err: unknown): Socks5ReplyCode {
-  return REPLY_OF[errorCode(err) ?? ''] ?? R.generalFailure
+  return REPLY_OF.get(errorCode(err) ?? '') ?? R.generalFailure
 }
