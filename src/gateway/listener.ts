@@ -21,7 +21,7 @@ import { DEFAULT_TORNET_SUFFIXES, isLoopbackHost } from './hosts.js'
 import { createConnectHandler } from './http/connect-handler.js'
 import { DestinationParser } from './http/destination-parser.js'
 import { createRequestDispatcher } from './http/request-dispatcher.js'
-import { setTunnel, type TunnelContext } from './http/tunnel-context.js'
+import { TunnelRegistry, type TunnelContext } from './http/tunnel-context.js'
 import { connectDirect } from './pass-through.js'
 import { loadPacTemplate } from './pac.js'
 import type { GatewayLog, GatewayResolver, SiteContent } from './ports.js'
@@ -145,8 +145,9 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
 
   const authority = (): string => formatHostPort(host, info.port)
 
+  const tunnels = new TunnelRegistry()
   const handToHttp = (socket: Socket, tunnel?: TunnelContext, early?: Uint8Array): void => {
-    if (tunnel !== undefined) setTunnel(socket, tunnel)
+    if (tunnel !== undefined) tunnels.set(socket, tunnel)
     if (early !== undefined && early.length > 0) socket.unshift(Buffer.from(early))
     httpServer.emit('connection', socket)
     socket.resume()
@@ -157,6 +158,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
       resolver: options.resolver, passThrough: info.passThrough, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal
     }),
     handToHttp,
+    isTunnel: socket => tunnels.of(socket) !== undefined,
     async openDirect (h, p) {
       const upstream = await connectDirect(h, p, limits.connectTimeoutMs, lifetime.signal, options.lookup)
       track(upstream)
@@ -171,7 +173,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
   httpServer.on('request', createRequestDispatcher({
     resolver: options.resolver, router, gateway: info, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal, log,
     body: { bodyTimeoutMs: limits.bodyTimeoutMs, minBodyBytesPerSecond: limits.minBodyBytesPerSecond, bodyRateWindowMs: limits.bodyRateWindowMs },
-    destinations: new DestinationParser()
+    destinations: new DestinationParser(tunnels)
   }))
   httpServer.on('connect', createConnectHandler(tunnelDeps))
   httpServer.on('clientError', (err: Error, socket: Socket) => {

@@ -5,15 +5,15 @@
  *
  * A browser asks for the same few URLs again and again, and parsing them is a
  * good part of what a cached page costs: parsed targets and Host headers are
- * remembered by their exact text. Each gateway owns one parser, so the memory
- * is bounded per gateway and two gateways share nothing.
+ * remembered by their exact text. Each gateway owns one parser (with its
+ * tunnels), so the memory is bounded per gateway and two gateways share nothing.
  */
 import type { IncomingMessage } from 'node:http'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { isTornetHost, parseAuthority, type Authority } from '../hosts.js'
 import type { ResolveTarget } from '../ports.js'
 import type { RequestDestination } from './request-context.js'
-import { tunnelOf } from './tunnel-context.js'
+import type { TunnelRegistry } from './tunnel-context.js'
 
 export interface Destination extends RequestDestination {
   tunnelTarget?: ResolveTarget // resolved when the tunnel opened
@@ -30,10 +30,12 @@ export class DestinationParser {
   private readonly absoluteForms = new Map<string, ParsedAbsolute>()
   private readonly hostHeaders = new Map<string, Authority>()
 
+  constructor (private readonly tunnels: TunnelRegistry) {}
+
   /** Works out where the client wants to go; a fresh object each time (callers may keep it). */
   destinationOf (req: IncomingMessage): Destination {
     const raw = req.url ?? ''
-    const tunnel = tunnelOf(req.socket)
+    const tunnel = this.tunnels.of(req.socket)
     if (raw.startsWith('/')) {
       const { pathname, search } = this.originForm(raw)
       if (tunnel !== undefined) {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { DestinationParser, type Destination } from '../../../../src/gateway/http/destination-parser.js'
+import { TunnelRegistry } from '../../../../src/gateway/http/tunnel-context.js'
 import { FAKE_REFERENCE } from '../../../helpers/fake-site-content.js'
 
 function fakeRequest (url: string, host?: string): IncomingMessage {
@@ -9,7 +10,7 @@ function fakeRequest (url: string, host?: string): IncomingMessage {
 }
 
 describe('destinationOf', () => {
-  const parser = new DestinationParser()
+  const parser = new DestinationParser(new TunnelRegistry())
   const destinationOf = (req: IncomingMessage): Destination => parser.destinationOf(req)
 
   it('gives the same answer for a URL seen before, and a fresh object each time', () => {
