@@ -1,4 +1,4 @@
-import { isReferenceHost, type TornetNode } from '../node/index.js'
+import { TORNET_SUFFIX, isReferenceHost, type TornetNode } from '../node/index.js'
 import { nodeResolver } from './serve/node-resolver.js'
 import { CommandErrorCode, commandError } from './command-errors.js'
 import { usageError } from './errors.js'
@@ -38,14 +38,14 @@ export function parseContentAddress (text: string): ContentAddress {
   const rawPath = slash === -1 ? '' : s.slice(slash + 1)
   if (host === '') throw usageError(`'${text}' names no content: give a reference, <ref>.tor-net/path or <name>.tor-net/path`)
   let isReference = false
-  if (host.endsWith('.tor-net')) {
+  if (host.endsWith(TORNET_SUFFIX)) {
     isReference = isReferenceHost(host)
   } else if (!host.endsWith('.bit')) {
     if (!isReferenceHost(host)) {
       throw usageError(`'${host}' is neither a content reference (two 56-letter labels) nor a name: ` +
         `write <name>.tor-net for a registered name`)
     }
-    host = `${host}.tor-net`
+    host += TORNET_SUFFIX
     isReference = true
   }
   return { host, path: decodePath(rawPath, text), isReference }
@@ -67,7 +67,7 @@ function decodePath (raw: string, text: string): string {
 export async function resolveContentAddress (node: TornetNode, a: ContentAddress, signal?: AbortSignal): Promise<ResolvedAddress> {
   const labelOf = (reference: string): string => a.isReference ? reference.slice(0, 16) : a.host.replace(/\.(tor-net|bit)$/, '')
   if (a.isReference) {
-    const reference = a.host.slice(0, -'.tor-net'.length)
+    const reference = a.host.slice(0, -TORNET_SUFFIX.length)
     return { reference, path: a.path, label: labelOf(reference) }
   }
   const target = await nodeResolver(node).resolve(a.host, { signal })

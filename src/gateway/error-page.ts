@@ -1,19 +1,19 @@
 /**
- * The one place that turns a failure into a reply: an HTTP status with a real
- * HTML page saying what failed and what to do, or a SOCKS reply code. Pages
- * never carry a stack trace; errors without a known code get a generic page.
+ * The one place that turns a failure into an HTTP reply: a status with a real
+ * HTML page saying what failed and what to do. Pages never carry a stack
+ * trace; errors without a known code get a generic page. (A SOCKS client gets
+ * a reply code instead: socks/error-to-reply.ts.)
  */
 import type { ServerResponse } from 'node:http'
 import { RESOLVE_ERRORS } from '../resolvers/types.js'
 import { ContentErrorCode, GATEWAY_ERRORS, errorCode } from './errors.js'
-import { escapeHtml, htmlPage } from './html.js'
-import { SOCKS5_REPLY, type Socks5ReplyCode } from './socks/constants.js'
+import { HTML_CONTENT_TYPE, escapeHtml, htmlPage } from './html.js'
+import { noStoreHeaders } from './no-store-reply.js'
 
 export interface ErrorDescription {
   status: number
   title: string
   advice: string
-  socks: Socks5ReplyCode
   showMessage: boolean // whether the error's own message is meant for users
 }
 
@@ -21,83 +21,81 @@ export interface ErrorDescription {
 const PAC_HINT = 'Point your browser at the PAC file <code>http://{{GATEWAY}}/proxy.pac</code> so that only ' +
   '.tor-net and .bit addresses come here'
 
-function entry (status: number, title: string, advice: string, socks: Socks5ReplyCode, showMessage = true): ErrorDescription {
-  return { status, title, advice, socks, showMessage }
+function entry (status: number, title: string, advice: string, showMessage = true): ErrorDescription {
+  return { status, title, advice, showMessage }
 }
-
-const R = SOCKS5_REPLY
 
 const TABLE: Record<string, ErrorDescription> = {
   [RESOLVE_ERRORS.notFound]: entry(404, 'Name not found',
-    'No record exists for this name. Check the spelling; a newly registered name can take a few minutes to become visible.', R.hostUnreachable),
+    'No record exists for this name. Check the spelling; a newly registered name can take a few minutes to become visible.'),
   [RESOLVE_ERRORS.expired]: entry(410, 'Name expired',
-    'The record for this name has expired and its owner has not renewed it. There is nothing to open until they do.', R.hostUnreachable),
+    'The record for this name has expired and its owner has not renewed it. There is nothing to open until they do.'),
   [RESOLVE_ERRORS.invalidName]: entry(400, 'Not a valid name',
-    'This host name is not a valid Tornet or Namecoin name. Check the address.', R.hostUnreachable),
+    'This host name is not a valid Tornet or Namecoin name. Check the address.'),
   [RESOLVE_ERRORS.invalidRecord]: entry(502, 'The name’s record is unusable',
-    'The name exists, but its record does not point at anything this gateway can open. Its owner has to fix the record.', R.hostUnreachable),
+    'The name exists, but its record does not point at anything this gateway can open. Its owner has to fix the record.'),
   [RESOLVE_ERRORS.unavailable]: entry(502, 'Name lookup unavailable',
-    'The name service (the Tornet registry or the Namecoin node) could not be reached. Check on the dashboard that your node is connected, then reload.', R.networkUnreachable),
+    'The name service (the Tornet registry or the Namecoin node) could not be reached. Check on the dashboard that your node is connected, then reload.'),
   [RESOLVE_ERRORS.timeout]: entry(504, 'Name lookup timed out',
-    'Looking up this name took too long. The network may be slow or partly unreachable; reload to try again.', R.ttlExpired),
+    'Looking up this name took too long. The network may be slow or partly unreachable; reload to try again.'),
   [RESOLVE_ERRORS.notTornet]: entry(403, 'Not a Tornet address',
-    `This gateway opens .tor-net and .bit addresses only. ${PAC_HINT}.`, R.notAllowed),
+    `This gateway opens .tor-net and .bit addresses only. ${PAC_HINT}.`),
 
   [ContentErrorCode.notFound]: entry(404, 'Page not found',
-    'The site exists, but it has no file at this path. Check the link.', R.hostUnreachable),
+    'The site exists, but it has no file at this path. Check the link.'),
   [ContentErrorCode.unreachable]: entry(502, 'Content not reachable',
-    'No node that stores this content answered. Its publisher may be offline and nobody else keeps a copy yet; try again later.', R.hostUnreachable),
+    'No node that stores this content answered. Its publisher may be offline and nobody else keeps a copy yet; try again later.'),
   [ContentErrorCode.timeout]: entry(504, 'Content timed out',
-    'Fetching this content from the network took too long. Reload to try again.', R.ttlExpired),
+    'Fetching this content from the network took too long. Reload to try again.'),
   [ContentErrorCode.corrupt]: entry(502, 'Content failed verification',
-    'The bytes received did not match their hash, so they were not shown. Another node may serve a good copy; reload to try again.', R.generalFailure),
+    'The bytes received did not match their hash, so they were not shown. Another node may serve a good copy; reload to try again.'),
 
   [GATEWAY_ERRORS.badRequest]: entry(400, 'Bad request',
-    'The gateway could not understand this request.', R.generalFailure),
+    'The gateway could not understand this request.'),
   [GATEWAY_ERRORS.headerTooLarge]: entry(431, 'Request headers too large',
-    'The request’s headers are larger than this gateway accepts. Clearing this site’s cookies usually helps.', R.generalFailure, false),
+    'The request’s headers are larger than this gateway accepts. Clearing this site’s cookies usually helps.', false),
   [GATEWAY_ERRORS.notTornet]: entry(403, 'Not a Tornet site',
-    `This gateway opens .tor-net and .bit addresses only; other sites are refused because pass-through to the ordinary web is off. ${PAC_HINT}, or enable pass-through (<code>gateway.passThrough</code> in config.json).`, R.notAllowed),
+    `This gateway opens .tor-net and .bit addresses only; other sites are refused because pass-through to the ordinary web is off. ${PAC_HINT}, or enable pass-through (<code>gateway.passThrough</code> in config.json).`),
   [GATEWAY_ERRORS.clearnetRefused]: entry(403, 'Points outside Tornet',
-    'This name points at an ordinary internet address. The gateway goes there only when pass-through is enabled (<code>gateway.passThrough</code> in config.json), and never to local or private addresses.', R.notAllowed),
+    'This name points at an ordinary internet address. The gateway goes there only when pass-through is enabled (<code>gateway.passThrough</code> in config.json), and never to local or private addresses.'),
   [GATEWAY_ERRORS.noTls]: entry(501, 'No https on Tornet',
-    'Tornet sites are served over plain http://; their content is checked against its hash instead. Open the address with http:// instead of https://.', R.notAllowed),
+    'Tornet sites are served over plain http://; their content is checked against its hash instead. Open the address with http:// instead of https://.'),
   [GATEWAY_ERRORS.ownPagesRefused]: entry(403, 'Not this gateway’s pages',
-    'This name points at the gateway’s own pages. They are only served at http://tornet.tor-net/ and http://{{GATEWAY}}/, never under another name.', R.notAllowed),
+    'This name points at the gateway’s own pages. They are only served at http://tornet.tor-net/ and http://{{GATEWAY}}/, never under another name.'),
   [GATEWAY_ERRORS.noApp]: entry(501, 'Nothing here serves this address yet',
-    'The name resolved, but this gateway has no application for what it points at.', R.notAllowed),
+    'The name resolved, but this gateway has no application for what it points at.'),
   [GATEWAY_ERRORS.unsupportedNetwork]: entry(501, 'Address on another network',
-    'This name points into another anonymity network, which Tornet does not carry. Open the address with that network’s own browser or router.', R.notAllowed),
+    'This name points into another anonymity network, which Tornet does not carry. Open the address with that network’s own browser or router.'),
   [GATEWAY_ERRORS.methodNotAllowed]: entry(405, 'Method not allowed',
-    'Tornet sites are read-only: only GET and HEAD requests are served.', R.generalFailure),
+    'Tornet sites are read-only: only GET and HEAD requests are served.'),
   [GATEWAY_ERRORS.notFound]: entry(404, 'Not found',
-    'The gateway has no page at this address. The dashboard is at <a href="/">/</a>.', R.generalFailure),
+    'The gateway has no page at this address. The dashboard is at <a href="/">/</a>.'),
   [GATEWAY_ERRORS.rangeNotSatisfiable]: entry(416, 'Range not satisfiable',
-    'The requested part of the file lies outside it. Reload the whole file.', R.generalFailure),
+    'The requested part of the file lies outside it. Reload the whole file.'),
   [GATEWAY_ERRORS.timeout]: entry(504, 'Timed out',
-    'The network did not answer in time. Reload to try again.', R.ttlExpired),
+    'The network did not answer in time. Reload to try again.'),
   [GATEWAY_ERRORS.bodyTimeout]: entry(408, 'Request body too slow',
-    'The request’s body arrived too slowly, or not within the time this page allows. Try again on a faster connection.', R.ttlExpired),
+    'The request’s body arrived too slowly, or not within the time this page allows. Try again on a faster connection.'),
   [GATEWAY_ERRORS.upstreamFailed]: entry(502, 'Could not reach the site',
-    'Pass-through could not connect to the site on the ordinary web.', R.hostUnreachable),
+    'Pass-through could not connect to the site on the ordinary web.'),
   [GATEWAY_ERRORS.pacMissing]: entry(500, 'PAC file missing',
-    'The gateway could not find its PAC template (pac/proxy.pac). Reinstall Tornet.', R.generalFailure),
+    'The gateway could not find its PAC template (pac/proxy.pac). Reinstall Tornet.'),
 
   // node's own codes
   HPE_HEADER_OVERFLOW: entry(431, 'Request headers too large',
-    'The request’s headers are larger than this gateway accepts. Clearing this site’s cookies usually helps.', R.generalFailure, false),
-  ERR_HTTP_REQUEST_TIMEOUT: entry(408, 'Request timeout', 'The request was not completed in time.', R.ttlExpired, false),
-  ECONNREFUSED: entry(502, 'Connection refused', 'The site refused the connection.', R.connectionRefused),
-  ECONNRESET: entry(502, 'Connection reset', 'The site closed the connection.', R.generalFailure),
-  ENOTFOUND: entry(502, 'Host not found', 'DNS has no address for this host.', R.hostUnreachable),
-  EAI_AGAIN: entry(502, 'Host not found', 'DNS could not be asked right now.', R.hostUnreachable),
-  EHOSTUNREACH: entry(502, 'Host unreachable', 'There is no route to this host.', R.hostUnreachable),
-  ENETUNREACH: entry(502, 'Network unreachable', 'There is no route to this network.', R.networkUnreachable),
-  ETIMEDOUT: entry(504, 'Connection timed out', 'The site did not answer in time.', R.ttlExpired)
+    'The request’s headers are larger than this gateway accepts. Clearing this site’s cookies usually helps.', false),
+  ERR_HTTP_REQUEST_TIMEOUT: entry(408, 'Request timeout', 'The request was not completed in time.', false),
+  ECONNREFUSED: entry(502, 'Connection refused', 'The site refused the connection.'),
+  ECONNRESET: entry(502, 'Connection reset', 'The site closed the connection.'),
+  ENOTFOUND: entry(502, 'Host not found', 'DNS has no address for this host.'),
+  EAI_AGAIN: entry(502, 'Host not found', 'DNS could not be asked right now.'),
+  EHOSTUNREACH: entry(502, 'Host unreachable', 'There is no route to this host.'),
+  ENETUNREACH: entry(502, 'Network unreachable', 'There is no route to this network.'),
+  ETIMEDOUT: entry(504, 'Connection timed out', 'The site did not answer in time.')
 }
 
 const UNKNOWN = entry(500, 'Gateway error',
-  'Something went wrong inside the gateway. Reload to try again; if it keeps happening, the log has details.', R.generalFailure, false)
+  'Something went wrong inside the gateway. Reload to try again; if it keeps happening, the log has details.', false)
 
 export function describeError (err: unknown): ErrorDescription & { code: string } {
   const code = errorCode(err)
@@ -106,10 +104,6 @@ export function describeError (err: unknown): ErrorDescription & { code: string 
   }
   const known = code === undefined ? undefined : TABLE[code]
   return known === undefined ? { ...UNKNOWN, code: 'GATEWAY_INTERNAL' } : { ...known, code: code! }
-}
-
-export function errorToSocksReply (err: unknown): Socks5ReplyCode {
-  return describeError(err).socks
 }
 
 export interface RenderedError {
@@ -136,13 +130,7 @@ export function renderErrorPage (err: unknown, context: ErrorContext = {}): Rend
   return {
     status: d.status,
     code: d.code,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'x-tornet-error': d.code
-    },
+    headers: { ...noStoreHeaders(HTML_CONTENT_TYPE, body), 'x-tornet-error': d.code },
     body
   }
 }

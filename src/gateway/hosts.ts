@@ -4,8 +4,9 @@
  * that point at an IP away from local and private addresses.
  */
 import { BlockList, isIP } from 'node:net'
+import { TORNET_SUFFIX } from '../node/index.js'
 
-export const DEFAULT_TORNET_SUFFIXES: readonly string[] = ['.tor-net', '.bit']
+export const DEFAULT_TORNET_SUFFIXES: readonly string[] = [TORNET_SUFFIX, '.bit']
 
 export interface Authority {
   host: string // lowercase, no brackets, no trailing dot

@@ -1,5 +1,7 @@
 /** Tiny HTML helpers for the pages the gateway writes itself (errors, listings, placeholder dashboard). */
 
+export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8'
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 export function escapeHtml (text: string): string {

@@ -9,6 +9,7 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createNetServer, type LookupFunction, type Server as NetServer, type Socket } from 'node:net'
+import { formatHostPort } from '../node/index.js'
 import type { GatewayApp, GatewayInfo } from './app.js'
 import { createClearnetApp } from './apps/clearnet.js'
 import { LocalApp, pacRoute, placeholderDashboardRoute, type LocalRoute } from './apps/local.js'
@@ -18,8 +19,9 @@ import { GATEWAY_ERRORS, errorCode, gatewayError } from './errors.js'
 import { rawErrorResponse } from './error-page.js'
 import { DEFAULT_TORNET_SUFFIXES, isLoopbackHost } from './hosts.js'
 import { createConnectHandler } from './http/connect-handler.js'
-import { createRequestHandler } from './http/request-handler.js'
-import { setTunnel, type TunnelContext } from './http/tunnel-context.js'
+import { DestinationParser } from './http/destination-parser.js'
+import { createRequestDispatcher } from './http/request-dispatcher.js'
+import { TunnelRegistry, type TunnelContext } from './http/tunnel-context.js'
 import { connectDirect } from './pass-through.js'
 import { loadPacTemplate } from './pac.js'
 import type { GatewayLog, GatewayResolver, SiteContent } from './ports.js'
@@ -141,10 +143,11 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
   // node starts its header/request deadline checks on 'listening'; this server never listens itself.
   httpServer.emit('listening')
 
-  const authority = (): string => host.includes(':') ? `[${host}]:${info.port}` : `${host}:${info.port}`
+  const authority = (): string => formatHostPort(host, info.port)
 
+  const tunnels = new TunnelRegistry()
   const handToHttp = (socket: Socket, tunnel?: TunnelContext, early?: Uint8Array): void => {
-    if (tunnel !== undefined) setTunnel(socket, tunnel)
+    if (tunnel !== undefined) tunnels.set(socket, tunnel)
     if (early !== undefined && early.length > 0) socket.unshift(Buffer.from(early))
     httpServer.emit('connection', socket)
     socket.resume()
@@ -155,6 +158,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
       resolver: options.resolver, passThrough: info.passThrough, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal
     }),
     handToHttp,
+    isTunnel: socket => tunnels.of(socket) !== undefined,
     async openDirect (h, p) {
       const upstream = await connectDirect(h, p, limits.connectTimeoutMs, lifetime.signal, options.lookup)
       track(upstream)
@@ -166,9 +170,10 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
     log
   }
 
-  httpServer.on('request', createRequestHandler({
+  httpServer.on('request', createRequestDispatcher({
     resolver: options.resolver, router, gateway: info, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal, log,
-    body: { bodyTimeoutMs: limits.bodyTimeoutMs, minBodyBytesPerSecond: limits.minBodyBytesPerSecond, bodyRateWindowMs: limits.bodyRateWindowMs }
+    body: { bodyTimeoutMs: limits.bodyTimeoutMs, minBodyBytesPerSecond: limits.minBodyBytesPerSecond, bodyRateWindowMs: limits.bodyRateWindowMs },
+    destinations: new DestinationParser(tunnels)
   }))
   httpServer.on('connect', createConnectHandler(tunnelDeps))
   httpServer.on('clientError', (err: Error, socket: Socket) => {

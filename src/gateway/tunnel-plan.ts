@@ -65,6 +65,8 @@ export interface TunnelDeps {
   plan (host: string, port: number): Promise<TunnelPlan>
   /** Hands an established tunnel to the HTTP server; `early` are bytes the client already sent. */
   handToHttp (socket: Socket, tunnel: TunnelContext, early: Uint8Array): void
+  /** True for a socket already handed over as a tunnel (a CONNECT inside it would nest). */
+  isTunnel (socket: Socket): boolean
   openDirect (host: string, port: number): Promise<Socket>
   /** Switches the socket from the handshake deadline to the idle timeout. */
   established (socket: Socket): void

@@ -1,3 +1,5 @@
+import { formatHostPort } from './host-port.js'
+
 /** A node id, a chunk id, a key: 32 bytes, compared by XOR distance. */
 export type Id256 = Buffer
 
@@ -8,5 +10,5 @@ export interface Endpoint {
 }
 
 export function endpointKey (e: Endpoint): string {
-  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`
+  return formatHostPort(e.address, e.port)
 }

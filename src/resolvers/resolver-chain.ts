@@ -1,3 +1,4 @@
+import { TORNET_SUFFIX } from '../node/index.js'
 import { resolveError, ResolverErrorCode } from './errors.js'
 import type { Resolver, ResolveTarget } from './types.js'
 
@@ -21,14 +22,14 @@ export class ResolverChain implements CachingResolver {
    * port or trailing dot); another spelling just misses.
    */
   resolveCached (host: string): ResolveTarget | undefined {
-    if (host.endsWith('.tor-net')) return this.schemes.torNet.resolveCached?.(host)
+    if (host.endsWith(TORNET_SUFFIX)) return this.schemes.torNet.resolveCached?.(host)
     if (host.endsWith('.bit')) return this.schemes.bit?.resolveCached?.(host)
     return undefined
   }
 
   async resolve (host: string, opts: { signal?: AbortSignal } = {}): Promise<ResolveTarget> {
     const h = normaliseHost(host)
-    if (h.endsWith('.tor-net')) return await this.schemes.torNet.resolve(h, opts)
+    if (h.endsWith(TORNET_SUFFIX)) return await this.schemes.torNet.resolve(h, opts)
     if (h.endsWith('.bit')) {
       if (this.schemes.bit === undefined) {
         throw resolveError(ResolverErrorCode.unavailable, `${h}: no Namecoin backend is configured. Add "namecoin": { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (or a Namecoin Core "rpc" backend) to config.json`)

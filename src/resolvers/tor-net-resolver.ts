@@ -1,3 +1,4 @@
+import { DASHBOARD_HOST, TORNET_SUFFIX } from '../node/index.js'
 import { TtlCache } from './ttl-cache.js'
 import { resolveError, ResolverErrorCode, isResolveError } from './errors.js'
 import type { Resolver, ResolveTarget } from './types.js'
@@ -29,8 +30,6 @@ export interface TorNetResolverOptions {
   now?: () => number
 }
 
-export const TOR_NET_SUFFIX = '.tor-net'
-export const GATEWAY_HOST = 'tornet.tor-net'
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
 
 interface HostEntry {
@@ -76,9 +75,9 @@ export class TorNetResolver implements Resolver {
   async resolve (host: string, opts: { signal?: AbortSignal } = {}): Promise<ResolveTarget> {
     const known = this.resolveCached(host)
     if (known !== undefined) return known
-    if (!host.endsWith(TOR_NET_SUFFIX)) throw resolveError(ResolverErrorCode.notTornet, `${host} is not a .tor-net host`)
-    if (host === GATEWAY_HOST) return this.remember(host, { target: GATEWAY_TARGET })
-    const rest = host.slice(0, -TOR_NET_SUFFIX.length)
+    if (!host.endsWith(TORNET_SUFFIX)) throw resolveError(ResolverErrorCode.notTornet, `${host} is not a .tor-net host`)
+    if (host === DASHBOARD_HOST) return this.remember(host, { target: GATEWAY_TARGET })
+    const rest = host.slice(0, -TORNET_SUFFIX.length)
     if (rest.length === 0) throw resolveError(ResolverErrorCode.invalidName, 'empty .tor-net name')
     if (this.opts.isReferenceHost(host)) return this.remember(host, { target: { kind: 'content', reference: rest } })
     const labels = rest.split('.')

@@ -5,11 +5,12 @@
  * '/proxy.pac' serves the PAC file.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { GatewayApp, GatewayInfo, GatewayRequestContext } from '../app.js'
+import type { GatewayApp, GatewayRequestContext } from '../app.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
-import { parseAuthority } from '../hosts.js'
-import { escapeHtml, htmlPage } from '../html.js'
+import { gatewayAuthority } from '../gateway-authority.js'
+import { HTML_CONTENT_TYPE, escapeHtml, htmlPage } from '../html.js'
+import { sendNoStore } from '../no-store-reply.js'
 import { PAC_CONTENT_TYPE, renderPac } from '../pac.js'
 
 export interface LocalRoute {
@@ -66,30 +67,6 @@ export class LocalApp implements GatewayApp {
   }
 }
 
-/** host:port under which this client reaches the gateway (for the PAC file and instructions). */
-export function gatewayAuthority (info: GatewayInfo, req?: IncomingMessage): string {
-  const unspecified = info.host === '0.0.0.0' || info.host === '::'
-  if (unspecified && req?.headers.host !== undefined) {
-    const asked = parseAuthority(req.headers.host)
-    if (asked !== undefined) return formatAuthority(asked.host, info.port)
-  }
-  return formatAuthority(unspecified ? '127.0.0.1' : info.host, info.port)
-}
-
-function formatAuthority (host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-}
-
-function sendHtml (req: IncomingMessage, res: ServerResponse, body: string): void {
-  res.writeHead(200, {
-    'content-type': 'text/html; charset=utf-8',
-    'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff'
-  })
-  res.end(req.method === 'HEAD' ? undefined : body)
-}
-
 export function pacRoute (template: string): LocalRoute {
   return {
     path: '/proxy.pac',
@@ -121,7 +98,7 @@ export function placeholderDashboardRoute (): LocalRoute {
         `<p>Pass-through to the ordinary web: <strong>${ctx.gateway.passThrough ? 'on' : 'off'}</strong>.</p>`,
         '<p>Then open <a href="http://tornet.tor-net/">http://tornet.tor-net/</a> to see this page through the proxy.</p>'
       ].join('\n'))
-      sendHtml(req, res, body)
+      sendNoStore(req, res, HTML_CONTENT_TYPE, body)
     }
   }
 }

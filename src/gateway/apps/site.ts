@@ -16,6 +16,7 @@ import { noneMatchHits, quoteEtag } from '../conditional.js'
 import { contentTypeFor } from '../content-type.js'
 import { ContentErrorCode, GATEWAY_ERRORS, errorCode, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
+import { HTML_CONTENT_TYPE } from '../html.js'
 import type { ContentStat, DirectoryEntry, SiteContent } from '../ports.js'
 import { renderListing } from './directory-listing.js'
 import { DEFAULT_FILE_CACHE_LIMITS, FileCache, type CachedFile, type FileCacheLimits } from './file-cache.js'
@@ -108,7 +109,7 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
     const body = renderListing({ host: ctx.host, pathname: ctx.pathname, entries, truncated })
     res.writeHead(200, {
       ...headers,
-      'content-type': 'text/html; charset=utf-8',
+      'content-type': HTML_CONTENT_TYPE,
       'content-length': String(Buffer.byteLength(body)),
       'x-content-type-options': 'nosniff'
     })

@@ -11,7 +11,6 @@ import { rawErrorResponse } from '../error-page.js'
 import { parseAuthority } from '../hosts.js'
 import { splice } from '../pass-through.js'
 import type { TunnelDeps } from '../tunnel-plan.js'
-import { tunnelOf } from './tunnel-context.js'
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n'
 
@@ -23,7 +22,7 @@ export function createConnectHandler (deps: TunnelDeps): (req: IncomingMessage, 
 
   async function handle (req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const authority = parseAuthority(req.url ?? '')
-    if (tunnelOf(socket) !== undefined || authority === undefined || authority.port === undefined) {
+    if (deps.isTunnel(socket) || authority === undefined || authority.port === undefined) {
       refuse(socket, gatewayError(GATEWAY_ERRORS.badRequest, 'CONNECT needs host:port (and cannot be nested in a tunnel).'))
       return
     }

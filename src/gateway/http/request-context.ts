@@ -1,5 +1,5 @@
 /**
- * The GatewayRequestContext the request handler gives apps: a class, so the
+ * The GatewayRequestContext the request dispatcher gives apps: a class, so the
  * lazily made `signal` is a getter on the prototype. (An object literal with
  * a getter costs a closure per request, and V8 kept such objects alive long
  * enough to push every request's objects into the old generation: six times

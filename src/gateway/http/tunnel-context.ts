@@ -13,12 +13,15 @@ export interface TunnelContext {
   target?: ResolveTarget // resolved when the tunnel was opened, reused for its requests
 }
 
-const tunnels = new WeakMap<Socket, TunnelContext>()
+/** One gateway's tunnelled sockets; held weakly, so a closed socket's entry goes with it. */
+export class TunnelRegistry {
+  private readonly tunnels = new WeakMap<Socket, TunnelContext>()
 
-export function setTunnel (socket: Socket, context: TunnelContext): void {
-  tunnels.set(socket, context)
-}
+  set (socket: Socket, context: TunnelContext): void {
+    this.tunnels.set(socket, context)
+  }
 
-export function tunnelOf (socket: Socket): TunnelContext | undefined {
-  return tunnels.get(socket)
+  of (socket: Socket): TunnelContext | undefined {
+    return this.tunnels.get(socket)
+  }
 }

@@ -6,10 +6,10 @@
  * never looked up locally unless pass-through sends them to the clearnet.
  */
 import type { Socket } from 'node:net'
-import { errorToSocksReply } from '../error-page.js'
 import { splice } from '../pass-through.js'
 import type { TunnelDeps } from '../tunnel-plan.js'
 import { SOCKS5_REPLY } from './constants.js'
+import { errorToSocksReply } from './error-to-reply.js'
 import { SocksHandshake, replyFor, type SocksEvent, type SocksRequest } from './handshake.js'
 
 export function runSocksSession (socket: Socket, firstBytes: Uint8Array, deps: TunnelDeps): void {

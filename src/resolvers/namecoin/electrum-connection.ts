@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { TornetError } from '../../node/index.js'
+import { TornetError, formatHostPort } from '../../node/index.js'
 import { resolveError } from '../errors.js'
 import { RESOLVE_ERRORS } from '../types.js'
 
@@ -32,7 +32,7 @@ export interface ElectrumConnectionOptions {
 }
 
 export function serverLabel (s: ElectrumServer): string {
-  return `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}:${s.tls ? 's' : 't'}`
+  return `${formatHostPort(s.host, s.port)}:${s.tls ? 's' : 't'}`
 }
 
 /** "host:port:t|s", with IPv6 hosts in brackets. */

@@ -1,3 +1,4 @@
+import { TORNET_SUFFIX } from '../../node/index.js'
 import type { Resolver, ResolveTarget } from '../types.js'
 import { RESOLVE_ERRORS } from '../types.js'
 import { resolveError } from '../errors.js'
@@ -214,14 +215,14 @@ export class NamecoinResolver implements Resolver {
     const slash = value.indexOf('/')
     const hostPart = (slash === -1 ? value : value.slice(0, slash)).toLowerCase().replace(/\.$/, '')
     const path = slash === -1 || slash === value.length - 1 ? undefined : value.slice(slash)
-    const inner = hostPart.endsWith('.tor-net') ? hostPart.slice(0, -'.tor-net'.length) : hostPart
+    const inner = hostPart.endsWith(TORNET_SUFFIX) ? hostPart.slice(0, -TORNET_SUFFIX.length) : hostPart
     if (inner !== '' && this.isReference(inner)) {
       return path === undefined ? { kind: 'content', reference: inner } : { kind: 'content', reference: inner, path }
     }
     if (inner === '' || !isDnsName(inner) || inner.endsWith('.')) {
       throw resolveError(RESOLVE_ERRORS.invalidRecord, `${host}: the "tornet" item ${JSON.stringify(value)} is neither a Tornet reference nor a <name>.tor-net name.`)
     }
-    const target = await this.viaTorNet(`${inner}.tor-net`, host, signal)
+    const target = await this.viaTorNet(inner + TORNET_SUFFIX, host, signal)
     return path !== undefined && target.kind === 'content' && target.path === undefined ? { ...target, path } : target
   }
 
@@ -241,8 +242,8 @@ export class NamecoinResolver implements Resolver {
 
   /** An alias or translation target outside .bit. */
   private async outside (target: string, requested: string, signal?: AbortSignal): Promise<ResolveTarget> {
-    if (target === 'tor-net' || target.endsWith('.tor-net')) {
-      const inner = target.slice(0, -'.tor-net'.length)
+    if (target === 'tor-net' || target.endsWith(TORNET_SUFFIX)) {
+      const inner = target.slice(0, -TORNET_SUFFIX.length)
       if (inner !== '' && this.isReference(inner)) return { kind: 'content', reference: inner }
       return await this.viaTorNet(target, requested, signal)
     }

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { RESOLVE_ERRORS } from '../../../src/resolvers/types.js'
 import { TornetError } from '../../../src/node/errors.js'
 import { ContentErrorCode, GATEWAY_ERRORS } from '../../../src/gateway/errors.js'
-import { describeError, errorToSocksReply, rawErrorResponse, renderErrorPage } from '../../../src/gateway/error-page.js'
-import { SOCKS5_REPLY } from '../../../src/gateway/socks/constants.js'
+import { describeError, rawErrorResponse, renderErrorPage } from '../../../src/gateway/error-page.js'
 
 const err = (code: string, message = 'what failed'): TornetError => new TornetError(code, message)
 
@@ -66,17 +65,7 @@ describe('error pages', () => {
   })
 })
 
-describe('error → SOCKS reply', () => {
-  it('maps refusals, lookups and connection failures to their reply codes', () => {
-    expect(errorToSocksReply(err(GATEWAY_ERRORS.notTornet))).toBe(SOCKS5_REPLY.notAllowed)
-    expect(errorToSocksReply(err(GATEWAY_ERRORS.noTls))).toBe(SOCKS5_REPLY.notAllowed)
-    expect(errorToSocksReply(err(RESOLVE_ERRORS.notFound))).toBe(SOCKS5_REPLY.hostUnreachable)
-    expect(errorToSocksReply(err('ECONNREFUSED'))).toBe(SOCKS5_REPLY.connectionRefused)
-    expect(errorToSocksReply(err('ENETUNREACH'))).toBe(SOCKS5_REPLY.networkUnreachable)
-    expect(errorToSocksReply(err('ETIMEDOUT'))).toBe(SOCKS5_REPLY.ttlExpired)
-    expect(errorToSocksReply(new Error('?'))).toBe(SOCKS5_REPLY.generalFailure)
-  })
-
+describe('error descriptions', () => {
   it('describes every error with a title and advice', () => {
     const d = describeError(err(ContentErrorCode.unreachable))
     expect(d.title.length).toBeGreaterThan(0)

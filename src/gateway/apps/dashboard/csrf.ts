@@ -14,11 +14,11 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { DASHBOARD_HOST } from '../../../node/index.js'
 import { isIpLiteral, isLoopbackHost, parseAuthority } from '../../hosts.js'
 
 export const CSRF_FIELD = 'csrf'
 export const CSRF_HEADER = 'x-tornet-csrf'
-export const GATEWAY_HOST_NAME = 'tornet.tor-net'
 
 export function newCsrfToken (): string {
   return randomBytes(32).toString('base64url')
@@ -38,7 +38,7 @@ export interface RequestAuthority {
 }
 
 function isGatewayHost (host: string): boolean {
-  return host === GATEWAY_HOST_NAME || isLoopbackHost(host) || isIpLiteral(host)
+  return host === DASHBOARD_HOST || isLoopbackHost(host) || isIpLiteral(host)
 }
 
 /** The origin's host and port when it is an http:// URL, else undefined. */

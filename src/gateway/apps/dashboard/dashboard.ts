@@ -11,7 +11,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { raceSignal } from '../../abort.js'
 import type { GatewayRequestContext } from '../../app.js'
 import { errorCode } from '../../errors.js'
-import { gatewayAuthority, type LocalApp } from '../local.js'
+import { gatewayAuthority } from '../../gateway-authority.js'
+import { HTML_CONTENT_TYPE } from '../../html.js'
+import { JSON_CONTENT_TYPE, sendNoStore } from '../../no-store-reply.js'
+import type { LocalApp } from '../local.js'
 import { newCsrfToken } from './csrf.js'
 import { NameJobs } from './name-jobs.js'
 import { dashboardCsp, renderDashboardPage } from './page.js'
@@ -90,16 +93,11 @@ export function installDashboard (local: LocalApp, port: DashboardPort, options:
       scriptNonce: nonce
     }
     const body = renderDashboardPage(view)
-    res.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
+    sendNoStore(req, res, HTML_CONTENT_TYPE, body, {
       'content-security-policy': dashboardCsp(nonce),
-      'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'same-origin'
     })
-    res.end(req.method === 'HEAD' ? undefined : body)
   }
 
   async function status (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void> {
@@ -120,14 +118,7 @@ export function installDashboard (local: LocalApp, port: DashboardPort, options:
       names: names.list().map(j => ({ name: j.name, reference: j.reference, startedAt: j.startedAt, ...j.result })),
       errors
     }
-    const body = JSON.stringify(json)
-    res.writeHead(200, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff'
-    })
-    res.end(req.method === 'HEAD' ? undefined : body)
+    sendNoStore(req, res, JSON_CONTENT_TYPE, JSON.stringify(json))
   }
 
   local.register({ path: '/', handle: page })

@@ -6,7 +6,8 @@
 import type { ServerResponse } from 'node:http'
 import { errorCode } from '../../errors.js'
 import { describeError, renderErrorPage, type RenderedError } from '../../error-page.js'
-import { escapeHtml, htmlPage } from '../../html.js'
+import { HTML_CONTENT_TYPE, escapeHtml, htmlPage } from '../../html.js'
+import { noStoreHeaders } from '../../no-store-reply.js'
 import { DASHBOARD_ERRORS } from './errors.js'
 
 interface Entry {
@@ -62,13 +63,7 @@ export function renderDashboardError (err: unknown, gateway?: string): RenderedE
   return {
     status: entry.status,
     code: code!,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'x-tornet-error': code!
-    },
+    headers: { ...noStoreHeaders(HTML_CONTENT_TYPE, body), 'x-tornet-error': code! },
     body
   }
 }

@@ -6,7 +6,7 @@
 export { publish, type PublishOptions, type PublishProgress } from './publish.js'
 export type { PublishEntry, PublishFile, PublishDirectory } from './publish-entry.js'
 export { openReference, TornetFs, type FsStat, type ReadFileOptions, type OpenReferenceOptions } from './reader.js'
-export { formatReference, parseReference, isReferenceHost, type Reference, REFERENCE_VERSION, TORNET_SUFFIX } from './reference.js'
+export { formatReference, parseReference, isReferenceHost, type Reference, REFERENCE_VERSION } from './reference.js'
 export { type ChunkSink } from './chunk-writer.js'
 export { type ChunkSource, type ChunkGetOptions, ChunkFetcher } from './chunk-fetcher.js'
 export { type LocationIndex, MemoryLocationIndex } from './location-index.js'

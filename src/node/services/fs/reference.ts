@@ -1,3 +1,4 @@
+import { TORNET_SUFFIX } from '../../constants.js'
 import { sha256 } from '../../crypto/hash.js'
 import { FsError, FsErrorCode } from './errors.js'
 
@@ -33,9 +34,6 @@ for (let i = 0; i < ALPHABET.length; i++) {
   DECODE[ALPHABET.charCodeAt(i)] = i
   DECODE[ALPHABET.toUpperCase().charCodeAt(i)] = i
 }
-/** The top-level suffix Tornet hosts end in. */
-export const TORNET_SUFFIX = '.tor-net'
-
 export function formatReference (ref: Reference): string {
   if (ref.id.length !== 32 || ref.key.length !== 32) throw new RangeError('reference id and key must be 32 bytes')
   const head = Buffer.concat([Buffer.of(REFERENCE_VERSION), ref.id, ref.key])

@@ -1,6 +1,7 @@
 import { domainToASCII, domainToUnicode } from 'node:url'
 import { sha256 } from '../../crypto/hash.js'
-import { REFERENCE_LABEL_CHARS, TORNET_SUFFIX, isReferenceHost } from '../fs/reference.js'
+import { TORNET_SUFFIX } from '../../constants.js'
+import { REFERENCE_LABEL_CHARS, isReferenceHost } from '../fs/reference.js'
 import { NameError, NameErrorCode } from './errors.js'
 
 /**
