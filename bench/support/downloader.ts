@@ -130,16 +130,16 @@ async function main (): Promise<void> {
   })
   try {
     await node.bootstrap(job.bootstrap)
-    await node.dht.refresh().catch(() => {})
+    await node.refreshRouting().catch(() => {})
     node.start()
     const joinMs = performance.now() - j0
-    const t = node.meter.totals
+    const t = node.internals.meter.totals
     const p0 = { in: t.packetsIn, out: t.packetsOut }
     const read = { bytes: 0 }
     let samples = 0
     const extra = (): Record<string, number> => {
-      const backlog = node.store.chunks.backlog()
-      const figures = { readMb: Math.round(read.bytes / 1048576), pendingChunks: backlog.chunks, pendingMb: Math.round(backlog.bytes / 1048576), cachedMb: Math.round(node.store.chunks.usage().cacheBytes / 1048576) }
+      const backlog = node.internals.store.chunks.backlog()
+      const figures = { readMb: Math.round(read.bytes / 1048576), pendingChunks: backlog.chunks, pendingMb: Math.round(backlog.bytes / 1048576), cachedMb: Math.round(node.storeUsage().cacheBytes / 1048576) }
       // Where the memory is, once a second (smaps is slower to read than status).
       return samples++ % 10 === 0 ? { ...figures, ...summarizeSmaps() } : figures
     }

@@ -27,7 +27,7 @@ export function recordChunks (node: TornetNode, opts: RecorderOptions): { restor
   const open = source.open
   source.open = undefined
   source.get = async (id, o) => {
-    if (opts.localOnly === true && !node.store.chunks.has(id)) {
+    if (opts.localOnly === true && !node.hasChunk(id)) {
       throw commandError(CommandErrorCode.NOT_FOUND, `chunk ${id.toString('hex').slice(0, 16)}… is not in the local store`)
     }
     const bytes = await original(id, o)

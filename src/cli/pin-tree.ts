@@ -30,9 +30,8 @@ export interface PinReport {
 }
 
 export async function pinTree (node: TornetNode, ctx: CliContext, reference: string, path: string, mode: 'pin' | 'unpin'): Promise<PinReport> {
-  const store = node.store.chunks
-  const localBefore = new Set(store.ids('local').map(id => id.toString('hex')))
-  const storedBefore = new Set(store.ids().map(id => id.toString('hex')))
+  const localBefore = new Set(node.chunkIds('local').map(id => id.toString('hex')))
+  const storedBefore = new Set(node.chunkIds().map(id => id.toString('hex')))
   const seen = new Map<string, Buffer>()
   const report: PinReport = { chunks: 0, bytes: 0, unchanged: 0, fetched: 0, unreadable: 0 }
   const recorder = recordChunks(node, {
@@ -46,8 +45,8 @@ export async function pinTree (node: TornetNode, ctx: CliContext, reference: str
       if (mode === 'unpin') return
       if (localBefore.has(hex)) { report.unchanged++; return }
       if (!storedBefore.has(hex)) report.fetched++
-      // A download is cached before it is returned, unless the cache cannot hold it.
-      if (!(await store.pin(id))) await store.putLocal(id, bytes)
+      // A download is cached before it is returned, unless the cache cannot hold it (then the bytes are stored).
+      await node.pinChunk(id, bytes)
     }
   })
   try {
@@ -59,7 +58,7 @@ export async function pinTree (node: TornetNode, ctx: CliContext, reference: str
   if (mode === 'unpin') {
     for (const [hex, id] of seen) {
       if (!localBefore.has(hex)) { report.unchanged++; continue }
-      await store.unpin(id)
+      await node.unpinChunk(id)
     }
   }
   return report

@@ -1,5 +1,4 @@
-import { isTornetError } from '../node/errors.js'
-import { resolveDataDir } from '../node/config.js'
+import { isTornetError, resolveDataDir } from '../node/index.js'
 import type { CliContext, Command, OutputSink } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { CliErrorCode, isParseArgsError, usageError } from './errors.js'

@@ -3,12 +3,16 @@
  * from here and nowhere else in src/node.
  */
 export { createNode, TornetNode, NodeErrorCode, type NodeInit, type NodeLog, type NodePublishProgress } from './node.js'
+export type { ConnectedPeer, RoutingBucket, TrafficTotals } from './node-status.js'
+export type { LocalTable } from './local-table.js'
+export type { PeerAccount, Usage as StoreUsage } from './store/index.js'
+export type { LookupEvent, LookupResult } from './routing/lookup-types.js'
 export { TornetError, isTornetError, tornetError, layerErrorClass, type CodeOf, type ErrorFactory, type LayerErrorClass } from './errors.js'
 export type { Endpoint, Id256 } from './types.js'
 export { loadConfig, defaultConfig, resolveDataDir, configPath, parseEndpoint, type TornetConfig, type ConfigOverrides } from './config.js'
 export { generateIdentity, nodeIdOf, rankOf, type Identity } from './identity/identity.js'
 export { loadIdentity, saveIdentity, identityPath, hasIdentityFile } from './identity/identity-file.js'
-export { mineIdentity, verifyRankProof, type MiningProgress } from './identity/miner.js'
+export { MAX_MINING_RANK, mineIdentity, verifyRankProof, type MiningProgress } from './identity/miner.js'
 export { IdentityErrorCode } from './identity/errors.js'
 export { formatReference, parseReference, isReferenceHost, type Reference } from './services/fs/reference.js'
 export { walkDirectory } from './services/fs/walk.js'

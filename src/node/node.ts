@@ -22,6 +22,12 @@ import { createNamesService, type NamesService } from './services/names/names-se
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
+import { connectedPeers, routingBuckets, trafficTotals, type ConnectedPeer, type RoutingBucket, type TrafficTotals } from './node-status.js'
+import { openLocalTable, type LocalTable } from './local-table.js'
+import type { FindOptions } from './routing/dht.js'
+import type { LookupResult } from './routing/lookup-types.js'
+import type { Placement } from './store/chunk-meta-codec.js'
+import type { PeerAccount, Usage } from './store/index.js'
 
 /**
  * A Tornet node: identity + store + transport + link + DHT + services.
@@ -85,12 +91,12 @@ export class TornetNode extends EventEmitter {
   private constructor (
     readonly config: TornetConfig,
     readonly identity: Identity,
-    readonly store: Store,
-    readonly transport: Transport,
-    readonly link: Link,
-    readonly dht: Dht,
-    readonly network: LinkServiceNetwork,
-    readonly meter: NodeMeter,
+    private readonly store: Store,
+    private readonly transport: Transport,
+    private readonly link: Link,
+    private readonly dht: Dht,
+    private readonly network: LinkServiceNetwork,
+    private readonly meter: NodeMeter,
     private readonly log: NodeLog,
     nameDifficulty?: number
   ) {
@@ -185,6 +191,45 @@ export class TornetNode extends EventEmitter {
 
   get contact (): Contact { return this.dht.self }
   get endpoint (): Endpoint { return this.transport.local }
+
+  // What the CLI and the dashboard read and do, as plain data: the store, the routing table
+  // and the link stay inside the node.
+
+  /** Peers with an open session, with their traffic accounts. */
+  peers (): ConnectedPeer[] { return connectedPeers(this.link, this.store.peers) }
+  /** Every peer account kept across runs, most recently contacted first. */
+  peerAccounts (): PeerAccount[] { return this.store.peers.list({ orderBy: 'lastContact' }) }
+  /** The routing table's buckets (empty ones included), contacts best first. */
+  routingBuckets (): RoutingBucket[] { return routingBuckets(this.dht.table, Date.now()) }
+  /** Contacts in the routing table: the other nodes this node knows. */
+  routingTableSize (): number { return this.dht.table.size }
+  /** An iterative lookup of the nodes closest to `target`, with its progress events. */
+  async findNode (target: Buffer, opts: FindOptions = {}): Promise<LookupResult> { return await this.dht.findNode(target, opts) }
+  /** Refreshes stale buckets (and rejoins when the table has emptied); the timer does this too once started. */
+  async refreshRouting (signal?: AbortSignal): Promise<void> { await this.dht.refresh(signal) }
+  trafficTotals (): TrafficTotals { return trafficTotals(this.meter.totals) }
+
+  /** Chunks held here: pinned (local, never evicted), cached (evictable), and the cache limit. */
+  storeUsage (): Usage { return this.store.chunks.usage() }
+  hasChunk (id: Uint8Array): boolean { return this.store.chunks.has(id) }
+  /** Ids of the chunks held here, in one placement or both. */
+  chunkIds (placement?: Placement): Buffer[] { return this.store.chunks.ids(placement) }
+  /** Keeps a chunk for good: moves it out of the cache, or stores `bytes` as local when it is not held. */
+  async pinChunk (id: Uint8Array, bytes: Uint8Array): Promise<void> {
+    if (!(await this.store.chunks.pin(id))) await this.store.chunks.putLocal(id, bytes)
+  }
+  /** Moves a pinned chunk to the cache, where eviction may drop it. False if it is not held. */
+  async unpinChunk (id: Uint8Array): Promise<boolean> { return await this.store.chunks.unpin(id) }
+  /** A table of the caller's own in this node's store (see LocalTable). */
+  localTable (name: string): LocalTable { return openLocalTable(this.store, name) }
+
+  /**
+   * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
+   * the resolvers use the methods above; only src/node, test/ and bench/ read these.
+   */
+  get internals (): { store: Store, dht: Dht, meter: NodeMeter } {
+    return { store: this.store, dht: this.dht, meter: this.meter }
+  }
 
   /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */
   async bootstrap (extra: Array<Endpoint | Contact> = [], opts: { signal?: AbortSignal } = {}): Promise<BootstrapReport> {

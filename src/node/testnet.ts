@@ -53,7 +53,7 @@ export async function createTestnet (size: number, opts: TestnetOptions = {}): P
       const seed = nodes[0].endpoint
       for (let i = 1; i < size; i++) await nodes[i].bootstrap([seed])
       // A second round lets early joiners learn about the late ones.
-      await Promise.all(nodes.map(async n => await n.dht.refresh().catch(() => {})))
+      await Promise.all(nodes.map(async n => await n.refreshRouting().catch(() => {})))
     }
     for (const n of nodes) n.start()
     return { nodes, dirs, close }

@@ -67,7 +67,7 @@ describe('content across 10 real nodes on 127.0.0.1', () => {
     expect(big.bytes).toBe(BIG)
     expect(big.hex).toBe(bigHash)
     // The reader now caches what it downloaded, so it serves it too.
-    expect(reader.store.chunks.usage().cacheCount).toBeGreaterThan(0)
+    expect(reader.storeUsage().cacheCount).toBeGreaterThan(0)
   })
 
   it('an unknown path is CONTENT_NOT_FOUND', async () => {
@@ -85,7 +85,7 @@ describe('content accounting', () => {
       const published = await net.nodes[0].publish(dir)
       const reader = net.nodes[3]
       await sha256Of(reader.content.read(published.host, 'data.bin', undefined))
-      const credited = reader.dht.table.get(net.nodes[0].identity.id)
+      const credited = reader.internals.dht.table.get(net.nodes[0].identity.id)
       expect(credited?.contentProvided ?? 0).toBeGreaterThan(1 << 20)
     } finally {
       await net.close()

@@ -27,7 +27,7 @@ describe('names and kv ownership survive a restart of every node', () => {
     }
     const seed = net.nodes[0].endpoint
     for (let i = 1; i < net.nodes.length; i++) await net.nodes[i].bootstrap([seed])
-    await Promise.all(net.nodes.map(async n => await n.dht.refresh().catch(() => {})))
+    await Promise.all(net.nodes.map(async n => await n.refreshRouting().catch(() => {})))
     for (const n of net.nodes) n.start()
 
     const [owner, kvOwner] = [net.nodes[1], net.nodes[2]]

@@ -17,7 +17,7 @@ describe('30 real nodes on 127.0.0.1', () => {
     for (const origin of [net.nodes[3], net.nodes[17], net.nodes[29]]) {
       for (const target of net.nodes) {
         if (target === origin) continue
-        const result = await origin.dht.findNode(target.identity.id)
+        const result = await origin.findNode(target.identity.id)
         expect(result.closest[0]?.id.equals(target.identity.id)).toBe(true)
       }
     }
@@ -28,7 +28,7 @@ describe('30 real nodes on 127.0.0.1', () => {
       const key = randomBytes(32)
       const truth = net.nodes.map(n => n.identity.id).sort((a, b) => Buffer.compare(xor(a, key), xor(b, key)))
       const origin = net.nodes[i * 2]
-      const result = await origin.dht.findNode(key)
+      const result = await origin.findNode(key)
       const got = result.closest.slice(0, 5).map(c => c.id.toString('hex'))
       const want = truth.filter(id => !id.equals(origin.identity.id)).slice(0, 5).map(id => id.toString('hex'))
       expect(got).toEqual(want)
@@ -36,7 +36,7 @@ describe('30 real nodes on 127.0.0.1', () => {
   })
 
   it('remembers peers in LMDB: the peer accounts hold contacts with traffic', () => {
-    const accounts = net.nodes[0].store.peers.list()
+    const accounts = net.nodes[0].peerAccounts()
     expect(accounts.length).toBeGreaterThanOrEqual(20)
     expect(accounts.some(a => a.bytesSent + a.bytesReceived > 0 || a.rttMs !== undefined)).toBe(true)
   })

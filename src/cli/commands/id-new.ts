@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util'
 import { availableParallelism } from 'node:os'
-import { TornetError, isTornetError } from '../../node/errors.js'
-import { loadConfig } from '../../node/config.js'
-import { MAX_MINING_RANK, type MiningProgress, mineIdentity } from '../../node/identity/miner.js'
-import { hasIdentityFile, identityPath, loadIdentity, saveIdentity } from '../../node/identity/identity-file.js'
-import { IdentityErrorCode } from '../../node/identity/errors.js'
-import type { Identity } from '../../node/identity/identity.js'
+import {
+  IdentityErrorCode, MAX_MINING_RANK, TornetError, hasIdentityFile, identityPath, isTornetError, loadConfig, loadIdentity, mineIdentity, saveIdentity,
+  type Identity, type MiningProgress
+} from '../../node/index.js'
 import type { Command, CliContext } from '../command.js'
 import { intFlag } from '../flags.js'
 import { formatCount, formatDuration } from '../format.js'

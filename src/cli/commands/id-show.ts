@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util'
-import { TornetError } from '../../node/errors.js'
-import { identityPath, loadIdentity } from '../../node/identity/identity-file.js'
-import { IdentityErrorCode } from '../../node/identity/errors.js'
+import { IdentityErrorCode, TornetError, identityPath, loadIdentity } from '../../node/index.js'
 import type { Command } from '../command.js'
 
 export const idShowCommand: Command = {

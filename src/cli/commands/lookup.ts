@@ -24,7 +24,7 @@ answered, and the closest nodes found with their XOR distance to <id>.
     const target = Buffer.from(text, 'hex')
     await withNode(ctx, async (node) => {
       const who = (c: Contact): string => `${shortHex(c.id)} ${c.endpoint.address}:${c.endpoint.port}`
-      const result = await node.dht.findNode(target, {
+      const result = await node.findNode(target, {
         signal: ctx.signal,
         onProgress: (e) => {
           switch (e.type) {

@@ -23,13 +23,13 @@ Options:
     const { values } = parseArgs({ args: argv, options: { limit: { type: 'string' } }, strict: true, allowPositionals: false })
     const limit = values.limit === undefined ? 50 : intFlag('--limit', values.limit, 0, 1_000_000)
     await withNode(ctx, async (node) => {
-      const buckets = node.dht.table.buckets(Date.now()).filter(b => b.contacts.length > 0)
+      const buckets = node.routingBuckets().filter(b => b.contacts.length > 0)
       const contacts = buckets.reduce((n, b) => n + b.contacts.length, 0)
       ctx.stdout.write(`this node   ${node.identity.id.toString('hex')} (rank ${node.identity.rank})\n\n`)
       ctx.stdout.write(`routing table: ${contacts} contact${contacts === 1 ? '' : 's'} in ${buckets.length} bucket${buckets.length === 1 ? '' : 's'}\n`)
       if (contacts > 0) {
         const rows = buckets.flatMap(b => b.contacts.map(c => [
-          `${b.ref.level}/${b.ref.sub}`,
+          `${b.level}/${b.sub}`,
           shortHex(c.id),
           `${c.endpoint.address}:${c.endpoint.port}`,
           String(c.rank),
@@ -37,7 +37,7 @@ Options:
         ]))
         ctx.stdout.write(formatTable(['bucket', 'id', 'endpoint', 'rank', 'rtt'], rows, ['rank', 'rtt']))
       }
-      const all = node.store.peers.list({ orderBy: 'lastContact' })
+      const all = node.peerAccounts()
       const shown = limit === 0 ? all : all.slice(0, limit)
       ctx.stdout.write(`\npeer accounts: ${all.length}${shown.length < all.length ? ` (the ${shown.length} most recent shown; --limit 0 shows all)` : ''}\n`)
       if (shown.length > 0) {

@@ -103,7 +103,7 @@ async function publishSource (node: TornetNode, ctx: CliContext, path: string, s
 }
 
 async function replicateOrWarn (node: TornetNode, ctx: CliContext, reference: string, replicas: number, waitMs: number): Promise<void> {
-  const others = node.dht.table.size
+  const others = node.routingTableSize()
   const copies = Math.min(replicas, others)
   if (copies === 0) {
     if (replicas > 0) ctx.stderr.write('warning: no other node is known to hold copies; the content is reachable only while a node with this data directory runs (`tornet start`)\n')

@@ -16,7 +16,7 @@ The cache limit is "storage": { "cacheBytes": N } in config.json.
   async run (argv, ctx) {
     parseArgs({ args: argv, options: {}, strict: true, allowPositionals: false })
     await withNode(ctx, async (node) => {
-      const u = node.store.chunks.usage()
+      const u = node.storeUsage()
       const share = u.cacheLimit > 0 ? ` (${(100 * u.cacheBytes / u.cacheLimit).toFixed(1)}% of the limit)` : ''
       ctx.stdout.write(
         `data dir     ${ctx.dataDir}\n` +

@@ -15,24 +15,20 @@ export function nodeDashboardPort (node: TornetNode, gatewayUrl: string, publish
       gatewayUrl,
       version: '0.1.0'
     }),
-    peers: () => node.link.sessions().map(p => {
-      const account = node.store.peers.get(p.id)
-      return {
-        id: p.idHex,
-        endpoint: `${p.endpoint.address}:${p.endpoint.port}`,
-        rank: p.rank,
-        rttMs: p.rttMs,
-        bytesIn: account?.bytesReceived ?? 0,
-        bytesOut: account?.bytesSent ?? 0,
-        lastSeen: account?.lastContact ?? Date.now()
-      }
-    }),
-    storage: () => node.store.chunks.usage(),
-    traffic: () => ({
-      bytesIn: node.meter.totals.bytesIn,
-      bytesOut: node.meter.totals.bytesOut,
-      byKind: Object.fromEntries(node.meter.totals.byKind)
-    }),
+    peers: () => node.peers().map(p => ({
+      id: p.id.toString('hex'),
+      endpoint: `${p.endpoint.address}:${p.endpoint.port}`,
+      rank: p.rank,
+      rttMs: p.rttMs,
+      bytesIn: p.bytesReceived,
+      bytesOut: p.bytesSent,
+      lastSeen: p.lastContact ?? Date.now()
+    })),
+    storage: () => node.storeUsage(),
+    traffic: () => {
+      const t = node.trafficTotals()
+      return { bytesIn: t.bytesIn, bytesOut: t.bytesOut, byKind: t.byKind }
+    },
     published: () => published.list(),
     publish: async (files, opts) => {
       const spool = spoolUploads(files, { signal: opts.signal })

@@ -1,17 +1,17 @@
-import type { TornetNode } from '../../node/index.js'
+import type { LocalTable, TornetNode } from '../../node/index.js'
 import type { PublishedItem } from '../../gateway/apps/dashboard/port.js'
 
 /** What this node has published (for the dashboard), kept in the node's LMDB store. */
 export class PublishedList {
-  private readonly db
+  private readonly db: LocalTable
   constructor (node: TornetNode) {
-    this.db = node.store.openDatabase<Buffer, string>('published', { keyEncoding: 'ordered-binary' } as never)
+    this.db = node.localTable('published')
   }
 
   list (): PublishedItem[] {
     const out: PublishedItem[] = []
-    for (const { value } of this.db.getRange({})) {
-      try { out.push(JSON.parse(Buffer.from(value as Uint8Array).toString('utf8')) as PublishedItem) } catch { /* a damaged entry is skipped */ }
+    for (const value of this.db.values()) {
+      try { out.push(JSON.parse(value.toString('utf8')) as PublishedItem) } catch { /* a damaged entry is skipped */ }
     }
     return out.sort((a, b) => b.publishedAt - a.publishedAt)
   }
@@ -30,6 +30,6 @@ export class PublishedList {
   private get (reference: string): PublishedItem | undefined {
     const v = this.db.get(reference)
     if (v === undefined) return undefined
-    try { return JSON.parse(Buffer.from(v as Uint8Array).toString('utf8')) as PublishedItem } catch { return undefined }
+    try { return JSON.parse(v.toString('utf8')) as PublishedItem } catch { return undefined }
   }
 }

@@ -1,29 +1,35 @@
 import { tryDecode } from '../../wire/codec.js'
-import type { RecordHolder, RecordKind } from '../records/record-kind.js'
+import type { ReadableKind, RecordHolder } from '../records/record-kind.js'
 import { VALUE_KIND } from '../service-network.js'
 import { KvErrorCode, type KvErrorCodeValue } from './errors.js'
 import type { KvStore } from './kv-store.js'
-import { KV_SERVICE, kvGetReplyCodec, kvRequestCodec, kvStoreReplyCodec } from './messages.js'
-import { type KvRecord, type RecordPolicy, checkRecord, decodeRecord, recordLocation } from './record.js'
+import { KV_SERVICE, kvCodecs } from './messages.js'
+import { type KvRecord, type RecordPolicy, checkRecord, compareRecords, decodeRecord, recordLocation } from './record.js'
 
 /**
  * kv as a record kind: signed records at SHA-256(namespace ‖ key), the newest
  * (by sequence, see compareRecords) wins; the limits are the RecordPolicy's
  * and KvStore's.
  */
-export function kvRecordKind (now: () => number, policy: RecordPolicy): RecordKind<KvRecord, Buffer, KvErrorCodeValue> {
+export function kvRecordKind (now: () => number, policy: RecordPolicy): ReadableKind<KvRecord, Buffer, KvErrorCodeValue> {
   return {
     service: KV_SERVICE,
     valueKind: VALUE_KIND.kvRecord,
-    requests: kvRequestCodec,
-    storeReplies: kvStoreReplyCodec,
-    getReplies: kvGetReplyCodec,
+    ...kvCodecs,
     malformed: KvErrorCode.MALFORMED,
     notReplica: KvErrorCode.NOT_REPLICA,
     decode: decodeRecord,
     locationOf: r => recordLocation(r.namespace, r.key),
-    isValidAt: (location, encoded) => acceptableRecord(encoded, location, now(), policy) !== undefined
+    isValidAt: (location, encoded) => acceptableRecord(encoded, location, now(), policy) !== undefined,
+    winner: newestRecord
   }
+}
+
+/** kv's winner rule: the newest record (by sequence); of equals, the first. */
+export function newestRecord (answers: readonly KvRecord[]): KvRecord | undefined {
+  let best: KvRecord | undefined
+  for (const r of answers) if (best === undefined || compareRecords(r, best) > 0) best = r
+  return best
 }
 
 /** A record from the network counts only if it decodes, is for this location and passes every rule. */

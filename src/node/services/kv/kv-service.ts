@@ -1,6 +1,6 @@
 import type { Identity } from '../../identity/identity.js'
 import { storeOnClosest } from '../records/fan-out-store.js'
-import { findInParallel } from '../records/parallel-find.js'
+import { readWinner } from '../records/parallel-find.js'
 import type { PeerQuotaOptions } from '../records/peer-quota.js'
 import { createRecordService } from '../records/record-service.js'
 import { DEFAULT_REPLICA_SPAN } from '../records/replica-span.js'
@@ -10,7 +10,7 @@ import { KvError, KvErrorCode, type KvErrorCodeValue } from './errors.js'
 import { acceptableRecord, kvHolder, kvRecordKind } from './kv-kind.js'
 import { type KvLoadStats, type KvPersistence, KvStore } from './kv-store.js'
 import { KV_SERVICE, encodeKvRequest } from './messages.js'
-import { OwnedRecords } from './owned-records.js'
+import { offerOwned, ownedRecords } from './owned-records.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
   compareRecords, encodeRecord, recordLocation, signRecord
@@ -33,7 +33,7 @@ import {
  *
  * Two persistence hooks let the node keep both halves across a restart: the
  * records held for others (`persistence`, see KvStore) and the records this
- * node owns and republishes (`ownedPersistence`, see OwnedRecords).
+ * node owns and republishes (`ownedPersistence`, see owned-records.ts).
  */
 
 export interface KvServiceOptions {
@@ -127,7 +127,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
   const replicaSpan = opts.replicaSpan ?? DEFAULT_REPLICA_SPAN
   const store = new KvStore({ now, policy, maxRecords: opts.maxRecords, persistence: opts.persistence, quota: opts.quota, networkQuota: opts.networkQuota })
   /** This node's own records, by location: what it republishes. */
-  const own = new OwnedRecords({
+  const own = ownedRecords({
     namespace: identity.publicKey, now, policy, maxRecords: opts.maxOwnedRecords, persistence: opts.ownedPersistence
   })
   const background = new Set<Promise<void>>()
@@ -173,29 +173,23 @@ export function createKvService (opts: KvServiceOptions): KvService {
       throw new KvError(only ?? KvErrorCode.NOT_STORED,
         `no replica stored the record (${result.refused.length} refused, ${result.unreachable} unreachable)`)
     }
-    own.offer(record)
+    offerOwned(own, record)
     return { record, ...result }
   }
 
   async function get (namespace: Uint8Array, key: Uint8Array | string, getOpts: { signal?: AbortSignal } = {}): Promise<KvRecord | undefined> {
     checkRunning()
     const location = recordLocation(namespace, toBytes(key))
-    const { found, asked } = await findInParallel({ ...core, location, key: location, readCount, signal: getOpts.signal })
-    const acceptable = (encoded: Uint8Array | undefined): KvRecord | undefined =>
-      encoded === undefined ? undefined : acceptableRecord(encoded, location, now(), policy)
-    const answers = asked.map(a => ({ peer: a.peer, record: acceptable(a.record) }))
-    let best = store.get(location)
-    const consider = (r: KvRecord | undefined): void => {
-      if (r !== undefined && (best === undefined || compareRecords(r, best) > 0)) best = r
-    }
-    consider(acceptable(found?.value))
-    for (const a of answers) consider(a.record)
-    if (best !== undefined) {
-      const winner = best
-      const lacking = answers.find(a => a.record === undefined || compareRecords(a.record, winner) < 0)
+    const { winner, asked } = await readWinner({
+      ...core, location, key: location, readCount, signal: getOpts.signal,
+      local: () => store.get(location),
+      verify: encoded => acceptableRecord(encoded, location, now(), policy)
+    })
+    if (winner !== undefined) {
+      const lacking = asked.find(a => a.answer === undefined || compareRecords(a.answer, winner) < 0)
       if (lacking !== undefined) cacheAt(lacking.peer, winner)
     }
-    return best
+    return winner
   }
 
   function cacheAt (peer: Contact, record: KvRecord): void {

@@ -9,14 +9,11 @@
  *   8 KV_NOT_REPLICA    9 KV_OVER_QUOTA
  * A request that does not decode is answered with STORE status 5 whatever its type.
  */
-import {
-  RecordMessageType, type StoreReply as RecordStoreReply, getReplyCodec, locationShape, recordRequestCodec, storeReplyCodec
-} from '../records/messages.js'
+import { RecordMessageType, type StoreReply as RecordStoreReply, locationShape, recordCodecs } from '../records/messages.js'
 import { KvErrorCode, type KvErrorCodeValue } from './errors.js'
 import { MAX_ENCODED_RECORD_BYTES } from './record.js'
 
 export const KV_SERVICE = 'kv'
-
 export const KvMessageType = RecordMessageType
 
 export const KV_REASONS: readonly KvErrorCodeValue[] = [
@@ -25,33 +22,26 @@ export const KV_REASONS: readonly KvErrorCodeValue[] = [
   KvErrorCode.NOT_REPLICA, KvErrorCode.OVER_QUOTA
 ]
 
-export type KvRequest =
-  | { type: 'store', record: Buffer }
-  | { type: 'get', location: Buffer }
-
+export type KvRequest = { type: 'store', record: Buffer } | { type: 'get', location: Buffer }
 export type StoreReply = RecordStoreReply<KvErrorCodeValue>
 
 /** Largest request the handler reads. */
 export const MAX_KV_REQUEST_BYTES = 1 + MAX_ENCODED_RECORD_BYTES
 
-export const kvRequestCodec = recordRequestCodec({
-  label: 'kv request', noun: 'record', maxRecordBytes: MAX_ENCODED_RECORD_BYTES, key: locationShape
+export const kvCodecs = recordCodecs({
+  service: KV_SERVICE, noun: 'record', maxRecordBytes: MAX_ENCODED_RECORD_BYTES, key: locationShape, reasons: KV_REASONS
 })
-export const kvStoreReplyCodec = storeReplyCodec('kv store reply', KV_REASONS)
-export const kvGetReplyCodec = getReplyCodec('kv get reply', 'record', MAX_ENCODED_RECORD_BYTES)
 
 export function encodeKvRequest (m: KvRequest): Buffer {
-  return kvRequestCodec.encode(m.type === 'store' ? m : { type: 'get', key: m.location })
+  return kvCodecs.requests.encode(m.type === 'store' ? m : { type: 'get', key: m.location })
 }
 
 /** Throws WireError on anything but one well-formed request. The STORE record is left encoded. */
 export function decodeKvRequest (b: Uint8Array): KvRequest {
-  const m = kvRequestCodec.decode(b)
+  const m = kvCodecs.requests.decode(b)
   return m.type === 'store' ? m : { type: 'get', location: m.key }
 }
 
-export const encodeStoreReply = kvStoreReplyCodec.encode
-export const decodeStoreReply = kvStoreReplyCodec.decode
-export const encodeGetReply = kvGetReplyCodec.encode
-/** The encoded record a replica returned, or undefined when it holds none. */
-export const decodeGetReply = kvGetReplyCodec.decode
+export const { encode: encodeStoreReply, decode: decodeStoreReply } = kvCodecs.storeReplies
+/** decodeGetReply: the encoded record a replica returned, or undefined when it holds none. */
+export const { encode: encodeGetReply, decode: decodeGetReply } = kvCodecs.getReplies

@@ -10,15 +10,12 @@
  * A request that does not decode is answered with status 7 whatever its type.
  */
 import { WireError } from '../../wire/codec.js'
-import {
-  type KeyShape, RecordMessageType, type StoreReply, getReplyCodec, recordRequestCodec, storeReplyCodec
-} from '../records/messages.js'
+import { type KeyShape, RecordMessageType, type StoreReply, recordCodecs } from '../records/messages.js'
 import { MAX_ENCODED_CHAIN_BYTES } from './chain.js'
 import { NameErrorCode, type NameErrorCodeValue } from './errors.js'
 import { MAX_LABEL_CHARS } from './name.js'
 
 export const NAMES_SERVICE = 'names'
-
 export const NamesMessageType = RecordMessageType
 
 /** Codes that a replica can send as a refusal. */
@@ -29,10 +26,8 @@ export const WIRE_REFUSALS: readonly NameErrorCodeValue[] = [
   NameErrorCode.NOT_REPLICA, NameErrorCode.OVER_QUOTA
 ]
 
-export type NamesRequest =
-  | { type: 'store', chain: Buffer }
-  | { type: 'get', name: string }
-
+/** A STORE's chain is left encoded. */
+export type NamesRequest = { type: 'store', chain: Buffer } | { type: 'get', name: string }
 export type NameStoreReply = StoreReply<NameErrorCodeValue>
 
 export const MAX_NAMES_REQUEST_BYTES = 1 + MAX_ENCODED_CHAIN_BYTES
@@ -48,24 +43,19 @@ const nameShape: KeyShape<string> = {
   check: name => { if (name.length === 0) throw new WireError('names request: empty name') }
 }
 
-export const namesRequestCodec = recordRequestCodec({
-  label: 'names request', noun: 'chain', maxRecordBytes: MAX_ENCODED_CHAIN_BYTES, key: nameShape
+export const namesCodecs = recordCodecs({
+  service: NAMES_SERVICE, noun: 'chain', maxRecordBytes: MAX_ENCODED_CHAIN_BYTES, key: nameShape, reasons: WIRE_REFUSALS
 })
-export const nameStoreReplyCodec = storeReplyCodec('names store reply', WIRE_REFUSALS)
-export const nameGetReplyCodec = getReplyCodec('names get reply', 'chain', MAX_ENCODED_CHAIN_BYTES)
 
-export function encodeNamesRequest (m: NamesRequest): Buffer {
-  return namesRequestCodec.encode(m.type === 'store' ? { type: 'store', record: m.chain } : { type: 'get', key: m.name })
-}
+export const encodeNamesRequest = (m: NamesRequest): Buffer =>
+  namesCodecs.requests.encode(m.type === 'store' ? { type: 'store', record: m.chain } : { type: 'get', key: m.name })
 
-/** Throws WireError on anything but one well-formed request; the STORE chain is left encoded. */
+/** Throws WireError on anything but one well-formed request. */
 export function decodeNamesRequest (b: Uint8Array): NamesRequest {
-  const m = namesRequestCodec.decode(b)
+  const m = namesCodecs.requests.decode(b)
   return m.type === 'store' ? { type: 'store', chain: m.record } : { type: 'get', name: m.key }
 }
 
-export const encodeNameStoreReply = nameStoreReplyCodec.encode
-export const decodeNameStoreReply = nameStoreReplyCodec.decode
-export const encodeNameGetReply = nameGetReplyCodec.encode
-/** The encoded chain a replica returned, or undefined when it holds none. */
-export const decodeNameGetReply = nameGetReplyCodec.decode
+export const { encode: encodeNameStoreReply, decode: decodeNameStoreReply } = namesCodecs.storeReplies
+/** decodeNameGetReply: the encoded chain a replica returned, or undefined when it holds none. */
+export const { encode: encodeNameGetReply, decode: decodeNameGetReply } = namesCodecs.getReplies

@@ -1,21 +1,19 @@
 import type { Identity } from '../../identity/identity.js'
 import type { MiningProgress } from '../../identity/miner.js'
 import type { Contact } from '../../routing/contact.js'
-import { tryDecode } from '../../wire/codec.js'
-import { type PeerQuotaOptions, storeSourceOf } from '../records/peer-quota.js'
-import { DEFAULT_REPLICA_SPAN, isNearReplica } from '../records/replica-span.js'
-import { type ServiceNetwork, type ServiceRequestContext, VALUE_KIND } from '../service-network.js'
-import { type VerifiedChain, decodeChain, encodeChain, trimChain, verifyChain } from './chain.js'
+import { storeOnClosest } from '../records/fan-out-store.js'
+import { readWinner } from '../records/parallel-find.js'
+import type { PeerQuotaOptions } from '../records/peer-quota.js'
+import { createRecordService } from '../records/record-service.js'
+import { DEFAULT_REPLICA_SPAN } from '../records/replica-span.js'
+import type { ServiceNetwork } from '../service-network.js'
+import { type VerifiedChain, encodeChain, trimChain } from './chain.js'
 import { NameError, NameErrorCode, type NameErrorCodeValue, nameErrorCodeOf } from './errors.js'
-import {
-  NAMES_SERVICE, decodeNameGetReply, decodeNameStoreReply, decodeNamesRequest,
-  encodeNameGetReply, encodeNameStoreReply, encodeNamesRequest
-} from './messages.js'
 import { nameHost, nameKey, normalizeName } from './name.js'
 import type { NameLoadStats, NamePersistence } from './name-persistence.js'
-import { type NameOffer, NameRegistry } from './name-registry.js'
-import { OwnedNames } from './owned-names.js'
-import { pickOwner } from './owner-vote.js'
+import { NameRegistry } from './name-registry.js'
+import { namesHolder, namesRecordKind, verifyAnswer } from './names-kind.js'
+import { ownedNames } from './owned-names.js'
 import { mineRegistration } from './pow.js'
 import {
   DEFAULT_REGISTRATION_POLICY, MAX_TERM_MS, NO_PREVIOUS, type NameTarget, type Registration,
@@ -41,7 +39,7 @@ import {
  *
  * Two persistence hooks let the node keep both halves across a restart: the
  * chains held for others (`persistence`, see NameRegistry) and the names this
- * node owns and renews (`ownedPersistence`, see OwnedNames).
+ * node owns and renews (`ownedPersistence`, see owned-names.ts).
  */
 
 export interface NamesServiceOptions {
@@ -151,84 +149,21 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     now, policy, maxNames: opts.maxNames, persistence: opts.persistence, quota: opts.quota, networkQuota: opts.networkQuota
   })
   /** The chains of the names this node owns, by name. */
-  const own = new OwnedNames({
+  const own = ownedNames({
     owner: identity.publicKey, now, policy, maxNames: opts.maxOwnedNames, persistence: opts.ownedPersistence
   })
-  let running = false
-  let registered = false
-  let timer: NodeJS.Timeout | undefined
-  let maintenance: Promise<void> | undefined
-  let stopping = new AbortController()
-
-  async function handle (payload: Buffer, ctx: ServiceRequestContext): Promise<Uint8Array> {
-    const req = tryDecode(decodeNamesRequest, payload)
-    if (req === undefined) return encodeNameStoreReply({ accepted: false, code: NameErrorCode.MALFORMED })
-    if (req.type === 'get') return encodeNameGetReply(registry.getEncoded(req.name))
-    const links = tryDecode(decodeChain, req.chain)
-    if (links === undefined) return encodeNameStoreReply({ accepted: false, code: NameErrorCode.MALFORMED })
-    const verdict = offerFromPeer(links, ctx.from)
-    return encodeNameStoreReply(verdict.accepted ? { accepted: true } : { accepted: false, code: verdict.code })
-  }
-
-  /**
-   * A chain a peer wants this node to hold (a STORE or a lookup's cache offer): taken only for
-   * a name this node is a replica of (or already holds), and within the sender's quota.
-   */
-  function offerFromPeer (links: Registration[], from: Contact): NameOffer {
-    const name = links[links.length - 1]?.name
-    if (name === undefined) return { accepted: false, code: NameErrorCode.MALFORMED }
-    if (registry.get(name) === undefined && !isNearReplica(network, nameKey(name), replicaSpan)) {
-      return { accepted: false, code: NameErrorCode.NOT_REPLICA }
-    }
-    return registry.offer(links, storeSourceOf(from))
-  }
-
-  /** A chain from the network, verified, for the name asked; else the reason it is unusable. */
-  function verifyAnswer (encoded: Uint8Array, name: string): VerifiedChain | NameErrorCodeValue {
-    const links = tryDecode(decodeChain, encoded)
-    if (links === undefined) return NameErrorCode.MALFORMED
-    const verdict = verifyChain(links, now(), policy)
-    if (!verdict.ok) return verdict.code
-    return verdict.chain.name === name ? verdict.chain : NameErrorCode.MALFORMED
-  }
-
-  function selfIsReplica (key: Buffer, others: Contact[]): boolean {
-    if (others.length === 0) return true
-    const farthest = others[others.length - 1].id
-    for (let i = 0; i < 32; i++) {
-      const a = network.self.id[i] ^ key[i]
-      const b = farthest[i] ^ key[i]
-      if (a !== b) return a < b
-    }
-    return false
-  }
+  const kind = namesRecordKind(now, policy)
+  const core = { kind, holder: namesHolder(registry), network, replicaSpan, timeoutMs }
+  const lifecycle = createRecordService({
+    ...core, intervalMs: maintenanceIntervalMs, periodic: async signal => { await maintain({ signal }) }, stopWaitsForPeriodic: true
+  })
 
   async function broadcast (name: string, links: Registration[], signal?: AbortSignal): Promise<Omit<NameRegisterResult, 'name' | 'registration' | 'chain'>> {
-    const key = nameKey(name)
-    const contacts = await network.closest(key, { signal })
-    const payload = encodeNamesRequest({ type: 'store', chain: encodeChain(links) })
-    let accepted = 0
-    let unreachable = 0
-    const refused: NameRefusal[] = []
-    if (selfIsReplica(key, contacts)) {
-      const verdict = registry.offer(links)
-      if (verdict.accepted) accepted++
-      else refused.push({ peer: network.self, code: verdict.code })
-    }
-    await Promise.all(contacts.map(async (peer) => {
-      try {
-        const reply = decodeNameStoreReply(await network.request(peer, NAMES_SERVICE, payload, { signal, timeoutMs }))
-        if (reply.accepted) accepted++
-        else refused.push({ peer, code: reply.code })
-      } catch {
-        unreachable++
-      }
-    }))
-    return { accepted, refused, unreachable }
+    return await storeOnClosest(core, nameKey(name), links, encodeChain(links), signal)
   }
 
   function checkRunning (): void {
-    if (!running) throw new NameError(NameErrorCode.NOT_RUNNING, 'the names service is not started')
+    if (!lifecycle.running) throw new NameError(NameErrorCode.NOT_RUNNING, 'the names service is not started')
   }
 
   /** Our chain for `name` if we own it, undefined if the name is free; throws NAME_TAKEN otherwise. */
@@ -301,7 +236,7 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     checkRunning()
     const name = normalizeName(input)
     if (!own.hasRoomFor(name)) {
-      throw new NameError(NameErrorCode.STORE_FULL, `this node already owns ${own.maxNames} names, as many as it keeps alive`)
+      throw new NameError(NameErrorCode.STORE_FULL, `this node already owns ${own.maxRecords} names, as many as it keeps alive`)
     }
     if (!isValidTarget(target)) {
       throw new NameError(NameErrorCode.MALFORMED, 'a content target is 64 bytes (chunk id and key); a hidden service or mailbox is a 32-byte public key')
@@ -326,43 +261,21 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     return await extend(name, base[base.length - 1].target, base, o)
   }
 
-  async function ask (peer: Contact, name: string, signal?: AbortSignal): Promise<Buffer | undefined> {
-    try {
-      const reply = await network.request(peer, NAMES_SERVICE, encodeNamesRequest({ type: 'get', name }), { signal, timeoutMs })
-      return tryDecode(decodeNameGetReply, reply)
-    } catch {
+  async function lookupNormalised (name: string, signal?: AbortSignal): Promise<NameRecord> {
+    let sawExpired = false
+    const verify = (encoded: Buffer): VerifiedChain | undefined => {
+      const v = verifyAnswer(encoded, name, now(), policy)
+      if (typeof v !== 'string') return v
+      sawExpired ||= v === NameErrorCode.EXPIRED
       return undefined
     }
-  }
-
-  async function lookupNormalised (name: string, signal?: AbortSignal): Promise<NameRecord> {
-    const key = nameKey(name)
-    const [found, asked] = await Promise.all([
-      network.findValue(key, VALUE_KIND.nameRecord, { signal }).catch(() => undefined),
-      (async () => {
-        const contacts = (await network.closest(key, { signal }).catch(() => [])).slice(0, readCount)
-        return await Promise.all(contacts.map(async peer => await ask(peer, name, signal)))
-      })()
-    ])
-    signal?.throwIfAborted()
-    const answers: VerifiedChain[] = []
-    let sawExpired = false
-    const local = registry.get(name)
-    if (local !== undefined) answers.push(local)
-    // FIND_VALUE answers from the local registry first when it holds the name: counted once, above.
-    const remote = found !== undefined && !found.from.id.equals(network.self.id) ? found.value : undefined
-    for (const encoded of [remote, ...asked]) {
-      if (encoded === undefined) continue
-      const v = verifyAnswer(encoded, name)
-      if (typeof v === 'string') sawExpired ||= v === NameErrorCode.EXPIRED
-      else answers.push(v)
-    }
-    const winner = pickOwner(answers)
-    if (winner === undefined) {
+    const { winner: chain, answers } = await readWinner({
+      ...core, location: nameKey(name), key: name, readCount, signal, local: () => registry.get(name), verify
+    })
+    if (chain === undefined) {
       if (sawExpired) throw new NameError(NameErrorCode.EXPIRED, `the registration of ${nameHost(name)} has expired`)
       throw new NameError(NameErrorCode.NOT_FOUND, `${nameHost(name)} is not registered`)
     }
-    const { chain, votes } = winner
     return {
       name,
       host: nameHost(name),
@@ -373,7 +286,8 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
       since: chain.start,
       registration: chain.head,
       history: chain.links,
-      votes,
+      // The owner vote's count: the answers that hold this owner.
+      votes: answers.filter(a => a.owner.equals(chain.owner)).length,
       answers: answers.length
     }
   }
@@ -408,49 +322,8 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
     }
   }
 
-  /** Once per service: the network refuses a second provider for a value kind. */
-  function registerWithNetwork (): void {
-    registered = true
-    network.registerService(NAMES_SERVICE, { onRequest: handle })
-    network.registerValueProvider(VALUE_KIND.nameRecord, {
-      get: (key: Buffer) => registry.getEncodedByKey(key),
-      validate: (key: Buffer, value: Buffer) => {
-        const links = tryDecode(decodeChain, value)
-        if (links === undefined) return false
-        const v = verifyChain(links, now(), policy)
-        return v.ok && nameKey(v.chain.name).equals(key)
-      },
-      cache: (_key: Buffer, value: Buffer, from: Contact) => {
-        const links = tryDecode(decodeChain, value)
-        return links !== undefined && offerFromPeer(links, from).accepted
-      }
-    })
-  }
-
-  function start (): void {
-    if (running) return
-    running = true
-    stopping = new AbortController()
-    if (!registered) registerWithNetwork()
-    if (maintenanceIntervalMs > 0) {
-      timer = setInterval(() => {
-        if (maintenance !== undefined) return
-        maintenance = maintain({ signal: stopping.signal }).catch(() => undefined).finally(() => { maintenance = undefined })
-      }, maintenanceIntervalMs)
-      timer.unref()
-    }
-  }
-
-  async function stop (): Promise<void> {
-    running = false
-    if (timer !== undefined) clearInterval(timer)
-    timer = undefined
-    stopping.abort()
-    await maintenance
-  }
-
   return {
-    register, renew, lookup, maintain, owned: () => own.names(), start, stop, registry,
+    register, renew, lookup, maintain, owned: () => own.ids(), start: lifecycle.start, stop: lifecycle.stop, registry,
     loadStats: { held: registry.loadStats, owned: own.loadStats }
   }
 }

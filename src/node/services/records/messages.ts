@@ -120,3 +120,25 @@ export function getReplyCodec (label: string, noun: string, maxRecordBytes: numb
     }
   }
 }
+
+/** The three codecs of one kind: what its RecordKind carries. */
+export interface RecordCodecs<K, C> {
+  requests: Codec<RecordRequest<K>>
+  storeReplies: Codec<StoreReply<C>>
+  getReplies: Codec<Buffer | undefined>
+}
+
+export interface RecordCodecSpec<K, C> extends Omit<RecordRequestSpec<K>, 'label'> {
+  /** The service name, which labels the messages in errors: "kv" gives "kv request", "kv store reply"… */
+  service: string
+  /** The refusal reasons in wire order (see storeReplyCodec). */
+  reasons: readonly C[]
+}
+
+export function recordCodecs<K, C> (spec: RecordCodecSpec<K, C>): RecordCodecs<K, C> {
+  return {
+    requests: recordRequestCodec({ ...spec, label: `${spec.service} request` }),
+    storeReplies: storeReplyCodec(`${spec.service} store reply`, spec.reasons),
+    getReplies: getReplyCodec(`${spec.service} get reply`, spec.noun, spec.maxRecordBytes)
+  }
+}

@@ -1,7 +1,7 @@
 import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { FoundValue, ServiceNetwork } from '../service-network.js'
-import type { RecordKind } from './record-kind.js'
+import type { ReadableKind, RecordKind } from './record-kind.js'
 
 export interface FindAnswers {
   /** What FIND_VALUE brought back (validated by the kind's provider), if anything. */
@@ -11,7 +11,7 @@ export interface FindAnswers {
 }
 
 export interface FindOptions<Held, Key, Code> {
-  network: Pick<ServiceNetwork, 'closest' | 'findValue' | 'request'>
+  network: Pick<ServiceNetwork, 'self' | 'closest' | 'findValue' | 'request'>
   kind: RecordKind<Held, Key, Code>
   location: Buffer
   key: Key
@@ -46,4 +46,37 @@ export async function findInParallel<Held, Key, Code> (o: FindOptions<Held, Key,
   ])
   signal?.throwIfAborted()
   return { found, asked }
+}
+
+export interface ReadOptions<Held, Key, Code, Answer> extends FindOptions<Held, Key, Code> {
+  kind: ReadableKind<Held, Key, Code, Answer>
+  /** This node's own copy, counted first; read once the answers are in (the find may have cached one here). */
+  local: () => Answer | undefined
+  /** An answer from the network checked for this read (decodes, is for the key, passes every rule); undefined drops it. */
+  verify: (encoded: Buffer) => Answer | undefined
+}
+
+export interface ReadResult<Answer> {
+  /** What the kind's winner rule picked of `answers`. */
+  winner: Answer | undefined
+  /** Every verified answer, in the order the winner rule saw them. */
+  answers: Answer[]
+  /** The asked replicas, each with its verified answer (undefined: none, no answer, or unusable): whom read repair may serve. */
+  asked: Array<{ peer: Contact, answer: Answer | undefined }>
+}
+
+/**
+ * A read settled by the kind's winner rule. Every answer is awaited (no early
+ * answer: kv and names always compared all of them, and a read that stopped
+ * at the first would let one fast replica decide). FIND_VALUE's answer is left
+ * out when it came from this node: that is `local`, already counted.
+ */
+export async function readWinner<Held, Key, Code, Answer> (o: ReadOptions<Held, Key, Code, Answer>): Promise<ReadResult<Answer>> {
+  const { found, asked } = await findInParallel(o)
+  const check = (encoded: Buffer | undefined): Answer | undefined => encoded === undefined ? undefined : o.verify(encoded)
+  const fromSelf = found !== undefined && found.from.id.equals(o.network.self.id)
+  const checked = asked.map(a => ({ peer: a.peer, answer: check(a.record) }))
+  const answers = [o.local(), fromSelf ? undefined : check(found?.value), ...checked.map(a => a.answer)]
+    .filter((a): a is Answer => a !== undefined)
+  return { winner: o.kind.winner(answers), answers, asked: checked }
 }

@@ -1,25 +1,22 @@
-import type { Codec, RecordRequest, StoreReply } from './messages.js'
+import type { RecordCodecs } from './messages.js'
 import type { StoreSource } from './peer-quota.js'
 
 /**
  * A record kind is a policy over the records core: what its records look like
  * on the wire (codecs), which of them a node takes (acceptance rule, limits:
- * the holder's), and which one wins a read (left to the kind's own read, which
- * gets every verified answer from the core's find). kv records, names (with
+ * the holder's), and which one wins a read (the winner rule, which the core's
+ * read applies to every verified answer). kv records, names (with
  * their first-claim conflict rule and majority read) and, later, mailbox hosts
  * and stations (VALUE_KIND.mailbox, .station) are such kinds.
  *
  * `Held` is a decoded record, `Key` what a GET carries (a location or a name),
  * `Code` the kind's error codes.
  */
-export interface RecordKind<Held, Key, Code> {
+export interface RecordKind<Held, Key, Code> extends RecordCodecs<Key, Code> {
   /** The service name requests travel on ("kv", "names"). */
   service: string
   /** The FIND_VALUE value kind (VALUE_KIND). */
   valueKind: number
-  requests: Codec<RecordRequest<Key>>
-  storeReplies: Codec<StoreReply<Code>>
-  getReplies: Codec<Buffer | undefined>
   /** The code a request or record that does not decode is refused with. */
   malformed: Code
   /** The code a store for a location this node is no replica of is refused with. */
@@ -31,6 +28,20 @@ export interface RecordKind<Held, Key, Code> {
   /** The acceptance rule for a record a lookup found for `location`: decodes, is for it, passes every check. */
   isValidAt: (location: Buffer, encoded: Buffer) => boolean
 }
+
+/** The part of a kind a read needs besides its codecs; `Answer` is a record as a read checked it (names: a verified chain). */
+export interface WinnerRule<Answer> {
+  /**
+   * The winner rule of a read: which of the verified answers (this node's own
+   * copy first, then FIND_VALUE's, then the asked replicas' in order) it
+   * returns, or undefined when there are none. kv: the newest; names: the
+   * owner most answers hold.
+   */
+  winner: (answers: readonly Answer[]) => Answer | undefined
+}
+
+/** A kind that can be read: what records/parallel-find.ts readWinner takes. */
+export type ReadableKind<Held, Key, Code, Answer = Held> = RecordKind<Held, Key, Code> & WinnerRule<Answer>
 
 export type Verdict<Code> = { accepted: true } | { accepted: false, code: Code }
 
