@@ -84,7 +84,7 @@ export class TornetNode extends EventEmitter {
   readonly kv: KvService
   readonly names: NamesService
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
-  readonly chunkCrypto = new ChunkCryptoPool()
+  private readonly chunkCrypto = new ChunkCryptoPool()
   private stopped = false
   private catchUp?: NodeJS.Timeout
 
@@ -227,8 +227,8 @@ export class TornetNode extends EventEmitter {
    * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
    * the resolvers use the methods above; only src/node, test/ and bench/ read these.
    */
-  get internals (): { store: Store, dht: Dht, meter: NodeMeter } {
-    return { store: this.store, dht: this.dht, meter: this.meter }
+  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool } {
+    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto }
   }
 
   /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */

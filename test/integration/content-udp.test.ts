@@ -60,10 +60,10 @@ describe('content across 10 real nodes on 127.0.0.1', () => {
     // Transient, as `tornet get` and the gateway read: each plaintext buffer goes back to the
     // crypto pool once hashed and is reused for a later part, so a buffer reused while still in
     // use (given back twice, or too early) would change the hash.
-    const allocated = reader.chunkCrypto.stats.buffersAllocated
+    const allocated = reader.internals.chunkCrypto.stats.buffersAllocated
     const big = await sha256Of(reader.content.read(published.host, 'big.bin', undefined, undefined, { transient: true }))
     // ~300 parts went through a handful of buffers (of the reader's own pool).
-    expect(reader.chunkCrypto.stats.buffersAllocated - allocated).toBeLessThan(40)
+    expect(reader.internals.chunkCrypto.stats.buffersAllocated - allocated).toBeLessThan(40)
     expect(big.bytes).toBe(BIG)
     expect(big.hex).toBe(bigHash)
     // The reader now caches what it downloaded, so it serves it too.
