@@ -2,6 +2,7 @@ import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { CHUNK_MAX_PLAIN_BYTES, encryptChunk, hasNativeBlowfish } from '../src/node/crypto/chunk-cipher.js'
 import { sha256 } from '../src/node/crypto/hash.js'
+import { ChunkCryptoPool } from '../src/node/services/chunks/crypto-pool.js'
 import { bufferAccess } from '../src/node/services/fs/blob-access.js'
 import { type DirectoryEntry, encodeDirectory } from '../src/node/services/fs/directory-record.js'
 import { DirectoryView } from '../src/node/services/fs/directory-view.js'
@@ -62,9 +63,11 @@ export async function run (args: string[]): Promise<void> {
   const sink = { put: async (id: Buffer, c: Buffer) => { store.set(id.toString('hex'), c) } }
   const source = { get: async (id: Buffer) => store.get(id.toString('hex')) as Buffer }
   const ref = await publish([{ path: 'f', kind: 'file', size: readMib * MiB, open: keystream(readMib * MiB) }], sink, new MemoryLocationIndex())
+  // Decryption on worker threads, as a node reads.
+  const crypto = new ChunkCryptoPool()
   t = performance.now()
   const h = createHash('sha256')
-  for await (const b of (await openReference(ref, source)).readFile('f')) h.update(b)
+  for await (const b of (await openReference(ref, source, { crypto })).readFile('f')) h.update(b)
   emit('fs.read_large', readMib / secs(t), 'MiB/s', { mib: readMib })
   store.clear()
 
@@ -76,10 +79,11 @@ export async function run (args: string[]): Promise<void> {
   t = performance.now()
   const sref = await publish(small, sink, new MemoryLocationIndex())
   emit('fs.publish_small_files', files / secs(t), 'files/s', { files, chunks: store.size })
-  const sfs = await openReference(sref, source)
+  const sfs = await openReference(sref, source, { crypto })
   t = performance.now()
   for (const e of small) for await (const _ of sfs.readFile(e.path)) { /* drain */ }
   emit('fs.read_small_files', files / secs(t), 'files/s', { files })
+  await crypto.close()
 
   progress('directory lookup')
   const entries: DirectoryEntry[] = Array.from({ length: 100_000 }, (_, i) => ({

@@ -13,7 +13,7 @@ import { Dht, type BootstrapReport } from './routing/dht.js'
 import { LinkServiceNetwork, addressOf, contactOfPeer } from './services/link-service-network.js'
 import { openStore, type Store } from './store/index.js'
 import { createChunkService, type ChunkService } from './services/chunks/chunk-service.js'
-import { sharedChunkCrypto } from './services/chunks/crypto-pool.js'
+import { ChunkCryptoPool } from './services/chunks/crypto-pool.js'
 import { ContentLibrary, StoreLocationIndex } from './services/fs/content-library.js'
 import type { PublishEntry } from './services/fs/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
@@ -83,6 +83,8 @@ export class TornetNode extends EventEmitter {
   readonly content: ContentLibrary
   readonly kv: KvService
   readonly names: NamesService
+  /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
+  private readonly chunkCrypto = new ChunkCryptoPool()
   private stopped = false
   private catchUp?: NodeJS.Timeout
 
@@ -103,8 +105,7 @@ export class TornetNode extends EventEmitter {
       network,
       store: store.chunks,
       identity,
-      // The process's one worker pool: every node in a process shares its threads.
-      crypto: sharedChunkCrypto(),
+      crypto: this.chunkCrypto,
       minRank: config.minRank,
       allowPrivateEndpoints: config.allowPrivateEndpoints,
       localClosest: (key, count) => dht.table.closest(key, count),
@@ -115,6 +116,7 @@ export class TornetNode extends EventEmitter {
     })
     this.content = new ContentLibrary({
       source: this.chunks.source,
+      crypto: this.chunkCrypto,
       sink: { put: async (id, cipher) => { await store.chunks.putLocal(id, cipher) } },
       index: new StoreLocationIndex(store.content)
     })
@@ -225,8 +227,8 @@ export class TornetNode extends EventEmitter {
    * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
    * the resolvers use the methods above; only src/node, test/ and bench/ read these.
    */
-  get internals (): { store: Store, dht: Dht, meter: NodeMeter } {
-    return { store: this.store, dht: this.dht, meter: this.meter }
+  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool } {
+    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto }
   }
 
   /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */
@@ -284,6 +286,7 @@ export class TornetNode extends EventEmitter {
     this.stopped = true
     clearTimeout(this.catchUp)
     await Promise.allSettled([this.names.stop(), this.kv.stop(), this.chunks.stop()])
+    await this.chunkCrypto.close()
     await this.dht.stop()
     await this.link.close()
     await this.transport.close()

@@ -1,5 +1,5 @@
 import type { AnnounceCounters } from './announcer.js'
-import type { DownloadCounters } from './chunk-downloader.js'
+import type { DownloadCounters } from './download/downloader-deps.js'
 import type { ChunkRequestCounters } from './handlers/chunk-request-handler.js'
 import type { ServeCounters } from './served-streams.js'
 

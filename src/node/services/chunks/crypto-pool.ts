@@ -32,6 +32,9 @@ import { CRYPTO_WORKER_SOURCE } from './crypto-worker-source.js'
  * loaded in workers) and a pool whose worker died run on the calling thread instead: same
  * results, same errors. Workers start on first use, hold the process open only while they
  * have work, and stop after `idleMs` without any.
+ *
+ * Whoever builds a node creates its pool and closes it when the node stops (there is no
+ * process-wide default): a closed pool starts no workers again, and runs late jobs inline.
  */
 export interface ChunkCrypto {
   /** SHA-256 of `bytes` (the caller must not modify them until the promise settles). */
@@ -106,6 +109,7 @@ export class ChunkCryptoPool implements ChunkCrypto {
   private readonly slots: Slot[] = []
   private seq = 0
   private broken = false
+  private closed = false
   private readonly spare: ArrayBuffer[] = []
   /** Scratch buffers of this pool (ArrayBuffers change identity with every transfer). */
   private readonly owned = new WeakSet<ArrayBuffer>()
@@ -199,7 +203,7 @@ export class ChunkCryptoPool implements ChunkCrypto {
   }
 
   scratch (length: number): Buffer {
-    if (this.broken || this.threads <= 0 || length > SCRATCH_BYTES || length < this.inlineBelow) return Buffer.allocUnsafe(length)
+    if (!this.usesWorkers() || length > SCRATCH_BYTES || length < this.inlineBelow) return Buffer.allocUnsafe(length)
     return Buffer.from(this.take(), 0, length)
   }
 
@@ -207,8 +211,12 @@ export class ChunkCryptoPool implements ChunkCrypto {
     if (bytes.byteOffset === 0 && this.owned.has(bytes.buffer as ArrayBuffer)) this.recycle(bytes.buffer as ArrayBuffer)
   }
 
-  /** Stops the workers now (they also stop by themselves when idle). In-flight jobs finish inline. */
+  /**
+   * Stops the workers now, for good: in-flight jobs finish inline, and so does any job
+   * after this (so a read that outlives its node starts no thread).
+   */
   async close (): Promise<void> {
+    this.closed = true
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
     this.idleTimer = undefined
     const slots = this.slots.splice(0)
@@ -221,7 +229,11 @@ export class ChunkCryptoPool implements ChunkCrypto {
   }
 
   private offload (bytes: Uint8Array): boolean {
-    return !this.broken && this.threads > 0 && bytes.length >= this.inlineBelow && bytes.length <= SCRATCH_BYTES
+    return this.usesWorkers() && bytes.length >= this.inlineBelow && bytes.length <= SCRATCH_BYTES
+  }
+
+  private usesWorkers (): boolean {
+    return !this.broken && !this.closed && this.threads > 0
   }
 
   /** `bytes` copied into a scratch buffer of the pool. */
@@ -369,12 +381,4 @@ function openInline (cipher: Buffer, id: Uint8Array, key: Uint8Array): OpenedChu
     }
     throw err
   }
-}
-
-let shared: ChunkCryptoPool | undefined
-
-/** The process-wide pool the chunk service and readers use by default. */
-export function sharedChunkCrypto (): ChunkCryptoPool {
-  shared ??= new ChunkCryptoPool()
-  return shared
 }

@@ -1,7 +1,7 @@
 import { ChunkCipherErrorCode, cipherLengthOf, decryptChunk, type BlowfishImpl } from '../../crypto/chunk-cipher.js'
 import { isTornetError } from '../../errors.js'
 import type { ChunkDescriptor } from '../chunks/chunk-format.js'
-import { type ChunkCrypto, sharedChunkCrypto } from '../chunks/crypto-pool.js'
+import type { ChunkCrypto } from '../chunks/crypto-pool.js'
 import { FsError, FsErrorCode } from './errors.js'
 
 /**
@@ -39,9 +39,12 @@ export interface ChunkFetcherOptions {
   cacheChunks?: number
   /** Force a Blowfish implementation (decrypts on this thread). */
   impl?: BlowfishImpl
-  /** Where decryption runs; default the process's worker pool (crypto-pool.ts). */
-  crypto?: Pick<ChunkCrypto, 'decrypt'> & Partial<Pick<ChunkCrypto, 'release'>>
+  /** Where decryption runs: the node's worker pool (crypto-pool.ts), or a test's. */
+  crypto: FetcherCrypto
 }
+
+/** The crypto a fetcher uses: decryption, and taking back the plaintexts it made. */
+export type FetcherCrypto = Pick<ChunkCrypto, 'decrypt'> & Partial<Pick<ChunkCrypto, 'release'>>
 
 export interface PlainOptions extends ChunkGetOptions {
   /** false: leave the plaintext out of the LRU (see ChunkFetcher.plain). */
@@ -82,11 +85,11 @@ export class ChunkFetcher {
   fetchedBytes = 0
   fetchedChunks = 0
 
-  private readonly crypto: Pick<ChunkCrypto, 'decrypt'> & Partial<Pick<ChunkCrypto, 'release'>>
+  private readonly crypto: FetcherCrypto
 
-  constructor (private readonly source: ChunkSource, private readonly opts: ChunkFetcherOptions = {}) {
+  constructor (private readonly source: ChunkSource, private readonly opts: ChunkFetcherOptions) {
     this.capacity = Math.max(0, opts.cacheChunks ?? 8)
-    this.crypto = opts.crypto ?? sharedChunkCrypto()
+    this.crypto = opts.crypto
   }
 
   /**

@@ -1,7 +1,7 @@
 import { TornetError, isTornetError } from '../../errors.js'
 import type { ContentIndex } from '../../store/content-index.js'
 import type { ChunkSink } from './chunk-writer.js'
-import type { ChunkSource } from './chunk-fetcher.js'
+import type { ChunkSource, FetcherCrypto } from './chunk-fetcher.js'
 import { FsErrorCode } from './errors.js'
 import { decodeLocation, encodeLocation, type Location } from './location.js'
 import type { LocationIndex } from './location-index.js'
@@ -49,7 +49,8 @@ export class StoreLocationIndex implements LocationIndex {
 export class ContentLibrary {
   private readonly open = new Map<string, Promise<TornetFs>>()
 
-  constructor (private readonly opts: { source: ChunkSource, sink: ChunkSink, index: LocationIndex, maxOpen?: number }) {}
+  /** `crypto`: where readers decrypt (the node's worker pool), when the source does not open chunks itself. */
+  constructor (private readonly opts: { source: ChunkSource, crypto: FetcherCrypto, sink: ChunkSink, index: LocationIndex, maxOpen?: number }) {}
 
   async publish (source: string | AsyncIterable<PublishEntry> | Iterable<PublishEntry>, opts: Omit<PublishOptions, 'limits'> = {}): Promise<PublishedContent> {
     const chunkIds: Buffer[] = []
@@ -65,7 +66,7 @@ export class ContentLibrary {
     let p = this.open.get(key)
     if (p === undefined) {
       const ref = parseReference(reference)
-      p = openReference(ref, this.opts.source, { signal })
+      p = openReference(ref, this.opts.source, { crypto: this.opts.crypto, signal })
       this.open.set(key, p)
       p.catch(() => this.open.delete(key))
       while (this.open.size > (this.opts.maxOpen ?? 32)) this.open.delete(this.open.keys().next().value as string)

@@ -47,7 +47,7 @@ interface Node { kind: EntryKind, size: number, contentHash: Buffer, location: L
  * percent-decoded them. Every chunk is checked against its key (which
  * pins its id too, see chunk-fetcher.ts) before use.
  */
-export async function openReference (ref: Reference, source: ChunkSource, opts: OpenReferenceOptions = {}): Promise<TornetFs> {
+export async function openReference (ref: Reference, source: ChunkSource, opts: OpenReferenceOptions): Promise<TornetFs> {
   const fetcher = new ChunkFetcher(source, opts)
   const plain = await fetcher.plain(ref.id, ref.key, { signal: opts.signal })
   let root: Node

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isTornetError } from '../../../../src/node/errors.js'
 import { describeChunk } from '../../../../src/node/services/chunks/chunk-format.js'
-import type { ChunkProgress } from '../../../../src/node/services/chunks/chunk-downloader.js'
+import type { ChunkProgress } from '../../../../src/node/services/chunks/download/download-options.js'
 import { ChunkErrorCode } from '../../../../src/node/services/chunks/errors.js'
 import { CHUNK_SERVICE, ChunkMessageType, decodeChunkMessage, encodeChunkMessage, encodeProviderList } from '../../../../src/node/services/chunks/messages.js'
 import { type ChunkNode, ChunkTestnet, corruptSlices, fakeChunk, identityOfRank, interceptStreams } from './chunk-testnet.js'

@@ -80,6 +80,15 @@ describe('chunk crypto pool', () => {
     for (const [i, c] of chunks.entries()) expect(sha256(plains[i]).equals(c.key)).toBe(true)
   })
 
+  it('starts no worker once closed: later jobs run on the calling thread', async () => {
+    const p = new ChunkCryptoPool({ threads: 1 })
+    await p.close()
+    const { key, cipher, id } = encryptChunk(randomBytes(400_000))
+    expect((await p.sha256(cipher)).equals(id)).toBe(true)
+    expect(sha256(await p.decrypt(cipher, key)).equals(key)).toBe(true)
+    expect(p.stats.offloaded).toBe(0)
+  })
+
   it('with no threads, does everything inline', async () => {
     const p = new ChunkCryptoPool({ threads: 0 })
     const { key, cipher, id } = encryptChunk(randomBytes(1 << 19))

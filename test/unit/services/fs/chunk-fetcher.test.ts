@@ -6,6 +6,9 @@ import { FsErrorCode } from '../../../../src/node/services/fs/errors.js'
 import type { ChunkCrypto } from '../../../../src/node/services/chunks/crypto-pool.js'
 import { type ChunkGetOptions, MemoryLocationIndex, openReference, publish } from '../../../../src/node/services/fs/index.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
+import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
+
+const pool = chunkCryptoForFile()
 
 const limits = { partBytes: 100_000, smallFileMax: 1000 }
 
@@ -43,7 +46,7 @@ describe('ChunkFetcher', () => {
     const content = await collect(prng(8, 350_000)())
     const source = new RecordingSource()
     const ref = await publish([fileOf('big.bin', content)], source, new MemoryLocationIndex(), { limits })
-    const fs = await openReference(ref, source)
+    const fs = await openReference(ref, source, { crypto: pool })
     expect((await fs.readAll('big.bin')).equals(content)).toBe(true)
     const first = source.calls.length
     expect((await fs.readAll('big.bin')).equals(content)).toBe(true)
@@ -83,10 +86,10 @@ describe('ChunkFetcher', () => {
       const source = new OpeningSource()
       const ref = await publish([fileOf('a.txt', 'hello')], source, new MemoryLocationIndex(), { limits })
       source.failWith = new TornetError(ChunkCipherErrorCode.KEY_MISMATCH, 'does not decrypt')
-      const mismatch = await openReference(ref, source).then(() => undefined, (err: unknown) => err)
+      const mismatch = await openReference(ref, source, { crypto: pool }).then(() => undefined, (err: unknown) => err)
       expect(isTornetError(mismatch) && mismatch.code).toBe(FsErrorCode.CHUNK_MISMATCH)
       source.failWith = new TornetError('CHUNK_NOT_FOUND', 'nobody has it')
-      const missing = await openReference(ref, source).then(() => undefined, (err: unknown) => err)
+      const missing = await openReference(ref, source, { crypto: pool }).then(() => undefined, (err: unknown) => err)
       expect(isTornetError(missing) && missing.code).toBe('CHUNK_NOT_FOUND')
     })
   })

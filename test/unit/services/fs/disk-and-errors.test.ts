@@ -6,6 +6,9 @@ import { isTornetError } from '../../../../src/node/errors.js'
 import { encryptChunk } from '../../../../src/node/crypto/chunk-cipher.js'
 import { FsErrorCode, MemoryLocationIndex, openReference, publish, type PublishEntry } from '../../../../src/node/services/fs/index.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
+import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
+
+const crypto = chunkCryptoForFile()
 
 async function codeOf (f: () => Promise<unknown>): Promise<string | undefined> {
   try { await f() } catch (err) { return isTornetError(err) ? err.code : String(err) }
@@ -31,7 +34,7 @@ describe('publishing from disk', () => {
 
   it('walks a directory (skipping symlinks) and reads it back', async () => {
     const store = new MemoryChunks()
-    const fs = await openReference(await publish(join(dir, 'site'), store, new MemoryLocationIndex()), store)
+    const fs = await openReference(await publish(join(dir, 'site'), store, new MemoryLocationIndex()), store, { crypto })
     const names: string[] = []
     for await (const e of fs.list('')) names.push(e.name)
     expect(names).toEqual(['css', 'empty', 'index.html', 'naïve café.txt', 'video.bin', 'zero'])
@@ -46,7 +49,7 @@ describe('publishing from disk', () => {
   it('publishes a single file as the root, large or small or empty', async () => {
     const store = new MemoryChunks()
     for (const [name, content] of [['video.bin', await big], ['index.html', Buffer.from('<h1>hello</h1>')], ['zero', Buffer.alloc(0)]] as const) {
-      const fs = await openReference(await publish(join(dir, 'site', name), store, new MemoryLocationIndex()), store)
+      const fs = await openReference(await publish(join(dir, 'site', name), store, new MemoryLocationIndex()), store, { crypto })
       const st = await fs.stat('/')
       expect(st.kind).toBe('file')
       expect(st.size).toBe(content.length)
@@ -66,26 +69,26 @@ describe('integrity and errors', () => {
   it('refuses a chunk whose bytes do not match its id', async () => {
     const { store, ref } = await sample()
     const lying = { get: async (id: Buffer) => { const b = Buffer.from(await store.get(id)); if (!id.equals(ref.id)) b[0] ^= 1; return b } }
-    const fs = await openReference(ref, lying)
+    const fs = await openReference(ref, lying, { crypto })
     expect(await codeOf(async () => await fs.readAll('c.txt'))).toBe(FsErrorCode.CHUNK_MISMATCH)
     // A source that answers with some other valid chunk.
     const other = encryptChunk(Buffer.from('other')).cipher
     const swapping = { get: async (id: Buffer) => id.equals(ref.id) ? await store.get(id) : other }
-    expect(await codeOf(async () => await (await openReference(ref, swapping)).readAll('large'))).toBe(FsErrorCode.CHUNK_MISMATCH)
+    expect(await codeOf(async () => await (await openReference(ref, swapping, { crypto })).readAll('large'))).toBe(FsErrorCode.CHUNK_MISMATCH)
   })
 
   it('refuses a reference with the wrong key, or to a chunk that is not a record', async () => {
     const { store, ref } = await sample()
     const key = Buffer.from(ref.key); key[3] ^= 1
-    expect(await codeOf(async () => await openReference({ id: ref.id, key }, store))).toBe(FsErrorCode.CHUNK_MISMATCH)
+    expect(await codeOf(async () => await openReference({ id: ref.id, key }, store, { crypto }))).toBe(FsErrorCode.CHUNK_MISMATCH)
     const raw = encryptChunk(Buffer.from('just some bytes'))
     await store.put(raw.id, raw.cipher)
-    expect(await codeOf(async () => await openReference({ id: raw.id, key: raw.key }, store))).toBe(FsErrorCode.RECORD_MALFORMED)
+    expect(await codeOf(async () => await openReference({ id: raw.id, key: raw.key }, store, { crypto }))).toBe(FsErrorCode.RECORD_MALFORMED)
   })
 
   it('names path errors with stable codes', async () => {
     const { store, ref } = await sample()
-    const fs = await openReference(ref, store)
+    const fs = await openReference(ref, store, { crypto })
     expect(await codeOf(async () => await fs.stat('nope'))).toBe(FsErrorCode.NOT_FOUND)
     expect(await codeOf(async () => await fs.stat('a/nope'))).toBe(FsErrorCode.NOT_FOUND)
     expect(await codeOf(async () => await fs.stat('c.txt/x'))).toBe(FsErrorCode.NOT_A_DIRECTORY)
@@ -127,7 +130,7 @@ describe('publisher limits', () => {
     expect(await codeOf(async () => await publish([fileOf(deep, 'x')], new MemoryChunks(), new MemoryLocationIndex()))).toBe(FsErrorCode.LIMIT)
     const ok = Array.from({ length: 256 }, (_, i) => `d${i}`).join('/')
     const store = new MemoryChunks()
-    const fs = await openReference(await publish([fileOf(ok, 'deep')], store, new MemoryLocationIndex()), store)
+    const fs = await openReference(await publish([fileOf(ok, 'deep')], store, new MemoryLocationIndex()), store, { crypto })
     expect((await fs.readAll(ok)).toString()).toBe('deep')
   })
 

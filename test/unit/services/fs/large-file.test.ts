@@ -2,6 +2,9 @@ import { createCipheriv, createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { MemoryLocationIndex, openReference, publish, type PublishEntry } from '../../../../src/node/services/fs/index.js'
 import { MemoryChunks } from './memory-chunks.js'
+import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
+
+const crypto = chunkCryptoForFile()
 
 const SIZE = 300 * 1024 * 1024
 const MiB = 1024 * 1024
@@ -43,7 +46,7 @@ describe('a 300 MiB file', () => {
   it('round trips byte-exact through an in-memory store', async () => {
     const store = new MemoryChunks()
     const ref = await publish([entry], store, new MemoryLocationIndex())
-    const fs = await openReference(ref, store)
+    const fs = await openReference(ref, store, { crypto })
     const h = createHash('sha256')
     let n = 0
     for await (const b of fs.readFile('movie.bin')) { h.update(b); n += b.length }

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MemoryLocationIndex, openReference, publish, type PublishEntry, type PublishProgress, type TornetFs } from '../../../../src/node/services/fs/index.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
+import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
+
+const crypto = chunkCryptoForFile()
 
 const LARGE = 40 * 1024 * 1024
 
@@ -36,7 +39,7 @@ describe('publish and read back a tree', () => {
     largeHash = createHash('sha256').update(await collect(prng(42, LARGE)())).digest()
 
     const ref = await publish(entries, chunks, new MemoryLocationIndex(), { onProgress: p => { last = p } })
-    fs = await openReference(ref, chunks)
+    fs = await openReference(ref, chunks, { crypto })
   })
 
   it('reports progress and packs small files into few chunks', () => {
@@ -103,7 +106,7 @@ describe('publish and read back a tree', () => {
     const store = new MemoryChunks()
     const same = Buffer.alloc(3000, 7)
     const ref = await publish([fileOf('a/x', same), fileOf('b/y', same), fileOf('c', same)], store, new MemoryLocationIndex())
-    const r = await openReference(ref, store)
+    const r = await openReference(ref, store, { crypto })
     const entries = await Promise.all(['a/x', 'b/y', 'c'].map(async p => { for await (const e of r.list(p.includes('/') ? p.split('/')[0] : '')) if (p.endsWith(e.name)) return e; return undefined }))
     expect(entries.every(e => e?.location.chunkId.equals(entries[0]?.location.chunkId as Buffer))).toBe(true)
     // One pack plus three directory records (root, a, b).

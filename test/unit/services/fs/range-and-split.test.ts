@@ -5,6 +5,9 @@ import type { ChunkSource } from '../../../../src/node/services/fs/chunk-fetcher
 import { FsErrorCode, MemoryLocationIndex, openReference, publish } from '../../../../src/node/services/fs/index.js'
 import { openBlob } from '../../../../src/node/services/fs/blob-access.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
+import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
+
+const crypto = chunkCryptoForFile()
 
 // Tiny parts and headers so chains and boundaries are many and cheap.
 const limits = { partBytes: 1000, packBytes: 4000, smallFileMax: 500, partsPerHeader: 3 }
@@ -18,7 +21,7 @@ describe('range reads', () => {
   it('match the source for ranges on, across and inside part boundaries, through a header chain', async () => {
     const content = await collect(prng(3, 20_500)()) // 21 parts → 7 chained headers
     const store = new MemoryChunks()
-    const fs = await openReference(await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits }), store)
+    const fs = await openReference(await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits }), store, { crypto })
     const edges = [0, 1, 999, 1000, 1001, 2999, 3000, 3001, 9000, 10_499, 19_999, 20_000, 20_499, 20_500]
     for (const start of edges) {
       for (const end of edges) {
@@ -33,7 +36,7 @@ describe('range reads', () => {
   it('one open blob streams a long header chain, then seeks back to any part (headers refetched, not all kept)', async () => {
     const content = await collect(prng(5, 30_000)()) // 30 parts → 10 chained headers
     const store = new MemoryChunks()
-    const fs = await openReference(await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits }), store)
+    const fs = await openReference(await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits }), store, { crypto })
     const entry = await (await fs.directory('/')).lookup('f.bin')
     if (entry === undefined) throw new Error('f.bin not listed')
     const blob = await openBlob(fs.fetcher, entry.location, 'file', entry.contentHash, { readAhead: 0 })
@@ -53,7 +56,7 @@ describe('range reads', () => {
     const content = await collect(prng(4, 20_000)())
     const store = new MemoryChunks()
     const ref = await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits })
-    const fs = await openReference(ref, store, { readAhead: 0 })
+    const fs = await openReference(ref, store, { crypto, readAhead: 0 })
     await fs.stat('f.bin')
     const before = fs.fetcher.fetchedChunks
     const pieces: number[] = []
@@ -65,7 +68,7 @@ describe('range reads', () => {
 
   it('reject ranges outside the file with FS_BAD_RANGE', async () => {
     const store = new MemoryChunks()
-    const fs = await openReference(await publish([fileOf('small', 'hello'), fileOf('empty', '')], store, new MemoryLocationIndex()), store)
+    const fs = await openReference(await publish([fileOf('small', 'hello'), fileOf('empty', '')], store, new MemoryLocationIndex()), store, { crypto })
     expect((await fs.readAll('small', { start: 1, end: 4 })).toString()).toBe('ell')
     expect((await fs.readAll('empty')).length).toBe(0)
     for (const [start, end] of [[0, 6], [-1, 2], [3, 2], [0.5, 2], [6, 6]]) {
@@ -78,12 +81,12 @@ describe('range reads', () => {
     const content = await collect(prng(5, 10_000)())
     const store = new MemoryChunks()
     const ref = await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits })
-    const fs = await openReference(ref, store, { readAhead: 4 })
+    const fs = await openReference(ref, store, { crypto, readAhead: 4 })
     // Break the store after publishing: later parts fail to fetch.
     // Root record, file header and part 0 are served; the parts read ahead are not.
     let served = 0
     const failing = { get: async (id: Buffer) => { if (++served > 3) throw new Error('gone'); return await store.get(id) } }
-    const fs2 = await openReference(ref, failing, { readAhead: 4 })
+    const fs2 = await openReference(ref, failing, { crypto, readAhead: 4 })
     for await (const b of fs2.readFile('f.bin')) { expect(b.length).toBe(1000); break }
     expect(served).toBeGreaterThan(3) // read-ahead did ask for more
     await new Promise(resolve => setTimeout(resolve, 20))
@@ -114,7 +117,7 @@ describe('transient streams', () => {
     const store = new MemoryChunks()
     const ref = await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits })
     const source = releasingSource(store)
-    const fs = await openReference(ref, source, { readAhead: 2 })
+    const fs = await openReference(ref, source, { crypto, readAhead: 2 })
     const got: Buffer[] = []
     for await (const b of fs.readFile('f.bin', { transient: true })) {
       // The part being read is not given back yet; every part before it is.
@@ -141,7 +144,7 @@ describe('transient streams', () => {
     const store = new MemoryChunks()
     const ref = await publish([fileOf('f.bin', content)], store, new MemoryLocationIndex(), { limits })
     const source = releasingSource(store)
-    const fs = await openReference(ref, source, { readAhead: 2 })
+    const fs = await openReference(ref, source, { crypto, readAhead: 2 })
     await fs.stat('f.bin')
     const openedBefore = source.opened.length
     let n = 0
@@ -162,7 +165,7 @@ describe('directory records split across chunks', () => {
     const entries = Array.from({ length: 600 }, (_, i) => fileOf(`entry-${String(i).padStart(4, '0')}`, i % 50 === 0 ? '' : `v${i}`))
     const store = new MemoryChunks()
     const ref = await publish(entries, store, new MemoryLocationIndex(), { limits })
-    const fs = await openReference(ref, store, { cacheChunks: 4 })
+    const fs = await openReference(ref, store, { crypto, cacheChunks: 4 })
     const root = await fs.stat('')
     expect(root.entries).toBe(600)
     expect(root.size).toBeGreaterThan(70_000) // 70 parts of 1000 bytes, 24 chained headers

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { type DirectoryEntry, MemoryLocationIndex, openReference, publish, type PublishEntry, type Reference } from '../../../../src/node/services/fs/index.js'
 import { collect, fileOf, MemoryChunks, prng, recordingSink } from './memory-chunks.js'
+import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
+
+const crypto = chunkCryptoForFile()
 
 // Small limits so a "large" file has many parts without using much memory:
 // parts of 4 KiB, packs of 16 KiB, files above 2 KiB are split.
@@ -28,7 +31,7 @@ async function run (t: Tree, store: MemoryChunks, index: MemoryLocationIndex): P
 }
 
 async function entryOf (store: MemoryChunks, ref: Reference, path: string): Promise<DirectoryEntry | undefined> {
-  const fs = await openReference(ref, store)
+  const fs = await openReference(ref, store, { crypto })
   const dir = path.split('/').slice(0, -1).join('/')
   const name = path.split('/').pop() as string
   return await (await fs.directory(dir)).lookup(name)
@@ -64,10 +67,10 @@ describe('republishing after an edit reuses every unchanged chunk', () => {
       const b = await entryOf(store, second.ref, p)
       expect(b?.location).toEqual(a?.location)
     }
-    const fs = await openReference(second.ref, store)
+    const fs = await openReference(second.ref, store, { crypto })
     expect((await fs.readAll(path)).toString()).toBe('edited!')
     // The old version is still readable from the old reference.
-    const old = await openReference(first.ref, store)
+    const old = await openReference(first.ref, store, { crypto })
     expect((await old.readAll(path)).equals(Buffer.from('file 5 '.repeat(6)))).toBe(true)
   })
 
@@ -85,7 +88,7 @@ describe('republishing after an edit reuses every unchanged chunk', () => {
     // 1 part + headers 0 and 1 (header 0 names header 1, so it changes too; 2 and 3 do not,
     // since only the first header carries the content hash) + media + root.
     expect(fresh.length).toBe(1 + 2 + 2)
-    const fs = await openReference(second.ref, store)
+    const fs = await openReference(second.ref, store, { crypto })
     expect((await fs.readAll('media/large.bin')).equals(big)).toBe(true)
   })
 
