@@ -1,5 +1,5 @@
 import type { NotFoundStop } from '../../routing/lookup-types.js'
-import type { ChunkSource } from '../fs/chunk-fetcher.js'
+import type { ChunkSource } from '../content/chunk-fetcher.js'
 import { VALUE_KIND } from '../service-network.js'
 import { AnnounceQueue } from './announce-queue.js'
 import { type Availability, type AvailabilityOptions, Announcer, type PublishOptions, type PublishResult } from './announcer.js'

@@ -1,7 +1,7 @@
 import { domainToASCII, domainToUnicode } from 'node:url'
 import { sha256 } from '../../crypto/hash.js'
 import { TORNET_SUFFIX } from '../../constants.js'
-import { REFERENCE_LABEL_CHARS, isReferenceHost } from '../fs/reference.js'
+import { REFERENCE_LABEL_CHARS, isReferenceHost } from '../content/reference.js'
 import { NameError, NameErrorCode } from './errors.js'
 
 /**

@@ -1,11 +1,11 @@
-import { formatReference, parseReference } from '../fs/reference.js'
+import { formatReference, parseReference } from '../content/reference.js'
 import { NameError, NameErrorCode } from './errors.js'
 import type { NameTarget } from './registration.js'
 
 /**
  * A name's target as people type and read it (the CLI's `<target>`, the
  * resolver's answer):
- *   <reference> or <reference>.tor-net   content (two base32 labels, see fs/reference.ts)
+ *   <reference> or <reference>.tor-net   content (two base32 labels, see content/reference.ts)
  *   hidden-service:<64 hex digits>        a hidden service's public key
  *   mailbox:<64 hex digits>               a mailbox's public key
  */

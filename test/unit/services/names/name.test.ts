@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { sha256 } from '../../../../src/node/crypto/hash.js'
 import { isTornetError } from '../../../../src/node/errors.js'
-import { formatReference } from '../../../../src/node/services/fs/reference.js'
+import { formatReference } from '../../../../src/node/services/content/reference.js'
 import { NameErrorCode } from '../../../../src/node/services/names/errors.js'
 import { displayName, isValidName, nameHost, nameKey, normalizeName } from '../../../../src/node/services/names/name.js'
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { formatReference, FsErrorCode, isReferenceHost, parseReference } from '../../../../src/node/services/fs/index.js'
+import { formatReference, FsErrorCode, isReferenceHost, parseReference } from '../../../../src/node/services/content/index.js'
 import { isTornetError } from '../../../../src/node/errors.js'
 
 function codeOf (f: () => unknown): string | undefined {

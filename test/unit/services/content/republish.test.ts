@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type DirectoryEntry, MemoryLocationIndex, openReference, publish, type PublishEntry, type Reference } from '../../../../src/node/services/fs/index.js'
+import { type DirectoryEntry, MemoryLocationIndex, openReference, publish, type PublishEntry, type Reference } from '../../../../src/node/services/content/index.js'
 import { collect, fileOf, MemoryChunks, prng, recordingSink } from './memory-chunks.js'
 import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
 

@@ -1,4 +1,4 @@
-import type { ChunkSink, ChunkSource, PublishEntry } from '../../../../src/node/services/fs/index.js'
+import type { ChunkSink, ChunkSource, PublishEntry } from '../../../../src/node/services/content/index.js'
 
 /** A chunk store in memory: sink for publish, source for openReference. */
 export class MemoryChunks implements ChunkSink, ChunkSource {

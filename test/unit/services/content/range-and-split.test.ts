@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { decryptChunk } from '../../../../src/node/crypto/chunk-cipher.js'
 import { isTornetError } from '../../../../src/node/errors.js'
-import type { ChunkSource } from '../../../../src/node/services/fs/chunk-fetcher.js'
-import { FsErrorCode, MemoryLocationIndex, openReference, publish } from '../../../../src/node/services/fs/index.js'
-import { openBlob } from '../../../../src/node/services/fs/blob-access.js'
+import type { ChunkSource } from '../../../../src/node/services/content/chunk-fetcher.js'
+import { FsErrorCode, MemoryLocationIndex, openReference, publish } from '../../../../src/node/services/content/index.js'
+import { openBlob } from '../../../../src/node/services/content/blob-access.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
 import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
 

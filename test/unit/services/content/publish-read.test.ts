@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { MemoryLocationIndex, openReference, publish, type PublishEntry, type PublishProgress, type TornetFs } from '../../../../src/node/services/fs/index.js'
+import { MemoryLocationIndex, openReference, publish, type PublishEntry, type PublishProgress, type TornetFs } from '../../../../src/node/services/content/index.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
 import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
 

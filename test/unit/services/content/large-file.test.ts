@@ -1,6 +1,6 @@
 import { createCipheriv, createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { MemoryLocationIndex, openReference, publish, type PublishEntry } from '../../../../src/node/services/fs/index.js'
+import { MemoryLocationIndex, openReference, publish, type PublishEntry } from '../../../../src/node/services/content/index.js'
 import { MemoryChunks } from './memory-chunks.js'
 import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isTornetError } from '../../../../src/node/errors.js'
 import { encryptChunk } from '../../../../src/node/crypto/chunk-cipher.js'
-import { FsErrorCode, MemoryLocationIndex, openReference, publish, type PublishEntry } from '../../../../src/node/services/fs/index.js'
+import { FsErrorCode, MemoryLocationIndex, openReference, publish, type PublishEntry } from '../../../../src/node/services/content/index.js'
 import { collect, fileOf, MemoryChunks, prng } from './memory-chunks.js'
 import { chunkCryptoForFile } from '../../../helpers/chunk-crypto.js'
 
