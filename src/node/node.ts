@@ -19,6 +19,8 @@ import type { PublishEntry } from './services/fs/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
 import { databasePersistence } from './services/records/database-persistence.js'
 import { createNamesService, type NamesService } from './services/names/names-service.js'
+import { createRadioService } from './services/radio/radio-service.js'
+import type { RadioService } from './services/radio/radio-api.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -77,6 +79,7 @@ export class TornetNode extends EventEmitter {
   readonly content: ContentLibrary
   readonly kv: KvService
   readonly names: NamesService
+  readonly radio: RadioService
   private stopped = false
   private catchUp?: NodeJS.Timeout
 
@@ -128,6 +131,7 @@ export class TornetNode extends EventEmitter {
       persistence: databasePersistence(store.openDatabase('names-held')),
       ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
     })
+    this.radio = createRadioService({ network, log: (level, message) => log(level, message) })
   }
 
   static async create (init: NodeInit): Promise<TornetNode> {
@@ -199,6 +203,7 @@ export class TornetNode extends EventEmitter {
     this.chunks.start()
     this.kv.start()
     this.names.start()
+    this.radio.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
     // the table has filled, rather than an hour later at the first timer tick.
     this.catchUp = setTimeout(() => {
@@ -238,7 +243,7 @@ export class TornetNode extends EventEmitter {
     if (this.stopped) return
     this.stopped = true
     clearTimeout(this.catchUp)
-    await Promise.allSettled([this.names.stop(), this.kv.stop(), this.chunks.stop()])
+    await Promise.allSettled([this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.dht.stop()
     await this.link.close()
     await this.transport.close()
