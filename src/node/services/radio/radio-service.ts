@@ -42,7 +42,7 @@ export interface RadioServiceOptions {
   wallNow?: () => number
   /** Children this node feeds, over all stations (its upload budget). Default 8. */
   maxChildren?: number
-  /** Root relays a broadcaster keeps. Default 3. */
+  /** Root relays a broadcaster keeps (the source uploads this many copies). Default 2. */
   roots?: number
   /** Stations held at once (listening, relaying, broadcasting). Default 32. */
   maxFeeds?: number
@@ -115,7 +115,7 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     this.wallNow = opts.wallNow ?? Date.now
     this.s = {
       maxChildren: opts.maxChildren ?? 8,
-      roots: opts.roots ?? 3,
+      roots: opts.roots ?? 2,
       maxFeeds: opts.maxFeeds ?? 32,
       stallMs: opts.stallMs ?? 1500,
       silentMs: opts.silentMs ?? 15_000,
