@@ -1,6 +1,6 @@
-import { generateIdentity } from '../../src/node/identity/identity.js'
+import { publicKeyFromSecret } from '../../src/node/identity/identity.js'
 import { createRadioService, type RadioServiceInternals } from '../../src/node/services/radio/radio-service.js'
-import type { RadioService } from '../../src/node/services/radio/radio-api.js'
+import type { RadioService, VerifiedSegment } from '../../src/node/services/radio/radio-api.js'
 import { SimDhtNetwork } from './sim-service-network.js'
 import { percentile } from './stats.js'
 
@@ -48,14 +48,21 @@ interface ListenerLog { start: number, joinedAt?: number, arrivals: Map<number, 
 
 export async function runRadioSim (o: RadioSimOptions): Promise<RadioSimFigures> {
   const sim = new SimDhtNetwork<{ radio: RadioService & RadioServiceInternals }>(o.nodes, (node, s) => {
-    const radio = createRadioService({ network: node.network, clock: s.clock, wallNow: () => s.now() })
+    const index = s.nodes.length
+    const radio = createRadioService({
+      network: node.network,
+      clock: s.clock,
+      wallNow: () => s.now(),
+      log: process.env.RADIO_DEBUG === undefined ? undefined : (_l, m) => { process.stderr.write(`node ${index} at ${Math.round(s.clock.now())} ms: ${m}\n`) }
+    })
     return { radio }
   }, { seed: o.seed, loss: o.loss })
   await sim.joinAll(25, (n) => { if (n % 250 < 25) o.onProgress?.(`joined ${n}/${o.nodes} nodes to the DHT`) })
   for (const n of sim.nodes) n.radio.start()
 
-  const id = generateIdentity()
-  const key = { publicKey: id.publicKey, privateKey: id.secretKey }
+  // A station key from the seed, so a run is repeatable event for event.
+  const secret = sim.prng.bytes(32)
+  const key = { publicKey: publicKeyFromSecret(secret) as Buffer, privateKey: secret }
   const hex = key.publicKey.toString('hex')
   const source = sim.nodes[0]
   const t0 = sim.clock.now()
@@ -86,12 +93,14 @@ export async function runRadioSim (o: RadioSimOptions): Promise<RadioSimFigures>
       const log: ListenerLog = { start: sim.clock.now(), arrivals: new Map(), dead: false }
       logs.set(idx, log)
       sim.nodes[idx].radio.listen(key.publicKey).then(l => {
-        l.on('segment', s => {
+        const heard = (s: VerifiedSegment): void => {
           if (s.kind !== 'audio' || log.arrivals.has(s.seq)) return
-          const now = sim.now()
-          log.arrivals.set(s.seq, now)
+          log.arrivals.set(s.seq, sim.now())
           log.joinedAt ??= sim.clock.now()
-        })
+        }
+        // A node that already carried the station (a relay) hands over its burst buffer at once, as the gateway does.
+        for (const s of l.recent()) heard(s)
+        l.on('segment', heard)
       }, () => { joinFailures++ })
     })
   }

@@ -245,6 +245,7 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
       this.sendLeave(joined.parent, feed.station)
       return false
     }
+    this.opts.log?.('debug', `radio ${feed.hex.slice(0, 8)}: joined ${joined.parent.id.toString('hex').slice(0, 8)} at depth ${joined.offer.path.length} after ${joined.tried} tries`)
     feed.upstream = joined.parent
     feed.path = [...joined.offer.path, pathId(this.self.id)]
     feed.state = 'carrying'
