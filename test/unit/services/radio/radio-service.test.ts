@@ -3,7 +3,7 @@ import { createMemoryNetwork, type MemoryServiceNode } from '../../../helpers/me
 import { createRadioService, type RadioServiceOptions } from '../../../../src/node/services/radio/radio-service.js'
 import { generateIdentity } from '../../../../src/node/identity/identity.js'
 import type { RadioService, VerifiedSegment } from '../../../../src/node/services/radio/radio-api.js'
-import { encodeRequest, RADIO_SERVICE, decodePushReply } from '../../../../src/node/services/radio/messages.js'
+import { encodeRequest, RADIO_SERVICE, decodePushReply, decodeSubscribeReply } from '../../../../src/node/services/radio/messages.js'
 import { signSegment } from '../../../../src/node/services/radio/segment.js'
 import { isTornetError } from '../../../../src/node/errors.js'
 
@@ -35,7 +35,7 @@ async function until (what: string, cond: () => boolean, ms = 5_000): Promise<vo
 
 describe('radio service on a memory network', () => {
   it('a listener finds the station, hears audio, title and posts, and shares one subscription', async () => {
-    const { radios } = network(12)
+    const { radios, nodes } = network(12)
     const key = stationKey()
     const b = radios[0].broadcast(key, { label: 'test-fm', codec: 'mp3', bitrateKbps: 128 })
     b.setNowPlaying('Tone in A')
@@ -57,6 +57,17 @@ describe('radio service on a memory network', () => {
     await until('listener counted', () => b.stats().listeners === 1)
     b.pushAudio(Buffer.alloc(16_000), 1000)
     expect(b.stats().kbps).toBe(13) // 16,080 bytes over the 10 s window
+    // The broadcasting node's own consumers (the demo's gateway) share the broadcast feed.
+    const own = await radios[0].listen(key.publicKey)
+    expect(own.station.role).toBe('broadcasting')
+    expect(own.recent().length).toBeGreaterThan(0)
+    own.close()
+    expect(radios[0].feeds.has(key.publicKey.toString('hex'))).toBe(true)
+    // An ancestor asking to subscribe would close a loop: refused.
+    const feed5 = radios[5].feeds.get(key.publicKey.toString('hex'))!
+    const parentIdx = nodes.findIndex(n => n.self.id.equals(feed5.upstream!.id))
+    const asked = decodeSubscribeReply(await nodes[parentIdx].request(nodes[5].self, RADIO_SERVICE, encodeRequest({ type: 'subscribe', station: key.publicKey, burst: false })))
+    expect(asked.status).toBe('loop')
     l.close()
     expect(radios[5].feeds.size).toBe(1) // l2 still there
     l2.close()
