@@ -87,9 +87,11 @@ export async function runRadioSim (o: RadioSimOptions): Promise<RadioSimFigures>
   for (let i = candidates.length - 1; i > 0; i--) { const j = sim.prng.int(i + 1); [candidates[i], candidates[j]] = [candidates[j], candidates[i]] }
   const chosen = candidates.slice(0, o.listeners)
   let joinFailures = 0
+  const killed = new Set<number>()
   for (const idx of chosen) {
     const at = t0 + 2_000 + sim.prng.float() * o.joinSpreadMs
     sim.clock.setTimer(at - sim.clock.now(), () => {
+      if (killed.has(idx)) return // it left before its listener arrived
       const log: ListenerLog = { start: sim.clock.now(), arrivals: new Map(), dead: false }
       logs.set(idx, log)
       sim.nodes[idx].radio.listen(key.publicKey).then(l => {
@@ -101,12 +103,14 @@ export async function runRadioSim (o: RadioSimOptions): Promise<RadioSimFigures>
         // A node that already carried the station (a relay) hands over its burst buffer at once, as the gateway does.
         for (const s of l.recent()) heard(s)
         l.on('segment', heard)
-      }, () => { joinFailures++ })
+      }, (err: Error) => {
+        joinFailures++
+        if (process.env.RADIO_DEBUG !== undefined) process.stderr.write(`node ${idx} at ${Math.round(sim.clock.now())} ms: listen failed after ${Math.round(sim.clock.now() - log.start)} ms: ${err.message}\n`)
+      })
     })
   }
 
   // Churn: kill relays (never the source) spread over the join minute, up to leaveFraction of those seen.
-  const killed = new Set<number>()
   const relaysSeen = new Set<number>()
   let maxFanout = 0
   const kills = 20

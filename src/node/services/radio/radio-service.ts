@@ -191,6 +191,10 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     this.checkRunning()
     if (station.length !== 32) throw new RadioError(RadioErrorCode.INVALID_ARGUMENT, `a station id is 32 bytes (64 hex digits), got ${station.length}`)
     const hex = station.toString('hex')
+    const existing = this.feeds.get(hex)
+    // A join this node started on its own (demand) may be under way: share it, but if it
+    // fails, this listener still gets a join of its own.
+    if (existing?.joining !== undefined) await existing.joining.catch(() => undefined)
     let feed = this.feeds.get(hex)
     if (feed === undefined) {
       if (this.feeds.size >= this.s.maxFeeds) this.evictIdleRelay()
@@ -240,7 +244,7 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     } catch {
       return false
     }
-    if (joined === undefined) return false
+    if (joined === undefined) { this.opts.log?.('debug', `radio ${feed.hex.slice(0, 8)}: no parent found this round`); return false }
     if (feed.state === 'closed' || this.feeds.get(feed.hex) !== feed) {
       this.sendLeave(joined.parent, feed.station)
       return false
@@ -368,7 +372,8 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     this.cooldown.set(hex, this.now() + DEMAND_COOLDOWN_MS)
     const feed = new StationFeed(Buffer.from(key), this.self.id, 'joining', this.now(), this.opts.feed)
     this.feeds.set(hex, feed)
-    feed.joining = this.firstJoin(feed, undefined).catch(() => undefined)
+    feed.joining = this.firstJoin(feed, undefined)
+    feed.joining.catch(() => undefined) // nobody waits on a join by demand; a failure just leaves no feed
   }
 
   private freeSlotsTotal (): number {
