@@ -13,8 +13,9 @@ import { percentile } from './stats.js'
  * killed until `leaveFraction` of the relays seen have gone.
  *
  * A listener plays with a fixed playout delay (`playoutMs` after the
- * segment's timestamp, what the 4 s burst makes possible): a segment is on
- * time when it arrived by then. Killed listeners are left out of the figures.
+ * segment's timestamp, what the 4 s burst makes possible), starting half a
+ * second after its first segment arrived: a segment is on time when it
+ * arrived by its play time. Killed listeners are left out of the figures.
  */
 export interface RadioSimOptions {
   nodes: number
@@ -42,6 +43,7 @@ export interface RadioSimFigures {
 }
 
 const SEGMENT_MS = 250
+const PREBUFFER_MS = 500
 const SEGMENT_BYTES = 4_000 // 128 kbit/s
 
 interface ListenerLog { start: number, joinedAt?: number, arrivals: Map<number, number>, dead: boolean }
@@ -156,9 +158,10 @@ export async function runRadioSim (o: RadioSimOptions): Promise<RadioSimFigures>
     if (log.dead || log.joinedAt === undefined) continue
     measured++
     joins.push(log.joinedAt - log.start)
-    // The player starts at the first arrival with the segment then due (stamped playoutMs
-    // earlier, which the burst holds) and plays on at the source's pace.
-    const startWall = Math.min(...log.arrivals.values())
+    // The player buffers PREBUFFER_MS after the first arrival (VLC's default network caching is
+    // a second), then starts with the segment stamped playoutMs earlier (the burst holds it) and
+    // plays on at the source's pace.
+    const startWall = Math.min(...log.arrivals.values()) + PREBUFFER_MS
     for (const [seq, ts] of segTimes) {
       if (ts < startWall - o.playoutMs || ts > lastDue) continue
       due++

@@ -20,17 +20,27 @@ export interface ChildQueueOptions {
   tries: number
   /** A child that fails this many pushes in a row is given up. */
   maxFailures: number
+  /**
+   * Push time-out bounds. Within them the time-out follows the child's own
+   * round trips (4 × smoothed RTT): a lost push is re-sent while the segment
+   * can still be played, not after a fixed worst-case wait.
+   */
+  minTimeoutMs: number
+  maxTimeoutMs: number
+  /** Clock for round trips (the virtual one in simulations). */
+  now: () => number
 }
 
-export const DEFAULT_CHILD_QUEUE: ChildQueueOptions = { maxQueue: 64, inFlight: 4, tries: 2, maxFailures: 4 }
+export const DEFAULT_CHILD_QUEUE: ChildQueueOptions = { maxQueue: 64, inFlight: 8, tries: 2, maxFailures: 4, minTimeoutMs: 300, maxTimeoutMs: 1500, now: () => performance.now() }
 
-export type Push = (to: Contact, segment: Buffer) => Promise<PushReply>
+export type Push = (to: Contact, segment: Buffer, timeoutMs: number) => Promise<PushReply>
 
 export class ChildQueue {
   private readonly queue: Buffer[] = []
   private flying = 0
   private failures = 0
   private closed = false
+  private srtt: number | undefined
   /** Segments dropped because the queue was full. */
   dropped = 0
   sent = 0
@@ -51,6 +61,12 @@ export class ChildQueue {
   }
 
   get length (): number { return this.queue.length }
+
+  /** The time-out the next push gets. */
+  get timeoutMs (): number {
+    const o = this.options
+    return this.srtt === undefined ? o.maxTimeoutMs : Math.min(o.maxTimeoutMs, Math.max(o.minTimeoutMs, 4 * this.srtt))
+  }
 
   enqueue (segment: Buffer): void {
     if (this.closed) return
@@ -74,8 +90,11 @@ export class ChildQueue {
 
   private async send (seg: Buffer, attempt: number): Promise<void> {
     let reply: PushReply
+    const started = this.options.now()
     try {
-      reply = await this.push(this.contact, seg)
+      reply = await this.push(this.contact, seg, this.timeoutMs)
+      const rtt = this.options.now() - started
+      this.srtt = this.srtt === undefined ? rtt : 0.875 * this.srtt + 0.125 * rtt
     } catch {
       if (this.closed) return
       if (++this.failures >= this.options.maxFailures) { this.close(); this.onGone('unreachable'); return }

@@ -117,7 +117,7 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
       maxChildren: opts.maxChildren ?? 8,
       roots: opts.roots ?? 2,
       maxFeeds: opts.maxFeeds ?? 32,
-      stallMs: opts.stallMs ?? 1500,
+      stallMs: opts.stallMs ?? 1000,
       silentMs: opts.silentMs ?? 15_000,
       joinTimeoutMs: opts.joinTimeoutMs ?? 6_000,
       demandThreshold: opts.demandThreshold ?? 3,
@@ -293,9 +293,10 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     const hex = child.id.toString('hex')
     let q = feed.children.get(hex)
     if (q === undefined) {
-      q = new ChildQueue(child, async (to, segment) => decodePushReply(await this.network.request(to, RADIO_SERVICE,
-        encodeRequest({ type: 'push', path: feed.path, segment }), { timeoutMs: this.s.pushTimeoutMs })),
-      () => { if (feed.children.get(hex) === q) feed.children.delete(hex) }, this.opts.childQueue)
+      q = new ChildQueue(child, async (to, segment, timeoutMs) => decodePushReply(await this.network.request(to, RADIO_SERVICE,
+        encodeRequest({ type: 'push', path: feed.path, segment }), { timeoutMs })),
+      () => { if (feed.children.get(hex) === q) feed.children.delete(hex) },
+      { maxTimeoutMs: this.s.pushTimeoutMs, now: () => this.clock.now(), ...this.opts.childQueue })
       feed.children.set(hex, q)
     }
     if (burst) for (const b of feed.burst(this.wallNow(), feed.window.options.maxAgeMs - 2_000)) q.enqueue(b)
