@@ -24,3 +24,4 @@ export {
 } from './services/radio/radio-api.js'
 export { RadioError, RadioErrorCode, type RadioErrorCodeValue } from './services/radio/errors.js'
 export { createStationKey, loadStationKey, listStationKeys, stationKeyPath, type StationKey } from './services/radio/station-key.js'
+export type { RadioServiceOptions } from './services/radio/radio-service.js'

@@ -19,7 +19,7 @@ import type { PublishEntry } from './services/fs/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
 import { databasePersistence } from './services/records/database-persistence.js'
 import { createNamesService, type NamesService } from './services/names/names-service.js'
-import { createRadioService } from './services/radio/radio-service.js'
+import { createRadioService, type RadioServiceOptions } from './services/radio/radio-service.js'
 import type { RadioService } from './services/radio/radio-api.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
@@ -42,6 +42,8 @@ export interface NodeInit {
   link?: { probeMtu?: number, rekeyBytes?: number, rekeyMs?: number }
   /** Leading zero bits a name registration needs (default: the names service's). */
   nameDifficulty?: number
+  /** Radio tuning (tests: a small upload budget makes deep relay trees). */
+  radio?: Omit<Partial<RadioServiceOptions>, 'network'>
   log?: NodeLog
 }
 
@@ -93,7 +95,8 @@ export class TornetNode extends EventEmitter {
     readonly network: LinkServiceNetwork,
     readonly meter: NodeMeter,
     private readonly log: NodeLog,
-    nameDifficulty?: number
+    nameDifficulty?: number,
+    radio?: NodeInit['radio']
   ) {
     super()
     this.chunks = createChunkService({
@@ -131,7 +134,7 @@ export class TornetNode extends EventEmitter {
       persistence: databasePersistence(store.openDatabase('names-held')),
       ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
     })
-    this.radio = createRadioService({ network, log: (level, message) => log(level, message) })
+    this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network })
   }
 
   static async create (init: NodeInit): Promise<TornetNode> {
@@ -161,7 +164,7 @@ export class TornetNode extends EventEmitter {
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
     }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio)
     node.wire()
     return node
   }

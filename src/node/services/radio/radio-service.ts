@@ -61,6 +61,11 @@ export interface RadioServiceOptions {
   feed?: Partial<FeedOptions>
   broadcaster?: Partial<BroadcasterOptions>
   childQueue?: Partial<ChildQueueOptions>
+  /**
+   * Told the price of each parent this node subscribes to (the seed's "that node then earns
+   * income from the subscriber"): where the credit ledger will charge it. Not charged yet.
+   */
+  onPrice?: (parent: Contact, station: Buffer, price: number) => void
   log?: (level: 'debug' | 'info' | 'warn', message: string) => void
 }
 
@@ -251,6 +256,8 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     }
     this.opts.log?.('debug', `radio ${feed.hex.slice(0, 8)}: joined ${joined.parent.id.toString('hex').slice(0, 8)} at depth ${joined.offer.path.length} after ${joined.tried} tries`)
     feed.upstream = joined.parent
+    feed.parentPrice = joined.offer.price
+    this.opts.onPrice?.(joined.parent, feed.station, joined.offer.price)
     feed.path = [...joined.offer.path, pathId(this.self.id)]
     feed.state = 'carrying'
     feed.lastUpstreamAt = this.now()

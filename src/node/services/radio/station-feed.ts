@@ -38,6 +38,8 @@ export class StationFeed extends EventEmitter<FeedEvents> {
   readonly hex: string
   state: FeedState
   upstream: Contact | undefined
+  /** What the upstream's offer asked (recorded for the credit ledger). */
+  parentPrice = 0
   /** 8-byte ids from the broadcaster's node down to this node. */
   path: Buffer[]
   readonly children = new Map<string, ChildQueue>()
