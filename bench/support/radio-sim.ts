@@ -27,6 +27,8 @@ export interface RadioSimOptions {
   loss: number
   seed: number
   playoutMs: number
+  /** Tries per pushed segment (1: fire and forget, what plain datagrams would give). Default 2. */
+  pushTries?: number
   onProgress?: (message: string) => void
 }
 
@@ -55,6 +57,7 @@ export async function runRadioSim (o: RadioSimOptions): Promise<RadioSimFigures>
       network: node.network,
       clock: s.clock,
       wallNow: () => s.now(),
+      childQueue: o.pushTries === undefined ? undefined : { tries: o.pushTries },
       log: process.env.RADIO_DEBUG === undefined ? undefined : (_l, m) => { process.stderr.write(`node ${index} at ${Math.round(s.clock.now())} ms: ${m}\n`) }
     })
     return { radio }
