@@ -38,8 +38,10 @@ describe('radio on 30 real UDP nodes', () => {
     const duplicates: number[] = []
     const mismatched: number[] = []
     const handles: Listening[] = []
+    const ends: Array<{ i: number, why: string }> = []
     for (const [i, node] of listeners.entries()) {
       const l = await node.radio.listen(key.publicKey)
+      l.on('end', why => { ends.push({ i, why }) })
       handles.push(l)
       l.on('segment', s => {
         if (s.kind !== 'audio') return
@@ -47,7 +49,6 @@ describe('radio on 30 real UDP nodes', () => {
         got[i].set(s.seq, s.payload.toString('hex'))
       })
     }
-    const firstSeq = Math.min(...got.flatMap(g => [...g.keys()]), ...sent.keys())
     await sleep(3_000)
 
     // Stop three relays that feed others (never the broadcaster).
@@ -61,6 +62,7 @@ describe('radio on 30 real UDP nodes', () => {
     clearInterval(audio)
     await sleep(2_500)
 
+    const firstSeq = Math.min(...sent.keys())
     const lastSeq = Math.max(...sent.keys())
     const due = [...sent.keys()].filter(s => s >= firstSeq && s <= lastSeq - 5) // the last few may still be on their way
     const survivors = listeners.map((node, i) => ({ node, i })).filter(({ node }) => !victims.includes(node))
@@ -69,11 +71,14 @@ describe('radio on 30 real UDP nodes', () => {
       const joinedAt = Math.min(...got[i].keys())
       const mine = due.filter(s => s >= joinedAt)
       const kept = mine.filter(s => got[i].has(s)).length
-      expect(kept / mine.length, `listener ${i} kept ${kept} of ${mine.length}`).toBeGreaterThanOrEqual(0.99)
+      const f = internals(node.radio).feeds.get(hex)
+      const why = `listener ${i} kept ${kept} of ${mine.length} (feed ${f?.state ?? 'gone'} at depth ${f?.depth ?? '-'}; ended: ${ends.map(e => `${e.i} ${e.why}`).join(', ') || 'none'})`
+      expect(mine.length, why).toBeGreaterThan(0)
+      expect(kept / mine.length, why).toBeGreaterThanOrEqual(0.99)
       for (const [seq, payload] of got[i]) if (sent.get(seq) !== payload) mismatched.push(seq)
-      const feed = internals(node.radio).feeds.get(hex)
-      expect(feed?.refused['bad-signature'] ?? 0).toBe(0)
+      expect(f?.refused['bad-signature'] ?? 0).toBe(0)
     }
+    expect(ends.filter(e => !victims.includes(listeners[e.i]))).toEqual([]) // survivors' streams never ended
     expect(duplicates).toEqual([])
     expect(mismatched).toEqual([])
     // Every orphan found a new parent.

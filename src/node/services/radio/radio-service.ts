@@ -223,7 +223,8 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     try {
       while (this.running && this.now() < deadline) {
         if (signal?.aborted === true) throw new RadioError(RadioErrorCode.ABORTED, 'listening was aborted')
-        if (await this.joinOnce(feed, new Set(), signal)) return
+        // A broadcaster may adopt this node as a root while it looks for a parent: then it has one.
+        if (feed.carrying || await this.joinOnce(feed, new Set(), signal)) return
         await this.sleep(300)
       }
       throw new RadioError(RadioErrorCode.NOT_FOUND, `no relay carries station ${feed.hex}: check the id, or whether its broadcaster is on air`)
@@ -253,6 +254,11 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     if (feed.state === 'closed' || this.feeds.get(feed.hex) !== feed) {
       this.sendLeave(joined.parent, feed.station)
       return false
+    }
+    if (feed.carrying && feed.upstream !== undefined && !feed.upstream.id.equals(joined.parent.id)) {
+      // Adopted meanwhile: keep that parent (nearer the source), let the other go.
+      this.sendLeave(joined.parent, feed.station)
+      return true
     }
     this.opts.log?.('debug', `radio ${feed.hex.slice(0, 8)}: joined ${joined.parent.id.toString('hex').slice(0, 8)} at depth ${joined.offer.path.length} after ${joined.tried} tries`)
     feed.upstream = joined.parent
