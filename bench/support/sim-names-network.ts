@@ -1,32 +1,16 @@
-import type { Duplex } from 'node:stream'
 import { generateIdentity, type Identity } from '../../src/node/identity/identity.js'
-import type { Contact } from '../../src/node/routing/contact.js'
-import { Dht, type RpcPort } from '../../src/node/routing/dht.js'
-import { MemoryNetwork, type MemoryNetworkOptions, type MemoryNode } from '../../src/node/routing/simulator/memory-network.js'
-import { Prng } from '../../src/node/routing/simulator/prng.js'
-import { VirtualClock } from '../../src/node/routing/simulator/virtual-clock.js'
-import { dhtValueProvider } from '../../src/node/services/link-service-network.js'
+import type { MemoryNetworkOptions } from '../../src/node/routing/simulator/memory-network.js'
 import { createNamesService, type NamesService } from '../../src/node/services/names/names-service.js'
-import type { FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from '../../src/node/services/service-network.js'
+import { SimDhtNetwork, type SimNode } from './sim-service-network.js'
 
 /**
- * The real names service on N real Dht instances, all on the routing
- * simulator's in-memory network and virtual clock (log-normal one-way latency
- * with a 50 ms median, optional loss): what a name lookup costs in time on a
- * wide-area network of N nodes, computed as fast as the CPU allows.
- *
- * Each simulated node gets a ServiceNetwork built here over its MemoryNode:
- * requests carry the service name in front of the payload
- * ([1 byte length][name][payload]) and the node's handler dispatches on it,
- * so the DHT and the names service share the one simulated endpoint as they
- * share a link on a real node. Streams are not modelled (names needs none).
+ * The real names service on N simulated Dht nodes (sim-service-network.ts):
+ * what a name lookup costs in time on a wide-area network of N nodes.
  * Registration times come from a fixed epoch plus the virtual clock.
  */
+export { SimServiceNetwork } from './sim-service-network.js'
 
-export interface SimNamesNode {
-  memory: MemoryNode
-  dht: Dht
-  network: SimServiceNetwork
+export interface SimNamesNode extends SimNode {
   names: NamesService
   /** The key its names service signs with (owner of what it registers). */
   identity: Identity
@@ -37,114 +21,23 @@ export interface SimNamesOptions extends Partial<MemoryNetworkOptions> {
   difficulty?: number
 }
 
-/** 2025-01-01T00:00:00Z: registrations need a plausible wall-clock time. */
-const EPOCH_MS = 1_735_689_600_000
-const DEFAULT_TIMEOUT_MS = 5_000
+export class SimNamesNetwork extends SimDhtNetwork<{ names: NamesService, identity: Identity }> {
+  declare readonly nodes: SimNamesNode[]
 
-function frame (service: string, payload: Uint8Array): Buffer {
-  const name = Buffer.from(service, 'utf8')
-  if (name.length > 255) throw new RangeError('service name too long')
-  return Buffer.concat([Buffer.from([name.length]), name, payload])
-}
-
-function unframe (b: Buffer): { service: string, payload: Buffer } | undefined {
-  if (b.length < 1 || b.length < 1 + b[0]) return undefined
-  return { service: b.subarray(1, 1 + b[0]).toString('utf8'), payload: b.subarray(1 + b[0]) }
-}
-
-export class SimServiceNetwork implements ServiceNetwork {
-  readonly handlers = new Map<string, ServiceHandler>()
-  /** Virtual ms and hops of this node's FIND_VALUE lookups, in order (what a name lookup races). */
-  readonly findValues: Array<{ ms: number, hops: number, found: boolean }> = []
-
-  constructor (private readonly memory: MemoryNode, readonly dht: Dht, private readonly clockNow: () => number) {}
-
-  get self (): Contact { return this.memory.contact }
-
-  async closest (key: Buffer, opts: { signal?: AbortSignal, count?: number } = {}): Promise<Contact[]> {
-    const r = await this.dht.findNode(key, { signal: opts.signal })
-    return opts.count === undefined ? r.closest : r.closest.slice(0, opts.count)
-  }
-
-  async findValue (key: Buffer, kind: number, opts: { signal?: AbortSignal } = {}): Promise<FoundValue | undefined> {
-    const t0 = this.clockNow()
-    const r = await this.dht.findValue(key, kind, { signal: opts.signal })
-    this.findValues.push({ ms: this.clockNow() - t0, hops: r.hops, found: r.value !== undefined })
-    return r.value === undefined ? undefined : { value: r.value, from: r.valueFrom ?? this.self }
-  }
-
-  async request (to: Contact, service: string, payload: Uint8Array, opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Buffer> {
-    return await this.memory.port.send(to, frame(service, payload), { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: opts.signal })
-  }
-
-  async openStream (): Promise<Duplex> {
-    throw new Error('the simulated service network has no streams')
-  }
-
-  registerService (service: string, handler: ServiceHandler): void {
-    this.handlers.set(service, handler)
-  }
-
-  registerValueProvider (kind: number, provider: ValueProvider): void {
-    this.dht.registerValueProvider(kind, dhtValueProvider(provider))
-  }
-
-  /** Inbound request: the DHT's own, or a service's; garbage gets no reply. */
-  async handle (from: Contact, raw: Buffer): Promise<Buffer> {
-    const m = unframe(raw)
-    if (m === undefined) throw new Error('malformed frame')
-    if (m.service === 'dht') return await this.dht.handleRequest(from, m.payload)
-    const h = this.handlers.get(m.service)?.onRequest
-    if (h === undefined) throw new Error(`no service ${m.service}`)
-    return Buffer.from(await h(m.payload, { from, signal: new AbortController().signal }))
-  }
-}
-
-export class SimNamesNetwork {
-  readonly clock = new VirtualClock()
-  readonly net: MemoryNetwork
-  readonly prng: Prng
-  readonly nodes: SimNamesNode[] = []
-  constructor (size: number, private readonly opts: SimNamesOptions = {}) {
-    this.net = new MemoryNetwork(this.clock, opts)
-    this.prng = new Prng((opts.seed ?? 1) + 2000)
+  constructor (size: number, opts: SimNamesOptions = {}) {
     // Each names service has a key of its own (the owner of what it registers); the simulated
     // node ids stay the network's pseudo-identities.
-    for (let i = 0; i < size; i++) this.add(generateIdentity())
-  }
-
-  /** Wall-clock time as the names services see it (whole ms: records carry integers). */
-  now (): number { return EPOCH_MS + Math.floor(this.clock.now()) }
-
-  private add (identity: Identity): SimNamesNode {
-    const memory = this.net.addNode()
-    const port: RpcPort = {
-      self: memory.contact,
-      now: () => this.clock.now(),
-      send: async (to, payload, o) => await memory.port.send(to, frame('dht', payload), o)
-    }
-    // Simulated nodes live at 10.x addresses (a private range): follow them.
-    const dht = new Dht(port, { clock: this.clock, randomBytes: n => this.prng.bytes(n), allowPrivateEndpoints: true })
-    const network = new SimServiceNetwork(memory, dht, () => this.clock.now())
-    memory.handler = async (from, payload) => await network.handle(from, payload)
-    const names = createNamesService({
-      network,
-      identity,
-      now: () => this.now(),
-      difficulty: this.opts.difficulty ?? 0,
-      maintenanceIntervalMs: 0
-    })
-    names.start()
-    const node = { memory, dht, network, names, identity }
-    this.nodes.push(node)
-    return node
-  }
-
-  /** Everyone but node 0 joins through node 0's bare endpoint, `batch` at a time. */
-  async joinAll (batch = 25): Promise<void> {
-    for (let i = 1; i < this.nodes.length; i += batch) {
-      const group = this.nodes.slice(i, i + batch)
-      await this.clock.drive(Promise.all(group.map(async n => await n.dht.bootstrap([this.nodes[0].memory.contact.endpoint]))))
-    }
+    super(size, (node, sim) => {
+      const identity = generateIdentity()
+      const names = createNamesService({
+        network: node.network,
+        identity,
+        now: () => sim.now(),
+        difficulty: opts.difficulty ?? 0,
+        maintenanceIntervalMs: 0
+      })
+      names.start()
+      return { names, identity }
+    }, opts)
   }
 }

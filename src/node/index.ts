@@ -23,3 +23,11 @@ export { describeTarget, parseTarget, type TargetText } from './services/names/t
 export type { PeerInfo } from './link/types.js'
 export type { Contact } from './routing/contact.js'
 export { createTestnet, type Testnet, type TestnetOptions } from './testnet.js'
+export {
+  RADIO_CONTENT_TYPE, MAX_SEGMENT_PAYLOAD, MAX_POST_BYTES,
+  type RadioCodec, type SegmentKind, type VerifiedSegment, type StationInfo, type BroadcastStats, type Broadcast,
+  type ListenEnd, type Listening, type RadioService, type StationKeyPair
+} from './services/radio/radio-api.js'
+export { RadioError, RadioErrorCode, type RadioErrorCodeValue } from './services/radio/errors.js'
+export { createStationKey, loadStationKey, listStationKeys, stationKeyPath, type StationKey } from './services/radio/station-key.js'
+export type { RadioServiceOptions } from './services/radio/radio-service.js'

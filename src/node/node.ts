@@ -19,6 +19,8 @@ import type { PublishEntry } from './services/content/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
 import { databasePersistence } from './services/records/database-persistence.js'
 import { createNamesService, type NamesService } from './services/names/names-service.js'
+import { createRadioService, type RadioServiceOptions } from './services/radio/radio-service.js'
+import type { RadioService } from './services/radio/radio-api.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -46,6 +48,8 @@ export interface NodeInit {
   link?: { probeMtu?: number, rekeyBytes?: number, rekeyMs?: number }
   /** Leading zero bits a name registration needs (default: the names service's). */
   nameDifficulty?: number
+  /** Radio tuning (tests: a small upload budget makes deep relay trees). */
+  radio?: Omit<Partial<RadioServiceOptions>, 'network'>
   log?: NodeLog
 }
 
@@ -83,6 +87,7 @@ export class TornetNode extends EventEmitter {
   readonly content: ContentLibrary
   readonly kv: KvService
   readonly names: NamesService
+  readonly radio: RadioService
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   private stopped = false
@@ -98,7 +103,8 @@ export class TornetNode extends EventEmitter {
     private readonly network: LinkServiceNetwork,
     private readonly meter: NodeMeter,
     private readonly log: NodeLog,
-    nameDifficulty?: number
+    nameDifficulty?: number,
+    radio?: NodeInit['radio']
   ) {
     super()
     this.chunks = createChunkService({
@@ -136,6 +142,7 @@ export class TornetNode extends EventEmitter {
       persistence: databasePersistence(store.openDatabase('names-held')),
       ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
     })
+    this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network })
   }
 
   static async create (init: NodeInit): Promise<TornetNode> {
@@ -165,7 +172,7 @@ export class TornetNode extends EventEmitter {
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
     }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio)
     node.wire()
     return node
   }
@@ -246,6 +253,7 @@ export class TornetNode extends EventEmitter {
     this.chunks.start()
     this.kv.start()
     this.names.start()
+    this.radio.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
     // the table has filled, rather than an hour later at the first timer tick.
     this.catchUp = setTimeout(() => {
@@ -285,7 +293,7 @@ export class TornetNode extends EventEmitter {
     if (this.stopped) return
     this.stopped = true
     clearTimeout(this.catchUp)
-    await Promise.allSettled([this.names.stop(), this.kv.stop(), this.chunks.stop()])
+    await Promise.allSettled([this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()
     await this.dht.stop()
     await this.link.close()

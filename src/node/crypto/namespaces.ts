@@ -10,7 +10,8 @@ export const NS = {
   handshake: 'link/handshake/v1',
   kvRecord: 'kv/record/v1',
   nameRegistration: 'names/registration/v1',
-  providerRecord: 'chunks/provider/v1'
+  providerRecord: 'chunks/provider/v1',
+  radioSegment: 'radio/segment/v1'
 } as const
 
 export type Namespace = typeof NS[keyof typeof NS]
