@@ -17,3 +17,11 @@ export { describeTarget, parseTarget, type TargetText } from './services/names/t
 export type { PeerInfo } from './link/types.js'
 export type { Contact } from './routing/contact.js'
 export { createTestnet, type Testnet, type TestnetOptions } from './testnet.js'
+// Radio (issue 14): what the CLI and the demo need to create stations and broadcast.
+export { MAX_POST_BYTES, MAX_SEGMENT_PAYLOAD, type Broadcast, type BroadcastStats, type RadioCodec, type RadioService, type StationKeyPair } from './services/radio/radio-api.js'
+export { createStationKey, loadStationKey, listStationKeys, type StationKey } from './services/radio/station-key.js'
+export { sniffCodec } from './services/radio/codecs/sniff.js'
+export { createFrameParser } from './services/radio/codecs/frame-parser.js'
+export { Segmenter, type SegmentItem } from './services/radio/codecs/segmenter.js'
+export { Pacer, systemPacerClock, type PacerClock } from './services/radio/codecs/pacer.js'
+export { RadioCodecError, RadioCodecErrorCode } from './services/radio/codecs/errors.js'
