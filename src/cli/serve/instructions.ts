@@ -20,6 +20,16 @@ Press Ctrl-C to stop.
 `
 }
 
+/** The demo station's lines: play it in VLC (or any player that opens a URL), post to it. */
+export function radioInstructions (radioUrl: string): string {
+  return `  Listen to the demo radio station:
+    vlc ${radioUrl}
+    ${radioUrl.replace(/\/radio\/.*$/, '/radio/')}   stations this node knows, with a player in the page
+    tornet radio post welcome-radio "hello"   a text post, shown live on the station page
+
+`
+}
+
 export async function waitForStop (signal: AbortSignal): Promise<void> {
   if (signal.aborted) return
   await new Promise<void>(resolve => signal.addEventListener('abort', () => resolve(), { once: true }))
