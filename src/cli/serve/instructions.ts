@@ -24,7 +24,7 @@ Press Ctrl-C to stop.
 export function radioInstructions (radioUrl: string): string {
   return `  Listen to the demo radio station:
     vlc ${radioUrl}
-    ${radioUrl.replace(/\/radio\/.*$/, '/radio/')}   stations this node knows, with a player in the page
+    ${radioUrl}.html   the station page: a player, now playing and live posts
     tornet radio post welcome-radio "hello"   a text post, shown live on the station page
 
 `
