@@ -87,6 +87,8 @@ export class SyncFrameParser<H extends SyncHeader> implements FrameParser {
         this.skipBytes = ID3V1_BYTES
         continue
       }
+      // A header split across reads waits for its last bytes (ADTS needs 7, more than the 4 above).
+      if (q.length < this.format.headerBytes) return out
       const h = this.format.read(q.view(0, this.format.headerBytes), 0)
       if (h === undefined || (this.locked !== undefined && h.streamKey !== this.locked)) {
         this.slide()
