@@ -3,7 +3,9 @@ import { ByteQueue } from './byte-queue.js'
 import { type CodecItem, type FrameParser, MAX_RESYNC_BYTES } from './codec-item.js'
 import { CONVERT_HINT, RadioCodecError, RadioCodecErrorCode } from './errors.js'
 import { type OggCodecInfo, oggCommentTitle, readOggIdHeader } from './ogg-headers.js'
+import { oggPageCrc } from './ogg-crc.js'
 import { FLAG_FIRST, type OggPage, readOggPage } from './ogg-page.js'
+import { splitOpusPage } from './ogg-split.js'
 
 /** The most header bytes kept while reassembling a header packet (cover art in comments is cut off here). */
 const MAX_HEADER_PACKET = 256 * 1024
@@ -14,7 +16,8 @@ const MAX_HEADER_PACKET = 256 * 1024
  * granule positions (less the Opus pre-skip), so a page that ends no packet
  * (granule −1) takes no time of its own. A new first page (a chained file, or
  * the next track of a live source) starts a new init. Pages failing their CRC
- * are dropped and counted; other logical streams (video) are ignored.
+ * are dropped and counted; other logical streams (video) are ignored. An Opus
+ * page over a segment's payload is split (ogg-split.ts); a Vorbis one is refused.
  */
 export class OggParser implements FrameParser {
   readonly codec = 'ogg' as const
@@ -26,6 +29,7 @@ export class OggParser implements FrameParser {
   private unsupported: string | undefined
   private header: { pages: Buffer[], done: number, packet: Buffer[], packetBytes: number, title?: string } | undefined
   private played = 0
+  private seqShift = 0
   private audioBytes = 0
   private audioMs = 0
   private frames = 0
@@ -68,6 +72,7 @@ export class OggParser implements FrameParser {
         return
       }
       this.stream = { serial: page.serial, info }
+      this.seqShift = 0
       this.header = { pages: [], done: 0, packet: [], packetBytes: 0 }
       if (info.bitrateKbps > 0) this.bitrateKbps = info.bitrateKbps
     }
@@ -77,11 +82,33 @@ export class OggParser implements FrameParser {
     }
     if (page.serial !== this.stream.serial) return
     if (this.header !== undefined) { this.onHeaderPage(page, out); return }
+    const seq = page.bytes.readUInt32LE(18) + this.seqShift
     if (page.bytes.length > MAX_SEGMENT_PAYLOAD) {
-      throw new RadioCodecError(RadioCodecErrorCode.TOO_LARGE,
-        `an Ogg page of ${page.bytes.length} bytes is over a segment's ${MAX_SEGMENT_PAYLOAD}: ` +
-        're-mux with shorter pages, e.g. ffmpeg -i IN -c copy -page_duration 250000 -f ogg -')
+      const parts = this.stream.info.name === 'opus' ? splitOpusPage(page, MAX_SEGMENT_PAYLOAD, seq) : undefined
+      if (parts === undefined) {
+        throw new RadioCodecError(RadioCodecErrorCode.TOO_LARGE,
+          `an Ogg page of ${page.bytes.length} bytes is over a segment's ${MAX_SEGMENT_PAYLOAD}: ` +
+          're-mux with shorter pages, e.g. ffmpeg -i IN -c copy -page_duration 250000 -f ogg -')
+      }
+      // Later pages move up by the pages added, so players see no gap in the numbering.
+      this.seqShift += parts.length - 1
+      for (const b of parts) {
+        const r = readOggPage(b)
+        if (r.status === 'page') this.onAudioPage(r.page, out)
+      }
+      return
     }
+    if (this.seqShift !== 0) {
+      const bytes = Buffer.from(page.bytes)
+      bytes.writeUInt32LE(seq >>> 0, 18)
+      bytes.writeUInt32LE(oggPageCrc(bytes), 22)
+      page = { ...page, bytes }
+    }
+    this.onAudioPage(page, out)
+  }
+
+  private onAudioPage (page: OggPage, out: CodecItem[]): void {
+    if (this.stream === undefined) return
     const { granuleRate, preSkip } = this.stream.info
     let durationMs = 0
     if (page.granule >= 0) {
