@@ -5,7 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises'
  * time to play, measured on a monotonic clock against the summed frame
  * durations (never the file size), plus a small lead so that listeners'
  * buffers stay ahead of playback. A stall (a slow pipe on stdin) does not
- * make the pacer burst later to catch up beyond the lead: the schedule moves.
+ * make the pacer burst later to catch up: the schedule moves, and at most
+ * the lead goes out at once.
  */
 export interface PacerClock {
   /** Monotonic milliseconds. */
@@ -14,6 +15,8 @@ export interface PacerClock {
 }
 
 export const DEFAULT_LEAD_MS = 1000
+/** Lateness past the lead that counts as a stall of the input rather than timer jitter. */
+export const STALL_MS = 250
 
 export class Pacer {
   private startedAt: number | undefined
@@ -32,8 +35,8 @@ export class Pacer {
     const now = this.clock.now()
     this.startedAt ??= now
     const dueAt = this.startedAt + this.playedMs - this.leadMs
-    // Late by more than the lead (input stalled): re-anchor so we do not burst to catch up.
-    if (now - dueAt > this.leadMs) this.startedAt = now - this.playedMs
+    // Late by more than timer jitter (the input stalled): re-anchor so we do not burst to catch up.
+    if (now - dueAt > this.leadMs + STALL_MS) this.startedAt = now - this.playedMs
     else if (dueAt > now) await this.clock.sleep(dueAt - now, signal)
     this.playedMs += durationMs
   }

@@ -38,6 +38,18 @@ describe('Pacer', () => {
     expect(sentAt).toEqual([0, 0, 0, 500, 1000, 1500])
   })
 
+  it('timer jitter does not move the schedule', async () => {
+    const clock = fakeClock()
+    const pacer = new Pacer({ now: clock.now, sleep: async (ms) => { clock.t += ms + 7 } }, 0)
+    const sentAt: number[] = []
+    for (let i = 0; i < 6; i++) {
+      await pacer.next(100)
+      sentAt.push(clock.t - 1000)
+    }
+    // Each wait overshoots by 7 ms; the next one is shorter by as much, so lateness never grows.
+    expect(sentAt).toEqual([0, 107, 207, 307, 407, 507])
+  })
+
   it('stops waiting when aborted', async () => {
     const pacer = new Pacer({ now: () => 0, sleep: async (_ms, signal) => { signal?.throwIfAborted() } }, 0)
     const ac = new AbortController()
