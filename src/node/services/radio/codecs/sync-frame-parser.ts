@@ -94,11 +94,9 @@ export class SyncFrameParser<H extends SyncHeader> implements FrameParser {
         this.slide()
         continue
       }
-      if (q.length < h.frameBytes + (this.locked === undefined && !final ? this.format.headerBytes : 0)) {
-        if (!final) return out
-        // The stream ends inside this frame: a truncated tail, dropped.
-        return out
-      }
+      // Wait for the whole frame (and, before locking, the next header); at the end of the
+      // stream this is a truncated tail, which end() counts as dropped.
+      if (q.length < h.frameBytes + (this.locked === undefined && !final ? this.format.headerBytes : 0)) return out
       if (this.locked === undefined && q.length > h.frameBytes) {
         const next = this.format.read(q.view(h.frameBytes, this.format.headerBytes), 0)
         if (next === undefined || next.streamKey !== h.streamKey) {
