@@ -6,6 +6,7 @@ import {
   type RadioCodec, type SegmentItem
 } from '../node/index.js'
 import { CommandErrorCode, commandError } from './command-errors.js'
+import { usageError } from './errors.js'
 
 /**
  * Where a broadcast's audio comes from: one file, a folder (a playlist, looped),
@@ -94,6 +95,7 @@ async function sniffFile (path: string): Promise<{ codec: RadioCodec, head: Buff
 }
 
 async function openStdin (stdin: NodeJS.ReadableStream): Promise<RadioInput> {
+  if ((stdin as { isTTY?: boolean }).isTTY === true) throw usageError('- reads audio from stdin: pipe it in, e.g. ffmpeg -re -i IN -f mp3 - | tornet radio broadcast <label> -')
   const it = (stdin as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]()
   const chunks: Buffer[] = []
   let bytes = 0

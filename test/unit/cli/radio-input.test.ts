@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -79,9 +80,20 @@ describe('openRadioInput', () => {
     expect(audioMs(items)).toBeCloseTo(1000, 0)
   })
 
+  it.skipIf(spawnSync('ffmpeg', ['-version']).status !== 0)('stdin from a real ffmpeg pipe (ffmpeg … -f mp3 - | tornet radio broadcast x -)', async () => {
+    const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=f=440:d=3', '-c:a', 'libmp3lame', '-b:a', '64k', '-metadata', 'title=Live', '-f', 'mp3', '-'])
+    const input = await openRadioInput('-', { stdin: ff.stdout })
+    expect(input.codec).toBe('mp3')
+    const items = await all(input.items(new AbortController().signal))
+    expect(titles(items)).toEqual(['Live'])
+    expect(audioMs(items)).toBeGreaterThanOrEqual(3000)
+    expect(audioMs(items)).toBeLessThan(3200)
+  })
+
   it('refuses unknown formats, missing paths and folders without audio, with advice', async () => {
     const wav = Buffer.concat([Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt '), Buffer.alloc(1000)])
     await expect(openRadioInput('-', { stdin: Readable.from([wav]) })).rejects.toMatchObject({ code: 'RADIO_CODEC_UNKNOWN_FORMAT', message: expect.stringContaining('ffmpeg') })
+    await expect(openRadioInput('-', { stdin: Object.assign(Readable.from([]), { isTTY: true }) })).rejects.toMatchObject({ code: 'CLI_USAGE' })
     await expect(openRadioInput('/nonexistent/x.mp3')).rejects.toMatchObject({ code: 'CLI_NO_SUCH_FILE' })
     const empty = tempDataDir()
     await expect(openRadioInput(empty)).rejects.toMatchObject({ code: 'CLI_NO_SUCH_FILE' })
