@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { RadioCodecErrorCode } from '../../../../../src/node/services/radio/codecs/errors.js'
 import { id3v2TagBytes, id3v2Title } from '../../../../../src/node/services/radio/codecs/id3-tag.js'
@@ -102,6 +103,14 @@ describe('MP3 parser', () => {
     // A frame claiming more bytes than the tag holds ends the scan without a title.
     const bad = Buffer.concat([Buffer.from('TIT2'), u32be(9999), Buffer.alloc(2), Buffer.from('x')])
     expect(id3v2Title(Buffer.concat([Buffer.from('ID3'), Buffer.from([3, 0, 0, 0, 0, 0, bad.length]), bad]))).toBeUndefined()
+  })
+
+  it.skipIf(!HAVE_FFMPEG)('a listener joining mid-stream gets frames ffmpeg decodes', () => {
+    const b = ffmpegTone('mid.mp3', 6, ['-c:a', 'libmp3lame', '-b:a', '64k'])
+    const p = parse('mp3', b, 3000)
+    const late = Buffer.concat(p.frames.slice(Math.floor(p.frames.length / 2)))
+    const pcm = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'mp3', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '44100', 'pipe:1'], { input: late })
+    expect(pcm.length / 2 / 44100).toBeGreaterThan(2.8)
   })
 
   it.skipIf(!HAVE_FFMPEG)('times MPEG-1, MPEG-2 and MPEG-2.5 files as ffprobe does', () => {

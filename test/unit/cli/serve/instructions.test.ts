@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest'
+import { radioInstructions } from '../../../../src/cli/serve/instructions.js'
+
+describe('the demo radio instructions', () => {
+  it('give the VLC line, the station page and how to post', () => {
+    const text = radioInstructions('http://127.0.0.1:9150/radio/welcome-radio')
+    expect(text).toContain('    vlc http://127.0.0.1:9150/radio/welcome-radio\n')
+    expect(text).toContain('http://127.0.0.1:9150/radio/welcome-radio.html')
+    expect(text).toContain('tornet radio post welcome-radio')
+  })
+})
