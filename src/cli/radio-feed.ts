@@ -21,6 +21,9 @@ export interface FeedResult {
 export async function feedBroadcast (b: Broadcast, items: AsyncIterable<SegmentItem>, opts: FeedOptions): Promise<FeedResult> {
   const pacer = new Pacer(opts.clock ?? systemPacerClock, opts.leadMs)
   let segments = 0
+  // Segments carry whole milliseconds; the fractions (an MP3 frame is 26.12… ms) are carried
+  // over to the next segment, so the stream's clock never drifts from the audio's.
+  let carryMs = 0
   try {
     for await (const it of items) {
       if (opts.signal.aborted) break
@@ -28,7 +31,9 @@ export async function feedBroadcast (b: Broadcast, items: AsyncIterable<SegmentI
       else if (it.kind === 'title') b.setNowPlaying(it.text)
       else {
         await pacer.next(it.durationMs, opts.signal)
-        b.pushAudio(it.data, it.durationMs)
+        const wholeMs = Math.max(0, Math.round(carryMs + it.durationMs))
+        carryMs += it.durationMs - wholeMs
+        b.pushAudio(it.data, wholeMs)
         segments++
         opts.onProgress?.(b.stats(), pacer.sentMs)
       }

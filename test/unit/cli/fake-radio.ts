@@ -1,4 +1,4 @@
-import type { Broadcast, BroadcastStats, RadioCodec, RadioService, StationKeyPair } from '../../../src/node/index.js'
+import { MAX_SEGMENT_PAYLOAD, type Broadcast, type BroadcastStats, type RadioCodec, type RadioService, type StationKeyPair } from '../../../src/node/index.js'
 
 /** What a fake broadcast was handed, with the fake clock's time of each call. */
 export type BroadcastCall =
@@ -22,7 +22,11 @@ export function fakeBroadcast (key: StationKeyPair, info: { label: string, codec
     info,
     key,
     station: { id: key.publicKey, label: info.label, codec: info.codec, bitrateKbps: info.bitrateKbps, nowPlaying: undefined, role: 'broadcasting', children: 0 },
-    pushAudio (frames, durationMs) { calls.push({ at: now(), what: 'audio', bytes: frames.length, durationMs }) },
+    pushAudio (frames, durationMs) {
+      // As the radio core: whole milliseconds, up to 10 s, at most one segment's payload.
+      if (!Number.isInteger(durationMs) || durationMs < 0 || durationMs > 10_000 || frames.length === 0 || frames.length > MAX_SEGMENT_PAYLOAD) throw new RangeError(`bad segment: ${frames.length} bytes, ${durationMs} ms`)
+      calls.push({ at: now(), what: 'audio', bytes: frames.length, durationMs })
+    },
     setInit (init) { calls.push({ at: now(), what: 'init', bytes: init.length }) },
     setNowPlaying (title) { nowPlaying = title; calls.push({ at: now(), what: 'title', text: title }) },
     post (text) { calls.push({ at: now(), what: 'post', text }) },

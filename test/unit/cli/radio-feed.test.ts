@@ -29,6 +29,17 @@ describe('feedBroadcast', () => {
     expect(progress).toEqual([500, 1000, 1500, 2000, 2250, 2500])
   })
 
+  it('hands over whole milliseconds, carrying the fractions so the total stays exact', async () => {
+    const clock = fakeClock()
+    const b = fakeBroadcast(KEY, { label: 's', codec: 'mp3', bitrateKbps: 64 }, clock.now)
+    // 19 MP3 frames at 44.1 kHz: 496.326… ms a segment.
+    const seg: SegmentItem = { kind: 'audio', data: Buffer.alloc(10), durationMs: (19 * 1152 * 1000) / 44100, frames: 19 }
+    await feedBroadcast(b, Readable.from(Array.from({ length: 100 }, () => seg)), { signal: new AbortController().signal, clock })
+    const ms = b.calls.flatMap(c => c.what === 'audio' ? [c.durationMs] : [])
+    expect(new Set(ms)).toEqual(new Set([496, 497]))
+    expect(ms.reduce((a, x) => a + x, 0)).toBe(Math.round(100 * seg.durationMs))
+  })
+
   it('ends quietly when stopped mid-wait', async () => {
     const ac = new AbortController()
     const b = fakeBroadcast(KEY, { label: 's', codec: 'mp3', bitrateKbps: 64 })

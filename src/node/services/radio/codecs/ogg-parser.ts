@@ -9,6 +9,8 @@ import { splitOpusPage } from './ogg-split.js'
 
 /** The most header bytes kept while reassembling a header packet (cover art in comments is cut off here). */
 const MAX_HEADER_PACKET = 256 * 1024
+/** The longest play time a page may claim (ffmpeg writes 1 s pages; a segment may last 10 s). */
+const MAX_PAGE_MS = 10_000
 
 /**
  * Ogg Vorbis / Opus cut into pages. The header pages of a logical stream are
@@ -113,7 +115,10 @@ export class OggParser implements FrameParser {
     let durationMs = 0
     if (page.granule >= 0) {
       const played = Math.max(0, page.granule - preSkip)
+      // A jump of more than MAX_PAGE_MS is a discontinuity in the source (a restarted encoder), not
+      // audio to wait for: it is not paced.
       durationMs = (Math.max(0, played - this.played) * 1000) / granuleRate
+      if (durationMs > MAX_PAGE_MS) durationMs = 0
       this.played = Math.max(this.played, played)
     }
     this.frames++

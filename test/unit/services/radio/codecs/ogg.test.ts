@@ -92,11 +92,14 @@ describe('Ogg parser', () => {
       page({ seq: 1, packets: [opusTags(['TITLE=Song', 'ARTIST=Band'])] }),
       page({ seq: 2, granule: 312n + 48000n, packets: [Buffer.alloc(100)] }),
       page({ seq: 3, granule: -1n, packets: [] }),
-      page({ seq: 4, granule: 312n + 72000n, packets: [Buffer.alloc(100)] })
+      page({ seq: 4, granule: 312n + 72000n, packets: [Buffer.alloc(100)] }),
+      // A jump of 20 s (a restarted encoder) is not audio to wait for.
+      page({ seq: 5, granule: 312n + 72000n + 960000n, packets: [Buffer.alloc(100)] }),
+      page({ seq: 6, granule: 312n + 72000n + 960000n + 960n, packets: [Buffer.alloc(100)] })
     ])
     const p = parse('ogg', stream, 50)
     expect(p.titles).toEqual(['Band - Song'])
-    expect(p.items.filter(i => i.kind === 'frame').map(i => i.kind === 'frame' ? i.durationMs : 0)).toEqual([1000, 0, 500])
+    expect(p.items.filter(i => i.kind === 'frame').map(i => i.kind === 'frame' ? i.durationMs : 0)).toEqual([1000, 0, 500, 0, 20])
   })
 
   it('drops a page with a bad CRC, keeps the rest', () => {
