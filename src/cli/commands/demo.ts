@@ -33,8 +33,7 @@ Options:
       `${demo.nameUrl}   the sample site, by its registered name`,
       `${demo.siteUrl}`,
       '    the same site by its content address'
-    ]))
-    if (demo.radioUrl !== undefined) ctx.stdout.write(radioInstructions(demo.radioUrl))
+    ], demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)))
     await waitForStop(ctx.signal)
     ctx.stderr.write('stopping…\n')
     await demo.close()
