@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { radioOf } from '../../src/cli/radio-node.js'
@@ -8,6 +7,7 @@ import { generateIdentity } from '../../src/node/identity/identity.js'
 import { saveIdentity } from '../../src/node/identity/identity-file.js'
 import type { TornetNode } from '../../src/node/index.js'
 import type { Listening, VerifiedSegment } from '../../src/node/services/radio/radio-api.js'
+import { makeCliHome } from '../helpers/cli-home.js'
 import { createTestnet, type Testnet } from '../helpers/testnet.js'
 import { capture } from '../unit/cli/cli-test-kit.js'
 
@@ -38,15 +38,7 @@ describe('tornet radio against a 4-node network', () => {
 
   beforeAll(async () => {
     net = await createTestnet(4, { config: { names: { difficulty: DIFFICULTY } }, probeMtu: 16_000 })
-    cliDir = mkdtempSync(join(tmpdir(), 'tornet-radio-cli-'))
-    const seed = net.nodes[1].endpoint
-    writeFileSync(join(cliDir, 'config.json'), JSON.stringify({
-      listen: { host: '127.0.0.1', port: 9151 },
-      bootstrap: [`${seed.address}:${seed.port}`],
-      minRank: 0,
-      names: { difficulty: DIFFICULTY },
-      allowPrivateEndpoints: true
-    }))
+    cliDir = makeCliHome(net.nodes[1].endpoint, DIFFICULTY)
     saveIdentity(cliDir, generateIdentity())
   })
 
