@@ -31,3 +31,8 @@ export {
 export { RadioError, RadioErrorCode, type RadioErrorCodeValue } from './services/radio/errors.js'
 export { createStationKey, loadStationKey, listStationKeys, stationKeyPath, type StationKey } from './services/radio/station-key.js'
 export type { RadioServiceOptions } from './services/radio/radio-service.js'
+export { sniffCodec } from './services/radio/codecs/sniff.js'
+export { createFrameParser } from './services/radio/codecs/frame-parser.js'
+export { Segmenter, type SegmentItem } from './services/radio/codecs/segmenter.js'
+export { Pacer, systemPacerClock, type PacerClock } from './services/radio/codecs/pacer.js'
+export { RadioCodecError, RadioCodecErrorCode } from './services/radio/codecs/errors.js'

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/run-cli.js'
 import { generateIdentity, type Identity } from '../../src/node/identity/identity.js'
 import { saveIdentity } from '../../src/node/identity/identity-file.js'
+import { makeCliHome } from '../helpers/cli-home.js'
 import { createTestnet, type Testnet } from '../helpers/testnet.js'
 import { capture } from '../unit/cli/cli-test-kit.js'
 
@@ -42,16 +43,8 @@ describe('tornet content and network commands against a 5-node network', () => {
 
   beforeAll(async () => {
     net = await createTestnet(5, { config: { names: { difficulty: DIFFICULTY } } })
-    cliDir = mkdtempSync(join(tmpdir(), 'tornet-cli-home-'))
     work = mkdtempSync(join(tmpdir(), 'tornet-cli-work-'))
-    const seed = net.nodes[1].endpoint
-    writeFileSync(join(cliDir, 'config.json'), JSON.stringify({
-      listen: { host: '127.0.0.1', port: 9151 },
-      bootstrap: [`${seed.address}:${seed.port}`],
-      minRank: 0,
-      names: { difficulty: DIFFICULTY },
-      allowPrivateEndpoints: true
-    }))
+    cliDir = makeCliHome(net.nodes[1].endpoint, DIFFICULTY)
     // A node caches a chunk on request only for a peer of at least its own rank (cache-admission.ts),
     // so the CLI's identity outranks the testnet's random ones, as a publisher's mined rank would.
     const top = Math.max(...net.nodes.map(n => n.identity.rank))

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { startDemoNetwork } from '../serve/demo-network.js'
-import { browserInstructions, waitForStop } from '../serve/instructions.js'
+import { browserInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -10,8 +10,10 @@ export const demoCommand: Command = {
   usage: `Usage: tornet demo [--nodes N] [--gateway-port PORT]
 
 Starts N real Tornet nodes on 127.0.0.1 (default 5) in this process, publishes the sample site from
-one of them, registers it as welcome.tor-net, and serves the gateway (SOCKS5 + HTTP proxy) from
-another on 127.0.0.1:9150. Node data is kept in <data dir>/demo and reused next time.
+one of them, registers it as welcome.tor-net, broadcasts the radio station welcome-radio (the
+tunes of sample/radio, looped) from another, and serves the gateway (SOCKS5 + HTTP proxy, and
+the radio at /radio/welcome-radio) from the first on 127.0.0.1:9150. Node data is kept in
+<data dir>/demo and reused next time; the station's key is <data dir>/stations/welcome-radio.json.
 Stop with Ctrl-C.
 
 Options:
@@ -31,7 +33,7 @@ Options:
       `${demo.nameUrl}   the sample site, by its registered name`,
       `${demo.siteUrl}`,
       '    the same site by its content address'
-    ]))
+    ], demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)))
     await waitForStop(ctx.signal)
     ctx.stderr.write('stopping…\n')
     await demo.close()

@@ -15,6 +15,10 @@ import { kvPutCommand } from './kv-put.js'
 import { kvGetCommand } from './kv-get.js'
 import { nameRegisterCommand } from './name-register.js'
 import { nameShowCommand } from './name-show.js'
+import { radioCreateCommand } from './radio-create.js'
+import { radioListCommand } from './radio-list.js'
+import { radioBroadcastCommand } from './radio-broadcast.js'
+import { radioPostCommand } from './radio-post.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -36,5 +40,9 @@ export const COMMANDS: readonly Command[] = [
   kvPutCommand,
   kvGetCommand,
   nameRegisterCommand,
-  nameShowCommand
+  nameShowCommand,
+  radioCreateCommand,
+  radioListCommand,
+  radioBroadcastCommand,
+  radioPostCommand
 ]

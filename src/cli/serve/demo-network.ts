@@ -1,18 +1,21 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  createNode, defaultConfig, hasIdentityFile, isTornetError, loadIdentity, mineIdentity, saveIdentity,
+  createNode, defaultConfig, hasIdentityFile, loadIdentity, mineIdentity, parseReference, saveIdentity,
   type TornetConfig, type TornetNode
 } from '../../node/index.js'
+import { startDemoRadio, type DemoRadio } from './demo-radio.js'
 import { packageRoot } from './package-root.js'
+import { registerNameOnce } from './register-name-once.js'
 import { serveGateway, type ServedGateway } from './serve-gateway.js'
 
 /**
  * What `npm start` runs: a handful of real nodes on 127.0.0.1 (each with its
  * own identity, LMDB store and UDP socket, in this process), the first one
  * serving the gateway, and the sample site published by another node and
- * registered as welcome.tor-net. Data lives in <dataDir>/demo and is reused
- * on the next start.
+ * registered as welcome.tor-net, and the radio station welcome-radio (see
+ * demo-radio.ts) broadcast by the last node. Data lives in <dataDir>/demo and
+ * is reused on the next start.
  */
 export interface DemoOptions {
   dataDir: string
@@ -29,6 +32,8 @@ export interface DemoNetwork {
   served: ServedGateway
   siteUrl: string
   nameUrl: string
+  /** The demo station's address, when this build has the radio service. */
+  radioUrl: string | undefined
   close (): Promise<void>
 }
 
@@ -40,7 +45,9 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
   const step = opts.onStep ?? (() => {})
   const nodes: TornetNode[] = []
   let served: ServedGateway | undefined
+  let radio: DemoRadio | undefined
   const close = async (): Promise<void> => {
+    await radio?.close()
     await served?.close()
     await Promise.allSettled(nodes.map(async n => await n.stop()))
   }
@@ -75,10 +82,11 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     step('publishing the sample site from demo node 1')
     const site = await publisher.publish(join(packageRoot(), 'sample', 'welcome'), { signal: opts.signal })
     step(`registering ${DEMO_NAME}.tor-net (proof of work at difficulty ${opts.nameDifficulty ?? 16})`)
-    await registerOnce(publisher, site.host, opts.signal)
+    await registerNameOnce(publisher, DEMO_NAME, { kind: 'content', value: contentTarget(site.host) }, opts.signal)
     const size = treeSize(join(packageRoot(), 'sample', 'welcome'))
     await served.published.add({ reference: site.host, url: site.url, name: DEMO_NAME, nameUrl: `http://${DEMO_NAME}.tor-net/`, title: 'Welcome to Tornet (sample site, published by demo node 1)', files: size.files, bytes: size.bytes, publishedAt: Date.now() })
-    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, close }
+    radio = await startDemoRadio({ keyDir: opts.dataDir, broadcaster: nodes[count - 1], gatewayUrl: served.gateway.url, signal: opts.signal, onStep: step })
+    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, close }
   } catch (err) {
     await close()
     throw err
@@ -96,14 +104,7 @@ function treeSize (dir: string): { files: number, bytes: number } {
   return { files, bytes }
 }
 
-async function registerOnce (node: TornetNode, reference: string, signal?: AbortSignal): Promise<void> {
-  try {
-    const current = await node.names.lookup(DEMO_NAME, { signal })
-    if (current.owner.equals(node.identity.publicKey)) return
-  } catch (err) {
-    if (!isTornetError(err, 'NAME_NOT_FOUND') && !isTornetError(err, 'NAME_EXPIRED')) throw err
-  }
-  const { parseReference } = await import('../../node/index.js')
+function contentTarget (reference: string): Buffer {
   const ref = parseReference(reference)
-  await node.names.register(DEMO_NAME, { kind: 'content', value: Buffer.concat([ref.id, ref.key]) }, { signal })
+  return Buffer.concat([ref.id, ref.key])
 }

@@ -1,5 +1,6 @@
 /** What to tell the user once a gateway is up. */
-export function browserInstructions (gatewayUrl: string, sites: string[]): string {
+/** `more`: further lines (the demo's radio) placed before the closing line. */
+export function browserInstructions (gatewayUrl: string, sites: string[], more = ''): string {
   const { hostname: host, port } = new URL(gatewayUrl)
   return `
 Tornet is running.
@@ -16,7 +17,17 @@ Tornet is running.
     ${sites.join('\n    ')}
     ${gatewayUrl}/   your node's dashboard (also http://tornet.tor-net/ through the proxy)
 
-Press Ctrl-C to stop.
+${more}Press Ctrl-C to stop.
+`
+}
+
+/** The demo station's lines: play it in VLC (or any player that opens a URL), post to it. */
+export function radioInstructions (radioUrl: string): string {
+  return `  Listen to the demo radio station:
+    vlc ${radioUrl}
+    ${radioUrl}.html   the station page: a player, now playing and live posts
+    tornet radio post welcome-radio "hello"   a text post, shown live on the station page
+
 `
 }
 

@@ -8,6 +8,7 @@
  *                1 content         root chunk id 32 ‖ root key 32 (a reference)
  *                2 hidden-service  the service's 32-byte public key
  *                3 mailbox         the mailbox's 32-byte public key
+ *                4 station         a radio station's 32-byte public key (its id)
  *   created    u64                ms since the Unix epoch
  *   expires    u64                created < expires ≤ created + 33 days (30-day term + grace)
  *   previous   32                 id of the registration this one renews; zeros for a first one
@@ -53,11 +54,11 @@ export const NO_PREVIOUS: Buffer = Buffer.alloc(32)
 
 const POW_TAG = Buffer.from('tornet/names/pow/v1')
 
-export type TargetKind = 'content' | 'hidden-service' | 'mailbox'
+export type TargetKind = 'content' | 'hidden-service' | 'mailbox' | 'station'
 
 export interface NameTarget {
   kind: TargetKind
-  /** content: chunk id ‖ key (64 bytes); hidden-service / mailbox: a 32-byte public key. */
+  /** content: chunk id ‖ key (64 bytes); hidden-service / mailbox / station: a 32-byte public key. */
   value: Buffer
 }
 
@@ -86,9 +87,9 @@ export const DEFAULT_REGISTRATION_POLICY: RegistrationPolicy = {
   clockSkewMs: 10 * 60_000
 }
 
-const KIND_CODE: Record<TargetKind, number> = { content: 1, 'hidden-service': 2, mailbox: 3 }
-const KIND_OF: Record<number, TargetKind | undefined> = { 1: 'content', 2: 'hidden-service', 3: 'mailbox' }
-const TARGET_BYTES: Record<TargetKind, number> = { content: 64, 'hidden-service': 32, mailbox: 32 }
+const KIND_CODE: Record<TargetKind, number> = { content: 1, 'hidden-service': 2, mailbox: 3, station: 4 }
+const KIND_OF: Record<number, TargetKind | undefined> = { 1: 'content', 2: 'hidden-service', 3: 'mailbox', 4: 'station' }
+const TARGET_BYTES: Record<TargetKind, number> = { content: 64, 'hidden-service': 32, mailbox: 32, station: 32 }
 
 export function targetKindCode (kind: TargetKind): number {
   const code = KIND_CODE[kind]

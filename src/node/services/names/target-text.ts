@@ -8,11 +8,13 @@ import type { NameTarget } from './registration.js'
  *   <reference> or <reference>.tor-net   content (two base32 labels, see content/reference.ts)
  *   hidden-service:<64 hex digits>        a hidden service's public key
  *   mailbox:<64 hex digits>               a mailbox's public key
+ *   station:<64 hex digits>               a radio station's id (its public key)
  */
 export type TargetText =
   | { kind: 'content', reference: string }
   | { kind: 'hidden-service', publicKey: string }
   | { kind: 'mailbox', publicKey: string }
+  | { kind: 'station', publicKey: string }
 
 const KEY_HEX = /^[0-9a-f]{64}$/
 
@@ -23,14 +25,14 @@ export function parseTarget (text: string): NameTarget {
   if (colon >= 0) {
     const kind = s.slice(0, colon)
     const hex = s.slice(colon + 1)
-    if ((kind === 'hidden-service' || kind === 'mailbox') && KEY_HEX.test(hex)) return { kind, value: Buffer.from(hex, 'hex') }
-    throw new NameError(NameErrorCode.MALFORMED, `'${text.slice(0, 80)}': write hidden-service:<64 hex digits> or mailbox:<64 hex digits>`)
+    if ((kind === 'hidden-service' || kind === 'mailbox' || kind === 'station') && KEY_HEX.test(hex)) return { kind, value: Buffer.from(hex, 'hex') }
+    throw new NameError(NameErrorCode.MALFORMED, `'${text.slice(0, 80)}': write hidden-service:<64 hex digits>, mailbox:<64 hex digits> or station:<64 hex digits>`)
   }
   try {
     const ref = parseReference(s)
     return { kind: 'content', value: Buffer.concat([ref.id, ref.key]) }
   } catch (err) {
-    throw new NameError(NameErrorCode.MALFORMED, `'${text.slice(0, 80)}' is not a content reference, hidden-service:<key> or mailbox:<key>`, { cause: err })
+    throw new NameError(NameErrorCode.MALFORMED, `'${text.slice(0, 80)}' is not a content reference, hidden-service:<key>, mailbox:<key> or station:<key>`, { cause: err })
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { nameRegisterCommand, targetFromUrl } from '../../../../src/cli/commands/name-register.js'
-import { makeContext } from '../cli-test-kit.js'
+import { makeContext, tempDataDir } from '../cli-test-kit.js'
 import { SOME_REF, expectCode, expectUsageError } from './command-test-kit.js'
 
 describe('tornet name register', () => {
@@ -15,6 +15,12 @@ describe('tornet name register', () => {
     await expectCode(nameRegisterCommand.run(['site', 'not-a-target'], ctx), 'NAME_MALFORMED')
     await expectCode(nameRegisterCommand.run(['site', 'mailbox:1234'], ctx), 'NAME_MALFORMED')
     await expectUsageError(nameRegisterCommand, ['site', `http://${SOME_REF}.tor-net/index.html`])
+  })
+
+  it('--station takes the place of the target and needs a station of this data directory', async () => {
+    await expectUsageError(nameRegisterCommand, ['site', '--station', 'jazz', SOME_REF])
+    await expectUsageError(nameRegisterCommand, ['--station', 'jazz'])
+    await expectCode(nameRegisterCommand.run(['site', '--station', 'jazz'], makeContext(tempDataDir())), 'RADIO_KEY_MISSING')
   })
 
   it('reads a target given as a URL', () => {

@@ -14,7 +14,7 @@ const owner = identityFromKeys(secret, publicKeyFromSecret(secret)!, Buffer.allo
 
 describe('registration codec', () => {
   it('round-trips every target kind', async () => {
-    for (const target of [contentTarget(), { kind: 'hidden-service' as const, value: Buffer.alloc(32, 1) }, { kind: 'mailbox' as const, value: Buffer.alloc(32, 2) }]) {
+    for (const target of [contentTarget(), { kind: 'hidden-service' as const, value: Buffer.alloc(32, 1) }, { kind: 'mailbox' as const, value: Buffer.alloc(32, 2) }, { kind: 'station' as const, value: Buffer.alloc(32, 4) }]) {
       const r = await link(owner, { name: 'shop', created: T0, target })
       expect(decodeRegistration(encodeRegistration(r))).toEqual(r)
     }
