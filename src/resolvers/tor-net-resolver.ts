@@ -19,6 +19,7 @@ export type NameTarget =
   | { kind: 'content', reference: string }
   | { kind: 'hidden-service', publicKey: string }
   | { kind: 'mailbox', publicKey: string }
+  | { kind: 'station', publicKey: string }
 
 export interface TorNetResolverOptions {
   lookupName: (name: string, signal?: AbortSignal) => Promise<NameTarget | undefined>

@@ -8,6 +8,7 @@ export type ResolveTarget =
   | { kind: 'content', reference: string, path?: string } // reference in its base32-label form
   | { kind: 'hidden-service', publicKey: string }
   | { kind: 'mailbox', publicKey: string }
+  | { kind: 'station', publicKey: string } // a radio station's id (64 hex): the radio app plays it
   | { kind: 'clearnet', host: string, addresses: string[], port?: number }
   | { kind: 'gateway' } // tornet.tor-net: the dashboard
   | { kind: 'unsupported', network: 'tor' | 'i2p' | 'freenet' | string, address: string, message: string }
