@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { serveGateway, type ServedGateway } from '../../src/cli/serve/serve-gateway.js'
-import { createStationKey, createTestnet, type Broadcast, type Testnet } from '../../src/node/index.js'
+import { createStationKey, createTestnet, type Broadcast, type Testnet, type TornetNode } from '../../src/node/index.js'
 import { describeWithClients } from '../helpers/e2e-clients.js'
 import { feedLoop, makeToneMp3, mp3Frames, mp3Segments } from '../helpers/mp3-feed.js'
 import { checkStationPage, expectTone } from '../helpers/radio-checks.js'
@@ -37,11 +37,31 @@ let broadcast: Broadcast
 let feed: { stop (): void } | undefined
 const closers: Array<() => void> = []
 
+/**
+ * Upload budgets small enough that listeners must join below other
+ * listeners. NodeInit takes no radio options yet, so this sets the service's
+ * settings directly (radio-service.ts `s`); it fails loudly if they move.
+ */
+function limitFanout (node: TornetNode, maxChildren: number): void {
+  const settings = (node.radio as unknown as { s?: { maxChildren: number, roots: number } }).s
+  if (settings === undefined) throw new Error('the radio service has no settings to tune: give NodeInit a radio option and use it here')
+  settings.maxChildren = maxChildren
+  settings.roots = 1
+}
+
+/** Hops from the broadcaster to this node in the station's tree (radio-service.ts `feeds`). */
+function depthOf (node: TornetNode, station: string): number {
+  const feed = (node.radio as unknown as { feeds?: ReadonlyMap<string, { depth: number }> }).feeds?.get(station)
+  if (feed === undefined) throw new Error('this node carries no feed of the station')
+  return feed.depth
+}
+
 describeWithClients('radio over a real network, played by VLC and Firefox', ['ffmpeg', 'vlc', 'firefox', 'curl'], () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tornet-radio-net-'))
     await mkdir(ARTIFACTS, { recursive: true })
     net = await createTestnet(LISTENERS + 2, { nameDifficulty: 8, probeMtu: 16_000 })
+    for (const node of net.nodes) limitFanout(node, 1) // every relay feeds one child: the tree becomes a chain
     const [source] = net.nodes
     const key = createStationKey(net.dirs[0]!, 'tone')
     hex = key.publicKey.toString('hex')
@@ -70,10 +90,13 @@ describeWithClients('radio over a real network, played by VLC and Firefox', ['ff
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
-  it('the station reaches every listener, and the gateway node through the tree', async () => {
+  it('the station reaches every listener, and the gateway node through at least 3 relay levels', async () => {
     for (let i = 1; i <= LISTENERS; i++) {
       expect(net.nodes[i]!.radio.known().some(s => s.id.toString('hex') === hex), `node ${i}`).toBe(true)
     }
+    const listening = await net.nodes[LISTENERS + 1]!.radio.listen(Buffer.from(hex, 'hex'))
+    closers.push(() => listening.close())
+    expect(depthOf(net.nodes[LISTENERS + 1]!, hex)).toBeGreaterThanOrEqual(3)
     const r = await run('curl', ['-sS', '--max-time', '3', '-o', '/dev/null', '-D', '-', `http://127.0.0.1:${port}/radio/${hex}`]).catch((err: { stdout: string }) => err)
     expect(r.stdout).toMatch(/^HTTP\/1\.1 200/)
     expect(r.stdout).toMatch(/^icy-name: tone\r$/im)

@@ -82,7 +82,7 @@ export function feedLoop (broadcast: Pick<Broadcast, 'pushAudio'>, segments: Mp3
   const tick = (): void => {
     while (playedMs <= performance.now() - started + aheadMs) {
       const s = segments[i++ % segments.length]!
-      broadcast.pushAudio(s.bytes, s.durationMs)
+      broadcast.pushAudio(s.bytes, Math.round(s.durationMs)) // the service takes whole milliseconds; pacing keeps the exact time
       playedMs += s.durationMs
       count++
     }
