@@ -97,6 +97,10 @@ describeWithClients('radio over a real network, played by VLC and Firefox', ['ff
     const listening = await net.nodes[LISTENERS + 1]!.radio.listen(Buffer.from(hex, 'hex'))
     closers.push(() => listening.close())
     expect(depthOf(net.nodes[LISTENERS + 1]!, hex)).toBeGreaterThanOrEqual(3)
+    // The dashboard lists it among the stations this node knows.
+    const dashboard = await (await fetch(`http://127.0.0.1:${port}/`)).text()
+    expect(dashboard).toContain('Radio stations')
+    expect(dashboard).toContain(`/radio/${hex}.html`)
     const r = await run('curl', ['-sS', '--max-time', '3', '-o', '/dev/null', '-D', '-', `http://127.0.0.1:${port}/radio/${hex}`]).catch((err: { stdout: string }) => err)
     expect(r.stdout).toMatch(/^HTTP\/1\.1 200/)
     expect(r.stdout).toMatch(/^icy-name: tone\r$/im)

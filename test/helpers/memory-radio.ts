@@ -15,7 +15,7 @@ export class MemoryStation {
   readonly info: StationInfo
   readonly events = new EventEmitter()
   private seq = 0
-  private initBytes: Buffer | undefined
+  initBytes: Buffer | undefined
   private readonly audio: VerifiedSegment[] = []
   private readonly postList: VerifiedSegment[] = []
   consumers = 0
@@ -46,6 +46,7 @@ export class MemoryStation {
 
   /** What Listening.recent() answers now. */
   recent (): VerifiedSegment[] { return [...this.audio] }
+  posts (): VerifiedSegment[] { return [...this.postList] }
 
   title (text: string): void { this.push('title', Buffer.from(text, 'utf8')) }
   post (text: string): void { this.push('post', Buffer.from(text, 'utf8')) }
@@ -59,29 +60,43 @@ export class MemoryStation {
   listening (): Listening {
     this.consumers++
     this.info.children = this.consumers
-    let open = true
-    const own = new Map<(...a: never[]) => void, (...a: never[]) => void>()
-    const station = this
-    return {
-      station: this.info,
-      init: () => this.initBytes,
-      recent: () => this.recent(),
-      posts: () => [...this.postList],
-      on (event: 'segment' | 'end', fn: (...a: never[]) => void) {
-        own.set(fn, fn)
-        station.events.on(event, fn)
-      },
-      off (event: 'segment' | 'end', fn: (...a: never[]) => void) {
-        station.events.off(event, fn)
-      },
-      close () {
-        if (!open) return
-        open = false
-        station.consumers--
-        station.info.children = station.consumers
-        for (const fn of own.values()) { station.events.off('segment', fn); station.events.off('end', fn) }
-      }
-    } as Listening
+    return new MemoryListening(this)
+  }
+}
+
+type Handler = (...args: any[]) => void // the handler type EventEmitter itself takes
+
+/** One consumer's handle: its handlers come off the station when it closes. */
+class MemoryListening implements Listening {
+  private open = true
+  private readonly handlers: Array<[string, Handler]> = []
+
+  constructor (private readonly of: MemoryStation) {}
+
+  get station (): StationInfo { return this.of.info }
+  init (): Buffer | undefined { return this.of.initBytes }
+  recent (): VerifiedSegment[] { return this.of.recent() }
+  posts (): VerifiedSegment[] { return this.of.posts() }
+
+  on (event: 'segment', fn: (s: VerifiedSegment) => void): void
+  on (event: 'end', fn: (why: ListenEnd) => void): void
+  on (event: string, fn: Handler): void {
+    this.handlers.push([event, fn])
+    this.of.events.on(event, fn)
+  }
+
+  off (event: 'segment', fn: (s: VerifiedSegment) => void): void
+  off (event: 'end', fn: (why: ListenEnd) => void): void
+  off (event: string, fn: Handler): void {
+    this.of.events.off(event, fn)
+  }
+
+  close (): void {
+    if (!this.open) return
+    this.open = false
+    this.of.consumers--
+    this.of.info.children = this.of.consumers
+    for (const [event, fn] of this.handlers) this.of.events.off(event, fn)
   }
 }
 
@@ -96,7 +111,7 @@ export class MemoryRadio implements RadioService {
   start (): void { this.running = true }
   async stop (): Promise<void> { this.running = false }
 
-  addStation (label: string, codec: RadioCodec = 'mp3', bitrateKbps = 128, id = Buffer.alloc(32, this.stations.size + 1)): MemoryStation {
+  addStation (label: string, codec: RadioCodec = 'mp3', bitrateKbps = 128, id: Buffer = Buffer.alloc(32, this.stations.size + 1)): MemoryStation {
     const station = new MemoryStation({ id, label, codec, bitrateKbps }, this.burstMs)
     this.stations.set(id.toString('hex'), station)
     return station
