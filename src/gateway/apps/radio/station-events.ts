@@ -12,6 +12,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { ListenEnd, Listening, VerifiedSegment } from './radio-port.js'
+import { followStation } from './station-follow.js'
 
 export interface EventLimits {
   maxQueuedBytes: number
@@ -47,14 +48,8 @@ export async function sendStationEvents (res: ServerResponse, listening: Listeni
   res.write(head.length > 0 ? head : ': connected\n\n')
 
   await new Promise<void>(resolve => {
-    let done = false
     const finish = (): void => {
-      if (done) return
-      done = true
-      listening.off('segment', onSegment)
-      listening.off('end', onEnd)
-      signal.removeEventListener('abort', finish)
-      res.off('close', finish)
+      if (!follow.stop()) return
       clearInterval(keepAlive)
       resolve()
     }
@@ -80,10 +75,7 @@ export async function sendStationEvents (res: ServerResponse, listening: Listeni
     }
     const keepAlive = setInterval(() => send(': keep-alive\n\n'), limits.keepAliveMs)
     keepAlive.unref?.()
-    listening.on('segment', onSegment)
-    listening.on('end', onEnd)
-    signal.addEventListener('abort', finish, { once: true })
-    res.once('close', finish)
+    const follow = followStation(listening, res, signal, { segment: onSegment, end: onEnd, clientLeft: finish })
     if (signal.aborted || res.destroyed) finish()
   })
 }

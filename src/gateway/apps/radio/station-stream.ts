@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { IcyFramer } from './icy-metadata.js'
+import { followStation } from './station-follow.js'
 import { RADIO_CONTENT_TYPE, type ListenEnd, type Listening, type VerifiedSegment } from './radio-port.js'
 
 export interface StreamLimits {
@@ -83,14 +84,8 @@ export async function sendStationStream (req: IncomingMessage, res: ServerRespon
 
   return await new Promise<StreamResult>(resolve => {
     let silence: NodeJS.Timeout | undefined
-    let done = false
     const finish = (end: StreamResult['end']): void => {
-      if (done) return
-      done = true
-      listening.off('segment', onSegment)
-      listening.off('end', onEnd)
-      signal.removeEventListener('abort', onAbort)
-      res.off('close', onAbort)
+      if (!follow.stop()) return
       clearTimeout(silence)
       if (end === 'too-slow') res.destroy()
       else if (!res.destroyed) res.end()
@@ -101,8 +96,6 @@ export async function sendStationStream (req: IncomingMessage, res: ServerRespon
       silence = setTimeout(() => finish('silent'), limits.silenceMs)
       silence.unref?.()
     }
-    const onAbort = (): void => finish('client-left')
-    const onEnd = (why: ListenEnd): void => finish(why)
     const onSegment = (s: VerifiedSegment): void => {
       if (s.seq <= lastSeq) return // already sent in the burst
       lastSeq = s.seq
@@ -130,10 +123,7 @@ export async function sendStationStream (req: IncomingMessage, res: ServerRespon
     }
 
     // Listen first, then burst: a segment arriving meanwhile is either in recent() or comes after it.
-    listening.on('segment', onSegment)
-    listening.on('end', onEnd)
-    signal.addEventListener('abort', onAbort, { once: true })
-    res.once('close', onAbort)
+    const follow = followStation(listening, res, signal, { segment: onSegment, end: finish, clientLeft: () => finish('client-left') })
     armSilence()
     const init = listening.init()
     if (init !== undefined && init.length > 0) write(init)
