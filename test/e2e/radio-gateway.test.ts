@@ -18,6 +18,7 @@ import { installRadio } from '../../src/gateway/apps/radio/index.js'
 import type { Broadcast } from '../../src/node/services/radio/radio-api.js'
 import { describeWithClients } from '../helpers/e2e-clients.js'
 import { createFakeNetwork } from '../helpers/fake-site-content.js'
+import { pacPrefs } from '../helpers/firefox.js'
 import { MemoryRadio } from '../helpers/memory-radio.js'
 import { feedLoop, makeToneMp3, mp3Frames, mp3Segments } from '../helpers/mp3-feed.js'
 import { checkStationPage, expectTone } from '../helpers/radio-checks.js'
@@ -87,5 +88,9 @@ describeWithClients('a radio station through the gateway, with real clients', ['
 
   it('Firefox plays the station page and shows a post as it is sent', async () => {
     await checkStationPage(`http://127.0.0.1:${port}/radio/tone.html`, text => broadcast.post(text), join(ARTIFACTS, 'radio-gateway-page.png'))
+  })
+
+  it('Firefox with the PAC file opens http://tone.tor-net/ as the station page and plays it', async () => {
+    await checkStationPage('http://tone.tor-net/', text => broadcast.post(text), join(ARTIFACTS, 'radio-gateway-name-page.png'), pacPrefs(port))
   })
 })

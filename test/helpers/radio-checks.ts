@@ -21,8 +21,9 @@ export async function expectTone (url: string, opts: VlcOptions & { title: strin
 /** Firefox with autoplay allowed: the page's player starts by itself, as it would after a click. */
 const AUTOPLAY = { 'media.autoplay.default': 0, 'media.autoplay.blocking_policy': 0 }
 
-export async function checkStationPage (url: string, post: (text: string) => void, screenshot?: string): Promise<void> {
-  await withFirefox(AUTOPLAY, async page => {
+export async function checkStationPage (url: string, post: (text: string) => void, screenshot?: string,
+  prefs: Record<string, unknown> = {}): Promise<void> {
+  await withFirefox({ ...AUTOPLAY, ...prefs }, async page => {
     const response = await page.goto(url, { waitUntil: 'load' })
     expect(response?.status()).toBe(200)
     await page.evaluate(() => { void document.querySelector('audio')?.play() })

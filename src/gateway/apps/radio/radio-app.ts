@@ -108,6 +108,9 @@ export function createRadioApp (options: RadioAppOptions): { app: GatewayApp, ro
       throw gatewayError(GATEWAY_ERRORS.methodNotAllowed, `${req.method ?? ''} is not allowed on a radio station.`)
     }
     const asked = parseNameHostPath(ctx.pathname, ctx.search)
+    // A browser opening http://<name>.tor-net/ gets the station page (whose player then asks for '/'
+    // as audio); players, curl and <audio> elements never ask for HTML first, and get the stream.
+    if (asked?.view === 'stream' && wantsHtml(req)) asked.view = 'page'
     if (asked === undefined) throw gatewayError(GATEWAY_ERRORS.notFound, `${ctx.host} is a radio station: its stream is at http://${ctx.host}/ and its page at http://${ctx.host}/index.html.`)
     await serve(req, res, ctx, id, asked.view, {
       stream: '/', events: '/events', m3u: '/station.m3u', player: `http://${gatewayAuthority(ctx.gateway)}${RADIO_PREFIX}${id.toString('hex')}`
@@ -128,6 +131,11 @@ export function installRadio (gateway: { router: Router, local: LocalApp }, opti
   const { app, route } = createRadioApp(options)
   gateway.router.register(app)
   gateway.local.register({ path: RADIO_PREFIX, prefix: true, handle: route })
+}
+
+function wantsHtml (req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? ''
+  return accept.includes('text/html') && req.headers['icy-metadata'] === undefined
 }
 
 function placeholderInfo (id: Buffer): StationInfo {

@@ -184,6 +184,11 @@ describe('the station page, playlist and events', () => {
     }
     const viaName = await proxyGet(port, 'http://jazz.tor-net/index.html')
     expect(viaName.body.toString()).toContain('src="/"')
+    // A browser's navigation to the name gets the page; its <audio> (and every player) the stream.
+    const navigation = await proxyGet(port, 'http://jazz.tor-net/', { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' })
+    expect(navigation.headers['content-type']).toBe('text/html; charset=utf-8')
+    const player = await stream('http://jazz.tor-net/', { host: 'jazz.tor-net', accept: 'audio/webm,audio/ogg,audio/*;q=0.9,*/*;q=0.5' })
+    expect(player.headers['content-type']).toBe('audio/mpeg')
   })
 
   it('serves an .m3u playlist with the stream URL', async () => {
