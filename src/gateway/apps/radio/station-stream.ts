@@ -49,9 +49,13 @@ export function streamHeaders (listening: Listening, metaint: number | undefined
   return headers
 }
 
-/** Header values are Latin-1 on the wire: anything else (and control characters) becomes '?'. */
+/**
+ * A station name as Icecast sends it: UTF-8 bytes (what VLC and other players decode). Node writes
+ * header strings one byte per character, so the UTF-8 is spelled out as such characters here;
+ * control characters (which would break the header) become spaces.
+ */
 function headerText (text: string): string {
-  return text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').slice(0, 200)
+  return Buffer.from(text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200), 'utf8').toString('latin1')
 }
 
 export function wantsIcyMetadata (req: IncomingMessage): boolean {
@@ -70,7 +74,9 @@ export async function sendStationStream (req: IncomingMessage, res: ServerRespon
     res.end()
     return { end: 'closed', bytes: 0, skipped: 0 }
   }
-  res.flushHeaders()
+  // Sends the head now, even before any audio. Not flushHeaders(): that writes the head as UTF-8,
+  // which would encode icy-name's bytes twice; a Buffer write sends it byte for byte.
+  res.write(Buffer.alloc(0))
 
   let bytes = 0
   let skipped = 0

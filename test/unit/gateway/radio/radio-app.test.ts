@@ -140,6 +140,21 @@ describe('the radio stream', () => {
     await until(() => station.consumers === before - 1)
   })
 
+  it('starts an Ogg stream with the decoder set-up bytes, and sends a new set-up when it changes', async () => {
+    const ogg = radio.addStation('Café ☕', 'ogg', 96)
+    ogg.push('init', audio(300, 0x4f))
+    ogg.push('audio', audio(500, 1), 500)
+    const s = await stream(`/radio/${ogg.info.id.toString('hex')}`)
+    expect(s.headers['content-type']).toBe('audio/ogg')
+    // As Icecast does: the name's UTF-8 bytes (node's client reads header bytes as Latin-1).
+    expect(Buffer.from(String(s.headers['icy-name']), 'latin1').toString('utf8')).toBe('Café ☕')
+    await s.bytes(800)
+    ogg.push('init', audio(200, 0x50)) // the next file of a playlist
+    ogg.push('audio', audio(500, 2), 500)
+    const body = await s.bytes(1500)
+    expect(body.equals(Buffer.concat([audio(300, 0x4f), audio(500, 1), audio(200, 0x50), audio(500, 2)]))).toBe(true)
+  })
+
   it('answers HEAD with the headers only', async () => {
     const r = await httpRequest(port, `/radio/${hex}`, { 'icy-metadata': '1' }, 'HEAD')
     expect(r.status).toBe(200)
