@@ -231,6 +231,23 @@ describe('the station page, playlist and events', () => {
     expect(text).toContain('event: end\ndata: stopped\n\n')
   })
 
+  it('closes an events feed whose client stops reading, instead of queueing posts for it', async () => {
+    const chatty = radio.addStation('chatty')
+    const socket = connect(port, '127.0.0.1')
+    socket.on('error', () => {})
+    await once(socket, 'connect')
+    socket.write(`GET /radio/${chatty.info.id.toString('hex')}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
+    await until(() => chatty.consumers === 1)
+    socket.pause()
+    const timer = setInterval(() => { for (let i = 0; i < 64; i++) chatty.post('x'.repeat(1000)) }, 5)
+    try {
+      await until(() => chatty.consumers === 0, 10_000)
+    } finally {
+      clearInterval(timer)
+      socket.destroy()
+    }
+  })
+
   it('lists the stations this node knows at /radio/', async () => {
     const r = await httpRequest(port, '/radio/')
     expect(r.status).toBe(200)
