@@ -22,7 +22,7 @@ import { pacPrefs } from '../helpers/firefox.js'
 import { MemoryRadio } from '../helpers/memory-radio.js'
 import { feedLoop, makeToneMp3, mp3Frames, mp3Segments } from '../helpers/mp3-feed.js'
 import { checkStationPage, expectTone } from '../helpers/radio-checks.js'
-import { readIcy } from '../unit/gateway/radio/icy-reader.js'
+import { readIcy } from '../helpers/icy-reader.js'
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
 const STATION = Buffer.alloc(32, 0x44)

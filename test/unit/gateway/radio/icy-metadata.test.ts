@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { IcyFramer, icyTitleBlock, icyTitleText } from '../../../../src/gateway/apps/radio/icy-metadata.js'
-import { readIcy } from './icy-reader.js'
+import { readIcy } from '../../../helpers/icy-reader.js'
 
 describe('ICY metadata blocks', () => {
   it('holds StreamTitle padded to 16-byte units, with the unit count first', () => {

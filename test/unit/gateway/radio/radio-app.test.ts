@@ -12,7 +12,7 @@ import { installRadio } from '../../../../src/gateway/apps/radio/index.js'
 import { createFakeNetwork } from '../../../helpers/fake-site-content.js'
 import { MemoryRadio, type MemoryStation } from '../../../helpers/memory-radio.js'
 import { httpRequest, proxyGet } from '../clients.js'
-import { readIcy } from './icy-reader.js'
+import { readIcy } from '../../../helpers/icy-reader.js'
 import { openStream, type OpenStream } from './stream-client.js'
 
 const METAINT = 1000
