@@ -80,6 +80,9 @@ const TABLE: Record<string, ErrorDescription> = {
     'Pass-through could not connect to the site on the ordinary web.'),
   [GATEWAY_ERRORS.pacMissing]: entry(500, 'PAC file missing',
     'The gateway could not find its PAC template (pac/proxy.pac). Reinstall Tornet.'),
+  [GATEWAY_ERRORS.stationNotFound]: entry(404, 'No relay carries this station',
+    'No node on the network carries this station right now: its broadcaster may be offline, or the address may be wrong. ' +
+    'Check the station id or name (the broadcaster sees both with <code>tornet radio list</code>), then try again; the stations this node knows are on the <a href="/">dashboard</a>.'),
 
   // node's own codes
   HPE_HEADER_OVERFLOW: entry(431, 'Request headers too large',

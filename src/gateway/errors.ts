@@ -26,7 +26,8 @@ export const GATEWAY_ERRORS = {
   timeout: 'GATEWAY_TIMEOUT', // our own deadline for resolve+stat passed
   bodyTimeout: 'GATEWAY_BODY_TIMEOUT', // a request body too slow (minimum rate) or past its route's deadline
   upstreamFailed: 'GATEWAY_UPSTREAM_FAILED', // pass-through connection failed
-  pacMissing: 'GATEWAY_PAC_MISSING'
+  pacMissing: 'GATEWAY_PAC_MISSING',
+  stationNotFound: 'GATEWAY_STATION_NOT_FOUND' // no relay carries the station (or the name/label names none)
 } as const
 
 /** Why a SOCKS handshake failed (the client also gets the matching reply code). */

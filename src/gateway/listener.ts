@@ -7,6 +7,7 @@
  * sockets with server.emit('connection'), after the sniffed bytes are put
  * back with socket.unshift().
  */
+import { setMaxListeners } from 'node:events'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createNetServer, type LookupFunction, type Server as NetServer, type Socket } from 'node:net'
 import { formatHostPort } from '../node/index.js'
@@ -113,6 +114,9 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
   const pacTemplate = options.pacTemplate ?? await loadPacTemplate()
   const info: GatewayInfo = { host, port, passThrough: options.passThrough === true }
   const lifetime = new AbortController()
+  // Every open request that waits listens here for the gateway's close, and a radio stream stays open
+  // for hours: many at once is normal (maxConnections bounds them), not a leak to warn about.
+  setMaxListeners(0, lifetime.signal)
   const sockets = new Set<Socket>()
   const track = (socket: Socket): void => {
     sockets.add(socket)

@@ -4,24 +4,23 @@
  * the gateway as its SOCKS5 proxy (remote DNS). Firefox's own background
  * traffic to other hosts must be refused promptly, never left hanging.
  * Screenshots go to test/artifacts/. Skipped, with the reason in the suite
- * name, when Firefox or puppeteer-core is missing.
+ * name, when Firefox or puppeteer-core is missing (in CI: fails).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../src/gateway/index.js'
 import { createFakeNetwork } from '../helpers/fake-site-content.js'
-import { firefoxMissing, pacPrefs, socksPrefs, withFirefox } from '../helpers/firefox.js'
+import { describeWithClients } from '../helpers/e2e-clients.js'
+import { pacPrefs, socksPrefs, withFirefox } from '../helpers/firefox.js'
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
-const missing = firefoxMissing
-const title = missing === undefined ? 'gateway with headless Firefox' : `gateway with headless Firefox — SKIPPED: ${missing}`
 
 let gateway: Gateway
 let port: number
 const refused: string[] = [] // what Firefox asked for that the gateway turned away
 
-describe.skipIf(missing !== undefined)(title, () => {
+describeWithClients('gateway with headless Firefox', ['firefox'], () => {
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true })
     const net = createFakeNetwork()

@@ -4,7 +4,7 @@
  * registers welcome.tor-net; curl (SOCKS5 with remote DNS, HTTP proxy) and
  * headless Firefox (PAC file, and SOCKS5 with remote DNS) fetch it through
  * the gateway. Firefox is skipped, with the reason in the suite name, only
- * when firefox-esr or puppeteer-core is missing.
+ * when firefox-esr or puppeteer-core is missing (in CI: fails).
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -13,14 +13,14 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startDemoNetwork, type DemoNetwork } from '../../src/cli/serve/demo-network.js'
-import { firefoxMissing, pacPrefs, socksPrefs, withFirefox } from '../helpers/firefox.js'
+import { describeWithClients } from '../helpers/e2e-clients.js'
+import { pacPrefs, socksPrefs, withFirefox } from '../helpers/firefox.js'
 
 const run = promisify(execFile)
 const SAMPLE = join(import.meta.dirname, '..', '..', 'sample', 'welcome')
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
-const noFirefox = firefoxMissing
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
@@ -39,7 +39,7 @@ afterAll(async () => {
   if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
 })
 
-describe('the welcome site on the embedded network, through curl', () => {
+describeWithClients('the welcome site on the embedded network, through curl', ['curl'], () => {
   it('fetches pages byte-exact through SOCKS5 (remote DNS) and the HTTP proxy', async () => {
     const index = readFileSync(join(SAMPLE, 'index.html'))
     const viaSocks = await run('curl', ['-sS', '--fail', '--socks5-hostname', `127.0.0.1:${port}`, 'http://welcome.tor-net/'], { encoding: 'buffer', maxBuffer: 1 << 26 })
@@ -66,7 +66,7 @@ describe('the welcome site on the embedded network, through curl', () => {
   })
 })
 
-describe.skipIf(noFirefox !== undefined)(noFirefox === undefined ? 'the welcome site in headless Firefox' : `the welcome site in headless Firefox — SKIPPED: ${noFirefox}`, () => {
+describeWithClients('the welcome site in headless Firefox', ['firefox'], () => {
   beforeAll(async () => { await mkdir(ARTIFACTS, { recursive: true }) })
 
   it('opens http://welcome.tor-net/ with the PAC file and renders its pictures', async () => {

@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { radioOf } from '../../src/cli/radio-node.js'
 import { runCli } from '../../src/cli/run-cli.js'
 import { generateIdentity } from '../../src/node/identity/identity.js'
 import { saveIdentity } from '../../src/node/identity/identity-file.js'
@@ -19,10 +18,6 @@ import { capture } from '../unit/cli/cli-test-kit.js'
  */
 const DIFFICULTY = 8
 const TONE = join(import.meta.dirname, '..', 'fixtures', 'radio', 'tone.mp3')
-
-function hasRadio (node: TornetNode): boolean {
-  try { radioOf(node); return true } catch { return false }
-}
 
 describe('tornet radio against a 4-node network', () => {
   let net: Testnet
@@ -60,10 +55,9 @@ describe('tornet radio against a 4-node network', () => {
   })
 
   it('radio broadcast feeds the tree: a listener on another node hears the file, titled', async (t) => {
-    if (!hasRadio(net.nodes[0])) t.skip('this build has no radio service (node.radio)')
     const ac = new AbortController()
     const running = tornet(['radio', 'broadcast', 'live', TONE, '--loop'], ac.signal)
-    const listener = radioOf(net.nodes[3])
+    const listener = net.nodes[3].radio
     let listening: Listening | undefined
     for (let tries = 0; listening === undefined; tries++) {
       try {

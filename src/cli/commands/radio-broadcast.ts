@@ -6,7 +6,6 @@ import { withNode } from '../node-session.js'
 import { ProgressLine } from '../progress-line.js'
 import { describeBroadcast, feedBroadcast } from '../radio-feed.js'
 import { openRadioInput } from '../radio-input.js'
-import { radioOf } from '../radio-node.js'
 import { watchPosts } from '../radio-post-spool.js'
 import { stationUrl } from '../station-url.js'
 
@@ -40,7 +39,7 @@ export async function broadcastFrom (
   // Read the input first: an unknown format fails before the node starts.
   const input = await openRadioInput(source, { stdin: opts.stdin, loop: opts.loop, onWarning: (m) => ctx.stderr.write(`warning: ${m}\n`) })
   await withNode(ctx, async (node) => {
-    const b = radioOf(node).broadcast(key, { label, codec: input.codec, bitrateKbps: input.bitrateKbps })
+    const b = node.radio.broadcast(key, { label, codec: input.codec, bitrateKbps: input.bitrateKbps })
     const stop = new AbortController()
     const onAbort = (): void => { stop.abort() }
     ctx.signal.addEventListener('abort', onAbort, { once: true })

@@ -2,7 +2,6 @@ import { join } from 'node:path'
 import { createStationKey, isTornetError, loadStationKey, type TornetNode } from '../../node/index.js'
 import { feedBroadcast } from '../radio-feed.js'
 import { openRadioInput } from '../radio-input.js'
-import { RADIO_UNAVAILABLE, radioOf } from '../radio-node.js'
 import { watchPosts } from '../radio-post-spool.js'
 import { registerNameOnce } from './register-name-once.js'
 import { packageRoot } from './package-root.js'
@@ -30,16 +29,9 @@ export interface DemoRadioOptions {
   onStep: (message: string) => void
 }
 
-/** Starts the station; undefined (with a step saying why) when this build has no radio service. */
-export async function startDemoRadio (opts: DemoRadioOptions): Promise<DemoRadio | undefined> {
-  let radio
-  try {
-    radio = radioOf(opts.broadcaster)
-  } catch (err) {
-    if (!isTornetError(err, RADIO_UNAVAILABLE)) throw err
-    opts.onStep(`no radio: ${err.message}`)
-    return undefined
-  }
+/** Starts the demo station on the broadcaster node, looping sample/radio/. */
+export async function startDemoRadio (opts: DemoRadioOptions): Promise<DemoRadio> {
+  const radio = opts.broadcaster.radio
   const key = stationKey(opts.keyDir)
   const input = await openRadioInput(join(packageRoot(), 'sample', 'radio'), { onWarning: (m) => opts.onStep(`radio: ${m}`) })
   const b = radio.broadcast(key, { label: DEMO_STATION, codec: input.codec, bitrateKbps: input.bitrateKbps })

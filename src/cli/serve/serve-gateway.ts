@@ -1,5 +1,6 @@
 import { createGateway, type Gateway, type GatewayLog } from '../../gateway/index.js'
 import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/index.js'
+import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
 import type { TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { nodeResolver } from './node-resolver.js'
@@ -18,11 +19,12 @@ export interface ServedGateway {
 }
 
 export async function serveGateway (node: TornetNode, opts: { host?: string, port?: number, passThrough?: boolean, log?: GatewayLog } = {}): Promise<ServedGateway> {
+  const resolver = nodeResolver(node)
   const gateway = await createGateway({
     host: opts.host ?? node.config.gateway.host,
     port: opts.port ?? node.config.gateway.port,
     passThrough: opts.passThrough ?? node.config.gateway.passThrough,
-    resolver: nodeResolver(node),
+    resolver,
     content: node.content,
     log: opts.log,
     // Uploads through the dashboard may take long: node's whole-request timeout is off, and request
@@ -32,5 +34,7 @@ export async function serveGateway (node: TornetNode, opts: { host?: string, por
   })
   const published = new PublishedList(node)
   const dashboard = installDashboard(gateway.local, nodeDashboardPort(node, gateway.url, published))
+  installRadio(gateway, { radio: node.radio, resolveHost: async (host, signal) => await resolver.resolve(host, { signal }) })
+  dashboard.registerSection(stationsSection(node.radio))
   return { gateway, dashboard, published, close: async () => { await gateway.close() } }
 }

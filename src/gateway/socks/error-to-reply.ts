@@ -15,7 +15,7 @@ const C = ContentErrorCode
 // Each reply with the failures it stands for (node's own codes last). Every code not listed (bad
 // requests, parse errors, failures without a code) is a general failure.
 const CODES_BY_REPLY: Array<[Socks5ReplyCode, string[]]> = [
-  [R.hostUnreachable, [N.notFound, N.expired, N.invalidName, N.invalidRecord, C.notFound, C.unreachable, G.upstreamFailed,
+  [R.hostUnreachable, [N.notFound, N.expired, N.invalidName, N.invalidRecord, C.notFound, C.unreachable, G.upstreamFailed, G.stationNotFound,
     'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']],
   [R.networkUnreachable, [N.unavailable, 'ENETUNREACH']],
   [R.ttlExpired, [N.timeout, C.timeout, G.timeout, G.bodyTimeout, 'ERR_HTTP_REQUEST_TIMEOUT', 'ETIMEDOUT']],
