@@ -19,6 +19,7 @@ import { emit, progress } from './util.js'
  *   radio.join_ms_p50 / _p99    listen() called → first audio segment arrived (≤ 1,000 / ≤ 3,000)
  *   radio.delay_ms_p99          source timestamp → arrival of live segments (≤ 6,000)
  *   radio.max_fanout            most children any node fed at once
+ *   radio.rejoin_ms_p50 / _p99  a relay or listener noticed its upstream stalled (1 s) → new parent
  *
  * On real loopback UDP (--udp-nodes 20 nodes, --udp-listeners 50 listens spread over them):
  *
@@ -68,6 +69,8 @@ export async function run (args: string[]): Promise<void> {
     emit('radio.join_ms_p99', round(f.joinMsP99, 0), 'ms', { target: '<= 3000' })
     emit('radio.delay_ms_p99', round(f.delayMsP99, 0), 'ms', { target: '<= 6000' })
     emit('radio.max_fanout', f.maxFanout, 'children')
+    emit('radio.rejoin_ms_p50', round(f.rejoinMsP50, 0), 'ms', { rejoins: f.rejoins, stall_ms: 1000 })
+    emit('radio.rejoin_ms_p99', round(f.rejoinMsP99, 0), 'ms', { note: 'after the 1 s stall is noticed; playback runs on from the buffer meanwhile' })
   }
   if (!skip.has('udp')) {
     progress(`radio udp: ${values['udp-nodes']} real nodes on 127.0.0.1, ${values['udp-listeners']} listeners…`)

@@ -39,6 +39,10 @@ export interface RadioSimFigures {
   joinMsP99: number
   delayMsP99: number
   maxFanout: number
+  /** Upstream lost (stall detected) → new parent, over every re-join of the run. */
+  rejoinMsP50: number
+  rejoinMsP99: number
+  rejoins: number
   relaysKilled: number
   joinFailures: number
   listenersMeasured: number
@@ -174,6 +178,7 @@ export async function runRadioSim (o: RadioSimOptions): Promise<RadioSimFigures>
       if (at !== undefined && ts >= startWall) delays.push(at - ts)
     }
   }
+  const rejoinTimes = sim.nodes.flatMap(n => [...n.radio.rejoinTimes])
   const uploaded = source.network.bytesSent.get('radio') ?? 0
   return {
     sourceUploadRatio: uploaded / streamBytes,
@@ -182,6 +187,9 @@ export async function runRadioSim (o: RadioSimOptions): Promise<RadioSimFigures>
     joinMsP99: percentile(joins, 99),
     delayMsP99: percentile(delays, 99),
     maxFanout,
+    rejoinMsP50: percentile(rejoinTimes, 50),
+    rejoinMsP99: percentile(rejoinTimes, 99),
+    rejoins: rejoinTimes.length,
     relaysKilled: killed.size,
     joinFailures,
     listenersMeasured: measured

@@ -1,6 +1,6 @@
 import type { Contact } from '../../routing/contact.js'
 import { VALUE_KIND, type ServiceNetwork } from '../service-network.js'
-import { MAX_DEPTH, pathId, type Offer, type SubscribeReply } from './messages.js'
+import { MAX_ALTERNATIVES, MAX_DEPTH, pathId, type Alternative, type Offer, type SubscribeReply } from './messages.js'
 
 /**
  * Finding a parent for a station: FIND_VALUE of kind station toward the
@@ -9,7 +9,10 @@ import { MAX_DEPTH, pathId, type Offer, type SubscribeReply } from './messages.j
  * alternatives; the joiner always tries the cheapest candidate it knows
  * (the seed's price: dearer toward the source and with load) and refuses
  * any whose path runs through itself (that would be a loop under its own
- * subtree). Pure of timers; the caller retries and bounds it.
+ * subtree). A re-join starts from the spare candidates of the last join
+ * (siblings and cousins in the tree: no lookup, one round trip each) and
+ * looks the station up only when none of them takes it. Pure of timers; the
+ * caller retries and bounds it.
  */
 export interface JoinDeps {
   network: ServiceNetwork
@@ -21,12 +24,18 @@ export interface JoinDeps {
   onCandidate?: (c: Contact | undefined) => void
 }
 
-export interface Joined { parent: Contact, offer: Offer, tried: number }
+export interface Joined {
+  parent: Contact
+  offer: Offer
+  tried: number
+  /** Candidates met and not tried: where a re-join looks first, before any lookup. */
+  spare: Alternative[]
+}
 
 /** Most SUBSCRIBEs one join sends before it gives up (the caller may start another). */
 export const MAX_JOIN_TRIES = 8
 
-export async function joinStation (deps: JoinDeps, station: Buffer, opts: { avoid?: Set<string>, signal?: AbortSignal } = {}): Promise<Joined | undefined> {
+export async function joinStation (deps: JoinDeps, station: Buffer, opts: { avoid?: Set<string>, spare?: Alternative[], signal?: AbortSignal } = {}): Promise<Joined | undefined> {
   const self = deps.network.self
   const me = pathId(self.id)
   const loops = (o: Offer): boolean => o.path.some(p => p.equals(me)) || o.path.length > MAX_DEPTH
@@ -34,15 +43,21 @@ export async function joinStation (deps: JoinDeps, station: Buffer, opts: { avoi
   const tried = new Set<string>(opts.avoid ?? [])
   tried.add(self.id.toString('hex'))
 
-  const found = await deps.network.findValue(station, VALUE_KIND.station, { signal: opts.signal })
-  if (found !== undefined) {
+  for (const a of opts.spare ?? []) candidates.set(a.contact.id.toString('hex'), a)
+  let looked = false
+  const lookUp = async (): Promise<void> => {
+    looked = true
+    const found = await deps.network.findValue(station, VALUE_KIND.station, { signal: opts.signal })
+    if (found === undefined) return
     const offer = deps.checkOffer(station, found.value)
     if (offer !== undefined && !loops(offer)) candidates.set(found.from.id.toString('hex'), { contact: found.from, price: offer.price })
   }
+  if (candidates.size === 0) await lookUp()
   let sent = 0
   while (sent < MAX_JOIN_TRIES && opts.signal?.aborted !== true) {
     let best: { hex: string, contact: Contact, price: number } | undefined
     for (const [hex, c] of candidates) if (!tried.has(hex) && (best === undefined || c.price < best.price)) best = { hex, ...c }
+    if (best === undefined && !looked) { await lookUp(); continue }
     if (best === undefined) return undefined
     tried.add(best.hex)
     sent++
@@ -56,7 +71,8 @@ export async function joinStation (deps: JoinDeps, station: Buffer, opts: { avoi
       deps.onCandidate?.(undefined)
     }
     if (reply.status === 'accepted' && reply.offer !== undefined && !loops(reply.offer)) {
-      return { parent: best.contact, offer: reply.offer, tried: sent }
+      const spare = [...candidates].filter(([hex]) => !tried.has(hex)).map(([, c]) => c).slice(0, MAX_ALTERNATIVES)
+      return { parent: best.contact, offer: reply.offer, tried: sent, spare }
     }
     for (const a of reply.alternatives) {
       const hex = a.contact.id.toString('hex')

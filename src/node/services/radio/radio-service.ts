@@ -83,6 +83,8 @@ export function createRadioService (opts: RadioServiceOptions): RadioService & R
 /** What tests and benchmarks look at beyond the public contract. */
 export interface RadioServiceInternals {
   readonly feeds: ReadonlyMap<string, StationFeed>
+  /** How long the last re-joins took, upstream lost → new parent (ms, the latest 1,024). */
+  readonly rejoinTimes: readonly number[]
 }
 
 interface Settings {
@@ -100,6 +102,8 @@ interface Settings {
 
 class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
   readonly feeds = new Map<string, StationFeed>()
+  readonly rejoinTimes: number[] = []
+  private readonly rejoinStarted = new Map<string, number>()
   private readonly network: ServiceNetwork
   private readonly clock: Clock
   readonly wallNow: () => number
@@ -128,7 +132,7 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
       demandThreshold: opts.demandThreshold ?? 3,
       relayIdleMs: opts.relayIdleMs ?? 30_000,
       pushTimeoutMs: opts.pushTimeoutMs ?? 1_500,
-      subscribeTimeoutMs: opts.subscribeTimeoutMs ?? 1_000
+      subscribeTimeoutMs: opts.subscribeTimeoutMs ?? 600
     }
   }
 
@@ -246,7 +250,7 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
           encodeRequest({ type: 'subscribe', station, burst: true }), { timeoutMs: this.s.subscribeTimeoutMs, signal })),
         checkOffer: (station, value) => this.checkOffer(station, value),
         onCandidate: (c) => { if (c === undefined) this.candidates.delete(feed.hex); else this.candidates.set(feed.hex, c) }
-      }, feed.station, { avoid, signal })
+      }, feed.station, { avoid, signal, spare: feed.spare.filter(a => !avoid.has(a.contact.id.toString('hex'))) })
     } catch {
       return false
     }
@@ -261,7 +265,14 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
       return true
     }
     this.opts.log?.('debug', `radio ${feed.hex.slice(0, 8)}: joined ${joined.parent.id.toString('hex').slice(0, 8)} at depth ${joined.offer.path.length} after ${joined.tried} tries`)
+    const since = this.rejoinStarted.get(feed.hex)
+    if (since !== undefined) {
+      this.rejoinStarted.delete(feed.hex)
+      this.rejoinTimes.push(this.now() - since)
+      if (this.rejoinTimes.length > 1024) this.rejoinTimes.shift()
+    }
     feed.upstream = joined.parent
+    feed.spare = joined.spare
     feed.parentPrice = joined.offer.price
     this.opts.onPrice?.(joined.parent, feed.station, joined.offer.price)
     feed.path = [...joined.offer.path, pathId(this.self.id)]
@@ -278,6 +289,7 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     const old = feed.upstream
     feed.upstream = undefined
     feed.state = 'rejoining'
+    this.rejoinStarted.set(feed.hex, this.now())
     if (old !== undefined) this.sendLeave(old, feed.station)
     const avoid = new Set(old !== undefined ? [old.id.toString('hex')] : [])
     void (async () => {
@@ -467,6 +479,7 @@ class RadioNode implements RadioService, RadioServiceInternals, RelayContext {
     if (this.feeds.get(feed.hex) === feed) this.feeds.delete(feed.hex)
     this.idleSince.delete(feed.hex)
     this.lastHold.delete(feed.hex)
+    this.rejoinStarted.delete(feed.hex)
     if (wasUpstream !== undefined) this.sendLeave(wasUpstream, feed.station)
     feed.emit('end', why)
   }

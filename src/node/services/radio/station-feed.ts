@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { ChildQueue } from './child-queue.js'
-import { MAX_DEPTH, pathId, type Offer } from './messages.js'
+import { MAX_DEPTH, pathId, type Alternative, type Offer } from './messages.js'
 import type { ListenEnd, RadioCodec, StationInfo, VerifiedSegment } from './radio-api.js'
 import { ReplayWindow, type ReplayWindowOptions, type WindowVerdict } from './replay-window.js'
 import { toVerified, type Segment } from './segment.js'
@@ -38,6 +38,8 @@ export class StationFeed extends EventEmitter<FeedEvents> {
   readonly hex: string
   state: FeedState
   upstream: Contact | undefined
+  /** Candidates the last join met and did not need: a re-join tries them before any lookup. */
+  spare: Alternative[] = []
   /** What the upstream's offer asked (recorded for the credit ledger). */
   parentPrice = 0
   /** 8-byte ids from the broadcaster's node down to this node. */
