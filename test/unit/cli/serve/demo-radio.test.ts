@@ -54,11 +54,4 @@ describe('the demo station', () => {
     expect(again.registered).toEqual([])
     await demo2?.close()
   })
-
-  it('is left out, with a step saying why, when the build has no radio service', async () => {
-    const steps: string[] = []
-    const demo = await startDemoRadio({ keyDir: tempDataDir(), broadcaster: fakeNode(undefined), gatewayUrl: 'http://127.0.0.1:9150', onStep: (m) => steps.push(m) })
-    expect(demo).toBeUndefined()
-    expect(steps[0]).toMatch(/^no radio:/)
-  })
 })
