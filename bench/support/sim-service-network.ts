@@ -5,7 +5,8 @@ import { MemoryNetwork, type MemoryNetworkOptions, type MemoryNode } from '../..
 import { Prng } from '../../src/node/routing/simulator/prng.js'
 import { VirtualClock } from '../../src/node/routing/simulator/virtual-clock.js'
 import { dhtValueProvider } from '../../src/node/services/link-service-network.js'
-import type { FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from '../../src/node/services/service-network.js'
+import type { ClosestOptions, FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from '../../src/node/services/service-network.js'
+import { adaptiveRequestTimeoutMs, contactsListener } from '../../src/node/services/lookup-feedback.js'
 
 /**
  * Any service on N real Dht instances, all on the routing simulator's
@@ -45,8 +46,8 @@ export class SimServiceNetwork implements ServiceNetwork {
 
   get self (): Contact { return this.memory.contact }
 
-  async closest (key: Buffer, opts: { signal?: AbortSignal, count?: number } = {}): Promise<Contact[]> {
-    const r = await this.dht.findNode(key, { signal: opts.signal })
+  async closest (key: Buffer, opts: ClosestOptions = {}): Promise<Contact[]> {
+    const r = await this.dht.findNode(key, { signal: opts.signal, onProgress: contactsListener(opts.onContacts) })
     return opts.count === undefined ? r.closest : r.closest.slice(0, opts.count)
   }
 
@@ -60,6 +61,10 @@ export class SimServiceNetwork implements ServiceNetwork {
 
   nearest (key: Buffer, count: number): Contact[] {
     return this.dht.table.closest(key, count)
+  }
+
+  requestTimeoutMs (to: Contact): number {
+    return adaptiveRequestTimeoutMs(this.dht, to)
   }
 
   async request (to: Contact, service: string, payload: Uint8Array, opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Buffer> {
