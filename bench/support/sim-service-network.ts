@@ -39,6 +39,8 @@ export class SimServiceNetwork implements ServiceNetwork {
   readonly handlers = new Map<string, ServiceHandler>()
   /** Virtual ms and hops of this node's FIND_VALUE lookups, in order. */
   readonly findValues: Array<{ ms: number, hops: number, found: boolean }> = []
+  /** FIND_VALUE lookups that ran to their end (an aborted one is not in findValues). */
+  findValuesDone = 0
   /** Request bytes this node sent, per service (framing included). */
   readonly bytesSent = new Map<string, number>()
 
@@ -55,6 +57,7 @@ export class SimServiceNetwork implements ServiceNetwork {
     const t0 = this.clockNow()
     const r = await this.dht.findValue(key, kind, { signal: opts.signal })
     this.findValues.push({ ms: this.clockNow() - t0, hops: r.hops, found: r.value !== undefined })
+    this.findValuesDone++
     if (this.findValues.length > 1000) this.findValues.shift()
     return r.value === undefined ? undefined : { value: r.value, from: r.valueFrom ?? this.self }
   }

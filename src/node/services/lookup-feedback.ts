@@ -20,8 +20,11 @@ export function contactsListener (onContacts: ((contacts: Contact[]) => void) | 
  * Dht's soft time-out), times the round trips a first request to it takes:
  * past that the reply is more likely lost than late, and asking another
  * replica is cheaper than waiting. A peer never measured gets the
- * network-wide estimate.
+ * network-wide estimate. Never below the Dht's own shortest hard time-out
+ * (200 ms by default): on loopback the RTT is a fraction of a millisecond,
+ * and a busy event loop must not turn every read into a string of time-outs.
  */
 export function adaptiveRequestTimeoutMs (dht: Pick<Dht, 'rtt'>, to: Contact): number {
-  return 2 * dht.rtt.softTimeout(to.id.toString('hex')) * roundTripsTo(to)
+  const { minTimeoutMs, hardFactor } = dht.rtt.options
+  return Math.max(2 * dht.rtt.softTimeout(to.id.toString('hex')), minTimeoutMs * hardFactor) * roundTripsTo(to)
 }
