@@ -119,4 +119,24 @@ describe('early read (names)', () => {
     expect(r.winner).toBeUndefined()
     expect(r.asked).toHaveLength(2)
   })
+
+  it('asks the replicas the closest-nodes lookup hears of while it still runs', async () => {
+    // This lookup never ends by itself; it names the replicas in its first reply. A read that
+    // waited for the lookup's result would never end.
+    const { net } = network([{ record: aliceChain, ms: 1 }, { record: aliceChain, ms: 1 }, { record: aliceChain, ms: 1 }])
+    let lookupAborted = false
+    const peers = [contact(1), contact(2), contact(3)]
+    const running = {
+      ...net,
+      closest: async (_key: Buffer, o: { signal?: AbortSignal, onContacts?: (c: Contact[]) => void } = {}) => {
+        setTimeout(() => { o.onContacts?.(peers) }, 1)
+        return await new Promise<Contact[]>((_resolve, reject) => {
+          o.signal?.addEventListener('abort', () => { lookupAborted = true; reject(o.signal?.reason) }, { once: true })
+        })
+      }
+    }
+    const r = await read(running, 3)
+    expect(r.winner?.owner.equals(alice.publicKey)).toBe(true)
+    expect(lookupAborted).toBe(true)
+  })
 })
