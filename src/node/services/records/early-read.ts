@@ -3,6 +3,12 @@ import { compareDistance } from '../../routing/distance.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { ReadOptions, ReadResult } from './parallel-find.js'
 
+/** Requests a read may send, per replica slot: a bound whatever the lookups hear of. */
+export const MAX_ASKS_PER_SLOT = 3
+
+/** The abort reason of requests and lookups still open when a read has its answer. */
+export const READ_SETTLED = 'read settled'
+
 /**
  * A read that answers as soon as its winner can no longer change.
  *
@@ -27,11 +33,6 @@ import type { ReadOptions, ReadResult } from './parallel-find.js'
  * that answered both ways counts once. At most MAX_ASKS_PER_SLOT × readCount
  * requests per read. Nothing here throws but an abort.
  */
-export const MAX_ASKS_PER_SLOT = 3
-
-/** The abort reason of requests and lookups still open when a read has its answer. */
-export const READ_SETTLED = 'read settled'
-
 export async function readEarly<Held, Key, Code, Answer> (
   o: ReadOptions<Held, Key, Code, Answer>,
   settled: (answers: readonly Answer[], pending: number) => boolean
