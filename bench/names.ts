@@ -20,9 +20,12 @@ import { emit, progress } from './util.js'
  *                             routing simulator's in-memory network and virtual clock (one-way
  *                             latency log-normal, median 50 ms; --loss, default 1%): virtual ms of
  *                             the first names.lookup of each of --sim-names names, from a random
- *                             node (median). names.lookup races FIND_VALUE against reading the
- *                             closest replicas directly and waits for both; the FIND_VALUE part
- *                             alone is names.sim1k_find_value_ms.
+ *                             node (median; target ≤ 300 ms, p99 ≤ 1,500 ms). names.lookup runs
+ *                             FIND_VALUE and asks replicas while its closest-nodes lookup runs,
+ *                             with adaptive time-outs, and answers once the owner vote is settled
+ *                             (records/early-read.ts). names.sim1k_find_value_ms is the FIND_VALUE
+ *                             part of lookups that ran to their end (a read that settles first
+ *                             stops its FIND_VALUE).
  *   names.register_pow_s      registration proof of work at the default difficulty, mean over
  *                             --pow-rounds rounds (bench/names-pow.ts, which emits its own
  *                             baseline figures beside it)
@@ -65,11 +68,12 @@ async function simulated (opts: { names: number, loss: number, seed: number }): 
       do from = sim.prng.int(sim.nodes.length); while (from === owners[i])
       const node = sim.nodes[from]
       const start = sim.clock.now()
+      const findsBefore = node.network.findValuesDone
       try {
         const rec = await sim.clock.drive(node.names.lookup(`sim-name-${i}`))
         if (!rec.owner.equals(sim.nodes[owners[i]].identity.publicKey)) { failed++; continue }
         into.push(sim.clock.now() - start)
-        if (into === first) {
+        if (into === first && node.network.findValuesDone > findsBefore) {
           const fv = node.network.findValues[node.network.findValues.length - 1]
           if (fv !== undefined) { findValue.push(fv.ms); hops.push(fv.hops) }
         }
@@ -81,7 +85,7 @@ async function simulated (opts: { names: number, loss: number, seed: number }): 
   const extra = { nodes: 1000, names: opts.names, loss: opts.loss, seed: opts.seed, latency: 'log-normal one-way, median 50 ms', clock: 'virtual' }
   emit('names.resolve_sim1k_ms', round(median(first), 1), 'ms', { ...extra, p90: round(percentile(first, 90), 1), p99: round(percentile(first, 99), 1), failed })
   emit('names.sim1k_second_lookup_ms', round(median(second), 1), 'ms', { ...extra, p90: round(percentile(second, 90), 1) })
-  emit('names.sim1k_find_value_ms', round(median(findValue), 1), 'ms', { ...extra, p90: round(percentile(findValue, 90), 1), hopsP50: median(hops) })
+  emit('names.sim1k_find_value_ms', round(median(findValue), 1), 'ms', { ...extra, p90: round(percentile(findValue, 90), 1), hopsP50: median(hops), samples: findValue.length })
   emit('names.sim1k_wall_s', round((performance.now() - t0) / 1000, 1), 's')
 }
 

@@ -5,7 +5,8 @@ import { MemoryNetwork, type MemoryNetworkOptions, type MemoryNode } from '../..
 import { Prng } from '../../src/node/routing/simulator/prng.js'
 import { VirtualClock } from '../../src/node/routing/simulator/virtual-clock.js'
 import { dhtValueProvider } from '../../src/node/services/link-service-network.js'
-import type { FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from '../../src/node/services/service-network.js'
+import type { ClosestOptions, FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from '../../src/node/services/service-network.js'
+import { adaptiveRequestTimeoutMs, contactsListener } from '../../src/node/services/lookup-feedback.js'
 
 /**
  * Any service on N real Dht instances, all on the routing simulator's
@@ -38,6 +39,8 @@ export class SimServiceNetwork implements ServiceNetwork {
   readonly handlers = new Map<string, ServiceHandler>()
   /** Virtual ms and hops of this node's FIND_VALUE lookups, in order. */
   readonly findValues: Array<{ ms: number, hops: number, found: boolean }> = []
+  /** FIND_VALUE lookups that ran to their end (an aborted one is not in findValues). */
+  findValuesDone = 0
   /** Request bytes this node sent, per service (framing included). */
   readonly bytesSent = new Map<string, number>()
 
@@ -45,8 +48,8 @@ export class SimServiceNetwork implements ServiceNetwork {
 
   get self (): Contact { return this.memory.contact }
 
-  async closest (key: Buffer, opts: { signal?: AbortSignal, count?: number } = {}): Promise<Contact[]> {
-    const r = await this.dht.findNode(key, { signal: opts.signal })
+  async closest (key: Buffer, opts: ClosestOptions = {}): Promise<Contact[]> {
+    const r = await this.dht.findNode(key, { signal: opts.signal, onProgress: contactsListener(opts.onContacts) })
     return opts.count === undefined ? r.closest : r.closest.slice(0, opts.count)
   }
 
@@ -54,12 +57,17 @@ export class SimServiceNetwork implements ServiceNetwork {
     const t0 = this.clockNow()
     const r = await this.dht.findValue(key, kind, { signal: opts.signal })
     this.findValues.push({ ms: this.clockNow() - t0, hops: r.hops, found: r.value !== undefined })
+    this.findValuesDone++
     if (this.findValues.length > 1000) this.findValues.shift()
     return r.value === undefined ? undefined : { value: r.value, from: r.valueFrom ?? this.self }
   }
 
   nearest (key: Buffer, count: number): Contact[] {
     return this.dht.table.closest(key, count)
+  }
+
+  requestTimeoutMs (to: Contact): number {
+    return adaptiveRequestTimeoutMs(this.dht, to)
   }
 
   async request (to: Contact, service: string, payload: Uint8Array, opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Buffer> {

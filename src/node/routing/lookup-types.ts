@@ -24,7 +24,8 @@ export type QueryFn = (contact: Contact, request: LookupRequest, signal: AbortSi
 
 export type LookupEvent =
   | { type: 'query', contact: Contact, depth: number }
-  | { type: 'reply', contact: Contact, depth: number, rttMs: number, newContacts: number }
+  /** `contacts`: what the peer named (checked, at most the count asked): a reader may ask them before the lookup settles. */
+  | { type: 'reply', contact: Contact, depth: number, rttMs: number, newContacts: number, contacts?: Contact[] }
   | { type: 'slow', contact: Contact }
   | { type: 'failure', contact: Contact, reason: string }
   | { type: 'lying', contact: Contact, reason: string }

@@ -374,7 +374,7 @@ class LookupRun {
       else if (r === 'refused') invalid++
     }
     if (invalid > 0) this.lie(c, `${invalid} invalid contacts`)
-    this.emit({ type: 'reply', contact: c.contact, depth: c.depth, rttMs, newContacts: added })
+    this.emit({ type: 'reply', contact: c.contact, depth: c.depth, rttMs, newContacts: added, contacts })
     if (this.closestLive() !== before) this.noProgress = 0
     else if (++this.noProgress >= this.alpha) this.finalRound = true
     if (this.notFoundQuorum()) {

@@ -4,7 +4,8 @@ import { makeContact, type Contact } from '../routing/contact.js'
 import type { Link } from '../link/link.js'
 import type { PeerAddress, PeerInfo } from '../link/types.js'
 import type { ValueProvider as DhtValueProvider } from '../routing/value-provider.js'
-import type { FindValueOptions, FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from './service-network.js'
+import type { ClosestOptions, FindValueOptions, FoundValue, ServiceHandler, ServiceNetwork, ValueProvider } from './service-network.js'
+import { adaptiveRequestTimeoutMs, contactsListener } from './lookup-feedback.js'
 
 /**
  * The real ServiceNetwork: lookups through the node's DHT, requests and
@@ -16,8 +17,8 @@ export class LinkServiceNetwork implements ServiceNetwork {
 
   get self (): Contact { return this.dht.self }
 
-  async closest (key: Buffer, opts: { signal?: AbortSignal, count?: number } = {}): Promise<Contact[]> {
-    const result = await this.dht.findNode(key, { signal: opts.signal })
+  async closest (key: Buffer, opts: ClosestOptions = {}): Promise<Contact[]> {
+    const result = await this.dht.findNode(key, { signal: opts.signal, onProgress: contactsListener(opts.onContacts) })
     return opts.count === undefined ? result.closest : result.closest.slice(0, opts.count)
   }
 
@@ -32,6 +33,10 @@ export class LinkServiceNetwork implements ServiceNetwork {
 
   nearest (key: Buffer, count: number): Contact[] {
     return this.dht.table.closest(key, count)
+  }
+
+  requestTimeoutMs (to: Contact): number {
+    return adaptiveRequestTimeoutMs(this.dht, to)
   }
 
   async request (to: Contact, service: string, payload: Uint8Array, opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Buffer> {

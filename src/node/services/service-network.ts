@@ -58,10 +58,21 @@ export interface FindValueOptions {
   onNoValue?: (miss: ValueMiss) => void
 }
 
+export interface ClosestOptions {
+  signal?: AbortSignal
+  count?: number
+  onContacts?: (contacts: Contact[]) => void
+}
+
 export interface ServiceNetwork {
   readonly self: Contact
-  /** Iterative lookup: the k closest live nodes to `key`, nearest first. */
-  closest (key: Buffer, opts?: { signal?: AbortSignal, count?: number }): Promise<Contact[]>
+  /**
+   * Iterative lookup: the k closest live nodes to `key`, nearest first.
+   * `onContacts` hears the contacts each answering peer names while the lookup
+   * runs, so a reader can ask replicas before the lookup settles (optional:
+   * a network without it simply never calls it).
+   */
+  closest (key: Buffer, opts?: ClosestOptions): Promise<Contact[]>
   /**
    * Iterative FIND_VALUE for a value kind (one byte, registered by a service);
    * resolves with the first value found, or undefined with the lookup done.
@@ -74,6 +85,13 @@ export interface ServiceNetwork {
    */
   nearest? (key: Buffer, count: number): Contact[]
   request (to: Contact, service: string, payload: Uint8Array, opts?: { signal?: AbortSignal, timeoutMs?: number }): Promise<Buffer>
+  /**
+   * How long a request to `to` may take before a reader should give up on it
+   * and ask another replica: learned from this node's measured round trips
+   * (routing/request-timeouts.ts), so one lost datagram costs a few RTTs, not
+   * a fixed 5 s. Optional; without it a reader uses its own fixed time-out.
+   */
+  requestTimeoutMs? (to: Contact): number
   /** A reliable in-order byte stream (backpressure, end/destroy like a socket) to `to` on `service`. */
   openStream (to: Contact, service: string, opts?: { signal?: AbortSignal }): Promise<Duplex>
   registerService (service: string, handler: ServiceHandler): void

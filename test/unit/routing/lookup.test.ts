@@ -219,4 +219,18 @@ describe('lookupProgress', () => {
     expect(seen.filter(t => t === 'reply').length).toBe(result.answered)
     expect(hex(result.closest)).toEqual(hex(w.closestTo(target, 10, n => n !== w.nodes[0])))
   })
+
+  it('names in each reply event the contacts that peer returned, so a reader can ask them before the lookup ends', async () => {
+    const w = new FakeWorld(200, 11)
+    const target = w.prng.bytes(32)
+    const heard = new Set<string>()
+    const r = await w.clock.drive(runLookup({
+      ...options(w, target, 0),
+      onProgress: e => { if (e.type === 'reply') for (const c of e.contacts ?? []) heard.add(c.id.toString('hex')) }
+    }))
+    // Every node in the final k closest was first heard of in some reply (none of them was a seed here, or it was).
+    const seeds = new Set(hex(options(w, target, 0).seeds))
+    for (const id of hex(r.closest)) expect(heard.has(id) || seeds.has(id)).toBe(true)
+    expect(heard.size).toBeGreaterThan(0)
+  })
 })

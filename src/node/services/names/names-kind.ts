@@ -6,7 +6,7 @@ import { NameErrorCode, type NameErrorCodeValue } from './errors.js'
 import { NAMES_SERVICE, namesCodecs } from './messages.js'
 import { nameKey } from './name.js'
 import type { NameRegistry } from './name-registry.js'
-import { pickOwner } from './owner-vote.js'
+import { ownerSettled, pickOwner } from './owner-vote.js'
 import type { Registration, RegistrationPolicy } from './registration.js'
 
 /**
@@ -32,7 +32,8 @@ export function namesRecordKind (now: () => number, policy: RegistrationPolicy):
       const v = verifyChain(links, now(), policy)
       return v.ok && nameKey(v.chain.name).equals(key)
     },
-    winner: answers => pickOwner(answers)?.chain
+    winner: answers => pickOwner(answers)?.chain,
+    settled: ownerSettled
   }
 }
 

@@ -33,7 +33,8 @@ import {
  * lookup reads the name with FIND_VALUE and from several of the closest nodes
  * directly, verifies every chain it is given, and takes the owner most of the
  * answering replicas hold, ties broken by the registry's rule; a single lying
- * or stale replica cannot then decide. The maintenance timer renews a name
+ * or stale replica cannot then decide. It answers as soon as the answers still
+ * outstanding could not change that owner (records/early-read.ts). The maintenance timer renews a name
  * once its head is a term old (a fresh proof of work each time) and otherwise
  * re-sends the chain, so replicas that joined since hold it too.
  *
@@ -65,7 +66,7 @@ export interface NamesServiceOptions {
   ownedPersistence?: NamePersistence
   /** Replicas asked directly by lookup, besides FIND_VALUE; default 5. */
   readCount?: number
-  /** Per-request timeout; default 5 s. */
+  /** Per-request timeout; default 5 s. A read uses the network's adaptive one (measured RTTs) when shorter. */
   requestTimeoutMs?: number
   /** How often owned names are renewed or re-sent; default 1 h; 0 turns the timer off. */
   maintenanceIntervalMs?: number

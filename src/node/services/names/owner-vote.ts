@@ -29,3 +29,24 @@ export function pickOwner (answers: readonly VerifiedChain[]): { chain: Verified
   }
   return winner === undefined ? undefined : { chain: winner.best, votes: winner.votes }
 }
+
+/**
+ * True when no `pending` further answers (one vote each, for any owner, a new
+ * one included) could change the owner pickOwner picks: the leader has more
+ * votes than any rival could reach. What lets a read answer before every
+ * replica has (records/early-read.ts) without changing who wins. A tie that
+ * could still happen is not settled, even one the leader would win on its id:
+ * a new claimant's id is unknown until it answers.
+ */
+export function ownerSettled (answers: readonly VerifiedChain[], pending: number): boolean {
+  if (pending <= 0) return true
+  const votes = new Map<string, number>()
+  for (const a of answers) {
+    const id = a.owner.toString('hex')
+    votes.set(id, (votes.get(id) ?? 0) + 1)
+  }
+  const sorted = [...votes.values()].sort((x, y) => y - x)
+  const leader = sorted[0] ?? 0
+  const rival = sorted[1] ?? 0
+  return leader > rival + pending
+}

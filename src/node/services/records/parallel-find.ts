@@ -1,6 +1,7 @@
 import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { FoundValue, ServiceNetwork } from '../service-network.js'
+import { readEarly } from './early-read.js'
 import type { ReadableKind, RecordKind } from './record-kind.js'
 
 export interface FindAnswers {
@@ -11,7 +12,7 @@ export interface FindAnswers {
 }
 
 export interface FindOptions<Held, Key, Code> {
-  network: Pick<ServiceNetwork, 'self' | 'closest' | 'findValue' | 'request'>
+  network: Pick<ServiceNetwork, 'self' | 'closest' | 'findValue' | 'request'> & Partial<Pick<ServiceNetwork, 'nearest' | 'requestTimeoutMs'>>
   kind: RecordKind<Held, Key, Code>
   location: Buffer
   key: Key
@@ -66,12 +67,15 @@ export interface ReadResult<Answer> {
 }
 
 /**
- * A read settled by the kind's winner rule. Every answer is awaited (no early
- * answer: kv and names always compared all of them, and a read that stopped
- * at the first would let one fast replica decide). FIND_VALUE's answer is left
- * out when it came from this node: that is `local`, already counted.
+ * A read settled by the kind's winner rule. A kind with a `settled` rule
+ * (names) is read by early-read.ts: it answers once the votes still possible
+ * could not change the winner, so never on one fast replica alone. A kind
+ * without (kv: a newer record may come from any replica) awaits every answer.
+ * FIND_VALUE's answer is left out when it came from this node: that is
+ * `local`, already counted.
  */
 export async function readWinner<Held, Key, Code, Answer> (o: ReadOptions<Held, Key, Code, Answer>): Promise<ReadResult<Answer>> {
+  if (o.kind.settled !== undefined) return await readEarly(o, o.kind.settled)
   const { found, asked } = await findInParallel(o)
   const check = (encoded: Buffer | undefined): Answer | undefined => encoded === undefined ? undefined : o.verify(encoded)
   const fromSelf = found !== undefined && found.from.id.equals(o.network.self.id)

@@ -38,6 +38,14 @@ export interface WinnerRule<Answer> {
    * owner most answers hold.
    */
   winner: (answers: readonly Answer[]) => Answer | undefined
+  /**
+   * True when `pending` more answers could not change whom `winner` picks
+   * from `answers` (names: the leading owner is out of reach). A kind that
+   * has it is read with records/early-read.ts, which answers as soon as this
+   * holds; a kind without it waits for every answer (kv: a newer record may
+   * come from any replica).
+   */
+  settled?: (answers: readonly Answer[], pending: number) => boolean
 }
 
 /** A kind that can be read: what records/parallel-find.ts readWinner takes. */
