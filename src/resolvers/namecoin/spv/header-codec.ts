@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { RawTxError, parseRawTransaction } from '../raw-transaction.js'
+import { RawTxError, parseRawTransaction, reversedHex } from '../raw-transaction.js'
 
 /**
  * Namecoin block headers as ElectrumX serves them (namecoin-core
@@ -68,9 +68,8 @@ export function sha256d (...parts: Uint8Array[]): Buffer {
   return createHash('sha256').update(first.digest()).digest()
 }
 
-export function hashHex (hash: Uint8Array): string {
-  return Buffer.from(hash).reverse().toString('hex')
-}
+/** Byte-reversed hex, as explorers show hashes (the same helper raw transactions use). */
+export const hashHex = reversedHex
 
 export function hashFromHex (hex: string): Buffer {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new HeaderDecodeError(`${hex} is not a 64-digit hash`)
