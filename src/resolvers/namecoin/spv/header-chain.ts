@@ -117,7 +117,8 @@ export class HeaderChain implements VerifiedHeaders {
       }
       verifyHeaderWork(header, height, this.params)
     }
-    this.store.putRun(start, run.map(h => decodePureHeader(h.raw)))
+    // Keep only the 80-byte part: the AuxPoW has been checked and is not needed again.
+    this.store.putRun(start, run.map(({ auxpow: _auxpow, ...pure }) => pure))
     return end
   }
 
