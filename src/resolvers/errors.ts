@@ -1,5 +1,6 @@
 import { isTornetError, tornetError, type ErrorFactory, type TornetError } from '../node/index.js'
 import { RESOLVE_ERRORS } from './types.js'
+import { NAMECOIN_PROOF_ERRORS } from './namecoin/spv/proof-errors.js'
 
 /**
  * Errors of the resolver layer. Resolution failures carry one of the stable
@@ -9,6 +10,8 @@ import { RESOLVE_ERRORS } from './types.js'
  */
 export const ResolverErrorCode = {
   ...RESOLVE_ERRORS,
+  /** A Namecoin answer failed SPV verification; the code names which proof. */
+  ...NAMECOIN_PROOF_ERRORS,
   /** The resolver configuration (backend, URLs, server list) cannot be used. */
   configInvalid: 'RESOLVER_CONFIG_INVALID'
 } as const

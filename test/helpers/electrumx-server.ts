@@ -14,7 +14,14 @@ import { buildNameTx, type NameTxSpec } from '../fixtures/namecoin/name-tx-build
  *   blockchain.headers.subscribe         → {"hex": <80-byte header>, "height": tip}
  *   blockchain.scripthash.get_history    → [{"tx_hash", "height"}, …] ([] when unknown)
  *   blockchain.transaction.get           → raw hex, or error 2 ("daemon error") when unknown
+ *   blockchain.block.header [h, cp=0]    → the header's hex (80 bytes + AuxPoW, as Namecoin's
+ *                                          AuxPoWElectrumX serves it when cp_height is 0)
+ *   blockchain.block.headers [start, n, cp=0] → {"hex": headers back to back, "count", "max": 2016}
+ *   blockchain.transaction.get_merkle [txid, h] → {"merkle": [hex], "block_height", "pos"}
  *   anything else                        → error -32601
+ *
+ * Out-of-range heights and unknown proofs answer error 1 (BAD_REQUEST), as
+ * ElectrumX does.
  *
  * Modes for failure tests: `hang` (accept, never answer), `garbage` (answer
  * a line that is not JSON), `splitWrites` (every answer in two TCP writes).
@@ -24,7 +31,14 @@ export interface ElectrumxChain {
   tip: number
   histories: Map<string, Array<{ tx_hash: string, height: number }>>
   transactions: Map<string, string>
+  /** Serialized headers by height (80 bytes, plus AuxPoW for merge-mined blocks). */
+  headers?: Map<number, Buffer>
+  /** get_merkle answers by txid. */
+  merkles?: Map<string, { merkle: string[], block_height: number, pos: number }>
 }
+
+/** ElectrumX's MAX_CHUNK_SIZE: blockchain.block.headers returns at most this many. */
+export const MAX_HEADERS_CHUNK = 2016
 
 export interface ElectrumxServerOptions {
   hang?: boolean
@@ -77,7 +91,33 @@ export async function startElectrumxServer (chain: ElectrumxChain, opts: Electru
   const answer = (method: string, params: unknown[]): { result: unknown } | { error: { code: number, message: string } } => {
     switch (method) {
       case 'server.version': return { result: ['ElectrumX 1.16.0', '1.4'] }
-      case 'blockchain.headers.subscribe': return { result: { hex: '00'.repeat(80), height: chain.tip } }
+      case 'blockchain.headers.subscribe': return { result: { hex: chain.headers?.get(chain.tip)?.toString('hex') ?? '00'.repeat(80), height: chain.tip } }
+      case 'blockchain.block.header': {
+        const [height, cp = 0] = params
+        const header = Number.isSafeInteger(height) ? chain.headers?.get(height as number) : undefined
+        if (header === undefined || (height as number) > chain.tip) return { error: { code: 1, message: `height ${String(height)} out of range` } }
+        if (cp !== 0) return { error: { code: 1, message: 'checkpoint proofs are not recorded in this test server' } }
+        return { result: header.toString('hex') }
+      }
+      case 'blockchain.block.headers': {
+        const [start, count, cp = 0] = params
+        if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || (start as number) < 0 || (count as number) < 0) return { error: { code: 1, message: 'invalid start or count' } }
+        if (cp !== 0) return { error: { code: 1, message: 'checkpoint proofs are not recorded in this test server' } }
+        const parts: Buffer[] = []
+        const end = Math.min((start as number) + Math.min(count as number, MAX_HEADERS_CHUNK), chain.tip + 1)
+        for (let h = start as number; h < end; h++) {
+          const header = chain.headers?.get(h)
+          if (header === undefined) break
+          parts.push(header)
+        }
+        return { result: { hex: Buffer.concat(parts).toString('hex'), count: parts.length, max: MAX_HEADERS_CHUNK } }
+      }
+      case 'blockchain.transaction.get_merkle': {
+        const [txid, height] = params
+        const proof = chain.merkles?.get(String(txid))
+        if (proof === undefined || (height !== undefined && height !== proof.block_height)) return { error: { code: 1, message: `tx ${String(txid)} not in block at height ${String(height)}` } }
+        return { result: proof }
+      }
       case 'blockchain.scripthash.get_history': {
         const sh = params[0]
         if (typeof sh !== 'string' || !/^[0-9a-f]{64}$/.test(sh)) return { error: { code: 1, message: `${String(sh)} is not a valid script hash` } }

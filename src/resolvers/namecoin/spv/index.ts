@@ -1,0 +1,6 @@
+export { NAMECOIN_PROOF_ERRORS, type NamecoinProofErrorCode } from './proof-errors.js'
+export { NAMECOIN_MAINNET, type ChainParams, type Checkpoint } from './chain-params.js'
+export { HeaderChain, isProofError, MAX_HEADERS_PER_RUN, type HeaderSource, type VerifiedHeaders } from './header-chain.js'
+export { verifyNameAnswer, MAX_NAME_VALUE_BYTES, type NameAnswer, type MerkleAnswer, type ProvenNameRecord } from './name-proof.js'
+export { decodeHeader, decodeHeaders, hashHex, hashFromHex, type BlockHeader, type PureHeader } from './header-codec.js'
+export { electrumHeaderSource, type ElectrumRequest } from './electrum-header-source.js'
