@@ -42,7 +42,7 @@ export interface ElectrumxPoolOptions {
   now?: () => number
 }
 
-const MAX_MESSAGE = 400
+const MAX_MESSAGE = 1000
 
 export class ElectrumxPool {
   private readonly statuses = new Map<string, ServerStatus>()
@@ -203,6 +203,11 @@ export class ElectrumxPool {
     const code = codes.includes(RESOLVE_ERRORS.certificateChanged)
       ? RESOLVE_ERRORS.certificateChanged
       : codes.length > 0 && codes.every(c => c === RESOLVE_ERRORS.timeout) ? RESOLVE_ERRORS.timeout : RESOLVE_ERRORS.unavailable
+    if (code === RESOLVE_ERRORS.certificateChanged) {
+      const changed = failed.find(s => s.lastError?.code === code)
+      const others = failed.length - 1
+      return resolveError(code, `${changed?.lastError?.message ?? ''}${others > 0 ? ` (and none of the other ${others} servers answered)` : ''}`)
+    }
     const reasons = failed.slice(0, 8).map(s => `${s.label}: ${s.lastError?.message ?? ''}`).join('; ')
     const more = failed.length > 8 ? `; and ${failed.length - 8} more` : ''
     return resolveError(code,
