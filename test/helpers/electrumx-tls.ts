@@ -33,7 +33,7 @@ export function selfSignedCert (commonName = '127.0.0.1'): SelfSignedCert {
 export interface ElectrumxTlsServer extends ElectrumxTestServer {
   /** The certificate served now. */
   cert: SelfSignedCert
-  /** Serves a new self-signed certificate from now on (same port); returns it. */
+  /** Serves a new self-signed certificate from now on (same port), dropping open connections as a restarted server would; returns it. */
   rotate: () => SelfSignedCert
   /** The plain server behind the TLS front. */
   plain: ElectrumxTestServer
@@ -65,6 +65,7 @@ export async function startElectrumxTlsServer (chain: ElectrumxChain, opts: Omit
     rotate: () => {
       cert = selfSignedCert()
       front.setSecureContext({ key: cert.key, cert: cert.cert })
+      for (const s of sockets) s.destroy()
       return cert
     },
     close: async () => {
