@@ -38,6 +38,8 @@ const TABLE: Record<string, ErrorDescription> = {
     'The name service (the Tornet registry or the Namecoin node) could not be reached. Check on the dashboard that your node is connected, then reload.'),
   [RESOLVE_ERRORS.timeout]: entry(504, 'Name lookup timed out',
     'Looking up this name took too long. The network may be slow or partly unreachable; reload to try again.'),
+  [RESOLVE_ERRORS.certificateChanged]: entry(502, 'Namecoin server certificate changed',
+    'A Namecoin ElectrumX server showed a different TLS certificate than the one this node pinned the first time it connected, so its answers were refused: someone may be intercepting the connection, or the operator replaced the certificate. If you trust the change, remove the server’s line from <code>namecoin-electrumx-pins.json</code> in the data directory (or run <code>tornet resolve --forget-pin host:port</code>) and reload.'),
   [RESOLVE_ERRORS.notTornet]: entry(403, 'Not a Tornet address',
     `This gateway opens .tor-net and .bit addresses only. ${PAC_HINT}.`),
 

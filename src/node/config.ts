@@ -46,8 +46,9 @@ export interface TornetConfig {
   names: { difficulty: number }
   /**
    * The .bit resolver's backend (Namecoin Core RPC or ElectrumX), checked by
-   * the resolver layer when the gateway starts; absent: .bit names are refused
-   * with a page saying how to configure one.
+   * the resolver layer when the gateway starts; absent: the public Namecoin
+   * ElectrumX servers shipped with Tornet, over TLS, certificates pinned on
+   * first use (resolvers/namecoin/namecoin-config.ts holds that default).
    */
   namecoin?: Record<string, unknown>
 }

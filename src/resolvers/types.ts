@@ -26,5 +26,6 @@ export const RESOLVE_ERRORS = {
   invalidRecord: 'RESOLVE_INVALID_RECORD', // record exists but is unusable
   unavailable: 'RESOLVE_UNAVAILABLE', // backend (Namecoin node, DHT) unreachable
   timeout: 'RESOLVE_TIMEOUT',
+  certificateChanged: 'RESOLVE_CERT_CHANGED', // an ElectrumX server shows another TLS certificate than the one pinned on first use
   notTornet: 'RESOLVE_NOT_TORNET' // a host outside .tor-net / .bit
 } as const

@@ -11,6 +11,7 @@ import { unpinCommand } from './unpin.js'
 import { storeCommand } from './store.js'
 import { peersCommand } from './peers.js'
 import { lookupCommand } from './lookup.js'
+import { resolveCommand } from './resolve.js'
 import { kvPutCommand } from './kv-put.js'
 import { kvGetCommand } from './kv-get.js'
 import { nameRegisterCommand } from './name-register.js'
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   storeCommand,
   peersCommand,
   lookupCommand,
+  resolveCommand,
   kvPutCommand,
   kvGetCommand,
   nameRegisterCommand,

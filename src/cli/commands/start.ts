@@ -42,7 +42,7 @@ the peers in config "bootstrap" plus those remembered from the last run, and the
           'to join an existing network, add its peers with --bootstrap HOST:PORT or "bootstrap" in config.json\n')
       }
       node.start()
-      const served = await serveGateway(node)
+      const served = await serveGateway(node, { dataDir: ctx.dataDir })
       ctx.stdout.write(browserInstructions(served.gateway.url, ['http://<name>.tor-net/']))
       await waitForStop(ctx.signal)
       await served.close()

@@ -77,7 +77,7 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     for (const n of nodes) n.start()
 
     // The gateway first, so a port clash is reported before any slow work.
-    served = await serveGateway(nodes[0])
+    served = await serveGateway(nodes[0], { dataDir: opts.dataDir })
     const publisher = nodes[1]
     step('publishing the sample site from demo node 1')
     const site = await publisher.publish(join(packageRoot(), 'sample', 'welcome'), { signal: opts.signal })

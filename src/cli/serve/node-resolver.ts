@@ -1,10 +1,27 @@
 import { describeTarget, isReferenceHost, isTornetError, type TornetNode } from '../../node/index.js'
-import { NamecoinResolver, validateNamecoinConfig } from '../../resolvers/namecoin/index.js'
+import { NamecoinResolver, namecoinConfigWithDefaults, type NameAnswerVerifier } from '../../resolvers/namecoin/index.js'
 import { ResolverChain } from '../../resolvers/resolver-chain.js'
 import { TorNetResolver } from '../../resolvers/tor-net-resolver.js'
 
-/** The resolver chain a node's gateway and CLI share: .tor-net through the node's name registry, .bit through Namecoin when configured. */
-export function nodeResolver (node: TornetNode): ResolverChain {
+export interface NodeResolverOptions {
+  /** Where the Namecoin backend keeps its certificate pins and refreshed server list; without it they last for the process. */
+  dataDir?: string
+  /** Proves ElectrumX answers; default: none (answers are shown as unverified). */
+  verifier?: NameAnswerVerifier
+}
+
+export interface NodeResolvers {
+  chain: ResolverChain
+  torNet: TorNetResolver
+  namecoin: NamecoinResolver
+}
+
+/**
+ * The resolvers a node's gateway and CLI share: .tor-net through the node's
+ * name registry, .bit through Namecoin (config.json's "namecoin", by default
+ * the shipped public ElectrumX servers, certificates pinned on first use).
+ */
+export function nodeResolvers (node: TornetNode, opts: NodeResolverOptions = {}): NodeResolvers {
   const torNet = new TorNetResolver({
     isReferenceHost,
     lookupName: async (name, signal) => {
@@ -16,8 +33,12 @@ export function nodeResolver (node: TornetNode): ResolverChain {
       }
     }
   })
-  const bit = node.config.namecoin === undefined
-    ? undefined
-    : NamecoinResolver.fromConfig(validateNamecoinConfig(node.config.namecoin), { torNetResolver: torNet, isTornetReference: isReferenceHost })
-  return new ResolverChain({ torNet, bit })
+  const namecoin = NamecoinResolver.fromConfig(namecoinConfigWithDefaults(node.config.namecoin),
+    { torNetResolver: torNet, isTornetReference: isReferenceHost },
+    { dataDir: opts.dataDir, verifier: opts.verifier })
+  return { chain: new ResolverChain({ torNet, bit: namecoin }), torNet, namecoin }
+}
+
+export function nodeResolver (node: TornetNode, opts: NodeResolverOptions = {}): ResolverChain {
+  return nodeResolvers(node, opts).chain
 }

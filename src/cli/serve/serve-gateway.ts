@@ -3,7 +3,10 @@ import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/i
 import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
 import type { TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
-import { nodeResolver } from './node-resolver.js'
+import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
+import type { NamecoinResolver } from '../../resolvers/namecoin/index.js'
+import { namecoinPanelData } from './namecoin-status.js'
+import { nodeResolvers, type NodeResolverOptions } from './node-resolver.js'
 import { PublishedList } from './published-list.js'
 
 /**
@@ -15,11 +18,13 @@ export interface ServedGateway {
   gateway: Gateway
   dashboard: Dashboard
   published: PublishedList
+  /** The .bit resolver (its backend's status feeds the dashboard's Namecoin panel). */
+  namecoin: NamecoinResolver
   close (): Promise<void>
 }
 
-export async function serveGateway (node: TornetNode, opts: { host?: string, port?: number, passThrough?: boolean, log?: GatewayLog } = {}): Promise<ServedGateway> {
-  const resolver = nodeResolver(node)
+export async function serveGateway (node: TornetNode, opts: { host?: string, port?: number, passThrough?: boolean, log?: GatewayLog } & NodeResolverOptions = {}): Promise<ServedGateway> {
+  const { chain: resolver, namecoin } = nodeResolvers(node, { dataDir: opts.dataDir, verifier: opts.verifier })
   const gateway = await createGateway({
     host: opts.host ?? node.config.gateway.host,
     port: opts.port ?? node.config.gateway.port,
@@ -36,5 +41,6 @@ export async function serveGateway (node: TornetNode, opts: { host?: string, por
   const dashboard = installDashboard(gateway.local, nodeDashboardPort(node, gateway.url, published))
   installRadio(gateway, { radio: node.radio, resolveHost: async (host, signal) => await resolver.resolve(host, { signal }) })
   dashboard.registerSection(stationsSection(node.radio))
-  return { gateway, dashboard, published, close: async () => { await gateway.close() } }
+  dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
+  return { gateway, dashboard, published, namecoin, close: async () => { namecoin.close(); await gateway.close() } }
 }

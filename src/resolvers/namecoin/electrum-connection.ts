@@ -1,8 +1,9 @@
 import { connect as netConnect, type Socket } from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
+import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { TornetError, formatHostPort } from '../../node/index.js'
 import { resolveError } from '../errors.js'
 import { RESOLVE_ERRORS } from '../types.js'
+import type { CertificatePins } from './certificate-pins.js'
 
 /**
  * One connection to an ElectrumX server: JSON-RPC 2.0 over TCP (`t`) or TLS
@@ -29,6 +30,13 @@ export interface ElectrumConnectionOptions {
   /** TLS: check the server's certificate against the system CAs (default true). */
   rejectUnauthorized?: boolean
   signal?: AbortSignal
+  /**
+   * TLS trust on first use: when given, the certificate is not checked
+   * against CAs (most ElectrumX servers are self-signed) but its SHA-256
+   * fingerprint against the pin for this server; a changed one fails with
+   * RESOLVE_CERT_CHANGED.
+   */
+  pins?: CertificatePins
 }
 
 export function serverLabel (s: ElectrumServer): string {
@@ -71,7 +79,7 @@ export class ElectrumConnection {
     const label = serverLabel(server)
     return await new Promise<ElectrumConnection>((resolve, reject) => {
       const socket: Socket = server.tls
-        ? tlsConnect({ host: server.host, port: server.port, servername: isIpLiteral(server.host) ? undefined : server.host, rejectUnauthorized: opts.rejectUnauthorized ?? true })
+        ? tlsConnect({ host: server.host, port: server.port, servername: isIpLiteral(server.host) ? undefined : server.host, rejectUnauthorized: opts.pins === undefined && (opts.rejectUnauthorized ?? true) })
         : netConnect({ host: server.host, port: server.port })
       const done = (err?: unknown): void => {
         clearTimeout(timer)
@@ -82,7 +90,24 @@ export class ElectrumConnection {
         socket.setNoDelay(true)
         resolve(new ElectrumConnection(socket, server, opts.timeoutMs, opts.maxLineBytes ?? 8 << 20))
       }
-      const onConnect = (): void => done()
+      const onConnect = (): void => {
+        if (server.tls && opts.pins !== undefined) {
+          const fingerprint = (socket as TLSSocket).getPeerCertificate().fingerprint256
+          if (typeof fingerprint !== 'string' || fingerprint === '') {
+            done(resolveError(RESOLVE_ERRORS.unavailable, `ElectrumX server ${label} showed no TLS certificate.`))
+            return
+          }
+          const key = formatHostPort(server.host, server.port)
+          const check = opts.pins.check(key, fingerprint)
+          if (check.kind === 'changed') {
+            done(resolveError(RESOLVE_ERRORS.certificateChanged,
+              `ElectrumX server ${label} shows TLS certificate ${fingerprint}, not the one pinned on first use (${check.pinned}); its answers are refused. ` +
+              `If the operator really replaced it, remove "${key}" from ${opts.pins.path ?? 'the pins'} (or run "tornet resolve --forget-pin ${key}").`))
+            return
+          }
+        }
+        done()
+      }
       const onError = (err: NodeJS.ErrnoException): void => done(resolveError(RESOLVE_ERRORS.unavailable, isCertificateError(err)
         ? `ElectrumX server ${label}: its TLS certificate was not accepted (${err.message}). Many ElectrumX servers use self-signed ` +
           'certificates; set electrumx.rejectUnauthorized to false in the Namecoin config to accept them (lookups can then be intercepted).'

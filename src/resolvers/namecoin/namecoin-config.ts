@@ -1,6 +1,9 @@
 import { ResolverErrorCode, resolveError } from '../errors.js'
 import { parseServer, type ElectrumServer } from './electrum-connection.js'
+import { CertificatePins } from './certificate-pins.js'
 import { ElectrumxSource } from './electrumx-source.js'
+import type { NameAnswerVerifier } from './name-answer-verifier.js'
+import { loadServerList } from './server-list.js'
 import type { NameSource } from './name-source.js'
 import { NamecoinRpcSource, redactCredentials } from './namecoin-rpc-source.js'
 
@@ -9,6 +12,7 @@ import { NamecoinRpcSource, redactCredentials } from './namecoin-rpc-source.js'
  *
  *   "namecoin": {
  *     "backend": "electrumx",
+ *     "electrumx": { "servers": "shipped", "trust": "tofu" },          (the default)
  *     "electrumx": { "servers": ["electrumx.example.org:50002:s", "198.51.100.7:50001:t"] },
  *     "cacheTtlMs": 600000
  *   }
@@ -25,9 +29,18 @@ export interface NamecoinConfig {
   backend: 'rpc' | 'electrumx'
   rpc?: { url: string, user?: string, password?: string, cookieFile?: string }
   electrumx?: {
-    /** "host:port:t" (plain TCP) or "host:port:s" (TLS); tried in order. */
-    servers: string[]
-    /** TLS: require a certificate the system trusts (default true; many ElectrumX servers are self-signed). */
+    /**
+     * "host:port:t" (plain TCP) or "host:port:s" (TLS), or "shipped": the
+     * list shipped with Tornet (electrumx-servers.json), or the one refreshed
+     * into the data directory by `tornet resolve --refresh-servers`.
+     */
+    servers: string[] | 'shipped'
+    /**
+     * TLS certificates: "tofu" (default: pin each server's certificate the
+     * first time, refuse a changed one), "ca" (require one the system trusts).
+     */
+    trust?: 'tofu' | 'ca'
+    /** Older spelling: false = "tofu", true = "ca". */
     rejectUnauthorized?: boolean
   }
   /** How long a found name is remembered. */
@@ -38,10 +51,33 @@ export interface NamecoinConfig {
   timeoutMs?: number
 }
 
+/** Out of the box: the shipped public ElectrumX servers over TLS, certificates pinned on first use. */
 export const DEFAULT_NAMECOIN_CONFIG: NamecoinConfig = {
-  backend: 'rpc',
-  rpc: { url: 'http://127.0.0.1:8336/' },
-  cacheTtlMs: 10 * 60_000
+  backend: 'electrumx',
+  electrumx: { servers: 'shipped', trust: 'tofu' },
+  cacheTtlMs: 10 * 60_000,
+  timeoutMs: 5_000
+}
+
+/** What the composition root adds to a config: where pins and the refreshed list live, and who proves answers. */
+export interface NameSourceContext {
+  dataDir?: string
+  verifier?: NameAnswerVerifier
+}
+
+/**
+ * The `namecoin` key of config.json completed with the defaults: absent →
+ * the shipped servers; an "electrumx" config without servers → the shipped
+ * ones; missing cacheTtlMs/timeoutMs → the defaults. An "rpc" config keeps
+ * only its own keys.
+ */
+export function namecoinConfigWithDefaults (raw?: Record<string, unknown>): NamecoinConfig {
+  const d = DEFAULT_NAMECOIN_CONFIG
+  if (raw === undefined) return { ...d, electrumx: { ...d.electrumx as NonNullable<NamecoinConfig['electrumx']> } }
+  const base = { cacheTtlMs: d.cacheTtlMs, timeoutMs: d.timeoutMs }
+  if (raw.backend === 'rpc') return validateNamecoinConfig({ ...base, ...raw })
+  const ex = typeof raw.electrumx === 'object' && raw.electrumx !== null ? raw.electrumx as Record<string, unknown> : {}
+  return validateNamecoinConfig({ ...base, backend: 'electrumx', ...raw, electrumx: { ...d.electrumx, ...ex } })
 }
 
 function invalid (message: string): never {
@@ -68,27 +104,37 @@ export function validateNamecoinConfig (raw: unknown): NamecoinConfig {
     }
   } else {
     const ex = c.electrumx as Record<string, unknown> | undefined
-    if (typeof ex !== 'object' || ex === null || !Array.isArray(ex.servers) || ex.servers.length === 0) {
-      invalid('backend "electrumx" needs "electrumx": { "servers": ["host:port:s", ...] }')
+    if (typeof ex !== 'object' || ex === null || !((Array.isArray(ex.servers) && ex.servers.length > 0) || ex.servers === 'shipped')) {
+      invalid('backend "electrumx" needs "electrumx": { "servers": ["host:port:s", ...] } (or "servers": "shipped")')
     }
-    for (const s of ex.servers as unknown[]) {
-      if (typeof s !== 'string' || parseServer(s) === undefined) invalid(`ElectrumX server ${JSON.stringify(s)} is not "host:port:t" or "host:port:s"`)
+    if (Array.isArray(ex.servers)) {
+      for (const s of ex.servers as unknown[]) {
+        if (typeof s !== 'string' || parseServer(s) === undefined) invalid(`ElectrumX server ${JSON.stringify(s)} is not "host:port:t" or "host:port:s"`)
+      }
     }
+    if (ex.trust !== undefined && ex.trust !== 'tofu' && ex.trust !== 'ca') invalid('"electrumx.trust" must be "tofu" or "ca"')
     if (ex.rejectUnauthorized !== undefined && typeof ex.rejectUnauthorized !== 'boolean') invalid('"electrumx.rejectUnauthorized" must be true or false')
   }
   return raw as NamecoinConfig
 }
 
 /** The backend a config names, without cache (the resolver adds one). */
-export function createNameSource (config: NamecoinConfig): NameSource {
+export function createNameSource (config: NamecoinConfig, ctx: NameSourceContext = {}): NameSource {
   const c = validateNamecoinConfig(config)
   if (c.backend === 'rpc') {
     const rpc = c.rpc as NonNullable<NamecoinConfig['rpc']>
     return new NamecoinRpcSource({ ...rpc, cookieFile: rpc.cookieFile === undefined ? undefined : expandHome(rpc.cookieFile), timeoutMs: c.timeoutMs })
   }
   const ex = c.electrumx as NonNullable<NamecoinConfig['electrumx']>
-  const servers = ex.servers.map(s => parseServer(s) as ElectrumServer)
-  return new ElectrumxSource({ servers, timeoutMs: c.timeoutMs, rejectUnauthorized: ex.rejectUnauthorized })
+  const servers = ex.servers === 'shipped' ? loadServerList(ctx.dataDir).servers : ex.servers.map(s => parseServer(s) as ElectrumServer)
+  const trust = ex.trust ?? (ex.rejectUnauthorized === true ? 'ca' : ex.rejectUnauthorized === false || ex.servers === 'shipped' ? 'tofu' : 'ca')
+  return new ElectrumxSource({
+    servers,
+    timeoutMs: c.timeoutMs,
+    rejectUnauthorized: trust === 'ca',
+    pins: trust === 'tofu' ? new CertificatePins(ctx.dataDir) : undefined,
+    verifier: ctx.verifier
+  })
 }
 
 function expandHome (path: string): string {

@@ -5,7 +5,7 @@ import { resolveError } from '../errors.js'
 import { CachingNameSource } from './caching-name-source.js'
 import { DEFAULT_DOMAIN_LIMITS, absoluteName, walkDomain, type DomainLimits, type FetchValue, type NsDelegation, type WalkResult } from './domain-lookup.js'
 import { DomainValueError, isDnsLabel, isDnsName, isValidDomainName } from './domain-record.js'
-import { createNameSource, validateNamecoinConfig, type NamecoinConfig } from './namecoin-config.js'
+import { createNameSource, validateNamecoinConfig, type NameSourceContext, type NamecoinConfig } from './namecoin-config.js'
 import type { NameRecord, NameSource } from './name-source.js'
 
 /**
@@ -93,10 +93,13 @@ export class NamecoinResolver implements Resolver {
     this.isReference = opts.isTornetReference ?? looksLikeTornetReference
   }
 
-  static fromConfig (config: NamecoinConfig, extras: Omit<NamecoinResolverOptions, 'source' | 'cacheTtlMs' | 'negativeCacheTtlMs'> = {}): NamecoinResolver {
+  static fromConfig (config: NamecoinConfig, extras: Omit<NamecoinResolverOptions, 'source' | 'cacheTtlMs' | 'negativeCacheTtlMs'> = {}, ctx: NameSourceContext = {}): NamecoinResolver {
     const c = validateNamecoinConfig(config)
-    return new NamecoinResolver({ ...extras, source: createNameSource(c), cacheTtlMs: c.cacheTtlMs, negativeCacheTtlMs: c.negativeCacheTtlMs })
+    return new NamecoinResolver({ ...extras, source: createNameSource(c, ctx), cacheTtlMs: c.cacheTtlMs, negativeCacheTtlMs: c.negativeCacheTtlMs })
   }
+
+  /** The backend, uncached (ElectrumxSource or NamecoinRpcSource), for status pages and `tornet resolve`. */
+  get backend (): NameSource { return this.opts.source }
 
   async resolve (host: string, opts?: { signal?: AbortSignal }): Promise<ResolveTarget> {
     return (await this.resolveDetailed(host, opts)).target

@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../../../../src/cli/run-cli.js'
+import { PINS_FILE } from '../../../../src/resolvers/namecoin/certificate-pins.js'
+import { addRawTx, emptyChain } from '../../../helpers/electrumx-server.js'
+import { startElectrumxTlsServer, type ElectrumxTlsServer } from '../../../helpers/electrumx-tls.js'
+
+// A real Namecoin transaction (namecoin.org, "Atomic Name Trading"; see test/fixtures/namecoin/README.md).
+const trade = JSON.parse(readFileSync(new URL('../../../fixtures/namecoin/atomic-trade-tx.json', import.meta.url), 'utf8'))
+const TIP = 750_000
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+function capture (): { write: (s: string) => void, text: () => string } {
+  let out = ''
+  return { write: (s: string) => { out += s }, text: () => out }
+}
+
+async function resolveCli (dataDir: string, args: string[]): Promise<{ code: number, out: string, err: string }> {
+  const stdout = capture()
+  const stderr = capture()
+  const code = await runCli(['--data-dir', dataDir, 'resolve', ...args], { stdout, stderr, env: {} })
+  return { code, out: stdout.text(), err: stderr.text() }
+}
+
+async function setup (): Promise<{ dir: string, server: ElectrumxTlsServer }> {
+  const chain = emptyChain(TIP)
+  // d/my-cool-domain's real value is not JSON: the resolver must say the record is unusable.
+  addRawTx(chain, 'd/my-cool-domain', trade.signed.hex, trade.signed.txid, TIP - 10)
+  const server = await startElectrumxTlsServer(chain)
+  cleanups.push(server.close)
+  const dir = mkdtempSync(join(tmpdir(), 'tornet-resolve-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ namecoin: { electrumx: { servers: [server.spec] } } }))
+  return { dir, server }
+}
+
+describe('tornet resolve', () => {
+  it('--json reports resolver, backend, servers tried, proof status, and the error for an unusable record; pins the certificate', async () => {
+    const { dir, server } = await setup()
+    const r = await resolveCli(dir, ['my-cool-domain.bit', '--json'])
+    expect(r.code).toBe(1)
+    const report = JSON.parse(r.out)
+    expect(report).toMatchObject({ host: 'my-cool-domain.bit', resolver: 'namecoin', backend: 'electrumx', ok: false, error: { code: 'RESOLVE_INVALID_RECORD' } })
+    expect(report.serversTried).toEqual([{ label: server.spec, outcome: expect.stringMatching(/block 749990 .*unverified/) }])
+    expect(report.backendStatus).toMatchObject({ proof: 'unverified', servers: [{ label: server.spec, state: 'warm', tip: TIP }] })
+    expect(JSON.parse(readFileSync(join(dir, PINS_FILE), 'utf8'))[`127.0.0.1:${server.port}`]).toBe(server.cert.fingerprint256)
+  })
+
+  it('a rotated certificate: RESOLVE_CERT_CHANGED, and --forget-pin lets the new one in', async () => {
+    const { dir, server } = await setup()
+    await resolveCli(dir, ['my-cool-domain.bit'])
+    server.rotate()
+    const refused = await resolveCli(dir, ['my-cool-domain.bit'])
+    expect(refused.out).toMatch(/error {6}RESOLVE_CERT_CHANGED: .*--forget-pin 127\.0\.0\.1:\d+/)
+    expect((await resolveCli(dir, ['--forget-pin', `127.0.0.1:${server.port}`])).code).toBe(0)
+    expect((await resolveCli(dir, ['my-cool-domain.bit'])).out).toMatch(/RESOLVE_INVALID_RECORD/)
+  })
+
+  it('no reachable server: says so, naming each server, exit code 1', async () => {
+    const { dir, server } = await setup()
+    await server.close()
+    const r = await resolveCli(dir, ['example.bit'])
+    expect(r.code).toBe(1)
+    expect(r.out).toMatch(/None of the 1 ElectrumX servers for Namecoin is reachable/)
+  })
+})
