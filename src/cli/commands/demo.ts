@@ -7,6 +7,7 @@ import { browserInstructions, radioInstructions, waitForStop } from '../serve/in
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run a gateway on an embedded local network with a sample site (what `npm start` runs)',
+  joinsNetwork: true,
   usage: `Usage: tornet demo [--nodes N] [--gateway-port PORT]
 
 Starts N real Tornet nodes on 127.0.0.1 (default 5) in this process, publishes the sample site from
