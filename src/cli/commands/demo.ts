@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { startDemoNetwork } from '../serve/demo-network.js'
-import { browserInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
+import { browserInstructions, publishInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -34,7 +34,7 @@ Options:
       `${demo.nameUrl}   the sample site, by its registered name`,
       `${demo.siteUrl}`,
       '    the same site by its content address'
-    ], demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)))
+    ], (demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)) + publishInstructions(demo.publishCommand)))
     await waitForStop(ctx.signal)
     ctx.stderr.write('stopping…\n')
     await demo.close()
