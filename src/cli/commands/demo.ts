@@ -15,6 +15,7 @@ one of them, registers it as welcome.tor-net, broadcasts the radio station welco
 tunes of sample/radio, looped) from another, and serves the gateway (SOCKS5 + HTTP proxy, and
 the radio at /radio/welcome-radio) from the first on 127.0.0.1:9150. Node data is kept in
 <data dir>/demo and reused next time; the station's key is <data dir>/stations/welcome-radio.json.
+--bootstrap HOST:PORT makes the gateway node join those peers too (they must accept rank 8).
 Stop with Ctrl-C.
 
 Options:
@@ -28,6 +29,7 @@ Options:
       nodes: values.nodes === undefined ? 5 : intFlag('--nodes', values.nodes, 2, 32),
       gatewayPort: values['gateway-port'] === undefined ? 9150 : intFlag('--gateway-port', values['gateway-port'], 0, 65535),
       signal: ctx.signal,
+      bootstrap: ctx.bootstrap,
       onStep: (m) => ctx.stderr.write(`· ${m}\n`)
     })
     ctx.stdout.write(browserInstructions(demo.served.gateway.url, [

@@ -28,6 +28,8 @@ export interface DemoOptions {
   nameDifficulty?: number
   onStep?: (message: string) => void
   signal?: AbortSignal
+  /** Peers outside the demo (--bootstrap) that the gateway node joins too; they must accept the demo's rank. */
+  bootstrap?: string[]
 }
 
 export interface DemoNetwork {
@@ -67,6 +69,7 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
       const config: TornetConfig = {
         ...defaultConfig(),
         listen: { host: '127.0.0.1', port: 0 },
+        bootstrap: i === 0 ? (opts.bootstrap ?? []) : [],
         minRank: rank,
         gateway: { host: '127.0.0.1', port: opts.gatewayPort ?? 9150, passThrough: false },
         names: { difficulty: opts.nameDifficulty ?? 16 },
