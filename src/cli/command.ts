@@ -21,6 +21,11 @@ export interface CliContext {
   signal: AbortSignal
   /** Milliseconds clock, used to pace progress output; injectable for tests. */
   now: () => number
+  /**
+   * Peers from --bootstrap or $TORNET_BOOTSTRAP, for commands that start a node (they replace
+   * config.json's "bootstrap" for this run); undefined when neither gives any.
+   */
+  bootstrap?: string[]
 }
 
 export interface Command {
@@ -28,6 +33,8 @@ export interface Command {
   name: string
   /** One line for `tornet --help`. */
   summary: string
+  /** The command runs a node that joins the network: it takes --bootstrap (refused elsewhere). */
+  joinsNetwork?: boolean
   /** The full text of `tornet <name> --help`. */
   usage: string
   /** Resolves with the exit code (void = 0). Throws TornetError for failures the user can fix. */

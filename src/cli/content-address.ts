@@ -72,7 +72,7 @@ export async function resolveContentAddress (node: TornetNode, a: ContentAddress
   }
   const target = await nodeResolver(node).resolve(a.host, { signal })
   if (target.kind !== 'content') {
-    throw commandError(CommandErrorCode.NOT_FOUND, `${a.host} names a ${target.kind}, not published content`)
+    throw commandError(CommandErrorCode.NOT_FOUND, `${a.host} names a ${target.kind}, not published content: \`tornet name show ${a.host.replace(/\.tor-net$/, '')}\` shows its target`)
   }
   const prefix = (target.path ?? '').split('/').filter(s => s !== '')
   return { reference: target.reference, path: [...prefix, ...a.path.split('/').filter(s => s !== '')].join('/'), label: labelOf(target.reference) }

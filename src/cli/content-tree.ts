@@ -36,7 +36,7 @@ export async function * walkTree (
     const dir = stack.pop() as { rel: string, path: string }
     const subdirs: Array<{ rel: string, path: string }> = []
     for await (const e of content.list(reference, dir.path, opts.signal)) {
-      if (!isSafeName(e.name)) throw commandError(CommandErrorCode.NOT_FOUND, `the directory ${dir.path || '/'} holds an unusable name ${JSON.stringify(e.name)}`)
+      if (!isSafeName(e.name)) throw commandError(CommandErrorCode.NOT_FOUND, `the directory ${dir.path || '/'} holds an unusable name ${JSON.stringify(e.name)}: fetch the other entries one by one, or open it through the gateway`)
       if (++seen > max) throw commandError(CommandErrorCode.TOO_LARGE, `the tree has more than ${max} entries; fetch it a directory at a time`)
       const rel = dir.rel === '' ? e.name : `${dir.rel}/${e.name}`
       const path = dir.path === '' ? e.name : `${dir.path}/${e.name}`

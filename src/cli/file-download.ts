@@ -47,7 +47,7 @@ export async function downloadFile (content: Content, f: FileToGet, opts: FileDo
       opts.onExisting?.(f.size)
       return { kind: 'already-there' }
     }
-    if (!existing.isFile()) throw commandError(CommandErrorCode.OUTPUT_EXISTS, `${f.out} exists and is not a file`)
+    if (!existing.isFile()) throw commandError(CommandErrorCode.OUTPUT_EXISTS, `${f.out} exists and is not a file: choose another output with -o, or move it away`)
     if (opts.force !== true) throw commandError(CommandErrorCode.OUTPUT_EXISTS, `${f.out} exists and differs from ${f.path || 'the file'}; --force replaces it`)
   }
 

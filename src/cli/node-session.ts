@@ -1,16 +1,21 @@
 import { setMaxListeners } from 'node:events'
 import {
-  IdentityErrorCode, TornetError, configPath, createNode, isTornetError, loadConfig, loadIdentity, parseEndpoint,
+  TornetError, configPath, createNode, isTornetError, loadConfig, parseEndpoint,
   type TornetConfig, type TornetNode
 } from '../node/index.js'
+import { BOOTSTRAP_ENV } from './bootstrap-option.js'
 import type { CliContext } from './command.js'
 import { CommandErrorCode, commandError } from './command-errors.js'
+import { identityOrCreate } from './identity-mining.js'
 import { isWildcardHost, localAddressToward } from './local-address.js'
 
 /**
  * How a one-shot command (publish, get, kv, lookup…) reaches the network: it runs the node
  * of the data directory for the length of the command, with the node's own identity and
  * store, but on an ephemeral UDP port, so it never collides with a configured listen port.
+ * A data directory without an identity gets one first (config identityRank, mined with the
+ * progress line), so a newcomer's first command works. --bootstrap / $TORNET_BOOTSTRAP
+ * (ctx.bootstrap) replace config "bootstrap" for the run.
  *
  *   required  join through config "bootstrap" and the remembered peers; fail clearly if none answers
  *   optional  try to join; go on with the local store alone when none answers (get, ls, pin, peers)
@@ -42,17 +47,14 @@ export async function withNode<T> (
   // Ctrl-C's signal is passed to every request of the command (an announce alone sends k at a
   // time, several chunks at once), so dozens of listeners on it are normal, not a leak.
   setMaxListeners(0, ctx.signal)
-  const config = loadConfig({ dataDir: ctx.dataDir })
-  if (loadIdentity(ctx.dataDir) === undefined) {
-    throw new TornetError(IdentityErrorCode.MISSING,
-      `there is no identity in ${ctx.dataDir} yet. Create one with \`tornet id new\`, ` +
-      'or point --data-dir (or $TORNET_HOME) at the directory that holds it')
-  }
+  const config = loadConfig({ dataDir: ctx.dataDir, flags: { bootstrap: ctx.bootstrap } })
+  const identity = await identityOrCreate(ctx, config.identityRank)
   const host = await listenHost(config)
   let node: TornetNode
   try {
     node = await createNode({
       dataDir: ctx.dataDir,
+      identity,
       config: { ...config, listen: { host, port: 0 } },
       log: (level, message) => { if (level === 'warn') ctx.stderr.write(`warning: ${message}\n`) }
     })
@@ -97,8 +99,9 @@ async function join (node: TornetNode, ctx: CliContext, config: TornetConfig, ne
     if (need === 'required') {
       throw commandError(CommandErrorCode.NO_PEERS,
         `no peer answered${n === 0 ? ' (the bootstrap list is empty and no peers are remembered)' : ` (tried ${config.bootstrap.join(', ')} and the remembered peers)`}. ` +
-        `Add reachable peers to "bootstrap" in ${configPath(ctx.dataDir)}, e.g. "bootstrap": ["198.51.100.7:9151"], ` +
-        'or run `tornet start --bootstrap HOST:PORT` once so this node remembers peers', err)
+        'Give a reachable peer with --bootstrap HOST:PORT (or $' + BOOTSTRAP_ENV + '), or list peers in "bootstrap" in ' +
+        `${configPath(ctx.dataDir)}, e.g. "bootstrap": ["198.51.100.7:9151"]; to try Tornet on this machine alone, ` +
+        'run `npm start` (the demo network) and use the command it prints', err)
     }
     ctx.stderr.write('no peer answered: working with the local store only\n')
     return { reached: 0, contacts: 0, online: false }

@@ -43,11 +43,11 @@ export async function measureSource (root: string, signal?: AbortSignal): Promis
     st = await stat(root)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw commandError(CommandErrorCode.NO_SUCH_FILE, `${root}: no such file or directory`, err)
-    throw commandError(CommandErrorCode.NO_SUCH_FILE, `${root}: cannot be read (${code ?? String(err)})`, err)
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw commandError(CommandErrorCode.NO_SUCH_FILE, `${root}: no such file or directory. Check the path (it is relative to the current directory; under \`npm run\`, to the Tornet directory)`, err)
+    throw commandError(CommandErrorCode.NO_SUCH_FILE, `${root}: cannot be read (${code ?? String(err)}). Check its permissions, or publish a copy you can read`, err)
   }
   if (st.isFile()) return { kind: 'file', files: 1, bytes: st.size, entries: [{ kind: 'file', file: { abs: root, rel: '', size: st.size } }] }
-  if (!st.isDirectory()) throw commandError(CommandErrorCode.NO_SUCH_FILE, `${root} is neither a file nor a directory`)
+  if (!st.isDirectory()) throw commandError(CommandErrorCode.NO_SUCH_FILE, `${root} is neither a file nor a directory: publish a regular file or a folder`)
   const out: MeasuredSource = { kind: 'directory', files: 0, bytes: 0, entries: [] }
   for await (const e of walkDirectory(root, signal)) {
     if (out.entries.length >= MAX_SOURCE_ENTRIES) throw commandError(CommandErrorCode.TOO_LARGE, `more than ${MAX_SOURCE_ENTRIES} files and directories; publish parts of the tree separately`)

@@ -1,6 +1,7 @@
 import { isTornetError, resolveDataDir } from '../node/index.js'
 import type { CliContext, Command, OutputSink } from './command.js'
 import { COMMANDS } from './commands/index.js'
+import { BOOTSTRAP_HELP, bootstrapPeers } from './bootstrap-option.js'
 import { CliErrorCode, isParseArgsError, usageError } from './errors.js'
 
 /**
@@ -23,36 +24,49 @@ export interface CliIo {
   now?: () => number
 }
 
-interface GlobalOptions { dataDir?: string, help: boolean, rest: string[] }
+interface GlobalOptions { dataDir?: string, bootstrap: string[], help: boolean, rest: string[] }
 
 const GLOBAL_HELP = `Global options:
-  --data-dir DIR  where the node keeps its files (default: $TORNET_HOME, else ~/.tornet)
-  -h, --help      show help; after a command, that command's help
+  --data-dir DIR         where the node keeps its files (default: $TORNET_HOME, else ~/.tornet)
+${BOOTSTRAP_HELP}                         (for the commands that join the network)
+  -h, --help             show help; after a command, that command's help
 `
 
-/** --data-dir and --help may appear anywhere before a bare "--". */
+/** The value of `--flag V` or `--flag=V` at argv[i], and how many words it took; undefined if argv[i] is not that flag. */
+function valueFlag (argv: string[], i: number, flag: string, what: string): { value: string, used: number } | undefined {
+  const a = argv[i]
+  if (a === flag) {
+    const v = argv[i + 1]
+    if (v === undefined || v === '' || v.startsWith('-')) throw usageError(`${flag} needs ${what}`)
+    return { value: v, used: 2 }
+  }
+  if (a.startsWith(`${flag}=`)) {
+    const v = a.slice(flag.length + 1)
+    if (v === '') throw usageError(`${flag} needs ${what}`)
+    return { value: v, used: 1 }
+  }
+  return undefined
+}
+
+/** --data-dir, --bootstrap and --help may appear anywhere before a bare "--". */
 function extractGlobals (argv: string[]): GlobalOptions {
-  const out: GlobalOptions = { help: false, rest: [] }
+  const out: GlobalOptions = { help: false, bootstrap: [], rest: [] }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--') { out.rest.push(...argv.slice(i)); break }
     if (a === '-h' || a === '--help') { out.help = true; continue }
-    if (a === '--data-dir') {
-      const v = argv[i + 1]
-      if (v === undefined || v === '' || v.startsWith('-')) throw usageError('--data-dir needs a directory')
-      out.dataDir = v
-      i++
-      continue
-    }
-    if (a.startsWith('--data-dir=')) {
-      const v = a.slice('--data-dir='.length)
-      if (v === '') throw usageError('--data-dir needs a directory')
-      out.dataDir = v
-      continue
-    }
+    const dataDir = valueFlag(argv, i, '--data-dir', 'a directory')
+    if (dataDir !== undefined) { out.dataDir = dataDir.value; i += dataDir.used - 1; continue }
+    const peer = valueFlag(argv, i, '--bootstrap', 'a peer, HOST:PORT')
+    if (peer !== undefined) { out.bootstrap.push(peer.value); i += peer.used - 1; continue }
     out.rest.push(a)
   }
   return out
+}
+
+/** The commands that take --bootstrap, for the error that refuses it elsewhere. */
+function joiningCommands (commands: readonly Command[]): string {
+  return commands.filter(c => c.joinsNetwork === true).map(c => c.name).join(', ')
 }
 
 function leadingWords (args: string[]): string[] {
@@ -102,13 +116,20 @@ export async function runCli (argv: string[], io: CliIo, commands: readonly Comm
       io.stdout.write(`${command.usage}\n${GLOBAL_HELP}`)
       return EXIT_OK
     }
+    const env = io.env ?? process.env
+    if (command.joinsNetwork !== true && globals.bootstrap.length > 0) {
+      throw usageError(`'tornet ${command.name}' does not join the network, so --bootstrap means nothing to it. ` +
+        `The commands that take it: ${joiningCommands(commands)}`)
+    }
     const ctx: CliContext = {
       stdout: io.stdout,
       stderr: io.stderr,
-      env: io.env ?? process.env,
-      dataDir: resolveDataDir({ dataDir: globals.dataDir, env: io.env ?? process.env }),
+      env,
+      dataDir: resolveDataDir({ dataDir: globals.dataDir, env }),
       signal: io.signal ?? new AbortController().signal,
-      now: io.now ?? Date.now
+      now: io.now ?? Date.now,
+      // $TORNET_BOOTSTRAP is read only by commands that join, so a stale one cannot break `tornet id show`.
+      bootstrap: command.joinsNetwork === true ? bootstrapPeers(globals.bootstrap, env) : undefined
     }
     const code = await command.run(globals.rest.slice(command.name.split(' ').length), ctx)
     return code ?? EXIT_OK

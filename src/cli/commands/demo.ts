@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { startDemoNetwork } from '../serve/demo-network.js'
-import { browserInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
+import { browserInstructions, publishInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run a gateway on an embedded local network with a sample site (what `npm start` runs)',
+  joinsNetwork: true,
   usage: `Usage: tornet demo [--nodes N] [--gateway-port PORT]
 
 Starts N real Tornet nodes on 127.0.0.1 (default 5) in this process, publishes the sample site from
@@ -14,6 +15,7 @@ one of them, registers it as welcome.tor-net, broadcasts the radio station welco
 tunes of sample/radio, looped) from another, and serves the gateway (SOCKS5 + HTTP proxy, and
 the radio at /radio/welcome-radio) from the first on 127.0.0.1:9150. Node data is kept in
 <data dir>/demo and reused next time; the station's key is <data dir>/stations/welcome-radio.json.
+--bootstrap HOST:PORT makes the gateway node join those peers too (they must accept rank 8).
 Stop with Ctrl-C.
 
 Options:
@@ -27,13 +29,14 @@ Options:
       nodes: values.nodes === undefined ? 5 : intFlag('--nodes', values.nodes, 2, 32),
       gatewayPort: values['gateway-port'] === undefined ? 9150 : intFlag('--gateway-port', values['gateway-port'], 0, 65535),
       signal: ctx.signal,
+      bootstrap: ctx.bootstrap,
       onStep: (m) => ctx.stderr.write(`· ${m}\n`)
     })
     ctx.stdout.write(browserInstructions(demo.served.gateway.url, [
       `${demo.nameUrl}   the sample site, by its registered name`,
       `${demo.siteUrl}`,
       '    the same site by its content address'
-    ], demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)))
+    ], (demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)) + publishInstructions(demo.publishCommand)))
     await waitForStop(ctx.signal)
     ctx.stderr.write('stopping…\n')
     await demo.close()

@@ -17,6 +17,7 @@ import { ProgressLine } from '../progress-line.js'
 export const getCommand: Command = {
   name: 'get',
   summary: 'download a file or a directory tree from the network (resumes)',
+  joinsNetwork: true,
   usage: `Usage: tornet get <address> [-o OUT] [--force]
 
 Downloads published content: a file, or a directory with everything below it. <address> is any of

@@ -1,13 +1,11 @@
 import { parseArgs } from 'node:util'
 import { availableParallelism } from 'node:os'
 import {
-  IdentityErrorCode, MAX_MINING_RANK, TornetError, hasIdentityFile, identityPath, isTornetError, loadConfig, loadIdentity, mineIdentity, saveIdentity,
-  type Identity, type MiningProgress
+  IdentityErrorCode, MAX_MINING_RANK, TornetError, hasIdentityFile, identityPath, loadConfig, loadIdentity
 } from '../../node/index.js'
 import type { Command, CliContext } from '../command.js'
 import { intFlag } from '../flags.js'
-import { formatCount, formatDuration } from '../format.js'
-import { ProgressLine } from '../progress-line.js'
+import { mineAndSave } from '../identity-mining.js'
 
 const options = {
   rank: { type: 'string' },
@@ -37,26 +35,7 @@ Options:
 
     if (values.force !== true && hasIdentityFile(ctx.dataDir)) refuseOverwrite(ctx)
 
-    ctx.stderr.write(`mining an identity of rank ${rank} on ${threads} thread${threads === 1 ? '' : 's'} ` +
-      `(about ${formatCount(2 ** rank)} hashes expected; Ctrl-C stops)\n`)
-    const line = new ProgressLine(ctx.stderr, ctx.now)
-    let identity: Identity
-    try {
-      identity = await mineIdentity({
-        rank,
-        threads,
-        signal: ctx.signal,
-        onProgress: p => line.update(describeProgress(p))
-      })
-    } catch (err) {
-      if (isTornetError(err, IdentityErrorCode.MINING_ABORTED)) {
-        throw new TornetError(IdentityErrorCode.MINING_ABORTED, 'mining stopped; no identity was saved', { cause: err })
-      }
-      throw err
-    } finally {
-      line.end()
-    }
-    saveIdentity(ctx.dataDir, identity)
+    const identity = await mineAndSave(ctx, rank, threads)
 
     ctx.stdout.write(
       `id          ${identity.id.toString('hex')}\n` +
@@ -68,12 +47,6 @@ Options:
         'peers with the default settings will not talk to this node\n')
     }
   }
-}
-
-function describeProgress (p: MiningProgress): string {
-  const left = p.expectedSecondsLeft > 0 ? `~${formatDuration(p.expectedSecondsLeft)} left (expected)` : 'any moment now (expected)'
-  return `${formatCount(p.hashes)} hashes, ${formatCount(p.hashesPerSecond)} hashes/s, ` +
-    `${formatDuration(p.elapsedSeconds)} elapsed, ${left}`
 }
 
 function refuseOverwrite (ctx: CliContext): never {

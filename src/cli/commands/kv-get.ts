@@ -8,6 +8,7 @@ import { withNode } from '../node-session.js'
 export const kvGetCommand: Command = {
   name: 'kv get',
   summary: 'read the newest value of a key in a namespace',
+  joinsNetwork: true,
   usage: `Usage: tornet kv get <namespace> <key>
        tornet kv get --mine <key>
 

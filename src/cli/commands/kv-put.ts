@@ -11,6 +11,7 @@ const MAX_TTL_MS = 30 * 86_400_000
 export const kvPutCommand: Command = {
   name: 'kv put',
   summary: "store a signed value under a key in this node's namespace",
+  joinsNetwork: true,
   usage: `Usage: tornet kv put <key> <value> [--ttl DURATION]
 
 Signs the record (namespace = this node's public key, key, value, sequence, expiry) and stores it

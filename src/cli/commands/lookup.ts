@@ -9,6 +9,7 @@ import { formatTable } from '../text-table.js'
 export const lookupCommand: Command = {
   name: 'lookup',
   summary: 'find the nodes closest to an id and show the path the lookup took',
+  joinsNetwork: true,
   usage: `Usage: tornet lookup <id>
 
 Runs an iterative Kademlia lookup for <id> (64 hex digits: a node id, a chunk id, a key

@@ -9,6 +9,7 @@ import { withNode } from '../node-session.js'
 export const lsCommand: Command = {
   name: 'ls',
   summary: 'list a directory of published content',
+  joinsNetwork: true,
   usage: `Usage: tornet ls <address> [--bytes]
 
 Lists the entries of a published directory, one per line: kind, size and name (directories end

@@ -8,6 +8,7 @@ import { withNode } from '../node-session.js'
 export const nameRegisterCommand: Command = {
   name: 'name register',
   summary: 'register (or renew) NAME.tor-net for content, a hidden service, a mailbox or a radio station',
+  joinsNetwork: true,
   usage: `Usage: tornet name register <name> <target>
        tornet name register <name> --station <label>
 

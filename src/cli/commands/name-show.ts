@@ -8,6 +8,7 @@ import { withNode } from '../node-session.js'
 export const nameShowCommand: Command = {
   name: 'name show',
   summary: 'look up NAME.tor-net: owner, target, dates, history',
+  joinsNetwork: true,
   usage: `Usage: tornet name show <name>
 
 Reads <name>.tor-net from the nodes that hold it, checks every signature and proof of work, and

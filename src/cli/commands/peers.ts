@@ -8,6 +8,7 @@ import { formatTable } from '../text-table.js'
 export const peersCommand: Command = {
   name: 'peers',
   summary: 'show the routing table after joining, and the remembered peer accounts',
+  joinsNetwork: true,
   usage: `Usage: tornet peers [--limit N]
 
 Joins the network, then prints

@@ -9,6 +9,7 @@ import { describePinReport, pinTree } from '../pin-tree.js'
 export const pinCommand: Command = {
   name: 'pin',
   summary: 'keep published content in this node\'s store for good (fetching what is missing)',
+  joinsNetwork: true,
   usage: `Usage: tornet pin <reference>[/path]
 
 Fetches every chunk of the content (a file, or a directory and everything below it) that is not

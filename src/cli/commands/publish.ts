@@ -20,6 +20,7 @@ const MAX_REPLICAS = 8
 export const publishCommand: Command = {
   name: 'publish',
   summary: 'publish a file or directory and print its address',
+  joinsNetwork: true,
   usage: `Usage: tornet publish <dir|file> [--name NAME] [--title TEXT] [--replicas N] [--wait DURATION]
 
 Stores the file or directory in this node's store (encrypted chunks, never evicted) and

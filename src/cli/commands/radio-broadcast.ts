@@ -12,6 +12,7 @@ import { stationUrl } from '../station-url.js'
 export const radioBroadcastCommand: Command = {
   name: 'radio broadcast',
   summary: 'broadcast MP3, Ogg Vorbis/Opus or AAC (ADTS) at real time from a file, a folder or stdin',
+  joinsNetwork: true,
   usage: `Usage: tornet radio broadcast <label> <file|folder|-> [--loop]
 
 Streams audio as station <label> (see \`tornet radio create\`), paced at real time by the

@@ -2,22 +2,25 @@ import { parseArgs } from 'node:util'
 import { createNode, isTornetError, loadConfig } from '../../node/index.js'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
+import { identityOrCreate } from '../identity-mining.js'
 import { serveGateway } from '../serve/serve-gateway.js'
 import { browserInstructions, waitForStop } from '../serve/instructions.js'
 
 export const startCommand: Command = {
   name: 'start',
   summary: 'run this node: join the network and serve the gateway',
+  joinsNetwork: true,
   usage: `Usage: tornet start [--port UDP_PORT] [--gateway-port PORT] [--bootstrap HOST:PORT ...]
 
 Runs one Tornet node from the data directory: its UDP socket (config listen, default 0.0.0.0:9151),
 the peers in config "bootstrap" plus those remembered from the last run, and the gateway on
-127.0.0.1:9150. Needs an identity (tornet id new). Stop with Ctrl-C.
+127.0.0.1:9150. --bootstrap (or $TORNET_BOOTSTRAP) replaces config "bootstrap" for this run.
+Without an identity, mines one first (identityRank in config.json). Stop with Ctrl-C.
 `,
   async run (argv, ctx) {
     const { values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, 'gateway-port': { type: 'string' }, bootstrap: { type: 'string', multiple: true } },
+      options: { port: { type: 'string' }, 'gateway-port': { type: 'string' } },
       strict: true,
       allowPositionals: false
     })
@@ -26,10 +29,11 @@ the peers in config "bootstrap" plus those remembered from the last run, and the
       flags: {
         listen: values.port === undefined ? undefined : { port: intFlag('--port', values.port, 0, 65535) },
         gateway: values['gateway-port'] === undefined ? undefined : { port: intFlag('--gateway-port', values['gateway-port'], 0, 65535) },
-        bootstrap: values.bootstrap
+        bootstrap: ctx.bootstrap
       }
     })
-    const node = await createNode({ dataDir: ctx.dataDir, config, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
+    const identity = await identityOrCreate(ctx, config.identityRank)
+    const node = await createNode({ dataDir: ctx.dataDir, config, identity, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
     try {
       ctx.stderr.write(`node ${node.identity.id.toString('hex').slice(0, 16)}… (rank ${node.identity.rank}) on udp ${node.endpoint.address}:${node.endpoint.port}\n`)
       try {

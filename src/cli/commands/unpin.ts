@@ -10,6 +10,7 @@ import { describePinReport, pinTree } from '../pin-tree.js'
 export const unpinCommand: Command = {
   name: 'unpin',
   summary: 'let the cache evict content that was pinned or published here',
+  joinsNetwork: true,
   usage: `Usage: tornet unpin <reference>[/path]
 
 Moves every chunk of the content that is in this node's store from the pinned (never evicted)

@@ -4,7 +4,10 @@ import {
   createNode, defaultConfig, hasIdentityFile, loadIdentity, mineIdentity, parseReference, saveIdentity,
   type TornetConfig, type TornetNode
 } from '../../node/index.js'
+import { writeDemoCliHome } from './demo-cli-home.js'
 import { startDemoRadio, type DemoRadio } from './demo-radio.js'
+import { escapeHtml } from '../../gateway/html.js'
+import type { DashboardSection } from '../../gateway/apps/dashboard/port.js'
 import { packageRoot } from './package-root.js'
 import { registerNameOnce } from './register-name-once.js'
 import { serveGateway, type ServedGateway } from './serve-gateway.js'
@@ -25,6 +28,8 @@ export interface DemoOptions {
   nameDifficulty?: number
   onStep?: (message: string) => void
   signal?: AbortSignal
+  /** Peers outside the demo (--bootstrap) that the gateway node joins too; they must accept the demo's rank. */
+  bootstrap?: string[]
 }
 
 export interface DemoNetwork {
@@ -34,6 +39,8 @@ export interface DemoNetwork {
   nameUrl: string
   /** The demo station's address, when this build has the radio service. */
   radioUrl: string | undefined
+  /** One command that publishes a folder into this network from another terminal. */
+  publishCommand: string
   close (): Promise<void>
 }
 
@@ -62,6 +69,7 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
       const config: TornetConfig = {
         ...defaultConfig(),
         listen: { host: '127.0.0.1', port: 0 },
+        bootstrap: i === 0 ? (opts.bootstrap ?? []) : [],
         minRank: rank,
         gateway: { host: '127.0.0.1', port: opts.gatewayPort ?? 9150, passThrough: false },
         names: { difficulty: opts.nameDifficulty ?? 16 },
@@ -86,11 +94,21 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     const size = treeSize(join(packageRoot(), 'sample', 'welcome'))
     await served.published.add({ reference: site.host, url: site.url, name: DEMO_NAME, nameUrl: `http://${DEMO_NAME}.tor-net/`, title: 'Welcome to Tornet (sample site, published by demo node 1)', files: size.files, bytes: size.bytes, publishedAt: Date.now() })
     radio = await startDemoRadio({ keyDir: opts.dataDir, broadcaster: nodes[count - 1], gatewayUrl: served.gateway.url, signal: opts.signal, onStep: step })
-    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, close }
+    const cli = writeDemoCliHome(join(opts.dataDir, 'demo'), { rank, nameDifficulty: opts.nameDifficulty ?? 16, bootstrap: `127.0.0.1:${nodes[0].endpoint.port}` })
+    served.dashboard.registerSection(publishFromTerminalSection(cli.publishCommand))
+    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, publishCommand: cli.publishCommand, close }
   } catch (err) {
     await close()
     throw err
   }
+}
+
+/** The dashboard shows the same command `npm start` prints. */
+function publishFromTerminalSection (command: string): DashboardSection {
+  const html = `<p>Publish a folder into this demo network from another terminal, in the Tornet directory:</p>\n` +
+    `<pre><code class="select-all">${escapeHtml(command)}</code></pre>\n` +
+    '<p class="hint">It creates an identity on first use, prints the folder\'s address, and waits until two demo nodes hold a copy; open the address through this gateway.</p>'
+  return { id: 'terminal', title: 'Publish from a terminal', render: async () => html }
 }
 
 function treeSize (dir: string): { files: number, bytes: number } {

@@ -31,6 +31,15 @@ export function radioInstructions (radioUrl: string): string {
 `
 }
 
+/** The demo's newcomer line: one command that publishes a folder into the demo network from another terminal. */
+export function publishInstructions (command: string): string {
+  return `  Publish a folder of your own from another terminal (in this directory):
+    ${command}
+  It prints the folder's address: open it like the sites above.
+
+`
+}
+
 export async function waitForStop (signal: AbortSignal): Promise<void> {
   if (signal.aborted) return
   await new Promise<void>(resolve => signal.addEventListener('abort', () => resolve(), { once: true }))

@@ -1,6 +1,6 @@
 import { type TornetNode } from '../../node/index.js'
 import { spoolUploads } from '../../gateway/apps/dashboard/index.js'
-import type { DashboardPort, PublishedItem } from '../../gateway/apps/dashboard/port.js'
+import type { DashboardPort, PeerInfo, PublishedItem } from '../../gateway/apps/dashboard/port.js'
 import { PublishedList } from './published-list.js'
 
 /** The dashboard's view of a running node. */
@@ -15,15 +15,7 @@ export function nodeDashboardPort (node: TornetNode, gatewayUrl: string, publish
       gatewayUrl,
       version: '0.1.0'
     }),
-    peers: () => node.peers().map(p => ({
-      id: p.id.toString('hex'),
-      endpoint: `${p.endpoint.address}:${p.endpoint.port}`,
-      rank: p.rank,
-      rttMs: p.rttMs,
-      bytesIn: p.bytesReceived,
-      bytesOut: p.bytesSent,
-      lastSeen: p.lastContact ?? Date.now()
-    })),
+    peers: () => peerRows(node),
     storage: () => node.storeUsage(),
     traffic: () => {
       const t = node.trafficTotals()
@@ -51,6 +43,49 @@ export function nodeDashboardPort (node: TornetNode, gatewayUrl: string, publish
       return { url: `http://${r.name}.tor-net/` }
     }
   }
+}
+
+/**
+ * Peers with an open session and the routing table's contacts, once each: sessions close when
+ * idle (180 s) while the contact stays, and the dashboard counts both.
+ */
+function peerRows (node: TornetNode): PeerInfo[] {
+  const table = new Set<string>()
+  const contacts = node.routingBuckets().flatMap(b => b.contacts)
+  for (const c of contacts) table.add(c.id.toString('hex'))
+  const rows = new Map<string, PeerInfo>()
+  for (const p of node.peers()) {
+    const id = p.id.toString('hex')
+    rows.set(id, {
+      id,
+      endpoint: `${p.endpoint.address}:${p.endpoint.port}`,
+      rank: p.rank,
+      rttMs: p.rttMs,
+      bytesIn: p.bytesReceived,
+      bytesOut: p.bytesSent,
+      lastSeen: p.lastContact ?? Date.now(),
+      session: true,
+      inTable: table.has(id)
+    })
+  }
+  const idle = contacts.filter(c => !rows.has(c.id.toString('hex')))
+  const accounts = idle.length === 0 ? new Map() : new Map(node.peerAccounts().map(a => [a.id.toString('hex'), a]))
+  for (const c of idle) {
+    const id = c.id.toString('hex')
+    const account = accounts.get(id)
+    rows.set(id, {
+      id,
+      endpoint: `${c.endpoint.address}:${c.endpoint.port}`,
+      rank: c.rank,
+      rttMs: c.rttMs,
+      bytesIn: account?.bytesReceived ?? 0,
+      bytesOut: account?.bytesSent ?? 0,
+      lastSeen: c.lastSeen,
+      session: false,
+      inTable: true
+    })
+  }
+  return [...rows.values()]
 }
 
 function referenceValue (reference: string): Buffer {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CommandErrorCode } from '../../../src/cli/command-errors.js'
 import { withNode } from '../../../src/cli/node-session.js'
 import { isTornetError } from '../../../src/node/errors.js'
-import { IdentityErrorCode, createNode, generateIdentity, loadConfig, saveIdentity } from '../../../src/node/index.js'
+import { createNode, generateIdentity, loadConfig, loadIdentity, saveIdentity } from '../../../src/node/index.js'
 import { makeContext, tempDataDir } from './cli-test-kit.js'
 
 let dir: string
@@ -21,9 +21,43 @@ async function errorOf (p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('withNode', () => {
-  it('asks for an identity first', async () => {
-    const err = await errorOf(withNode(makeContext(dir), async () => {}, { network: 'none' }))
-    expect(isTornetError(err, IdentityErrorCode.MISSING)).toBe(true)
+  it('creates an identity of the configured identityRank on first use, says so, and keeps it', async () => {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, minRank: 0, identityRank: 6 }))
+    const ctx = makeContext(dir)
+    const id = await withNode(ctx, async (node) => node.identity, { network: 'none' })
+    expect(id.rank).toBeGreaterThanOrEqual(6)
+    expect(loadIdentity(dir)?.id.equals(id.id)).toBe(true)
+    expect(ctx.stderr.text()).toContain(`there is no identity in ${dir} yet: creating one of rank 6`)
+    expect(ctx.stderr.text()).toContain('created identity')
+    expect(ctx.stdout.text()).toBe('') // stdout stays for the command's result
+    // The second run uses it as it is.
+    const again = makeContext(dir)
+    expect((await withNode(again, async (node) => node.identity, { network: 'none' })).id.equals(id.id)).toBe(true)
+    expect(again.stderr.text()).toBe('')
+  })
+
+  it('joins through ctx.bootstrap (--bootstrap) instead of config "bootstrap"', async () => {
+    const seedDir = tempDataDir()
+    writeFileSync(join(seedDir, 'config.json'), JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, minRank: 0, allowPrivateEndpoints: true }))
+    saveIdentity(seedDir, generateIdentity())
+    const seed = await createNode({ dataDir: seedDir, config: loadConfig({ dataDir: seedDir }) })
+    try {
+      setUp({ bootstrap: ['127.0.0.1:9'], allowPrivateEndpoints: true })
+      const ctx = makeContext(dir, { bootstrap: [`127.0.0.1:${seed.endpoint.port}`] })
+      const session = await withNode(ctx, async (_node, s) => s)
+      expect(session.online).toBe(true)
+      expect(session.reached).toBeGreaterThanOrEqual(1)
+    } finally {
+      await seed.stop()
+      rmSync(seedDir, { recursive: true, force: true })
+    }
+  })
+
+  it('says to give --bootstrap when no peer answers', async () => {
+    setUp()
+    const err = await errorOf(withNode(makeContext(dir), async () => {}))
+    expect((err as Error).message).toContain('--bootstrap HOST:PORT')
+    expect((err as Error).message).toContain('npm start')
   })
 
   it('runs the node on an ephemeral port of the configured host, and stops it afterwards', async () => {

@@ -31,7 +31,8 @@ function probes (): { commands: Command[], calls: Array<{ name: string, argv: st
       make('fail', async () => { throw new TornetError('SOMETHING_FAILED', 'it failed') }),
       make('crash', async () => { throw new Error('bug') }),
       make('misuse', async () => { throw usageError('wrong') }),
-      make('exit3', async () => 3)
+      make('exit3', async () => 3),
+      { ...make('join'), joinsNetwork: true }
     ]
   }
 }
@@ -97,6 +98,51 @@ describe('runCli dispatch', () => {
     const p = probes()
     await cli(['ping'], p.commands, { TORNET_HOME: '/from-env' })
     expect(p.calls[0].ctx.dataDir).toBe('/from-env')
+  })
+
+  it('takes --bootstrap anywhere, repeated, for a command that joins the network', async () => {
+    const p = probes()
+    expect((await cli(['--bootstrap', '127.0.0.1:9151', 'join', '--bootstrap=[::1]:7', '-x'], p.commands)).code).toBe(EXIT_OK)
+    expect(p.calls[0].ctx.bootstrap).toEqual(['127.0.0.1:9151', '[::1]:7'])
+    expect(p.calls[0].argv).toEqual(['-x'])
+  })
+
+  it('reads $TORNET_BOOTSTRAP (comma-separated) when --bootstrap is absent; the flag wins', async () => {
+    const p = probes()
+    await cli(['join'], p.commands, { TORNET_BOOTSTRAP: 'a.example:1, 192.0.2.1:9151' })
+    await cli(['join', '--bootstrap', 'b.example:2'], p.commands, { TORNET_BOOTSTRAP: 'a.example:1' })
+    await cli(['join'], p.commands, {})
+    expect(p.calls.map(c => c.ctx.bootstrap)).toEqual([['a.example:1', '192.0.2.1:9151'], ['b.example:2'], undefined])
+  })
+
+  it('refuses a malformed peer: exit 2 for the flag, 1 naming the variable for $TORNET_BOOTSTRAP', async () => {
+    const p = probes()
+    const flag = await cli(['join', '--bootstrap', 'nohost'], p.commands)
+    expect(flag.code).toBe(EXIT_USAGE)
+    expect(flag.err).toContain('--bootstrap must be HOST:PORT')
+    expect((await cli(['join', '--bootstrap'], p.commands)).code).toBe(EXIT_USAGE)
+    const env = await cli(['join'], p.commands, { TORNET_BOOTSTRAP: 'ok.example:1,bad:99999' })
+    expect(env.code).toBe(EXIT_FAILURE)
+    expect(env.err).toContain('$TORNET_BOOTSTRAP')
+    expect(env.err).toContain('unset it')
+    expect(p.calls).toEqual([])
+  })
+
+  it('refuses --bootstrap for a command that does not join, naming those that do; ignores the variable there', async () => {
+    const p = probes()
+    const r = await cli(['ping', '--bootstrap', '127.0.0.1:9151'], p.commands)
+    expect(r.code).toBe(EXIT_USAGE)
+    expect(r.err).toContain('The commands that take it: join')
+    expect((await cli(['ping'], p.commands, { TORNET_BOOTSTRAP: 'garbage' })).code).toBe(EXIT_OK)
+    expect(p.calls[0].ctx.bootstrap).toBeUndefined()
+  })
+
+  it('every real command that starts a node and joins takes --bootstrap', () => {
+    const joining = COMMANDS.filter(c => c.joinsNetwork === true).map(c => c.name)
+    for (const name of ['start', 'demo', 'publish', 'get', 'ls', 'pin', 'peers', 'lookup', 'kv put', 'kv get', 'name register', 'name show', 'radio broadcast']) {
+      expect(joining).toContain(name)
+    }
+    expect(joining).not.toContain('id new')
   })
 
   it('unknown commands exit 2', async () => {

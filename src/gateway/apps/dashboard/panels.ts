@@ -6,7 +6,7 @@
 import { escapeHtml } from '../../html.js'
 import { formatAgo, formatBytes, formatCount, formatDate, formatDuration, percent, safeHref, shortId } from './format.js'
 import type { NameJob } from './name-jobs.js'
-import type { PublishedItem } from './port.js'
+import type { PeerInfo, PublishedItem } from './port.js'
 import { MAX_PEER_ROWS, MAX_PUBLISHED_ROWS, type DashboardView, type Reading } from './view.js'
 
 const h = escapeHtml
@@ -39,11 +39,22 @@ function meter (value: number, whole: number, levels = false): string {
   return `<div class="meter${level}" role="img" aria-label="${p.toFixed(0)} percent"><span style="width:${p.toFixed(1)}%"></span></div>`
 }
 
+/**
+ * Open sessions and routing-table contacts, counted apart: an idle session closes after a few
+ * minutes while the peer stays in the table, so sessions alone showed "0 connected" on a node
+ * that four peers serve.
+ */
+export function peerCount (peers: readonly PeerInfo[]): string {
+  const open = peers.filter(p => p.session !== false).length
+  const table = peers.filter(p => p.inTable === true).length
+  return `${formatCount(open)} open session${open === 1 ? '' : 's'}, ${formatCount(table)} routing-table contact${table === 1 ? '' : 's'}`
+}
+
 export function nodePanel (view: DashboardView): string {
   const missing = unavailable(view.status)
   if (missing !== undefined || !view.status.ok) return card('node', 'This node', missing ?? '')
   const s = view.status.value
-  const peers = view.peers.ok ? `${formatCount(view.peers.value.length)} connected` : '–'
+  const peers = view.peers.ok ? peerCount(view.peers.value) : '–'
   const body = `<dl class="facts">
 <dt>Node id</dt><dd>${idBlock(s.id, 'node id')}</dd>
 <dt>Rank</dt><dd><span class="rank" title="Leading zero bits of this identity's proof of work: higher ranks are trusted first">${h(String(s.rank))}</span></dd>
@@ -98,13 +109,14 @@ export function peersPanel (view: DashboardView): string {
   const rows = shown.map(p => `<tr><td><code class="mono" title="${h(p.id)}">${h(shortId(p.id))}</code></td>` +
     `<td><code>${h(p.endpoint)}</code></td><td class="num">${h(String(p.rank))}</td>` +
     `<td class="num">${p.rttMs === undefined ? '–' : `${h(String(Math.round(p.rttMs)))} ms`}</td>` +
+    `<td>${p.session === false ? 'idle' : 'open'}</td>` +
     `<td class="num in">${h(formatBytes(p.bytesIn))}</td><td class="num out">${h(formatBytes(p.bytesOut))}</td>` +
     `<td class="num" title="${h(formatDate(p.lastSeen))}">${h(formatAgo(p.lastSeen, view.now))}</td></tr>`).join('\n')
   const more = peers.length > shown.length ? `<p class="hint">and ${h(formatCount(peers.length - shown.length))} more (the most recently seen are shown).</p>` : ''
   const body = peers.length === 0
     ? '<p class="empty">No peers yet. The node looks for them through its bootstrap nodes; check the log if this stays empty.</p>'
     : `<div class="scroll"><table><thead><tr><th>Node</th><th>Address</th><th class="num">Rank</th><th class="num">RTT</th>` +
-      `<th class="num">In</th><th class="num">Out</th><th class="num">Last seen</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>${more}`
+      `<th>Session</th><th class="num">In</th><th class="num">Out</th><th class="num">Last seen</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>${more}`
   return card('peers', 'Peers', body, h(formatCount(peers.length)))
 }
 

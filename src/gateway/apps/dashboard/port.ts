@@ -25,6 +25,10 @@ export interface PeerInfo {
   bytesIn: number
   bytesOut: number
   lastSeen: number
+  /** A session with the peer is open now (sessions close after minutes idle; absent: open). */
+  session?: boolean
+  /** The peer is in the routing table (absent: not said). */
+  inTable?: boolean
 }
 
 export interface StorageInfo {

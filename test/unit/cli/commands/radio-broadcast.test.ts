@@ -24,7 +24,9 @@ describe('tornet radio broadcast', () => {
     writeFileSync(wav, Buffer.concat([Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt '), Buffer.alloc(5000)]))
     await expectCode(broadcastFrom(makeContext(dir), 'st', wav), 'RADIO_CODEC_UNKNOWN_FORMAT')
     await expectCode(broadcastFrom(makeContext(dir), 'st', '-', { stdin: Readable.from([Buffer.from('hello, not audio')]) }), 'RADIO_CODEC_UNKNOWN_FORMAT')
-    // A good input gets as far as the node, which needs an identity.
-    await expectCode(broadcastFrom(makeContext(dir), 'st', join(import.meta.dirname, '../../../fixtures/radio/tone.mp3')), 'IDENTITY_MISSING')
+    // A good input gets as far as the node: it mines an identity (a small one, per config.json),
+    // then finds no peer to join.
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, identityRank: 4 }))
+    await expectCode(broadcastFrom(makeContext(dir), 'st', join(import.meta.dirname, '../../../fixtures/radio/tone.mp3')), 'CLI_NO_PEERS')
   })
 })

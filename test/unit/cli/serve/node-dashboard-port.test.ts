@@ -17,6 +17,9 @@ describe('nodeDashboardPort', () => {
     expect(other?.endpoint).toBe(`${b.endpoint.address}:${b.endpoint.port}`)
     expect(other?.bytesIn).toBeGreaterThan(0)
     expect(other?.bytesOut).toBeGreaterThan(0)
+    // Counted both as an open session and as a routing-table contact, and listed once.
+    expect(other).toMatchObject({ session: true, inTable: true })
+    expect(peers.filter(p => p.id === other?.id)).toHaveLength(1)
     expect(Object.keys(await port.storage()).sort()).toEqual(['cacheBytes', 'cacheCount', 'cacheLimit', 'localBytes', 'localCount'])
     const traffic = await port.traffic()
     expect(Object.keys(traffic).sort()).toEqual(['byKind', 'bytesIn', 'bytesOut'])

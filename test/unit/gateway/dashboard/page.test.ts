@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { NameJobs } from '../../../../src/gateway/apps/dashboard/name-jobs.js'
+import { peerCount } from '../../../../src/gateway/apps/dashboard/panels.js'
 import { dashboardCsp, renderDashboardPage } from '../../../../src/gateway/apps/dashboard/page.js'
 import { MAX_PEER_ROWS, type DashboardView } from '../../../../src/gateway/apps/dashboard/view.js'
 import { NOW, fakePort } from './fake-port.js'
@@ -93,6 +94,20 @@ describe('renderDashboardPage', () => {
     expect(html).toContain('<code>NODE_STOPPED</code>')
     expect(html).toContain('<code>STORE_CLOSED</code>')
     expect(html).toContain('id="traffic"')
+  })
+
+  it('counts open sessions and routing-table contacts apart (an idle session closes, the contact stays)', () => {
+    const peer = fakePort().peersValue[0]!
+    const peers = [
+      { ...peer, id: 'a'.repeat(64), session: true, inTable: true },
+      { ...peer, id: 'b'.repeat(64), session: false, inTable: true },
+      { ...peer, id: 'c'.repeat(64), session: false, inTable: true }
+    ]
+    expect(peerCount(peers)).toBe('1 open session, 3 routing-table contacts')
+    const html = renderDashboardPage(view({ peers: { ok: true, value: peers } }))
+    expect(html).toContain('1 open session, 3 routing-table contacts')
+    expect(html).not.toContain('0 connected')
+    expect(html.match(/<td>idle<\/td>/g)).toHaveLength(2)
   })
 
   it('bounds the peer table', () => {
