@@ -17,6 +17,7 @@ import { namecoinPanelData } from '../serve/namecoin-status.js'
  */
 export const resolveCommand: Command = {
   name: 'resolve',
+  joinsNetwork: true,
   summary: 'show how a .bit or .tor-net host resolves: resolver, backend, servers tried, proof, TTL, target',
   usage: `Usage: tornet resolve <host> [--json]
        tornet resolve --refresh-servers
