@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import { RESOLVE_ERRORS } from '../resolvers/types.js'
+import { NAMECOIN_PROOF_ERRORS } from '../resolvers/namecoin/spv/proof-errors.js'
 import { ContentErrorCode, GATEWAY_ERRORS, errorCode } from './errors.js'
 import { HTML_CONTENT_TYPE, escapeHtml, htmlPage } from './html.js'
 import { noStoreHeaders } from './no-store-reply.js'
@@ -40,6 +41,9 @@ const TABLE: Record<string, ErrorDescription> = {
     'Looking up this name took too long. The network may be slow or partly unreachable; reload to try again.'),
   [RESOLVE_ERRORS.certificateChanged]: entry(502, 'Namecoin server certificate changed',
     'A Namecoin ElectrumX server showed a different TLS certificate than the one this node pinned the first time it connected, so its answers were refused: someone may be intercepting the connection, or the operator replaced the certificate. If you trust the change, remove the server’s line from <code>namecoin-electrumx-pins.json</code> in the data directory (or run <code>tornet resolve --forget-pin host:port</code>) and reload.'),
+  // Each proof code names the one proof a Namecoin answer failed; the message (shown) says which.
+  ...Object.fromEntries(Object.values(NAMECOIN_PROOF_ERRORS).map(code => [code, entry(502, 'Namecoin answer failed its proof',
+    'A Namecoin server sent an answer that does not check out against the Namecoin block chain (the proof that failed is named below), so it was refused: the server lied or is broken. Reload to ask other servers; the dashboard’s Namecoin panel shows which servers failed.')])),
   [RESOLVE_ERRORS.notTornet]: entry(403, 'Not a Tornet address',
     `This gateway opens .tor-net and .bit addresses only. ${PAC_HINT}.`),
 

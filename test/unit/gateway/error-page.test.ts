@@ -66,6 +66,14 @@ describe('error pages', () => {
 })
 
 describe('error descriptions', () => {
+  it('names the failed Namecoin proof on a 502 page', () => {
+    const r = renderErrorPage(err('NAMECOIN_PROOF_AUXPOW', 'the merged-mining proof of block 37174 is invalid'))
+    expect(r.status).toBe(502)
+    expect(r.code).toBe('NAMECOIN_PROOF_AUXPOW')
+    expect(r.body).toContain('Namecoin answer failed its proof')
+    expect(r.body).toContain('merged-mining proof of block 37174')
+  })
+
   it('describes every error with a title and advice', () => {
     const d = describeError(err(ContentErrorCode.unreachable))
     expect(d.title.length).toBeGreaterThan(0)
