@@ -10,7 +10,7 @@ import { escapeHtml } from '../../gateway/html.js'
 import type { DashboardSection } from '../../gateway/apps/dashboard/port.js'
 import { packageRoot } from './package-root.js'
 import { registerNameOnce } from './register-name-once.js'
-import { serveGateway, type ServedGateway } from './serve-gateway.js'
+import { serveGateway, type ServeGatewayOptions, type ServedGateway } from './serve-gateway.js'
 
 /**
  * What `npm start` runs: a handful of real nodes on 127.0.0.1 (each with its
@@ -30,6 +30,8 @@ export interface DemoOptions {
   signal?: AbortSignal
   /** Peers outside the demo (--bootstrap) that the gateway node joins too; they must accept the demo's rank. */
   bootstrap?: string[]
+  /** The gateway's Namecoin side: header progress, eager header sync, the chain (tests). */
+  namecoin?: Omit<ServeGatewayOptions, 'host' | 'port' | 'passThrough' | 'log' | 'dataDir'>
 }
 
 export interface DemoNetwork {
@@ -85,7 +87,7 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     for (const n of nodes) n.start()
 
     // The gateway first, so a port clash is reported before any slow work.
-    served = await serveGateway(nodes[0], { dataDir: opts.dataDir })
+    served = await serveGateway(nodes[0], { ...opts.namecoin, dataDir: opts.dataDir })
     const publisher = nodes[1]
     step('publishing the sample site from demo node 1')
     const site = await publisher.publish(join(packageRoot(), 'sample', 'welcome'), { signal: opts.signal })

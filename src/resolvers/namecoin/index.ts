@@ -12,3 +12,5 @@ export { parseServer, serverLabel, type ElectrumServer } from './electrum-connec
 export { CachingNameSource } from './caching-name-source.js'
 export { SpvNameVerifier, HEADERS_DIR, type HeaderSyncProgress, type SpvNameVerifierOptions } from './spv-name-verifier.js'
 export { NAMECOIN_MAINNET, type ChainParams } from './spv/chain-params.js'
+export { isProofError } from './spv/header-chain.js'
+export { NAMECOIN_PROOF_ERRORS } from './spv/proof-errors.js'

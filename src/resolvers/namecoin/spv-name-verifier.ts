@@ -47,7 +47,7 @@ export interface SpvNameVerifierOptions {
   dataDir?: string
   /** Headers per `blockchain.block.headers` request; default 500 (an AuxPoW batch of 2016 can exceed a line's size limit). */
   batch?: number
-  /** How long a lookup waits for a running sync before it answers "still syncing"; default 15 s. */
+  /** How long a lookup waits for a running sync before it answers "still syncing"; default 15 s (Infinity: until it ends). */
   maxWaitMs?: number
   /** Called after every verified batch (and once at the end of a run). */
   onProgress?: (p: HeaderSyncProgress) => void
@@ -216,7 +216,7 @@ export class SpvNameVerifier implements NameAnswerVerifier {
 async function waitFor (p: Promise<void>, ms: number, signal?: AbortSignal): Promise<boolean> {
   if (ms <= 0) return false
   return await new Promise<boolean>((resolve, reject) => {
-    const timer = setTimeout(() => { cleanup(); resolve(false) }, ms)
+    const timer = Number.isFinite(ms) ? setTimeout(() => { cleanup(); resolve(false) }, ms) : undefined
     const onAbort = (): void => { cleanup(); reject(signal?.reason) }
     const cleanup = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort) }
     signal?.addEventListener('abort', onAbort, { once: true })
