@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { loadConfig } from '../../node/index.js'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { startDemoNetwork } from '../serve/demo-network.js'
@@ -33,7 +34,7 @@ Options:
       bootstrap: ctx.bootstrap,
       onStep: (m) => ctx.stderr.write(`· ${m}\n`),
       // .bit answers are proven against Namecoin headers: their sync starts now, with a progress line.
-      namecoin: { chainParams: ctx.namecoinChain, onHeaderProgress: headerSyncLine(ctx.stderr, ctx.now), warmNamecoin: true }
+      namecoin: { config: loadConfig({ dataDir: ctx.dataDir }).namecoin, chainParams: ctx.namecoinChain, onHeaderProgress: headerSyncLine(ctx.stderr, ctx.now), warmNamecoin: true }
     })
     ctx.stdout.write(browserInstructions(demo.served.gateway.url, [
       `${demo.nameUrl}   the sample site, by its registered name`,
