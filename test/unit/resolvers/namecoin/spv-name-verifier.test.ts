@@ -9,6 +9,7 @@ import { NAMECOIN_PROOF_ERRORS } from '../../../../src/resolvers/namecoin/spv/pr
 import { RESOLVE_ERRORS } from '../../../../src/resolvers/types.js'
 import { startElectrumxServer, type ElectrumxChain, type ElectrumxServerOptions, type ElectrumxTestServer } from '../../../helpers/electrumx-server.js'
 import { flipBit, provenWorld, type ProvenWorld } from '../../../fixtures/namecoin/spv/proven-names.js'
+import { TEST_POW_LIMIT, buildChain } from '../../../fixtures/namecoin/spv/synthetic-chain.js'
 
 // The default ElectrumX path with the SPV verifier plugged in (createNameSource's default), over
 // TCP to the protocol-true test server serving the constructed easy-difficulty chain.
@@ -100,6 +101,26 @@ describe('default ElectrumX backend: answers proven by the SPV verifier', () => 
     const backend = r.backend as ElectrumxSource
     for (let i = 0; i < 100 && backend.status().headerSync?.done !== true; i++) await new Promise(resolve => setTimeout(resolve, 100))
     expect((await r.resolveDetailed('site.bit')).record.height).toBe(SITE.height)
+  })
+
+  it('follows a short reorganisation: a longer branch forking below the verified tip replaces it', async () => {
+    const world = provenWorld({ tip: TIP, txs: [SITE] })
+    const server = await serve(world.chain)
+    const r = resolver([server.spec], world, { dataDir: tempDir() })
+    await r.resolve('site.bit')
+    // The server's chain reorganises: blocks above 4,097 replaced by a longer branch up to 4,105.
+    const cp = world.params.checkpoint.height
+    const fork = buildChain({ checkpointHeight: cp, firstTarget: TEST_POW_LIMIT >> 1n, count: TIP + 5 - cp, salt: 'fork', from: { blocks: world.blocks, height: 4097 } })
+    for (const b of fork) if (b.height > 4097) world.chain.headers!.set(b.height, b.full)
+    world.chain.tip = TIP + 5
+    const res = await r.resolveDetailed('site.bit')
+    expect(res.record.height).toBe(SITE.height)
+    const status = (r.backend as ElectrumxSource).status()
+    expect(status.verifiedTip?.height).toBe(TIP + 5)
+    expect((r.backend as ElectrumxSource).trace('d/site')?.proof?.detail).toContain('verified tip 4,105')
+    // The branch was refetched from below the old tip, not from the checkpoint.
+    const starts = server.requests.filter(q => q.method === 'blockchain.block.headers').map(q => (q.params as number[])[0])
+    expect(starts.slice(-3)).toEqual([TIP + 1, Math.max(cp + 1, TIP - 99), TIP + 6])
   })
 
   it('two servers disagree: the later PROVEN update wins and the stale server is noted as a liar', async () => {
