@@ -138,11 +138,13 @@ export class ElectrumxSource implements NameSource {
     const servers = this.pool.status()
     const failures = servers.filter(s => s.lastError !== undefined).sort((a, b) => (b.lastError?.at ?? 0) - (a.lastError?.at ?? 0))
     const last = failures[0]
+    const sync = this.verifier.syncFailure
+    const lastFailure = last?.lastError === undefined ? undefined : { server: last.label, ...last.lastError }
     return {
       servers,
       verifiedTip: this.verifier.verifiedTip?.() ?? this.verifiedTip,
       reportedTip: this.reportedTip,
-      lastFailure: last?.lastError === undefined ? undefined : { server: last.label, ...last.lastError },
+      lastFailure: sync !== undefined && (lastFailure === undefined || sync.at > lastFailure.at) ? sync : lastFailure,
       proof: this.verifier === unverifiedAnswers ? 'unverified' : 'verified',
       headerSync: this.verifier.progress,
       pinsFile: this.opts.pins?.path

@@ -54,6 +54,8 @@ export interface NameAnswerVerifier {
   verifiedTip?: () => { height: number, time: number } | undefined
   /** Header sync progress, when a sync ran. */
   readonly progress?: { height: number, target: number, headersPerSecond: number, server: string, done: boolean }
+  /** The last header sync that failed (it may have run in the background, after its lookup stopped waiting). */
+  readonly syncFailure?: { server: string, code: string, message: string, at: number }
   close?: () => Promise<void>
 }
 

@@ -72,6 +72,7 @@ export class SpvNameVerifier implements NameAnswerVerifier {
   private tempDir: string | undefined
   private run: SyncRun | undefined
   private lastProgress: HeaderSyncProgress | undefined
+  private lastFailure: { server: string, code: string, message: string, at: number } | undefined
   private readonly listeners = new Set<(p: HeaderSyncProgress) => void>()
   private readonly lifetime = new AbortController()
   private readonly now: () => number
@@ -101,6 +102,9 @@ export class SpvNameVerifier implements NameAnswerVerifier {
 
   /** The last progress reported (undefined before any sync). */
   get progress (): HeaderSyncProgress | undefined { return this.lastProgress }
+
+  /** The last sync run that failed, for the dashboard (a background run has no lookup to tell). */
+  get syncFailure (): { server: string, code: string, message: string, at: number } | undefined { return this.lastFailure }
 
   /** Height and time of the verified tip; undefined before the checkpoint header was fetched. */
   verifiedTip (): { height: number, time: number } | undefined {
@@ -198,6 +202,9 @@ export class SpvNameVerifier implements NameAnswerVerifier {
         report(chain.tipHeight, true)
       } catch (err) {
         run.error = err
+        if (!this.lifetime.signal.aborted) {
+          this.lastFailure = { server: server.label, code: isTornetError(err) ? err.code : ResolverErrorCode.unavailable, message: err instanceof Error ? err.message : String(err), at: this.now() }
+        }
       }
     })()
     this.run = run

@@ -162,8 +162,13 @@ describe('bad input on the header path: clear errors, nothing hangs', () => {
     const world = provenWorld({ tip: TIP, txs: [SITE] })
     world.chain.headers!.set(world.params.checkpoint.height + 5, Buffer.from('not a namecoin header at all, just text that is long enough to be 80 bytes or more, really'))
     const server = await serve(world.chain)
-    const f = await failure(resolver([server.spec], world, { dataDir: tempDir() }).resolve('site.bit'))
+    const r = resolver([server.spec], world, { dataDir: tempDir() })
+    const f = await failure(r.resolve('site.bit'))
     expect(f.code).toBe(NAMECOIN_PROOF_ERRORS.header)
+    // The dashboard's "last failure" names it too; the batch holding the bad header was refused whole.
+    const status = (r.backend as ElectrumxSource).status()
+    expect(status.lastFailure).toMatchObject({ server: server.spec, code: NAMECOIN_PROOF_ERRORS.header })
+    expect(status.verifiedTip?.height).toBe(world.params.checkpoint.height)
   })
 
   it('a truncated header (AuxPoW cut short): NAMECOIN_PROOF_HEADER', async () => {
