@@ -74,7 +74,7 @@ export class SpvNameVerifier implements NameAnswerVerifier {
   private lastProgress: HeaderSyncProgress | undefined
   private lastFailure: { server: string, code: string, message: string, at: number } | undefined
   private readonly listeners = new Set<(p: HeaderSyncProgress) => void>()
-  private readonly lifetime = new AbortController()
+  private lifetime = new AbortController()
   private readonly now: () => number
 
   constructor (private readonly opts: SpvNameVerifierOptions = {}) {
@@ -170,9 +170,13 @@ export class SpvNameVerifier implements NameAnswerVerifier {
   async close (): Promise<void> {
     this.lifetime.abort(resolveError(ResolverErrorCode.unavailable, 'The Namecoin header sync was stopped (the resolver closed).'))
     await this.run?.promise
+    this.run = undefined
     await this.chainOpened?.close()
     this.chainOpened = undefined
     if (this.tempDir !== undefined) rmSync(this.tempDir, { recursive: true, force: true })
+    this.tempDir = undefined
+    // Like the connections, the verifier reopens when used again.
+    this.lifetime = new AbortController()
   }
 
   private startRun (server: ProofChannel, target: number): SyncRun {

@@ -87,6 +87,10 @@ describe('default ElectrumX backend: answers proven by the SPV verifier', () => 
     expect(asked.length).toBeGreaterThan(0)
     expect(Math.min(...asked.map(p => p[0]))).toBe(TIP - 4)
     expect((second.backend as ElectrumxSource).status().verifiedTip?.height).toBe(TIP)
+    // Closed and used again (as the CLI and gateway may): it reopens the same store.
+    await second.close()
+    expect((await second.resolveDetailed('site.bit')).record.height).toBe(SITE.height)
+    expect((second.backend as ElectrumxSource).status().verifiedTip?.height).toBe(TIP)
   })
 
   it('a lookup waits for the first sync only so long, then says the headers are still syncing (with progress)', async () => {
