@@ -142,7 +142,9 @@ export class SpvNameVerifier implements NameAnswerVerifier {
   }
 
   async verify (answer: NameAnswer, server: ProofChannel, signal?: AbortSignal): Promise<VerifiedAnswer> {
-    await this.prepare(server, answer.tip, signal)
+    // A sync still running means this lookup already waited for it (the source prepares first):
+    // waiting again would double the wait past a page's deadline.
+    if (this.run === undefined) await this.prepare(server, answer.tip, signal)
     const chain = this.chain
     // Expired against the verified tip whatever that transaction is: only a LATER update could
     // keep the name alive, and a server hiding one is outvoted by the other server's proven one.
