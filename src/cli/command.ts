@@ -5,6 +5,8 @@
  * output and a temporary data directory.
  */
 
+import type { ChainParams } from '../resolvers/namecoin/index.js'
+
 export interface OutputSink {
   write: (text: string) => unknown
   /** True for a terminal: progress may then be rewritten in place with \r. */
@@ -26,6 +28,11 @@ export interface CliContext {
    * config.json's "bootstrap" for this run); undefined when neither gives any.
    */
   bootstrap?: string[]
+  /**
+   * The Namecoin network and checkpoint .bit answers are proven against; default Namecoin mainnet
+   * with the shipped checkpoint. Tests inject their constructed test chain here.
+   */
+  namecoinChain?: ChainParams
 }
 
 export interface Command {

@@ -1,5 +1,5 @@
 import { TORNET_SUFFIX, isReferenceHost, type TornetNode } from '../node/index.js'
-import { nodeResolver } from './serve/node-resolver.js'
+import { nodeResolvers, type NodeResolverOptions } from './serve/node-resolver.js'
 import { CommandErrorCode, commandError } from './command-errors.js'
 import { usageError } from './errors.js'
 
@@ -63,14 +63,25 @@ function decodePath (raw: string, text: string): string {
   return out.join('/')
 }
 
-/** Looks a name up (references need no lookup) and joins a name's sub-directory with the path. */
-export async function resolveContentAddress (node: TornetNode, a: ContentAddress, signal?: AbortSignal): Promise<ResolvedAddress> {
+/**
+ * Looks a name up (references need no lookup) and joins a name's sub-directory with the path.
+ * `namecoin.dataDir` keeps .bit certificate pins and verified headers in the data directory, as the
+ * gateway does (without it they last for this command).
+ */
+export async function resolveContentAddress (node: TornetNode, a: ContentAddress, opts: { signal?: AbortSignal, namecoin?: NodeResolverOptions } = {}): Promise<ResolvedAddress> {
+  const signal = opts.signal
   const labelOf = (reference: string): string => a.isReference ? reference.slice(0, 16) : a.host.replace(/\.(tor-net|bit)$/, '')
   if (a.isReference) {
     const reference = a.host.slice(0, -TORNET_SUFFIX.length)
     return { reference, path: a.path, label: labelOf(reference) }
   }
-  const target = await nodeResolver(node).resolve(a.host, { signal })
+  const resolvers = nodeResolvers(node, opts.namecoin)
+  let target
+  try {
+    target = await resolvers.chain.resolve(a.host, { signal })
+  } finally {
+    await resolvers.namecoin.close()
+  }
   if (target.kind !== 'content') {
     throw commandError(CommandErrorCode.NOT_FOUND, `${a.host} names a ${target.kind}, not published content: \`tornet name show ${a.host.replace(/\.tor-net$/, '')}\` shows its target`)
   }

@@ -1,5 +1,6 @@
 import { isTornetError, resolveDataDir } from '../node/index.js'
 import type { CliContext, Command, OutputSink } from './command.js'
+import type { ChainParams } from '../resolvers/namecoin/index.js'
 import { COMMANDS } from './commands/index.js'
 import { BOOTSTRAP_HELP, bootstrapPeers } from './bootstrap-option.js'
 import { CliErrorCode, isParseArgsError, usageError } from './errors.js'
@@ -22,6 +23,8 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv
   signal?: AbortSignal
   now?: () => number
+  /** See CliContext.namecoinChain. */
+  namecoinChain?: ChainParams
 }
 
 interface GlobalOptions { dataDir?: string, bootstrap: string[], help: boolean, rest: string[] }
@@ -128,6 +131,7 @@ export async function runCli (argv: string[], io: CliIo, commands: readonly Comm
       dataDir: resolveDataDir({ dataDir: globals.dataDir, env }),
       signal: io.signal ?? new AbortController().signal,
       now: io.now ?? Date.now,
+      namecoinChain: io.namecoinChain,
       // $TORNET_BOOTSTRAP is read only by commands that join, so a stale one cannot break `tornet id show`.
       bootstrap: command.joinsNetwork === true ? bootstrapPeers(globals.bootstrap, env) : undefined
     }

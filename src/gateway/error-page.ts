@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import { RESOLVE_ERRORS } from '../resolvers/types.js'
+import { ResolverErrorCode } from '../resolvers/errors.js'
 import { NAMECOIN_PROOF_ERRORS } from '../resolvers/namecoin/spv/proof-errors.js'
 import { ContentErrorCode, GATEWAY_ERRORS, errorCode } from './errors.js'
 import { HTML_CONTENT_TYPE, escapeHtml, htmlPage } from './html.js'
@@ -39,6 +40,8 @@ const TABLE: Record<string, ErrorDescription> = {
     'The name service (the Tornet registry or the Namecoin node) could not be reached. Check on the dashboard that your node is connected, then reload.'),
   [RESOLVE_ERRORS.timeout]: entry(504, 'Name lookup timed out',
     'Looking up this name took too long. The network may be slow or partly unreachable; reload to try again.'),
+  [ResolverErrorCode.headersSyncing]: entry(503, 'Namecoin headers still syncing',
+    'Before a .bit answer is shown, this node checks it against the Namecoin block headers, which it verifies from a checkpoint shipped with Tornet. That first sync is still running (its progress is below and on the dashboard); it is kept in the data directory, so it happens once. Reload in a while.'),
   [RESOLVE_ERRORS.certificateChanged]: entry(502, 'Namecoin server certificate changed',
     'A Namecoin ElectrumX server showed a different TLS certificate than the one this node pinned the first time it connected, so its answers were refused: someone may be intercepting the connection, or the operator replaced the certificate. If you trust the change, remove the server’s line from <code>namecoin-electrumx-pins.json</code> in the data directory (or run <code>tornet resolve --forget-pin host:port</code>) and reload.'),
   // Each proof code names the one proof a Namecoin answer failed; the message (shown) says which.

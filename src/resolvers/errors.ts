@@ -12,6 +12,8 @@ export const ResolverErrorCode = {
   ...RESOLVE_ERRORS,
   /** A Namecoin answer failed SPV verification; the code names which proof. */
   ...NAMECOIN_PROOF_ERRORS,
+  /** The Namecoin header chain is still being verified up to the servers' tip: not an answer yet, try again later. */
+  headersSyncing: 'NAMECOIN_HEADERS_SYNCING',
   /** The resolver configuration (backend, URLs, server list) cannot be used. */
   configInvalid: 'RESOLVER_CONFIG_INVALID'
 } as const

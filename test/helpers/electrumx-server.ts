@@ -24,7 +24,8 @@ import { buildNameTx, type NameTxSpec } from '../fixtures/namecoin/name-tx-build
  * ElectrumX does.
  *
  * Modes for failure tests: `hang` (accept, never answer), `garbage` (answer
- * a line that is not JSON), `splitWrites` (every answer in two TCP writes).
+ * a line that is not JSON), `splitWrites` (every answer in two TCP writes),
+ * `delayMs` (answer some methods late).
  */
 
 export interface ElectrumxChain {
@@ -44,6 +45,8 @@ export interface ElectrumxServerOptions {
   hang?: boolean
   garbage?: boolean
   splitWrites?: boolean
+  /** Answer these methods only after this many milliseconds (a slow server). */
+  delayMs?: Record<string, number>
   /** Serve over TLS (an `s` server) with this key and certificate (PEM). */
   tls?: { key: string, cert: string }
 }
@@ -153,7 +156,11 @@ export async function startElectrumxServer (chain: ElectrumxChain, opts: Electru
         if (opts.hang === true) continue
         if (opts.garbage === true) { socket.write('this is not json\n'); continue }
         const out = JSON.stringify({ jsonrpc: '2.0', ...answer(method, params), id: msg.id }) + '\n'
-        if (opts.splitWrites === true) {
+        const delay = opts.delayMs?.[method]
+        if (delay !== undefined) {
+          const timer = setTimeout(() => { if (!socket.destroyed) socket.write(out) }, delay)
+          socket.on('close', () => clearTimeout(timer))
+        } else if (opts.splitWrites === true) {
           // Each answer in two writes a tick apart, answers kept in order (no interleaving).
           const cut = Math.floor(out.length / 2)
           queue = queue.then(async () => {

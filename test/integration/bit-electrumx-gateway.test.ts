@@ -13,7 +13,8 @@ import { createGateway, type Gateway } from '../../src/gateway/index.js'
 import { NamecoinResolver, namecoinConfigWithDefaults } from '../../src/resolvers/namecoin/index.js'
 import { ResolverChain } from '../../src/resolvers/resolver-chain.js'
 import { TorNetResolver } from '../../src/resolvers/tor-net-resolver.js'
-import { addNameTx, emptyChain, type ElectrumxChain } from '../helpers/electrumx-server.js'
+import type { ElectrumxChain } from '../helpers/electrumx-server.js'
+import { provenWorld } from '../fixtures/namecoin/spv/proven-names.js'
 import { startElectrumxTlsServer } from '../helpers/electrumx-tls.js'
 import { FAKE_REFERENCE_HOST, FakeSiteContent } from '../helpers/fake-site-content.js'
 import { proxyGet } from '../unit/gateway/clients.js'
@@ -22,10 +23,10 @@ const TIP = 750_000
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
 
+// The constructed test chain (proven-names.ts): answers are proven by the default SPV verifier.
+const world = provenWorld({ tip: TIP, txs: [{ name: 'd/site', value: JSON.stringify({ tornet: FAKE_REFERENCE_HOST }), height: TIP - 100 }] })
 function siteChain (): ElectrumxChain {
-  const chain = emptyChain(TIP)
-  addNameTx(chain, { name: 'd/site', value: JSON.stringify({ tornet: FAKE_REFERENCE_HOST }), height: TIP - 100 })
-  return chain
+  return { ...world.chain }
 }
 
 async function gatewayFor (servers: string[]): Promise<{ gateway: Gateway, namecoin: NamecoinResolver }> {
@@ -34,9 +35,9 @@ async function gatewayFor (servers: string[]): Promise<{ gateway: Gateway, namec
   const torNet = new TorNetResolver({ lookupName: async () => undefined, isReferenceHost: (h) => `${h}.tor-net` === FAKE_REFERENCE_HOST })
   // The default config with only the server list replaced, as a user's config.json would; no cache, so each page asks.
   const config = namecoinConfigWithDefaults({ electrumx: { servers }, cacheTtlMs: 0, timeoutMs: 500 })
-  const namecoin = NamecoinResolver.fromConfig(config, { torNetResolver: torNet, isTornetReference: (h) => `${h}.tor-net` === FAKE_REFERENCE_HOST }, { dataDir })
+  const namecoin = NamecoinResolver.fromConfig(config, { torNetResolver: torNet, isTornetReference: (h) => `${h}.tor-net` === FAKE_REFERENCE_HOST }, { dataDir, chainParams: world.params })
   const gateway = await createGateway({ port: 0, resolver: new ResolverChain({ torNet, bit: namecoin }), content: new FakeSiteContent() })
-  cleanups.push(async () => { namecoin.close(); await gateway.close() })
+  cleanups.push(async () => { await namecoin.close(); await gateway.close() })
   return { gateway, namecoin }
 }
 

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util'
+import { loadConfig } from '../../node/index.js'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { startDemoNetwork } from '../serve/demo-network.js'
+import { headerSyncLine } from '../serve/header-sync-line.js'
 import { browserInstructions, publishInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
 
 export const demoCommand: Command = {
@@ -30,7 +32,9 @@ Options:
       gatewayPort: values['gateway-port'] === undefined ? 9150 : intFlag('--gateway-port', values['gateway-port'], 0, 65535),
       signal: ctx.signal,
       bootstrap: ctx.bootstrap,
-      onStep: (m) => ctx.stderr.write(`· ${m}\n`)
+      onStep: (m) => ctx.stderr.write(`· ${m}\n`),
+      // .bit answers are proven against Namecoin headers: their sync starts now, with a progress line.
+      namecoin: { config: loadConfig({ dataDir: ctx.dataDir }).namecoin, chainParams: ctx.namecoinChain, onHeaderProgress: headerSyncLine(ctx.stderr, ctx.now), warmNamecoin: true }
     })
     ctx.stdout.write(browserInstructions(demo.served.gateway.url, [
       `${demo.nameUrl}   the sample site, by its registered name`,

@@ -6,6 +6,7 @@ import type { CliContext, Command } from '../command.js'
 import { CommandErrorCode, commandError } from '../command-errors.js'
 import { offlineOr } from '../content-errors.js'
 import { parseContentAddress, resolveContentAddress, type ResolvedAddress } from '../content-address.js'
+import { namecoinContextOf } from '../namecoin-context.js'
 import { walkTree, type TreeEntry } from '../content-tree.js'
 import { usageError } from '../errors.js'
 import { contentHashOf, downloadFile, PART_SUFFIX } from '../file-download.js'
@@ -43,7 +44,7 @@ Options:
     const address = parseContentAddress(positionals[0])
     await withNode(ctx, async (node, session) => {
       await offlineOr(session, async () => {
-        const where = await resolveContentAddress(node, address, ctx.signal)
+        const where = await resolveContentAddress(node, address, { signal: ctx.signal, namecoin: namecoinContextOf(ctx) })
         const top = await node.content.stat(where.reference, where.path, ctx.signal)
         const out = resolve(values.output ?? defaultName(where))
         try {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Command } from '../command.js'
 import { offlineOr } from '../content-errors.js'
 import { parseContentAddress, resolveContentAddress } from '../content-address.js'
+import { namecoinContextOf } from '../namecoin-context.js'
 import { usageError } from '../errors.js'
 import { formatBytes } from '../format-bytes.js'
 import { withNode } from '../node-session.js'
@@ -26,7 +27,7 @@ Options:
     const size = (n: number): string => values.bytes === true ? String(n) : formatBytes(n)
     await withNode(ctx, async (node, session) => {
       await offlineOr(session, async () => {
-        const where = await resolveContentAddress(node, address, ctx.signal)
+        const where = await resolveContentAddress(node, address, { signal: ctx.signal, namecoin: namecoinContextOf(ctx) })
         const top = await node.content.stat(where.reference, where.path, ctx.signal)
         if (top.kind === 'file') {
           ctx.stdout.write(line('file', size(top.size), where.path.split('/').pop() ?? where.label))

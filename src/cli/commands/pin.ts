@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Command } from '../command.js'
 import { offlineOr } from '../content-errors.js'
 import { parseContentAddress, resolveContentAddress } from '../content-address.js'
+import { namecoinContextOf } from '../namecoin-context.js'
 import { usageError } from '../errors.js'
 import { withNode } from '../node-session.js'
 import { describePinReport, pinTree } from '../pin-tree.js'
@@ -24,7 +25,7 @@ Undo with \`tornet unpin\`.
     const address = parseContentAddress(positionals[0])
     await withNode(ctx, async (node, session) => {
       await offlineOr(session, async () => {
-        const where = await resolveContentAddress(node, address, ctx.signal)
+        const where = await resolveContentAddress(node, address, { signal: ctx.signal, namecoin: namecoinContextOf(ctx) })
         const report = await pinTree(node, ctx, where.reference, where.path, 'pin')
         ctx.stdout.write(`${describePinReport('pin', report)}\n`)
       })

@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isTornetError, loadConfig } from '../../node/index.js'
-import { ElectrumxSource, NamecoinResolver, loadServerList, namecoinConfigWithDefaults, saveRefreshedList, serversFromPeers } from '../../resolvers/namecoin/index.js'
+import { ElectrumxSource, NamecoinResolver, isProofError, loadServerList, namecoinConfigWithDefaults, saveRefreshedList, serversFromPeers } from '../../resolvers/namecoin/index.js'
 import { normaliseHost } from '../../resolvers/resolver-chain.js'
 import type { ResolveTarget } from '../../resolvers/types.js'
 import type { Command } from '../command.js'
 import { usageError } from '../errors.js'
 import { withNode } from '../node-session.js'
+import { namecoinContextOf } from '../namecoin-context.js'
 import { nodeResolver } from '../serve/node-resolver.js'
 import { namecoinPanelData } from '../serve/namecoin-status.js'
 
@@ -42,7 +43,8 @@ said, whether the answer is proven, how long it is cached, and the final target.
     const config = loadConfig({ dataDir: ctx.dataDir })
     mkdirSync(ctx.dataDir, { recursive: true })
     const namecoinConfig = namecoinConfigWithDefaults(config.namecoin)
-    const namecoin = NamecoinResolver.fromConfig(namecoinConfig, {}, { dataDir: ctx.dataDir })
+    const namecoinContext = namecoinContextOf(ctx)
+    const namecoin = NamecoinResolver.fromConfig(namecoinConfig, {}, namecoinContext)
     try {
       const backend = namecoin.backend
       if (values['forget-pin'] !== undefined) {
@@ -88,6 +90,7 @@ said, whether the answer is proven, how long it is cached, and the final target.
           if (!isTornetError(err)) throw err
           const trace = backend instanceof ElectrumxSource ? backend.trace(`d/${host.slice(0, -4).split('.').pop() ?? ''}`) : undefined
           Object.assign(report, { ok: false, error: { code: err.code, message: err.message }, serversTried: trace?.servers })
+          if (isProofError(err)) report.proof = { status: 'failed', failedProof: err.code, detail: err.message }
         }
         report.elapsedMs = Math.round(performance.now() - started)
         report.backendStatus = namecoinPanelData(namecoin)
@@ -97,7 +100,7 @@ said, whether the answer is proven, how long it is cached, and the final target.
       return await withNode(ctx, async (node) => {
         const report: Record<string, unknown> = { host, resolver: host.endsWith('.tor-net') ? 'tor-net' : 'none', backend: 'tornet name registry' }
         try {
-          report.target = await nodeResolver(node, { dataDir: ctx.dataDir }).resolve(host, { signal: ctx.signal })
+          report.target = await nodeResolver(node, namecoinContext).resolve(host, { signal: ctx.signal })
           report.ok = true
         } catch (err) {
           if (!isTornetError(err)) throw err
@@ -108,7 +111,7 @@ said, whether the answer is proven, how long it is cached, and the final target.
         return report.ok === true ? 0 : 1
       })
     } finally {
-      namecoin.close()
+      await namecoin.close()
     }
   }
 }
@@ -129,8 +132,8 @@ function print (out: { write: (s: string) => unknown }, r: Record<string, unknow
   if (r.name !== undefined) lines.push(`name       ${String(r.name)}, last updated in block ${String(r.height)} (tx ${String(r.txid ?? '?')}), expires in ${String(r.expiresInBlocks ?? '?')} blocks`)
   for (const s of (r.serversTried as Array<{ label: string, outcome: string }> | undefined) ?? []) lines.push(`server     ${s.label}: ${s.outcome}`)
   if (r.disagreement !== undefined) lines.push(`disagreed  ${String(r.disagreement)}`)
-  const proof = r.proof as { status: string, detail: string } | undefined
-  if (proof !== undefined) lines.push(`proof      ${proof.status}: ${proof.detail}`)
+  const proof = r.proof as { status: string, failedProof?: string, detail: string } | undefined
+  if (proof !== undefined) lines.push(`proof      ${proof.status}${proof.failedProof === undefined ? '' : ` (${proof.failedProof})`}: ${proof.detail}`)
   if (r.ttlSeconds !== undefined) lines.push(`ttl        ${String(r.ttlSeconds)} s`)
   if (r.ok === true) lines.push(`target     ${describeTarget(r.target as ResolveTarget)}`)
   else {

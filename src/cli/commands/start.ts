@@ -3,6 +3,7 @@ import { createNode, isTornetError, loadConfig } from '../../node/index.js'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { identityOrCreate } from '../identity-mining.js'
+import { headerSyncLine } from '../serve/header-sync-line.js'
 import { serveGateway } from '../serve/serve-gateway.js'
 import { browserInstructions, waitForStop } from '../serve/instructions.js'
 
@@ -46,7 +47,9 @@ Without an identity, mines one first (identityRank in config.json). Stop with Ct
           'to join an existing network, add its peers with --bootstrap HOST:PORT or "bootstrap" in config.json\n')
       }
       node.start()
-      const served = await serveGateway(node, { dataDir: ctx.dataDir })
+      // The Namecoin header sync starts now, with its progress line (the first one, from the
+      // shipped checkpoint, takes minutes; later starts resume from the data directory).
+      const served = await serveGateway(node, { dataDir: ctx.dataDir, chainParams: ctx.namecoinChain, onHeaderProgress: headerSyncLine(ctx.stderr, ctx.now), warmNamecoin: true })
       ctx.stdout.write(browserInstructions(served.gateway.url, ['http://<name>.tor-net/']))
       await waitForStop(ctx.signal)
       await served.close()

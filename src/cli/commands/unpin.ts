@@ -3,6 +3,7 @@ import { isTornetError } from '../../node/index.js'
 import type { Command } from '../command.js'
 import { CommandErrorCode, commandError } from '../command-errors.js'
 import { parseContentAddress, resolveContentAddress } from '../content-address.js'
+import { namecoinContextOf } from '../namecoin-context.js'
 import { usageError } from '../errors.js'
 import { withNode } from '../node-session.js'
 import { describePinReport, pinTree } from '../pin-tree.js'
@@ -24,7 +25,7 @@ unpinned for that content too. Also accepts http://<ref>.tor-net/path and <name>
     if (positionals.length !== 1) throw usageError('give exactly one reference to unpin')
     const address = parseContentAddress(positionals[0])
     await withNode(ctx, async (node) => {
-      const where = await resolveContentAddress(node, address, ctx.signal)
+      const where = await resolveContentAddress(node, address, { signal: ctx.signal, namecoin: namecoinContextOf(ctx) })
       let report
       try {
         report = await pinTree(node, ctx, where.reference, where.path, 'unpin')

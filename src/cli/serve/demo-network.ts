@@ -10,7 +10,7 @@ import { escapeHtml } from '../../gateway/html.js'
 import type { DashboardSection } from '../../gateway/apps/dashboard/port.js'
 import { packageRoot } from './package-root.js'
 import { registerNameOnce } from './register-name-once.js'
-import { serveGateway, type ServedGateway } from './serve-gateway.js'
+import { serveGateway, type ServeGatewayOptions, type ServedGateway } from './serve-gateway.js'
 
 /**
  * What `npm start` runs: a handful of real nodes on 127.0.0.1 (each with its
@@ -30,6 +30,11 @@ export interface DemoOptions {
   signal?: AbortSignal
   /** Peers outside the demo (--bootstrap) that the gateway node joins too; they must accept the demo's rank. */
   bootstrap?: string[]
+  /**
+   * The gateway's Namecoin side: `config` is config.json's "namecoin" key (default: the shipped
+   * ElectrumX servers); header progress, eager header sync, and the chain (tests inject theirs).
+   */
+  namecoin?: Omit<ServeGatewayOptions, 'host' | 'port' | 'passThrough' | 'log' | 'dataDir'> & { config?: Record<string, unknown> }
 }
 
 export interface DemoNetwork {
@@ -75,7 +80,9 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
         names: { difficulty: opts.nameDifficulty ?? 16 },
         storage: { cacheBytes: 256 * 1024 * 1024 },
         // The demo nodes all live on 127.0.0.1: they must follow each other's loopback contacts.
-        allowPrivateEndpoints: true
+        allowPrivateEndpoints: true,
+        // The gateway node resolves .bit as the user configured it.
+        ...(i === 0 && opts.namecoin?.config !== undefined ? { namecoin: opts.namecoin.config } : {})
       }
       nodes.push(await createNode({ dataDir: dir, config, identity: loadIdentity(dir), link: { probeMtu: 16_000 } }))
     }
@@ -85,7 +92,8 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     for (const n of nodes) n.start()
 
     // The gateway first, so a port clash is reported before any slow work.
-    served = await serveGateway(nodes[0], { dataDir: opts.dataDir })
+    const { config: _namecoinConfig, ...namecoinContext } = opts.namecoin ?? {}
+    served = await serveGateway(nodes[0], { ...namecoinContext, dataDir: opts.dataDir })
     const publisher = nodes[1]
     step('publishing the sample site from demo node 1')
     const site = await publisher.publish(join(packageRoot(), 'sample', 'welcome'), { signal: opts.signal })

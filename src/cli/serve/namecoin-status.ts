@@ -13,7 +13,8 @@ export function namecoinPanelData (resolver: NamecoinResolver): NamecoinPanelDat
       verifiedTip: s.verifiedTip,
       reportedTip: s.reportedTip,
       lastFailure: s.lastFailure,
-      pinsFile: s.pinsFile
+      pinsFile: s.pinsFile,
+      headerSync: s.headerSync
     }
   }
   if (backend instanceof NamecoinRpcSource) return { backend: 'Namecoin Core (JSON-RPC)', proof: 'trusted', servers: [] }

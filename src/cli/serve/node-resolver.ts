@@ -1,14 +1,15 @@
 import { describeTarget, isReferenceHost, isTornetError, type TornetNode } from '../../node/index.js'
-import { NamecoinResolver, namecoinConfigWithDefaults, type NameAnswerVerifier } from '../../resolvers/namecoin/index.js'
+import { NamecoinResolver, namecoinConfigWithDefaults, type NameSourceContext } from '../../resolvers/namecoin/index.js'
 import { ResolverChain } from '../../resolvers/resolver-chain.js'
 import { TorNetResolver } from '../../resolvers/tor-net-resolver.js'
 
-export interface NodeResolverOptions {
-  /** Where the Namecoin backend keeps its certificate pins and refreshed server list; without it they last for the process. */
-  dataDir?: string
-  /** Proves ElectrumX answers; default: none (answers are shown as unverified). */
-  verifier?: NameAnswerVerifier
-}
+/**
+ * dataDir: where the Namecoin backend keeps its certificate pins, verified headers and refreshed
+ * server list (without it they last for the process); verifier: proves ElectrumX answers (default
+ * the SPV verifier); chainParams: the network it proves against (default mainnet); onHeaderProgress:
+ * the header sync's progress, for a progress line.
+ */
+export type NodeResolverOptions = NameSourceContext
 
 export interface NodeResolvers {
   chain: ResolverChain
@@ -35,7 +36,7 @@ export function nodeResolvers (node: TornetNode, opts: NodeResolverOptions = {})
   })
   const namecoin = NamecoinResolver.fromConfig(namecoinConfigWithDefaults(node.config.namecoin),
     { torNetResolver: torNet, isTornetReference: isReferenceHost },
-    { dataDir: opts.dataDir, verifier: opts.verifier })
+    opts)
   return { chain: new ResolverChain({ torNet, bit: namecoin }), torNet, namecoin }
 }
 

@@ -4,7 +4,7 @@ import { installRadio, stationsSection, type RadioService } from '../../gateway/
 import type { TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
-import type { NamecoinResolver } from '../../resolvers/namecoin/index.js'
+import { ElectrumxSource, type NamecoinResolver } from '../../resolvers/namecoin/index.js'
 import { namecoinPanelData } from './namecoin-status.js'
 import { nodeResolvers, type NodeResolverOptions } from './node-resolver.js'
 import { PublishedList } from './published-list.js'
@@ -23,8 +23,22 @@ export interface ServedGateway {
   close (): Promise<void>
 }
 
-export async function serveGateway (node: TornetNode, opts: { host?: string, port?: number, passThrough?: boolean, log?: GatewayLog } & NodeResolverOptions = {}): Promise<ServedGateway> {
-  const { chain: resolver, namecoin } = nodeResolvers(node, { dataDir: opts.dataDir, verifier: opts.verifier })
+export interface ServeGatewayOptions extends NodeResolverOptions {
+  host?: string
+  port?: number
+  passThrough?: boolean
+  log?: GatewayLog
+  /**
+   * Connect to the Namecoin ElectrumX servers now and start the header sync in the background
+   * (a running node: the first .bit page is then proven at once). Off by default, so tests and
+   * short-lived gateways dial nobody until a .bit name is asked for.
+   */
+  warmNamecoin?: boolean
+}
+
+export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions = {}): Promise<ServedGateway> {
+  const { host: _host, port: _port, passThrough: _passThrough, log: _log, warmNamecoin, ...namecoinContext } = opts
+  const { chain: resolver, namecoin } = nodeResolvers(node, namecoinContext)
   const gateway = await createGateway({
     host: opts.host ?? node.config.gateway.host,
     port: opts.port ?? node.config.gateway.port,
@@ -42,5 +56,6 @@ export async function serveGateway (node: TornetNode, opts: { host?: string, por
   installRadio(gateway, { radio: node.radio, resolveHost: async (host, signal) => await resolver.resolve(host, { signal }) })
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
-  return { gateway, dashboard, published, namecoin, close: async () => { namecoin.close(); await gateway.close() } }
+  if (warmNamecoin === true && namecoin.backend instanceof ElectrumxSource) namecoin.backend.warmUp()
+  return { gateway, dashboard, published, namecoin, close: async () => { await namecoin.close(); await gateway.close() } }
 }

@@ -1,10 +1,12 @@
 import { isTornetError, type TornetError } from '../../node/index.js'
-import { resolveError } from '../errors.js'
+import { ResolverErrorCode, resolveError } from '../errors.js'
+import { isProofError } from './spv/header-chain.js'
+import { NAMECOIN_PROOF_ERRORS } from './spv/proof-errors.js'
 import { RESOLVE_ERRORS } from '../types.js'
 import type { CertificatePins } from './certificate-pins.js'
 import { serverLabel, type ElectrumConnection, type ElectrumServer } from './electrum-connection.js'
 import { ElectrumxPool, type ServerStatus } from './electrumx-pool.js'
-import { unverifiedAnswers, type NameAnswerVerifier, type VerifiedAnswer } from './name-answer-verifier.js'
+import { unverifiedAnswers, type NameAnswerVerifier, type ProofChannel, type VerifiedAnswer } from './name-answer-verifier.js'
 import { NAME_EXPIRATION_BLOCKS, type NameRecord, type NameSource } from './name-source.js'
 import { findNameValue, nameIndexScriptHash } from './name-script.js'
 import { RawTxError, decodeHex, parseRawTransaction } from './raw-transaction.js'
@@ -65,6 +67,8 @@ export interface ElectrumxStatus {
   reportedTip?: { height: number, time?: number }
   lastFailure?: { server: string, code: string, message: string, at: number }
   proof: 'verified' | 'unverified'
+  /** The header sync (SPV verifier): verified height, the tip it heads for, speed. */
+  headerSync?: { height: number, target: number, headersPerSecond: number, server: string, done: boolean }
   /** Where TLS certificate pins are kept (undefined: in memory, or CA-checked TLS). */
   pinsFile?: string
 }
@@ -134,18 +138,49 @@ export class ElectrumxSource implements NameSource {
     const servers = this.pool.status()
     const failures = servers.filter(s => s.lastError !== undefined).sort((a, b) => (b.lastError?.at ?? 0) - (a.lastError?.at ?? 0))
     const last = failures[0]
+    const sync = this.verifier.syncFailure
+    const lastFailure = last?.lastError === undefined ? undefined : { server: last.label, ...last.lastError }
     return {
       servers,
-      verifiedTip: this.verifiedTip,
+      verifiedTip: this.verifier.verifiedTip?.() ?? this.verifiedTip,
       reportedTip: this.reportedTip,
-      lastFailure: last?.lastError === undefined ? undefined : { server: last.label, ...last.lastError },
+      lastFailure: sync !== undefined && (lastFailure === undefined || sync.at > lastFailure.at) ? sync : lastFailure,
       proof: this.verifier === unverifiedAnswers ? 'unverified' : 'verified',
+      headerSync: this.verifier.progress,
       pinsFile: this.opts.pins?.path
     }
   }
 
-  /** Opens the warm connections in the background (errors land in status()). */
-  warmUp (): void { this.pool.warmUp() }
+  /**
+   * Opens the warm connections in the background and, when the verifier syncs headers,
+   * starts that sync from the first server that answers (errors land in status()).
+   */
+  warmUp (): void {
+    this.pool.warmUp()
+    if (this.verifier.prepare !== undefined) this.syncHeaders().catch(() => {})
+  }
+
+  /**
+   * Brings the verifier's header chain up to a server's tip (headers-first sync), waiting as long
+   * as the verifier lets a lookup wait; a failure is noted on the server and rethrown.
+   */
+  async syncHeaders (signal?: AbortSignal): Promise<void> {
+    const prepare = this.verifier.prepare
+    if (prepare === undefined) return
+    const [conn] = await this.pool.acquire(1, signal)
+    try {
+      const tipAnswer = await conn.request('blockchain.headers.subscribe', [], { signal })
+      const tip = (tipAnswer as { height?: unknown } | null)?.height
+      if (typeof tip !== 'number' || !Number.isSafeInteger(tip) || tip < 0) {
+        throw resolveError(RESOLVE_ERRORS.unavailable, `ElectrumX server ${serverLabel(conn.server)} gave no chain tip height.`)
+      }
+      this.pool.noteTip(conn.server, tip)
+      await prepare.call(this.verifier, this.channel(conn, signal), tip, signal)
+    } catch (err) {
+      if (signal?.aborted !== true) this.pool.fail(conn, err)
+      throw err
+    }
+  }
 
   /** Asks a connected server for its peers (`server.peers.subscribe`); the answer as received. */
   async peers (signal?: AbortSignal): Promise<{ server: string, answer: unknown }> {
@@ -156,7 +191,14 @@ export class ElectrumxSource implements NameSource {
   /** Forgets `hostPort`'s pinned certificate (the next one it shows is pinned); false when none was pinned. */
   forgetPin (hostPort: string): boolean { return this.opts.pins?.forget(hostPort) ?? false }
 
-  close (): void { this.pool.close() }
+  async close (): Promise<void> {
+    this.pool.close()
+    await this.verifier.close?.()
+  }
+
+  private channel (conn: ElectrumConnection, signal?: AbortSignal): ProofChannel {
+    return { label: serverLabel(conn.server), request: async (method, params, s) => await conn.request(method, params, { signal: s ?? signal }) }
+  }
 
   private remember (trace: LookupTrace): void {
     this.traces.delete(trace.name)
@@ -171,7 +213,8 @@ export class ElectrumxSource implements NameSource {
       if (signal?.aborted === true) throw err
       const e = isTornetError(err) ? err : resolveError(RESOLVE_ERRORS.unavailable, `ElectrumX server ${serverLabel(conn.server)}: ${(err as Error).message}`, err)
       // A broken line or a lie costs the server its place; a value that is not UTF-8 is the name's fault.
-      if (e.code !== RESOLVE_ERRORS.invalidRecord) this.pool.fail(conn, e)
+      if (e.code !== RESOLVE_ERRORS.invalidRecord && e.code !== ResolverErrorCode.headersSyncing) this.pool.fail(conn, e)
+      if (isProofError(e)) this.pool.noteLiar(conn.server, name, `its answer failed a proof (${e.code}): ${e.message}`)
       return { kind: 'error', err: e }
     }
   }
@@ -203,29 +246,47 @@ export class ElectrumxSource implements NameSource {
     }
     if (best === undefined) return { kind: 'missing' }
     // Expired by this server's own tip: no need for the transaction. (A server
-    // hiding a later update is outvoted by the other operator's answer.)
-    if (best.height + NAME_EXPIRATION_BLOCKS - tip <= 0) return { kind: 'expired', height: best.height, tip, txid: best.txHash }
+    // hiding a later update is outvoted by the other operator's answer.) A proving
+    // verifier judges expiry against the verified tip instead, not a server's claim.
+    if (!this.verifier.wantsMerkle && best.height + NAME_EXPIRATION_BLOCKS - tip <= 0) return { kind: 'expired', height: best.height, tip, txid: best.txHash }
+    if (this.verifier.prepare !== undefined) {
+      // Headers first: with the chain verified up to this server's tip, an update that old is
+      // expired whatever that transaction is (no need to fetch or prove it).
+      await this.verifier.prepare(this.channel(conn, signal), tip, signal)
+      const verified = this.verifier.verifiedTip?.()?.height
+      if (verified !== undefined && best.height + NAME_EXPIRATION_BLOCKS - verified <= 0) return { kind: 'expired', height: best.height, tip: verified, txid: best.txHash }
+    }
 
     const [rawHex, merkle] = await Promise.all([
       conn.request('blockchain.transaction.get', [best.txHash], { signal }),
       this.verifier.wantsMerkle ? conn.request('blockchain.transaction.get_merkle', [best.txHash, best.height], { signal }) : undefined
     ])
     if (typeof rawHex !== 'string') return bad('answered transaction.get with something other than hex')
+    // With a proving verifier these are failed proofs of the answer, and say which.
+    const failed = (proof: string, why: string): never => {
+      if (!this.verifier.wantsMerkle) return bad(why)
+      throw resolveError(proof as ResolverErrorCode, `ElectrumX server ${label} ${why} (looking up ${name}).`)
+    }
     let tx
     try {
       tx = parseRawTransaction(decodeHex(rawHex, 'transaction'))
     } catch (err) {
-      if (err instanceof RawTxError) return bad(`sent a malformed transaction ${best.txHash}: ${err.message}`)
+      if (err instanceof RawTxError) return failed(NAMECOIN_PROOF_ERRORS.nameScript, `sent a malformed transaction ${best.txHash}: ${err.message}`)
       throw err
     }
-    if (tx.txid !== best.txHash) bad(`sent transaction ${tx.txid} when asked for ${best.txHash}`)
+    if (tx.txid !== best.txHash) failed(NAMECOIN_PROOF_ERRORS.merkle, `sent transaction ${tx.txid} when asked for ${best.txHash}`)
     const found = findNameValue(tx.outputs.map(o => o.script), nameBytes)
-    if (found === undefined) return bad(`indexed transaction ${best.txHash} under the name, but it has no operation on it`)
+    if (found === undefined) return failed(NAMECOIN_PROOF_ERRORS.nameScript, `indexed transaction ${best.txHash} under the name, but it has no operation on it`)
 
-    const proof = await this.verifier.verify(
-      { name, txid: best.txHash, height: best.height, tip, rawTx: rawHex, merkle },
-      { label, request: async (method, params, s) => await conn.request(method, params, { signal: s ?? signal }) },
-      signal)
+    let proof: VerifiedAnswer
+    try {
+      proof = await this.verifier.verify({ name, txid: best.txHash, height: best.height, tip, rawTx: rawHex, merkle }, this.channel(conn, signal), signal)
+    } catch (err) {
+      // Proven, but expired against the verified tip: an answer like any other expired one.
+      if (!isTornetError(err, RESOLVE_ERRORS.expired)) throw err
+      const verified = this.verifier.verifiedTip?.()?.height ?? tip
+      return { kind: 'expired', height: best.height, tip: verified, txid: best.txHash }
+    }
     if (proof.verifiedTip !== undefined && (this.verifiedTip === undefined || proof.verifiedTip.height > this.verifiedTip.height)) {
       this.verifiedTip = proof.verifiedTip
     }

@@ -10,3 +10,7 @@ export { loadServerList, loadShippedServers, saveRefreshedList, serversFromPeers
 export { unverifiedAnswers, type NameAnswer, type NameAnswerVerifier, type ProofChannel, type VerifiedAnswer } from './name-answer-verifier.js'
 export { parseServer, serverLabel, type ElectrumServer } from './electrum-connection.js'
 export { CachingNameSource } from './caching-name-source.js'
+export { SpvNameVerifier, HEADERS_DIR, type HeaderSyncProgress, type SpvNameVerifierOptions } from './spv-name-verifier.js'
+export { NAMECOIN_MAINNET, type ChainParams } from './spv/chain-params.js'
+export { isProofError } from './spv/header-chain.js'
+export { NAMECOIN_PROOF_ERRORS } from './spv/proof-errors.js'

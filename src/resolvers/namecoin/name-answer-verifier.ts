@@ -48,6 +48,15 @@ export interface NameAnswerVerifier {
    * accepted as is); throws a TornetError naming the proof that failed.
    */
   verify: (answer: NameAnswer, server: ProofChannel, signal?: AbortSignal) => Promise<VerifiedAnswer>
+  /** Gets ready to prove answers of a server whose tip is `target` (e.g. syncs headers); the source calls it when it warms up. */
+  prepare?: (server: ProofChannel, target: number, signal?: AbortSignal) => Promise<void>
+  /** The tip of the verified header chain, when there is one. */
+  verifiedTip?: () => { height: number, time: number } | undefined
+  /** Header sync progress, when a sync ran. */
+  readonly progress?: { height: number, target: number, headersPerSecond: number, server: string, done: boolean }
+  /** The last header sync that failed (it may have run in the background, after its lookup stopped waiting). */
+  readonly syncFailure?: { server: string, code: string, message: string, at: number }
+  close?: () => Promise<void>
 }
 
 export const unverifiedAnswers: NameAnswerVerifier = {

@@ -3,6 +3,8 @@ import { parseServer, type ElectrumServer } from './electrum-connection.js'
 import { CertificatePins } from './certificate-pins.js'
 import { ElectrumxSource } from './electrumx-source.js'
 import type { NameAnswerVerifier } from './name-answer-verifier.js'
+import type { ChainParams } from './spv/chain-params.js'
+import { SpvNameVerifier, type HeaderSyncProgress } from './spv-name-verifier.js'
 import { loadServerList } from './server-list.js'
 import type { NameSource } from './name-source.js'
 import { NamecoinRpcSource, redactCredentials } from './namecoin-rpc-source.js'
@@ -59,10 +61,20 @@ export const DEFAULT_NAMECOIN_CONFIG: NamecoinConfig = {
   timeoutMs: 5_000
 }
 
-/** What the composition root adds to a config: where pins and the refreshed list live, and who proves answers. */
+/** What the composition root adds to a config: where pins, headers and the refreshed list live, and who proves answers. */
 export interface NameSourceContext {
   dataDir?: string
+  /**
+   * Proves ElectrumX answers. Default: the SPV verifier (headers verified from the shipped
+   * checkpoint into <dataDir>/namecoin-headers, Merkle branch, expiry against the verified tip).
+   */
   verifier?: NameAnswerVerifier
+  /** Network and checkpoint of the default verifier; default Namecoin mainnet (tests inject a test chain). */
+  chainParams?: ChainParams
+  /** Header sync progress of the default verifier (for a progress line). */
+  onHeaderProgress?: (p: HeaderSyncProgress) => void
+  /** How long a lookup waits for the header sync of the default verifier; default 15 s (a CLI waits longer). */
+  headerSyncWaitMs?: number
 }
 
 /**
@@ -133,7 +145,7 @@ export function createNameSource (config: NamecoinConfig, ctx: NameSourceContext
     timeoutMs: c.timeoutMs,
     rejectUnauthorized: trust === 'ca',
     pins: trust === 'tofu' ? new CertificatePins(ctx.dataDir) : undefined,
-    verifier: ctx.verifier
+    verifier: ctx.verifier ?? new SpvNameVerifier({ params: ctx.chainParams, dataDir: ctx.dataDir, onProgress: ctx.onHeaderProgress, maxWaitMs: ctx.headerSyncWaitMs })
   })
 }
 

@@ -142,9 +142,9 @@ export class NamecoinResolver implements Resolver {
   }
 
   /** Closes backend connections (ElectrumX); the resolver reconnects when used again. */
-  close (): void {
-    const inner = this.opts.source as Partial<{ close: () => void }>
-    inner.close?.()
+  async close (): Promise<void> {
+    const inner = this.opts.source as Partial<{ close: () => void | Promise<void> }>
+    await inner.close?.()
   }
 
   private readonly fetchValue: FetchValue = async (name, signal) => {

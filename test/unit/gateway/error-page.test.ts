@@ -74,6 +74,14 @@ describe('error descriptions', () => {
     expect(r.body).toContain('merged-mining proof of block 37174')
   })
 
+  it('headers still syncing: a 503 page with the progress, saying to reload later', () => {
+    const r = renderErrorPage(err('NAMECOIN_HEADERS_SYNCING', 'Namecoin block headers are still being verified: block 412,300 of 812,345, 5,210 headers/s'))
+    expect(r.status).toBe(503)
+    expect(r.body).toContain('Namecoin headers still syncing')
+    expect(r.body).toContain('block 412,300 of 812,345')
+    expect(r.body).toContain('Reload in a while')
+  })
+
   it('describes every error with a title and advice', () => {
     const d = describeError(err(ContentErrorCode.unreachable))
     expect(d.title.length).toBeGreaterThan(0)

@@ -26,6 +26,8 @@ export interface NamecoinPanelData {
   lastFailure?: { server: string, code: string, message: string, at: number }
   /** Where certificate pins are kept, for the "how to reset" hint. */
   pinsFile?: string
+  /** The SPV header sync: verified height, the tip it heads for, speed, done. */
+  headerSync?: { height: number, target: number, headersPerSecond: number, server: string, done: boolean }
 }
 
 function when (ms: number): string {
@@ -58,8 +60,14 @@ export function renderNamecoinPanel (d: NamecoinPanelData): string {
   const table = d.servers.length === 0 ? '' : '<div class="scroll"><table><thead><tr><th>Server</th><th>Operator</th><th>State</th>' +
     `<th class="num">Tip</th><th>Last failure / note</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>${more}`
   const pins = d.pinsFile === undefined ? '' : `<p class="hint">TLS certificates are pinned on first use in <code>${h(d.pinsFile)}</code>; remove a server’s line there (or run <code>tornet resolve --forget-pin HOST:PORT</code>) to accept its new certificate.</p>`
+  const s = d.headerSync
+  const sync = s === undefined
+    ? ''
+    : s.done
+      ? `<p>Header sync: verified up to block ${h(s.height.toLocaleString('en'))} from the shipped checkpoint (last from <code>${h(s.server)}</code>).</p>`
+      : `<p>Header sync: <strong>${h(s.height.toLocaleString('en'))} / ${h(s.target.toLocaleString('en'))}</strong> verified, ${h(s.headersPerSecond.toLocaleString('en'))} headers/s, from <code>${h(s.server)}</code>; .bit answers wait for it.</p>`
   return `<p>Backend: ${h(d.backend)}; ${PROOF_TEXT[d.proof]}.</p>` +
-    `<p>Chain tip: ${tip}</p><p>Last failure: ${failure}</p>${table}${pins}` +
+    `<p>Chain tip: ${tip}</p>${sync}<p>Last failure: ${failure}</p>${table}${pins}` +
     '<p class="hint">Check any name from a terminal with <code>tornet resolve NAME.bit</code>.</p>'
 }
 

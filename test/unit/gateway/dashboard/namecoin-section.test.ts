@@ -37,4 +37,12 @@ describe('the dashboard\'s Namecoin panel', () => {
     expect(html).toMatch(/760,001 \(verified\), block time 2023-11-14 22:13:20 UTC/)
     expect(html).toContain('answers are proven')
   })
+
+  it('shows the header sync while it runs (height / target, speed, server), then where it ended', () => {
+    const running = renderNamecoinPanel({ ...base, proof: 'verified', headerSync: { height: 412_300, target: 812_345, headersPerSecond: 5210, server: 'a.example:50002:s', done: false } })
+    expect(running).toMatch(/412,300 \/ 812,345<\/strong> verified, 5,210 headers\/s, from <code>a\.example:50002:s<\/code>/)
+    const done = renderNamecoinPanel({ ...base, proof: 'verified', headerSync: { height: 812_345, target: 812_345, headersPerSecond: 5210, server: 'a.example:50002:s', done: true } })
+    expect(done).toContain('verified up to block 812,345')
+    expect(renderNamecoinPanel(base)).not.toContain('Header sync')
+  })
 })

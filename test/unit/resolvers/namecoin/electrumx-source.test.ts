@@ -8,6 +8,7 @@ import { ElectrumxSource } from '../../../../src/resolvers/namecoin/electrumx-so
 import { NamecoinResolver } from '../../../../src/resolvers/namecoin/namecoin-resolver.js'
 import { RESOLVE_ERRORS } from '../../../../src/resolvers/types.js'
 import { addNameTx, addRawTx, emptyChain, startElectrumxServer, type ElectrumxTestServer } from '../../../helpers/electrumx-server.js'
+import { checkpointBelow, provenWorld } from '../../../fixtures/namecoin/spv/proven-names.js'
 
 const trade = JSON.parse(readFileSync(new URL('../../../fixtures/namecoin/atomic-trade-tx.json', import.meta.url), 'utf8'))
 const TIP = 750_000
@@ -177,13 +178,19 @@ describe('ElectrumxSource failures', () => {
 
 describe('NamecoinResolver over the electrumx backend (config)', () => {
   it('resolves records built into real name transactions, and caches them', async () => {
-    const chain = emptyChain(TIP)
-    addNameTx(chain, { name: 'd/site', value: JSON.stringify({ ip: '192.0.2.10', map: { www: { alias: '@' }, blog: { import: [['dd/blog']] } } }), height: TIP - 100 })
-    addNameTx(chain, { name: 'dd/blog', value: JSON.stringify({ ip6: '2001:db8::b' }), height: TIP - 100 })
-    addNameTx(chain, { name: 'd/old', value: JSON.stringify({ ip: '192.0.2.11' }), height: TIP - 40_000 })
-    addNameTx(chain, { name: 'd/hidden', value: JSON.stringify({ tor: 'd'.repeat(56) + '.onion' }), height: TIP - 100 })
-    const server = await serve(chain)
-    const r = NamecoinResolver.fromConfig({ backend: 'electrumx', electrumx: { servers: [server.spec] }, cacheTtlMs: 60_000 })
+    // The default verifier proves each answer: the chain is the constructed test chain (proven-names.ts).
+    const world = provenWorld({
+      tip: TIP,
+      checkpointHeight: checkpointBelow(TIP - 100),
+      txs: [
+        { name: 'd/site', value: JSON.stringify({ ip: '192.0.2.10', map: { www: { alias: '@' }, blog: { import: [['dd/blog']] } } }), height: TIP - 100 },
+        { name: 'dd/blog', value: JSON.stringify({ ip6: '2001:db8::b' }), height: TIP - 100 },
+        { name: 'd/old', value: JSON.stringify({ ip: '192.0.2.11' }), height: TIP - 40_000 },
+        { name: 'd/hidden', value: JSON.stringify({ tor: 'd'.repeat(56) + '.onion' }), height: TIP - 100 }
+      ]
+    })
+    const server = await serve(world.chain)
+    const r = NamecoinResolver.fromConfig({ backend: 'electrumx', electrumx: { servers: [server.spec] }, cacheTtlMs: 60_000 }, {}, { chainParams: world.params })
     cleanups.push(() => r.close())
 
     expect(await r.resolve('site.bit')).toEqual({ kind: 'clearnet', host: 'site.bit', addresses: ['192.0.2.10'] })
