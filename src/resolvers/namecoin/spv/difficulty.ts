@@ -12,6 +12,18 @@ export const TARGET_TIMESPAN_S = 14 * 24 * 60 * 60
 
 /** The target of compact bits; undefined when negative, zero or overflowing (Core's fNegative/fOverflow). */
 export function bitsToTarget (bits: number): bigint | undefined {
+  // Bits stay the same for a whole period: remember the last answer.
+  if (bits === lastBits) return lastTarget
+  const target = computeTarget(bits)
+  lastBits = bits
+  lastTarget = target
+  return target
+}
+
+let lastBits: number | undefined
+let lastTarget: bigint | undefined
+
+function computeTarget (bits: number): bigint | undefined {
   const size = bits >>> 24
   let word = bits & 0x007fffff
   let target: bigint
@@ -62,6 +74,26 @@ export function retargetSpanStart (lastHeight: number, auxpowStartHeight: number
 
 /** True when the hash (internal byte order, i.e. little-endian number) is at or below the target. */
 export function hashMeetsTarget (hash: Uint8Array, target: bigint): boolean {
-  const asNumber = BigInt('0x' + Buffer.from(hash).reverse().toString('hex'))
-  return asNumber <= target
+  if (hash.length !== 32 || target >= 1n << 256n || target < 0n) {
+    return BigInt('0x' + Buffer.from(hash).reverse().toString('hex')) <= target
+  }
+  const t = targetBytes(target)
+  // Compare as 256-bit numbers, most significant byte first: hash[31] against t[0].
+  for (let i = 0; i < 32; i++) {
+    const h = hash[31 - i]
+    if (h !== t[i]) return h < t[i]
+  }
+  return true
+}
+
+let lastTargetValue: bigint | undefined
+let lastTargetBytes = Buffer.alloc(32)
+
+/** The target as 32 big-endian bytes (the last one is remembered: a period shares it). */
+function targetBytes (target: bigint): Buffer {
+  if (target === lastTargetValue) return lastTargetBytes
+  const bytes = Buffer.from(target.toString(16).padStart(64, '0'), 'hex')
+  lastTargetValue = target
+  lastTargetBytes = bytes
+  return bytes
 }
