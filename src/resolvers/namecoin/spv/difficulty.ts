@@ -10,18 +10,20 @@
 export const RETARGET_INTERVAL = 2016
 export const TARGET_TIMESPAN_S = 14 * 24 * 60 * 60
 
+// One-entry memos: a whole retarget period (2016 headers) shares its bits and target.
+let memoBits: number | undefined
+let memoTarget: bigint | undefined
+let memoTargetValue: bigint | undefined
+let memoTargetBytes = Buffer.alloc(32)
+
 /** The target of compact bits; undefined when negative, zero or overflowing (Core's fNegative/fOverflow). */
 export function bitsToTarget (bits: number): bigint | undefined {
-  // Bits stay the same for a whole period: remember the last answer.
-  if (bits === lastBits) return lastTarget
+  if (bits === memoBits) return memoTarget
   const target = computeTarget(bits)
-  lastBits = bits
-  lastTarget = target
+  memoBits = bits
+  memoTarget = target
   return target
 }
-
-let lastBits: number | undefined
-let lastTarget: bigint | undefined
 
 function computeTarget (bits: number): bigint | undefined {
   const size = bits >>> 24
@@ -86,14 +88,11 @@ export function hashMeetsTarget (hash: Uint8Array, target: bigint): boolean {
   return true
 }
 
-let lastTargetValue: bigint | undefined
-let lastTargetBytes = Buffer.alloc(32)
-
 /** The target as 32 big-endian bytes (the last one is remembered: a period shares it). */
 function targetBytes (target: bigint): Buffer {
-  if (target === lastTargetValue) return lastTargetBytes
+  if (target === memoTargetValue) return memoTargetBytes
   const bytes = Buffer.from(target.toString(16).padStart(64, '0'), 'hex')
-  lastTargetValue = target
-  lastTargetBytes = bytes
+  memoTargetValue = target
+  memoTargetBytes = bytes
   return bytes
 }
