@@ -12,6 +12,7 @@ import { buildNameTx, type NameTxSpec } from '../fixtures/namecoin/name-tx-build
  *
  *   server.version                       → ["ElectrumX 1.16.0", "1.4"]
  *   blockchain.headers.subscribe         → {"hex": <80-byte header>, "height": tip}
+ *   server.peers.subscribe               → chain.peers (default [])
  *   blockchain.scripthash.get_history    → [{"tx_hash", "height"}, …] ([] when unknown)
  *   blockchain.transaction.get           → raw hex, or error 2 ("daemon error") when unknown
  *   blockchain.block.header [h, cp=0]    → the header's hex (80 bytes + AuxPoW, as Namecoin's
@@ -36,6 +37,8 @@ export interface ElectrumxChain {
   headers?: Map<number, Buffer>
   /** get_merkle answers by txid. */
   merkles?: Map<string, { merkle: string[], block_height: number, pos: number }>
+  /** The server.peers.subscribe answer, as sent ([[ip, host, [features]], …]); default []. */
+  peers?: unknown
 }
 
 /** ElectrumX's MAX_CHUNK_SIZE: blockchain.block.headers returns at most this many. */
@@ -94,6 +97,7 @@ export async function startElectrumxServer (chain: ElectrumxChain, opts: Electru
   const answer = (method: string, params: unknown[]): { result: unknown } | { error: { code: number, message: string } } => {
     switch (method) {
       case 'server.version': return { result: ['ElectrumX 1.16.0', '1.4'] }
+      case 'server.peers.subscribe': return { result: chain.peers ?? [] }
       case 'blockchain.headers.subscribe': return { result: { hex: chain.headers?.get(chain.tip)?.toString('hex') ?? '00'.repeat(80), height: chain.tip } }
       case 'blockchain.block.header': {
         const [height, cp = 0] = params

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isTornetError, loadConfig } from '../../node/index.js'
-import { ElectrumxSource, NamecoinResolver, isProofError, loadServerList, namecoinConfigWithDefaults, saveRefreshedList, serversFromPeers } from '../../resolvers/namecoin/index.js'
+import { ElectrumxSource, NamecoinResolver, isProofError, namecoinConfigWithDefaults, refreshServerList } from '../../resolvers/namecoin/index.js'
 import { normaliseHost } from '../../resolvers/resolver-chain.js'
 import type { ResolveTarget } from '../../resolvers/types.js'
 import type { Command } from '../command.js'
@@ -31,6 +31,7 @@ said, whether the answer is proven, how long it is cached, and the final target.
   --json               one JSON object instead of text
   --refresh-servers    ask a reachable ElectrumX server for its peers (server.peers.subscribe) and
                        save the TLS ones with the current list to <data dir>/namecoin-servers.json
+                       (a running node does this by itself at most once a day)
   --forget-pin HOST:PORT  forget a server's pinned TLS certificate (after its operator changed it)
 `,
   async run (argv, ctx) {
@@ -55,13 +56,17 @@ said, whether the answer is proven, how long it is cached, and the final target.
       }
       if (values['refresh-servers'] === true) {
         if (!(backend instanceof ElectrumxSource)) throw usageError('--refresh-servers applies to the ElectrumX backend, which config.json does not use')
-        const { server, answer } = await backend.peers(ctx.signal)
-        const known = loadServerList(ctx.dataDir).servers
-        const found = serversFromPeers(answer, { tlsOnly: true })
-        const merged = [...known, ...found.filter(f => !known.some(k => k.host === f.host && k.port === f.port))]
-        const path = saveRefreshedList(ctx.dataDir, merged, `server.peers.subscribe of ${server}, merged with the previous list`)
-        ctx.stdout.write(`${server} named ${found.length} TLS server(s); ${merged.length} saved to ${path} (delete it to go back to the shipped list)\n`)
-        return
+        const r = await refreshServerList({ dataDir: ctx.dataDir, peers: async (signal) => await backend.peers(signal), force: true, signal: ctx.signal })
+        if (r.outcome === 'refreshed') {
+          ctx.stdout.write(`${r.server} named ${r.found} TLS server(s), ${r.added} new; ${r.total} saved to ${r.path} (delete it to go back to the shipped list)\n`)
+          return
+        }
+        if (r.outcome === 'empty') {
+          ctx.stdout.write(`${r.server} named no usable TLS server; the server list was left as it was. Try again later (another server may answer).\n`)
+          return 1
+        }
+        ctx.stdout.write(`could not refresh the server list: ${r.outcome === 'failed' ? r.message : r.outcome}\n`)
+        return 1
       }
       if (positionals.length !== 1) throw usageError('give exactly one host to resolve, e.g. tornet resolve example.bit')
       const host = normaliseHost(positionals[0])

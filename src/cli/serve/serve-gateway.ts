@@ -6,6 +6,7 @@ import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
 import { ElectrumxSource, type NamecoinResolver } from '../../resolvers/namecoin/index.js'
 import { namecoinPanelData } from './namecoin-status.js'
+import { startServerListRefresh } from './namecoin-server-refresh.js'
 import { nodeResolvers, type NodeResolverOptions } from './node-resolver.js'
 import { PublishedList } from './published-list.js'
 
@@ -57,5 +58,7 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
   if (warmNamecoin === true && namecoin.backend instanceof ElectrumxSource) namecoin.backend.warmUp()
-  return { gateway, dashboard, published, namecoin, close: async () => { await namecoin.close(); await gateway.close() } }
+  // At most once a day, the ElectrumX server list in the data directory is refreshed from a connected server.
+  const refresher = startServerListRefresh(namecoin, node.config.namecoin, opts.dataDir)
+  return { gateway, dashboard, published, namecoin, close: async () => { await refresher?.stop(); await namecoin.close(); await gateway.close() } }
 }

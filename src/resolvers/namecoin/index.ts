@@ -7,6 +7,7 @@ export { ElectrumxSource, type ElectrumxSourceOptions, type ElectrumxStatus, typ
 export { ElectrumxPool, type ServerStatus } from './electrumx-pool.js'
 export { CertificatePins, PINS_FILE } from './certificate-pins.js'
 export { loadServerList, loadShippedServers, saveRefreshedList, serversFromPeers, operatorOf, REFRESHED_LIST_FILE } from './server-list.js'
+export { ServerListRefresher, refreshServerList, lastRefreshedAt, REFRESH_INTERVAL_MS, type RefreshResult } from './server-list-refresh.js'
 export { unverifiedAnswers, type NameAnswer, type NameAnswerVerifier, type ProofChannel, type VerifiedAnswer } from './name-answer-verifier.js'
 export { parseServer, serverLabel, type ElectrumServer } from './electrum-connection.js'
 export { CachingNameSource } from './caching-name-source.js'

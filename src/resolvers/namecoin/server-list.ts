@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ResolverErrorCode, resolveError } from '../errors.js'
@@ -92,12 +93,21 @@ export function serversFromPeers (answer: unknown, opts: { tlsOnly?: boolean } =
   return out
 }
 
-/** Writes the refreshed list (atomically: a crash leaves the old file or the new one). */
-export function saveRefreshedList (dataDir: string, servers: ElectrumServer[], source: string): string {
+/**
+ * Writes the refreshed list (atomically: a crash leaves the old file or the new one; the
+ * temporary name is unique, so a CLI refresh and a node's background one cannot mix).
+ */
+export function saveRefreshedList (dataDir: string, servers: ElectrumServer[], source: string, at: Date = new Date()): string {
   const path = join(dataDir, REFRESHED_LIST_FILE)
-  const text = JSON.stringify({ source, refreshedAt: new Date().toISOString(), servers: servers.slice(0, MAX_SERVERS).map(serverLabel) }, null, 2) + '\n'
-  writeFileSync(path + '.tmp', text, { mode: 0o600 })
-  renameSync(path + '.tmp', path)
+  const text = JSON.stringify({ source, refreshedAt: at.toISOString(), servers: servers.slice(0, MAX_SERVERS).map(serverLabel) }, null, 2) + '\n'
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    writeFileSync(tmp, text, { mode: 0o600 })
+    renameSync(tmp, path)
+  } catch (err) {
+    rmSync(tmp, { force: true })
+    throw err
+  }
   return path
 }
 

@@ -20,11 +20,21 @@ import { merkleRootFromBranch } from './merkle.js'
 export const MERGED_MINING_MAGIC = Buffer.from('fabe6d6d', 'hex')
 export const MAX_CHAIN_BRANCH = 30
 
+const reversedRoot = Buffer.alloc(32)
+
 export class AuxPowFailure extends Error {
   override name = 'AuxPowFailure'
 }
 
 export function expectedChainIndex (nonce: number, chainId: number, height: number): number {
+  // Core computes in 64 bits and reduces mod 2^height; for height ≤ 30 (all consensus allows)
+  // only the low 32 bits matter, so Math.imul gives the same answer without BigInt.
+  if (Number.isInteger(height) && height >= 0 && height <= MAX_CHAIN_BRANCH && Number.isInteger(chainId) && chainId >= 0 && chainId < 2 ** 31) {
+    const mod = 2 ** height
+    let rand = ((Math.imul(nonce >>> 0, 1103515245) + 12345) >>> 0) % mod
+    rand = ((Math.imul(rand + chainId, 1103515245) + 12345) >>> 0) % mod
+    return rand
+  }
   const mod = 2n ** BigInt(height)
   let rand = BigInt(nonce >>> 0)
   rand = (rand * 1103515245n + 12345n) % (2n ** 64n)
@@ -44,7 +54,9 @@ export function checkAuxPow (auxpow: AuxPow, blockHash: Buffer, chainId: number)
   // The serialized coinbase index is ignored, as in Core: the branch is always checked at index 0.
 
   const chainRoot = merkleRootFromBranch(blockHash, auxpow.chainBranch, auxpow.chainIndex)
-  const rootInScript = Buffer.from(chainRoot).reverse()
+  // Reversed into a scratch buffer: a copy per header showed up in sync profiles.
+  const rootInScript = reversedRoot
+  for (let i = 0; i < 32; i++) rootInScript[i] = chainRoot[31 - i]
 
   if (!merkleRootFromBranch(auxpow.coinbaseTxid, auxpow.coinbaseBranch, 0).equals(auxpow.parent.merkleRoot)) {
     fail(`the parent coinbase ${hashHex(auxpow.coinbaseTxid)} is not in the parent block's Merkle tree`)

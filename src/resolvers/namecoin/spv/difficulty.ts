@@ -10,8 +10,22 @@
 export const RETARGET_INTERVAL = 2016
 export const TARGET_TIMESPAN_S = 14 * 24 * 60 * 60
 
+// One-entry memos: a whole retarget period (2016 headers) shares its bits and target.
+let memoBits: number | undefined
+let memoTarget: bigint | undefined
+let memoTargetValue: bigint | undefined
+let memoTargetBytes = Buffer.alloc(32)
+
 /** The target of compact bits; undefined when negative, zero or overflowing (Core's fNegative/fOverflow). */
 export function bitsToTarget (bits: number): bigint | undefined {
+  if (bits === memoBits) return memoTarget
+  const target = computeTarget(bits)
+  memoBits = bits
+  memoTarget = target
+  return target
+}
+
+function computeTarget (bits: number): bigint | undefined {
   const size = bits >>> 24
   let word = bits & 0x007fffff
   let target: bigint
@@ -62,6 +76,23 @@ export function retargetSpanStart (lastHeight: number, auxpowStartHeight: number
 
 /** True when the hash (internal byte order, i.e. little-endian number) is at or below the target. */
 export function hashMeetsTarget (hash: Uint8Array, target: bigint): boolean {
-  const asNumber = BigInt('0x' + Buffer.from(hash).reverse().toString('hex'))
-  return asNumber <= target
+  if (hash.length !== 32 || target >= 1n << 256n || target < 0n) {
+    return BigInt('0x' + Buffer.from(hash).reverse().toString('hex')) <= target
+  }
+  const t = targetBytes(target)
+  // Compare as 256-bit numbers, most significant byte first: hash[31] against t[0].
+  for (let i = 0; i < 32; i++) {
+    const h = hash[31 - i]
+    if (h !== t[i]) return h < t[i]
+  }
+  return true
+}
+
+/** The target as 32 big-endian bytes (the last one is remembered: a period shares it). */
+function targetBytes (target: bigint): Buffer {
+  if (target === memoTargetValue) return memoTargetBytes
+  const bytes = Buffer.from(target.toString(16).padStart(64, '0'), 'hex')
+  memoTargetValue = target
+  memoTargetBytes = bytes
+  return bytes
 }

@@ -2,7 +2,7 @@ import { isTornetError } from '../../../node/index.js'
 import { resolveError } from '../../errors.js'
 import type { ChainParams } from './chain-params.js'
 import { RETARGET_INTERVAL, nextWorkRequired, retargetSpanStart, targetToBits } from './difficulty.js'
-import { HEADER_BYTES, HeaderDecodeError, decodeHeaders, decodePureHeader, hashHex, type BlockHeader, type PureHeader } from './header-codec.js'
+import { HEADER_BYTES, HeaderDecodeError, compactHeaders, decodeHeaders, decodePureHeader, hashHex, type BlockHeader, type PureHeader } from './header-codec.js'
 import { HeaderStore } from './header-store.js'
 import { verifyHeaderWork } from './header-verify.js'
 import { NAMECOIN_PROOF_ERRORS } from './proof-errors.js'
@@ -117,8 +117,9 @@ export class HeaderChain implements VerifiedHeaders {
       }
       verifyHeaderWork(header, height, this.params)
     }
-    // Keep only the 80-byte part: the AuxPoW has been checked and is not needed again.
-    this.store.putRun(start, run.map(({ auxpow: _auxpow, ...pure }) => pure))
+    // Keep only the 80-byte parts, copied out of `raw`: the AuxPoW has been checked and is
+    // not needed again, and the cache must not hold on to the whole answer.
+    this.store.putRun(start, compactHeaders(run))
     return end
   }
 

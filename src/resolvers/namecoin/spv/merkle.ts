@@ -11,13 +11,14 @@ import { sha256d } from './header-codec.js'
 export const MAX_TX_BRANCH = 32
 
 export function merkleRootFromBranch (leaf: Uint8Array, branch: readonly Uint8Array[], index: number): Buffer {
-  let hash: Buffer = Buffer.from(leaf)
+  if (branch.length === 0) return Buffer.from(leaf)
+  let hash: Uint8Array = leaf
   let i = index
   for (const sibling of branch) {
     hash = (i & 1) !== 0 ? sha256d(sibling, hash) : sha256d(hash, sibling)
     i = Math.floor(i / 2)
   }
-  return hash
+  return hash as Buffer
 }
 
 /** A block's Merkle root from its transaction ids (duplicating the last of an odd level, as Bitcoin does). */

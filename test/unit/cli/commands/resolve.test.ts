@@ -96,4 +96,23 @@ describe('tornet resolve', () => {
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/None of the 1 ElectrumX servers for Namecoin is reachable/)
   })
+
+  it('--refresh-servers saves the TLS peers a server names; a server that names none leaves the list alone', async () => {
+    const { dir, server } = await setup()
+    const chain = emptyChain(TIP)
+    chain.peers = [['192.0.2.10', 'nmc1.example.org', ['v1.4', 's50002', 't50001']], ['192.0.2.11', 'x.onion', ['s50002']]]
+    const withPeers = await startElectrumxTlsServer(chain)
+    cleanups.push(withPeers.close)
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ namecoin: { electrumx: { servers: [withPeers.spec] } } }))
+    const r = await resolveCli(dir, ['--refresh-servers'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/named 1 TLS server\(s\), 1 new; \d+ saved to .*namecoin-servers\.json/)
+    const saved = readFileSync(join(dir, 'namecoin-servers.json'), 'utf8')
+    expect(JSON.parse(saved).servers).toContain('nmc1.example.org:50002:s')
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ namecoin: { electrumx: { servers: [server.spec] } } }))
+    const none = await resolveCli(dir, ['--refresh-servers'])
+    expect(none.code).toBe(1)
+    expect(none.out).toMatch(/named no usable TLS server; the server list was left as it was/)
+    expect(readFileSync(join(dir, 'namecoin-servers.json'), 'utf8')).toBe(saved)
+  })
 })

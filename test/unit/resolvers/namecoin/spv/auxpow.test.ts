@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { AuxPowFailure, checkAuxPow } from '../../../../../src/resolvers/namecoin/spv/auxpow.js'
+import { AuxPowFailure, checkAuxPow, expectedChainIndex } from '../../../../../src/resolvers/namecoin/spv/auxpow.js'
 import { decodeHeader, type AuxPow } from '../../../../../src/resolvers/namecoin/spv/header-codec.js'
 
 // The rejections Electrum-NMC's test_auxpow.py (and libdohj) check, on the same real headers.
@@ -56,5 +56,26 @@ describe('AuxPoW rules (namecoin-core CAuxPow::check)', () => {
   it('refuses a proof for another block (the chain root is not in the coinbase)', () => {
     const h = header(19414)
     expect(() => checkAuxPow(h.auxpow!, header(37174).hash, 1)).toThrow(/chain Merkle root missing/)
+  })
+
+  // CAuxPow::getExpectedIndex in 64-bit arithmetic, written out with BigInt: the 32-bit fast
+  // path must give the same slot for every branch length consensus allows.
+  it('computes the expected chain index as Core does in 64 bits', () => {
+    const core = (nonce: number, chainId: number, h: number): number => {
+      const mod = 1n << BigInt(h)
+      const m64 = 1n << 64n
+      let rand = (BigInt(nonce) * 1103515245n + 12345n) % m64 % mod
+      rand = ((rand + BigInt(chainId)) * 1103515245n + 12345n) % m64 % mod
+      return Number(rand)
+    }
+    let seed = 11
+    const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+    for (let i = 0; i < 3000; i++) {
+      const nonce = (rnd() * 2 + (rnd() & 1)) >>> 0
+      const chainId = i % 4 === 0 ? 1 : rnd() & 0xffff
+      const h = i % 31
+      expect(expectedChainIndex(nonce, chainId, h), `nonce ${nonce} chain ${chainId} h ${h}`).toBe(core(nonce, chainId, h))
+    }
+    expect(expectedChainIndex(0xffffffff, 1, 30)).toBe(core(0xffffffff, 1, 30))
   })
 })

@@ -49,4 +49,22 @@ describe('difficulty (compact bits and the 2016-block retarget)', () => {
     expect(hashMeetsTarget(hash, 1n << 248n)).toBe(true)
     expect(hashMeetsTarget(hash, (1n << 248n) - 1n)).toBe(false)
   })
+
+  // hashMeetsTarget compares bytes (no BigInt per header) and remembers the last target:
+  // it must agree with the plain number comparison, at the boundary and when targets change.
+  it('agrees with a plain 256-bit comparison at, above and below the target, across changing targets', () => {
+    const asNumber = (h: Buffer): bigint => BigInt('0x' + Buffer.from(h).reverse().toString('hex'))
+    const toHash = (n: bigint): Buffer => Buffer.from(n.toString(16).padStart(64, '0'), 'hex').reverse()
+    let seed = 7
+    const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+    for (let i = 0; i < 300; i++) {
+      const target = (BigInt(rnd()) << BigInt(rnd() % 224)) + BigInt(rnd() % 3)
+      for (const n of [target - 1n, target, target + 1n, target ^ (1n << BigInt(rnd() % 200)), BigInt(rnd())]) {
+        if (n < 0n || n >= 1n << 256n) continue
+        expect(hashMeetsTarget(toHash(n), target), `${n} vs ${target}`).toBe(asNumber(toHash(n)) <= target)
+      }
+    }
+    expect(hashMeetsTarget(Buffer.alloc(32, 0xff), LIMIT)).toBe(false)
+    expect(hashMeetsTarget(Buffer.alloc(32), 1n)).toBe(true)
+  })
 })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { HeaderDecodeError, decodeHeader, decodeHeaders, hashHex } from '../../../../../src/resolvers/namecoin/spv/header-codec.js'
+import { HeaderDecodeError, compactHeaders, decodeHeader, decodeHeaders, hashHex } from '../../../../../src/resolvers/namecoin/spv/header-codec.js'
+import { parseRawTransaction } from '../../../../../src/resolvers/namecoin/raw-transaction.js'
 
 const real = JSON.parse(readFileSync(new URL('../../../../fixtures/namecoin/spv/real-headers.json', import.meta.url), 'utf8'))
 const byHeight = (h: number): { hex: string, prevHash: string } => real.mainnet.find((x: { height: number }) => x.height === h)
@@ -65,5 +66,33 @@ describe('Namecoin header codec', () => {
 
   it('reads checkpointed (truncated) headers as 80 bytes only', () => {
     expect(decodeHeaders(h37174.subarray(0, 80), 1, { truncated: true })[0].auxpow).toBeUndefined()
+  })
+
+  // The codec reads the coinbase's txid on the way through (no second parse): for a segwit
+  // coinbase (marker, flag, witness) it must be the txid of the stripped serialization.
+  it('takes the txid of a segwit parent coinbase without its marker, flag and witness', () => {
+    const h = decodeHeader(h37174)
+    const legacy = h.auxpow!.coinbaseTx
+    // Re-serialize the same coinbase with segwit: version · 00 01 · body · witness · locktime.
+    const segwit = Buffer.concat([legacy.subarray(0, 4), Buffer.from([0, 1]), legacy.subarray(4, legacy.length - 4),
+      Buffer.from([1, 32]), Buffer.alloc(32, 0xab), legacy.subarray(legacy.length - 4)])
+    const rest = h37174.subarray(80 + legacy.length)
+    const decoded = decodeHeader(Buffer.concat([h37174.subarray(0, 80), segwit, rest]))
+    expect(decoded.auxpow!.coinbaseTx).toEqual(segwit)
+    expect(hashHex(decoded.auxpow!.coinbaseTxid)).toBe(parseRawTransaction(segwit).txid)
+    expect(hashHex(decoded.auxpow!.coinbaseTxid)).toBe('8a3164be45a621f85318647d425fe9f45837b8e42ec4fdd902d7f64daf61ff4a')
+    expect(decoded.auxpow!.coinbaseScript).toEqual(h.auxpow!.coinbaseScript)
+  })
+
+  it('compacts decoded headers into copies that no longer depend on the answer they came from', () => {
+    const run = Buffer.concat([h19204, h37174])
+    const hs = decodeHeaders(run, 2)
+    const kept = compactHeaders(hs)
+    run.fill(0)
+    expect(hashHex(kept[0].hash)).toBe('000000000000122ff239e71146bf57aee28ad913931d672cd124255e91351660')
+    expect(kept[1].raw).toEqual(h37174.subarray(0, 80))
+    expect(hashHex(kept[0].prevHash)).toBe(byHeight(19204).prevHash)
+    expect(kept[1]).not.toHaveProperty('auxpow')
+    expect(kept.map(k => k.raw.length)).toEqual([80, 80])
   })
 })
