@@ -26,14 +26,16 @@ import {
   type MailRecipient, type MessagePage, type MessageSummary, type MessageView, type ListOptions, type OutgoingMail, type SendProgress
 } from '../../src/node/services/mail/mail-api.js'
 
-/** The codes this fake throws; they match the names mail-core's errors.ts uses for the same failures. */
+/** The codes this fake throws: the ones src/node/services/mail/errors.ts gives the same failures. */
 export const MemoryMailCode = {
   BAD_ADDRESS: 'MAIL_BAD_ADDRESS',
+  /** This node has no mailbox yet (the service is not running for mail). */
+  NOT_RUNNING: 'MAIL_NOT_RUNNING',
+  /** The recipient has no mailbox on the network. */
   NO_MAILBOX: 'MAIL_NO_MAILBOX',
-  UNKNOWN_RECIPIENT: 'MAIL_UNKNOWN_RECIPIENT',
   NOT_FOUND: 'MAIL_NOT_FOUND',
   ABORTED: 'MAIL_ABORTED',
-  MAILBOX_EXISTS: 'MAIL_MAILBOX_EXISTS'
+  BAD_ARGUMENT: 'MAIL_BAD_ARGUMENT'
 } as const
 
 const DEFAULT_PAGE = 50
@@ -90,7 +92,7 @@ export class MemoryMailNetwork {
 
   register (address: string, mail: MemoryMail): void {
     if (this.mailboxes.has(address) && this.mailboxes.get(address) !== mail) {
-      throw new TornetError(MemoryMailCode.MAILBOX_EXISTS, `${address} is taken by another mailbox`)
+      throw new TornetError(MemoryMailCode.BAD_ARGUMENT, `${address} is taken by another mailbox`)
     }
     this.mailboxes.set(address, mail)
   }
@@ -149,7 +151,7 @@ export class MemoryMail implements MailApi {
   mailbox (): MailboxInfo | undefined { return this.box }
 
   async createMailbox (opts: { name?: string } = {}): Promise<MailboxInfo> {
-    if (this.box !== undefined) throw new TornetError(MemoryMailCode.MAILBOX_EXISTS, 'this node already has a mailbox')
+    if (this.box !== undefined) throw new TornetError(MemoryMailCode.BAD_ARGUMENT, 'this node already has a mailbox')
     this.box = this.makeBox(opts.name)
     this.changed()
     return this.box
@@ -164,7 +166,7 @@ export class MemoryMail implements MailApi {
       const signingKey = base32Decode(address.slice(0, 52))
       return { address, mailboxId: sha256(signingKey), signingKey, encryptionKey: Buffer.alloc(32) }
     }
-    throw new TornetError(MemoryMailCode.UNKNOWN_RECIPIENT, `no mailbox answers for ${address}: check the name`)
+    throw new TornetError(MemoryMailCode.NO_MAILBOX, `no mailbox answers for ${address}: check the name`)
   }
 
   async send (mail: OutgoingMail, opts: { onProgress?: (p: SendProgress) => void, signal?: AbortSignal } = {}): Promise<MessageSummary> {
@@ -174,7 +176,7 @@ export class MemoryMail implements MailApi {
     const progress = opts.onProgress ?? (() => {})
     progress({ phase: 'resolving' })
     const recipients = await Promise.all([...mail.to, ...(mail.cc ?? [])].map(async a => await this.resolveAddress(a)))
-    if (recipients.length === 0) throw new TornetError(MemoryMailCode.BAD_ADDRESS, 'a message needs at least one recipient')
+    if (recipients.length === 0) throw new TornetError(MemoryMailCode.BAD_ARGUMENT, 'a message needs at least one recipient')
     for (let i = 1; i <= 4; i++) {
       if (opts.signal?.aborted === true) throw new TornetError(MemoryMailCode.ABORTED, 'sending was cancelled')
       progress({ phase: 'stamping', done: i * 1000, total: 4000 })
@@ -193,7 +195,7 @@ export class MemoryMail implements MailApi {
     this.throwInjected()
     opts.onProgress?.({ phase: 'resolving' })
     const recipients = await Promise.all(envelopeTo.map(async a => await this.resolveAddress(a)))
-    if (recipients.length === 0) throw new TornetError(MemoryMailCode.BAD_ADDRESS, 'a message needs at least one recipient')
+    if (recipients.length === 0) throw new TornetError(MemoryMailCode.BAD_ARGUMENT, 'a message needs at least one recipient')
     const summary = await this.deliver(message, recipients.map(r => r.address))
     opts.onProgress?.({ phase: 'done' })
     return summary
@@ -392,7 +394,7 @@ export class MemoryMail implements MailApi {
   }
 
   private requireBox (): MailboxInfo {
-    if (this.box === undefined) throw new TornetError(MemoryMailCode.NO_MAILBOX, 'this node has no mailbox yet: create one first (tornet mail new)')
+    if (this.box === undefined) throw new TornetError(MemoryMailCode.NOT_RUNNING, 'this node has no mailbox yet: create one first (tornet mail new)')
     return this.box
   }
 

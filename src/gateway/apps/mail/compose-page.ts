@@ -19,14 +19,14 @@ export interface ComposeView {
   /** Attachments that a forward carries along. */
   forwarded: string[]
   /** Why the last attempt failed, shown above the form with what was typed kept. */
-  problem?: { message: string, code: string }
+  problem?: { title: string, message: string, code: string }
 }
 
 export function renderCompose (view: ComposeView): string {
   const d = view.draft
   const problem = view.problem === undefined
     ? ''
-    : `<p class="notice bad" role="alert">${h(view.problem.message)} <code>${h(view.problem.code)}</code></p>`
+    : `<p class="notice bad" role="alert"><strong>${h(view.problem.title)}.</strong> ${h(view.problem.message)} <code>${h(view.problem.code)}</code></p>`
   const forwarded = view.forwarded.length === 0
     ? ''
     : `<p class="hint">Forwarded with ${view.forwarded.length} attachment${view.forwarded.length === 1 ? '' : 's'}: ${view.forwarded.map(f => h(f)).join(', ')}</p>`

@@ -27,9 +27,14 @@ const TABLE: Record<string, (base: string) => Entry> = {
   [E.noMailbox]: b => ({ status: 409, title: 'No mailbox yet', advice: `Create your mailbox first on the <a href="${escapeHtml(b)}new">webmail’s start page</a>.` }),
   [E.methodNotAllowed]: b => ({ status: 405, title: 'Method not allowed', advice: `Pages are read with GET; forms are sent with POST. ${back(b)}` }),
   [E.busy]: () => ({ status: 503, title: 'Busy sending', advice: 'Other messages are being sent right now. Wait for them to finish, then try again.' }),
+  // The mail service's codes (src/node/services/mail/errors.ts) that a user can act on.
   MAIL_BAD_ADDRESS: b => ({ status: 400, title: 'Not a mail address', advice: `Write addresses as <code>name@tor-net</code>, <code>name@bit</code> or a mailbox key followed by <code>@tor-net</code>. ${back(b)}` }),
-  MAIL_UNKNOWN_RECIPIENT: b => ({ status: 400, title: 'Recipient not found', advice: `No mailbox answers for this address. Check the spelling; a name registered a moment ago can take a few minutes to be found. ${back(b)}` }),
-  MAIL_NO_MAILBOX: b => ({ status: 409, title: 'No mailbox yet', advice: `Create your mailbox first on the <a href="${escapeHtml(b)}new">webmail’s start page</a>.` })
+  MAIL_BAD_ARGUMENT: b => ({ status: 400, title: 'The message cannot be sent like this', advice: back(b) }),
+  MAIL_NO_MAILBOX: b => ({ status: 400, title: 'Recipient has no mailbox', advice: `No mailbox answers for this address on the network: its owner may never have created one, or has been offline for long. Check the spelling; a name registered a moment ago can take a few minutes to be found. ${back(b)}` }),
+  MAIL_NOT_FOUND: b => ({ status: 404, title: 'Message not found', advice: `It may have been deleted. ${back(b)}` }),
+  MAIL_OVERSIZED: () => ({ status: 413, title: 'Message too large', advice: 'Attach fewer or smaller files, or share large files as a Tornet link and send the link instead.' }),
+  MAIL_NOT_RUNNING: () => ({ status: 503, title: 'Mail is not running', advice: 'The node’s mail service has not started, or has no mailbox yet. Restart the node, or create your mailbox first.' }),
+  MAIL_NOT_DELIVERED: b => ({ status: 502, title: 'Not delivered', advice: `Too few of the recipient’s mailbox hosts took the message. The network may be small or partly unreachable; try again in a minute. ${back(b)}` })
 }
 
 const MAIL_SERVICE = (base: string): Entry => ({
@@ -40,16 +45,16 @@ export function isMailWebCode (code: string | undefined): boolean {
   return code !== undefined && (TABLE[code] !== undefined || code.startsWith('MAIL_'))
 }
 
-export function renderMailError (err: unknown, base: string, gateway?: string): RenderedError {
+export function renderMailError (err: unknown, base: string, gateway?: string): RenderedError & { title: string } {
   const code = errorCode(err)
   const entry = code === undefined ? undefined : (TABLE[code]?.(base) ?? (code.startsWith('MAIL_') ? MAIL_SERVICE(base) : undefined))
-  if (entry === undefined) return renderErrorPage(err, { gateway })
+  if (entry === undefined) return { ...renderErrorPage(err, { gateway }), title: 'Error' }
   const message = err instanceof Error && err.message.length > 0 ? err.message : undefined
   const parts = [`<h1>${escapeHtml(entry.title)}</h1>`]
   if (message !== undefined) parts.push(`<p>${escapeHtml(message)}</p>`)
   parts.push(`<p>${entry.advice}</p>`, `<p>Error code: <code>${escapeHtml(code!)}</code> (HTTP ${entry.status})</p>`)
   const body = htmlPage(`${entry.status} ${entry.title}`, parts.join('\n'))
-  return { status: entry.status, code: code!, headers: { ...noStoreHeaders(HTML_CONTENT_TYPE, body), 'x-tornet-error': code! }, body }
+  return { title: entry.title, status: entry.status, code: code!, headers: { ...noStoreHeaders(HTML_CONTENT_TYPE, body), 'x-tornet-error': code! }, body }
 }
 
 /** Sends the error page; `close` adds Connection: close (the request body was not read to its end). */

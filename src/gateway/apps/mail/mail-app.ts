@@ -22,7 +22,7 @@ import type { LocalApp } from '../local.js'
 import { sendDownload } from './attachment-reply.js'
 import { renderCompose, renderContacts, renderCreateMailbox } from './compose-page.js'
 import { MAIL_WEB_ERRORS, mailWebError } from './errors.js'
-import { isMailWebCode, sendMailError } from './error-reply.js'
+import { isMailWebCode, renderMailError, sendMailError } from './error-reply.js'
 import { renderFolder } from './folder-page.js'
 import { readFormBody, type FormBody } from './form-body.js'
 import { sendHtmlMail } from './html-mail.js'
@@ -79,8 +79,6 @@ const NOTICES: Record<string, string> = {
   created: 'Your mailbox is ready.',
   checked: 'Checked for new mail.'
 }
-
-const USER_ERRORS = new Set<string>([MAIL_WEB_ERRORS.noRecipient, 'MAIL_BAD_ADDRESS', 'MAIL_UNKNOWN_RECIPIENT'])
 
 export function createMailApp (options: MailAppOptions): MailApp {
   const mail = options.mail
@@ -210,14 +208,14 @@ export function createMailApp (options: MailAppOptions): MailApp {
       }
     } catch (err) {
       const code = errorCode(err)
-      if (code === undefined || !USER_ERRORS.has(code)) throw err
+      if (code === undefined) throw err // not a failure the user can act on: the generic page
       // What was typed stays; only the files must be chosen again.
-      const view = await shell(links, 'New message', undefined)
+      const view = await shell(links, 'New message', mail.mailbox())
       const main = renderCompose({
         draft, links, csrf: token, maxBytes: limits.maxMessageBytes, forwarded: [],
-        problem: { message: err instanceof Error ? err.message : String(err), code }
+        problem: { title: renderMailError(err, links.base).title, message: err instanceof Error ? err.message : String(err), code }
       })
-      sendPage(req, res, renderShell(view, main), view.nonce, 400)
+      sendPage(req, res, renderShell(view, main), view.nonce, renderMailError(err, links.base).status)
       return
     }
     ctx.log('info', 'mail sent from the webmail', { recipients: splitAddresses(draft.to).length, attachments: attachments.length })

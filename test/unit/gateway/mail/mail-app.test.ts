@@ -247,7 +247,7 @@ describe('compose and send', () => {
   })
 
   it('keeps what was typed and says why when a recipient is unknown or malformed', async () => {
-    for (const [to, code] of [['nobody@tor-net', 'MAIL_UNKNOWN_RECIPIENT'], ['not an address!', 'MAIL_BAD_ADDRESS'], ['  ', MAIL_WEB_ERRORS.noRecipient]] as const) {
+    for (const [to, code] of [['nobody@tor-net', 'MAIL_NO_MAILBOX'], ['not an address!', 'MAIL_BAD_ADDRESS'], ['  ', MAIL_WEB_ERRORS.noRecipient]] as const) {
       const r = await postForm('/mail/send', { to, subject: 'draft <1>', body: 'my text' })
       expect(r.status).toBe(400)
       expect(r.text).toContain(`<code>${code}</code>`)
