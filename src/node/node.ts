@@ -20,6 +20,8 @@ import { createKvService, type KvService } from './services/kv/kv-service.js'
 import { databasePersistence } from './services/records/database-persistence.js'
 import { createNamesService, type NamesService } from './services/names/names-service.js'
 import { createRadioService, type RadioServiceOptions } from './services/radio/radio-service.js'
+import { createMailNetwork, type MailNetwork } from './services/mail/mail-network.js'
+import { VALUE_KIND } from './services/service-network.js'
 import type { RadioService } from './services/radio/radio-api.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
@@ -88,6 +90,8 @@ export class TornetNode extends EventEmitter {
   readonly kv: KvService
   readonly names: NamesService
   readonly radio: RadioService
+  /** Mail's network half: this node as a mailbox host, and the pushes and collects of its own mailbox. */
+  private readonly mailNet: MailNetwork
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   private stopped = false
@@ -143,6 +147,15 @@ export class TornetNode extends EventEmitter {
       ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
     })
     this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network })
+    this.mailNet = createMailNetwork({
+      network,
+      difficulty: config.mail.difficulty,
+      // Mailbox records held for others survive a restart (a host keeps taking mail for them).
+      persistence: databasePersistence(store.openDatabase('mail-hosted')),
+      // A push must reference chunks someone provides: one FIND_VALUE of their provider records.
+      chunkExists: async (id, signal) => store.chunks.has(id) ||
+        (await network.findValue(id, VALUE_KIND.chunkProviders, { signal }).catch(() => undefined)) !== undefined
+    })
   }
 
   static async create (init: NodeInit): Promise<TornetNode> {
@@ -234,8 +247,8 @@ export class TornetNode extends EventEmitter {
    * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
    * the resolvers use the methods above; only src/node, test/ and bench/ read these.
    */
-  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool } {
-    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto }
+  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool, mailNet: MailNetwork } {
+    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto, mailNet: this.mailNet }
   }
 
   /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */
@@ -254,6 +267,7 @@ export class TornetNode extends EventEmitter {
     this.kv.start()
     this.names.start()
     this.radio.start()
+    this.mailNet.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
     // the table has filled, rather than an hour later at the first timer tick.
     this.catchUp = setTimeout(() => {
@@ -293,7 +307,7 @@ export class TornetNode extends EventEmitter {
     if (this.stopped) return
     this.stopped = true
     clearTimeout(this.catchUp)
-    await Promise.allSettled([this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
+    await Promise.allSettled([this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()
     await this.dht.stop()
     await this.link.close()

@@ -85,6 +85,10 @@ export interface MailNetwork {
    * several hosts once) and answers whether it is dealt with; those are then acknowledged.
    */
   collect: (keys: MailboxKeysLike, handle: (items: CollectedFrom[]) => Promise<Set<string>>, signal?: AbortSignal) => Promise<number>
+  /** The nearest nodes to a mailbox (its hosts, if they hold its record), this node among them when near enough. */
+  hostsOf: (mailboxId: Buffer, signal?: AbortSignal) => Promise<Contact[]>
+  /** One raw request on the mail service (this node's own handler when `peer` is this node): for tools and tests. */
+  request: (peer: Contact, payload: Buffer, signal?: AbortSignal) => Promise<Buffer>
   start: () => void
   stop: () => Promise<void>
 }
@@ -249,6 +253,8 @@ export function createMailNetwork (o: MailNetworkOptions): MailNetwork {
     findMailbox,
     push,
     collect,
+    hostsOf,
+    request: call,
     start: () => {
       lifecycle.start()
       if (!registered) network.registerService(MAIL_SERVICE, { onRequest: handle })
