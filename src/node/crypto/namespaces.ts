@@ -12,6 +12,7 @@ export const NS = {
   mailboxRecord: 'mail/mailbox-record/v1',
   mailCollect: 'mail/collect/v1',
   mailReceipt: 'mail/receipt/v1',
+  mailSeal: 'mail/seal/v1',
   nameRegistration: 'names/registration/v1',
   providerRecord: 'chunks/provider/v1',
   radioSegment: 'radio/segment/v1'
