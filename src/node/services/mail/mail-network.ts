@@ -85,6 +85,8 @@ export interface MailNetwork {
    * several hosts once) and answers whether it is dealt with; those are then acknowledged.
    */
   collect: (keys: MailboxKeysLike, handle: (items: CollectedFrom[]) => Promise<Set<string>>, signal?: AbortSignal) => Promise<number>
+  /** Told when a host says something arrived for a mailbox this node owns (set by the mail service). */
+  onNotify: ((mailboxId: Buffer) => void) | undefined
   /** The nearest nodes to a mailbox (its hosts, if they hold its record), this node among them when near enough. */
   hostsOf: (mailboxId: Buffer, signal?: AbortSignal) => Promise<Contact[]>
   /** One raw request on the mail service (this node's own handler when `peer` is this node): for tools and tests. */
@@ -113,6 +115,7 @@ export function createMailNetwork (o: MailNetworkOptions): MailNetwork {
   const collectors = new Map<string, Contact>()
   let recordsHandler: ServiceHandler['onRequest']
   let registered = false
+  let notifyListener = o.onNotify
 
   // The records core registers its handler on "mail"; it is kept and called from the mail dispatcher.
   const capturing: ServiceNetwork = {
@@ -146,7 +149,7 @@ export function createMailNetwork (o: MailNetworkOptions): MailNetwork {
       collectors.set(key, from)
       if (collectors.size > MAX_COLLECTORS) collectors.delete(collectors.keys().next().value as string)
     },
-    onNotify: (mailboxId) => { if (owned.has(mailboxId.toString('hex'))) o.onNotify?.(mailboxId) }
+    onNotify: (mailboxId) => { if (owned.has(mailboxId.toString('hex'))) notifyListener?.(mailboxId) }
   })
 
   function notifyCollector (mailboxId: Buffer): void {
@@ -255,6 +258,8 @@ export function createMailNetwork (o: MailNetworkOptions): MailNetwork {
     collect,
     hostsOf,
     request: call,
+    get onNotify () { return notifyListener },
+    set onNotify (f) { notifyListener = f },
     start: () => {
       lifecycle.start()
       if (!registered) network.registerService(MAIL_SERVICE, { onRequest: handle })
