@@ -1,7 +1,7 @@
 import { createGateway, type Gateway, type GatewayLog } from '../../gateway/index.js'
 import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/index.js'
 import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
-import { installMail } from '../../gateway/apps/mail/index.js'
+import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
 import type { TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
@@ -43,6 +43,7 @@ export async function serveGateway (node: TornetNode, opts: { host?: string, por
   installRadio(gateway, { radio: node.radio, resolveHost: async (host, signal) => await resolver.resolve(host, { signal }) })
   // The webmail at /mail/ and http://mail.tor-net/ (one token guards all the gateway's forms).
   installMail(gateway, { mail: node.mail, token: dashboard.token })
+  dashboard.registerSection(mailSection(node.mail))
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
   return { gateway, dashboard, published, namecoin, close: async () => { namecoin.close(); await gateway.close() } }
