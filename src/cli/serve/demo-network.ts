@@ -60,8 +60,10 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
   let served: ServedGateway | undefined
   let radio: DemoRadio | undefined
   let welcome: Promise<void> | undefined
+  const mailStop = new AbortController()
   const close = async (): Promise<void> => {
-    await welcome // a send in flight ends before its nodes stop (the demo's signal cuts its stamping short)
+    mailStop.abort() // a welcome still stamping stops, and ends before its nodes do
+    await welcome
     await radio?.close()
     await served?.close()
     await Promise.allSettled(nodes.map(async n => await n.stop()))
@@ -102,7 +104,8 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     await registerNameOnce(publisher, DEMO_NAME, { kind: 'content', value: contentTarget(site.host) }, opts.signal)
     const size = treeSize(join(packageRoot(), 'sample', 'welcome'))
     await served.published.add({ reference: site.host, url: site.url, name: DEMO_NAME, nameUrl: `http://${DEMO_NAME}.tor-net/`, title: 'Welcome to Tornet (sample site, published by demo node 1)', files: size.files, bytes: size.bytes, publishedAt: Date.now() })
-    const mail = await startDemoMail({ newcomer: nodes[0], sender: nodes[1], gatewayUrl: served.gateway.url, signal: opts.signal, onStep: step })
+    const mailSignal = opts.signal === undefined ? mailStop.signal : AbortSignal.any([opts.signal, mailStop.signal])
+    const mail = await startDemoMail({ newcomer: nodes[0], sender: nodes[1], gatewayUrl: served.gateway.url, signal: mailSignal, onStep: step })
     welcome = mail.welcome
     radio = await startDemoRadio({ keyDir: opts.dataDir, broadcaster: nodes[count - 1], gatewayUrl: served.gateway.url, signal: opts.signal, onStep: step })
     const cli = writeDemoCliHome(join(opts.dataDir, 'demo'), { rank, nameDifficulty: opts.nameDifficulty ?? 16, bootstrap: `127.0.0.1:${nodes[0].endpoint.port}` })
