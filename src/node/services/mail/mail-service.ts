@@ -113,6 +113,8 @@ export function createMailService (o: MailServiceOptions): MailService {
       await o.tables.meta.put(NAMES_KEY, Buffer.from(JSON.stringify([...names, parsed.name])))
     }
     scheduleTimer()
+    // A first collect tells the hosts where this mailbox is: they notify it of what arrives.
+    backgroundCheck()
     changed()
     return info(k)
   }
