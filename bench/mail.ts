@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import type { TornetNode } from '../src/node/index.js'
 import { sha256 } from '../src/node/crypto/hash.js'
@@ -11,6 +10,7 @@ import { type MailRequest, decodePushItem, encodePushItem, mailRequestCodec } fr
 import { DEFAULT_STAMP_DIFFICULTY, mineStamp, stampPrefix } from '../src/node/services/mail/stamp.js'
 import { startLocalNet } from './support/local-net.js'
 import { median, round } from './support/stats.js'
+import { nativeSha256Rate } from './support/native-hash.js'
 import { emit, mean, progress } from './util.js'
 
 /**
@@ -81,17 +81,6 @@ async function inboxGrows (node: TornetNode): Promise<void> {
   })
 }
 
-function nativeRate (inputBytes: number, seconds: number): number {
-  const input = Buffer.alloc(inputBytes)
-  let n = 0
-  const started = performance.now()
-  while (performance.now() - started < seconds * 1000) {
-    for (let i = 0; i < 4096; i++) { input[inputBytes - 8] = i; input[inputBytes - 7] = i >>> 8; hash('sha256', input, 'buffer') }
-    n += 4096
-  }
-  return n / ((performance.now() - started) / 1000)
-}
-
 async function stamp (rounds: number): Promise<void> {
   const seconds: number[] = []
   let hashes = 0
@@ -107,7 +96,7 @@ async function stamp (rounds: number): Promise<void> {
     progress(`stamp ${r}/${rounds}: ${round(seconds[r - 1], 2)} s`)
   }
   progress('stamp: native SHA-256 baseline, 2 s')
-  const native = nativeRate(inputBytes, 2)
+  const native = nativeSha256Rate(inputBytes, 2)
   const expected = 2 ** DEFAULT_STAMP_DIFFICULTY / native
   const s = mean(seconds)
   // A proof's time is memoryless (exponential): few rounds vary a lot, so the expected time at the
