@@ -26,7 +26,11 @@ export interface ReplicateReport {
 const ROUND_PAUSE_MS = 500
 
 export async function replicate (node: TornetNode, ctx: CliContext, reference: string, copies: number, timeoutMs: number): Promise<ReplicateReport> {
-  const ids = await treeChunkIds(node, reference, ctx.signal)
+  return await replicateChunks(node, ctx, await treeChunkIds(node, reference, ctx.signal), copies, timeoutMs)
+}
+
+/** As replicate, for chunks known by id (a sealed mail message's, which this node cannot read as a tree). */
+export async function replicateChunks (node: TornetNode, ctx: CliContext, ids: Buffer[], copies: number, timeoutMs: number): Promise<ReplicateReport> {
   const deadline = ctx.now() + timeoutMs
   const line = new ProgressLine(ctx.stderr, ctx.now)
   // Providers counted by the chunk service include this node.
@@ -52,8 +56,30 @@ export async function replicate (node: TornetNode, ctx: CliContext, reference: s
   return { chunks: ids.length, replicated: ids.length - pending.length, rounds }
 }
 
+/**
+ * replicate() for a command's node about to stop, with the outcome told on stderr: how many
+ * other nodes hold `what` ("the content", "the message"), or a warning naming what is
+ * reachable only while a node with this data directory runs.
+ */
+export async function replicateOrWarn (node: TornetNode, ctx: CliContext, what: string, ids: () => Promise<Buffer[]>, replicas: number, waitMs: number): Promise<void> {
+  const others = node.routingTableSize()
+  const copies = Math.min(replicas, others)
+  if (copies === 0) {
+    if (replicas > 0) ctx.stderr.write(`warning: no other node is known to hold copies; ${what} is reachable only while a node with this data directory runs (\`tornet start\`)\n`)
+    return
+  }
+  const r = await replicateChunks(node, ctx, await ids(), copies, waitMs)
+  const short = r.chunks - r.replicated
+  if (short === 0) {
+    ctx.stderr.write(`replicated: all ${r.chunks} chunks are held by at least ${copies} other node${copies === 1 ? '' : 's'}\n`)
+  } else {
+    ctx.stderr.write(`warning: ${short} of ${r.chunks} chunks are held by fewer than ${copies} other node${copies === 1 ? '' : 's'} after waiting; ` +
+      `they are reachable only while a node with this data directory runs (\`tornet start\`), or once peers cache them\n`)
+  }
+}
+
 /** Every chunk of the tree, found by reading it all from the local store with the recorder on. */
-async function treeChunkIds (node: TornetNode, reference: string, signal: AbortSignal): Promise<Buffer[]> {
+export async function treeChunkIds (node: TornetNode, reference: string, signal: AbortSignal): Promise<Buffer[]> {
   const ids = new Map<string, Buffer>()
   const recorder = recordChunks(node, { localOnly: true, onChunk: (id) => { ids.set(id.toString('hex'), id) } })
   try {

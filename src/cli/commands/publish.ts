@@ -6,7 +6,7 @@ import { usageError } from '../errors.js'
 import { formatBytes } from '../format-bytes.js'
 import { registerName } from '../name-registration.js'
 import { withNode } from '../node-session.js'
-import { replicate } from '../replicate.js'
+import { replicateOrWarn, treeChunkIds } from '../replicate.js'
 import { durationFlag } from '../duration-flag.js'
 import { intFlag } from '../flags.js'
 import { ProgressBar } from '../progress-bar.js'
@@ -62,7 +62,7 @@ Options:
         await published.setName(reference, r.name)
         ctx.stdout.write(`http://${r.name}.tor-net/\n`)
       }
-      await replicateOrWarn(node, ctx, reference, replicas, waitMs)
+      await replicateOrWarn(node, ctx, 'the content', async () => await treeChunkIds(node, reference, ctx.signal), replicas, waitMs)
     })
   }
 }
@@ -101,21 +101,4 @@ async function publishSource (node: TornetNode, ctx: CliContext, path: string, s
       'and `tornet start` announces it again every hour\n')
   }
   return result
-}
-
-async function replicateOrWarn (node: TornetNode, ctx: CliContext, reference: string, replicas: number, waitMs: number): Promise<void> {
-  const others = node.routingTableSize()
-  const copies = Math.min(replicas, others)
-  if (copies === 0) {
-    if (replicas > 0) ctx.stderr.write('warning: no other node is known to hold copies; the content is reachable only while a node with this data directory runs (`tornet start`)\n')
-    return
-  }
-  const r = await replicate(node, ctx, reference, copies, waitMs)
-  const short = r.chunks - r.replicated
-  if (short === 0) {
-    ctx.stderr.write(`replicated: all ${r.chunks} chunks are held by at least ${copies} other node${copies === 1 ? '' : 's'}\n`)
-  } else {
-    ctx.stderr.write(`warning: ${short} of ${r.chunks} chunks are held by fewer than ${copies} other node${copies === 1 ? '' : 's'} after waiting; ` +
-      'they are reachable only while a node with this data directory runs (`tornet start`), or once peers cache them\n')
-  }
 }
