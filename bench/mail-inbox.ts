@@ -37,9 +37,13 @@ export async function run (args: string[] = []): Promise<void> {
   const { values } = parseArgs({
     args, options: { messages: { type: 'string', default: '10000' }, samples: { type: 'string', default: '200' }, store: { type: 'string', default: 'lmdb' } }
   })
-  const messages = Number(values.messages)
-  const samples = Number(values.samples)
   if (values.store !== 'lmdb' && values.store !== 'memory') throw new Error('mail-inbox: --store is lmdb or memory')
+  await inboxTtfb({ messages: Number(values.messages), samples: Number(values.samples), store: values.store })
+}
+
+/** mail.inbox_ttfb_ms (also printed by `npm run bench -- mail`). */
+export async function inboxTtfb (opts: { messages: number, samples: number, store: 'lmdb' | 'memory' }): Promise<void> {
+  const { messages, samples } = opts
   progress('mail-inbox: starting a node and its gateway')
   const net = await createTestnet(1)
   const node = net.nodes[0]!
@@ -48,7 +52,7 @@ export async function run (args: string[] = []): Promise<void> {
   let lmdb: MailStore | undefined
   let mail: MailApi
   let add: (raw: Buffer, unread: boolean) => Promise<unknown>
-  if (values.store === 'lmdb') {
+  if (opts.store === 'lmdb') {
     const store = lmdb = await openMailStore(dir)
     const keys = generateMailKeys()
     mail = storeMail(store, { id: keys.id, signingKey: keys.signingKey, encryptionKey: keys.encryptionKey, address: keyAddress(keys.signingKey), names: ['bench@tor-net'] })
@@ -72,7 +76,7 @@ export async function run (args: string[] = []): Promise<void> {
       p99: round(percentile(inbox.ttfb, 99), 2),
       messages: counts.inbox.total,
       page_bytes: inbox.bytes,
-      store: values.store === 'lmdb' ? 'LMDB MailStore' : 'memory-mail (test helper)',
+      store: opts.store === 'lmdb' ? 'LMDB MailStore' : 'memory-mail (test helper)',
       baseline_dashboard_ms: round(median(dashboard.ttfb), 2),
       baseline_dashboard_p99: round(percentile(dashboard.ttfb, 99), 2),
       ratio: round(median(inbox.ttfb) / median(dashboard.ttfb), 2),
