@@ -20,6 +20,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js'
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { TornetError } from '../../src/node/errors.js'
+import { keyAddress, normalizeAddress, parseAddress } from '../../src/node/services/mail/address.js'
 import {
   MAIL_FOLDERS,
   type AttachmentInput, type CheckResult, type Contact, type DeliveryState, type MailApi, type MailboxInfo, type MailFolder,
@@ -39,38 +40,18 @@ export const MemoryMailCode = {
 } as const
 
 const DEFAULT_PAGE = 50
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'
-
-function base32 (b: Uint8Array): string {
-  let out = ''
-  let bits = 0
-  let value = 0
-  for (const byte of b) {
-    value = (value << 8) | byte
-    bits += 8
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31]
-      bits -= 5
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31]
-  return out
-}
-
 /** The raw-key address of a signing key, as the real service writes it. */
 export function memoryKeyAddress (signingKey: Buffer): string {
-  return `${base32(signingKey)}@tor-net`
+  return keyAddress(signingKey)
 }
 
-const NAME_ADDRESS = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?@(tor-net|bit)$/
-const KEY_ADDRESS = /^[a-z2-7]{52}@tor-net$/
-
+/** The real service's spelling and checks (throws MAIL_BAD_ADDRESS, as it does). */
 function normalise (text: string): string {
-  const address = text.trim().toLowerCase()
-  if (!NAME_ADDRESS.test(address) && !KEY_ADDRESS.test(address)) {
-    throw new TornetError(MemoryMailCode.BAD_ADDRESS, `"${text}" is not a mail address: use NAME@tor-net, NAME@bit or a 52-letter key @tor-net`)
-  }
-  return address
+  return normalizeAddress(text)
+}
+
+function isKeyAddress (address: string): boolean {
+  return parseAddress(address).kind === 'key'
 }
 
 interface Stored {
@@ -113,7 +94,7 @@ export class MemoryMailNetwork {
   }
 
   /** Every name address registered, for completion. */
-  names (): string[] { return [...this.mailboxes.keys()].filter(a => !KEY_ADDRESS.test(a)) }
+  names (): string[] { return [...this.mailboxes.keys()].filter(a => !isKeyAddress(a)) }
 }
 
 export interface MemoryMailOptions {
@@ -161,10 +142,10 @@ export class MemoryMail implements MailApi {
     const address = normalise(text)
     const other = this.network.mailboxes.get(address)?.mailbox()
     if (other !== undefined) return { address, mailboxId: other.id, signingKey: other.signingKey, encryptionKey: other.encryptionKey }
-    if (KEY_ADDRESS.test(address)) {
+    const parsed = parseAddress(address)
+    if (parsed.kind === 'key') {
       // A key address is always valid; nobody on this network holds it, so mail to it stays pending.
-      const signingKey = base32Decode(address.slice(0, 52))
-      return { address, mailboxId: sha256(signingKey), signingKey, encryptionKey: Buffer.alloc(32) }
+      return { address, mailboxId: sha256(parsed.signingKey), signingKey: parsed.signingKey, encryptionKey: Buffer.alloc(32) }
     }
     throw new TornetError(MemoryMailCode.NO_MAILBOX, `no mailbox answers for ${address}: check the name`)
   }
@@ -420,21 +401,6 @@ function myAddresses (box: MailboxInfo): string[] { return [box.address, ...box.
 function fromAddress (box: MailboxInfo): string { return box.names[0] ?? box.address }
 
 function sha256 (b: Buffer): Buffer { return createHash('sha256').update(b).digest() }
-
-function base32Decode (s: string): Buffer {
-  const out: number[] = []
-  let bits = 0
-  let value = 0
-  for (const ch of s) {
-    value = (value << 5) | BASE32.indexOf(ch)
-    bits += 5
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255)
-      bits -= 8
-    }
-  }
-  return Buffer.from(out)
-}
 
 function addressList (a: AddressObject | AddressObject[] | undefined): string[] {
   if (a === undefined) return []
