@@ -31,14 +31,15 @@ export function renderCompose (view: ComposeView): string {
     ? ''
     : `<p class="hint">Forwarded with ${view.forwarded.length} attachment${view.forwarded.length === 1 ? '' : 's'}: ${view.forwarded.map(f => h(f)).join(', ')}</p>`
   const complete = h(view.links.page('complete'))
-  return `<section class="card"><h1>${d.forward !== '' ? 'Forward' : d.inReplyTo !== '' ? 'Reply' : 'New message'}</h1>
+  return `<section class="card"><h1>${d.forward !== '' ? 'Forward' : d.draft !== '' ? 'Draft' : d.inReplyTo !== '' ? 'Reply' : 'New message'}</h1>
 ${problem}
 <form method="post" action="${h(view.links.page('send'))}" enctype="multipart/form-data" class="compose">
 ${hiddenToken(view.csrf)}
 <input type="hidden" name="in-reply-to" value="${h(d.inReplyTo)}">
 <input type="hidden" name="references" value="${h(d.references)}">
 <input type="hidden" name="forward" value="${h(d.forward)}">
-<label class="field"><span>To</span><input type="text" name="to" value="${h(d.to)}" list="to-list" data-complete="${complete}" autocomplete="off" spellcheck="false" placeholder="name@tor-net, another@bit" required></label>
+<input type="hidden" name="draft" value="${h(d.draft)}">
+<label class="field"><span>To</span><input type="text" name="to" value="${h(d.to)}" list="to-list" data-complete="${complete}" autocomplete="off" spellcheck="false" placeholder="name@tor-net, another@bit"></label>
 <datalist id="to-list"></datalist>
 <label class="field"><span>Cc</span><input type="text" name="cc" value="${h(d.cc)}" list="cc-list" data-complete="${complete}" autocomplete="off" spellcheck="false"></label>
 <datalist id="cc-list"></datalist>
@@ -46,7 +47,7 @@ ${hiddenToken(view.csrf)}
 <label class="field"><span>Message</span><textarea name="body">${h(d.body)}</textarea></label>
 ${forwarded}
 <label class="field"><span>Attachments (up to ${h(formatBytes(view.maxBytes))} in all)</span><input type="file" name="attachments" multiple></label>
-<p><button type="submit" class="primary">Send</button> <span class="hint">Sealed for the recipient alone; a few seconds of proof of work go with it.</span></p>
+<p><button type="submit" class="primary" name="action" value="send">Send</button> <button type="submit" name="action" value="draft">Save draft</button> <span class="hint">Sealed for the recipient alone; a few seconds of proof of work go with it.</span></p>
 </form></section>`
 }
 

@@ -28,9 +28,9 @@ import { readFormBody, type FormBody } from './form-body.js'
 import { sendHtmlMail } from './html-mail.js'
 import { FOLDER_TITLES, mailPageCsp, renderShell, type ShellView } from './layout.js'
 import { MAIL_PREFIX, MailLinks, parseMailPath, POST_PAGES, type MailRoute } from './mail-path.js'
-import { MAIL_HOST, type AttachmentInput, type MailApi, type MailboxInfo, type MailFolder } from './mail-port.js'
+import { MAIL_HOST, type AttachmentInput, type MailApi, type MailboxInfo, type MailFolder, type OutgoingMail } from './mail-port.js'
 import { renderMessage } from './message-page.js'
-import { EMPTY_DRAFT, forwardDraft, replyDraft, splitAddresses, type ComposeDraft } from './reply-draft.js'
+import { EMPTY_DRAFT, editDraft, forwardDraft, replyDraft, splitAddresses, type ComposeDraft } from './reply-draft.js'
 
 export interface MailAppLimits {
   /** The compose form's whole body (text and attachments). */
@@ -77,6 +77,7 @@ const NOTICES: Record<string, string> = {
   gone: 'Deleted for good.',
   unread: 'Marked unread.',
   created: 'Your mailbox is ready.',
+  draft: 'Draft saved.',
   checked: 'Checked for new mail.'
 }
 
@@ -179,33 +180,42 @@ export function createMailApp (options: MailAppOptions): MailApp {
   async function send (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext, form: FormBody, links: MailLinks): Promise<void> {
     const f = (name: string): string => form.fields.get(name) ?? ''
     const draft: ComposeDraft = {
-      to: f('to'), cc: f('cc'), subject: f('subject'), body: f('body'), inReplyTo: f('in-reply-to').trim(), references: f('references').trim(), forward: f('forward').trim()
+      to: f('to'), cc: f('cc'), subject: f('subject'), body: f('body'), inReplyTo: f('in-reply-to').trim(), references: f('references').trim(), forward: f('forward').trim(),
+      draft: /^[0-9a-f]{1,64}$/.test(f('draft').trim()) ? f('draft').trim() : ''
     }
+    const saving = f('action') === 'draft'
     const attachments: AttachmentInput[] = [...form.files]
     try {
       const to = splitAddresses(draft.to)
-      if (to.length === 0) throw mailWebError(MAIL_WEB_ERRORS.noRecipient, 'Write at least one address in To.')
+      if (to.length === 0 && !saving) throw mailWebError(MAIL_WEB_ERRORS.noRecipient, 'Write at least one address in To.')
       if (draft.forward !== '') attachments.push(...await forwardedAttachments(draft.forward))
       const total = attachments.reduce((n, a) => n + a.content.length, 0) + Buffer.byteLength(draft.body)
       if (total > limits.maxMessageBytes) {
         throw mailWebError(MAIL_WEB_ERRORS.tooLarge, `The message with its attachments (${total} bytes) is larger than the limit of ${limits.maxMessageBytes} bytes.`)
       }
+      const outgoing: OutgoingMail = {
+        to,
+        cc: splitAddresses(draft.cc),
+        subject: draft.subject.replace(/[\r\n]+/g, ' ').trim(),
+        text: draft.body.replace(/\r\n/g, '\n'),
+        attachments,
+        ...(draft.inReplyTo !== '' ? { inReplyTo: draft.inReplyTo } : {}),
+        ...(draft.references !== '' ? { references: draft.references.split(/\s+/) } : {})
+      }
+      if (saving) {
+        await mail.saveDraft(outgoing, draft.draft === '' ? undefined : draft.draft)
+        redirect(res, `${links.folder('drafts')}?done=draft`)
+        return
+      }
       if (sending >= limits.maxConcurrentSends) throw mailWebError(MAIL_WEB_ERRORS.busy, `${sending} messages are being sent already.`)
       sending++
       try {
         // Not the request's signal: a user who closes the tab after pressing Send still wants it sent.
-        await mail.send({
-          to,
-          cc: splitAddresses(draft.cc),
-          subject: draft.subject.replace(/[\r\n]+/g, ' ').trim(),
-          text: draft.body.replace(/\r\n/g, '\n'),
-          attachments,
-          ...(draft.inReplyTo !== '' ? { inReplyTo: draft.inReplyTo } : {}),
-          ...(draft.references !== '' ? { references: draft.references.split(/\s+/) } : {})
-        })
+        await mail.send(outgoing)
       } finally {
         sending--
       }
+      if (draft.draft !== '') await discardDraft(draft.draft)
     } catch (err) {
       const code = errorCode(err)
       if (code === undefined) throw err // not a failure the user can act on: the generic page
@@ -220,6 +230,14 @@ export function createMailApp (options: MailAppOptions): MailApp {
     }
     ctx.log('info', 'mail sent from the webmail', { recipients: splitAddresses(draft.to).length, attachments: attachments.length })
     redirect(res, `${links.folder('sent')}?done=sent`)
+  }
+
+  /** A draft that was sent goes for good (to the trash, then out of it), if it is still a draft. */
+  async function discardDraft (id: string): Promise<void> {
+    const m = await mail.read(id)
+    if (m?.folder !== 'drafts') return
+    await mail.delete(id)
+    await mail.delete(id)
   }
 
   async function forwardedAttachments (id: string): Promise<AttachmentInput[]> {
@@ -307,6 +325,8 @@ export function createMailApp (options: MailAppOptions): MailApp {
   async function composeDraft (query: URLSearchParams, box: MailboxInfo): Promise<ComposeDraft> {
     const reply = query.get('reply')
     const forward = query.get('forward')
+    const saved = query.get('draft')
+    if (saved !== null) return editDraft(await mustRead(saved))
     if (reply !== null) return replyDraft(await mustRead(reply), box, query.get('all') === '1')
     if (forward !== null) return forwardDraft(await mustRead(forward))
     return { ...EMPTY_DRAFT, to: (query.get('to') ?? '').slice(0, 1000) }

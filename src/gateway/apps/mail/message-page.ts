@@ -23,6 +23,7 @@ export function renderMessage (m: MessageView, links: MailLinks, csrf: string): 
   if (m.asideReason !== undefined) head.push(['Set aside', m.asideReason])
   const dl = head.map(([k, v]) => `<dt>${h(k)}</dt><dd>${k === 'Delivery' ? `<span class="badge ${h(m.delivery!)}">${h(v)}</span>` : h(v)}</dd>`).join('')
   const actions = [
+    m.folder === 'drafts' ? `<a class="button primary" href="${h(links.compose({ draft: m.id }))}">Edit and send</a>` : '',
     `<a class="button" href="${h(links.compose({ reply: m.id }))}">Reply</a>`,
     m.to.length + m.cc.length > 1 ? `<a class="button" href="${h(links.compose({ reply: m.id, all: '1' }))}">Reply all</a>` : '',
     `<a class="button" href="${h(links.compose({ forward: m.id }))}">Forward</a>`,

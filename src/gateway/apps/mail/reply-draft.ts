@@ -1,5 +1,5 @@
 /**
- * What the compose form starts with for a reply or a forward: recipients,
+ * What the compose form starts with for a reply, a forward or a saved draft: recipients,
  * "Re:"/"Fwd:" subject, the quoted text, and the thread headers (In-Reply-To,
  * References) that keep the conversation together in mail clients. Pure.
  */
@@ -14,9 +14,11 @@ export interface ComposeDraft {
   references: string
   /** Forward: the message whose attachments go along. */
   forward: string
+  /** A saved draft this compose replaces (deleted once sent or saved again). */
+  draft: string
 }
 
-export const EMPTY_DRAFT: ComposeDraft = { to: '', cc: '', subject: '', body: '', inReplyTo: '', references: '', forward: '' }
+export const EMPTY_DRAFT: ComposeDraft = { to: '', cc: '', subject: '', body: '', inReplyTo: '', references: '', forward: '', draft: '' }
 
 export function replyDraft (m: MessageView, me: MailboxInfo, all: boolean): ComposeDraft {
   const mine = new Set([me.address, ...me.names].map(a => a.toLowerCase()))
@@ -45,6 +47,20 @@ export function forwardDraft (m: MessageView): ComposeDraft {
     body: `\n\n${head}\n\n${m.text ?? ''}`,
     references: [...m.references, m.messageId].filter(r => r !== '').join(' '),
     forward: m.id
+  }
+}
+
+/** A saved draft back in the form (its attachments are not carried over: they are chosen again). */
+export function editDraft (m: MessageView): ComposeDraft {
+  return {
+    to: m.to.join(', '),
+    cc: m.cc.join(', '),
+    subject: m.subject,
+    body: (m.text ?? '').trimEnd(), // the parser ends the text with a line break the form would add again
+    inReplyTo: m.inReplyTo ?? '',
+    references: m.references.join(' '),
+    forward: '',
+    draft: m.id
   }
 }
 

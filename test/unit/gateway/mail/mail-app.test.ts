@@ -297,6 +297,29 @@ describe('compose and send', () => {
     expect((await bob.attachment(forwarded.id, 0))?.content.equals(bytes)).toBe(true)
   })
 
+  it('saves a draft (no recipient needed), opens it again, and sends it: the draft is gone', async () => {
+    const saved = await postForm('/mail/send', { action: 'draft', to: '', subject: 'half done', body: 'to be continued' })
+    expect(saved.status).toBe(303)
+    expect(saved.headers.location).toBe('/mail/f/drafts?done=draft')
+    const drafts = await call('/mail/f/drafts?done=draft')
+    expect(drafts.text).toContain('Draft saved.')
+    const id = idsIn(drafts.text)[0]!
+    expect((await call(`/mail/m/${id}`)).text).toContain(`href="/mail/compose?draft=${id}"`)
+    const form = (await call(`/mail/compose?draft=${id}`)).text
+    expect(form).toContain('value="half done"')
+    expect(form).toContain('>to be continued</textarea>')
+    expect(form).toContain(`name="draft" value="${id}"`)
+    const resaved = await postForm('/mail/send', { action: 'draft', draft: id, to: 'bob@tor-net', subject: 'done now', body: 'finished' })
+    expect(resaved.status).toBe(303)
+    const page = await me.list('drafts')
+    expect(page.messages.map(m => m.subject)).toEqual(['done now'])
+    const sent = await postForm('/mail/send', { action: 'send', draft: page.messages[0]!.id, to: 'bob@tor-net', subject: 'done now', body: 'finished' })
+    expect(sent.status).toBe(303)
+    expect((await me.counts()).drafts.total).toBe(0)
+    expect((await me.counts()).trash.total).toBe(0)
+    expect((await me.list('sent')).messages.map(m => m.subject)).toEqual(['done now'])
+  })
+
   it('completes addresses from contacts and names as JSON', async () => {
     await me.addContact({ address: 'dave@bit', name: 'Dave Brown' })
     expect(JSON.parse((await call('/mail/complete?q=b')).text)).toEqual({ addresses: ['dave@bit', 'bob@tor-net'] })
