@@ -14,10 +14,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Page } from 'puppeteer-core'
 import { serveGateway, type ServedGateway } from '../../src/cli/serve/serve-gateway.js'
+import { installMail } from '../../src/gateway/apps/mail/index.js'
+import { createGateway } from '../../src/gateway/index.js'
 import { createNode, type TornetNode } from '../../src/node/index.js'
 import { describeWithClients } from '../helpers/e2e-clients.js'
 import { pacPrefs, withFirefox } from '../helpers/firefox.js'
 import { createTestnet, type Testnet } from '../helpers/testnet.js'
+import { createFakeNetwork } from '../helpers/fake-site-content.js'
+import { MemoryMail } from '../helpers/memory-mail.js'
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
 const A = 1
@@ -149,4 +153,32 @@ describeWithClients('webmail in Firefox across real nodes', ['firefox'], () => {
       await page.screenshot({ path: join(ARTIFACTS, 'mail-firefox-delivered.png') })
     })
   }, 300_000)
+
+  it('runs no script of an HTML mail and loads nothing it points at', async () => {
+    const fake = createFakeNetwork()
+    const gateway = await createGateway({ port: 0, resolver: fake.resolver, content: fake.content })
+    const hits: string[] = []
+    gateway.router.register({ name: 'tracker', matches: ctx => ctx.host === 'tracker.tor-net', handle: async (req, res) => { hits.push(req.url ?? ''); res.end('') } })
+    fake.resolver.records.set('tracker.tor-net', { kind: 'content', reference: 'x' })
+    const mail = new MemoryMail({ mailbox: 'zoe' })
+    installMail(gateway, { mail })
+    const html = '<h1 id="t">Offer</h1><img src="http://tracker.tor-net/pixel.gif"><link rel="stylesheet" href="http://tracker.tor-net/s.css">' +
+      '<script>document.title = "ran"; fetch("http://tracker.tor-net/script")</script><form action="http://tracker.tor-net/f"><button id="b">go</button></form>'
+    const m = await mail.receive({ from: 'shop@bit', to: ['zoe@tor-net'], subject: 'Offer', text: 'plain', html })
+    try {
+      await withFirefox(pacPrefs(gateway.address.port), async page => {
+        const framed = page.waitForFrame(f => f.url().endsWith(`/m/${m.id}/html`), { timeout: 20_000 })
+        await page.goto(`http://mail.tor-net/m/${m.id}`, { waitUntil: 'load' })
+        const frame = await framed
+        await frame.waitForSelector('#t')
+        expect(await frame.$eval('#t', e => e.textContent)).toBe('Offer') // the message is shown…
+        expect(await frame.evaluate(() => document.title)).toBe('') // …its script never ran
+        await new Promise(resolve => setTimeout(resolve, 1000))
+        expect(hits).toEqual([]) // neither the picture, the stylesheet nor the script's fetch reached out
+        await page.screenshot({ path: join(ARTIFACTS, 'mail-firefox-html-sandboxed.png') })
+      })
+    } finally {
+      await gateway.close()
+    }
+  }, 120_000)
 })

@@ -45,7 +45,7 @@ ${attachments(m, links)}
 function body (m: MessageView, links: MailLinks): string {
   const text = m.text === undefined || m.text.trim() === '' ? undefined : `<pre class="body">${h(m.text)}</pre>`
   if (m.html === undefined || m.html.trim() === '') return text ?? '<p class="muted">(This message has no text.)</p>'
-  const frame = `<iframe class="html" sandbox="" referrerpolicy="no-referrer" loading="lazy" title="The message (HTML, shown without scripts or remote content)" src="${h(links.html(m.id))}"></iframe>` +
+  const frame = `<iframe class="html" sandbox="" referrerpolicy="no-referrer" title="The message (HTML, shown without scripts or remote content)" src="${h(links.html(m.id))}"></iframe>` +
     '<p class="hint">Shown without scripts, and without images or anything else loaded from elsewhere.</p>'
   return text === undefined ? frame : `${frame}\n<details><summary>Plain-text version</summary>${text}</details>`
 }
