@@ -38,6 +38,7 @@ export interface MailAppLimits {
   maxFieldBytes: number
   maxParts: number
   pageSize: number
+  /** Sends at once, and forms being received at once (each held in memory while read). */
   maxConcurrentSends: number
   /** How long the compose form's upload may take. */
   bodyTimeoutMs: number
@@ -88,6 +89,7 @@ export function createMailApp (options: MailAppOptions): MailApp {
   const now = options.now ?? Date.now
   const formLimits = { maxBodyBytes: limits.maxMessageBytes, maxFieldBytes: limits.maxFieldBytes, maxParts: limits.maxParts }
   let sending = 0
+  let reading = 0
 
   async function handle (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext, base: string): Promise<void> {
     const links = new MailLinks(base)
@@ -135,13 +137,21 @@ export function createMailApp (options: MailAppOptions): MailApp {
         { base: links.base, close: true, gateway })
       return
     }
+    // Forms are held in memory while read (attachments up to maxMessageBytes each): so few at once.
+    if (reading >= limits.maxConcurrentSends) {
+      await refuse(req, res, mailWebError(MAIL_WEB_ERRORS.busy, `${reading} forms are being received already.`), links.base, gateway, ctx, source)
+      return
+    }
     let form: FormBody
+    reading++
     try {
       form = await readFormBody(req, source, formLimits)
     } catch (err) {
       if (ctx.signal.aborted && res.destroyed) return
       await refuse(req, res, err, links.base, gateway, ctx, source)
       return
+    } finally {
+      reading--
     }
     if (!tokensEqual(token, headerToken(req) ?? form.fields.get(CSRF_FIELD))) {
       throw mailWebError(MAIL_WEB_ERRORS.badToken, 'The form’s security token is missing or out of date.')

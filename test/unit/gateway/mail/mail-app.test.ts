@@ -75,14 +75,21 @@ function idsIn (html: string): string[] {
   return [...html.matchAll(/href="\/mail\/m\/([0-9a-f]+)"/g)].map(m => m[1]!)
 }
 
-async function start (opts: { mailbox?: boolean, maxMessageBytes?: number, pageSize?: number } = {}): Promise<void> {
+async function start (opts: { mailbox?: boolean, maxMessageBytes?: number, pageSize?: number, maxConcurrentSends?: number } = {}): Promise<void> {
   const net = createFakeNetwork()
   resolver = net.resolver
   gateway = await createGateway({ port: 0, resolver: net.resolver, content: net.content })
   network = new MemoryMailNetwork()
   me = new MemoryMail({ network, ...(opts.mailbox === false ? {} : { mailbox: 'alice' }) })
   bob = new MemoryMail({ network, mailbox: 'bob' })
-  app = installMail(gateway, { mail: me, limits: { ...(opts.maxMessageBytes === undefined ? {} : { maxMessageBytes: opts.maxMessageBytes }), pageSize: opts.pageSize ?? 50 } })
+  app = installMail(gateway, {
+    mail: me,
+    limits: {
+      ...(opts.maxMessageBytes === undefined ? {} : { maxMessageBytes: opts.maxMessageBytes }),
+      ...(opts.maxConcurrentSends === undefined ? {} : { maxConcurrentSends: opts.maxConcurrentSends }),
+      pageSize: opts.pageSize ?? 50
+    }
+  })
   port = gateway.address.port
   origin = `http://127.0.0.1:${port}`
 }
@@ -270,6 +277,24 @@ describe('compose and send', () => {
     expect(me.sends).toHaveLength(0)
     const small = await postForm('/mail/send', { to: 'bob@tor-net', subject: 's', body: 'b' }, { files: [{ name: 'attachments', filename: 'ok.bin', bytes: randomBytes(10_000) }] })
     expect(small.status).toBe(303)
+  })
+
+  it('receives only so many forms at once (each is held in memory): the next gets a 503 page', async () => {
+    await gateway.close()
+    await start({ maxConcurrentSends: 1 })
+    const { body, type } = await multipart({ to: 'bob@tor-net', subject: 'slow', body: 'b' }, [{ name: 'attachments', filename: 'a.bin', bytes: randomBytes(50_000) }])
+    // A first upload that sends half its body, then waits.
+    const slow = request({ host: '127.0.0.1', port, path: '/mail/send', method: 'POST', agent: false,
+      headers: { host: `127.0.0.1:${port}`, origin, 'content-type': type, 'content-length': String(body.length) } })
+    const first = new Promise<number>((resolve, reject) => { slow.on('response', r => { r.resume(); resolve(r.statusCode ?? 0) }); slow.on('error', reject) })
+    slow.write(body.subarray(0, 20_000))
+    await new Promise(resolve => setTimeout(resolve, 200))
+    const second = await postForm('/mail/send', { to: 'bob@tor-net', subject: 'second', body: 'b' })
+    expect(second.status).toBe(503)
+    expect(second.headers['x-tornet-error']).toBe(MAIL_WEB_ERRORS.busy)
+    slow.end(body.subarray(20_000))
+    expect(await first).toBe(303)
+    expect((await postForm('/mail/send', { to: 'bob@tor-net', subject: 'third', body: 'b' })).status).toBe(303)
   })
 
   it('replies in the thread, to all, and forwards with the attachments', async () => {
