@@ -4,6 +4,8 @@ import type { CliContext } from './command.js'
 import { recordChunks } from './chunk-recorder.js'
 import { walkTree } from './content-tree.js'
 import { ProgressLine } from './progress-line.js'
+import { intFlag } from './flags.js'
+import { durationFlag } from './duration-flag.js'
 
 /**
  * After `tornet publish`: make sure other nodes hold copies before the command's node goes
@@ -24,6 +26,22 @@ export interface ReplicateReport {
 }
 
 const ROUND_PAUSE_MS = 500
+
+export const DEFAULT_REPLICAS = 2
+export const MAX_REPLICAS = 8
+
+/** The help lines of --replicas and --wait, for the commands that replicate before their node stops. */
+export const REPLICATION_USAGE = `  --replicas N        copies on other nodes to wait for, 0-${MAX_REPLICAS} (default ${DEFAULT_REPLICAS}; 0 skips)
+  --wait DURATION     longest wait for them: 30s, 10m, 1h (default 2m)
+`
+
+/** --replicas and --wait as given (parseArgs options `replicas` and `wait`, both strings), checked. */
+export function replicationFlags (values: { replicas?: string, wait?: string }): { replicas: number, waitMs: number } {
+  return {
+    replicas: values.replicas === undefined ? DEFAULT_REPLICAS : intFlag('--replicas', values.replicas, 0, MAX_REPLICAS),
+    waitMs: values.wait === undefined ? 120_000 : durationFlag('--wait', values.wait, 86_400_000)
+  }
+}
 
 export async function replicate (node: TornetNode, ctx: CliContext, reference: string, copies: number, timeoutMs: number): Promise<ReplicateReport> {
   return await replicateChunks(node, ctx, await treeChunkIds(node, reference, ctx.signal), copies, timeoutMs)

@@ -65,9 +65,14 @@ describe('mail on 10 real UDP nodes', () => {
     // A second check finds nothing new (the hosts were acknowledged; duplicates are not stored twice).
     expect((await bob.mail.check()).received).toBe(0)
 
-    // The receipt went to Alice's hosts; her check takes it in.
-    const receipts = await alice.mail.check()
-    expect(receipts.receipts).toBe(1)
+    // The receipt went to Alice's hosts; her check takes it in (her running node may already have,
+    // notified by her hosts: then her own check finds nothing more).
+    let receipts = 0
+    for (let i = 0; i < 20 && (await alice.mail.list('sent')).messages[0].delivery !== 'delivered'; i++) {
+      receipts += (await alice.mail.check()).receipts
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    expect(receipts).toBeLessThanOrEqual(1)
     const sentFolder = await alice.mail.list('sent')
     expect(sentFolder.messages[0].delivery).toBe('delivered')
     expect(alice.chunkIds('local').length).toBeLessThan(pinnedBefore)

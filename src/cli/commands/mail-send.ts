@@ -13,12 +13,8 @@ import { formatBytes } from '../format-bytes.js'
 import { formatCount } from '../format.js'
 import { preferredAddress, requireMailbox, withMail } from '../mail-session.js'
 import { ProgressLine } from '../progress-line.js'
-import { replicateOrWarn } from '../replicate.js'
-import { intFlag } from '../flags.js'
-import { durationFlag } from '../duration-flag.js'
+import { REPLICATION_USAGE, replicateOrWarn, replicationFlags } from '../replicate.js'
 
-const DEFAULT_REPLICAS = 2
-const MAX_REPLICAS = 8
 
 export const mailSendCommand: Command = {
   name: 'mail send',
@@ -36,9 +32,7 @@ This command's node stops when it ends, so before it does it asks nodes near the
 message's chunks to cache a copy (the recipient fetches them later, perhaps much later).
 
 Options:
-  --replicas N        copies on other nodes to wait for, 0-${MAX_REPLICAS} (default ${DEFAULT_REPLICAS}; 0 skips)
-  --wait DURATION     longest wait for them: 30s, 10m, 1h (default 2m)
-`,
+${REPLICATION_USAGE}`,
   async run (argv, ctx) {
     const { mail, replicas, waitMs } = await parseSendOptions(argv)
     await withMail(ctx, 'required', async (api, node) => {
@@ -88,8 +82,7 @@ export async function parseSendOptions (argv: string[]): Promise<{ mail: Outgoin
   const mail: OutgoingMail = { to, subject: values.subject, text }
   if (cc.length > 0) mail.cc = cc
   if (files.length > 0) mail.attachments = await readAttachments(files)
-  const replicas = values.replicas === undefined ? DEFAULT_REPLICAS : intFlag('--replicas', values.replicas, 0, MAX_REPLICAS)
-  const waitMs = values.wait === undefined ? 120_000 : durationFlag('--wait', values.wait, 86_400_000)
+  const { replicas, waitMs } = replicationFlags(values)
   return { mail, replicas, waitMs }
 }
 

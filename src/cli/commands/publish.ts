@@ -6,16 +6,12 @@ import { usageError } from '../errors.js'
 import { formatBytes } from '../format-bytes.js'
 import { registerName } from '../name-registration.js'
 import { withNode } from '../node-session.js'
-import { replicateOrWarn, treeChunkIds } from '../replicate.js'
-import { durationFlag } from '../duration-flag.js'
-import { intFlag } from '../flags.js'
+import { REPLICATION_USAGE, replicateOrWarn, replicationFlags, treeChunkIds } from '../replicate.js'
 import { ProgressBar } from '../progress-bar.js'
 import { ProgressLine } from '../progress-line.js'
 import { countedEntries, measureSource, type MeasuredSource } from '../publish-source.js'
 import { PublishedList } from '../serve/published-list.js'
 
-const DEFAULT_REPLICAS = 2
-const MAX_REPLICAS = 8
 
 export const publishCommand: Command = {
   name: 'publish',
@@ -36,9 +32,7 @@ Options:
   --name NAME         register NAME.tor-net pointing at the content
   --title TEXT        a title for the dashboard's list of published content
                       (default: the file or directory name)
-  --replicas N        copies on other nodes to wait for, 0-${MAX_REPLICAS} (default ${DEFAULT_REPLICAS}; 0 skips)
-  --wait DURATION     longest wait for them: 30s, 10m, 1h (default 2m)
-`,
+${REPLICATION_USAGE}`,
   async run (argv, ctx) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -48,8 +42,7 @@ Options:
     })
     if (positionals.length !== 1) throw usageError('give exactly one file or directory to publish')
     if (values.name === '') throw usageError('--name needs a name')
-    const replicas = values.replicas === undefined ? DEFAULT_REPLICAS : intFlag('--replicas', values.replicas, 0, MAX_REPLICAS)
-    const waitMs = values.wait === undefined ? 120_000 : durationFlag('--wait', values.wait, 86_400_000)
+    const { replicas, waitMs } = replicationFlags(values)
     const path = resolve(positionals[0])
     const source = await measureSource(path, ctx.signal)
     await withNode(ctx, async (node) => {
