@@ -9,7 +9,7 @@ export type { PeerAccount, Usage as StoreUsage } from './store/index.js'
 export type { LookupEvent, LookupResult } from './routing/lookup-types.js'
 export { TornetError, isTornetError, tornetError, layerErrorClass, type CodeOf, type ErrorFactory, type LayerErrorClass } from './errors.js'
 export type { Endpoint, Id256 } from './types.js'
-export { TORNET_SUFFIX, DASHBOARD_HOST } from './constants.js'
+export { TORNET_SUFFIX, DASHBOARD_HOST, MAIL_HOST } from './constants.js'
 export { formatHostPort } from './host-port.js'
 export { loadConfig, defaultConfig, resolveDataDir, configPath, parseEndpoint, type TornetConfig, type ConfigOverrides } from './config.js'
 export { generateIdentity, nodeIdOf, rankOf, type Identity } from './identity/identity.js'
@@ -36,3 +36,12 @@ export { createFrameParser } from './services/radio/codecs/frame-parser.js'
 export { Segmenter, type SegmentItem } from './services/radio/codecs/segmenter.js'
 export { Pacer, systemPacerClock, type PacerClock } from './services/radio/codecs/pacer.js'
 export { RadioCodecError, RadioCodecErrorCode } from './services/radio/codecs/errors.js'
+export {
+  MAIL_FOLDERS, type MailApi, type MailFolder, type MailboxInfo, type MailRecipient, type AttachmentInput, type OutgoingMail,
+  type DeliveryState, type MessageSummary, type AttachmentInfo, type MessageView, type MessagePage, type ListOptions,
+  type Contact as MailContact, type SendProgress, type CheckResult
+} from './services/mail/mail-api.js'
+export { MailError, MailErrorCode, type MailErrorCodeValue } from './services/mail/errors.js'
+export { parseAddress, keyAddress, formatAddress, normalizeAddress, type ParsedAddress } from './services/mail/address.js'
+export { MAX_PLAIN_BYTES, MAX_SEALED_BYTES } from './services/mail/seal.js'
+export { loadMailKeys, mailKeysPath } from './services/mail/mail-keys.js'

@@ -65,8 +65,11 @@ describe('loadConfig', () => {
       gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
       storage: { cacheBytes: 1024 ** 3 },
       names: { difficulty: 22 },
+      mail: { difficulty: 22 },
       allowPrivateEndpoints: false
     })
+    writeConfig({ mail: { difficulty: 41 } })
+    expect(() => loadConfig({ dataDir: dir })).toThrow(/mail\.difficulty/)
   })
 
   it('layers defaults <- file <- flags, merging nested objects key by key', () => {

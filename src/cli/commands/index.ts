@@ -20,6 +20,11 @@ import { radioCreateCommand } from './radio-create.js'
 import { radioListCommand } from './radio-list.js'
 import { radioBroadcastCommand } from './radio-broadcast.js'
 import { radioPostCommand } from './radio-post.js'
+import { mailNewCommand } from './mail-new.js'
+import { mailSendCommand } from './mail-send.js'
+import { mailListCommand } from './mail-list.js'
+import { mailReadCommand } from './mail-read.js'
+import { mailCheckCommand } from './mail-check.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -46,5 +51,10 @@ export const COMMANDS: readonly Command[] = [
   radioCreateCommand,
   radioListCommand,
   radioBroadcastCommand,
-  radioPostCommand
+  radioPostCommand,
+  mailNewCommand,
+  mailSendCommand,
+  mailListCommand,
+  mailReadCommand,
+  mailCheckCommand
 ]
