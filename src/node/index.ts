@@ -36,3 +36,8 @@ export { createFrameParser } from './services/radio/codecs/frame-parser.js'
 export { Segmenter, type SegmentItem } from './services/radio/codecs/segmenter.js'
 export { Pacer, systemPacerClock, type PacerClock } from './services/radio/codecs/pacer.js'
 export { RadioCodecError, RadioCodecErrorCode } from './services/radio/codecs/errors.js'
+export type {
+  MailApi, MailFolder, MailboxInfo, MailRecipient, MessageSummary, MessageView, MessagePage, ListOptions,
+  OutgoingMail, AttachmentInput, AttachmentInfo, DeliveryState, SendProgress, CheckResult, Contact as MailContact
+} from './services/mail/mail-api.js'
+export { MAIL_FOLDERS } from './services/mail/mail-api.js'
