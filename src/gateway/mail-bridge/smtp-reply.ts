@@ -12,8 +12,8 @@ export interface SmtpReply {
 
 /** First match wins: the sender's own missing mailbox before the recipient's. */
 const RULES: Array<{ test: RegExp, code: number, status: string }> = [
-  { test: /NO_MAILBOX_YET|NOT_CREATED|NO_IDENTITY/, code: 554, status: '5.7.0' },
-  { test: /ADDRESS|RECIPIENT|NO_MAILBOX|UNKNOWN_NAME|NOT_FOUND/, code: 550, status: '5.1.1' },
+  { test: /NO_MAILBOX$|NO_MAILBOX_YET|NOT_CREATED|NO_IDENTITY/, code: 554, status: '5.7.0' },
+  { test: /ADDRESS|RECIPIENT|UNKNOWN_NAME|NAME_NOT_FOUND/, code: 550, status: '5.1.1' },
   { test: /TOO_LARGE|OVERSIZE/, code: 552, status: '5.3.4' },
   { test: /MALFORMED|BAD_MESSAGE|PARSE/, code: 554, status: '5.6.0' }
 ]

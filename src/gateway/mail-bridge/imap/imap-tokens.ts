@@ -128,6 +128,8 @@ function readAtom (cur: Cursor): string {
   const line = cur.line
   const start = cur.pos
   let i = start
+  // A flag is an atom after a backslash (\Seen, \Deleted).
+  if (line[i] === '\\') i++
   while (i < line.length) {
     const ch = line[i]
     if (ch === '[') {
@@ -141,7 +143,7 @@ function readAtom (cur: Cursor): string {
     if (!LOOSE_ATOM_CHAR.test(ch)) break
     i++
   }
-  if (i === start) throw new TokenError(`unexpected ${JSON.stringify(line[start])} at column ${start}`)
+  if (i === start || (i === start + 1 && line[start] === '\\')) throw new TokenError(`unexpected ${JSON.stringify(line[start])} at column ${start}`)
   cur.pos = i
   return line.slice(start, i)
 }
