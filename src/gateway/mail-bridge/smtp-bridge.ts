@@ -36,7 +36,7 @@ function replyError (code: number, message: string): Error {
 
 function mailboxAddresses (mail: BridgeMail): string[] {
   const box = mail.mailbox()
-  return box === undefined ? [] : [box.address, ...box.names].map((a) => a.toLowerCase())
+  return box === undefined ? [] : [...box.names, box.address].map((a) => a.toLowerCase())
 }
 
 export async function startSmtpBridge (opts: SmtpBridgeOptions): Promise<SmtpBridge> {
@@ -69,7 +69,7 @@ export async function startSmtpBridge (opts: SmtpBridgeOptions): Promise<SmtpBri
     onMailFrom (address, _session, callback) {
       // The node signs as its own mailbox; a client set up with another address would send mail that lies.
       if (!mailboxAddresses(opts.mail).includes(address.address.toLowerCase())) {
-        callback(replyError(553, `5.7.1 send as this node's mailbox (${mailboxAddresses(opts.mail)[0] ?? 'none yet'}): set it as the identity's address in the mail client`))
+        callback(replyError(553, `5.7.1 send as this node's mailbox (${mailboxAddresses(opts.mail).join(' or ') || 'none yet'}): set it as the identity's address in the mail client`))
         return
       }
       callback()
