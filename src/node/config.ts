@@ -44,6 +44,8 @@ export interface TornetConfig {
   announce?: string
   /** Leading zero bits a .tor-net name registration must carry. */
   names: { difficulty: number }
+  /** Leading zero bits of a mail stamp: what this node's mailbox hosts demand and what its pushes carry. */
+  mail: { difficulty: number }
   /**
    * The .bit resolver's backend (Namecoin Core RPC or ElectrumX), checked by
    * the resolver layer when the gateway starts; absent: the public Namecoin
@@ -70,6 +72,8 @@ export function defaultConfig (): TornetConfig {
     identityRank: 22,
     gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
     names: { difficulty: 22 },
+    // About 4 M hashes: a few seconds on one core per message (`npm run bench -- mail`, mail.stamp_s).
+    mail: { difficulty: 22 },
     allowPrivateEndpoints: false,
     storage: { cacheBytes: 1024 ** 3 }
   }
@@ -132,6 +136,7 @@ const SCHEMA: Schema = {
   gateway: { host, port: intIn(0, 65535), passThrough: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) },
   names: { difficulty: intIn(0, 40) },
+  mail: { difficulty: intIn(0, 40) },
   announce: (v) => typeof v === 'string' && parseEndpoint(v) !== undefined ? undefined : `must be "host:port" or "[v6]:port" (got ${show(v)})`,
   namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`
 }

@@ -36,8 +36,10 @@ export { createFrameParser } from './services/radio/codecs/frame-parser.js'
 export { Segmenter, type SegmentItem } from './services/radio/codecs/segmenter.js'
 export { Pacer, systemPacerClock, type PacerClock } from './services/radio/codecs/pacer.js'
 export { RadioCodecError, RadioCodecErrorCode } from './services/radio/codecs/errors.js'
-export type {
-  MailApi, MailFolder, MailboxInfo, MailRecipient, MessageSummary, MessageView, MessagePage, ListOptions,
-  OutgoingMail, AttachmentInput, AttachmentInfo, DeliveryState, SendProgress, CheckResult, Contact as MailContact
+export {
+  MAIL_FOLDERS, type MailApi, type MailFolder, type MailboxInfo, type MailRecipient, type AttachmentInput, type OutgoingMail,
+  type DeliveryState, type MessageSummary, type AttachmentInfo, type MessageView, type MessagePage, type ListOptions,
+  type Contact as MailContact, type SendProgress, type CheckResult
 } from './services/mail/mail-api.js'
-export { MAIL_FOLDERS } from './services/mail/mail-api.js'
+export { MailError, MailErrorCode, type MailErrorCodeValue } from './services/mail/errors.js'
+export { parseAddress, keyAddress, formatAddress, normalizeAddress, type ParsedAddress } from './services/mail/address.js'

@@ -10,6 +10,9 @@ export interface LocalTable {
   put (key: string, value: Buffer): Promise<void>
   /** Every value, in key order. */
   values (): Buffer[]
+  remove (key: string): Promise<void>
+  /** Every key, in key order. */
+  keys (): string[]
 }
 
 export function openLocalTable (store: Store, name: string): LocalTable {
@@ -21,6 +24,8 @@ export function openLocalTable (store: Store, name: string): LocalTable {
       return v === undefined ? undefined : Buffer.from(v as Uint8Array)
     },
     put: async (key, value) => { await db.put(key, value) },
+    remove: async (key) => { await db.remove(key) },
+    keys: () => [...db.getKeys({})].map(k => String(k)),
     values: () => {
       const out: Buffer[] = []
       for (const { value } of db.getRange({})) out.push(Buffer.from(value as Uint8Array))

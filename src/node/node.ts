@@ -20,6 +20,11 @@ import { createKvService, type KvService } from './services/kv/kv-service.js'
 import { databasePersistence } from './services/records/database-persistence.js'
 import { createNamesService, type NamesService } from './services/names/names-service.js'
 import { createRadioService, type RadioServiceOptions } from './services/radio/radio-service.js'
+import { createMailNetwork, type MailNetwork } from './services/mail/mail-network.js'
+import { VALUE_KIND } from './services/service-network.js'
+import { createMailService, type MailService, type MailServiceOptions } from './services/mail/mail-service.js'
+import { MAX_SEALED_BYTES } from './services/mail/seal.js'
+import { formatReference } from './services/content/reference.js'
 import type { RadioService } from './services/radio/radio-api.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
@@ -50,6 +55,8 @@ export interface NodeInit {
   nameDifficulty?: number
   /** Radio tuning (tests: a small upload budget makes deep relay trees). */
   radio?: Omit<Partial<RadioServiceOptions>, 'network'>
+  /** Mail tuning (tests: how often the running node checks; the gateway's .bit resolver). */
+  mail?: Pick<MailServiceOptions, 'checkIntervalMs' | 'resolveBit'>
   log?: NodeLog
 }
 
@@ -88,6 +95,10 @@ export class TornetNode extends EventEmitter {
   readonly kv: KvService
   readonly names: NamesService
   readonly radio: RadioService
+  /** Mail's network half: this node as a mailbox host, and the pushes and collects of its own mailbox. */
+  private readonly mailNet: MailNetwork
+  /** This node's mailbox (keys and store in the data directory) and the mail it sends and receives. */
+  readonly mail: MailService
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   private stopped = false
@@ -104,7 +115,9 @@ export class TornetNode extends EventEmitter {
     private readonly meter: NodeMeter,
     private readonly log: NodeLog,
     nameDifficulty?: number,
-    radio?: NodeInit['radio']
+    radio?: NodeInit['radio'],
+    mail?: NodeInit['mail'],
+    dataDir = ''
   ) {
     super()
     this.chunks = createChunkService({
@@ -143,6 +156,38 @@ export class TornetNode extends EventEmitter {
       ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
     })
     this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network })
+    this.mailNet = createMailNetwork({
+      network,
+      difficulty: config.mail.difficulty,
+      // Mailbox records held for others survive a restart (a host keeps taking mail for them).
+      persistence: databasePersistence(store.openDatabase('mail-hosted')),
+      // A push must reference chunks someone provides: one FIND_VALUE of their provider records.
+      chunkExists: async (id, signal) => store.chunks.has(id) ||
+        (await network.findValue(id, VALUE_KIND.chunkProviders, { signal }).catch(() => undefined)) !== undefined
+    })
+    this.mail = createMailService({
+      ...mail,
+      dataDir,
+      net: this.mailNet,
+      names: this.names,
+      // A sealed message is published like any file: its chunks stay pinned here until the receipt.
+      publish: async (bytes, signal) => {
+        const published = await this.content.publish([{ path: 'message', kind: 'file', size: bytes.length, open: async function * () { yield bytes } }], { signal })
+        await this.chunks.publish(published.chunkIds, { signal })
+        return { rootId: published.reference.id, rootKey: published.reference.key, chunkIds: published.chunkIds }
+      },
+      fetch: async (rootId, rootKey, signal) => {
+        const reference = formatReference({ id: rootId, key: rootKey })
+        const stat = await this.content.stat(reference, 'message', signal)
+        if (stat.kind !== 'file' || stat.size > MAX_SEALED_BYTES) throw new Error(`the pushed reference is not a message of at most ${MAX_SEALED_BYTES} bytes`)
+        const parts: Buffer[] = []
+        for await (const part of this.content.read(reference, 'message', undefined, signal)) parts.push(Buffer.from(part))
+        return Buffer.concat(parts)
+      },
+      unpin: async (ids) => { for (const id of ids) await store.chunks.unpin(id) },
+      tables: { outbox: openLocalTable(store, 'mail-outbox'), owed: openLocalTable(store, 'mail-owed'), meta: openLocalTable(store, 'mail-meta') },
+      log: (level, message) => { log(level, message) }
+    })
   }
 
   static async create (init: NodeInit): Promise<TornetNode> {
@@ -172,7 +217,7 @@ export class TornetNode extends EventEmitter {
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
     }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir)
     node.wire()
     return node
   }
@@ -234,8 +279,8 @@ export class TornetNode extends EventEmitter {
    * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
    * the resolvers use the methods above; only src/node, test/ and bench/ read these.
    */
-  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool } {
-    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto }
+  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool, mailNet: MailNetwork } {
+    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto, mailNet: this.mailNet }
   }
 
   /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */
@@ -254,6 +299,8 @@ export class TornetNode extends EventEmitter {
     this.kv.start()
     this.names.start()
     this.radio.start()
+    this.mailNet.start()
+    this.mail.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
     // the table has filled, rather than an hour later at the first timer tick.
     this.catchUp = setTimeout(() => {
@@ -293,7 +340,8 @@ export class TornetNode extends EventEmitter {
     if (this.stopped) return
     this.stopped = true
     clearTimeout(this.catchUp)
-    await Promise.allSettled([this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
+    await this.mail.stop().catch((err: Error) => { this.log('warn', `closing the mail store failed: ${err.message}`) })
+    await Promise.allSettled([this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()
     await this.dht.stop()
     await this.link.close()

@@ -12,10 +12,12 @@ export interface SmtpReply {
 
 /** First match wins: the sender's own missing mailbox before the recipient's. */
 const RULES: Array<{ test: RegExp, code: number, status: string }> = [
-  { test: /NO_MAILBOX$|NO_MAILBOX_YET|NOT_CREATED|NO_IDENTITY/, code: 554, status: '5.7.0' },
-  { test: /ADDRESS|RECIPIENT|UNKNOWN_NAME|NAME_NOT_FOUND/, code: 550, status: '5.1.1' },
-  { test: /TOO_LARGE|OVERSIZE/, code: 552, status: '5.3.4' },
-  { test: /MALFORMED|BAD_MESSAGE|PARSE/, code: 554, status: '5.6.0' }
+  // This node has no mailbox (or the mail service is not running): nothing to send as.
+  { test: /^MAIL_(NO_MAILBOX|NOT_RUNNING)$/, code: 554, status: '5.7.0' },
+  // The recipient: not an address, no such name, or no mailbox record on the network.
+  { test: /BAD_ADDRESS|MAILBOX_UNKNOWN|UNKNOWN_RECIPIENT|NAME_NOT_FOUND|NOT_FOUND$/, code: 550, status: '5.1.1' },
+  { test: /OVERSIZED|TOO_LARGE/, code: 552, status: '5.3.4' },
+  { test: /BAD_MESSAGE|BAD_ARGUMENT|MALFORMED/, code: 554, status: '5.6.0' }
 ]
 
 export function smtpReplyFor (err: unknown): SmtpReply {

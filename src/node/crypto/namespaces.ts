@@ -9,6 +9,10 @@ import { sha256 } from './hash.js'
 export const NS = {
   handshake: 'link/handshake/v1',
   kvRecord: 'kv/record/v1',
+  mailboxRecord: 'mail/mailbox-record/v1',
+  mailCollect: 'mail/collect/v1',
+  mailReceipt: 'mail/receipt/v1',
+  mailSeal: 'mail/seal/v1',
   nameRegistration: 'names/registration/v1',
   providerRecord: 'chunks/provider/v1',
   radioSegment: 'radio/segment/v1'

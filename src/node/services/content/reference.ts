@@ -1,6 +1,7 @@
 import { TORNET_SUFFIX } from '../../constants.js'
 import { sha256 } from '../../crypto/hash.js'
 import { FsError, FsErrorCode } from './errors.js'
+import { base32Decode, base32Encode } from '../../wire/base32.js'
 
 /**
  * A reference names published content: the root chunk's id and key. As a
@@ -28,12 +29,6 @@ export const REFERENCE_LABEL_CHARS = 56
 const CHECK_BYTES = 5
 const PAYLOAD_BYTES = 1 + 32 + 32 + CHECK_BYTES
 const CHECK_TAG = Buffer.from('tornet/reference')
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'
-const DECODE = new Int8Array(128).fill(-1)
-for (let i = 0; i < ALPHABET.length; i++) {
-  DECODE[ALPHABET.charCodeAt(i)] = i
-  DECODE[ALPHABET.toUpperCase().charCodeAt(i)] = i
-}
 export function formatReference (ref: Reference): string {
   if (ref.id.length !== 32 || ref.key.length !== 32) throw new RangeError('reference id and key must be 32 bytes')
   const head = Buffer.concat([Buffer.of(REFERENCE_VERSION), ref.id, ref.key])
@@ -83,43 +78,4 @@ function stripSuffix (host: string): string {
 
 function checkOf (head: Buffer): Buffer {
   return sha256(CHECK_TAG, head).subarray(0, CHECK_BYTES)
-}
-
-function base32Encode (b: Uint8Array): string {
-  let out = ''
-  let acc = 0
-  let bits = 0
-  for (const byte of b) {
-    acc = (acc << 8) | byte
-    bits += 8
-    while (bits >= 5) {
-      bits -= 5
-      out += ALPHABET[(acc >>> bits) & 31]
-    }
-    acc &= (1 << bits) - 1
-  }
-  if (bits > 0) out += ALPHABET[(acc << (5 - bits)) & 31]
-  return out
-}
-
-/** Strict unpadded decode: undefined on a bad character or non-zero leftover bits. */
-function base32Decode (s: string): Buffer | undefined {
-  const out = Buffer.alloc(Math.floor(s.length * 5 / 8))
-  let acc = 0
-  let bits = 0
-  let o = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    const v = c < 128 ? DECODE[c] : -1
-    if (v < 0) return undefined
-    acc = (acc << 5) | v
-    bits += 5
-    if (bits >= 8) {
-      bits -= 8
-      out[o++] = (acc >>> bits) & 0xff
-    }
-    acc &= (1 << bits) - 1
-  }
-  if (acc !== 0) return undefined
-  return out
 }
