@@ -20,6 +20,7 @@ import { radioCreateCommand } from './radio-create.js'
 import { radioListCommand } from './radio-list.js'
 import { radioBroadcastCommand } from './radio-broadcast.js'
 import { radioPostCommand } from './radio-post.js'
+import { mailBridgeCommand } from './mail-bridge.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -46,5 +47,6 @@ export const COMMANDS: readonly Command[] = [
   radioCreateCommand,
   radioListCommand,
   radioBroadcastCommand,
-  radioPostCommand
+  radioPostCommand,
+  mailBridgeCommand
 ]
