@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { bridgePasswordPath, MailBridgeErrorCode, startMailBridge, type MailBridge } from '../../src/gateway/mail-bridge/index.js'
 import { describeWithClients } from '../helpers/e2e-clients.js'
 import { MemoryMail, MemoryMailNetwork } from '../helpers/memory-mail.js'
+import { createTestnet, type Testnet } from '../helpers/testnet.js'
 
 /**
  * The bridge with real mail clients: Python's smtplib and imaplib (child processes) and
@@ -159,4 +160,50 @@ describeWithClients('mail bridge with real SMTP and IMAP clients', ['python3'], 
       blocker.close()
     }
   })
+})
+
+describeWithClients('mail bridge on real UDP nodes', ['python3'], () => {
+  let net: Testnet
+  let dir: string
+  let bridge: MailBridge
+  beforeAll(async () => {
+    net = await createTestnet(6, { config: { mail: { difficulty: 6 }, names: { difficulty: 6 } }, nameDifficulty: 6 })
+    dir = mkdtempSync(join(tmpdir(), 'tornet-bridge-udp-'))
+  }, 60_000)
+  afterAll(async () => {
+    await bridge?.close()
+    await net?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('smtplib submits through alice\'s node to bob@tor-net; bob\'s reply is read with imaplib, byte-exact', async () => {
+    const alice = net.nodes[1]
+    const bob = net.nodes[4]
+    const aliceBox = await alice.mail.createMailbox()
+    await bob.mail.createMailbox({ name: 'bob' })
+    bridge = await startMailBridge({ mail: alice.mail, dataDir: dir, smtpPort: 0, imapPort: 0 })
+    const attachment = randomBytes(150 * 1024)
+    const file = join(dir, 'data.bin')
+    writeFileSync(file, attachment)
+
+    const r = await python('smtp_submit.py', String(bridge.smtpPort), aliceBox.address, bridge.password, aliceBox.address, 'bob@tor-net', 'over the bridge', file)
+    expect(r).toEqual({ ok: true })
+    expect((await alice.mail.list('sent')).messages.map((m) => m.subject)).toEqual(['over the bridge'])
+    expect((await bob.mail.check()).received).toBe(1)
+    const got = (await bob.mail.list('inbox')).messages[0]
+    expect(got.subject).toBe('over the bridge')
+    expect(got.from).toBe(aliceBox.address)
+    expect(sha256((await bob.mail.attachment(got.id, 0))!.content)).toBe(sha256(attachment))
+
+    await bob.mail.send({ to: [aliceBox.address], subject: 'reply from bob', text: 'got it' })
+    expect((await alice.mail.check()).received).toBe(1)
+    const read = await python('imap_read.py', String(bridge.imapPort), aliceBox.address, bridge.password, 'login')
+    expect(read.error).toBeUndefined()
+    expect(read.exists).toBe(1)
+    const inbox = (await alice.mail.list('inbox')).messages
+    expect(read.messages[0].header).toContain('Subject: reply from bob')
+    expect(read.messages[0].sha256).toBe(sha256((await alice.mail.raw(inbox[0].id))!))
+    expect(read.unseenAfter).toEqual([])
+    expect((await alice.mail.list('inbox')).unread).toBe(0)
+  }, 180_000)
 })
