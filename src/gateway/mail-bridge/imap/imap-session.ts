@@ -160,7 +160,14 @@ export class ImapSession {
       case 'SELECT':
       case 'EXAMINE': return await this.select(astringOf(a[0]), cmd.name === 'EXAMINE', a.length === 1)
       case 'LIST':
-      case 'LSUB': return await this.list(cmd.name, astringOf(a[0]), astringOf(a[1]), a.length === 2)
+      case 'LSUB': {
+        // RFC 5258/6154 forms: LIST (SPECIAL-USE) "" "*" and LIST "" "*" RETURN (SPECIAL-USE).
+        const selection = cmd.name === 'LIST' && a[0]?.kind === 'list' ? a[0].items.map((v) => astringOf(v)?.toUpperCase()) : undefined
+        const rest = selection === undefined ? a : a.slice(1)
+        const returns = rest.length === 4 && astringOf(rest[2])?.toUpperCase() === 'RETURN' && rest[3].kind === 'list'
+        const args = returns ? rest.slice(0, 2) : rest
+        return await this.list(cmd.name, astringOf(args[0]), astringOf(args[1]), args.length === 2, selection?.includes('SPECIAL-USE') === true)
+      }
       case 'STATUS': return await this.status(astringOf(a[0]), a[1], a.length === 2)
       case 'SUBSCRIBE':
       case 'UNSUBSCRIBE':
@@ -271,7 +278,7 @@ export class ImapSession {
     return `[${readOnly ? 'READ-ONLY' : 'READ-WRITE'}] ${readOnly ? 'EXAMINE' : 'SELECT'} completed`
   }
 
-  private async list (name: string, reference: string | undefined, pattern: string | undefined, shapeOk: boolean): Promise<string> {
+  private async list (name: string, reference: string | undefined, pattern: string | undefined, shapeOk: boolean, specialOnly = false): Promise<string> {
     if (!shapeOk || reference === undefined || pattern === undefined) throw new CommandRefused('BAD', `${name} needs a reference and a mailbox pattern`)
     if (pattern === '') {
       await this.line(`* ${name} (\\Noselect) "/" ""`)
@@ -280,7 +287,7 @@ export class ImapSession {
     const full = reference + pattern
     const re = new RegExp('^' + [...full].map((c) => c === '*' ? '.*' : c === '%' ? '[^/]*' : c.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('') + '$', 'i')
     for (const f of IMAP_FOLDERS) {
-      if (!re.test(f.name)) continue
+      if (!re.test(f.name) || (specialOnly && f.specialUse === undefined)) continue
       const attrs = ['\\HasNoChildren']
       if (name === 'LIST' && f.specialUse !== undefined) attrs.push(f.specialUse)
       await this.line(`* ${name} (${attrs.join(' ')}) "/" "${f.name}"`)
