@@ -21,7 +21,9 @@ export const CommandErrorCode = {
   /** A tree larger than the CLI walks in one go. */
   TOO_LARGE: 'CLI_TOO_LARGE',
   /** Ctrl-C: the work stopped part way. */
-  INTERRUPTED: 'CLI_INTERRUPTED'
+  INTERRUPTED: 'CLI_INTERRUPTED',
+  /** A mail command in a data directory that has no mailbox yet (tornet mail new makes one). */
+  NO_MAILBOX: 'CLI_NO_MAILBOX'
 } as const
 
 export type CommandErrorCodeValue = typeof CommandErrorCode[keyof typeof CommandErrorCode]

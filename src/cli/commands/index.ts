@@ -20,6 +20,11 @@ import { radioCreateCommand } from './radio-create.js'
 import { radioListCommand } from './radio-list.js'
 import { radioBroadcastCommand } from './radio-broadcast.js'
 import { radioPostCommand } from './radio-post.js'
+import { mailNewCommand } from './mail-new.js'
+import { mailSendCommand } from './mail-send.js'
+import { mailListCommand } from './mail-list.js'
+import { mailReadCommand } from './mail-read.js'
+import { mailCheckCommand } from './mail-check.js'
 import { mailBridgeCommand } from './mail-bridge.js'
 
 /**
@@ -48,5 +53,10 @@ export const COMMANDS: readonly Command[] = [
   radioListCommand,
   radioBroadcastCommand,
   radioPostCommand,
+  mailNewCommand,
+  mailSendCommand,
+  mailListCommand,
+  mailReadCommand,
+  mailCheckCommand,
   mailBridgeCommand
 ]

@@ -1,10 +1,10 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import {
   type Identity, NONCE_BYTES, PUBLIC_KEY_BYTES, SECRET_KEY_BYTES, nodeIdOf, publicKeyFromSecret, rankOf
 } from './identity.js'
 import { IdentityErrorCode, identityError } from './errors.js'
+import { othersMay, readSecretFile, writeSecretFile } from './secret-file.js'
 
 /**
  * `<dataDir>/identity.json`: the node's key pair and rank proof.
@@ -29,7 +29,6 @@ export function hasIdentityFile (dataDir: string): boolean {
 }
 
 export function saveIdentity (dataDir: string, identity: Identity): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const file = identityPath(dataDir)
   const body = JSON.stringify({
     version: FILE_VERSION,
@@ -39,38 +38,7 @@ export function saveIdentity (dataDir: string, identity: Identity): void {
     secretKey: identity.secretKey.toString('hex'),
     nonce: identity.nonce.toString('hex')
   }, null, 2) + '\n'
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-  // 'wx' + 0600: the secret never exists on disk with wider permissions, even for a moment.
-  const fd = openSync(tmp, 'wx', 0o600)
-  try {
-    writeSync(fd, body)
-    fsyncSync(fd)
-  } catch (err) {
-    closeSync(fd)
-    rmSync(tmp, { force: true })
-    throw err
-  }
-  closeSync(fd)
-  try {
-    renameSync(tmp, file)
-  } catch (err) {
-    rmSync(tmp, { force: true })
-    throw err
-  }
-  syncDirectory(dataDir)
-}
-
-/** Make the rename itself durable; not every platform lets a directory be fsynced, which is fine. */
-function syncDirectory (dir: string): void {
-  let fd: number | undefined
-  try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
-  } catch {
-    // best effort
-  } finally {
-    if (fd !== undefined) closeSync(fd)
-  }
+  writeSecretFile(file, body)
 }
 
 /**
@@ -79,19 +47,14 @@ function syncDirectory (dir: string): void {
  */
 export function loadIdentity (dataDir: string): Identity | undefined {
   const file = identityPath(dataDir)
-  let text: string
-  let mode: number
-  let fd: number | undefined
+  let read: { text: string, mode: number } | undefined
   try {
-    fd = openSync(file, 'r')
-    mode = fstatSync(fd).mode // of the file we read, not of whatever the path names a moment later
-    text = readFileSync(fd, 'utf8')
+    read = readSecretFile(file)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw corrupt(file, `it cannot be read (${(err as Error).message})`, err)
-  } finally {
-    if (fd !== undefined) closeSync(fd)
   }
+  if (read === undefined) return undefined
+  const { text, mode } = read
   const identity = parseIdentityFile(file, text) // a damaged file is reported as damaged first
   checkPrivate(file, mode)
   return identity
@@ -105,9 +68,10 @@ export function loadIdentity (dataDir: string): Identity | undefined {
  * the same for private keys. Windows has no such mode bits: not checked there.
  */
 function checkPrivate (file: string, mode: number): void {
-  if (process.platform === 'win32' || (mode & 0o077) === 0) return
+  const may = othersMay(mode)
+  if (may === undefined) return
   throw identityError(IdentityErrorCode.INSECURE,
-    `the identity file ${file} holds this node's secret key, but other users may ${(mode & 0o044) !== 0 ? 'read' : 'write'} it ` +
+    `the identity file ${file} holds this node's secret key, but other users may ${may} it ` +
     `(mode ${(mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and start again; if others may already have read it, ` +
     'make a new identity with `tornet id new --force`')
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateIdentity, publicKeyFromSecret } from '../../identity/identity.js'
 import { sha256 } from '../../crypto/hash.js'
 import { x25519FromSecret } from '../../link/link-crypto.js'
+import { othersMay, readSecretFile, writeSecretFile } from '../../identity/secret-file.js'
 import { MailError, MailErrorCode } from './errors.js'
 
 /**
@@ -25,12 +25,10 @@ export interface MailKeys {
   encryptionSecret: Buffer
 }
 
-const DIR = 'mail'
-const FILE = 'keys.json'
 const VERSION = 1
 
 export function mailKeysPath (dataDir: string): string {
-  return join(dataDir, DIR, FILE)
+  return join(dataDir, 'mail', 'keys.json')
 }
 
 export function mailboxIdOf (signingKey: Buffer): Buffer {
@@ -50,9 +48,6 @@ export function generateMailKeys (): MailKeys {
 }
 
 export async function saveMailKeys (dataDir: string, keys: MailKeys): Promise<void> {
-  const dir = join(dataDir, DIR)
-  await mkdir(dir, { recursive: true, mode: 0o700 })
-  const file = join(dir, FILE)
   const body = JSON.stringify({
     version: VERSION,
     signingKey: keys.signingKey.toString('hex'),
@@ -60,47 +55,25 @@ export async function saveMailKeys (dataDir: string, keys: MailKeys): Promise<vo
     encryptionKey: keys.encryptionKey.toString('hex'),
     encryptionSecret: keys.encryptionSecret.toString('hex')
   }, null, 2) + '\n'
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-  try {
-    const fh = await open(tmp, 'wx', 0o600) // the secrets never exist on disk with wider permissions
-    try {
-      await fh.writeFile(body)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, file)
-  } finally {
-    await rm(tmp, { force: true })
-  }
-  try {
-    const d = await open(dir, 'r')
-    try { await d.sync() } finally { await d.close() }
-  } catch { /* some file systems cannot fsync a directory; the rename is still atomic */ }
+  writeSecretFile(mailKeysPath(dataDir), body)
 }
 
 /** The saved keys, or undefined when there is no mailbox yet; throws KEY_CORRUPT or KEY_INSECURE. */
 export async function loadMailKeys (dataDir: string): Promise<MailKeys | undefined> {
   const file = mailKeysPath(dataDir)
-  let text: string
-  let mode: number
+  let read: { text: string, mode: number } | undefined
   try {
-    const fh = await open(file, 'r')
-    try {
-      mode = (await fh.stat()).mode
-      text = await fh.readFile('utf8')
-    } finally {
-      await fh.close()
-    }
+    read = readSecretFile(file)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw corrupt(file, `it cannot be read (${(err as Error).message})`)
   }
-  const keys = parseKeys(file, text)
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+  if (read === undefined) return undefined
+  const keys = parseKeys(file, read.text)
+  const may = othersMay(read.mode)
+  if (may !== undefined) {
     throw new MailError(MailErrorCode.KEY_INSECURE,
-      `the mail key file ${file} holds your mailbox's secret keys, but other users may ${(mode & 0o044) !== 0 ? 'read' : 'write'} it ` +
-      `(mode ${(mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and try again`)
+      `the mail key file ${file} holds your mailbox's secret keys, but other users may ${may} it ` +
+      `(mode ${(read.mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and try again`)
   }
   return keys
 }

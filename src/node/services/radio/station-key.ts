@@ -1,7 +1,7 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { generateIdentity, publicKeyFromSecret } from '../../identity/identity.js'
+import { othersMay, readSecretFile, writeSecretFile } from '../../identity/secret-file.js'
 import type { StationKeyPair } from './radio-api.js'
 import { RadioError, RadioErrorCode } from './errors.js'
 
@@ -36,27 +36,13 @@ function checkLabel (label: string): void {
 /** Makes a new station key pair and saves it; refuses to replace an existing one. */
 export function createStationKey (dataDir: string, label: string): StationKey {
   checkLabel(label)
-  const dir = join(dataDir, DIR)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
   const file = stationKeyPath(dataDir, label)
   if (existsSync(file)) {
     throw new RadioError(RadioErrorCode.KEY_EXISTS, `a station labelled "${label}" already exists (${file}); pick another label or use that one`)
   }
   const { publicKey, secretKey } = generateIdentity()
   const body = JSON.stringify({ version: VERSION, label, publicKey: publicKey.toString('hex'), secretKey: secretKey.toString('hex') }, null, 2) + '\n'
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-  const fd = openSync(tmp, 'wx', 0o600) // the secret never exists on disk with wider permissions
-  try {
-    writeSync(fd, body)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  try {
-    renameSync(tmp, file)
-  } finally {
-    rmSync(tmp, { force: true })
-  }
+  writeSecretFile(file, body)
   return { label, publicKey, privateKey: secretKey }
 }
 
@@ -92,24 +78,19 @@ export function listStationKeys (dataDir: string): Array<{ label: string, public
 }
 
 function readStation (file: string): StationKey | undefined {
-  let text: string
-  let mode: number
-  let fd: number | undefined
+  let read: { text: string, mode: number } | undefined
   try {
-    fd = openSync(file, 'r')
-    mode = fstatSync(fd).mode
-    text = readFileSync(fd, 'utf8')
+    read = readSecretFile(file)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw corrupt(file, `it cannot be read (${(err as Error).message})`)
-  } finally {
-    if (fd !== undefined) closeSync(fd)
   }
-  const key = parseStation(file, text)
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+  if (read === undefined) return undefined
+  const key = parseStation(file, read.text)
+  const may = othersMay(read.mode)
+  if (may !== undefined) {
     throw new RadioError(RadioErrorCode.KEY_INSECURE,
-      `the station key file ${file} holds the station's secret key, but other users may ${(mode & 0o044) !== 0 ? 'read' : 'write'} it ` +
-      `(mode ${(mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and try again`)
+      `the station key file ${file} holds the station's secret key, but other users may ${may} it ` +
+      `(mode ${(read.mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and try again`)
   }
   return key
 }
