@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { MailBridgeError, MailBridgeErrorCode } from './errors.js'
-import { bridgeFile, readPrivateFile, writePrivateFile } from './private-file.js'
+import { bridgeFile, othersMay, readPrivateFile, writePrivateFile } from './private-file.js'
 
 const FILE = 'password'
 const PASSWORD = /^[A-Za-z0-9_-]{20,128}$/
@@ -26,9 +26,10 @@ export function loadOrCreateBridgePassword (dataDir: string): string {
     writePrivateFile(file, password + '\n')
     return password
   }
-  if (process.platform !== 'win32' && (read.mode & 0o077) !== 0) {
+  const others = othersMay(read.mode)
+  if (others !== undefined) {
     throw new MailBridgeError(MailBridgeErrorCode.PASSWORD_INSECURE,
-      `${file} may be read by other users (mode ${(read.mode & 0o777).toString(8)}): run "chmod 600 ${file}" and start again`)
+      `other users may ${others} ${file} (mode ${(read.mode & 0o777).toString(8)}): run "chmod 600 ${file}" and start again`)
   }
   const password = read.text.trim()
   if (!PASSWORD.test(password)) {
