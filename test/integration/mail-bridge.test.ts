@@ -125,6 +125,10 @@ describeWithClients('mail bridge with real SMTP and IMAP clients', ['python3'], 
       expect(seen.size).toBe(raw.length)
     }
     expect(bySubject.get('first for alice').attachments).toEqual([sha256(attachment)])
+    // BODYSTRUCTURE names the attachment, and BODY[2] alone carries it.
+    expect(bySubject.get('first for alice').structure).toMatch(/"APPLICATION" "OCTET-STREAM" .*"ATTACHMENT" \("FILENAME" "a.bin"\)/)
+    expect(bySubject.get('first for alice').part2).toBe(sha256(attachment))
+    expect(bySubject.get('second for alice').part2).toBeNull()
     expect(r.stored).toBe('OK')
     expect(r.unseenAfter).toEqual([2])
     expect((await alice.list('inbox')).unread).toBe(1)

@@ -5,6 +5,7 @@ Lists the folders, selects INBOX, searches, fetches headers and whole messages (
 their attachments' SHA-256 via the email package), marks the first message seen, and prints one
 JSON object with what it saw.
 """
+import base64
 import email
 import hashlib
 import imaplib
@@ -39,7 +40,15 @@ try:
         raw = data[0][1]
         parsed = email.message_from_bytes(raw)
         attachments = [hashlib.sha256(p.get_payload(decode=True)).hexdigest() for p in parsed.walk() if p.get_filename()]
-        messages.append({"uid": uid, "size": size, "header": header, "sha256": hashlib.sha256(raw).hexdigest(), "rawLength": len(raw), "attachments": attachments})
+        # As Thunderbird does for large messages: the structure first, then only the attachment's part.
+        typ, data = m.uid("FETCH", str(uid), "(BODYSTRUCTURE)")
+        structure = data[0].decode("latin1")
+        part2 = None
+        if '"ATTACHMENT"' in structure:
+            typ, data = m.uid("FETCH", str(uid), "(BODY.PEEK[2])")
+            part2 = hashlib.sha256(base64.b64decode(data[0][1])).hexdigest()
+        messages.append({"uid": uid, "size": size, "header": header, "sha256": hashlib.sha256(raw).hexdigest(), "rawLength": len(raw),
+                         "attachments": attachments, "structure": structure, "part2": part2})
     out["messages"] = messages
     if uids:
         typ, data = m.uid("STORE", str(uids[0]), "+FLAGS", "(\\Seen)")

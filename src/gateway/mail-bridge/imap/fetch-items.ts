@@ -3,18 +3,25 @@
  * UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, RFC822, RFC822.HEADER,
  * RFC822.TEXT, and BODY[...] / BODY.PEEK[...] with the sections "" (all),
  * HEADER, TEXT, HEADER.FIELDS (...), HEADER.FIELDS.NOT (...), and a
- * <origin.length> partial. Anything else is refused by name.
+ * <origin.length> partial, on the message or on a part (BODY[2], BODY[1.MIME],
+ * BODY[3.HEADER] of an attached message), and BODYSTRUCTURE / BODY. Anything
+ * else is refused by name.
  */
 import type { ImapValue } from './imap-tokens.js'
 
-export type BodySection =
+/** A section: a part path (empty: the message itself) and what of that part. */
+export type BodySection = { path: number[] } & (
   | { kind: 'all' }
   | { kind: 'header' }
   | { kind: 'text' }
+  | { kind: 'mime' }
   | { kind: 'fields', names: string[], not: boolean }
+)
 
 export type FetchItem =
   | { kind: 'flags' | 'uid' | 'internaldate' | 'size' | 'envelope' | 'rfc822' | 'rfc822.header' | 'rfc822.text' }
+  /** BODYSTRUCTURE (with extension data) or BODY (without). */
+  | { kind: 'structure', extensible: boolean }
   | { kind: 'body', peek: boolean, section: BodySection, partial?: { start: number, length: number } }
 
 export type FetchItemsResult = { ok: true, items: FetchItem[] } | { ok: false, error: string }
@@ -67,6 +74,7 @@ function parseItem (text: string): FetchItem | undefined {
   const upper = text.toUpperCase()
   const simple = SIMPLE[upper]
   if (simple !== undefined) return { kind: simple } as FetchItem
+  if (upper === 'BODYSTRUCTURE' || upper === 'BODY') return { kind: 'structure', extensible: upper === 'BODYSTRUCTURE' }
   const m = /^BODY(\.PEEK)?\[([^\]]*)\](?:<(\d{1,10})\.(\d{1,10})>)?$/.exec(upper)
   if (m === null) return undefined
   const section = parseSection(m[2])
@@ -81,24 +89,33 @@ function parseItem (text: string): FetchItem | undefined {
   return item
 }
 
+const MAX_PATH = 10
+
 function parseSection (text: string): BodySection | undefined {
-  if (text === '') return { kind: 'all' }
-  if (text === 'HEADER') return { kind: 'header' }
-  if (text === 'TEXT') return { kind: 'text' }
-  const m = /^HEADER\.FIELDS(\.NOT)? \(([^()]*)\)$/.exec(text)
-  if (m === null) return undefined
-  const names = m[2].split(' ').filter((n) => n !== '')
+  // "2.1.MIME": a part path, then what of it; "HEADER": the message itself.
+  const m = /^(\d{1,4}(?:\.\d{1,4})*)(?:\.(\D.*))?$/.exec(text)
+  const path = m === null ? [] : m[1].split('.').map(Number)
+  if (path.length > MAX_PATH || path.some((n) => n < 1)) return undefined
+  const rest = m === null ? text : m[2] ?? ''
+  if (rest === '') return { path, kind: 'all' }
+  if (rest === 'HEADER') return { path, kind: 'header' }
+  if (rest === 'TEXT') return { path, kind: 'text' }
+  if (rest === 'MIME') return path.length > 0 ? { path, kind: 'mime' } : undefined
+  const f = /^HEADER\.FIELDS(\.NOT)? \(([^()]*)\)$/.exec(rest)
+  if (f === null) return undefined
+  const names = f[2].split(' ').filter((n) => n !== '')
   if (names.length === 0 || names.length > MAX_FIELD_NAMES) return undefined
   // Field names are printable US-ASCII without ':' (RFC 5322 §2.2).
   if (!names.every((n) => /^[\x21-\x39\x3b-\x7e]+$/.test(n))) return undefined
-  return { kind: 'fields', names, not: m[1] !== undefined }
+  return { path, kind: 'fields', names, not: f[1] !== undefined }
 }
 
 /** How the item is named in the response: BODY[...] (PEEK dropped), partial as <origin>. */
 export function responseName (item: FetchItem & { kind: 'body' }): string {
   const s = item.section
-  const section = s.kind === 'all' ? '' : s.kind === 'header' ? 'HEADER' : s.kind === 'text' ? 'TEXT'
+  const what = s.kind === 'all' ? '' : s.kind === 'header' ? 'HEADER' : s.kind === 'text' ? 'TEXT' : s.kind === 'mime' ? 'MIME'
     : `HEADER.FIELDS${s.not ? '.NOT' : ''} (${s.names.join(' ')})`
+  const section = [s.path.join('.'), what].filter((x) => x !== '').join('.')
   return `BODY[${section}]` + (item.partial !== undefined ? `<${item.partial.start}>` : '')
 }
 

@@ -2,7 +2,9 @@
  * One message's FETCH response: `* SEQ FETCH (ITEM value ...)`, with bodies
  * as literals. Pure: the caller loads the message bytes when needsRaw().
  */
-import { envelope, selectFields, splitMessage } from './message-parts.js'
+import { envelope, splitMessage } from './message-parts.js'
+import { bodyStructure, sectionBytes } from './body-structure.js'
+import { parseMimeTree, type MimeEntity } from './mime-tree.js'
 import { internalDate, nstring, type ResponsePart } from './imap-encode.js'
 import { responseName, type FetchItem } from './fetch-items.js'
 
@@ -18,6 +20,8 @@ export function fetchResponse (items: FetchItem[], m: FetchSubject): ResponsePar
   const parts: ResponsePart[] = [`* ${m.seq} FETCH (`]
   const raw = m.raw ?? Buffer.alloc(0)
   const split = m.raw === undefined ? undefined : splitMessage(raw)
+  let tree: MimeEntity | undefined
+  const root = (): MimeEntity => { tree ??= parseMimeTree(raw); return tree }
   let first = true
   for (const item of items) {
     if (!first) parts.push(' ')
@@ -31,12 +35,9 @@ export function fetchResponse (items: FetchItem[], m: FetchSubject): ResponsePar
       case 'rfc822': parts.push('RFC822 ', ...nstring(raw)); break
       case 'rfc822.header': parts.push('RFC822.HEADER ', ...nstring(split?.header ?? raw)); break
       case 'rfc822.text': parts.push('RFC822.TEXT ', ...nstring(split?.text ?? raw)); break
+      case 'structure': parts.push(item.extensible ? 'BODYSTRUCTURE ' : 'BODY ', ...bodyStructure(root(), item.extensible)); break
       case 'body': {
-        const s = item.section
-        let bytes = s.kind === 'all' ? raw
-          : s.kind === 'header' ? (split?.header ?? raw)
-            : s.kind === 'text' ? (split?.text ?? raw)
-              : selectFields(split?.header ?? raw, s.names, s.not)
+        let bytes = sectionBytes(raw, root, item.section)
         if (item.partial !== undefined) bytes = bytes.subarray(item.partial.start, item.partial.start + item.partial.length)
         // A body is always a literal: quoted strings cannot carry its line ends.
         parts.push(`${responseName(item)} {${bytes.length}}\r\n`, bytes)

@@ -128,7 +128,9 @@ describe('ImapSession', () => {
     expect(body).toContain(`RFC822.SIZE ${raw.length} BODY[] {${raw.length}}\r\n${raw.toString('latin1')} FLAGS (\\Seen))`)
     expect((await mail.list('inbox')).unread).toBe(2)
     expect(await c.run('p', 'FETCH 1 BODY[]<0.10>')).toContain(`BODY[]<0> {10}\r\n${(await mail.raw((await mail.list('inbox')).messages.find((m) => m.subject === 'message 0')!.id))!.subarray(0, 10).toString('latin1')}`)
-    expect(await c.run('x', 'FETCH 1 (BODYSTRUCTURE)')).toMatch(/^x BAD unsupported FETCH data item BODYSTRUCTURE/m)
+    expect(await c.run('x', 'FETCH 1 (BODYSTRUCTURE)')).toMatch(/^\* 1 FETCH \(BODYSTRUCTURE \("TEXT" "PLAIN" \("CHARSET" "utf-8"\) NIL NIL "7BIT" \d+ \d+ NIL NIL NIL NIL\)\)\r$/m)
+    expect(await c.run('x2', 'FETCH 1 (BODY.PEEK[1])')).toContain('BODY[1] {7}\r\nbody 0\n)')
+    expect(await c.run('x3', 'FETCH 1 (BINARY[1])')).toMatch(/^x3 BAD unsupported FETCH data item BINARY\[1\]/m)
     expect(await c.run('y', 'FETCH 0:x FLAGS')).toMatch(/^y BAD /m)
   })
 
