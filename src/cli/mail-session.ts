@@ -1,4 +1,5 @@
-import type { MailApi, MailboxInfo, TornetNode } from '../node/index.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type MailApi, type MailboxInfo, type TornetNode, loadMailKeys } from '../node/index.js'
 import type { CliContext } from './command.js'
 import { CommandErrorCode, commandError } from './command-errors.js'
 import { type NetworkNeed, withNode } from './node-session.js'
@@ -10,13 +11,26 @@ import { type NetworkNeed, withNode } from './node-session.js'
  * run it on a fake and the gateway, bridge and CLI all see one behaviour.
  */
 export function mailOf (node: TornetNode): MailApi {
-  const mail = (node as unknown as { mail?: MailApi }).mail
-  if (mail === undefined) throw new Error('this build of Tornet has no mail service')
-  return mail
+  return node.mail
 }
 
-export async function withMail<T> (ctx: CliContext, network: NetworkNeed, fn: (mail: MailApi) => Promise<T>): Promise<T> {
-  return await withNode(ctx, async (node) => await fn(mailOf(node)), { network })
+/** How long a started node may take to read its mailbox keys before a command gives up on them. */
+const KEYS_WAIT_MS = 5000
+
+export async function withMail<T> (ctx: CliContext, network: NetworkNeed, fn: (mail: MailApi, node: TornetNode) => Promise<T>): Promise<T> {
+  // Read here first: a damaged or world-readable key file is reported before the node starts.
+  const saved = await loadMailKeys(ctx.dataDir)
+  return await withNode(ctx, async (node) => {
+    const mail = mailOf(node)
+    if (saved !== undefined) await mailboxLoaded(mail)
+    return await fn(mail, node)
+  }, { network })
+}
+
+/** The service reads its keys in the background after start(); mailbox() is undefined until then. */
+async function mailboxLoaded (mail: MailApi): Promise<void> {
+  const until = Date.now() + KEYS_WAIT_MS
+  while (mail.mailbox() === undefined && Date.now() < until) await sleep(10)
 }
 
 export function requireMailbox (mail: MailApi): MailboxInfo {

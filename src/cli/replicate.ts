@@ -4,6 +4,8 @@ import type { CliContext } from './command.js'
 import { recordChunks } from './chunk-recorder.js'
 import { walkTree } from './content-tree.js'
 import { ProgressLine } from './progress-line.js'
+import { intFlag } from './flags.js'
+import { durationFlag } from './duration-flag.js'
 
 /**
  * After `tornet publish`: make sure other nodes hold copies before the command's node goes
@@ -25,8 +27,28 @@ export interface ReplicateReport {
 
 const ROUND_PAUSE_MS = 500
 
+export const DEFAULT_REPLICAS = 2
+export const MAX_REPLICAS = 8
+
+/** The help lines of --replicas and --wait, for the commands that replicate before their node stops. */
+export const REPLICATION_USAGE = `  --replicas N        copies on other nodes to wait for, 0-${MAX_REPLICAS} (default ${DEFAULT_REPLICAS}; 0 skips)
+  --wait DURATION     longest wait for them: 30s, 10m, 1h (default 2m)
+`
+
+/** --replicas and --wait as given (parseArgs options `replicas` and `wait`, both strings), checked. */
+export function replicationFlags (values: { replicas?: string, wait?: string }): { replicas: number, waitMs: number } {
+  return {
+    replicas: values.replicas === undefined ? DEFAULT_REPLICAS : intFlag('--replicas', values.replicas, 0, MAX_REPLICAS),
+    waitMs: values.wait === undefined ? 120_000 : durationFlag('--wait', values.wait, 86_400_000)
+  }
+}
+
 export async function replicate (node: TornetNode, ctx: CliContext, reference: string, copies: number, timeoutMs: number): Promise<ReplicateReport> {
-  const ids = await treeChunkIds(node, reference, ctx.signal)
+  return await replicateChunks(node, ctx, await treeChunkIds(node, reference, ctx.signal), copies, timeoutMs)
+}
+
+/** As replicate, for chunks known by id (a sealed mail message's, which this node cannot read as a tree). */
+export async function replicateChunks (node: TornetNode, ctx: CliContext, ids: Buffer[], copies: number, timeoutMs: number): Promise<ReplicateReport> {
   const deadline = ctx.now() + timeoutMs
   const line = new ProgressLine(ctx.stderr, ctx.now)
   // Providers counted by the chunk service include this node.
@@ -52,8 +74,30 @@ export async function replicate (node: TornetNode, ctx: CliContext, reference: s
   return { chunks: ids.length, replicated: ids.length - pending.length, rounds }
 }
 
+/**
+ * replicate() for a command's node about to stop, with the outcome told on stderr: how many
+ * other nodes hold `what` ("the content", "the message"), or a warning naming what is
+ * reachable only while a node with this data directory runs.
+ */
+export async function replicateOrWarn (node: TornetNode, ctx: CliContext, what: string, ids: () => Promise<Buffer[]>, replicas: number, waitMs: number): Promise<void> {
+  const others = node.routingTableSize()
+  const copies = Math.min(replicas, others)
+  if (copies === 0) {
+    if (replicas > 0) ctx.stderr.write(`warning: no other node is known to hold copies; ${what} is reachable only while a node with this data directory runs (\`tornet start\`)\n`)
+    return
+  }
+  const r = await replicateChunks(node, ctx, await ids(), copies, waitMs)
+  const short = r.chunks - r.replicated
+  if (short === 0) {
+    ctx.stderr.write(`replicated: all ${r.chunks} chunks are held by at least ${copies} other node${copies === 1 ? '' : 's'}\n`)
+  } else {
+    ctx.stderr.write(`warning: ${short} of ${r.chunks} chunks are held by fewer than ${copies} other node${copies === 1 ? '' : 's'} after waiting; ` +
+      `they are reachable only while a node with this data directory runs (\`tornet start\`), or once peers cache them\n`)
+  }
+}
+
 /** Every chunk of the tree, found by reading it all from the local store with the recorder on. */
-async function treeChunkIds (node: TornetNode, reference: string, signal: AbortSignal): Promise<Buffer[]> {
+export async function treeChunkIds (node: TornetNode, reference: string, signal: AbortSignal): Promise<Buffer[]> {
   const ids = new Map<string, Buffer>()
   const recorder = recordChunks(node, { localOnly: true, onChunk: (id) => { ids.set(id.toString('hex'), id) } })
   try {

@@ -45,3 +45,4 @@ export {
 export { MailError, MailErrorCode, type MailErrorCodeValue } from './services/mail/errors.js'
 export { parseAddress, keyAddress, formatAddress, normalizeAddress, type ParsedAddress } from './services/mail/address.js'
 export { MAX_PLAIN_BYTES, MAX_SEALED_BYTES } from './services/mail/seal.js'
+export { loadMailKeys, mailKeysPath } from './services/mail/mail-keys.js'

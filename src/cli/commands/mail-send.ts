@@ -13,6 +13,8 @@ import { formatBytes } from '../format-bytes.js'
 import { formatCount } from '../format.js'
 import { preferredAddress, requireMailbox, withMail } from '../mail-session.js'
 import { ProgressLine } from '../progress-line.js'
+import { REPLICATION_USAGE, replicateOrWarn, replicationFlags } from '../replicate.js'
+
 
 export const mailSendCommand: Command = {
   name: 'mail send',
@@ -26,10 +28,20 @@ pushes it to the recipient's mailbox hosts. The copy in "sent" shows pending unt
 recipient's signed receipt arrives, then delivered (see tornet mail list --folder sent).
 ADDR is NAME@tor-net, NAME@bit or <52 base32 digits>@tor-net; several may be given with
 repeated --to or separated by commas. --attach takes one or more files.
-`,
+This command's node stops when it ends, so before it does it asks nodes near the sealed
+message's chunks to cache a copy (the recipient fetches them later, perhaps much later).
+
+Options:
+${REPLICATION_USAGE}`,
   async run (argv, ctx) {
-    const mail = await parseSend(argv)
-    await withMail(ctx, 'required', async (api) => { await sendMail(api, mail, ctx) })
+    const { mail, replicas, waitMs } = await parseSendOptions(argv)
+    await withMail(ctx, 'required', async (api, node) => {
+      // The sealed message's chunks are the local chunks the send adds (pinned until the receipt).
+      const before = new Set(node.chunkIds('local').map(id => id.toString('hex')))
+      await sendMail(api, mail, ctx)
+      const fresh = node.chunkIds('local').filter(id => !before.has(id.toString('hex')))
+      await replicateOrWarn(node, ctx, 'the message', async () => fresh, replicas, waitMs)
+    })
   }
 }
 
@@ -39,6 +51,10 @@ function addressList (values: string[] | undefined): string[] {
 
 /** The message the command line describes, files read; every mistake is reported before the node starts. */
 export async function parseSend (argv: string[]): Promise<OutgoingMail> {
+  return (await parseSendOptions(argv)).mail
+}
+
+export async function parseSendOptions (argv: string[]): Promise<{ mail: OutgoingMail, replicas: number, waitMs: number }> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -47,7 +63,9 @@ export async function parseSend (argv: string[]): Promise<OutgoingMail> {
       subject: { type: 'string' },
       body: { type: 'string' },
       'body-file': { type: 'string' },
-      attach: { type: 'string', multiple: true }
+      attach: { type: 'string', multiple: true },
+      replicas: { type: 'string' },
+      wait: { type: 'string' }
     },
     strict: true,
     allowPositionals: true
@@ -64,7 +82,8 @@ export async function parseSend (argv: string[]): Promise<OutgoingMail> {
   const mail: OutgoingMail = { to, subject: values.subject, text }
   if (cc.length > 0) mail.cc = cc
   if (files.length > 0) mail.attachments = await readAttachments(files)
-  return mail
+  const { replicas, waitMs } = replicationFlags(values)
+  return { mail, replicas, waitMs }
 }
 
 async function readLocal (file: string): Promise<Buffer> {

@@ -6,16 +6,12 @@ import { usageError } from '../errors.js'
 import { formatBytes } from '../format-bytes.js'
 import { registerName } from '../name-registration.js'
 import { withNode } from '../node-session.js'
-import { replicate } from '../replicate.js'
-import { durationFlag } from '../duration-flag.js'
-import { intFlag } from '../flags.js'
+import { REPLICATION_USAGE, replicateOrWarn, replicationFlags, treeChunkIds } from '../replicate.js'
 import { ProgressBar } from '../progress-bar.js'
 import { ProgressLine } from '../progress-line.js'
 import { countedEntries, measureSource, type MeasuredSource } from '../publish-source.js'
 import { PublishedList } from '../serve/published-list.js'
 
-const DEFAULT_REPLICAS = 2
-const MAX_REPLICAS = 8
 
 export const publishCommand: Command = {
   name: 'publish',
@@ -36,9 +32,7 @@ Options:
   --name NAME         register NAME.tor-net pointing at the content
   --title TEXT        a title for the dashboard's list of published content
                       (default: the file or directory name)
-  --replicas N        copies on other nodes to wait for, 0-${MAX_REPLICAS} (default ${DEFAULT_REPLICAS}; 0 skips)
-  --wait DURATION     longest wait for them: 30s, 10m, 1h (default 2m)
-`,
+${REPLICATION_USAGE}`,
   async run (argv, ctx) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -48,8 +42,7 @@ Options:
     })
     if (positionals.length !== 1) throw usageError('give exactly one file or directory to publish')
     if (values.name === '') throw usageError('--name needs a name')
-    const replicas = values.replicas === undefined ? DEFAULT_REPLICAS : intFlag('--replicas', values.replicas, 0, MAX_REPLICAS)
-    const waitMs = values.wait === undefined ? 120_000 : durationFlag('--wait', values.wait, 86_400_000)
+    const { replicas, waitMs } = replicationFlags(values)
     const path = resolve(positionals[0])
     const source = await measureSource(path, ctx.signal)
     await withNode(ctx, async (node) => {
@@ -62,7 +55,7 @@ Options:
         await published.setName(reference, r.name)
         ctx.stdout.write(`http://${r.name}.tor-net/\n`)
       }
-      await replicateOrWarn(node, ctx, reference, replicas, waitMs)
+      await replicateOrWarn(node, ctx, 'the content', async () => await treeChunkIds(node, reference, ctx.signal), replicas, waitMs)
     })
   }
 }
@@ -101,21 +94,4 @@ async function publishSource (node: TornetNode, ctx: CliContext, path: string, s
       'and `tornet start` announces it again every hour\n')
   }
   return result
-}
-
-async function replicateOrWarn (node: TornetNode, ctx: CliContext, reference: string, replicas: number, waitMs: number): Promise<void> {
-  const others = node.routingTableSize()
-  const copies = Math.min(replicas, others)
-  if (copies === 0) {
-    if (replicas > 0) ctx.stderr.write('warning: no other node is known to hold copies; the content is reachable only while a node with this data directory runs (`tornet start`)\n')
-    return
-  }
-  const r = await replicate(node, ctx, reference, copies, waitMs)
-  const short = r.chunks - r.replicated
-  if (short === 0) {
-    ctx.stderr.write(`replicated: all ${r.chunks} chunks are held by at least ${copies} other node${copies === 1 ? '' : 's'}\n`)
-  } else {
-    ctx.stderr.write(`warning: ${short} of ${r.chunks} chunks are held by fewer than ${copies} other node${copies === 1 ? '' : 's'} after waiting; ` +
-      'they are reachable only while a node with this data directory runs (`tornet start`), or once peers cache them\n')
-  }
 }

@@ -4,7 +4,7 @@ import {
   type Identity, NONCE_BYTES, PUBLIC_KEY_BYTES, SECRET_KEY_BYTES, nodeIdOf, publicKeyFromSecret, rankOf
 } from './identity.js'
 import { IdentityErrorCode, identityError } from './errors.js'
-import { othersMay, readSecretFile, writeSecretFile } from './secret-file.js'
+import { loadSecretFile, writeSecretFile } from './secret-file.js'
 
 /**
  * `<dataDir>/identity.json`: the node's key pair and rank proof.
@@ -47,33 +47,15 @@ export function saveIdentity (dataDir: string, identity: Identity): void {
  */
 export function loadIdentity (dataDir: string): Identity | undefined {
   const file = identityPath(dataDir)
-  let read: { text: string, mode: number } | undefined
-  try {
-    read = readSecretFile(file)
-  } catch (err) {
-    throw corrupt(file, `it cannot be read (${(err as Error).message})`, err)
-  }
-  if (read === undefined) return undefined
-  const { text, mode } = read
-  const identity = parseIdentityFile(file, text) // a damaged file is reported as damaged first
-  checkPrivate(file, mode)
-  return identity
-}
-
-/**
- * Refuses (rather than warns about) an identity file that the group or
- * others may read or write: whoever reads the secret key can act as this
- * node and spend its mined rank, and whoever writes it can swap in their
- * own key; a warning scrolls past in a log, a refusal gets fixed. ssh does
- * the same for private keys. Windows has no such mode bits: not checked there.
- */
-function checkPrivate (file: string, mode: number): void {
-  const may = othersMay(mode)
-  if (may === undefined) return
-  throw identityError(IdentityErrorCode.INSECURE,
-    `the identity file ${file} holds this node's secret key, but other users may ${may} it ` +
-    `(mode ${(mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and start again; if others may already have read it, ` +
-    'make a new identity with `tornet id new --force`')
+  return loadSecretFile(file, text => parseIdentityFile(file, text), {
+    unreadable: (reason, cause) => corrupt(file, reason, cause),
+    // Refused rather than warned about: whoever reads the secret key can act as this node and
+    // spend its mined rank; a warning scrolls past in a log, a refusal gets fixed.
+    insecure: (may, mode) => identityError(IdentityErrorCode.INSECURE,
+      `the identity file ${file} holds this node's secret key, but other users may ${may} it ` +
+      `(mode ${mode.toString(8)}). Run \`chmod 600 ${file}\` and start again; if others may already have read it, ` +
+      'make a new identity with `tornet id new --force`')
+  })
 }
 
 function corrupt (file: string, reason: string, cause?: unknown): Error {

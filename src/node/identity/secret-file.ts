@@ -69,3 +69,28 @@ export function othersMay (mode: number): 'read' | 'write' | undefined {
   if (process.platform === 'win32' || (mode & 0o077) === 0) return undefined
   return (mode & 0o044) !== 0 ? 'read' : 'write'
 }
+
+export interface SecretFileErrors {
+  /** The file exists but cannot be read (permissions, I/O). */
+  unreadable: (reason: string, cause: unknown) => Error
+  /** The group or others may read or write it. */
+  insecure: (may: 'read' | 'write', mode: number) => Error
+}
+
+/**
+ * Reads and parses a secret file: undefined when absent; `parse` reports damage first (its own
+ * errors), then a file others may read or write is refused.
+ */
+export function loadSecretFile<T> (file: string, parse: (text: string) => T, errors: SecretFileErrors): T | undefined {
+  let read: { text: string, mode: number } | undefined
+  try {
+    read = readSecretFile(file)
+  } catch (err) {
+    throw errors.unreadable(`it cannot be read (${(err as Error).message})`, err)
+  }
+  if (read === undefined) return undefined
+  const value = parse(read.text)
+  const may = othersMay(read.mode)
+  if (may !== undefined) throw errors.insecure(may, read.mode & 0o777)
+  return value
+}

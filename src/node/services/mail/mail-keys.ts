@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { generateIdentity, publicKeyFromSecret } from '../../identity/identity.js'
 import { sha256 } from '../../crypto/hash.js'
 import { x25519FromSecret } from '../../link/link-crypto.js'
-import { othersMay, readSecretFile, writeSecretFile } from '../../identity/secret-file.js'
+import { loadSecretFile, writeSecretFile } from '../../identity/secret-file.js'
 import { MailError, MailErrorCode } from './errors.js'
 
 /**
@@ -61,21 +61,12 @@ export async function saveMailKeys (dataDir: string, keys: MailKeys): Promise<vo
 /** The saved keys, or undefined when there is no mailbox yet; throws KEY_CORRUPT or KEY_INSECURE. */
 export async function loadMailKeys (dataDir: string): Promise<MailKeys | undefined> {
   const file = mailKeysPath(dataDir)
-  let read: { text: string, mode: number } | undefined
-  try {
-    read = readSecretFile(file)
-  } catch (err) {
-    throw corrupt(file, `it cannot be read (${(err as Error).message})`)
-  }
-  if (read === undefined) return undefined
-  const keys = parseKeys(file, read.text)
-  const may = othersMay(read.mode)
-  if (may !== undefined) {
-    throw new MailError(MailErrorCode.KEY_INSECURE,
+  return loadSecretFile(file, text => parseKeys(file, text), {
+    unreadable: reason => corrupt(file, reason),
+    insecure: (may, mode) => new MailError(MailErrorCode.KEY_INSECURE,
       `the mail key file ${file} holds your mailbox's secret keys, but other users may ${may} it ` +
-      `(mode ${(read.mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and try again`)
-  }
-  return keys
+      `(mode ${mode.toString(8)}). Run \`chmod 600 ${file}\` and try again`)
+  })
 }
 
 function parseKeys (file: string, text: string): MailKeys {

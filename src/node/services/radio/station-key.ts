@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateIdentity, publicKeyFromSecret } from '../../identity/identity.js'
-import { othersMay, readSecretFile, writeSecretFile } from '../../identity/secret-file.js'
+import { loadSecretFile, writeSecretFile } from '../../identity/secret-file.js'
 import type { StationKeyPair } from './radio-api.js'
 import { RadioError, RadioErrorCode } from './errors.js'
 
@@ -78,21 +78,12 @@ export function listStationKeys (dataDir: string): Array<{ label: string, public
 }
 
 function readStation (file: string): StationKey | undefined {
-  let read: { text: string, mode: number } | undefined
-  try {
-    read = readSecretFile(file)
-  } catch (err) {
-    throw corrupt(file, `it cannot be read (${(err as Error).message})`)
-  }
-  if (read === undefined) return undefined
-  const key = parseStation(file, read.text)
-  const may = othersMay(read.mode)
-  if (may !== undefined) {
-    throw new RadioError(RadioErrorCode.KEY_INSECURE,
+  return loadSecretFile(file, text => parseStation(file, text), {
+    unreadable: reason => corrupt(file, reason),
+    insecure: (may, mode) => new RadioError(RadioErrorCode.KEY_INSECURE,
       `the station key file ${file} holds the station's secret key, but other users may ${may} it ` +
-      `(mode ${(read.mode & 0o777).toString(8)}). Run \`chmod 600 ${file}\` and try again`)
-  }
-  return key
+      `(mode ${mode.toString(8)}). Run \`chmod 600 ${file}\` and try again`)
+  })
 }
 
 function parseStation (file: string, text: string): StationKey {

@@ -7,6 +7,10 @@ import { NS, namespaced } from '../../../../src/node/crypto/namespaces.js'
 import { sha256 } from '../../../../src/node/crypto/hash.js'
 import { sign } from '../../../../src/node/identity/identity.js'
 import { isTornetError } from '../../../../src/node/errors.js'
+import { readFileSync } from 'node:fs'
+import { mailboxIdOf } from '../../../../src/node/services/mail/mail-keys.js'
+import { publicKeyFromSecret } from '../../../../src/node/identity/identity.js'
+import { x25519FromSecret } from '../../../../src/node/link/link-crypto.js'
 
 function codeOf (f: () => unknown): string | undefined {
   try { f() } catch (e) { return isTornetError(e) ? e.code : String(e) }
@@ -122,5 +126,22 @@ describe('sealed mail', () => {
     expect(codeOf(() => openMail(handSeal(innerOf(1, alice, bob.id, plain, randomBytes(50)), toBob), bob))).toBe('MAIL_BAD_SEAL')
     expect(codeOf(() => sealMail(plain, alice, { mailboxId: Buffer.alloc(31), encryptionKey: bob.encryptionKey }))).toBe('MAIL_BAD_ARGUMENT')
     expect(codeOf(() => sealMail(plain, alice, { mailboxId: bob.id, encryptionKey: Buffer.alloc(32) }))).toBe('MAIL_BAD_ARGUMENT')
+  })
+
+  it('opens the golden v1 seals (test/fixtures/mail-seal-v1.json): the format does not drift', () => {
+    const g = JSON.parse(readFileSync(new URL('../../../fixtures/mail-seal-v1.json', import.meta.url), 'utf8')) as {
+      senderSigningKey: string, recipientSigningSecretByte: number, recipientEncryptionSecretByte: number,
+      short: { plain: string, sealed: string }, long: { plain: string, sealed: string }
+    }
+    const signingKey = publicKeyFromSecret(Buffer.alloc(32, g.recipientSigningSecretByte)) as Buffer
+    const encryptionSecret = Buffer.alloc(32, g.recipientEncryptionSecretByte)
+    const me = { id: mailboxIdOf(signingKey), encryptionKey: x25519FromSecret(encryptionSecret).publicKey, encryptionSecret }
+    for (const c of [g.short, g.long]) {
+      const opened = openMail(Buffer.from(c.sealed, 'hex'), me)
+      expect(opened.plain.toString('utf8')).toBe(c.plain)
+      expect(opened.senderSigningKey.toString('hex')).toBe(g.senderSigningKey)
+    }
+    // The long one was stored compressed: smaller sealed than plain.
+    expect(g.long.sealed.length / 2).toBeLessThan(g.long.plain.length)
   })
 })
