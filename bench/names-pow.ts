@@ -1,9 +1,9 @@
-import { hash } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { generateIdentity } from '../src/node/identity/identity.js'
 import type { MiningProgress } from '../src/node/identity/miner.js'
 import { mineRegistration } from '../src/node/services/names/pow.js'
 import { DEFAULT_DIFFICULTY, MAX_TERM_MS, NO_PREVIOUS, powPrefix } from '../src/node/services/names/registration.js'
+import { nativeSha256Rate } from './support/native-hash.js'
 import { emit, mean, progress } from './util.js'
 
 /**
@@ -17,17 +17,6 @@ import { emit, mean, progress } from './util.js'
  */
 
 export const summary = 'name registration proof-of-work time at the default difficulty (one core)'
-
-function baselineRate (inputBytes: number, seconds: number): number {
-  const input = Buffer.alloc(inputBytes)
-  let n = 0
-  const started = performance.now()
-  while (performance.now() - started < seconds * 1000) {
-    for (let i = 0; i < 4096; i++) { input[inputBytes - 8] = i; input[inputBytes - 7] = i >>> 8; hash('sha256', input, 'buffer') }
-    n += 4096
-  }
-  return n / ((performance.now() - started) / 1000)
-}
 
 export async function run (args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -60,7 +49,7 @@ export async function run (args: string[]): Promise<void> {
   // Rounds that end early hash mostly during warm-up; weight the rate by work done.
   const rate = rates.reduce((sum, x, i) => sum + x * seconds[i], 0) / seconds.reduce((a, b) => a + b, 0)
   progress('native baseline, 2 s')
-  const baseline = baselineRate(inputBytes, 2)
+  const baseline = nativeSha256Rate(inputBytes, 2)
   const extra = { difficulty, rounds, threads: 1 }
   emit('names.register_pow_s', Number(mean(seconds).toFixed(3)), 's', extra)
   emit('names.register_pow_expected_s', Number((2 ** difficulty / rate).toFixed(3)), 's', extra)

@@ -60,6 +60,7 @@ export interface MailService extends MailApi {
 }
 
 const NAMES_KEY = 'names'
+const NOTIFY_GAP_MS = 500
 
 export function createMailService (o: MailServiceOptions): MailService {
   const { net } = o
@@ -76,6 +77,8 @@ export function createMailService (o: MailServiceOptions): MailService {
   let stopping = new AbortController()
   /** The keys being read at start; what needs them waits for it. */
   let loading: Promise<void> | undefined
+  let lastCheck = 0
+  let notifyTimer: NodeJS.Timeout | undefined
 
   const changed = (): void => { for (const l of listeners) { try { l() } catch { /* a listener's failure is its own */ } } }
   const store = async (): Promise<MailStore> => await (storePromise ??= openMailStore(mailStorePath(o.dataDir)))
@@ -113,6 +116,8 @@ export function createMailService (o: MailServiceOptions): MailService {
       await o.tables.meta.put(NAMES_KEY, Buffer.from(JSON.stringify([...names, parsed.name])))
     }
     scheduleTimer()
+    // A first collect tells the hosts where this mailbox is: they notify it of what arrives.
+    backgroundCheck()
     changed()
     return info(k)
   }
@@ -163,11 +168,13 @@ export function createMailService (o: MailServiceOptions): MailService {
     let pushed = 0
     const failures: Error[] = []
     for (const r of recipients) {
+      let hash: Buffer | undefined
       try {
         const sealed = sealMail(raw, k, { mailboxId: r.mailboxId, encryptionKey: r.encryptionKey })
         onProgress?.({ phase: 'publishing' })
         const file = await o.publish(sealed, signal)
-        await outbox.add(sha256(sealed), { storeId: summary.id, recipient: r.signingKey, chunkIds: file.chunkIds })
+        hash = sha256(sealed)
+        await outbox.add(hash, { storeId: summary.id, recipient: r.signingKey, chunkIds: file.chunkIds })
         const item = encodePushItem({ kind: 'message', rootId: file.rootId, rootKey: file.rootKey })
         await net.push(r.mailboxId, item, {
           signal,
@@ -176,6 +183,9 @@ export function createMailService (o: MailServiceOptions): MailService {
         })
         pushed++
       } catch (err) {
+        // No receipt will come for a copy no host took: its chunks need not stay pinned.
+        const settled = hash === undefined ? undefined : await outbox.settle(hash).catch(() => undefined)
+        if (settled !== undefined) await o.unpin(settled.entry.chunkIds).catch(() => undefined)
         failures.push(err as Error)
         log('warn', `mail to ${r.address} was not pushed: ${(err as Error).message}`)
       }
@@ -284,7 +294,20 @@ export function createMailService (o: MailServiceOptions): MailService {
 
   function backgroundCheck (): void {
     if (!running || keys === undefined) return
+    lastCheck = Date.now()
     check().catch((err: Error) => log('warn', `checking mail failed: ${err.message}`))
+  }
+
+  /**
+   * A host's notification (unauthenticated: anyone may send one) prompts a check, at most one
+   * per NOTIFY_GAP_MS: a flood of them costs a check every half second, not one per packet.
+   */
+  function onNotified (): void {
+    if (notifyTimer !== undefined) return
+    const wait = Math.max(0, lastCheck + NOTIFY_GAP_MS - Date.now())
+    if (wait === 0) { backgroundCheck(); return }
+    notifyTimer = setTimeout(() => { notifyTimer = undefined; backgroundCheck() }, wait)
+    notifyTimer.unref()
   }
 
   function scheduleTimer (): void {
@@ -297,9 +320,13 @@ export function createMailService (o: MailServiceOptions): MailService {
   async function saveDraft (mail: OutgoingMail, replaces?: string): Promise<MessageSummary> {
     const s = await store()
     const from = keys === undefined ? '' : fromAddress(keys)
-    // A draft may be unfinished: recipients are kept as typed only when they parse.
-    const { raw } = await composeMessage({ ...mail, to: mail.to.filter(valid), cc: (mail.cc ?? []).filter(valid) }, from === '' ? 'draft@tor-net' : from, new Date())
-      .catch(async () => await composeMessage({ ...mail, to: [], cc: [] }, from === '' ? 'draft@tor-net' : from))
+    // A draft may be unfinished: only the recipients that parse are kept, and one with none has no
+    // To header (the composer needs one, so it is written to the sender and that line dropped).
+    const to = mail.to.filter(valid)
+    const cc = (mail.cc ?? []).filter(valid)
+    const sender = from === '' ? 'draft@tor-net' : from
+    let { raw } = await composeMessage({ ...mail, to: to.length + cc.length === 0 ? [sender] : to, cc }, sender)
+    if (to.length + cc.length === 0) raw = withoutHeader(raw, 'to')
     const summary = await s.add('drafts', raw, { unread: false })
     if (replaces !== undefined) {
       const old = await s.summary(replaces)
@@ -348,7 +375,7 @@ export function createMailService (o: MailServiceOptions): MailService {
       if (running) return
       running = true
       stopping = new AbortController()
-      net.onNotify = () => { backgroundCheck() }
+      net.onNotify = onNotified
       loading = loadMailKeys(o.dataDir).then(k => {
         if (k === undefined || !running) return
         keys = k
@@ -361,12 +388,30 @@ export function createMailService (o: MailServiceOptions): MailService {
       running = false
       stopping.abort()
       if (timer !== undefined) clearInterval(timer)
+      clearTimeout(notifyTimer)
       timer = undefined
+      notifyTimer = undefined
       await checking?.catch(() => undefined)
       if (storePromise !== undefined) await (await storePromise).close()
       storePromise = undefined
     }
   }
+}
+
+/** The message without one header field (and its folded continuation lines). */
+function withoutHeader (raw: Buffer, field: string): Buffer {
+  const text = raw.toString('latin1')
+  const end = text.indexOf('\r\n\r\n')
+  if (end < 0) return raw
+  const lines = text.slice(0, end).split('\r\n')
+  const kept: string[] = []
+  let dropping = false
+  for (const line of lines) {
+    if (/^[ \t]/.test(line)) { if (!dropping) kept.push(line); continue }
+    dropping = line.toLowerCase().startsWith(`${field}:`)
+    if (!dropping) kept.push(line)
+  }
+  return Buffer.from(kept.join('\r\n') + text.slice(end), 'latin1')
 }
 
 function valid (address: string): boolean {
