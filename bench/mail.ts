@@ -12,6 +12,7 @@ import { startLocalNet } from './support/local-net.js'
 import { median, round } from './support/stats.js'
 import { nativeSha256Rate } from './support/native-hash.js'
 import { emit, mean, progress } from './util.js'
+import { inboxTtfb } from './mail-inbox.js'
 
 /**
  * Mail (issue 16). Each figure is printed with its baseline, measured in this run, and the ratio:
@@ -31,7 +32,11 @@ import { emit, mean, progress } from './util.js'
  *                            --pushes distinct valid pushes (target ≥ 5,000/s). Baseline: decoding
  *                            each push and one SHA-256 of it (the least any check does).
  *
- *   npm run bench -- mail [--messages 20] [--rounds 3] [--pushes 20000] [--skip deliver,stamp,checks]
+ *   mail.inbox_ttfb_ms       the webmail's inbox page with 10,000 messages in an LMDB mail store, through
+ *                            the gateway's proxy (target ≤ 50 ms). Baseline: the dashboard page on the
+ *                            same gateway. See mail-inbox.ts (also its own suite, with more options).
+ *
+ *   npm run bench -- mail [--messages 20] [--rounds 3] [--pushes 20000] [--skip deliver,stamp,checks,inbox]
  */
 export const summary = 'mail: send → inbox on 20 UDP nodes, stamp proof of work, host push checks'
 
@@ -161,9 +166,10 @@ export async function run (args: string[]): Promise<void> {
   const messages = Number(values.messages)
   const rounds = Number(values.rounds)
   const pushes = Number(values.pushes)
-  if (![messages, rounds, pushes].every(n => Number.isInteger(n) && n >= 1)) throw new Error('usage: mail [--messages N>=1] [--rounds N>=1] [--pushes N>=1] [--skip deliver,stamp,checks]')
+  if (![messages, rounds, pushes].every(n => Number.isInteger(n) && n >= 1)) throw new Error('usage: mail [--messages N>=1] [--rounds N>=1] [--pushes N>=1] [--skip deliver,stamp,checks,inbox]')
   const skip = new Set(values.skip.split(',').filter(s => s !== ''))
   if (!skip.has('checks')) await checks(pushes)
   if (!skip.has('deliver')) await deliver(messages)
   if (!skip.has('stamp')) await stamp(rounds)
+  if (!skip.has('inbox')) await inboxTtfb({ messages: 10_000, samples: 200, store: 'lmdb' })
 }

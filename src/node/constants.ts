@@ -8,3 +8,6 @@ export const TORNET_SUFFIX = '.tor-net'
 
 /** The host under which a gateway serves its own pages (the dashboard) through the proxy. */
 export const DASHBOARD_HOST = 'tornet.tor-net'
+
+/** The host under which a gateway serves its webmail through the proxy (never a name lookup). */
+export const MAIL_HOST = 'mail.tor-net'

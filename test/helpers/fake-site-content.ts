@@ -187,7 +187,7 @@ export class FakeResolver implements Resolver {
     this.records.set('tornet.tor-net', { kind: 'gateway' })
     this.records.set('onion.bit', { kind: 'unsupported', network: 'tor', address: 'abcdefghijklmnop.onion', message: '' })
     this.records.set('local.bit', { kind: 'clearnet', host: 'local.bit', addresses: ['127.0.0.1'] })
-    this.records.set('mail.tor-net', { kind: 'mailbox', publicKey: 'ab'.repeat(32) })
+    this.records.set('box.tor-net', { kind: 'mailbox', publicKey: 'ab'.repeat(32) })
     this.records.set('expired.bit', { error: RESOLVE_ERRORS.expired })
     this.records.set('slow.tor-net', { error: RESOLVE_ERRORS.timeout })
     this.records.set('down.tor-net', { error: RESOLVE_ERRORS.unavailable })

@@ -20,55 +20,38 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js'
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { TornetError } from '../../src/node/errors.js'
+import { keyAddress, normalizeAddress, parseAddress } from '../../src/node/services/mail/address.js'
 import {
   MAIL_FOLDERS,
   type AttachmentInput, type CheckResult, type Contact, type DeliveryState, type MailApi, type MailboxInfo, type MailFolder,
   type MailRecipient, type MessagePage, type MessageSummary, type MessageView, type ListOptions, type OutgoingMail, type SendProgress
 } from '../../src/node/services/mail/mail-api.js'
 
-/** The codes this fake throws; they match the names mail-core's errors.ts uses for the same failures. */
+/** The codes this fake throws: the ones src/node/services/mail/errors.ts gives the same failures. */
 export const MemoryMailCode = {
   BAD_ADDRESS: 'MAIL_BAD_ADDRESS',
+  /** This node has no mailbox yet (the service is not running for mail). */
+  NOT_RUNNING: 'MAIL_NOT_RUNNING',
+  /** The recipient has no mailbox on the network. */
   NO_MAILBOX: 'MAIL_NO_MAILBOX',
-  UNKNOWN_RECIPIENT: 'MAIL_UNKNOWN_RECIPIENT',
   NOT_FOUND: 'MAIL_NOT_FOUND',
   ABORTED: 'MAIL_ABORTED',
-  MAILBOX_EXISTS: 'MAIL_MAILBOX_EXISTS'
+  BAD_ARGUMENT: 'MAIL_BAD_ARGUMENT'
 } as const
 
 const DEFAULT_PAGE = 50
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'
-
-function base32 (b: Uint8Array): string {
-  let out = ''
-  let bits = 0
-  let value = 0
-  for (const byte of b) {
-    value = (value << 8) | byte
-    bits += 8
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31]
-      bits -= 5
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31]
-  return out
-}
-
 /** The raw-key address of a signing key, as the real service writes it. */
 export function memoryKeyAddress (signingKey: Buffer): string {
-  return `${base32(signingKey)}@tor-net`
+  return keyAddress(signingKey)
 }
 
-const NAME_ADDRESS = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?@(tor-net|bit)$/
-const KEY_ADDRESS = /^[a-z2-7]{52}@tor-net$/
-
+/** The real service's spelling and checks (throws MAIL_BAD_ADDRESS, as it does). */
 function normalise (text: string): string {
-  const address = text.trim().toLowerCase()
-  if (!NAME_ADDRESS.test(address) && !KEY_ADDRESS.test(address)) {
-    throw new TornetError(MemoryMailCode.BAD_ADDRESS, `"${text}" is not a mail address: use NAME@tor-net, NAME@bit or a 52-letter key @tor-net`)
-  }
-  return address
+  return normalizeAddress(text)
+}
+
+function isKeyAddress (address: string): boolean {
+  return parseAddress(address).kind === 'key'
 }
 
 interface Stored {
@@ -90,7 +73,7 @@ export class MemoryMailNetwork {
 
   register (address: string, mail: MemoryMail): void {
     if (this.mailboxes.has(address) && this.mailboxes.get(address) !== mail) {
-      throw new TornetError(MemoryMailCode.MAILBOX_EXISTS, `${address} is taken by another mailbox`)
+      throw new TornetError(MemoryMailCode.BAD_ARGUMENT, `${address} is taken by another mailbox`)
     }
     this.mailboxes.set(address, mail)
   }
@@ -111,7 +94,7 @@ export class MemoryMailNetwork {
   }
 
   /** Every name address registered, for completion. */
-  names (): string[] { return [...this.mailboxes.keys()].filter(a => !KEY_ADDRESS.test(a)) }
+  names (): string[] { return [...this.mailboxes.keys()].filter(a => !isKeyAddress(a)) }
 }
 
 export interface MemoryMailOptions {
@@ -149,7 +132,7 @@ export class MemoryMail implements MailApi {
   mailbox (): MailboxInfo | undefined { return this.box }
 
   async createMailbox (opts: { name?: string } = {}): Promise<MailboxInfo> {
-    if (this.box !== undefined) throw new TornetError(MemoryMailCode.MAILBOX_EXISTS, 'this node already has a mailbox')
+    if (this.box !== undefined) throw new TornetError(MemoryMailCode.BAD_ARGUMENT, 'this node already has a mailbox')
     this.box = this.makeBox(opts.name)
     this.changed()
     return this.box
@@ -159,12 +142,12 @@ export class MemoryMail implements MailApi {
     const address = normalise(text)
     const other = this.network.mailboxes.get(address)?.mailbox()
     if (other !== undefined) return { address, mailboxId: other.id, signingKey: other.signingKey, encryptionKey: other.encryptionKey }
-    if (KEY_ADDRESS.test(address)) {
+    const parsed = parseAddress(address)
+    if (parsed.kind === 'key') {
       // A key address is always valid; nobody on this network holds it, so mail to it stays pending.
-      const signingKey = base32Decode(address.slice(0, 52))
-      return { address, mailboxId: sha256(signingKey), signingKey, encryptionKey: Buffer.alloc(32) }
+      return { address, mailboxId: sha256(parsed.signingKey), signingKey: parsed.signingKey, encryptionKey: Buffer.alloc(32) }
     }
-    throw new TornetError(MemoryMailCode.UNKNOWN_RECIPIENT, `no mailbox answers for ${address}: check the name`)
+    throw new TornetError(MemoryMailCode.NO_MAILBOX, `no mailbox answers for ${address}: check the name`)
   }
 
   async send (mail: OutgoingMail, opts: { onProgress?: (p: SendProgress) => void, signal?: AbortSignal } = {}): Promise<MessageSummary> {
@@ -174,7 +157,7 @@ export class MemoryMail implements MailApi {
     const progress = opts.onProgress ?? (() => {})
     progress({ phase: 'resolving' })
     const recipients = await Promise.all([...mail.to, ...(mail.cc ?? [])].map(async a => await this.resolveAddress(a)))
-    if (recipients.length === 0) throw new TornetError(MemoryMailCode.BAD_ADDRESS, 'a message needs at least one recipient')
+    if (recipients.length === 0) throw new TornetError(MemoryMailCode.BAD_ARGUMENT, 'a message needs at least one recipient')
     for (let i = 1; i <= 4; i++) {
       if (opts.signal?.aborted === true) throw new TornetError(MemoryMailCode.ABORTED, 'sending was cancelled')
       progress({ phase: 'stamping', done: i * 1000, total: 4000 })
@@ -193,7 +176,7 @@ export class MemoryMail implements MailApi {
     this.throwInjected()
     opts.onProgress?.({ phase: 'resolving' })
     const recipients = await Promise.all(envelopeTo.map(async a => await this.resolveAddress(a)))
-    if (recipients.length === 0) throw new TornetError(MemoryMailCode.BAD_ADDRESS, 'a message needs at least one recipient')
+    if (recipients.length === 0) throw new TornetError(MemoryMailCode.BAD_ARGUMENT, 'a message needs at least one recipient')
     const summary = await this.deliver(message, recipients.map(r => r.address))
     opts.onProgress?.({ phase: 'done' })
     return summary
@@ -392,7 +375,7 @@ export class MemoryMail implements MailApi {
   }
 
   private requireBox (): MailboxInfo {
-    if (this.box === undefined) throw new TornetError(MemoryMailCode.NO_MAILBOX, 'this node has no mailbox yet: create one first (tornet mail new)')
+    if (this.box === undefined) throw new TornetError(MemoryMailCode.NOT_RUNNING, 'this node has no mailbox yet: create one first (tornet mail new)')
     return this.box
   }
 
@@ -418,21 +401,6 @@ function myAddresses (box: MailboxInfo): string[] { return [box.address, ...box.
 function fromAddress (box: MailboxInfo): string { return box.names[0] ?? box.address }
 
 function sha256 (b: Buffer): Buffer { return createHash('sha256').update(b).digest() }
-
-function base32Decode (s: string): Buffer {
-  const out: number[] = []
-  let bits = 0
-  let value = 0
-  for (const ch of s) {
-    value = (value << 5) | BASE32.indexOf(ch)
-    bits += 5
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255)
-      bits -= 8
-    }
-  }
-  return Buffer.from(out)
-}
 
 function addressList (a: AddressObject | AddressObject[] | undefined): string[] {
   if (a === undefined) return []

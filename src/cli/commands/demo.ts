@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { startDemoNetwork } from '../serve/demo-network.js'
-import { browserInstructions, publishInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
+import { browserInstructions, mailInstructions, publishInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -12,8 +12,9 @@ export const demoCommand: Command = {
 
 Starts N real Tornet nodes on 127.0.0.1 (default 5) in this process, publishes the sample site from
 one of them, registers it as welcome.tor-net, broadcasts the radio station welcome-radio (the
-tunes of sample/radio, looped) from another, and serves the gateway (SOCKS5 + HTTP proxy, and
-the radio at /radio/welcome-radio) from the first on 127.0.0.1:9150. Node data is kept in
+tunes of sample/radio, looped) from another, gives the first node a mailbox with a welcome mail
+from welcome-mail@tor-net, and serves the gateway (SOCKS5 + HTTP proxy, the webmail at
+http://mail.tor-net/, the radio at /radio/welcome-radio) from the first on 127.0.0.1:9150. Node data is kept in
 <data dir>/demo and reused next time; the station's key is <data dir>/stations/welcome-radio.json.
 --bootstrap HOST:PORT makes the gateway node join those peers too (they must accept rank 8).
 Stop with Ctrl-C.
@@ -36,7 +37,8 @@ Options:
       `${demo.nameUrl}   the sample site, by its registered name`,
       `${demo.siteUrl}`,
       '    the same site by its content address'
-    ], (demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)) + publishInstructions(demo.publishCommand)))
+    ], mailInstructions(demo.served.gateway.url, demo.mail.address) +
+      (demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)) + publishInstructions(demo.publishCommand)))
     await waitForStop(ctx.signal)
     ctx.stderr.write('stopping…\n')
     await demo.close()

@@ -6,6 +6,7 @@ import {
 } from '../../node/index.js'
 import { writeDemoCliHome } from './demo-cli-home.js'
 import { startDemoRadio, type DemoRadio } from './demo-radio.js'
+import { startDemoMail, type DemoMail } from './demo-mail.js'
 import { escapeHtml } from '../../gateway/html.js'
 import type { DashboardSection } from '../../gateway/apps/dashboard/port.js'
 import { packageRoot } from './package-root.js'
@@ -17,7 +18,8 @@ import { serveGateway, type ServedGateway } from './serve-gateway.js'
  * own identity, LMDB store and UDP socket, in this process), the first one
  * serving the gateway, and the sample site published by another node and
  * registered as welcome.tor-net, and the radio station welcome-radio (see
- * demo-radio.ts) broadcast by the last node. Data lives in <dataDir>/demo and
+ * demo-radio.ts) broadcast by the last node; the first node's mailbox gets a
+ * welcome mail from another (demo-mail.ts). Data lives in <dataDir>/demo and
  * is reused on the next start.
  */
 export interface DemoOptions {
@@ -26,6 +28,8 @@ export interface DemoOptions {
   gatewayPort?: number
   rank?: number
   nameDifficulty?: number
+  /** Mail stamps' difficulty (default: the node's, a few seconds per message). */
+  mailDifficulty?: number
   onStep?: (message: string) => void
   signal?: AbortSignal
   /** Peers outside the demo (--bootstrap) that the gateway node joins too; they must accept the demo's rank. */
@@ -41,6 +45,8 @@ export interface DemoNetwork {
   radioUrl: string | undefined
   /** One command that publishes a folder into this network from another terminal. */
   publishCommand: string
+  /** The newcomer's mailbox and its welcome mail (being sent in the background). */
+  mail: DemoMail
   close (): Promise<void>
 }
 
@@ -53,7 +59,11 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
   const nodes: TornetNode[] = []
   let served: ServedGateway | undefined
   let radio: DemoRadio | undefined
+  let welcome: Promise<void> | undefined
+  const mailStop = new AbortController()
   const close = async (): Promise<void> => {
+    mailStop.abort() // a welcome still stamping stops, and ends before its nodes do
+    await welcome
     await radio?.close()
     await served?.close()
     await Promise.allSettled(nodes.map(async n => await n.stop()))
@@ -73,6 +83,7 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
         minRank: rank,
         gateway: { host: '127.0.0.1', port: opts.gatewayPort ?? 9150, passThrough: false },
         names: { difficulty: opts.nameDifficulty ?? 16 },
+        mail: { difficulty: opts.mailDifficulty ?? defaultConfig().mail.difficulty },
         storage: { cacheBytes: 256 * 1024 * 1024 },
         // The demo nodes all live on 127.0.0.1: they must follow each other's loopback contacts.
         allowPrivateEndpoints: true
@@ -93,10 +104,13 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     await registerNameOnce(publisher, DEMO_NAME, { kind: 'content', value: contentTarget(site.host) }, opts.signal)
     const size = treeSize(join(packageRoot(), 'sample', 'welcome'))
     await served.published.add({ reference: site.host, url: site.url, name: DEMO_NAME, nameUrl: `http://${DEMO_NAME}.tor-net/`, title: 'Welcome to Tornet (sample site, published by demo node 1)', files: size.files, bytes: size.bytes, publishedAt: Date.now() })
+    const mailSignal = opts.signal === undefined ? mailStop.signal : AbortSignal.any([opts.signal, mailStop.signal])
+    const mail = await startDemoMail({ newcomer: nodes[0], sender: nodes[1], gatewayUrl: served.gateway.url, signal: mailSignal, onStep: step })
+    welcome = mail.welcome
     radio = await startDemoRadio({ keyDir: opts.dataDir, broadcaster: nodes[count - 1], gatewayUrl: served.gateway.url, signal: opts.signal, onStep: step })
     const cli = writeDemoCliHome(join(opts.dataDir, 'demo'), { rank, nameDifficulty: opts.nameDifficulty ?? 16, bootstrap: `127.0.0.1:${nodes[0].endpoint.port}` })
     served.dashboard.registerSection(publishFromTerminalSection(cli.publishCommand))
-    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, publishCommand: cli.publishCommand, close }
+    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, publishCommand: cli.publishCommand, mail, close }
   } catch (err) {
     await close()
     throw err

@@ -31,6 +31,15 @@ export function radioInstructions (radioUrl: string): string {
 `
 }
 
+/** The demo's mail lines: the webmail through the proxy, and the newcomer's address. */
+export function mailInstructions (gatewayUrl: string, address: string): string {
+  return `  Read your mail (a welcome message from another demo node is on its way):
+    http://mail.tor-net/   your webmail through the proxy (also ${gatewayUrl}/mail/)
+    your address: ${address}
+
+`
+}
+
 /** The demo's newcomer line: one command that publishes a folder into the demo network from another terminal. */
 export function publishInstructions (command: string): string {
   return `  Publish a folder of your own from another terminal (in this directory):

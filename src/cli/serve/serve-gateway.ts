@@ -1,6 +1,7 @@
 import { createGateway, type Gateway, type GatewayLog } from '../../gateway/index.js'
 import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/index.js'
 import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
+import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
 import type { TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
@@ -11,8 +12,8 @@ import { PublishedList } from './published-list.js'
 
 /**
  * A node's gateway: the mixed SOCKS5/HTTP port with the sites app reading the
- * node's content, the resolver chain, and the dashboard. New apps (webmail,
- * radio) register on `gateway.router` / `gateway.local` here.
+ * node's content, the resolver chain, the dashboard, the radio and the
+ * webmail. New apps register on `gateway.router` / `gateway.local` here.
  */
 export interface ServedGateway {
   gateway: Gateway
@@ -40,6 +41,9 @@ export async function serveGateway (node: TornetNode, opts: { host?: string, por
   const published = new PublishedList(node)
   const dashboard = installDashboard(gateway.local, nodeDashboardPort(node, gateway.url, published))
   installRadio(gateway, { radio: node.radio, resolveHost: async (host, signal) => await resolver.resolve(host, { signal }) })
+  // The webmail at /mail/ and http://mail.tor-net/ (one token guards all the gateway's forms).
+  installMail(gateway, { mail: node.mail, token: dashboard.token })
+  dashboard.registerSection(mailSection(node.mail))
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
   return { gateway, dashboard, published, namecoin, close: async () => { namecoin.close(); await gateway.close() } }

@@ -5,6 +5,7 @@
  * '/proxy.pac' serves the PAC file.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { MAIL_HOST } from '../../node/index.js'
 import type { GatewayApp, GatewayRequestContext } from '../app.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
@@ -37,7 +38,8 @@ export class LocalApp implements GatewayApp {
   }
 
   matches (ctx: GatewayRequestContext): boolean {
-    return ctx.target.kind === 'gateway'
+    // mail.tor-net is the gateway's too, but only the webmail answers there (when the node has mail).
+    return ctx.target.kind === 'gateway' && ctx.host !== MAIL_HOST
   }
 
   bodyTimeoutMs (ctx: GatewayRequestContext): number | undefined {

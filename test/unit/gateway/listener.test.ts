@@ -78,10 +78,10 @@ describe('apps and routes plug in without touching the listener', () => {
     gateway.router.register(webmail)
     const radio = await httpRequest(port, '/radio/live.mp3', { host: `127.0.0.1:${port}` })
     expect(radio.body.toString()).toBe('radio /radio/live.mp3')
-    const mail = await proxyGet(port, 'http://mail.tor-net/')
-    expect(mail.body.toString()).toBe('mail for mail.tor-net')
+    const mail = await proxyGet(port, 'http://box.tor-net/')
+    expect(mail.body.toString()).toBe('mail for box.tor-net')
     gateway.router.unregister('webmail')
-    expect((await proxyGet(port, 'http://mail.tor-net/')).status).toBe(501)
+    expect((await proxyGet(port, 'http://box.tor-net/')).status).toBe(501)
   })
 
   it('turns an app that throws into an error page', async () => {

@@ -36,9 +36,15 @@ describe('TorNetResolver', () => {
   })
 
   it('passes mailbox and hidden-service targets through and refuses their sub-domains', async () => {
-    const { r } = makeResolver({ mail: { kind: 'mailbox', publicKey: 'ab' } })
-    expect(await r.resolve('mail.tor-net')).toEqual({ kind: 'mailbox', publicKey: 'ab' })
-    expect(await code(r.resolve('x.mail.tor-net'))).toBe('RESOLVE_NOT_FOUND')
+    const { r } = makeResolver({ box: { kind: 'mailbox', publicKey: 'ab' } })
+    expect(await r.resolve('box.tor-net')).toEqual({ kind: 'mailbox', publicKey: 'ab' })
+    expect(await code(r.resolve('x.box.tor-net'))).toBe('RESOLVE_NOT_FOUND')
+  })
+
+  it('keeps mail.tor-net for the gateway\'s webmail, whoever registers the name "mail"', async () => {
+    const { r, calls } = makeResolver({ mail: { kind: 'content', reference: REF } })
+    expect(await r.resolve('mail.tor-net')).toEqual({ kind: 'gateway' })
+    expect(calls).toEqual([])
   })
 
   it('caches found names and, for less time, missing ones', async () => {

@@ -5,7 +5,8 @@
  *
  *  1. Origin (or, without it, Referer) names this very gateway: the same
  *     host and port the request was sent to, and that host is one by which
- *     the gateway is reached (loopback, an IP literal, tornet.tor-net). A
+ *     the gateway is reached (loopback, an IP literal, tornet.tor-net,
+ *     mail.tor-net). A
  *     request carrying neither header is refused: browsers send Origin on
  *     every POST, scripts can send it too.
  *  2. A per-process random token, embedded in the dashboard page, comes back
@@ -14,7 +15,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import { DASHBOARD_HOST } from '../../../node/index.js'
+import { DASHBOARD_HOST, MAIL_HOST } from '../../../node/index.js'
 import { isIpLiteral, isLoopbackHost, parseAuthority } from '../../hosts.js'
 
 export const CSRF_FIELD = 'csrf'
@@ -38,7 +39,7 @@ export interface RequestAuthority {
 }
 
 function isGatewayHost (host: string): boolean {
-  return host === DASHBOARD_HOST || isLoopbackHost(host) || isIpLiteral(host)
+  return host === DASHBOARD_HOST || host === MAIL_HOST || isLoopbackHost(host) || isIpLiteral(host)
 }
 
 /** The origin's host and port when it is an http:// URL, else undefined. */

@@ -180,7 +180,8 @@ describe('site errors are pages with the right status', () => {
     ['http://site.tor-net/timeout.txt', 504, 'CONTENT_TIMEOUT'],
     ['http://onion.bit/', 501, 'GATEWAY_UNSUPPORTED_NETWORK'],
     ['http://local.bit/', 403, 'GATEWAY_CLEARNET_REFUSED'],
-    ['http://mail.tor-net/', 501, 'GATEWAY_NO_APP'],
+    ['http://box.tor-net/', 501, 'GATEWAY_NO_APP'],
+    ['http://mail.tor-net/', 501, 'GATEWAY_NO_APP'], // kept by the gateway for its webmail, not installed here
     ['http://example.com/', 403, 'GATEWAY_NOT_TORNET'],
     ['http://site.tor-net/a%2Fb', 400, 'GATEWAY_BAD_REQUEST']
   ]
