@@ -10,12 +10,13 @@ export interface SmtpReply {
   message: string
 }
 
-/** First match wins: the sender's own missing mailbox before the recipient's. */
+/** First match wins. */
 const RULES: Array<{ test: RegExp, code: number, status: string }> = [
-  // This node has no mailbox (or the mail service is not running): nothing to send as.
-  { test: /^MAIL_(NO_MAILBOX|NOT_RUNNING)$/, code: 554, status: '5.7.0' },
+  // This node has no mailbox (the mail service runs without one): nothing to send as.
+  { test: /^MAIL_NOT_RUNNING$/, code: 554, status: '5.7.0' },
   // The recipient: not an address, no such name, or no mailbox record on the network.
-  { test: /BAD_ADDRESS|MAILBOX_UNKNOWN|UNKNOWN_RECIPIENT|NAME_NOT_FOUND|NOT_FOUND$/, code: 550, status: '5.1.1' },
+  // (MAIL_MAILBOX_UNKNOWN is one host's answer, not the network's: it stays transient.)
+  { test: /BAD_ADDRESS|^MAIL_NO_MAILBOX$|UNKNOWN_RECIPIENT|NAME_NOT_FOUND/, code: 550, status: '5.1.1' },
   { test: /OVERSIZED|TOO_LARGE/, code: 552, status: '5.3.4' },
   { test: /BAD_MESSAGE|BAD_ARGUMENT|MALFORMED/, code: 554, status: '5.6.0' }
 ]

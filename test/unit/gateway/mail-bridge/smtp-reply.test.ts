@@ -6,11 +6,12 @@ describe('smtpReplyFor', () => {
   it('maps the mail layer\'s codes to permanent or transient SMTP replies, keeping reason and code', () => {
     const cases: Array<[string, number]> = [
       [MailErrorCode.BAD_ADDRESS, 550],
-      [MailErrorCode.MAILBOX_UNKNOWN, 550],
+      [MailErrorCode.NO_MAILBOX, 550],
+      [MailErrorCode.MAILBOX_UNKNOWN, 451],
       ['NAME_NOT_FOUND', 550],
       [MailErrorCode.OVERSIZED, 552],
       [MailErrorCode.BAD_MESSAGE, 554],
-      [MailErrorCode.NO_MAILBOX, 554],
+      [MailErrorCode.NOT_RUNNING, 554],
       [MailErrorCode.NOT_DELIVERED, 451],
       [MailErrorCode.HOST_BUSY, 451],
       [MailErrorCode.STAMP_INSUFFICIENT, 451]
