@@ -5,7 +5,7 @@ import { intFlag } from '../flags.js'
 import { identityOrCreate } from '../identity-mining.js'
 import { serveGateway } from '../serve/serve-gateway.js'
 import { browserInstructions, waitForStop } from '../serve/instructions.js'
-import { startMailBridge, mailClientSettings, DEFAULT_IMAP_PORT, DEFAULT_SMTP_PORT, type BridgeMail, type MailBridge } from '../../gateway/mail-bridge/index.js'
+import { startMailBridge, mailClientSettings, mailClientsSection, DEFAULT_IMAP_PORT, DEFAULT_SMTP_PORT, type BridgeMail, type MailBridge } from '../../gateway/mail-bridge/index.js'
 import { usageError } from '../errors.js'
 
 export const startCommand: Command = {
@@ -67,7 +67,10 @@ settings (user = the mailbox address, a password kept in the data directory; see
       const served = await serveGateway(node, { dataDir: ctx.dataDir })
       let bridge: MailBridge | undefined
       try {
-        if (bridgeOn) bridge = await startBridge(node, ctx.dataDir, smtpPort, imapPort, (msg) => { ctx.stderr.write(msg + '\n') })
+        if (bridgeOn) {
+          bridge = await startBridge(node, ctx.dataDir, smtpPort, imapPort, (msg) => { ctx.stderr.write(msg + '\n') })
+          served.dashboard.registerSection(mailClientsSection(bridge, (node as { mail: BridgeMail }).mail))
+        }
         ctx.stdout.write(browserInstructions(served.gateway.url, ['http://<name>.tor-net/']))
         if (bridge !== undefined) {
           const box = await mailboxSoon((node as { mail?: BridgeMail }).mail, ctx.signal)

@@ -3,3 +3,4 @@ export { startMailBridge, mailClientSettings, lastBridgePorts, DEFAULT_SMTP_PORT
 export { loadOrCreateBridgePassword, bridgePasswordPath } from './bridge-password.js'
 export { MailBridgeError, MailBridgeErrorCode, type MailBridgeErrorCodeValue } from './errors.js'
 export type { BridgeMail } from './mail-port.js'
+export { mailClientsSection } from './dashboard-section.js'
