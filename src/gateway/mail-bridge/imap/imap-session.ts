@@ -15,7 +15,7 @@ import { ImapCommandReader, type ImapReaderLimits } from './imap-reader.js'
 import { astringOf, type ImapCommand, type ImapValue } from './imap-tokens.js'
 import { parseSearch } from './search-keys.js'
 import { DeletedMarks, SelectedMailbox } from './selected-mailbox.js'
-import { parseSequenceSet } from './sequence-set.js'
+import { parseSequenceSet, type SequenceRange } from './sequence-set.js'
 import type { UidStore } from './uid-store.js'
 
 export const CAPABILITIES = 'IMAP4rev1 AUTH=PLAIN SASL-IR LITERAL+ IDLE MOVE UNSELECT SPECIAL-USE'
@@ -315,7 +315,7 @@ export class ImapSession {
     return 'STATUS completed'
   }
 
-  private sequence (value: ImapValue | undefined): ReturnType<typeof parseSequenceSet> & object {
+  private sequence (value: ImapValue | undefined): SequenceRange[] {
     const ranges = value?.kind === 'atom' ? parseSequenceSet(value.text) : undefined
     if (ranges === undefined) throw new CommandRefused('BAD', 'expected a sequence set such as 1:5,7 or 3:*')
     return ranges
