@@ -1,5 +1,5 @@
 /**
- * The real clients end-to-end tests drive (curl, Firefox, VLC, ffmpeg), and
+ * The real clients end-to-end tests drive (curl, Firefox, VLC, ffmpeg, python3's smtplib/imaplib), and
  * the one rule for when one is missing: outside CI the suite is skipped,
  * with the reason in its name; in CI (CI=true) it fails, so that a CI run
  * without a browser or player can never pass as if it had tested them.
@@ -8,13 +8,14 @@ import { spawnSync } from 'node:child_process'
 import { describe, it } from 'vitest'
 import { firefoxMissing } from './firefox.js'
 
-export type E2eClient = 'curl' | 'firefox' | 'vlc' | 'ffmpeg'
+export type E2eClient = 'curl' | 'firefox' | 'vlc' | 'ffmpeg' | 'python3'
 
 const INSTALL: Record<E2eClient, string> = {
   curl: 'apt-get install curl',
   firefox: 'apt-get install firefox-esr',
   vlc: 'apt-get install vlc-bin vlc-plugin-base',
-  ffmpeg: 'apt-get install ffmpeg'
+  ffmpeg: 'apt-get install ffmpeg',
+  python3: 'apt-get install python3'
 }
 
 function runs (command: string, args: string[]): boolean {
@@ -30,6 +31,7 @@ export function clientMissing (client: E2eClient): string | undefined {
   if (client === 'firefox') why = firefoxMissing
   else if (client === 'curl') why = runs('curl', ['--version']) ? undefined : `curl is not installed (${INSTALL.curl})`
   else if (client === 'ffmpeg') why = runs('ffmpeg', ['-version']) ? undefined : `ffmpeg is not installed (${INSTALL.ffmpeg})`
+  else if (client === 'python3') why = runs('python3', ['--version']) ? undefined : `python3 is not installed (${INSTALL.python3})`
   else why = vlcMissing()
   cache.set(client, why)
   return why

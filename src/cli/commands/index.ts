@@ -25,6 +25,7 @@ import { mailSendCommand } from './mail-send.js'
 import { mailListCommand } from './mail-list.js'
 import { mailReadCommand } from './mail-read.js'
 import { mailCheckCommand } from './mail-check.js'
+import { mailBridgeCommand } from './mail-bridge.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -56,5 +57,6 @@ export const COMMANDS: readonly Command[] = [
   mailSendCommand,
   mailListCommand,
   mailReadCommand,
-  mailCheckCommand
+  mailCheckCommand,
+  mailBridgeCommand
 ]
