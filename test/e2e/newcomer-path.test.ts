@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -67,6 +67,9 @@ describe('the newcomer path', () => {
       const address = r.stdout.split('\n').find(l => /^http:\/\/\S+\.tor-net\/$/.test(l))
       expect(address, r.stdout + r.stderr).toBeDefined()
       expect(existsSync(join(cliDir, 'identity.json'))).toBe(true)
+      // Demo nodes refuse requests to cache from a lower rank: the newcomer's is not below any of theirs.
+      const cliRank = (JSON.parse(await readFile(join(cliDir, 'identity.json'), 'utf8')) as { rank: number }).rank
+      for (const n of demo.nodes) expect(cliRank).toBeGreaterThanOrEqual(n.identity.rank)
 
       // The command's node has stopped: the demo nodes serve the copies it left.
       const got = await viaProxy(address as string)

@@ -17,15 +17,16 @@ export interface DemoCliHome {
   publishCommand: string
 }
 
-export function writeDemoCliHome (demoDir: string, opts: { rank: number, nameDifficulty: number, bootstrap: string }): DemoCliHome {
+export function writeDemoCliHome (demoDir: string, opts: { rank: number, identityRank?: number, nameDifficulty: number, bootstrap: string }): DemoCliHome {
   const dataDir = join(demoDir, DEMO_CLI_DIR)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   writeFileSync(configPath(dataDir), JSON.stringify({
     listen: { host: '127.0.0.1', port: 0 },
     minRank: opts.rank,
-    // A demo identity serves only the demo network, whose own nodes have this rank: mining
-    // the default 22 bits would only delay the newcomer's first publish.
-    identityRank: opts.rank,
+    // A demo identity serves only the demo network, whose own nodes have about this rank: mining
+    // the default 22 bits would only delay the newcomer's first publish. It must not be below
+    // theirs, or they refuse its requests to cache what it publishes.
+    identityRank: opts.identityRank ?? opts.rank,
     allowPrivateEndpoints: true,
     names: { difficulty: opts.nameDifficulty }
   }, null, 2) + '\n')

@@ -116,7 +116,10 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     const mail = await startDemoMail({ newcomer: nodes[0], sender: nodes[1], gatewayUrl: served.gateway.url, signal: mailSignal, onStep: step })
     welcome = mail.welcome
     radio = await startDemoRadio({ keyDir: opts.dataDir, broadcaster: nodes[count - 1], gatewayUrl: served.gateway.url, signal: opts.signal, onStep: step })
-    const cli = writeDemoCliHome(join(opts.dataDir, 'demo'), { rank, nameDifficulty: opts.nameDifficulty ?? 16, bootstrap: `127.0.0.1:${nodes[0].endpoint.port}` })
+    // Demo nodes take a request to cache only from an identity of their rank or higher, and a mined
+    // identity often beats its target: the newcomer's identity is mined to the highest demo rank.
+    const identityRank = Math.max(rank, ...nodes.map(n => n.identity.rank))
+    const cli = writeDemoCliHome(join(opts.dataDir, 'demo'), { rank, identityRank, nameDifficulty: opts.nameDifficulty ?? 16, bootstrap: `127.0.0.1:${nodes[0].endpoint.port}` })
     served.dashboard.registerSection(publishFromTerminalSection(cli.publishCommand))
     return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, publishCommand: cli.publishCommand, mail, close }
   } catch (err) {

@@ -18,6 +18,12 @@ describe('writeDemoCliHome', () => {
     expect(home.publishCommand).toBe(`npm run tornet -- --data-dir ${home.dataDir} publish ./my-folder --bootstrap 127.0.0.1:40000`)
   })
 
+  it('mines the newcomer\'s identity to the highest demo rank, so demo nodes take its requests to cache', () => {
+    dir = mkdtempSync(join(tmpdir(), 'tornet-demo-cli-'))
+    const home = writeDemoCliHome(dir, { rank: 4, identityRank: 7, nameDifficulty: 8, bootstrap: '127.0.0.1:40000' })
+    expect(loadConfig({ dataDir: home.dataDir })).toMatchObject({ minRank: 4, identityRank: 7 })
+  })
+
   it('quotes a data directory the shell would split', () => {
     dir = mkdtempSync(join(tmpdir(), "tornet demo's "))
     const home = writeDemoCliHome(dir, { rank: 8, nameDifficulty: 16, bootstrap: '127.0.0.1:40000' })
