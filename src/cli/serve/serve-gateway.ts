@@ -7,6 +7,7 @@ import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
 import { ElectrumxSource, type NamecoinResolver } from '../../resolvers/namecoin/index.js'
 import { namecoinPanelData } from './namecoin-status.js'
+import { bitMailboxResolver } from './bit-mailbox.js'
 import { startServerListRefresh } from './namecoin-server-refresh.js'
 import { nodeResolvers, type NodeResolverOptions } from './node-resolver.js'
 import { PublishedList } from './published-list.js'
@@ -64,5 +65,13 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   if (warmNamecoin === true && namecoin.backend instanceof ElectrumxSource) namecoin.backend.warmUp()
   // At most once a day, the ElectrumX server list in the data directory is refreshed from a connected server.
   const refresher = startServerListRefresh(namecoin, node.config.namecoin, opts.dataDir)
-  return { gateway, dashboard, published, namecoin, close: async () => { await refresher?.stop(); await namecoin.close(); await gateway.close() } }
+  // NAME@bit mail addresses are looked up through this gateway's Namecoin resolver while it runs.
+  node.mail.useBitResolver(bitMailboxResolver(namecoin.backend))
+  return {
+    gateway,
+    dashboard,
+    published,
+    namecoin,
+    close: async () => { node.mail.useBitResolver(undefined); await refresher?.stop(); await namecoin.close(); await gateway.close() }
+  }
 }

@@ -57,6 +57,11 @@ export interface MailServiceOptions {
 export interface MailService extends MailApi {
   start: () => void
   stop: () => Promise<void>
+  /**
+   * Where NAME@bit addresses are looked up, once a Namecoin resolver runs beside the node (the
+   * gateway starts it after the node); undefined goes back to the resolveBit given at creation.
+   */
+  useBitResolver: (resolve: MailServiceOptions['resolveBit']) => void
 }
 
 const NAMES_KEY = 'names'
@@ -65,6 +70,7 @@ const NOTIFY_GAP_MS = 500
 export function createMailService (o: MailServiceOptions): MailService {
   const { net } = o
   const log = o.log ?? (() => {})
+  let bitResolver: MailServiceOptions['resolveBit']
   const outbox = new Outbox(o.tables.outbox)
   const owed = new OwedReceipts(o.tables.owed)
   const listeners = new Set<() => void>()
@@ -125,7 +131,7 @@ export function createMailService (o: MailServiceOptions): MailService {
   async function signingKeyOf (a: ParsedAddress, signal?: AbortSignal): Promise<Buffer> {
     if (a.kind === 'key') return a.signingKey
     if (a.kind === 'bit') {
-      const key = await o.resolveBit?.(a.name, signal)
+      const key = await (bitResolver ?? o.resolveBit)?.(a.name, signal)
       if (key === undefined) throw new MailError(MailErrorCode.NO_MAILBOX, `${a.name}@bit: no "tornet-mail" key in the Namecoin record d/${a.name} (or no .bit resolver on this node)`)
       return key
     }
@@ -351,6 +357,7 @@ export function createMailService (o: MailServiceOptions): MailService {
   }
 
   return {
+    useBitResolver: (resolve) => { bitResolver = resolve },
     mailbox: () => keys === undefined ? undefined : info(keys),
     createMailbox,
     resolveAddress: async text => await resolveAddress(text),

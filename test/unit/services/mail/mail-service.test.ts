@@ -12,6 +12,7 @@ import { encodePushItem } from '../../../../src/node/services/mail/messages.js'
 import { generateMailKeys } from '../../../../src/node/services/mail/mail-keys.js'
 import { sealMail } from '../../../../src/node/services/mail/seal.js'
 import { MemoryServiceNetwork } from '../../../helpers/memory-service-network.js'
+import { bitMailboxResolver } from '../../../../src/cli/serve/bit-mailbox.js'
 
 function memoryTable (): LocalTable {
   const m = new Map<string, Buffer>()
@@ -123,6 +124,24 @@ describe('mail service (in-memory network, real keys, seals and LMDB store)', ()
     const { keyAddress } = await import('../../../../src/node/services/mail/address.js')
     await expect(a.resolveAddress(keyAddress(unannounced.signingKey))).rejects.toMatchObject({ code: 'MAIL_NO_MAILBOX' })
     expect(b.mailbox()).toBeUndefined()
+  })
+
+  it('NAME@bit goes to the mailbox the d/NAME record names in "tornet-mail", once a Namecoin resolver is in use', async () => {
+    const w = world(12)
+    closeWorld = w.close
+    const [alice, bob] = w.services
+    await alice.createMailbox()
+    const box = await bob.createMailbox()
+    await expect(alice.send({ to: ['shop@bit'], subject: 's', text: 't' })).rejects.toMatchObject({ code: 'MAIL_NO_MAILBOX' })
+    const records = new Map([['d/shop', JSON.stringify({ ip: '192.0.2.1', 'tornet-mail': box.address })], ['d/plain', JSON.stringify({ ip: '192.0.2.1' })]])
+    alice.useBitResolver(bitMailboxResolver({ nameShow: async (name) => { const value = records.get(name); return value === undefined ? undefined : { value, height: 1 } } }))
+    await alice.send({ to: ['Shop@bit'], subject: 'order', text: 'two please' })
+    await bob.check()
+    expect((await bob.list('inbox')).messages.map(m => m.subject)).toEqual(['order'])
+    await expect(alice.send({ to: ['plain@bit'], subject: 's', text: 't' })).rejects.toMatchObject({ code: 'MAIL_NO_MAILBOX' })
+    await expect(alice.send({ to: ['absent@bit'], subject: 's', text: 't' })).rejects.toMatchObject({ code: 'MAIL_NO_MAILBOX' })
+    alice.useBitResolver(undefined)
+    await expect(alice.send({ to: ['shop@bit'], subject: 's', text: 't' })).rejects.toMatchObject({ code: 'MAIL_NO_MAILBOX' })
   })
 
   it('a draft saved again replaces the old one', async () => {
