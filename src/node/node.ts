@@ -186,6 +186,7 @@ export class TornetNode extends EventEmitter {
       },
       unpin: async (ids) => { for (const id of ids) await store.chunks.unpin(id) },
       tables: { outbox: openLocalTable(store, 'mail-outbox'), owed: openLocalTable(store, 'mail-owed'), meta: openLocalTable(store, 'mail-meta') },
+      online: () => dht.table.size > 0,
       log: (level, message) => { log(level, message) }
     })
   }

@@ -49,6 +49,8 @@ export interface MailServiceOptions {
   tables: { outbox: LocalTable, owed: LocalTable, meta: LocalTable }
   /** `NAME@bit`: the mailbox key the Namecoin record carries (the resolvers' layer; absent: such addresses are refused). */
   resolveBit?: (name: string, signal?: AbortSignal) => Promise<Buffer | undefined>
+  /** Whether the node knows any peer: a periodic check before it does would only fail (one-shot CLI reads). */
+  online?: () => boolean
   /** How often the running node checks; default 30 s; 0: only on notification and on demand. */
   checkIntervalMs?: number
   log?: (level: 'debug' | 'info' | 'warn', message: string) => void
@@ -299,7 +301,7 @@ export function createMailService (o: MailServiceOptions): MailService {
   }
 
   function backgroundCheck (): void {
-    if (!running || keys === undefined) return
+    if (!running || keys === undefined || o.online?.() === false) return
     lastCheck = Date.now()
     check().catch((err: Error) => log('warn', `checking mail failed: ${err.message}`))
   }
