@@ -99,8 +99,7 @@ describe('tornet resolve', () => {
 
   it('--refresh-servers saves the TLS peers a server names; a server that names none leaves the list alone', async () => {
     const { dir, server } = await setup()
-    const chain = emptyChain(TIP)
-    chain.peers = [['192.0.2.10', 'nmc1.example.org', ['v1.4', 's50002', 't50001']], ['192.0.2.11', 'x.onion', ['s50002']]]
+    const chain: ElectrumxChain = { ...world.chain, peers: [['192.0.2.10', 'nmc1.example.org', ['v1.4', 's50002', 't50001']], ['192.0.2.11', 'x.onion', ['s50002']]] }
     const withPeers = await startElectrumxTlsServer(chain)
     cleanups.push(withPeers.close)
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ namecoin: { electrumx: { servers: [withPeers.spec] } } }))
