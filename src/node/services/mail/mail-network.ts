@@ -42,7 +42,7 @@ export interface MailNetworkOptions {
   network: ServiceNetwork
   /** Whether anyone provides chunk `rootId` (the node: a FIND_VALUE of its provider records). */
   chunkExists: MailboxHostOptions['chunkExists']
-  /** Leading zero bits of a stamp: what this host demands and what this sender mines. Default 22. */
+  /** Leading zero bits of a stamp: what this host demands and what this sender mines. Default 21. */
   difficulty?: number
   now?: () => number
   /** Persists the mailbox records held for others. */
