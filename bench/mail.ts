@@ -24,7 +24,7 @@ import { inboxTtfb } from './mail-inbox.js'
  *                            work excluded: the network runs with stamp difficulty 0.
  *                            Baseline: a kv put on the sender then a kv get on the recipient (one
  *                            signed record written to and read from its replicas on the same nodes).
- *   mail.stamp_s             stamp proof of work at the default difficulty (22 bits), one core, mean
+ *   mail.stamp_s             stamp proof of work at the default difficulty (21 bits), one core, mean
  *                            of --rounds. Baseline: 2^difficulty / a bare native SHA-256 loop's rate.
  *   mail.push_checks_per_s   a host's verification of pushes (MailboxHost.push: decode, mailbox
  *                            held, token MAC, stamp hash, replay memory, queue caps, the chunk check

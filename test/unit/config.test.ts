@@ -65,7 +65,7 @@ describe('loadConfig', () => {
       gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
       storage: { cacheBytes: 1024 ** 3 },
       names: { difficulty: 22 },
-      mail: { difficulty: 22 },
+      mail: { difficulty: 21 },
       allowPrivateEndpoints: false
     })
     writeConfig({ mail: { difficulty: 41 } })

@@ -42,7 +42,7 @@ export interface MailNetworkOptions {
   network: ServiceNetwork
   /** Whether anyone provides chunk `rootId` (the node: a FIND_VALUE of its provider records). */
   chunkExists: MailboxHostOptions['chunkExists']
-  /** Leading zero bits of a stamp: what this host demands and what this sender mines. Default 22. */
+  /** Leading zero bits of a stamp: what this host demands and what this sender mines. Default 21. */
   difficulty?: number
   now?: () => number
   /** Persists the mailbox records held for others. */
@@ -238,8 +238,12 @@ export function createMailNetwork (o: MailNetworkOptions): MailNetwork {
         if (reply === undefined || !reply.ok) return
         // The same item comes from several hosts: dealt with once, acknowledged at each host
         // once dealt with (a copy still being dealt with elsewhere stays for the next check).
-        const fresh = reply.items.filter(i => !seen.has(i.item.toString('hex')))
-        for (const i of fresh) seen.add(i.item.toString('hex'))
+        const fresh = reply.items.filter(i => {
+          const key = i.item.toString('hex')
+          if (seen.has(key)) return false // another host's copy, or a second push of it to this one
+          seen.add(key)
+          return true
+        })
         if (fresh.length > 0) for (const key of await deal(fresh.map(i => ({ ...i, host: peer })))) done.add(key)
         acks = reply.items.filter(i => done.has(i.item.toString('hex'))).map(i => i.id)
         if (acks.length === 0) return

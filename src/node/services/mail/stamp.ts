@@ -16,8 +16,8 @@ import { MailError, MailErrorCode } from './errors.js'
  *   valid when hash has at least `difficulty` leading zero bits
  */
 const STAMP_TAG = Buffer.from('tornet/mail/stamp/v1')
-/** About 4 million hashes: a few seconds on one core here (see `npm run bench -- mail`, mail.stamp_s). */
-export const DEFAULT_STAMP_DIFFICULTY = 22
+/** About 2 million hashes: 2-4 s on one core here at 0.5-1 M hashes/s (`npm run bench -- mail`, mail.stamp_s). */
+export const DEFAULT_STAMP_DIFFICULTY = 21
 export const MAX_STAMP_TOKENS = 8
 
 export interface StampSubject {
