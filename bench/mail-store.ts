@@ -9,6 +9,7 @@ import { composeMessage } from '../src/node/services/mail/message-format.js'
 import { openMailStore } from '../src/node/services/mail/mail-store.js'
 import { openMail, sealMail } from '../src/node/services/mail/seal.js'
 import { emit, progress } from './util.js'
+import { median } from './support/stats.js'
 
 /**
  * The local half of mail: the LMDB mail store with a full inbox, and sealing.
@@ -24,11 +25,6 @@ import { emit, progress } from './util.js'
  *   npm run bench -- mail-store [--messages 10000]
  */
 export const summary = 'mail store paging/search on a full inbox, and seal/open speed, with lmdb and AEAD baselines'
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
 
 async function timeIt (rounds: number, fn: () => Promise<unknown>): Promise<number> {
   const ms: number[] = []
