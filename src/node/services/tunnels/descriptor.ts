@@ -3,8 +3,8 @@ import { hkdf, open, seal } from '../../link/link-crypto.js'
 import { readEndpoint, writeEndpoint } from '../../store/endpoint-codec.js'
 import type { Endpoint } from '../../types.js'
 import { Reader, WireError, Writer } from '../../wire/codec.js'
-import type { RandomBytes } from './cell.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
+import type { RandomBytes } from './fill-bytes.js'
 
 /**
  * A hidden service's descriptor: what a client needs to reach it (intro
