@@ -30,9 +30,10 @@ export function timePeriod (nowMs: number): number {
   return Math.floor(nowMs / DAY_MS)
 }
 
-function periodBytes (period: number): Buffer {
+/** A period as the 8 bytes (u64 LE) every derivation from it hashes. */
+export function periodBytes (period: number): Buffer {
   if (!Number.isSafeInteger(period) || period < 0) {
-    throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `blinding: period ${period} is not a day number`)
+    throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `period ${period} is not a UTC day number (see timePeriod)`)
   }
   const b = Buffer.alloc(8)
   b.writeBigUInt64LE(BigInt(period))

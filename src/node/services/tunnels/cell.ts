@@ -36,7 +36,7 @@ export interface LinkCell {
   /** u32, per link; 0 is reserved for padding. */
   circuitId: number
   command: LinkCommand
-  /** On decode: always CELL_BODY_BYTES (padding included); on encode: at most that. */
+  /** On decode: always CELL_BODY_BYTES (padding included), a view of the input; on encode: at most that. */
   body: Buffer
 }
 

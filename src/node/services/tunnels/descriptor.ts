@@ -3,6 +3,7 @@ import { hkdf, open, seal } from '../../link/link-crypto.js'
 import { readEndpoint, writeEndpoint } from '../../store/endpoint-codec.js'
 import type { Endpoint } from '../../types.js'
 import { Reader, WireError, Writer } from '../../wire/codec.js'
+import { periodBytes } from './blinding.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import type { RandomBytes } from './fill-bytes.js'
 
@@ -52,15 +53,6 @@ const SALT_BYTES = 16
 const PAD_TO = 128
 const DOMAIN = 'tornet hs descriptor v1'
 const MIN_BYTES = 1 + SALT_BYTES + 16
-
-function periodBytes (period: number): Buffer {
-  if (!Number.isSafeInteger(period) || period < 0) {
-    throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `descriptor: period ${period} is not a day number`)
-  }
-  const b = Buffer.alloc(8)
-  b.writeBigUInt64LE(BigInt(period))
-  return b
-}
 
 function keyFor (servicePublicKey: Buffer, period: Buffer, salt: Buffer): Buffer {
   return hkdf(Buffer.concat([servicePublicKey, period]), salt, DOMAIN, 32)

@@ -1,6 +1,7 @@
 import { createCipheriv, hkdfSync } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { thrownCode } from '../../../helpers/thrown-code.js'
 import { generateIdentity } from '../../../../src/node/identity/identity.js'
 import { TunnelErrorCode } from '../../../../src/node/services/tunnels/errors.js'
 import {
@@ -16,11 +17,6 @@ function intro (i: number, address = `10.0.${i}.1`): IntroPoint {
 
 function descriptor (servicePublicKey: Buffer, n = 3): HiddenDescriptor {
   return { servicePublicKey, introPoints: Array.from({ length: n }, (_, i) => intro(i + 1)), expires: NOW + 3_600_000, powBits: 0 }
-}
-
-function codeOf (f: () => unknown): string | undefined {
-  try { f() } catch (err) { return (err as { code?: string }).code }
-  return undefined
 }
 
 /** Seals an arbitrary plaintext the way descriptor.ts documents it: what a forger who knows the service key can do. */
@@ -75,25 +71,25 @@ describe('hidden-service descriptor', () => {
   it('does not open with another service key or another period (HS_NOT_FOUND)', () => {
     const service = generateIdentity()
     const bytes = encodeDescriptor(descriptor(service.publicKey), PERIOD)
-    expect(codeOf(() => decodeDescriptor(bytes, generateIdentity().publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.HS_NOT_FOUND)
-    expect(codeOf(() => decodeDescriptor(bytes, service.publicKey, PERIOD + 1, NOW))).toBe(TunnelErrorCode.HS_NOT_FOUND)
+    expect(thrownCode(() => decodeDescriptor(bytes, generateIdentity().publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.HS_NOT_FOUND)
+    expect(thrownCode(() => decodeDescriptor(bytes, service.publicKey, PERIOD + 1, NOW))).toBe(TunnelErrorCode.HS_NOT_FOUND)
     for (const at of [1, 20, bytes.length - 1]) {
       const bad = Buffer.from(bytes); bad[at] ^= 0x10
-      expect(codeOf(() => decodeDescriptor(bad, service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.HS_NOT_FOUND)
+      expect(thrownCode(() => decodeDescriptor(bad, service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.HS_NOT_FOUND)
     }
-    expect(codeOf(() => decodeDescriptor(bytes.subarray(0, bytes.length - 1), service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.HS_NOT_FOUND)
+    expect(thrownCode(() => decodeDescriptor(bytes.subarray(0, bytes.length - 1), service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.HS_NOT_FOUND)
   })
 
   it('an expired descriptor is not found; oversized, short, unknown-version ones are malformed', () => {
     const service = generateIdentity()
     const d = descriptor(service.publicKey)
     const bytes = encodeDescriptor(d, PERIOD)
-    expect(codeOf(() => decodeDescriptor(bytes, service.publicKey, PERIOD, d.expires))).toBe(TunnelErrorCode.HS_NOT_FOUND)
+    expect(thrownCode(() => decodeDescriptor(bytes, service.publicKey, PERIOD, d.expires))).toBe(TunnelErrorCode.HS_NOT_FOUND)
     expect(decodeDescriptor(bytes, service.publicKey, PERIOD, d.expires - 1).expires).toBe(d.expires)
-    expect(codeOf(() => decodeDescriptor(Buffer.alloc(DESCRIPTOR_MAX_BYTES + 1), service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeDescriptor(Buffer.alloc(10, 1), service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeDescriptor(Buffer.alloc(DESCRIPTOR_MAX_BYTES + 1), service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeDescriptor(Buffer.alloc(10, 1), service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.MALFORMED)
     const v2 = Buffer.from(bytes); v2[0] = 2
-    expect(codeOf(() => decodeDescriptor(v2, service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeDescriptor(v2, service.publicKey, PERIOD, NOW))).toBe(TunnelErrorCode.MALFORMED)
   })
 
   it('rejects authentic-looking plaintexts that do not parse (forged with the public key)', () => {
@@ -112,20 +108,20 @@ describe('hidden-service descriptor', () => {
       ['truncated plaintext', plaintext(A).subarray(0, 60)]
     ]
     for (const [what, plain] of bad) {
-      expect([what, codeOf(() => decodeDescriptor(forge(A, PERIOD, plain), A, PERIOD, NOW))]).toEqual([what, TunnelErrorCode.MALFORMED])
+      expect([what, thrownCode(() => decodeDescriptor(forge(A, PERIOD, plain), A, PERIOD, NOW))]).toEqual([what, TunnelErrorCode.MALFORMED])
     }
   })
 
   it('refuses to encode what it could not decode', () => {
     const A = generateIdentity().publicKey
-    expect(codeOf(() => encodeDescriptor(descriptor(A, 0), PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeDescriptor(descriptor(A, MAX_INTRO_POINTS + 1), PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeDescriptor({ ...descriptor(A), powBits: 40 }, PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeDescriptor({ ...descriptor(A), servicePublicKey: Buffer.alloc(31) }, PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeDescriptor(descriptor(A, 0), PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeDescriptor(descriptor(A, MAX_INTRO_POINTS + 1), PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeDescriptor({ ...descriptor(A), powBits: 40 }, PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeDescriptor({ ...descriptor(A), servicePublicKey: Buffer.alloc(31) }, PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
     const longZones = descriptor(A, MAX_INTRO_POINTS)
     longZones.introPoints = longZones.introPoints.map((ip, i) => ({ ...ip, endpoint: { address: `fe80::${i + 1}%${'z'.repeat(100)}`, port: 1 } }))
-    expect(codeOf(() => encodeDescriptor(longZones, PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeDescriptor({ ...descriptor(A), introPoints: [intro(1, 'not-an-ip')] }, PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeDescriptor(longZones, PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeDescriptor({ ...descriptor(A), introPoints: [intro(1, 'not-an-ip')] }, PERIOD))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
   })
 
   it('golden: a fixed key, period and salt give fixed bytes', () => {
