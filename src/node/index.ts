@@ -41,7 +41,7 @@ export {
   TUNNEL_SERVICE, END_REASON, type EndReason, type TunnelService, type Circuit, type CircuitInfo, type CircuitPurpose, type BuildOptions,
   type RelayCircuitView, type TunnelStats, type RelayCircuitContext, type RelayRequestHandler, type RelayStreamHandler, type HopKeyMaterial
 } from './services/tunnels/tunnel-api.js'
-export { TunnelError, TunnelErrorCode, type TunnelErrorCodeValue } from './services/tunnels/errors.js'
+export { TunnelError, type TunnelErrorCodeValue } from './services/tunnels/errors.js'
 export { withRebuild } from './services/tunnels/with-rebuild.js'
 export { reasonOf as tunnelEndReasonOf, worthRebuilding } from './services/tunnels/end-reasons.js'
 export {
