@@ -92,8 +92,6 @@ export class Channel {
     this.circuits.set(id, circuit)
   }
 
-  hasCircuit (id: number): boolean { return this.circuits.has(id) }
-
   detach (id: number): void {
     this.circuits.delete(id)
   }
