@@ -138,6 +138,9 @@ class MemoryCircuit implements Circuit {
     const [mine, theirs] = duplexPair()
     this.info.streams++
     this.onClose(() => { mine.destroy(); theirs.destroy() })
+    // A destroyed end is an END on the wire: the other end closes too.
+    mine.once('close', () => { theirs.destroy() })
+    theirs.once('close', () => { mine.destroy() })
     handler(theirs, ctx)
     return mine
   }
