@@ -50,7 +50,8 @@ export async function runHiddenBench (o: { nodes: number, rounds: number }): Pro
       nodes.push(await createNode({
         dataDir: dir,
         identity: generateIdentity(),
-        transport: net.createTransport(),
+        // One /16 per node: circuits never put two hops in one /16 (path-selection.ts).
+        transport: net.createTransport({ address: `10.${i + 1}.0.1`, port: 7000 }),
         config: { ...defaultConfig(), minRank: 0, allowPrivateEndpoints: true, listen: { host: '127.0.0.1', port: 0 } }
       }))
     }
@@ -67,7 +68,8 @@ export async function runHiddenBench (o: { nodes: number, rounds: number }): Pro
     for (let r = 0; r < o.rounds && r < clients.length; r++) {
       const client = clients[clients.length - 1 - r]
       const started = performance.now()
-      const stream = await client.hidden.connect(key)
+      const phases: string[] = []
+      const stream = await client.hidden.connect(key, { onProgress: p => { phases.push(`${p.phase} ${Math.round(performance.now() - started)}`) } })
       const first = await new Promise<number>((resolve, reject) => {
         stream.once('data', () => { resolve(performance.now()) })
         stream.once('error', reject)
@@ -76,7 +78,7 @@ export async function runHiddenBench (o: { nodes: number, rounds: number }): Pro
       stream.destroy()
       times.push(first - started)
       for (const p of client.peers()) if (p.rttMs !== undefined) rtts.push(p.rttMs)
-      progress(`  round ${r + 1}: first byte after ${Math.round(first - started)} ms`)
+      progress(`  round ${r + 1}: first byte after ${Math.round(first - started)} ms (${phases.join(', ')} ms)`)
     }
     const p50 = median(times)
     const rtt = median(rtts)

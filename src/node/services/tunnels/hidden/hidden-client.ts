@@ -94,36 +94,43 @@ export class HiddenClient {
 
   private async attempt (publicKey: Buffer, fresh: boolean, failedRelays: Buffer[], opts: ConnectOptions): Promise<Duplex> {
     const { signal } = opts
-    const desc = await this.descriptor(publicKey, fresh, signal)
-    opts.onProgress?.({ phase: 'descriptor' })
-    const intros = shuffle(desc.introPoints)
-    const introIds = intros.map(i => i.id)
-    const avoid = new Set([this.d.selfId, ...introIds, ...failedRelays].map(b => b.toString('hex')))
+    const known = this.descriptors.get(publicKey.toString('hex'))?.introPoints.map(i => i.id) ?? []
+    const avoid = new Set([this.d.selfId, ...known, ...failedRelays].map(b => b.toString('hex')))
     const [rendezvous] = pickByRank(this.d.candidates().filter(c => !avoid.has(c.id.toString('hex'))), 1)
     if (rendezvous === undefined) throw new TunnelError(TunnelErrorCode.NO_RELAYS, 'no relay to use as a rendezvous point: wait for the routing table to fill')
     const cookie = randomBytes(COOKIE_BYTES)
     const isolation = opts.isolation
     const opened: Circuit[] = []
     const closeAll = (): void => { for (const c of opened) c.close(END_REASON.done) }
-    // Both circuits are built at once: the rendezvous and the introduction overlap.
-    const rvP = this.d.tunnels.build({ hops: 3, purpose: 'hs-client', isolation, lastHop: rendezvous, exclude: introIds, signal })
+    // The rendezvous circuit does not depend on the descriptor: it is built while the
+    // descriptor is fetched, and the intro circuit as soon as the descriptor names one.
+    const rvP = this.d.tunnels.build({ hops: 3, purpose: 'hs-client', isolation, lastHop: rendezvous, exclude: known, signal })
       .then(async c => {
         opened.push(c)
         const status = readStatus(await c.request(HS_REQUEST.establishRendezvous, cookie, { signal }))
         if (status !== HS_STATUS.ok) throw new TunnelError(TunnelErrorCode.HS_UNREACHABLE, `the rendezvous point refused (status ${status})`)
-        opts.onProgress?.({ phase: 'rendezvous' })
         return c
       })
+    rvP.catch(() => {})
     const buildIntro = async (ip: IntroPoint): Promise<Circuit> => {
       const c = await this.d.tunnels.build({ hops: 3, purpose: 'hs-client', isolation, lastHop: introContact(ip), exclude: [rendezvous.id], signal })
       opened.push(c)
       return c
     }
-    const introP = buildIntro(intros[0])
+    let desc: HiddenDescriptor
+    let intros: IntroPoint[]
     let rv: Circuit
     let introCircuit: Circuit
+    let introP: Promise<Circuit> | undefined
     try {
-      [rv, introCircuit] = await Promise.all([rvP, introP])
+      desc = await this.descriptor(publicKey, fresh, signal)
+      opts.onProgress?.({ phase: 'descriptor' })
+      intros = shuffle(desc.introPoints)
+      // The rendezvous point is never also the intro point used.
+      if (intros.length > 1 && intros[0].id.equals(rendezvous.id)) intros.push(intros.shift() as IntroPoint)
+      introP = buildIntro(intros[0])
+      ;[rv, introCircuit] = await Promise.all([rvP, introP])
+      opts.onProgress?.({ phase: 'rendezvous' })
     } catch (err) {
       await Promise.allSettled([rvP, introP])
       closeAll()
