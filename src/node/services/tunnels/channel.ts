@@ -169,6 +169,25 @@ export class Channel {
     this.events.onDrop(cell.command === LinkCommand.destroy ? 'destroy-unknown-circuit' : 'unknown-circuit')
   }
 
+  /**
+   * Closes after what is queued (the DESTROY cells of a shutdown) has left
+   * the link stream, or after `ms`: a neighbour should hear why its circuits
+   * end from the cells themselves, not from a session time-out.
+   */
+  async closeGracefully (ms: number): Promise<void> {
+    if (this.closedFlag) return
+    this.flush()
+    const flushed = new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, ms)
+      timer.unref()
+      this.stream.once('finish', () => { clearTimeout(timer); resolve() })
+      this.stream.once('close', () => { clearTimeout(timer); resolve() })
+    })
+    this.stream.end()
+    await flushed
+    this.close()
+  }
+
   /** Closes the stream and tells every circuit on it. */
   close (): void {
     if (this.closedFlag) return

@@ -94,9 +94,8 @@ class TunnelNode implements TunnelService, TunnelHost {
     this.running = false
     for (const c of [...this.origin.values()]) c.close(END_REASON.shutdown)
     for (const r of [...this.relays]) r.destroy(END_REASON.shutdown, 'local')
-    // Let the DESTROY cells leave before the streams close.
-    await new Promise(resolve => setImmediate(resolve))
-    for (const ch of [...this.channels]) ch.close()
+    // Let the DESTROY cells reach the neighbours before the link closes under them.
+    await Promise.all([...this.channels].map(async ch => { await ch.closeGracefully(1000) }))
     this.outgoing.clear()
     this.isolated.clear()
   }
