@@ -4,11 +4,11 @@ import { isTornetError } from '../../../../../src/node/errors.js'
 import { generateIdentity, nodeIdOf } from '../../../../../src/node/identity/identity.js'
 import { ntorClientStart } from '../../../../../src/node/services/tunnels/ntor.js'
 import { blindedPublicKey, timePeriod } from '../../../../../src/node/services/tunnels/blinding.js'
-import { TunnelErrorCode } from '../../../../../src/node/services/tunnels/errors.js'
+import { TunnelError, TunnelErrorCode } from '../../../../../src/node/services/tunnels/errors.js'
 import type { HiddenConnectProgress } from '../../../../../src/node/services/tunnels/hidden-api.js'
 import { DESCRIPTOR_KEY, fetchDescriptor } from '../../../../../src/node/services/tunnels/hidden/descriptor-store.js'
 import { hiddenKeyPath } from '../../../../../src/node/services/tunnels/hidden/hs-key-file.js'
-import { HS_REQUEST, HS_STREAM, encodeIntroduce, readStatus } from '../../../../../src/node/services/tunnels/hidden/hs-messages.js'
+import { HS_REQUEST, HS_STATUS, HS_STREAM, encodeIntroduce, readStatus, statusAnswer } from '../../../../../src/node/services/tunnels/hidden/hs-messages.js'
 import { sealIntroduction } from '../../../../../src/node/services/tunnels/hidden/introduce-blob.js'
 import { makeContact } from '../../../../../src/node/routing/contact.js'
 import { type HiddenTestNet, createHiddenTestNet, httpGetOver, startRecordingServer } from '../../../../helpers/memory-hidden-net.js'
@@ -137,6 +137,39 @@ describe('hidden services on the memory tunnel double', () => {
     expect(await httpGetOver(await client.hidden.connect(key))).toContain('worked for it')
     expect(service.hidden.list()[0].introductions).toBe(2)
   }, 20_000)
+
+  it('an intro point that refuses is replaced by another one; a failed circuit build is rebuilt once', async () => {
+    net = createHiddenTestNet(12)
+    const web = await startRecordingServer('retried')
+    closeServer = web.close
+    const [service, client] = net.nodes
+    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
+    const key = Buffer.from(info.publicKey, 'hex')
+    const d = await fetchDescriptor(client.kv, key, Date.now())
+    const refuser = net.tunnels.node(d?.introPoints[0].id as Buffer)
+    if (refuser === undefined) throw new Error('no intro node')
+    let asked = 0
+    refuser.requests.set(HS_REQUEST.introduce, async () => { asked++; return statusAnswer(HS_STATUS.limit) })
+    // The client picks its first intro point at random: connect until it has met the refusing one.
+    for (let i = 0; i < 30 && asked === 0; i++) expect(await httpGetOver(await client.hidden.connect(key))).toContain('retried')
+    expect(asked).toBeGreaterThan(0)
+
+    // The next circuit build fails (a hop did not answer): the whole attempt is made once more.
+    const real = client.tunnels.service.build
+    let failures = 0
+    client.tunnels.service.build = async (opts) => {
+      if (failures === 0) { failures++; throw new TunnelError(TunnelErrorCode.EXTEND_FAILED, 'injected') }
+      return await real(opts)
+    }
+    expect(await httpGetOver(await client.hidden.connect(key))).toContain('retried')
+    expect(failures).toBe(1)
+    // Two failures in a row are reported, not retried forever.
+    let always = 0
+    client.tunnels.service.build = async () => { always++; throw new TunnelError(TunnelErrorCode.EXTEND_FAILED, 'injected') }
+    const err = await client.hidden.connect(key).then(() => undefined, (e: unknown) => e)
+    expect(isTornetError(err, TunnelErrorCode.EXTEND_FAILED)).toBe(true)
+    expect(always).toBeLessThanOrEqual(4)
+  })
 
   it('remove stops the service and deletes its key', async () => {
     net = createHiddenTestNet(8)
