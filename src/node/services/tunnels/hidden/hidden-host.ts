@@ -219,6 +219,16 @@ export class HiddenHost {
 
   /** An hs-introduce2 notify on one of this service's intro circuits. Never throws. */
   onIntroduce2 (circuit: Circuit, payload: Buffer): void {
+    try {
+      this.introduce2(circuit, payload)
+    } catch (err) {
+      // Whatever a peer sent, it must not reach the event loop: count it and go on.
+      this.refused++
+      this.d.log('debug', `hidden service ${this.key.name}: introduction dropped: ${(err as Error).message}`)
+    }
+  }
+
+  private introduce2 (circuit: Circuit, payload: Buffer): void {
     const intro = this.intros.get(circuit.info.id)
     if (intro === undefined) return
     const m = tryDecode(decodeIntroduce, payload)

@@ -5,7 +5,7 @@ import { generateIdentity, nodeIdOf } from '../../../../../src/node/identity/ide
 import { ntorClientStart } from '../../../../../src/node/services/tunnels/ntor.js'
 import { blindedPublicKey, timePeriod } from '../../../../../src/node/services/tunnels/blinding.js'
 import { TunnelError, TunnelErrorCode } from '../../../../../src/node/services/tunnels/errors.js'
-import type { HiddenConnectProgress } from '../../../../../src/node/services/tunnels/hidden-api.js'
+import type { HiddenConnectProgress, HiddenServiceInfo } from '../../../../../src/node/services/tunnels/hidden-api.js'
 import { DESCRIPTOR_KEY, fetchDescriptor } from '../../../../../src/node/services/tunnels/hidden/descriptor-store.js'
 import { hiddenKeyPath } from '../../../../../src/node/services/tunnels/hidden/hs-key-file.js'
 import { HS_REQUEST, HS_STATUS, HS_STREAM, encodeIntroduce, readStatus, statusAnswer } from '../../../../../src/node/services/tunnels/hidden/hs-messages.js'
@@ -26,6 +26,17 @@ const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
     if (Date.now() > end) throw new Error('condition not met in time')
     await new Promise(resolve => setTimeout(resolve, 5))
   }
+}
+
+
+/** A test net of `n` nodes whose node 0 serves `body` as hidden service 'site'. */
+async function serving (n: number, body: string, opts: Parameters<typeof createHiddenTestNet>[1] = {}): Promise<{ t: HiddenTestNet, key: Buffer, info: HiddenServiceInfo, web: Awaited<ReturnType<typeof startRecordingServer>> }> {
+  const t = createHiddenTestNet(n, opts)
+  net = t
+  const web = await startRecordingServer(body)
+  closeServer = web.close
+  const info = await t.nodes[0].hidden.add('site', { host: '127.0.0.1', port: web.port })
+  return { t, key: Buffer.from(info.publicKey, 'hex'), info, web }
 }
 
 describe('hidden services on the memory tunnel double', () => {
@@ -75,15 +86,11 @@ describe('hidden services on the memory tunnel double', () => {
   })
 
   it('replaces a lost intro point and re-publishes; clients still connect', async () => {
-    net = createHiddenTestNet(12)
-    const web = await startRecordingServer('still here')
-    closeServer = web.close
-    const [service, client] = net.nodes
-    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
-    const key = Buffer.from(info.publicKey, 'hex')
+    const { t, key } = await serving(12, 'still here')
+    const [service, client] = t.nodes
     const before = await fetchDescriptor(client.kv, key, Date.now())
     const victim = before?.introPoints[0].id as Buffer
-    net.tunnels.kill(victim)
+    t.tunnels.kill(victim)
     await until(() => service.hidden.list()[0].introPoints.length === 3)
     let after = await fetchDescriptor(client.kv, key, Date.now())
     for (let i = 0; i < 100 && after?.introPoints.some(ip => ip.id.equals(victim)) === true; i++) {
@@ -95,18 +102,14 @@ describe('hidden services on the memory tunnel double', () => {
   })
 
   it('under an introduction flood the service asks for proof of work, refuses replays, and a client that proves still gets in', async () => {
-    net = createHiddenTestNet(12, { host: { ratePerSec: 0.5, burst: 2, powBits: 8 } })
-    const web = await startRecordingServer('worked for it')
-    closeServer = web.close
-    const [service, attacker, client] = net.nodes
-    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
-    const key = Buffer.from(info.publicKey, 'hex')
+    const { t, key } = await serving(12, 'worked for it', { host: { ratePerSec: 0.5, burst: 2, powBits: 8 } })
+    const [service, attacker, client] = t.nodes
     const d = await fetchDescriptor(attacker.kv, key, Date.now())
     if (d === undefined) throw new Error('no descriptor')
     expect(d.powBits).toBe(0)
     const ip = d.introPoints[0]
     const circuit = await attacker.tunnels.service.build({ hops: 3, lastHop: makeContact(ip.id, ip.endpoint, { publicKey: ip.publicKey }) })
-    const rv = net.nodes[5].tunnels.contact
+    const rv = t.nodes[5].tunnels.contact
     const junk = async (ntor = Buffer.alloc(96, 1)): Promise<Buffer> => encodeIntroduce({
       authKey: ip.authKey,
       blob: await sealIntroduction(key, ip.authKey, {
@@ -139,14 +142,10 @@ describe('hidden services on the memory tunnel double', () => {
   }, 20_000)
 
   it('an intro point that refuses is replaced by another one; a failed circuit build is rebuilt once', async () => {
-    net = createHiddenTestNet(12)
-    const web = await startRecordingServer('retried')
-    closeServer = web.close
-    const [service, client] = net.nodes
-    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
-    const key = Buffer.from(info.publicKey, 'hex')
+    const { t, key } = await serving(12, 'retried')
+    const client = t.nodes[1]
     const d = await fetchDescriptor(client.kv, key, Date.now())
-    const refuser = net.tunnels.node(d?.introPoints[0].id as Buffer)
+    const refuser = t.tunnels.node(d?.introPoints[0].id as Buffer)
     if (refuser === undefined) throw new Error('no intro node')
     let asked = 0
     refuser.requests.set(HS_REQUEST.introduce, async () => { asked++; return statusAnswer(HS_STATUS.limit) })
