@@ -6,7 +6,6 @@ import { udpTestnet } from '../test/helpers/link-testnet.js'
 import { blobChunks, blobHash, fetchBlob, serveBlob } from '../test/helpers/tunnel-blob.js'
 import { median, MiB, round } from './support/stats.js'
 import { emit, progress } from './util.js'
-import { runHiddenBench } from './tunnel-hidden.js'
 
 /**
  * Tunnels (issue 17) on real loopback UDP, every node in this process:
@@ -77,7 +76,8 @@ export async function run (args: string[]): Promise<void> {
   } finally {
     await net.close()
   }
-  await runHiddenBench({ nodes: Number(values.nodes), rounds: 6 })
+  // tunnel.hs_first_byte_ms_p50 lives in its own file (t-hidden's part of the suite).
+  await (await import('./tunnel-hidden.js')).runHiddenBench({ nodes: Number(values.nodes), rounds: 6 })
 }
 
 /** The same bytes over one reliable link stream between two fresh link nodes on loopback UDP. */
