@@ -27,6 +27,12 @@ export interface ChannelEvents {
 
 /** Default bound on circuits per channel: at most this many windows of cells can be buffered per neighbour. */
 export const MAX_CIRCUITS_PER_CHANNEL = 64
+/**
+ * Bytes a channel may hold unsent before a relay stops forwarding into it. Honest
+ * traffic stays under it (windows bound each circuit to 1000 cells in flight);
+ * cells that windows do not count (DROP, requests) could otherwise pile up.
+ */
+export const MAX_CHANNEL_BACKLOG = 16 * 1024 * 1024
 
 export class Channel {
   private readonly circuits = new Map<number, ChannelCircuit>()
@@ -110,6 +116,9 @@ export class Channel {
     this.queued = []
     this.stream.write(batch)
   }
+
+  /** Bytes queued here and in the stream, not yet sent. */
+  get backlog (): number { return this.queued.length * CELL_BYTES + this.stream.writableLength }
 
   /** Whether the stream under the channel has room (writers of bulk data wait on drained()). */
   get writable (): boolean { return !this.closedFlag && !this.stream.writableNeedDrain }

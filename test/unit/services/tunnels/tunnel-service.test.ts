@@ -103,4 +103,23 @@ describe('TunnelService in memory', () => {
     expect(await reason).toBe(END_REASON.hopFailed)
     await expect(circuit.openStream('anything')).rejects.toMatchObject({ reason: END_REASON.hopFailed })
   })
+
+  it('a hop notifies the origin; requests carry ids, time out, and the handler error comes back with its code', async () => {
+    const nodes = memoryTunnels(5)
+    const heard: Array<{ name: string, payload: string, circuit: string }> = []
+    nodes[0].onNotify((circuit, name, payload) => { heard.push({ name, payload: payload.toString(), circuit: circuit.info.id }) })
+    for (const s of nodes) {
+      s.handleRequest('later', async (payload, ctx) => { setTimeout(() => { ctx.notify('ping', payload) }, 10); return Buffer.from('ok') })
+      s.handleRequest('slow', async () => await new Promise<Buffer>(() => {}))
+      s.handleRequest('fails', async () => { throw Object.assign(new Error('no room'), { code: 'TUNNEL_LIMIT' }) })
+    }
+    const circuit = await nodes[0].build({ hops: 3 })
+    const answers = await Promise.all([circuit.request('later', Buffer.from('a')), circuit.request('later', Buffer.from('b'))])
+    expect(answers.map(b => b.toString())).toEqual(['ok', 'ok'])
+    await sleep(100)
+    expect(heard.map(h => h.payload).sort()).toEqual(['a', 'b'])
+    expect(heard.every(h => h.name === 'ping' && h.circuit === circuit.info.id)).toBe(true)
+    await expect(circuit.request('slow', Buffer.alloc(0), { timeoutMs: 100 })).rejects.toMatchObject({ code: 'TUNNEL_TIMEOUT' })
+    await expect(circuit.request('fails', Buffer.alloc(0))).rejects.toMatchObject({ code: 'TUNNEL_LIMIT' })
+  })
 })
