@@ -170,6 +170,29 @@ describe('hidden services on the memory tunnel double', () => {
     expect(always).toBeLessThanOrEqual(4)
   })
 
+  it('an intro point that cannot be reached (a stale descriptor) is skipped for the next one', async () => {
+    const { t, key } = await serving(12, 'skipped')
+    const client = t.nodes[1]
+    expect(await httpGetOver(await client.hidden.connect(key))).toContain('skipped')
+    const cached = await fetchDescriptor(client.kv, key, Date.now())
+    const dead = cached?.introPoints[0].id as Buffer
+    t.tunnels.kill(dead)
+    const real = client.tunnels.service.build
+    let triedDead = 0
+    client.tunnels.service.build = async (opts) => {
+      if (opts?.lastHop?.id.equals(dead) === true) triedDead++
+      return await real(opts)
+    }
+    const realGet = client.kv.get
+    let fetches = 0
+    client.kv.get = async (...args) => { fetches++; return await realGet(...args) }
+    // The client keeps the descriptor it fetched (which names the dead one) and picks at random.
+    for (let i = 0; i < 30 && triedDead === 0; i++) expect(await httpGetOver(await client.hidden.connect(key))).toContain('skipped')
+    expect(triedDead).toBeGreaterThan(0)
+    // It went on to the next intro point within the same attempt: no fresh descriptor was needed.
+    expect(fetches).toBe(0)
+  })
+
   it('remove stops the service and deletes its key', async () => {
     net = createHiddenTestNet(8)
     const web = await startRecordingServer('x')
