@@ -276,9 +276,11 @@ export class HiddenHost {
   /** A client stream that arrived past the virtual hop of one of this service's rendezvous circuits. */
   serve (stream: Duplex): void {
     const socket = tcpConnect({ host: this.key.target.host === 'localhost' ? '127.0.0.1' : this.key.target.host, port: this.key.target.port })
-    const fail = (): void => { socket.destroy(); stream.destroy() }
-    socket.on('error', fail)
-    stream.on('error', fail)
+    // The local server down or failing: the stream ends with an error (END refused), so the
+    // client can tell "the service is there but its server is not" from a clean close.
+    socket.on('error', (err) => { stream.destroy(err) })
+    stream.on('error', () => { socket.destroy() })
+    stream.on('close', () => { socket.destroy() })
     stream.pipe(socket)
     socket.pipe(stream)
   }
