@@ -11,8 +11,7 @@ import { END_REASON, type Circuit } from '../../../../src/node/services/tunnels/
 import type { CircuitStream } from '../../../../src/node/services/tunnels/circuit-stream.js'
 
 /** Tunnels on N in-process nodes (duplex pairs for link streams): the protocol without UDP. */
-function memoryTunnels (n: number): TunnelServiceHandle[] {
-  const net = new MemoryServiceNetwork()
+function memoryTunnels (n: number, net = new MemoryServiceNetwork()): TunnelServiceHandle[] {
   const nodes = net.addNodes(n)
   const services = nodes.map(node => createTunnelService({
     network: node,
@@ -121,5 +120,26 @@ describe('TunnelService in memory', () => {
     expect(heard.every(h => h.name === 'ping' && h.circuit === circuit.info.id)).toBe(true)
     await expect(circuit.request('slow', Buffer.alloc(0), { timeoutMs: 100 })).rejects.toMatchObject({ code: 'TUNNEL_TIMEOUT' })
     await expect(circuit.request('fails', Buffer.alloc(0))).rejects.toMatchObject({ code: 'TUNNEL_LIMIT' })
+  })
+
+  it('a relay that cannot reach the next hop answers TRUNCATED: the build fails with EXTEND_FAILED and leaves nothing behind', async () => {
+    const net = new MemoryServiceNetwork()
+    const nodes = memoryTunnels(4, net)
+    const memoryNodes = (net as unknown as { byId: Map<string, Parameters<MemoryServiceNetwork['setFault']>[0]> }).byId
+    const dead = [...memoryNodes.values()][3]
+    net.setFault(dead, { down: true })
+    const deadContact = { ...dead.self, endpoint: { address: '10.3.0.1', port: 4000 } }
+    await expect(nodes[0].build({ hops: 2, lastHop: deadContact })).rejects.toMatchObject({ code: 'TUNNEL_EXTEND_FAILED' })
+    expect(nodes[0].circuits()).toEqual([])
+    await sleep(20)
+    expect(nodes.reduce((n, s) => n + s.internals.relays.size, 0)).toBe(0)
+  })
+
+  it('an aborted build throws TIMEOUT and closes the half-built circuit', async () => {
+    const nodes = memoryTunnels(5)
+    const ac = new AbortController()
+    const building = nodes[0].build({ hops: 3, signal: ac.signal, onHop: (i) => { if (i === 0) ac.abort() } })
+    await expect(building).rejects.toMatchObject({ code: 'TUNNEL_TIMEOUT' })
+    expect(nodes[0].circuits()).toEqual([])
   })
 })
