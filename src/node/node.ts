@@ -26,6 +26,7 @@ import { createMailService, type MailService, type MailServiceOptions } from './
 import { MAX_SEALED_BYTES } from './services/mail/seal.js'
 import { formatReference } from './services/content/reference.js'
 import type { RadioService } from './services/radio/radio-api.js'
+import { createTunnelService, type TunnelServiceHandle } from './services/tunnels/tunnel-service.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -99,6 +100,8 @@ export class TornetNode extends EventEmitter {
   private readonly mailNet: MailNetwork
   /** This node's mailbox (keys and store in the data directory) and the mail it sends and receives. */
   readonly mail: MailService
+  /** Onion circuits: built from here, relayed for others, and the handlers BEGIN/REQUEST reach here. */
+  readonly tunnels: TunnelServiceHandle
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   private stopped = false
@@ -154,6 +157,14 @@ export class TornetNode extends EventEmitter {
       // Chains held for others, and the names this node owns (and renews), survive a restart.
       persistence: databasePersistence(store.openDatabase('names-held')),
       ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
+    })
+    this.tunnels = createTunnelService({
+      network,
+      identity,
+      directory: { candidates: () => dht.table.all() },
+      minRank: config.minRank,
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      log: (level, message) => { log(level, message) }
     })
     this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network })
     this.mailNet = createMailNetwork({
@@ -300,6 +311,7 @@ export class TornetNode extends EventEmitter {
     this.kv.start()
     this.names.start()
     this.radio.start()
+    this.tunnels.start()
     this.mailNet.start()
     this.mail.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
@@ -342,7 +354,7 @@ export class TornetNode extends EventEmitter {
     this.stopped = true
     clearTimeout(this.catchUp)
     await this.mail.stop().catch((err: Error) => { this.log('warn', `closing the mail store failed: ${err.message}`) })
-    await Promise.allSettled([this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
+    await Promise.allSettled([this.tunnels.stop(), this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()
     await this.dht.stop()
     await this.link.close()
