@@ -7,6 +7,7 @@
  * segments joined by '/', no leading or trailing slash; '' is the root.
  * Failures are TornetErrors carrying one of ContentErrorCode (see errors.ts).
  */
+import type { Duplex } from 'node:stream'
 import type { Resolver, ResolveTarget } from '../resolvers/types.js'
 
 export type { Resolver, ResolveTarget }
@@ -45,6 +46,17 @@ export interface SiteContent {
    * `transient`: each chunk yielded may be reused by the source once the next is asked for.
    */
   read (reference: string, path: string, range: ByteRange | undefined, signal?: AbortSignal, opts?: { transient?: boolean }): AsyncIterable<Uint8Array>
+}
+
+/**
+ * Streams to hidden services (the node's HiddenServices, node.hidden): a
+ * reliable byte stream to the service's local web server through a joined
+ * circuit. `isolation` is the request's tag (ctx.isolation): distinct tags
+ * never share a circuit. Failures are TunnelErrors (TUNNEL_HS_NOT_FOUND,
+ * TUNNEL_HS_UNREACHABLE, TUNNEL_TIMEOUT, TUNNEL_CIRCUIT_CLOSED, …).
+ */
+export interface HiddenPort {
+  connect (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal }): Promise<Duplex>
 }
 
 export type GatewayLogLevel = 'debug' | 'info' | 'warn'

@@ -18,6 +18,8 @@ export { writeSecretFile, readSecretFile, othersMay } from './identity/secret-fi
 export { MAX_MINING_RANK, mineIdentity, verifyRankProof, type MiningProgress } from './identity/miner.js'
 export { IdentityErrorCode } from './identity/errors.js'
 export { formatReference, parseReference, isReferenceHost, type Reference } from './services/content/reference.js'
+export { keyHost, parseKeyHost, hiddenAddressLabel } from './services/tunnels/hidden-address.js'
+export { TunnelErrorCode } from './services/tunnels/errors.js'
 export { walkDirectory } from './services/content/walk.js'
 export { ContentErrorCode } from './services/content/content-library.js'
 export { describeTarget, parseTarget, type TargetText } from './services/names/target-text.js'

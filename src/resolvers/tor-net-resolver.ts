@@ -1,4 +1,4 @@
-import { DASHBOARD_HOST, MAIL_HOST, TORNET_SUFFIX } from '../node/index.js'
+import { DASHBOARD_HOST, MAIL_HOST, TORNET_SUFFIX, parseKeyHost } from '../node/index.js'
 import { TtlCache } from './ttl-cache.js'
 import { resolveError, ResolverErrorCode, isResolveError } from './errors.js'
 import type { Resolver, ResolveTarget } from './types.js'
@@ -6,7 +6,9 @@ import type { Resolver, ResolveTarget } from './types.js'
 /**
  * `.tor-net` hosts:
  *   tornet.tor-net            → the gateway's own dashboard
- *   <reference>.tor-net       → content, addressed directly (base32 labels)
+ *   <reference>.tor-net       → content, addressed directly (two base32 labels)
+ *   <service key>.tor-net     → a hidden service by its own key (one checked base32
+ *                               label of 56: src/node/services/tunnels/hidden-address.ts)
  *   <name>.tor-net            → the Tornet name registry's record for <name>
  *   <sub>.<name>.tor-net      → the name's content, under the directory <sub>/
  *                               (a site's sub-domains are its top-level folders)
@@ -81,6 +83,10 @@ export class TorNetResolver implements Resolver {
     const rest = host.slice(0, -TORNET_SUFFIX.length)
     if (rest.length === 0) throw resolveError(ResolverErrorCode.invalidName, 'empty .tor-net name')
     if (this.opts.isReferenceHost(host)) return this.remember(host, { target: { kind: 'content', reference: rest } })
+    const key = parseKeyHost(rest)
+    if (key.kind === 'key') return this.remember(host, { target: { kind: 'hidden-service', publicKey: key.publicKey.toString('hex') } })
+    // No name has this shape, so a lookup could only fail later and vaguer.
+    if (key.kind === 'bad') throw resolveError(ResolverErrorCode.invalidName, `${host} is not a valid hidden-service address: ${key.why}`)
     const labels = rest.split('.')
     if (!labels.every(l => LABEL.test(l))) {
       throw resolveError(ResolverErrorCode.invalidName, `"${host}" is not a valid .tor-net name: use letters, digits and hyphens`)

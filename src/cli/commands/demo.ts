@@ -4,7 +4,7 @@ import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { startDemoNetwork } from '../serve/demo-network.js'
 import { headerSyncLine } from '../serve/header-sync-line.js'
-import { browserInstructions, mailInstructions, publishInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
+import { browserInstructions, hiddenServiceInstructions, mailInstructions, publishInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -15,7 +15,8 @@ export const demoCommand: Command = {
 Starts N real Tornet nodes on 127.0.0.1 (default 5) in this process, publishes the sample site from
 one of them, registers it as welcome.tor-net, broadcasts the radio station welcome-radio (the
 tunes of sample/radio, looped) from another, gives the first node a mailbox with a welcome mail
-from welcome-mail@tor-net, and serves the gateway (SOCKS5 + HTTP proxy, the webmail at
+from welcome-mail@tor-net, runs a guestbook as the hidden service guestbook.tor-net on a third
+(reached only through onion circuits), and serves the gateway (SOCKS5 + HTTP proxy, the webmail at
 http://mail.tor-net/, the radio at /radio/welcome-radio) from the first on 127.0.0.1:9150. Node data is kept in
 <data dir>/demo and reused next time; the station's key is <data dir>/stations/welcome-radio.json.
 --bootstrap HOST:PORT makes the gateway node join those peers too (they must accept rank 8).
@@ -42,7 +43,8 @@ Options:
       `${demo.siteUrl}`,
       '    the same site by its content address'
     ], mailInstructions(demo.served.gateway.url, demo.mail.address) +
-      (demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)) + publishInstructions(demo.publishCommand)))
+      (demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)) +
+      (demo.hidden === undefined ? '' : hiddenServiceInstructions(demo.hidden.url, demo.hidden.keyUrl)) + publishInstructions(demo.publishCommand)))
     await waitForStop(ctx.signal)
     ctx.stderr.write('stopping…\n')
     await demo.close()

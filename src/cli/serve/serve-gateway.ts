@@ -2,6 +2,7 @@ import { createGateway, type Gateway, type GatewayLog } from '../../gateway/inde
 import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/index.js'
 import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
 import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
+import { installHidden, type HiddenPort } from '../../gateway/apps/hidden/index.js'
 import type { TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
@@ -59,6 +60,9 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   installRadio(gateway, { radio: node.radio, resolveHost: async (host, signal) => await resolver.resolve(host, { signal }) })
   // The webmail at /mail/ and http://mail.tor-net/ (one token guards all the gateway's forms).
   installMail(gateway, { mail: node.mail, token: dashboard.token })
+  // Hidden-service hosts (NAME.tor-net registered to a service key, or the key's own host) go over circuits.
+  const hidden = hiddenPortOf(node)
+  if (hidden !== undefined) installHidden(gateway, { hidden })
   dashboard.registerSection(mailSection(node.mail))
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
@@ -74,4 +78,9 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
     namecoin,
     close: async () => { node.mail.useBitResolver(undefined); await refresher?.stop(); await namecoin.close(); await gateway.close() }
   }
+}
+
+/** The node's hidden services, once the node has them (without, such hosts keep their 501 page). */
+function hiddenPortOf (node: TornetNode): HiddenPort | undefined {
+  return (node as { hidden?: HiddenPort }).hidden
 }

@@ -47,7 +47,7 @@ export function runSocksSession (socket: Socket, firstBytes: Uint8Array, deps: T
     }
     if (plan.action === 'serve') {
       socket.write(replyFor(request.version, SOCKS5_REPLY.succeeded))
-      deps.handToHttp(socket, { via: 'socks', host: request.host, port: request.port, target: plan.target }, early)
+      deps.handToHttp(socket, { via: 'socks', host: request.host, port: request.port, target: plan.target, isolation: request.isolation }, early)
       return
     }
     let upstream: Socket
