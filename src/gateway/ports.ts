@@ -59,6 +59,18 @@ export interface HiddenPort {
   connect (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal }): Promise<Duplex>
 }
 
+/**
+ * Sites read through onion circuits (the node's anonymousContent): `contentFor(hops, isolation)`
+ * reads like `content`, with its lookups and chunk fetches run at the exit of a circuit of
+ * `hops` hops kept for that isolation tag (the proxy user name). `defaultHops` is the
+ * gateway's `tunnelHops` (0: directly unless the user name asks, see tunnel-hops.ts).
+ */
+export interface AnonymousSiteContent<C = SiteContent> {
+  defaultHops: number
+  maxHops: number
+  contentFor (hops: number, isolation: string): C
+}
+
 export type GatewayLogLevel = 'debug' | 'info' | 'warn'
 
 export type GatewayLog = (level: GatewayLogLevel, message: string, fields?: Record<string, unknown>) => void

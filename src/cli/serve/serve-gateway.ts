@@ -3,7 +3,7 @@ import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/i
 import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
 import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
 import { installHidden, type HiddenPort } from '../../gateway/apps/hidden/index.js'
-import type { TornetNode } from '../../node/index.js'
+import { MAX_HOPS, type TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
 import { ElectrumxSource, type NamecoinResolver } from '../../resolvers/namecoin/index.js'
@@ -31,6 +31,8 @@ export interface ServeGatewayOptions extends NodeResolverOptions {
   host?: string
   port?: number
   passThrough?: boolean
+  /** Hops sites are read through (default config gateway.tunnelHops). */
+  tunnelHops?: number
   log?: GatewayLog
   /**
    * Connect to the Namecoin ElectrumX servers now and start the header sync in the background
@@ -41,7 +43,7 @@ export interface ServeGatewayOptions extends NodeResolverOptions {
 }
 
 export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions = {}): Promise<ServedGateway> {
-  const { host: _host, port: _port, passThrough: _passThrough, log: _log, warmNamecoin, ...namecoinContext } = opts
+  const { host: _host, port: _port, passThrough: _passThrough, tunnelHops: _hops, log: _log, warmNamecoin, ...namecoinContext } = opts
   const { chain: resolver, namecoin } = nodeResolvers(node, namecoinContext)
   const gateway = await createGateway({
     host: opts.host ?? node.config.gateway.host,
@@ -49,6 +51,8 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
     passThrough: opts.passThrough ?? node.config.gateway.passThrough,
     resolver,
     content: node.content,
+    // gateway.tunnelHops, or a `tornet-hops-N` proxy user name: sites read through a circuit per user name.
+    anonymous: { defaultHops: opts.tunnelHops ?? node.config.gateway.tunnelHops ?? 0, maxHops: MAX_HOPS, contentFor: (hops, isolation) => node.anonymousContent(hops, isolation) },
     log: opts.log,
     // Uploads through the dashboard may take long: node's whole-request timeout is off, and request
     // bodies are bounded instead by the gateway's minimum body rate and each route's body deadline
