@@ -161,8 +161,8 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
   }
 
   const tunnelDeps: TunnelDeps = {
-    plan: (h, p) => planTunnel(h, p, {
-      resolver: options.resolver, passThrough: info.passThrough, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal
+    plan: (h, p, isolation) => planTunnel(h, p, {
+      resolver: options.resolver, passThrough: info.passThrough, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal, isolation
     }),
     handToHttp,
     isTunnel: socket => tunnels.of(socket) !== undefined,

@@ -19,7 +19,7 @@ import { ContentLibrary, StoreLocationIndex } from './services/content/content-l
 import type { PublishEntry } from './services/content/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
 import { databasePersistence } from './services/records/database-persistence.js'
-import { createNamesService, type NamesService } from './services/names/names-service.js'
+import { createNamesService, type NameRecord, type NamesService } from './services/names/names-service.js'
 import { createRadioService, type RadioServiceOptions } from './services/radio/radio-service.js'
 import { createMailNetwork, type MailNetwork } from './services/mail/mail-network.js'
 import { VALUE_KIND } from './services/service-network.js'
@@ -147,7 +147,9 @@ export class TornetNode extends EventEmitter {
       crypto: this.chunkCrypto,
       circuit: async (signal) => await this.tunnels.circuitFor(hops, isolation, { signal }),
       minRank: config.minRank,
-      allowPrivateEndpoints: config.allowPrivateEndpoints
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      // Lookups only: no persistence, no owned names, no renewal timer.
+      names: (remote) => createNamesService({ network: remote, identity, difficulty: nameDifficulty, maintenanceIntervalMs: 0 })
     }))
     this.chunks = createChunkService({
       network: services,
@@ -320,6 +322,13 @@ export class TornetNode extends EventEmitter {
    * circuit's exit, one circuit per `isolation` tag. The same calls as `content` for reading.
    */
   anonymousContent (hops: number, isolation = ''): AnonymousContent { return this.anonymousReaders.get(hops, isolation) }
+
+  /** A .tor-net name looked up through the circuit of anonymousContent(hops, isolation). */
+  async lookupNameAnonymously (name: string, hops: number, isolation = '', opts: { signal?: AbortSignal } = {}): Promise<NameRecord> {
+    const names = this.anonymousReaders.get(hops, isolation).names
+    if (names === undefined) throw new TornetError(TunnelErrorCode.NOT_RUNNING, 'this node reads names directly only')
+    return await names.lookup(name, opts)
+  }
 
   /** What this node's exit has run for circuits ending here. */
   exitStats (): ReturnType<NetworkExit['stats']> | undefined { return this.exit?.stats() }

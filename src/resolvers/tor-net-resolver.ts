@@ -25,7 +25,8 @@ export type NameTarget =
   | { kind: 'station', publicKey: string }
 
 export interface TorNetResolverOptions {
-  lookupName: (name: string, signal?: AbortSignal) => Promise<NameTarget | undefined>
+  /** `isolation`: the proxy user name, when the caller had one (lookups through a circuit for it). */
+  lookupName: (name: string, signal?: AbortSignal, isolation?: string) => Promise<NameTarget | undefined>
   isReferenceHost: (hostPart: string) => boolean
   cacheTtlMs?: number
   negativeTtlMs?: number
@@ -75,7 +76,7 @@ export class TorNetResolver implements Resolver {
     return entry.target
   }
 
-  async resolve (host: string, opts: { signal?: AbortSignal } = {}): Promise<ResolveTarget> {
+  async resolve (host: string, opts: { signal?: AbortSignal, isolation?: string } = {}): Promise<ResolveTarget> {
     const known = this.resolveCached(host)
     if (known !== undefined) return known
     if (!host.endsWith(TORNET_SUFFIX)) throw resolveError(ResolverErrorCode.notTornet, `${host} is not a .tor-net host`)
@@ -93,7 +94,7 @@ export class TorNetResolver implements Resolver {
     }
     const name = labels[labels.length - 1]
     const sub = labels.slice(0, -1).reverse()
-    const record = await this.lookup(name, opts.signal)
+    const record = await this.lookup(name, opts.signal, opts.isolation)
     if (sub.length === 0) {
       return this.remember(host, { name, record, target: record.kind === 'content' ? { kind: 'content', reference: record.reference } : { ...record } })
     }
@@ -111,13 +112,13 @@ export class TorNetResolver implements Resolver {
     return entry.target
   }
 
-  private async lookup (name: string, signal?: AbortSignal): Promise<NameTarget> {
+  private async lookup (name: string, signal?: AbortSignal, isolation?: string): Promise<NameTarget> {
     const cached = this.cache.get(name)
     if (cached === null) throw notFound(name)
     if (cached !== undefined) return cached
     let found: NameTarget | undefined
     try {
-      found = await this.opts.lookupName(name, signal)
+      found = await this.opts.lookupName(name, signal, isolation)
     } catch (err) {
       if (isResolveError(err)) throw err
       throw resolveError(ResolverErrorCode.unavailable, `could not look up ${name}.tor-net on the network: ${(err as Error).message}`, err)

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { promisify } from 'node:util'
+import { serveGateway } from '../../src/cli/serve/serve-gateway.js'
+import { parseTarget } from '../../src/node/services/names/target-text.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -58,9 +62,10 @@ describe('anonymous fetching and delegated lookups on 16 UDP nodes', { timeout: 
   const files = new Map<string, Buffer>([['index.html', Buffer.from('<h1>read me anonymously</h1>')], ['big.bin', bigFile(2 * 1024 * 1024 + 5)]])
 
   beforeAll(async () => {
-    net = await createTestnet(16, { probeMtu: 16_000 })
+    net = await createTestnet(16, { probeMtu: 16_000, nameDifficulty: 8, config: { names: { difficulty: 8 } } })
     const entries = [...files].map(([path, body]) => ({ path, kind: 'file' as const, size: body.length, open: async function * () { yield body } }))
     host = (await net.nodes[0].publish(entries)).host
+    await net.nodes[0].names.register('anonsite', parseTarget(host))
   }, 120_000)
   afterAll(async () => { await net?.close() })
 
@@ -143,6 +148,33 @@ describe('anonymous fetching and delegated lookups on 16 UDP nodes', { timeout: 
     } finally {
       await node.stop()
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('the gateway reads a named site through a 3-hop circuit for a tornet-hops-3 SOCKS user, name lookup included (curl)', async () => {
+    const node = net.nodes[12]
+    const served = await serveGateway(node, { port: 0 })
+    const directLookups: string[] = []
+    const lookup = node.names.lookup.bind(node.names)
+    node.names.lookup = async (name, opts) => { directLookups.push(name); return await lookup(name, opts) }
+    try {
+      const proxy = (user?: string): string => `socks5h://${user === undefined ? '' : `${user}:x@`}127.0.0.1:${served.gateway.address.port}`
+      const curl = async (user?: string): Promise<string> =>
+        (await promisify(execFile)('curl', ['-sS', '--max-time', '60', '-x', proxy(user), 'http://anonsite.tor-net/index.html'], { encoding: 'utf8' })).stdout
+      expect(await curl('tornet-hops-3')).toBe(files.get('index.html')!.toString())
+      expect(directLookups).toEqual([])
+      const hops = hopsOf(node, 'tornet-hops-3')
+      expect(hops.length).toBe(3)
+      const exit = net.nodes.find(n => hex(n.contact.id) === hops[2])!
+      expect(exit.exitStats()?.lookups).toBeGreaterThan(0)
+      // Without a user name (tunnelHops 0): read directly, no circuit for it.
+      node.names.lookup = async (name, opts) => { directLookups.push(name); return await lookup(name, opts) }
+      const circuitsBefore = node.tunnels.circuits().length
+      expect(await curl()).toBe(files.get('index.html')!.toString())
+      expect(node.tunnels.circuits().length).toBe(circuitsBefore)
+    } finally {
+      node.names.lookup = lookup
+      await served.close()
     }
   })
 })

@@ -31,8 +31,6 @@ export interface ServeGatewayOptions extends NodeResolverOptions {
   host?: string
   port?: number
   passThrough?: boolean
-  /** Hops sites are read through (default config gateway.tunnelHops). */
-  tunnelHops?: number
   log?: GatewayLog
   /**
    * Connect to the Namecoin ElectrumX servers now and start the header sync in the background
@@ -43,7 +41,7 @@ export interface ServeGatewayOptions extends NodeResolverOptions {
 }
 
 export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions = {}): Promise<ServedGateway> {
-  const { host: _host, port: _port, passThrough: _passThrough, tunnelHops: _hops, log: _log, warmNamecoin, ...namecoinContext } = opts
+  const { host: _host, port: _port, passThrough: _passThrough, log: _log, warmNamecoin, ...namecoinContext } = opts
   const { chain: resolver, namecoin } = nodeResolvers(node, namecoinContext)
   const gateway = await createGateway({
     host: opts.host ?? node.config.gateway.host,
@@ -52,7 +50,7 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
     resolver,
     content: node.content,
     // gateway.tunnelHops, or a `tornet-hops-N` proxy user name: sites read through a circuit per user name.
-    anonymous: { defaultHops: opts.tunnelHops ?? node.config.gateway.tunnelHops ?? 0, maxHops: MAX_HOPS, contentFor: (hops, isolation) => node.anonymousContent(hops, isolation) },
+    anonymous: { defaultHops: node.config.gateway.tunnelHops ?? 0, maxHops: MAX_HOPS, contentFor: (hops, isolation) => node.anonymousContent(hops, isolation) },
     log: opts.log,
     // Uploads through the dashboard may take long: node's whole-request timeout is off, and request
     // bodies are bounded instead by the gateway's minimum body rate and each route's body deadline

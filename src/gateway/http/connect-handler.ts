@@ -36,7 +36,7 @@ export function createConnectHandler (deps: TunnelDeps): (req: IncomingMessage, 
       return
     }
     socket.pause() // bytes the client sends early wait in the socket until we know where they go
-    const plan = await deps.plan(host, port)
+    const plan = await deps.plan(host, port, isolation)
     if (socket.destroyed) return
     if (plan.action === 'refuse') {
       deps.log('debug', 'CONNECT refused', { host, port, error: plan.error.message })

@@ -38,7 +38,7 @@ export function runSocksSession (socket: Socket, firstBytes: Uint8Array, deps: T
   }
 
   async function connectRequest (request: SocksRequest, early: Uint8Array): Promise<void> {
-    const plan = await deps.plan(request.host, request.port)
+    const plan = await deps.plan(request.host, request.port, request.isolation)
     if (socket.destroyed) return
     if (plan.action === 'refuse') {
       deps.log('debug', 'SOCKS request refused', { host: request.host, port: request.port, error: plan.error.message })

@@ -4,6 +4,8 @@ import { createChunkService, type ChunkService, type ChunkServiceStore } from '.
 import type { ChunkCrypto } from '../chunks/crypto-pool.js'
 import { ContentLibrary } from '../content/content-library.js'
 import { MemoryLocationIndex } from '../content/location-index.js'
+import type { NamesService } from '../names/names-service.js'
+import type { ServiceNetwork } from '../service-network.js'
 import { RemoteServiceNetwork } from './remote-network.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import type { Circuit } from './tunnel-api.js'
@@ -35,12 +37,22 @@ export interface AnonymousContentOptions {
   allowPrivateEndpoints?: boolean
   /** The clock provider records' expiry is read against (tests). */
   now?: () => number
+  /**
+   * A name reader over the same circuit (the node's names service made on `network`): .tor-net
+   * names looked up for this reader's requests go through its circuit too. Whatever it registers
+   * goes nowhere (the remote network keeps only its value checks).
+   */
+  names?: (network: ServiceNetwork) => NameReader
 }
+
+/** What an anonymous reader needs of a names service. */
+export type NameReader = Pick<NamesService, 'lookup' | 'start' | 'stop'>
 
 export class AnonymousContent {
   readonly network: RemoteServiceNetwork
   readonly chunks: ChunkService
   readonly content: ContentLibrary
+  readonly names?: NameReader
 
   constructor (o: AnonymousContentOptions) {
     this.network = new RemoteServiceNetwork({ self: o.self, circuit: o.circuit })
@@ -71,13 +83,15 @@ export class AnonymousContent {
       index: new MemoryLocationIndex()
     })
     this.chunks.start()
+    this.names = o.names?.(this.network)
+    this.names?.start()
   }
 
   stat: ContentLibrary['stat'] = async (reference, path, signal) => await this.content.stat(reference, path, signal)
   list: ContentLibrary['list'] = (reference, path, signal) => this.content.list(reference, path, signal)
   read: ContentLibrary['read'] = (reference, path, range, signal, opts) => this.content.read(reference, path, range, signal, opts)
 
-  async stop (): Promise<void> { await this.chunks.stop() }
+  async stop (): Promise<void> { await Promise.allSettled([this.chunks.stop(), this.names?.stop()]) }
 }
 
 /**
