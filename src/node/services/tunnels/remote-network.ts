@@ -58,7 +58,9 @@ export class RemoteServiceNetwork implements ServiceNetwork {
   async closest (key: Buffer, opts: ClosestOptions = {}): Promise<Contact[]> {
     const count = Math.min(MAX_REMOTE_CLOSEST, Math.max(1, opts.count ?? MAX_REMOTE_CLOSEST))
     const circuit = await this.opts.circuit(opts.signal)
-    const answer = decodeClosestAnswer(await circuit.request(EXIT_CLOSEST, encodeClosestQuery({ key, count }), { signal: opts.signal, timeoutMs: this.lookupTimeoutMs }))
+    // One more than wanted: the exit may count this node among the closest, and it is left out below.
+    const asked = Math.min(MAX_REMOTE_CLOSEST, count + 1)
+    const answer = decodeClosestAnswer(await circuit.request(EXIT_CLOSEST, encodeClosestQuery({ key, count: asked }), { signal: opts.signal, timeoutMs: this.lookupTimeoutMs }))
     if (!answer.ok) throw exitFailureError(answer.error)
     // Whoever asked never hears of itself (a lookup result never holds the asker).
     return answer.contacts.filter(c => !c.id.equals(this.self.id)).slice(0, count)
