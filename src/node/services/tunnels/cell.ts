@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { TunnelError, TunnelErrorCode } from './errors.js'
+import { fillBytes, type RandomBytes } from './fill-bytes.js'
+
+export type { RandomBytes } from './fill-bytes.js'
 
 /**
  * Link cells: what one channel (a link session's `tunnel` service) carries.
@@ -34,14 +36,11 @@ export interface LinkCell {
   /** u32, per link; 0 is reserved for padding. */
   circuitId: number
   command: LinkCommand
-  /** On decode: always CELL_BODY_BYTES (padding included); on encode: at most that. */
+  /** On decode: always CELL_BODY_BYTES (padding included), a view of the input; on encode: at most that. */
   body: Buffer
 }
 
-/** Where padding bytes come from; injectable so tests can fix the bytes. */
-export type RandomBytes = (n: number) => Buffer
-
-export function encodeLinkCell (c: LinkCell, random: RandomBytes = randomBytes): Buffer {
+export function encodeLinkCell (c: LinkCell, random: RandomBytes = fillBytes): Buffer {
   if (!Number.isInteger(c.circuitId) || c.circuitId < 0 || c.circuitId > 0xffffffff) {
     throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `cell: circuit id ${c.circuitId} is not a u32`)
   }

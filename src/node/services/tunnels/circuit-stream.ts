@@ -36,6 +36,9 @@ export class CircuitStream extends Duplex {
 
   constructor (readonly streamId: number, readonly service: string, private readonly carrier: StreamCarrier) {
     super({ readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 })
+    // A far side that aborts must never crash this node through an 'error' nobody listens to;
+    // the owner's own listeners still hear it.
+    this.on('error', () => {})
   }
 
   /** A DATA cell for this stream; false when the peer overran the stream window. */
@@ -114,10 +117,12 @@ export class CircuitStream extends Duplex {
 
   override _destroy (err: Error | null, cb: (err?: Error | null) => void): void {
     if (!this.localEnded || !this.remoteEnded) {
-      // Aborted here: tell the far side, which frees its half at once.
+      // Aborted here: tell the far side, which frees its half at once. Once the far side
+      // has finished, tearing down ours is no failure (a reader that stopped iterating).
+      const reason = err === null || this.remoteEnded ? END_REASON.done : END_REASON.refused
       this.localEnded = true
       this.remoteEnded = true
-      this.carrier.sendEnd(this.streamId, err === null ? END_REASON.done : END_REASON.refused)
+      this.carrier.sendEnd(this.streamId, reason)
     }
     this.window.release()
     this.carrier.forget(this.streamId)

@@ -15,8 +15,7 @@ import type { HopKeyMaterial } from './tunnel-api.js'
  *   hop → client   Y (32, ephemeral) ‖ AUTH (32)                                 NTOR_REPLY_BYTES
  *
  *   secret_input = X^y ‖ X^b ‖ ID ‖ B ‖ X ‖ Y ‖ PROTOID
- *   secret       = HKDF-SHA256(secret_input, salt PROTOID, "key", 32)   → HopKeyMaterial
- *   verify       = HKDF-SHA256(secret_input, salt PROTOID, "verify", 32)
+ *   secret ‖ verify = HKDF-SHA256(secret_input, salt PROTOID, "key|verify", 64)   secret → HopKeyMaterial
  *   AUTH         = HMAC-SHA256(verify, ID ‖ B ‖ Y ‖ X ‖ PROTOID ‖ "server")
  *
  * The same exchange runs end to end between a hidden-service client and the
@@ -47,8 +46,9 @@ function ephemeral (opts?: NtorOptions): X25519KeyPair {
 
 function derive (xy: Buffer, xb: Buffer, id: Buffer, B: Buffer, X: Buffer, Y: Buffer): { secret: Buffer, auth: Buffer } {
   const input = Buffer.concat([xy, xb, id, B, X, Y, PROTOID])
-  const secret = hkdf(input, PROTOID, 'key', 32)
-  const verify = hkdf(input, PROTOID, 'verify', 32)
+  const okm = hkdf(input, PROTOID, 'key|verify', 64)
+  const secret = okm.subarray(0, 32)
+  const verify = okm.subarray(32, 64)
   const auth = createHmac('sha256', verify).update(Buffer.concat([id, B, Y, X, PROTOID, SERVER])).digest()
   return { secret, auth }
 }

@@ -1,7 +1,8 @@
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto'
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { AEAD_TAG_BYTES, hkdf, open, seal } from '../../link/link-crypto.js'
-import { CELL_BODY_BYTES, type RandomBytes } from './cell.js'
+import { CELL_BODY_BYTES } from './cell.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
+import { fillBytes, type RandomBytes } from './fill-bytes.js'
 import type { HopKeyMaterial } from './tunnel-api.js'
 
 /**
@@ -114,7 +115,7 @@ function sealedAt (onion: Buffer, slot: number): Buffer {
  * Origin side: an onion carrying `payload` (ONION_PAYLOAD_BYTES) to hop `dest`
  * (0-based index into `layers`). Advances the forward counter of layers 0..dest.
  */
-export function wrapForward (layers: HopLayer[], dest: number, payload: Buffer, random: RandomBytes = randomBytes): Buffer {
+export function wrapForward (layers: HopLayer[], dest: number, payload: Buffer, random: RandomBytes = fillBytes): Buffer {
   checkPayload(payload)
   if (!Number.isInteger(dest) || dest < 0 || dest >= layers.length || dest >= MAX_HOPS) {
     throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `onion: destination hop ${dest} outside the circuit's ${layers.length} hops`)
@@ -169,7 +170,7 @@ export function unwrapBackward (layers: HopLayer[], onion: Buffer): { from: numb
  * its destination, else the onion to pass on; undefined when it fails to
  * authenticate (drop it, count it, tear the circuit down).
  */
-export function relayForward (layer: HopLayer, onion: Buffer, random: RandomBytes = randomBytes):
+export function relayForward (layer: HopLayer, onion: Buffer, random: RandomBytes = fillBytes):
   { kind: 'deliver', payload: Buffer } | { kind: 'forward', onion: Buffer } | undefined {
   if (onion.length !== ONION_BYTES) return undefined
   const got = layer.openForward([AAD_FORWARD, AAD_DELIVER], sealedAt(onion, 0))
@@ -188,7 +189,7 @@ export function relayBackward (layer: HopLayer, onion: Buffer): Buffer {
 }
 
 /** Relay side: a cell this hop sends toward the origin (EXTENDED, RESPONSE, DATA from the exit …). */
-export function originateBackward (layer: HopLayer, payload: Buffer, random: RandomBytes = randomBytes): Buffer {
+export function originateBackward (layer: HopLayer, payload: Buffer, random: RandomBytes = fillBytes): Buffer {
   checkPayload(payload)
   const s = split(layer.sealBackward(AAD_ORIGIN, payload))
   return Buffer.concat([s.tag, random(SLOTS_BYTES - TAG_BYTES), s.body])

@@ -40,7 +40,8 @@ export function networkOf (e: Endpoint): string {
     const groups = expandV6(a)
     return `v6:${groups[0]}:${groups[1]}`
   }
-  return `other:${a}`
+  // Not an IP address (in-memory test transports): no network to share, each endpoint stands alone.
+  return `other:${a}:${e.port}`
 }
 
 function expandV6 (a: string): string[] {

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { thrownCode } from '../../../helpers/thrown-code.js'
 import { CELL_BODY_BYTES, CELL_BYTES, decodeLinkCell, encodeLinkCell, LinkCommand } from '../../../../src/node/services/tunnels/cell.js'
 import { TunnelErrorCode } from '../../../../src/node/services/tunnels/errors.js'
-
-function codeOf (f: () => unknown): string | undefined {
-  try { f() } catch (err) { return (err as { code?: string }).code }
-  return undefined
-}
 
 describe('link cell codec', () => {
   it('round-trips every command with a body padded to the fixed size', () => {
@@ -34,24 +30,24 @@ describe('link cell codec', () => {
 
   it('rejects wrong lengths, unknown commands and circuit id 0 on a non-padding cell', () => {
     const good = encodeLinkCell({ circuitId: 1, command: LinkCommand.create, body: Buffer.alloc(96) })
-    expect(codeOf(() => decodeLinkCell(good.subarray(0, CELL_BYTES - 1)))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeLinkCell(Buffer.concat([good, Buffer.alloc(1)])))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeLinkCell(Buffer.alloc(0)))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeLinkCell(good.subarray(0, CELL_BYTES - 1)))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeLinkCell(Buffer.concat([good, Buffer.alloc(1)])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeLinkCell(Buffer.alloc(0)))).toBe(TunnelErrorCode.MALFORMED)
     for (const cmd of [0, 6, 255]) {
       const bad = Buffer.from(good); bad[4] = cmd
-      expect(codeOf(() => decodeLinkCell(bad))).toBe(TunnelErrorCode.MALFORMED)
+      expect(thrownCode(() => decodeLinkCell(bad))).toBe(TunnelErrorCode.MALFORMED)
     }
     const zero = Buffer.from(good); zero.writeUInt32LE(0, 0)
-    expect(codeOf(() => decodeLinkCell(zero))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeLinkCell(zero))).toBe(TunnelErrorCode.MALFORMED)
     zero[4] = LinkCommand.padding
     expect(decodeLinkCell(zero).command).toBe(LinkCommand.padding)
   })
 
   it('refuses to encode what could not be decoded', () => {
-    expect(codeOf(() => encodeLinkCell({ circuitId: 1, command: LinkCommand.relay, body: Buffer.alloc(CELL_BODY_BYTES + 1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeLinkCell({ circuitId: 0, command: LinkCommand.relay, body: Buffer.alloc(1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeLinkCell({ circuitId: 2 ** 32, command: LinkCommand.relay, body: Buffer.alloc(1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeLinkCell({ circuitId: 1, command: 9 as LinkCommand, body: Buffer.alloc(1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeLinkCell({ circuitId: 1, command: LinkCommand.relay, body: Buffer.alloc(CELL_BODY_BYTES + 1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeLinkCell({ circuitId: 0, command: LinkCommand.relay, body: Buffer.alloc(1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeLinkCell({ circuitId: 2 ** 32, command: LinkCommand.relay, body: Buffer.alloc(1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeLinkCell({ circuitId: 1, command: 9 as LinkCommand, body: Buffer.alloc(1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
     expect(encodeLinkCell({ circuitId: 1, command: LinkCommand.relay, body: Buffer.alloc(CELL_BODY_BYTES, 1) }).length).toBe(CELL_BYTES)
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { thrownCode } from '../../../helpers/thrown-code.js'
 import { TunnelErrorCode } from '../../../../src/node/services/tunnels/errors.js'
 import { ONION_PAYLOAD_BYTES } from '../../../../src/node/services/tunnels/onion.js'
 import {
@@ -7,11 +8,6 @@ import {
   HANDSHAKE_MAX, MAX_REQUEST_BYTES, RELAY_DATA_MAX, RelayCommand
 } from '../../../../src/node/services/tunnels/relay-message.js'
 import { END_REASON } from '../../../../src/node/services/tunnels/tunnel-api.js'
-
-function codeOf (f: () => unknown): string | undefined {
-  try { f() } catch (err) { return (err as { code?: string }).code }
-  return undefined
-}
 
 describe('relay message codec', () => {
   it('round-trips every command, at the fixed onion payload size', () => {
@@ -26,18 +22,18 @@ describe('relay message codec', () => {
 
   it('rejects wrong sizes, unknown commands and a length past the end', () => {
     const good = encodeRelayMessage({ command: RelayCommand.data, streamId: 1, data: Buffer.from('abc') })
-    expect(codeOf(() => decodeRelayMessage(good.subarray(1)))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeRelayMessage(Buffer.concat([good, Buffer.alloc(1)])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeRelayMessage(good.subarray(1)))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeRelayMessage(Buffer.concat([good, Buffer.alloc(1)])))).toBe(TunnelErrorCode.MALFORMED)
     for (const cmd of [0, 14, 200]) {
       const bad = Buffer.from(good); bad[0] = cmd
-      expect(codeOf(() => decodeRelayMessage(bad))).toBe(TunnelErrorCode.MALFORMED)
+      expect(thrownCode(() => decodeRelayMessage(bad))).toBe(TunnelErrorCode.MALFORMED)
     }
     const long = Buffer.from(good); long.writeUInt16LE(RELAY_DATA_MAX + 1, 3)
-    expect(codeOf(() => decodeRelayMessage(long))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeRelayMessage(long))).toBe(TunnelErrorCode.MALFORMED)
     long.writeUInt16LE(RELAY_DATA_MAX, 3)
     expect(decodeRelayMessage(long).data.length).toBe(RELAY_DATA_MAX)
-    expect(codeOf(() => encodeRelayMessage({ command: RelayCommand.data, streamId: 1, data: Buffer.alloc(RELAY_DATA_MAX + 1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeRelayMessage({ command: RelayCommand.data, streamId: 0x10000, data: Buffer.alloc(1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeRelayMessage({ command: RelayCommand.data, streamId: 1, data: Buffer.alloc(RELAY_DATA_MAX + 1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeRelayMessage({ command: RelayCommand.data, streamId: 0x10000, data: Buffer.alloc(1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
   })
 
   it('EXTEND and EXTENDED round-trip (IPv4 and IPv6) and reject truncation, trailing bytes and oversize', () => {
@@ -46,41 +42,41 @@ describe('relay message codec', () => {
     for (const e of [v4, v6]) {
       const b = encodeExtend(e)
       expect(decodeExtend(b)).toEqual(e)
-      expect(codeOf(() => decodeExtend(b.subarray(0, b.length - 1)))).toBe(TunnelErrorCode.MALFORMED)
-      expect(codeOf(() => decodeExtend(Buffer.concat([b, Buffer.alloc(1)])))).toBe(TunnelErrorCode.MALFORMED)
+      expect(thrownCode(() => decodeExtend(b.subarray(0, b.length - 1)))).toBe(TunnelErrorCode.MALFORMED)
+      expect(thrownCode(() => decodeExtend(Buffer.concat([b, Buffer.alloc(1)])))).toBe(TunnelErrorCode.MALFORMED)
     }
     const badFamily = encodeExtend(v4); badFamily[64] = 5
-    expect(codeOf(() => decodeExtend(badFamily))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeExtend(badFamily))).toBe(TunnelErrorCode.MALFORMED)
     const portZero = encodeExtend(v4); portZero.writeUInt16LE(0, 69)
-    expect(codeOf(() => decodeExtend(portZero))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeExtend(portZero))).toBe(TunnelErrorCode.MALFORMED)
     const hugeLen = encodeExtend(v4); hugeLen.writeUInt16LE(HANDSHAKE_MAX + 1, 71)
-    expect(codeOf(() => decodeExtend(hugeLen))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => encodeExtend({ ...v4, id: Buffer.alloc(31) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeExtend({ ...v4, endpoint: { address: 'example.org', port: 1 } }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => decodeExtend(hugeLen))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => encodeExtend({ ...v4, id: Buffer.alloc(31) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeExtend({ ...v4, endpoint: { address: 'example.org', port: 1 } }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
 
     const reply = Buffer.alloc(64, 9)
     expect(decodeExtended(encodeExtended(reply))).toEqual(reply)
-    expect(codeOf(() => decodeExtended(encodeExtended(reply).subarray(0, 10)))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => encodeExtended(Buffer.alloc(HANDSHAKE_MAX + 1)))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => decodeExtended(encodeExtended(reply).subarray(0, 10)))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => encodeExtended(Buffer.alloc(HANDSHAKE_MAX + 1)))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
   })
 
   it('BEGIN carries 1..64 printable ASCII only', () => {
     expect(decodeBegin(encodeBegin('hidden-http'))).toBe('hidden-http')
     expect(decodeBegin(encodeBegin('x'.repeat(64)))).toBe('x'.repeat(64))
     for (const bad of ['', 'x'.repeat(65), 'a b', 'caf\u00e9', 'tab\there']) {
-      expect(codeOf(() => encodeBegin(bad))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+      expect(thrownCode(() => encodeBegin(bad))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
     }
-    expect(codeOf(() => decodeBegin(Buffer.from([3, 0x61, 0x0a, 0x62])))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeBegin(Buffer.from([0])))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeBegin(Buffer.from([65, ...Buffer.alloc(65, 0x61)])))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeBegin(Buffer.from([2, 0x61])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeBegin(Buffer.from([3, 0x61, 0x0a, 0x62])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeBegin(Buffer.from([0])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeBegin(Buffer.from([65, ...Buffer.alloc(65, 0x61)])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeBegin(Buffer.from([2, 0x61])))).toBe(TunnelErrorCode.MALFORMED)
   })
 
   it('END reasons: every known one round-trips, unknown ones are malformed', () => {
     for (const reason of Object.values(END_REASON)) expect(decodeReason(encodeReason(reason))).toBe(reason)
-    expect(codeOf(() => decodeReason(Buffer.from([99])))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeReason(Buffer.alloc(0)))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeReason(Buffer.from([0, 0])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeReason(Buffer.from([99])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeReason(Buffer.alloc(0)))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeReason(Buffer.from([0, 0])))).toBe(TunnelErrorCode.MALFORMED)
   })
 
   it('REQUEST/RESPONSE/NOTIFY round-trip at the limits and fit one relay message', () => {
@@ -90,18 +86,18 @@ describe('relay message codec', () => {
     expect(decodeRequest(b)).toEqual(max)
     const ok = { requestId: 1, name: '', payload: Buffer.alloc(0) }
     expect(decodeRequest(encodeRequest(ok))).toEqual(ok)
-    expect(codeOf(() => encodeRequest({ ...max, payload: Buffer.alloc(MAX_REQUEST_BYTES + 1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeRequest({ ...max, name: 'n'.repeat(33) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
-    expect(codeOf(() => encodeRequest({ ...max, requestId: -1 }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeRequest({ ...max, payload: Buffer.alloc(MAX_REQUEST_BYTES + 1) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeRequest({ ...max, name: 'n'.repeat(33) }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => encodeRequest({ ...max, requestId: -1 }))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
     const over = Buffer.from(encodeRequest(ok)); over.writeUInt16LE(MAX_REQUEST_BYTES + 1, 5)
-    expect(codeOf(() => decodeRequest(Buffer.concat([over, Buffer.alloc(MAX_REQUEST_BYTES + 1)])))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeRequest(Buffer.from([1, 0, 0])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeRequest(Buffer.concat([over, Buffer.alloc(MAX_REQUEST_BYTES + 1)])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeRequest(Buffer.from([1, 0, 0])))).toBe(TunnelErrorCode.MALFORMED)
   })
 
   it('SENDME acknowledges 1..65535 cells', () => {
     expect(decodeSendme(encodeSendme(100))).toBe(100)
-    expect(codeOf(() => decodeSendme(Buffer.from([0, 0])))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => decodeSendme(Buffer.from([1])))).toBe(TunnelErrorCode.MALFORMED)
-    expect(codeOf(() => encodeSendme(0))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    expect(thrownCode(() => decodeSendme(Buffer.from([0, 0])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => decodeSendme(Buffer.from([1])))).toBe(TunnelErrorCode.MALFORMED)
+    expect(thrownCode(() => encodeSendme(0))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
   })
 })
