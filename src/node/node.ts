@@ -26,6 +26,8 @@ import { createMailService, type MailService, type MailServiceOptions } from './
 import { MAX_SEALED_BYTES } from './services/mail/seal.js'
 import { formatReference } from './services/content/reference.js'
 import type { RadioService } from './services/radio/radio-api.js'
+import { createTunnelService, type TunnelServiceHandle } from './services/tunnels/tunnel-service.js'
+import { createHiddenServices, type HiddenServicesRuntime } from './services/tunnels/hidden/hidden-services.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -99,6 +101,10 @@ export class TornetNode extends EventEmitter {
   private readonly mailNet: MailNetwork
   /** This node's mailbox (keys and store in the data directory) and the mail it sends and receives. */
   readonly mail: MailService
+  /** Onion circuits: built from here, relayed for others, and the handlers BEGIN/REQUEST reach here. */
+  readonly tunnels: TunnelServiceHandle
+  /** Hidden services this node hosts, connections to others', and its intro/rendezvous relay roles. */
+  readonly hidden: HiddenServicesRuntime
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   private stopped = false
@@ -154,6 +160,24 @@ export class TornetNode extends EventEmitter {
       // Chains held for others, and the names this node owns (and renews), survive a restart.
       persistence: databasePersistence(store.openDatabase('names-held')),
       ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
+    })
+    this.tunnels = createTunnelService({
+      network,
+      identity,
+      directory: { candidates: () => dht.table.all() },
+      minRank: config.minRank,
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      log: (level, message) => { log(level, message) }
+    })
+    this.hidden = createHiddenServices({
+      dataDir,
+      tunnels: this.tunnels,
+      // Intro and rendezvous points: contacts whose keys and rank this node has checked.
+      relays: { candidates: () => dht.table.all().filter(c => c.publicKey !== undefined && c.rank >= config.minRank) },
+      kv: this.kv,
+      names: this.names,
+      selfId: identity.id,
+      log: (level, message) => { log(level, message) }
     })
     this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network })
     this.mailNet = createMailNetwork({
@@ -300,6 +324,8 @@ export class TornetNode extends EventEmitter {
     this.kv.start()
     this.names.start()
     this.radio.start()
+    this.tunnels.start()
+    this.hidden.start()
     this.mailNet.start()
     this.mail.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
@@ -342,7 +368,8 @@ export class TornetNode extends EventEmitter {
     this.stopped = true
     clearTimeout(this.catchUp)
     await this.mail.stop().catch((err: Error) => { this.log('warn', `closing the mail store failed: ${err.message}`) })
-    await Promise.allSettled([this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
+    await this.hidden.stop().catch((err: Error) => { this.log('warn', `stopping hidden services failed: ${err.message}`) })
+    await Promise.allSettled([this.tunnels.stop(), this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()
     await this.dht.stop()
     await this.link.close()

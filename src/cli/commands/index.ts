@@ -27,6 +27,9 @@ import { mailListCommand } from './mail-list.js'
 import { mailReadCommand } from './mail-read.js'
 import { mailCheckCommand } from './mail-check.js'
 import { mailBridgeCommand } from './mail-bridge.js'
+import { hiddenAddCommand } from './hidden-add.js'
+import { hiddenListCommand } from './hidden-list.js'
+import { hiddenRemoveCommand } from './hidden-remove.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -60,5 +63,8 @@ export const COMMANDS: readonly Command[] = [
   mailListCommand,
   mailReadCommand,
   mailCheckCommand,
-  mailBridgeCommand
+  mailBridgeCommand,
+  hiddenAddCommand,
+  hiddenListCommand,
+  hiddenRemoveCommand
 ]

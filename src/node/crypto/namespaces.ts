@@ -8,6 +8,8 @@ import { sha256 } from './hash.js'
  */
 export const NS = {
   handshake: 'link/handshake/v1',
+  hsEstablishIntro: 'tunnels/hs-establish-intro/v1',
+  hsIntroduce: 'tunnels/hs-introduce/v1',
   kvRecord: 'kv/record/v1',
   mailboxRecord: 'mail/mailbox-record/v1',
   mailCollect: 'mail/collect/v1',

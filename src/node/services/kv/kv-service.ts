@@ -1,4 +1,4 @@
-import type { Identity } from '../../identity/identity.js'
+import { type Identity, sign as signWithIdentity } from '../../identity/identity.js'
 import { storeOnClosest } from '../records/fan-out-store.js'
 import { readWinner } from '../records/parallel-find.js'
 import type { PeerQuotaOptions } from '../records/peer-quota.js'
@@ -13,7 +13,7 @@ import { KV_SERVICE, encodeKvRequest } from './messages.js'
 import { offerOwned, ownedRecords } from './owned-records.js'
 import {
   DEFAULT_RECORD_POLICY, type KvRecord, MAX_KEY_BYTES, MAX_VALUE_BYTES, type RecordPolicy,
-  compareRecords, encodeRecord, recordLocation, signRecord
+  type RecordSigner, compareRecords, encodeRecord, recordLocation, signRecordWith
 } from './record.js'
 
 /**
@@ -91,6 +91,12 @@ export interface KvService {
    * replica accepted.
    */
   put: (key: Uint8Array | string, value: Uint8Array | string, opts?: KvPutOptions) => Promise<KvPutResult>
+  /**
+   * A put in another key's namespace, signed by `signer` (a hidden service's blinded key): the same
+   * checks and replication as put, but the record is not this node's to republish, so the caller
+   * re-puts it while it wants it kept (the hidden service does, while it runs).
+   */
+  putSigned: (signer: RecordSigner, key: Uint8Array | string, value: Uint8Array | string, opts?: KvPutOptions) => Promise<KvPutResult>
   /** The newest valid record for (namespace, key), or undefined. */
   get: (namespace: Uint8Array, key: Uint8Array | string, opts?: { signal?: AbortSignal }) => Promise<KvRecord | undefined>
   /** The live records this node owns and republishes (newest per key). */
@@ -149,6 +155,19 @@ export function createKvService (opts: KvServiceOptions): KvService {
   }
 
   async function put (key: Uint8Array | string, value: Uint8Array | string, putOpts: KvPutOptions = {}): Promise<KvPutResult> {
+    const record = await prepare({ publicKey: identity.publicKey, sign: m => signWithIdentity(identity, m) }, key, value, putOpts, true)
+    const result = await replicateOrThrow(record, putOpts.signal)
+    offerOwned(own, record)
+    return result
+  }
+
+  async function putSigned (signer: RecordSigner, key: Uint8Array | string, value: Uint8Array | string, putOpts: KvPutOptions = {}): Promise<KvPutResult> {
+    if (signer.publicKey.length !== 32) throw new KvError(KvErrorCode.INVALID_ARGUMENT, 'a signer\'s public key is 32 bytes')
+    return await replicateOrThrow(await prepare(signer, key, value, putOpts, false), putOpts.signal)
+  }
+
+  /** Checks the arguments and signs the record (sequence above any held for its location). */
+  async function prepare (signer: RecordSigner, key: Uint8Array | string, value: Uint8Array | string, putOpts: KvPutOptions, owned: boolean): Promise<KvRecord> {
     checkRunning()
     const k = toBytes(key)
     const v = toBytes(value)
@@ -159,21 +178,23 @@ export function createKvService (opts: KvServiceOptions): KvService {
     if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new KvError(KvErrorCode.INVALID_ARGUMENT, `ttlMs must be a positive integer, not ${ttlMs}`)
     if (ttlMs > policy.maxTtlMs) throw new KvError(KvErrorCode.TTL_TOO_LONG, `records live at most ${policy.maxTtlMs} ms`)
     const t = now()
-    const location = recordLocation(identity.publicKey, k)
+    const location = recordLocation(signer.publicKey, k)
     const id = location.toString('hex')
-    if (!own.hasRoomFor(id)) throw new KvError(KvErrorCode.STORE_FULL, `this node already owns ${own.maxRecords} live records, as many as it republishes`)
+    if (owned && !own.hasRoomFor(id)) throw new KvError(KvErrorCode.STORE_FULL, `this node already owns ${own.maxRecords} live records, as many as it republishes`)
     const previous = Math.max(own.get(id)?.sequence ?? -1, store.get(location)?.sequence ?? -1)
     const sequence = putOpts.sequence ?? Math.max(t, previous + 1)
     if (!Number.isSafeInteger(sequence) || sequence < 0) throw new KvError(KvErrorCode.INVALID_ARGUMENT, `bad sequence ${sequence}`)
-    const record = signRecord(identity, { key: k, value: v, sequence, expires: t + ttlMs })
-    const result = await replicate(record, putOpts.signal)
+    return signRecordWith(signer, { key: k, value: v, sequence, expires: t + ttlMs })
+  }
+
+  async function replicateOrThrow (record: KvRecord, signal?: AbortSignal): Promise<KvPutResult> {
+    const result = await replicate(record, signal)
     if (result.accepted === 0) {
       const codes = new Set(result.refused.map(r => r.code))
       const only = codes.size === 1 ? [...codes][0] : undefined
       throw new KvError(only ?? KvErrorCode.NOT_STORED,
         `no replica stored the record (${result.refused.length} refused, ${result.unreachable} unreachable)`)
     }
-    offerOwned(own, record)
     return { record, ...result }
   }
 
@@ -222,5 +243,5 @@ export function createKvService (opts: KvServiceOptions): KvService {
     const t = now()
     return own.entries().map(([, r]) => r).filter(r => r.expires > t)
   }
-  return { put, get, owned, republish, start: lifecycle.start, stop, store, loadStats: { held: store.loadStats, owned: own.loadStats } }
+  return { put, putSigned, get, owned, republish, start: lifecycle.start, stop, store, loadStats: { held: store.loadStats, owned: own.loadStats } }
 }

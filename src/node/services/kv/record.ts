@@ -92,8 +92,22 @@ export function decodeRecord (b: Uint8Array): KvRecord {
 }
 
 export function signRecord (identity: Pick<Identity, 'secretKey' | 'publicKey'>, fields: Omit<UnsignedKvRecord, 'namespace'>): KvRecord {
-  const unsigned: UnsignedKvRecord = { namespace: identity.publicKey, ...fields }
-  const signature = sign(identity, namespaced(NS.kvRecord, signedBody(unsigned)))
+  return signRecordWith({ publicKey: identity.publicKey, sign: m => sign(identity, m) }, fields)
+}
+
+/**
+ * A key that signs without handing over its secret: a hidden service's
+ * blinded key (its signatures verify with plain ed25519 under publicKey).
+ */
+export interface RecordSigner {
+  publicKey: Buffer
+  sign: (message: Buffer) => Buffer
+}
+
+/** A record in `signer`'s namespace, signed by it. */
+export function signRecordWith (signer: RecordSigner, fields: Omit<UnsignedKvRecord, 'namespace'>): KvRecord {
+  const unsigned: UnsignedKvRecord = { namespace: signer.publicKey, ...fields }
+  const signature = signer.sign(namespaced(NS.kvRecord, signedBody(unsigned)))
   return { ...unsigned, signature }
 }
 

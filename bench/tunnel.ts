@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { createTestnet } from '../src/node/testnet.js'
+import { TUNNEL_SERVICE } from '../src/node/services/tunnels/tunnel-api.js'
+import { udpTestnet } from '../test/helpers/link-testnet.js'
+import { blobChunks, blobHash, fetchBlob, serveBlob } from '../test/helpers/tunnel-blob.js'
+import { median, MiB, round } from './support/stats.js'
+import { emit, progress } from './util.js'
+
+/**
+ * Tunnels (issue 17) on real loopback UDP, every node in this process:
+ *
+ *   tunnel.build_ms_p50          a 3-hop circuit built (CREATE + 2 EXTENDs, one ntor each) on a
+ *                                --nodes (20) node network; median of --builds (20)
+ *   tunnel.throughput_vs_direct  --mib (64) MiB through a 3-hop circuit ÷ the same bytes over one
+ *                                direct link stream between two link nodes, same run (target ≥ 0.3)
+ *   tunnel.cells_per_s           cells the middle relay forwarded per second during that transfer
+ *                                (both directions: data one way, SENDMEs the other)
+ *
+ * All nodes share this process's one CPU: the circuit's four link hops, three relays and both
+ * ends run on it, while the direct stream has one link hop and two ends.
+ *
+ *   npm run bench -- tunnel [--nodes 20] [--builds 20] [--mib 64]
+ */
+export const summary = 'tunnels: 3-hop build time, throughput through 3 hops vs a direct link stream, relay cells/s'
+
+export async function run (args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      nodes: { type: 'string', default: '20' },
+      builds: { type: 'string', default: '20' },
+      mib: { type: 'string', default: '64' },
+      'probe-mtu': { type: 'string', default: '0' }
+    }
+  })
+  const bytes = Math.round(Number(values.mib) * MiB)
+  progress(`tunnel: starting ${values.nodes} nodes on 127.0.0.1…`)
+  const probeMtu = Number(values['probe-mtu']) > 0 ? Number(values['probe-mtu']) : undefined
+  const net = await createTestnet(Number(values.nodes), { probeMtu })
+  try {
+    for (const n of net.nodes) serveBlob(n.tunnels)
+    const client = net.nodes[0]
+    const times: number[] = []
+    for (let i = 0; i < Number(values.builds); i++) {
+      const t = performance.now()
+      const c = await client.tunnels.build({ hops: 3 })
+      times.push(performance.now() - t)
+      c.close()
+    }
+    emit('tunnel.build_ms_p50', round(median(times)), 'ms', { builds: times.length, nodes: net.nodes.length })
+
+    progress(`tunnel: ${values.mib} MiB through 3 hops…`)
+    const circuit = await client.tunnels.build({ hops: 3 })
+    const ids = (circuit as unknown as { hops: Array<{ id: Buffer }> }).hops.map(h => h.id)
+    const middle = net.nodes.find(n => n.identity.id.equals(ids[1]))
+    const before = middle?.tunnels.stats().cellsForwarded ?? 0
+    const seed = randomBytes(32)
+    const stream = await circuit.openStream('blob')
+    let shown = 0
+    const t0 = performance.now()
+    const got = await fetchBlob(stream, seed, bytes, (n) => {
+      if (n - shown >= 16 * MiB) { shown = n; progress(`  ${Math.round(n / MiB)} MiB`) }
+    })
+    const tunnelMs = performance.now() - t0
+    const forwarded = (middle?.tunnels.stats().cellsForwarded ?? 0) - before
+    if (got.bytes !== bytes || got.hash !== blobHash(seed, bytes)) throw new Error('tunnel bench: the bytes through the circuit differ from what was sent')
+    circuit.close()
+
+    progress(`tunnel: ${values.mib} MiB over one direct link stream…`)
+    const directMs = await directStream(seed, bytes, probeMtu)
+    const tunnelMBs = bytes / 1e6 / (tunnelMs / 1000)
+    const directMBs = bytes / 1e6 / (directMs / 1000)
+    emit('tunnel.throughput_vs_direct', round(tunnelMBs / directMBs, 3), 'ratio', { tunnel_MBps: round(tunnelMBs), direct_MBps: round(directMBs), bytes })
+    emit('tunnel.cells_per_s', Math.round(forwarded / (tunnelMs / 1000)), 'cells/s', { cells: forwarded })
+  } finally {
+    await net.close()
+  }
+}
+
+/** The same bytes over one reliable link stream between two fresh link nodes on loopback UDP. */
+async function directStream (seed: Buffer, bytes: number, probeMtu?: number): Promise<number> {
+  const links = await udpTestnet(2, { node: probeMtu === undefined ? {} : { probeMtu } })
+  try {
+    const [a, b] = links.nodes
+    let done!: (ms: number) => void
+    const finished = new Promise<number>(resolve => { done = resolve })
+    let t0 = 0
+    b.link.registerService(TUNNEL_SERVICE, {
+      onStream: (_peer, stream) => {
+        stream.on('error', () => {})
+        stream.on('data', () => {})
+        stream.on('end', () => { done(performance.now() - t0) })
+      }
+    })
+    const s = await a.link.openStream(b.contact, TUNNEL_SERVICE)
+    s.on('error', () => {})
+    t0 = performance.now()
+    for (const chunk of blobChunks(seed, bytes)) {
+      if (!s.write(chunk)) await new Promise(resolve => s.once('drain', resolve))
+    }
+    s.end()
+    return await finished
+  } finally {
+    await links.close()
+  }
+}

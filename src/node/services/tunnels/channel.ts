@@ -1,0 +1,206 @@
+import type { Duplex } from 'node:stream'
+import type { Contact } from '../../routing/contact.js'
+import { CELL_BYTES, decodeLinkCell, encodeLinkCell, LinkCommand, type LinkCell } from './cell.js'
+import { TunnelError, TunnelErrorCode } from './errors.js'
+import { END_REASON } from './tunnel-api.js'
+
+/**
+ * A channel: one reliable link stream to a neighbour on the `tunnel` service,
+ * carrying fixed-size cells of many circuits. The side that opened the stream
+ * allocates every circuit id on it (and sends CREATE); the other side only
+ * answers, so ids never collide and a CREATE arriving at the opener is
+ * refused. Bytes that do not frame into a valid cell are dropped and counted;
+ * they never throw.
+ */
+export interface ChannelCircuit {
+  onCell: (cell: LinkCell) => void
+  /** The channel went away: tear down what rides on it. */
+  onChannelClosed: () => void
+}
+
+export interface ChannelEvents {
+  /** A CREATE for a new circuit id (only on channels the peer opened). */
+  onCreate: (channel: Channel, cell: LinkCell) => void
+  onDrop: (reason: string) => void
+  onClosed: (channel: Channel) => void
+}
+
+/** Default bound on circuits per channel: at most this many windows of cells can be buffered per neighbour. */
+export const MAX_CIRCUITS_PER_CHANNEL = 64
+
+export class Channel {
+  private readonly circuits = new Map<number, ChannelCircuit>()
+  private nextId = 1
+  private pending: Buffer = Buffer.alloc(0)
+  private closedFlag = false
+  private queued: Buffer[] = []
+  private flushScheduled = false
+  private drainWaiters: Array<() => void> = []
+  /** Cells in and out, for stats and the dashboard. */
+  cellsIn = 0
+  cellsOut = 0
+
+  constructor (
+    private readonly stream: Duplex,
+    /** The authenticated neighbour (from the link session, never from a cell). */
+    readonly peer: Contact,
+    /** True when this node opened the stream (and so allocates circuit ids). */
+    readonly opener: boolean,
+    private readonly events: ChannelEvents,
+    readonly maxCircuits = MAX_CIRCUITS_PER_CHANNEL
+  ) {
+    stream.on('data', (chunk: Buffer) => { this.onData(chunk) })
+    stream.on('drain', () => { this.wakeDrain() })
+    stream.on('error', () => { this.close() })
+    stream.on('close', () => { this.close() })
+    stream.on('end', () => { this.close() })
+  }
+
+  get closed (): boolean { return this.closedFlag }
+  get circuitCount (): number { return this.circuits.size }
+  get peerHex (): string { return this.peer.id.toString('hex') }
+
+  /** A fresh circuit id for a circuit this node creates on the channel; throws LIMIT when full. */
+  allocate (circuit: ChannelCircuit): number {
+    if (!this.opener) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'only the side that opened a channel allocates its circuit ids')
+    this.checkRoom()
+    for (let tries = 0; tries < 0x10000; tries++) {
+      const id = this.nextId
+      this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1
+      if (!this.circuits.has(id)) { this.circuits.set(id, circuit); return id }
+    }
+    throw new TunnelError(TunnelErrorCode.LIMIT, 'channel: no free circuit id')
+  }
+
+  /** Binds a circuit id the peer chose (its CREATE) to the circuit answering it. */
+  attach (id: number, circuit: ChannelCircuit): void {
+    this.checkRoom()
+    this.circuits.set(id, circuit)
+  }
+
+  hasCircuit (id: number): boolean { return this.circuits.has(id) }
+
+  detach (id: number): void {
+    this.circuits.delete(id)
+  }
+
+  private checkRoom (): void {
+    if (this.closedFlag) throw new TunnelError(TunnelErrorCode.CIRCUIT_CLOSED, `the channel to ${this.peerHex.slice(0, 12)} is closed`)
+    if (this.circuits.size >= this.maxCircuits) {
+      throw new TunnelError(TunnelErrorCode.LIMIT, `the channel to ${this.peerHex.slice(0, 12)} already carries ${this.maxCircuits} circuits`)
+    }
+  }
+
+  /** Queues one cell; cells leave in order, batched per tick. False once the stream's buffer is full (see drained()). */
+  send (cell: LinkCell): boolean {
+    if (this.closedFlag) return false
+    this.queued.push(encodeLinkCell(cell))
+    this.cellsOut++
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      queueMicrotask(() => { this.flush() })
+    }
+    return !this.stream.writableNeedDrain
+  }
+
+  private flush (): void {
+    this.flushScheduled = false
+    if (this.closedFlag || this.queued.length === 0) return
+    const batch = this.queued.length === 1 ? this.queued[0] : Buffer.concat(this.queued)
+    this.queued = []
+    this.stream.write(batch)
+  }
+
+  /** Whether the stream under the channel has room (writers of bulk data wait on drained()). */
+  get writable (): boolean { return !this.closedFlag && !this.stream.writableNeedDrain }
+
+  async drained (): Promise<void> {
+    if (this.writable || this.closedFlag) return
+    await new Promise<void>(resolve => this.drainWaiters.push(resolve))
+  }
+
+  private wakeDrain (): void {
+    const w = this.drainWaiters
+    this.drainWaiters = []
+    for (const f of w) f()
+  }
+
+  private onData (chunk: Buffer): void {
+    if (this.closedFlag) return
+    let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    let at = 0
+    while (buf.length - at >= CELL_BYTES) {
+      const bytes = buf.subarray(at, at + CELL_BYTES)
+      at += CELL_BYTES
+      this.cellsIn++
+      this.dispatch(bytes)
+      if (this.closedFlag) return
+    }
+    buf = buf.subarray(at)
+    // Keep a copy of the tail only: a subarray would pin the whole chunk.
+    this.pending = buf.length === 0 ? Buffer.alloc(0) : Buffer.from(buf)
+  }
+
+  private dispatch (bytes: Buffer): void {
+    let cell: LinkCell
+    try {
+      cell = decodeLinkCell(bytes)
+    } catch {
+      this.events.onDrop('malformed')
+      return
+    }
+    if (cell.command === LinkCommand.padding) return
+    const circuit = this.circuits.get(cell.circuitId)
+    if (circuit !== undefined) {
+      try { circuit.onCell(cell) } catch { this.events.onDrop('handler-error') }
+      return
+    }
+    if (cell.command === LinkCommand.create) {
+      // Only the peer that opened the channel may create circuits on it (it owns the ids).
+      if (this.opener) { this.events.onDrop('create-wrong-side'); return }
+      if (this.circuits.size >= this.maxCircuits) {
+        this.events.onDrop('circuit-limit')
+        this.send({ circuitId: cell.circuitId, command: LinkCommand.destroy, body: Buffer.from([END_REASON.limit]) })
+        return
+      }
+      try { this.events.onCreate(this, cell) } catch { this.events.onDrop('handler-error') }
+      return
+    }
+    this.events.onDrop(cell.command === LinkCommand.destroy ? 'destroy-unknown-circuit' : 'unknown-circuit')
+  }
+
+  /**
+   * Closes after what is queued (the DESTROY cells of a shutdown) has left
+   * the link stream, or after `ms`: a neighbour should hear why its circuits
+   * end from the cells themselves, not from a session time-out.
+   */
+  async closeGracefully (ms: number): Promise<void> {
+    if (this.closedFlag) return
+    this.flush()
+    const flushed = new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, ms)
+      timer.unref()
+      this.stream.once('finish', () => { clearTimeout(timer); resolve() })
+      this.stream.once('close', () => { clearTimeout(timer); resolve() })
+    })
+    this.stream.end()
+    await flushed
+    this.close()
+  }
+
+  /** Closes the stream and tells every circuit on it. */
+  close (): void {
+    if (this.closedFlag) return
+    this.flush()
+    this.closedFlag = true
+    const circuits = [...this.circuits.values()]
+    this.circuits.clear()
+    this.wakeDrain()
+    for (const c of circuits) {
+      try { c.onChannelClosed() } catch {}
+    }
+    this.stream.end()
+    setTimeout(() => { this.stream.destroy() }, 1000).unref()
+    this.events.onClosed(this)
+  }
+}

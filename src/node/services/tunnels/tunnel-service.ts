@@ -1,0 +1,258 @@
+import { isPublicEndpoint } from '../../routing/endpoint-scope.js'
+import type { Identity } from '../../identity/identity.js'
+import type { Contact } from '../../routing/contact.js'
+import type { ServiceNetwork } from '../service-network.js'
+import type { Endpoint } from '../../types.js'
+import { LinkCommand, type LinkCell } from './cell.js'
+import { Channel, MAX_CIRCUITS_PER_CHANNEL } from './channel.js'
+import { OriginCircuit } from './circuit.js'
+import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
+import { TunnelError, TunnelErrorCode } from './errors.js'
+import { ntorServerRespond } from './ntor.js'
+import { deriveHopKeys, MAX_HOPS } from './onion.js'
+import { selectPath } from './path-selection.js'
+import { RelayCircuit } from './relay.js'
+import { encodeReason } from './relay-message.js'
+import type { TunnelHost } from './tunnel-host.js'
+import {
+  END_REASON, TUNNEL_SERVICE, type EndReason, type BuildOptions, type Circuit, type CircuitInfo, type OriginNotifyHandler, type RelayCircuitView,
+  type RelayDirectory, type RelayRequestHandler, type RelayStreamHandler, type TunnelService, type TunnelStats
+} from './tunnel-api.js'
+
+/**
+ * The tunnels service: channels to neighbours on the link's `tunnel`
+ * service, circuits this node builds (origin), circuits it carries for
+ * others (relay), and the handlers BEGIN and REQUEST reach at this node.
+ */
+export interface TunnelServiceOptions {
+  network: ServiceNetwork
+  identity: Identity
+  /** Where build() picks relays from (the node: its routing table). */
+  directory: RelayDirectory
+  /** Relays below this rank are never picked (the node's config.minRank). */
+  minRank: number
+  /** Extend to private/loopback addresses (test networks) — off on the real network. */
+  allowPrivateEndpoints: boolean
+  extendTimeoutMs?: number
+  maxCircuitsPerChannel?: number
+  /** Bound on channels other nodes opened to this one. */
+  maxIncomingChannels?: number
+  log?: (level: 'debug' | 'info' | 'warn', message: string) => void
+}
+
+export interface TunnelServiceInternals {
+  /** Origin circuits, by local id (tests inspect layers and hops). */
+  readonly origin: Map<string, OriginCircuit>
+  readonly relays: Set<RelayCircuit>
+  readonly channels: Set<Channel>
+}
+
+/** The service as the node holds it: the contract, plus what tests and benchmarks inspect. */
+export type TunnelServiceHandle = TunnelService & { readonly internals: TunnelServiceInternals }
+
+export function createTunnelService (opts: TunnelServiceOptions): TunnelServiceHandle {
+  return new TunnelNode(opts)
+}
+
+const DEFAULT_HOPS = 3
+
+class TunnelNode implements TunnelService, TunnelHost {
+  readonly identity: Identity
+  readonly extendTimeoutMs: number
+  private readonly origin = new Map<string, OriginCircuit>()
+  private readonly relays = new Set<RelayCircuit>()
+  private readonly channels = new Set<Channel>()
+  private readonly outgoing = new Map<string, Promise<Channel>>()
+  private readonly streamHandlers = new Map<string, RelayStreamHandler>()
+  private readonly requestHandlers = new Map<string, RelayRequestHandler>()
+  private readonly notifyListeners: OriginNotifyHandler[] = []
+  private readonly isolated = new Map<string, Promise<OriginCircuit>>()
+  private readonly dropped: Record<string, number> = {}
+  private cellsForwarded = 0
+  private cellsDropped = 0
+  private running = false
+  private registered = false
+
+  constructor (private readonly opts: TunnelServiceOptions) {
+    this.identity = opts.identity
+    this.extendTimeoutMs = opts.extendTimeoutMs ?? 10_000
+  }
+
+  get internals (): TunnelServiceInternals { return { origin: this.origin, relays: this.relays, channels: this.channels } }
+
+  start (): void {
+    this.running = true
+    if (this.registered) return
+    this.registered = true
+    this.opts.network.registerService(TUNNEL_SERVICE, {
+      onStream: (stream, ctx) => { this.acceptChannel(stream, ctx.from) }
+    })
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    for (const c of [...this.origin.values()]) c.close(END_REASON.shutdown)
+    for (const r of [...this.relays]) r.destroy(END_REASON.shutdown, 'local')
+    // Let the DESTROY cells reach the neighbours before the link closes under them.
+    await Promise.all([...this.channels].map(async ch => { await ch.closeGracefully(1000) }))
+    this.outgoing.clear()
+    this.isolated.clear()
+  }
+
+  // Channels ------------------------------------------------------------------
+
+  private channelEvents (): ConstructorParameters<typeof Channel>[3] {
+    return {
+      onCreate: (channel, cell) => { this.onCreate(channel, cell) },
+      onDrop: (reason) => { this.drop(reason) },
+      onClosed: (channel) => {
+        this.channels.delete(channel)
+        const key = channel.peerHex
+        if (channel.opener) {
+          const p = this.outgoing.get(key)
+          p?.then(c => { if (c === channel) this.outgoing.delete(key) }, () => {})
+        }
+      }
+    }
+  }
+
+  private acceptChannel (stream: import('node:stream').Duplex, from: Contact): void {
+    const max = this.opts.maxIncomingChannels ?? 4096
+    const incoming = [...this.channels].filter(c => !c.opener)
+    const fromPeer = incoming.filter(c => c.peer.id.equals(from.id)).length
+    if (!this.running || incoming.length >= max || fromPeer >= 4) {
+      this.drop('channel-refused')
+      stream.destroy()
+      return
+    }
+    this.channels.add(new Channel(stream, from, false, this.channelEvents(), this.opts.maxCircuitsPerChannel ?? MAX_CIRCUITS_PER_CHANNEL))
+  }
+
+  async channelTo (to: Contact, signal?: AbortSignal): Promise<Channel> {
+    this.checkRunning()
+    const key = to.id.toString('hex')
+    const existing = this.outgoing.get(key)
+    if (existing !== undefined) {
+      const ch = await existing.catch(() => undefined)
+      if (ch !== undefined && !ch.closed) return ch
+      if (this.outgoing.get(key) === existing) this.outgoing.delete(key)
+      const again = this.outgoing.get(key)
+      if (again !== undefined) return await again
+    }
+    const opening = (async () => {
+      const stream = await this.opts.network.openStream(to, TUNNEL_SERVICE, { signal })
+      const ch = new Channel(stream, to, true, this.channelEvents(), this.opts.maxCircuitsPerChannel ?? MAX_CIRCUITS_PER_CHANNEL)
+      this.channels.add(ch)
+      if (!this.running) ch.close()
+      return ch
+    })()
+    this.outgoing.set(key, opening)
+    try {
+      return await opening
+    } catch (err) {
+      if (this.outgoing.get(key) === opening) this.outgoing.delete(key)
+      throw new TunnelError(TunnelErrorCode.EXTEND_FAILED, `could not open a channel to relay ${key.slice(0, 12)}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+
+  // Relay side ------------------------------------------------------------------
+
+  private onCreate (channel: Channel, cell: LinkCell): void {
+    const refuse = (reason: EndReason): void => {
+      channel.send({ circuitId: cell.circuitId, command: LinkCommand.destroy, body: encodeReason(reason) })
+    }
+    if (!this.running) { refuse(END_REASON.shutdown); return }
+    let message: Buffer
+    try { message = decodeHandshakeBody(cell.body) } catch { this.drop('malformed'); refuse(END_REASON.protocol); return }
+    const answer = ntorServerRespond({ id: this.identity.id, publicKey: this.identity.publicKey, secretKey: this.identity.secretKey }, message)
+    if (answer === undefined) { this.drop('bad-handshake'); refuse(END_REASON.protocol); return }
+    const relay = new RelayCircuit(this, channel, cell.circuitId, deriveHopKeys(answer.material), (r) => { this.relays.delete(r) })
+    this.relays.add(relay)
+    channel.send({ circuitId: cell.circuitId, command: LinkCommand.created, body: encodeHandshakeBody(answer.reply) })
+  }
+
+  // Origin side ------------------------------------------------------------------
+
+  async build (opts: BuildOptions = {}): Promise<Circuit> {
+    return await this.buildCircuit(opts)
+  }
+
+  private async buildCircuit (opts: BuildOptions): Promise<OriginCircuit> {
+    this.checkRunning()
+    const hops = opts.hops ?? DEFAULT_HOPS
+    if (!Number.isInteger(hops) || hops < 1 || hops > MAX_HOPS) {
+      throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `a circuit has 1..${MAX_HOPS} hops (asked for ${hops})`)
+    }
+    const path = selectPath(this.opts.directory.candidates(), {
+      hops,
+      minRank: this.opts.minRank,
+      self: this.identity.id,
+      lastHop: opts.lastHop,
+      exclude: opts.exclude
+    })
+    const circuit = new OriginCircuit(this, opts.purpose ?? 'general', opts.isolation, (c) => { this.origin.delete(c.info.id) })
+    this.origin.set(circuit.info.id, circuit)
+    await circuit.build(path, { signal: opts.signal, onHop: opts.onHop })
+    return circuit
+  }
+
+  async circuitFor (hops: number, isolation: string, opts: { signal?: AbortSignal } = {}): Promise<Circuit> {
+    const key = `${hops}|${isolation}`
+    const existing = this.isolated.get(key)
+    if (existing !== undefined) {
+      const c = await existing.catch(() => undefined)
+      if (c !== undefined && !c.closed) return c
+      if (this.isolated.get(key) === existing) this.isolated.delete(key)
+    }
+    // Distinct isolation tags share no circuit, and — while there are relays enough — no hop either.
+    const others = [...this.origin.values()].filter(c => !c.closed && c.info.isolation !== undefined && c.info.isolation !== isolation)
+    const exclude = others.flatMap(c => c.hops.map(h => h.id))
+    const building = this.buildCircuit({ hops, isolation, purpose: 'general', exclude, signal: opts.signal }).catch(async (err) => {
+      if (!(err instanceof TunnelError) || err.code !== TunnelErrorCode.NO_RELAYS || exclude.length === 0) throw err
+      return await this.buildCircuit({ hops, isolation, purpose: 'general', signal: opts.signal })
+    })
+    this.isolated.set(key, building)
+    try {
+      return await building
+    } catch (err) {
+      if (this.isolated.get(key) === building) this.isolated.delete(key)
+      throw err
+    }
+  }
+
+  circuits (): CircuitInfo[] { return [...this.origin.values()].map(c => ({ ...c.info, hops: [...c.info.hops] })) }
+  relayed (): RelayCircuitView[] { return [...this.relays].map(r => r.view()) }
+
+  stats (): TunnelStats {
+    return {
+      circuitsOrigin: [...this.origin.values()].filter(c => !c.closed).length,
+      circuitsRelayed: this.relays.size,
+      cellsForwarded: this.cellsForwarded,
+      cellsDropped: this.cellsDropped,
+      droppedByReason: { ...this.dropped }
+    }
+  }
+
+  handleRequest (name: string, handler: RelayRequestHandler): void { this.requestHandlers.set(name, handler) }
+  handleStream (service: string, handler: RelayStreamHandler): void { this.streamHandlers.set(service, handler) }
+  onNotify (handler: OriginNotifyHandler): void { this.notifyListeners.push(handler) }
+
+  // TunnelHost ------------------------------------------------------------------
+
+  streamHandler (service: string): RelayStreamHandler | undefined { return this.streamHandlers.get(service) }
+  requestHandler (name: string): RelayRequestHandler | undefined { return this.requestHandlers.get(name) }
+  notifyHandlers (): OriginNotifyHandler[] { return this.notifyListeners }
+  endpointAllowed (e: Endpoint): boolean { return this.opts.allowPrivateEndpoints || isPublicEndpoint(e) }
+
+  drop (reason: string): void {
+    this.cellsDropped++
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1
+  }
+
+  forwarded (): void { this.cellsForwarded++ }
+
+  private checkRunning (): void {
+    if (!this.running) throw new TunnelError(TunnelErrorCode.NOT_RUNNING, 'the tunnel service is not running: start the node first')
+  }
+}

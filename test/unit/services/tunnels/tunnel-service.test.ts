@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { MemoryServiceNetwork } from '../../../helpers/memory-service-network.js'
+import { LinkCommand } from '../../../../src/node/services/tunnels/cell.js'
+import type { Channel } from '../../../../src/node/services/tunnels/channel.js'
+import type { OriginCircuit } from '../../../../src/node/services/tunnels/circuit.js'
+import { STREAM_WINDOW } from '../../../../src/node/services/tunnels/flow-control.js'
+import { RELAY_DATA_MAX } from '../../../../src/node/services/tunnels/relay-message.js'
+import { createTunnelService, type TunnelServiceHandle } from '../../../../src/node/services/tunnels/tunnel-service.js'
+import { END_REASON, type Circuit } from '../../../../src/node/services/tunnels/tunnel-api.js'
+import type { CircuitStream } from '../../../../src/node/services/tunnels/circuit-stream.js'
+
+/** Tunnels on N in-process nodes (duplex pairs for link streams): the protocol without UDP. */
+function memoryTunnels (n: number): TunnelServiceHandle[] {
+  const net = new MemoryServiceNetwork()
+  const nodes = net.addNodes(n)
+  const services = nodes.map(node => createTunnelService({
+    network: node,
+    identity: node.identity,
+    // The memory network routes by id; EXTEND carries an IP endpoint, so each node gets one in its own /16.
+    directory: { candidates: () => nodes.filter(o => o !== node).map(o => ({ ...o.self, endpoint: { address: `10.${nodes.indexOf(o)}.0.1`, port: 4000 } })) },
+    minRank: 0,
+    allowPrivateEndpoints: true,
+    extendTimeoutMs: 2000
+  }))
+  for (const s of services) s.start()
+  running.push(...services)
+  return services
+}
+
+const running: TunnelServiceHandle[] = []
+afterEach(async () => { await Promise.all(running.splice(0).map(async s => { await s.stop() })) })
+const hopsOf = (c: Circuit): string[] => (c as OriginCircuit).hops.map(h => h.id.toString('hex'))
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+describe('TunnelService in memory', () => {
+  it('a tagged cell is dropped at the first hop that checks it, counted, and the circuit torn down', async () => {
+    const nodes = memoryTunnels(6)
+    const circuit = await nodes[0].build({ hops: 3 })
+    const closed = new Promise(resolve => { circuit.onClose(resolve) })
+    const internal = circuit as unknown as { channel: Channel, circuitId: number }
+    internal.channel.send({ circuitId: internal.circuitId, command: LinkCommand.relay, body: randomBytes(1019) })
+    expect(await closed).toBe(END_REASON.protocol)
+    const entry = nodes.find(s => s.internals.relays.size === 0 && s.stats().droppedByReason['bad-auth'] === 1)
+    expect(entry).toBeDefined()
+    expect(nodes[0].stats().circuitsOrigin).toBe(0)
+    // Every relay along the path let go of the circuit.
+    await sleep(20)
+    expect(nodes.reduce((n, s) => n + s.internals.relays.size, 0)).toBe(0)
+  })
+
+  it('a reader that stops reading stops the sender at the stream window, then gets every byte', async () => {
+    const nodes = memoryTunnels(5)
+    let server: CircuitStream | undefined
+    const total = 3 * 1024 * 1024
+    for (const s of nodes) {
+      s.handleStream('firehose', (stream) => {
+        server = stream as CircuitStream
+        const chunk = Buffer.alloc(64 * 1024, 7)
+        let sent = 0
+        const pump = (): void => {
+          while (sent < total) {
+            sent += chunk.length
+            if (!stream.write(chunk)) { stream.once('drain', pump); return }
+          }
+          stream.end()
+        }
+        pump()
+      })
+    }
+    const circuit = await nodes[0].build({ hops: 3 })
+    const stream = await circuit.openStream('firehose')
+    await sleep(300)
+    // Nothing read yet: the far side sent at most one stream window (plus what the reader's buffer took).
+    expect(server!.bytesOut).toBeLessThanOrEqual(STREAM_WINDOW * RELAY_DATA_MAX + 128 * 1024)
+    expect(server!.bytesOut).toBeGreaterThan(0)
+    let got = 0
+    for await (const b of stream as AsyncIterable<Buffer>) got += b.length
+    expect(got).toBe(total)
+  })
+
+  it('circuitFor reuses a circuit per isolation tag, and distinct tags share no hop', async () => {
+    const nodes = memoryTunnels(10)
+    const a1 = await nodes[0].circuitFor(3, 'alice')
+    const a2 = await nodes[0].circuitFor(3, 'alice')
+    const b = await nodes[0].circuitFor(3, 'bob')
+    expect(a2).toBe(a1)
+    expect(b).not.toBe(a1)
+    expect(hopsOf(b).filter(h => hopsOf(a1).includes(h))).toEqual([])
+    a1.close()
+    const a3 = await nodes[0].circuitFor(3, 'alice')
+    expect(a3).not.toBe(a1)
+    expect(a3.info.state).toBe('open')
+  })
+
+  it('a hop whose channels close under it closes the circuit with hopFailed at the origin', async () => {
+    const nodes = memoryTunnels(6)
+    const circuit = await nodes[0].build({ hops: 3 })
+    const reason = new Promise(resolve => { circuit.onClose(resolve) })
+    // The last relay (its view has no next) goes away without a word: its channels just close.
+    const last = nodes.find(s => s !== nodes[0] && [...s.internals.relays].some(r => r.view().next === undefined))!
+    for (const ch of last.internals.channels) ch.close()
+    expect(await reason).toBe(END_REASON.hopFailed)
+    await expect(circuit.openStream('anything')).rejects.toMatchObject({ reason: END_REASON.hopFailed })
+  })
+})
