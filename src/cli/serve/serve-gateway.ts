@@ -2,8 +2,8 @@ import { createGateway, type Gateway, type GatewayLog } from '../../gateway/inde
 import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/index.js'
 import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
 import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
-import { installHidden, type HiddenPort } from '../../gateway/apps/hidden/index.js'
-import { installTunnelsPages, type TunnelsPort } from '../../gateway/apps/tunnels/index.js'
+import { installHidden } from '../../gateway/apps/hidden/index.js'
+import { installTunnelsPages } from '../../gateway/apps/tunnels/index.js'
 import type { TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
@@ -62,11 +62,13 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   // The webmail at /mail/ and http://mail.tor-net/ (one token guards all the gateway's forms).
   installMail(gateway, { mail: node.mail, token: dashboard.token })
   // Hidden-service hosts (NAME.tor-net registered to a service key, or the key's own host) go over circuits.
-  const hidden = hiddenPortOf(node)
-  if (hidden !== undefined) installHidden(gateway, { hidden })
+  installHidden(gateway, { hidden: { connect: async (key, o) => await node.hidden.connect(key, o) } })
   // Circuits (ranks only) and hidden services: the dashboard panel and /api/circuits for `tornet circuits`.
-  const tunnels = tunnelsPortOf(node)
-  if (tunnels !== undefined) installTunnelsPages(gateway, dashboard, tunnels)
+  installTunnelsPages(gateway, dashboard, {
+    circuits: () => node.tunnels.circuits(),
+    stats: () => node.tunnels.stats(),
+    hiddenServices: () => node.hidden.list()
+  })
   dashboard.registerSection(mailSection(node.mail))
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
@@ -81,21 +83,5 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
     published,
     namecoin,
     close: async () => { node.mail.useBitResolver(undefined); await refresher?.stop(); await namecoin.close(); await gateway.close() }
-  }
-}
-
-/** The node's hidden services, once the node has them (without, such hosts keep their 501 page). */
-function hiddenPortOf (node: TornetNode): HiddenPort | undefined {
-  return (node as { hidden?: HiddenPort }).hidden
-}
-
-/** The circuits panel's view of the node, once it has tunnels. */
-function tunnelsPortOf (node: TornetNode): TunnelsPort | undefined {
-  const { tunnels, hidden } = node as { tunnels?: Pick<TunnelsPort, 'circuits'> & { stats: NonNullable<TunnelsPort['stats']> }, hidden?: { list: NonNullable<TunnelsPort['hiddenServices']> } }
-  if (tunnels === undefined) return undefined
-  return {
-    circuits: () => tunnels.circuits(),
-    stats: () => tunnels.stats(),
-    ...(hidden === undefined ? {} : { hiddenServices: () => hidden.list() })
   }
 }
