@@ -57,3 +57,5 @@ export { MailError, MailErrorCode, type MailErrorCodeValue } from './services/ma
 export { parseAddress, keyAddress, formatAddress, normalizeAddress, type ParsedAddress } from './services/mail/address.js'
 export { MAX_PLAIN_BYTES, MAX_SEALED_BYTES } from './services/mail/seal.js'
 export { loadMailKeys, mailKeysPath } from './services/mail/mail-keys.js'
+export type { HiddenServices, HiddenServiceInfo, HiddenConnectProgress } from './services/tunnels/hidden-api.js'
+export { listHiddenKeys, loadHiddenKey, deleteHiddenKey, hiddenKeyPath, type HiddenServiceKey } from './services/tunnels/hidden/hs-key-file.js'

@@ -34,6 +34,7 @@ import { DelegatedNetwork, delegateCircuit, delegateContact } from './services/t
 import { parseDelegate } from './services/tunnels/delegate-spec.js'
 import { RemoteServiceNetwork } from './services/tunnels/remote-network.js'
 import type { ServiceNetwork } from './services/service-network.js'
+import { createHiddenServices, type HiddenServicesRuntime } from './services/tunnels/hidden/hidden-services.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -109,6 +110,8 @@ export class TornetNode extends EventEmitter {
   readonly mail: MailService
   /** Onion circuits: built from here, relayed for others, and the handlers BEGIN/REQUEST reach here. */
   readonly tunnels: TunnelServiceHandle
+  /** Hidden services this node hosts, connections to others', and its intro/rendezvous relay roles. */
+  readonly hidden: HiddenServicesRuntime
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   /** Lookups, requests and streams circuits ending here ask this node to run (anonymous fetching, delegates). */
@@ -192,6 +195,16 @@ export class TornetNode extends EventEmitter {
       directory: { candidates: () => dht.table.all() },
       minRank: config.minRank,
       allowPrivateEndpoints: config.allowPrivateEndpoints,
+      log: (level, message) => { log(level, message) }
+    })
+    this.hidden = createHiddenServices({
+      dataDir,
+      tunnels: this.tunnels,
+      // Intro and rendezvous points: contacts whose keys and rank this node has checked.
+      relays: { candidates: () => dht.table.all().filter(c => c.publicKey !== undefined && c.rank >= config.minRank) },
+      kv: this.kv,
+      names: this.names,
+      selfId: identity.id,
       log: (level, message) => { log(level, message) }
     })
     this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network: services })
@@ -371,6 +384,7 @@ export class TornetNode extends EventEmitter {
     this.names.start()
     this.radio.start()
     this.tunnels.start()
+    this.hidden.start()
     this.mailNet.start()
     this.mail.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
@@ -414,6 +428,7 @@ export class TornetNode extends EventEmitter {
     clearTimeout(this.catchUp)
     await this.mail.stop().catch((err: Error) => { this.log('warn', `closing the mail store failed: ${err.message}`) })
     await this.anonymousReaders.stop()
+    await this.hidden.stop().catch((err: Error) => { this.log('warn', `stopping hidden services failed: ${err.message}`) })
     await Promise.allSettled([this.tunnels.stop(), this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()
     await this.dht.stop()

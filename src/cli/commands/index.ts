@@ -10,6 +10,7 @@ import { pinCommand } from './pin.js'
 import { unpinCommand } from './unpin.js'
 import { storeCommand } from './store.js'
 import { peersCommand } from './peers.js'
+import { circuitsCommand } from './circuits.js'
 import { lookupCommand } from './lookup.js'
 import { resolveCommand } from './resolve.js'
 import { kvPutCommand } from './kv-put.js'
@@ -26,6 +27,9 @@ import { mailListCommand } from './mail-list.js'
 import { mailReadCommand } from './mail-read.js'
 import { mailCheckCommand } from './mail-check.js'
 import { mailBridgeCommand } from './mail-bridge.js'
+import { hiddenAddCommand } from './hidden-add.js'
+import { hiddenListCommand } from './hidden-list.js'
+import { hiddenRemoveCommand } from './hidden-remove.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -43,6 +47,7 @@ export const COMMANDS: readonly Command[] = [
   unpinCommand,
   storeCommand,
   peersCommand,
+  circuitsCommand,
   lookupCommand,
   resolveCommand,
   kvPutCommand,
@@ -58,5 +63,8 @@ export const COMMANDS: readonly Command[] = [
   mailListCommand,
   mailReadCommand,
   mailCheckCommand,
-  mailBridgeCommand
+  mailBridgeCommand,
+  hiddenAddCommand,
+  hiddenListCommand,
+  hiddenRemoveCommand
 ]

@@ -7,6 +7,7 @@
  */
 import { keyHost, type TornetNode } from '../../node/index.js'
 import { startGuestbook, type Guestbook } from './demo-guestbook.js'
+import { registerNameOnce } from './register-name-once.js'
 
 export const DEMO_HIDDEN_NAME = 'guestbook'
 
@@ -19,22 +20,21 @@ export interface DemoHiddenService {
   close (): Promise<void>
 }
 
-interface HiddenAdd {
-  add: (name: string, target: { host: string, port: number }, opts?: { signal?: AbortSignal }) => Promise<{ publicKey: string }>
-}
-
-/** Starts the guestbook and serves it as a hidden service from `host`; undefined when this node has no hidden services. */
-export async function startDemoHiddenService (opts: { host: TornetNode, signal?: AbortSignal, onStep: (message: string) => void }): Promise<DemoHiddenService | undefined> {
-  const hidden = (opts.host as { hidden?: HiddenAdd }).hidden
-  if (hidden === undefined) return undefined
+/** Starts the guestbook and serves it as the hidden service `guestbook` from `host`. */
+export async function startDemoHiddenService (opts: { host: TornetNode, signal?: AbortSignal, onStep: (message: string) => void }): Promise<DemoHiddenService> {
+  const hidden = opts.host.hidden
   const guestbook = await startGuestbook()
   try {
     opts.onStep(`starting the hidden service ${DEMO_HIDDEN_NAME} (intro points, descriptor, ${DEMO_HIDDEN_NAME}.tor-net) on a demo node`)
-    const info = await hidden.add(DEMO_HIDDEN_NAME, { host: guestbook.host, port: guestbook.port }, { signal: opts.signal })
+    const info = await hidden.add(DEMO_HIDDEN_NAME, { host: guestbook.host, port: guestbook.port }, { register: false, signal: opts.signal })
+    const publicKey = Buffer.from(info.publicKey, 'hex')
+    // The key is kept in the node's data directory: a restarted demo keeps its name without mining again.
+    await registerNameOnce(opts.host, DEMO_HIDDEN_NAME, { kind: 'hidden-service', value: publicKey }, opts.signal)
     return {
       guestbook,
       url: `http://${DEMO_HIDDEN_NAME}.tor-net/`,
-      keyUrl: `http://${keyHost(Buffer.from(info.publicKey, 'hex'))}/`,
+      keyUrl: `http://${keyHost(publicKey)}/`,
+      // The service stops with its node; its key stays for the next start (remove() would delete it).
       close: async () => await guestbook.close()
     }
   } catch (err) {

@@ -59,9 +59,14 @@ export interface DemoNetwork {
 }
 
 export const DEMO_NAME = 'welcome'
+/**
+ * Nodes `npm start` runs: the guestbook's 3 intro points, plus a visitor's 3-hop circuit to a
+ * rendezvous that avoids them, need 8 (with 5, a visit fails for want of relays).
+ */
+export const DEMO_NODES = 8
 
 export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork> {
-  const count = Math.max(2, opts.nodes ?? 5)
+  const count = Math.max(2, opts.nodes ?? DEMO_NODES)
   const rank = opts.rank ?? 8
   const step = opts.onStep ?? (() => {})
   const nodes: TornetNode[] = []

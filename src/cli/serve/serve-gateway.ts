@@ -2,7 +2,8 @@ import { createGateway, type Gateway, type GatewayLog } from '../../gateway/inde
 import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/index.js'
 import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
 import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
-import { installHidden, type HiddenPort } from '../../gateway/apps/hidden/index.js'
+import { installHidden } from '../../gateway/apps/hidden/index.js'
+import { installTunnelsPages } from '../../gateway/apps/tunnels/index.js'
 import { MAX_HOPS, type TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
@@ -63,8 +64,13 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   // The webmail at /mail/ and http://mail.tor-net/ (one token guards all the gateway's forms).
   installMail(gateway, { mail: node.mail, token: dashboard.token })
   // Hidden-service hosts (NAME.tor-net registered to a service key, or the key's own host) go over circuits.
-  const hidden = hiddenPortOf(node)
-  if (hidden !== undefined) installHidden(gateway, { hidden })
+  installHidden(gateway, { hidden: { connect: async (key, o) => await node.hidden.connect(key, o) } })
+  // Circuits (ranks only) and hidden services: the dashboard panel and /api/circuits for `tornet circuits`.
+  installTunnelsPages(gateway, dashboard, {
+    circuits: () => node.tunnels.circuits(),
+    stats: () => node.tunnels.stats(),
+    hiddenServices: () => node.hidden.list()
+  })
   dashboard.registerSection(mailSection(node.mail))
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
@@ -80,9 +86,4 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
     namecoin,
     close: async () => { node.mail.useBitResolver(undefined); await refresher?.stop(); await namecoin.close(); await gateway.close() }
   }
-}
-
-/** The node's hidden services, once the node has them (without, such hosts keep their 501 page). */
-function hiddenPortOf (node: TornetNode): HiddenPort | undefined {
-  return (node as { hidden?: HiddenPort }).hidden
 }

@@ -106,6 +106,12 @@ function post (url: string, body: Buffer): Promise<Reply> {
   })
 }
 
+/** An error page: its status and the code it names. */
+function expectPage (res: Reply, status: number, code: string): void {
+  expect(res.status).toBe(status)
+  expect(res.headers['x-tornet-error']).toBe(code)
+}
+
 describe('hidden-service app', () => {
   it('proxies a GET by registered name to the service, which sees the address asked for and nothing of the proxy', async () => {
     const res = await proxyGet(port, 'http://svc.tor-net/page?x=1', { 'proxy-authorization': basic('tab-1:pw') })
@@ -136,8 +142,7 @@ describe('hidden-service app', () => {
 
   it('answers a service with no descriptor with a page saying so', async () => {
     const res = await proxyGet(port, 'http://gone.tor-net/')
-    expect(res.status).toBe(404)
-    expect(res.headers['x-tornet-error']).toBe('GATEWAY_HIDDEN_NOT_FOUND')
+    expectPage(res, 404, 'GATEWAY_HIDDEN_NOT_FOUND')
     expect(res.body.toString()).toContain('Hidden service not found')
     expect(hidden.calls).toHaveLength(1) // not found is not a circuit failure: no retry
   })
@@ -159,29 +164,25 @@ describe('hidden-service app', () => {
   it('gives up after one retry, with "unreachable"', async () => {
     hidden.cutNext = 2
     const res = await proxyGet(port, 'http://svc.tor-net/c')
-    expect(res.status).toBe(502)
-    expect(res.headers['x-tornet-error']).toBe('GATEWAY_HIDDEN_UNREACHABLE')
+    expectPage(res, 502, 'GATEWAY_HIDDEN_UNREACHABLE')
     expect(hidden.calls).toHaveLength(2)
   })
 
   it('never sends a POST twice', async () => {
     hidden.cutNext = 1
     const res = await post('http://svc.tor-net/echo', Buffer.from('entry=hi'))
-    expect(res.status).toBe(502)
-    expect(res.headers['x-tornet-error']).toBe('GATEWAY_HIDDEN_UNREACHABLE')
+    expectPage(res, 502, 'GATEWAY_HIDDEN_UNREACHABLE')
     expect(hidden.calls).toHaveLength(1)
   })
 
   it('times out a connect, and an answer that never comes, with 504', async () => {
     hidden.connectDelayMs = 5_000
     const slow = await proxyGet(port, 'http://svc.tor-net/')
-    expect(slow.status).toBe(504)
-    expect(slow.headers['x-tornet-error']).toBe('GATEWAY_HIDDEN_TIMEOUT')
+    expectPage(slow, 504, 'GATEWAY_HIDDEN_TIMEOUT')
     expect(slow.body.toString()).toContain('Connecting to svc.tor-net timed out')
     hidden.connectDelayMs = 0
     const never = await proxyGet(port, 'http://svc.tor-net/never')
-    expect(never.status).toBe(504)
-    expect(never.headers['x-tornet-error']).toBe('GATEWAY_HIDDEN_TIMEOUT')
+    expectPage(never, 504, 'GATEWAY_HIDDEN_TIMEOUT')
     expect(hidden.calls).toHaveLength(2) // a timeout is not retried
   })
 
@@ -204,8 +205,7 @@ describe('hidden-service app', () => {
   it('answers a service that does not speak HTTP, or sends too large a head, with "bad response"', async () => {
     for (const host of ['broken.tor-net', 'huge.tor-net']) {
       const res = await proxyGet(port, `http://${host}/`)
-      expect(res.status).toBe(502)
-      expect(res.headers['x-tornet-error']).toBe('GATEWAY_HIDDEN_BAD_RESPONSE')
+      expectPage(res, 502, 'GATEWAY_HIDDEN_BAD_RESPONSE')
     }
   })
 

@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { isTornetError } from '../../../../../src/node/errors.js'
+import { generateIdentity, nodeIdOf } from '../../../../../src/node/identity/identity.js'
+import { ntorClientStart } from '../../../../../src/node/services/tunnels/ntor.js'
+import { blindedPublicKey, timePeriod } from '../../../../../src/node/services/tunnels/blinding.js'
+import { TunnelErrorCode } from '../../../../../src/node/services/tunnels/errors.js'
+import type { HiddenConnectProgress } from '../../../../../src/node/services/tunnels/hidden-api.js'
+import { DESCRIPTOR_KEY, fetchDescriptor } from '../../../../../src/node/services/tunnels/hidden/descriptor-store.js'
+import { hiddenKeyPath } from '../../../../../src/node/services/tunnels/hidden/hs-key-file.js'
+import { HS_REQUEST, HS_STREAM, encodeIntroduce, readStatus } from '../../../../../src/node/services/tunnels/hidden/hs-messages.js'
+import { sealIntroduction } from '../../../../../src/node/services/tunnels/hidden/introduce-blob.js'
+import { makeContact } from '../../../../../src/node/routing/contact.js'
+import { type HiddenTestNet, createHiddenTestNet, httpGetOver, startRecordingServer } from '../../../../helpers/memory-hidden-net.js'
+
+let net: HiddenTestNet | undefined
+let closeServer: (() => Promise<void>) | undefined
+afterEach(async () => {
+  await net?.close(); net = undefined
+  await closeServer?.(); closeServer = undefined
+})
+
+const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+describe('hidden services on the memory tunnel double', () => {
+  it('publishes a blinded descriptor and serves a page to a client that knows only the key', async () => {
+    net = createHiddenTestNet(12)
+    const web = await startRecordingServer('hello from the hidden side')
+    closeServer = web.close
+    const [service, , , , , client] = net.nodes
+    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
+    expect(info.introPoints).toHaveLength(3)
+    expect(existsSync(hiddenKeyPath(service.dataDir, 'site'))).toBe(true)
+    const key = Buffer.from(info.publicKey, 'hex')
+    // The record sits under the blinded key, not the service key, and decrypts only with the service key.
+    const blinded = blindedPublicKey(key, timePeriod(Date.now()))
+    expect(blinded.equals(key)).toBe(false)
+    expect(await client.kv.get(key, DESCRIPTOR_KEY)).toBeUndefined()
+    expect(await client.kv.get(blinded, DESCRIPTOR_KEY)).toBeDefined()
+    const d = await fetchDescriptor(client.kv, key, Date.now())
+    expect(d?.introPoints.map(i => i.authKey.length)).toEqual([32, 32, 32])
+
+    const phases: Array<HiddenConnectProgress['phase']> = []
+    const stream = await client.hidden.connect(key, { onProgress: p => phases.push(p.phase) })
+    expect(phases).toEqual(['descriptor', 'rendezvous', 'introduce', 'joined'])
+    const page = await httpGetOver(stream)
+    expect(page).toMatch(/^HTTP\/1\.1 200/)
+    expect(page).toContain('hello from the hidden side')
+    expect(web.remotes.every(a => a === '127.0.0.1' || a === '::ffff:127.0.0.1')).toBe(true)
+    expect(service.hidden.list()[0].introductions).toBe(1)
+    // A rendezvous relay joined two circuits; intro points hold the auth keys.
+    expect(net.nodes.reduce((s, x) => s + x.hidden.relayRoles().rendezvousJoined, 0)).toBe(1)
+    expect(net.nodes.reduce((s, x) => s + x.hidden.relayRoles().intros, 0)).toBe(3)
+  })
+
+  it('an unknown key is HS_NOT_FOUND; a BEGIN hs on an ordinary circuit to the host finds nothing', async () => {
+    net = createHiddenTestNet(8)
+    const web = await startRecordingServer('secret')
+    closeServer = web.close
+    const [service, client] = net.nodes
+    await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
+    const err = await client.hidden.connect(generateIdentity().publicKey).then(() => undefined, (e: unknown) => e)
+    expect(isTornetError(err, TunnelErrorCode.HS_NOT_FOUND)).toBe(true)
+    // Probing: a circuit that ends at the service's node and BEGINs 'hs' must not reach the target.
+    const probe = await client.tunnels.service.build({ hops: 2, lastHop: service.tunnels.contact })
+    const s = await probe.openStream(HS_STREAM)
+    await new Promise<void>(resolve => { s.on('close', resolve); s.on('error', () => resolve()); s.resume() })
+    expect(web.remotes).toEqual([])
+  })
+
+  it('replaces a lost intro point and re-publishes; clients still connect', async () => {
+    net = createHiddenTestNet(12)
+    const web = await startRecordingServer('still here')
+    closeServer = web.close
+    const [service, client] = net.nodes
+    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
+    const key = Buffer.from(info.publicKey, 'hex')
+    const before = await fetchDescriptor(client.kv, key, Date.now())
+    const victim = before?.introPoints[0].id as Buffer
+    net.tunnels.kill(victim)
+    await until(() => service.hidden.list()[0].introPoints.length === 3)
+    let after = await fetchDescriptor(client.kv, key, Date.now())
+    for (let i = 0; i < 100 && after?.introPoints.some(ip => ip.id.equals(victim)) === true; i++) {
+      await new Promise(resolve => setTimeout(resolve, 10))
+      after = await fetchDescriptor(client.kv, key, Date.now())
+    }
+    expect(after?.introPoints.some(ip => ip.id.equals(victim))).toBe(false)
+    expect(await httpGetOver(await client.hidden.connect(key))).toContain('still here')
+  })
+
+  it('under an introduction flood the service asks for proof of work, refuses replays, and a client that proves still gets in', async () => {
+    net = createHiddenTestNet(12, { host: { ratePerSec: 0.5, burst: 2, powBits: 8 } })
+    const web = await startRecordingServer('worked for it')
+    closeServer = web.close
+    const [service, attacker, client] = net.nodes
+    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
+    const key = Buffer.from(info.publicKey, 'hex')
+    const d = await fetchDescriptor(attacker.kv, key, Date.now())
+    if (d === undefined) throw new Error('no descriptor')
+    expect(d.powBits).toBe(0)
+    const ip = d.introPoints[0]
+    const circuit = await attacker.tunnels.service.build({ hops: 3, lastHop: makeContact(ip.id, ip.endpoint, { publicKey: ip.publicKey }) })
+    const rv = net.nodes[5].tunnels.contact
+    const junk = async (ntor = Buffer.alloc(96, 1)): Promise<Buffer> => encodeIntroduce({
+      authKey: ip.authKey,
+      blob: await sealIntroduction(key, ip.authKey, {
+        cookie: Buffer.from(Math.random().toString(16).padEnd(20, '0').slice(0, 20)),
+        rendezvous: { id: rv.id, publicKey: rv.publicKey as Buffer, nonce: rv.nonce as Buffer, endpoint: rv.endpoint },
+        ntor, // by default not a valid handshake: the service refuses it after decrypting
+        timestamp: Date.now()
+      }, 0)
+    })
+    // A well-formed introduction (its rendezvous never comes: no cookie waits there), then its replay.
+    const one = await junk(ntorClientStart({ id: nodeIdOf(key), publicKey: key }).message)
+    for (const payload of [one, one]) expect(readStatus(await circuit.request(HS_REQUEST.introduce, payload))).toBe(0)
+    await until(() => service.hidden.list()[0].introductions + service.hidden.list()[0].refused === 2)
+    expect(service.hidden.list()[0]).toMatchObject({ introductions: 1, refused: 1 })
+    for (let i = 0; i < 6; i++) await circuit.request(HS_REQUEST.introduce, await junk())
+    await until(() => service.hidden.list()[0].powRequired)
+    const s = service.hidden.list()[0]
+    expect(s.refused).toBeGreaterThanOrEqual(6)
+    expect(s.introductions).toBe(1)
+    let republished = await fetchDescriptor(client.kv, key, Date.now())
+    for (let i = 0; i < 100 && republished?.powBits === 0; i++) {
+      await new Promise(resolve => setTimeout(resolve, 10))
+      republished = await fetchDescriptor(client.kv, key, Date.now())
+    }
+    expect(republished?.powBits).toBe(8)
+    // The bucket refills (0.5/s): a client with the new descriptor proves 8 bits and gets in.
+    await new Promise(resolve => setTimeout(resolve, 2100))
+    expect(await httpGetOver(await client.hidden.connect(key))).toContain('worked for it')
+    expect(service.hidden.list()[0].introductions).toBe(2)
+  }, 20_000)
+
+  it('remove stops the service and deletes its key', async () => {
+    net = createHiddenTestNet(8)
+    const web = await startRecordingServer('x')
+    closeServer = web.close
+    const [service] = net.nodes
+    await service.hidden.add('gone', { host: '127.0.0.1', port: web.port })
+    expect(await service.hidden.remove('gone')).toBe(true)
+    expect(service.hidden.list()).toEqual([])
+    expect(existsSync(hiddenKeyPath(service.dataDir, 'gone'))).toBe(false)
+    expect(await service.hidden.remove('gone')).toBe(false)
+  })
+})
