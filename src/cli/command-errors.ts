@@ -23,7 +23,9 @@ export const CommandErrorCode = {
   /** Ctrl-C: the work stopped part way. */
   INTERRUPTED: 'CLI_INTERRUPTED',
   /** A mail command in a data directory that has no mailbox yet (tornet mail new makes one). */
-  NO_MAILBOX: 'CLI_NO_MAILBOX'
+  NO_MAILBOX: 'CLI_NO_MAILBOX',
+  /** A command that reads a running node (tornet circuits) found none at the gateway's address. */
+  NO_RUNNING_NODE: 'CLI_NO_RUNNING_NODE'
 } as const
 
 export type CommandErrorCodeValue = typeof CommandErrorCode[keyof typeof CommandErrorCode]

@@ -25,6 +25,12 @@ export interface GatewayRequestContext {
   pathname: string // as in the URL: percent-encoded, dot segments removed, starts with exactly one '/'
   search: string // '' or '?…'
   isContentAddress: boolean // host is <reference>.tor-net: the bytes can never change
+  /**
+   * The user name the client gave the proxy (SOCKS5 username, SOCKS4 user id, Proxy-Authorization
+   * Basic), '' when none: requests with different tags must not share a circuit (Tor's
+   * IsolateSOCKSAuth). Not a credential: nothing checks it.
+   */
+  isolation: string
   /** Aborts when the client goes away or the gateway closes. Made on first use (a getter): read it, don't spread ctx. */
   readonly signal: AbortSignal
   gateway: GatewayInfo

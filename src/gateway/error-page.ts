@@ -92,6 +92,14 @@ const TABLE: Record<string, ErrorDescription> = {
   [GATEWAY_ERRORS.stationNotFound]: entry(404, 'No relay carries this station',
     'No node on the network carries this station right now: its broadcaster may be offline, or the address may be wrong. ' +
     'Check the station id or name (the broadcaster sees both with <code>tornet radio list</code>), then try again; the stations this node knows are on the <a href="/">dashboard</a>.'),
+  [GATEWAY_ERRORS.hiddenNotFound]: entry(404, 'Hidden service not found',
+    'No descriptor for this hidden service is in the network: it is not running, has not published yet (give it a minute after it starts), or the address is wrong. Check the address with the service’s owner (<code>tornet hidden list</code> shows it), then reload.'),
+  [GATEWAY_ERRORS.hiddenUnreachable]: entry(502, 'Hidden service unreachable',
+    'The service’s descriptor was found, but no circuit reached it: its introduction points or the rendezvous did not answer, a relay on the way went away, or the service’s own web server is down. Reload to try again over new circuits.'),
+  [GATEWAY_ERRORS.hiddenTimeout]: entry(504, 'Hidden service timed out',
+    'Reaching the hidden service, or its answer, took longer than this gateway waits. The network or the service may be slow; reload to try again.'),
+  [GATEWAY_ERRORS.hiddenBadResponse]: entry(502, 'Hidden service sent a bad response',
+    'The hidden service answered, but not with a valid HTTP/1.1 response (or with headers larger than the gateway accepts). Its owner has to fix the web server behind it.'),
 
   // node's own codes
   HPE_HEADER_OVERFLOW: entry(431, 'Request headers too large',

@@ -27,7 +27,11 @@ export const GATEWAY_ERRORS = {
   bodyTimeout: 'GATEWAY_BODY_TIMEOUT', // a request body too slow (minimum rate) or past its route's deadline
   upstreamFailed: 'GATEWAY_UPSTREAM_FAILED', // pass-through connection failed
   pacMissing: 'GATEWAY_PAC_MISSING',
-  stationNotFound: 'GATEWAY_STATION_NOT_FOUND' // no relay carries the station (or the name/label names none)
+  stationNotFound: 'GATEWAY_STATION_NOT_FOUND', // no relay carries the station (or the name/label names none)
+  hiddenNotFound: 'GATEWAY_HIDDEN_NOT_FOUND', // no descriptor for the hidden service (not running, expired, wrong key)
+  hiddenUnreachable: 'GATEWAY_HIDDEN_UNREACHABLE', // descriptor found, but no circuit reached the service (or it failed mid-way)
+  hiddenTimeout: 'GATEWAY_HIDDEN_TIMEOUT', // connecting to the service, or its answer, took longer than our deadline
+  hiddenBadResponse: 'GATEWAY_HIDDEN_BAD_RESPONSE' // the service answered with something that is not HTTP/1.1 (or too large a head)
 } as const
 
 /** Why a SOCKS handshake failed (the client also gets the matching reply code). */

@@ -25,7 +25,7 @@ import { createRequestDispatcher } from './http/request-dispatcher.js'
 import { TunnelRegistry, type TunnelContext } from './http/tunnel-context.js'
 import { connectDirect } from './pass-through.js'
 import { loadPacTemplate } from './pac.js'
-import type { GatewayLog, GatewayResolver, SiteContent } from './ports.js'
+import type { AnonymousSiteContent, GatewayLog, GatewayResolver, SiteContent } from './ports.js'
 import { Router } from './router.js'
 import { sniffProtocol } from './sniff.js'
 import { runSocksSession } from './socks/socks-session.js'
@@ -76,6 +76,8 @@ export interface GatewayOptions {
   allowPublic?: boolean
   resolver: GatewayResolver
   content: SiteContent
+  /** Sites read through circuits (gateway.tunnelHops, `tornet-hops-N` user names); absent: always directly. */
+  anonymous?: AnonymousSiteContent
   /** Apps asked before the built-in ones (webmail, radio, …). */
   apps?: GatewayApp[]
   /** Extra pages on the gateway itself ('/' replaces the placeholder dashboard). */
@@ -128,6 +130,7 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
     local,
     createSiteApp({
       content: options.content,
+      anonymous: options.anonymous,
       lookupTimeoutMs: limits.resolveTimeoutMs,
       maxListingEntries: limits.maxListingEntries,
       fileCache: { maxBytes: limits.fileCacheBytes, maxFileBytes: limits.fileCacheMaxFileBytes }
@@ -158,8 +161,8 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
   }
 
   const tunnelDeps: TunnelDeps = {
-    plan: (h, p) => planTunnel(h, p, {
-      resolver: options.resolver, passThrough: info.passThrough, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal
+    plan: (h, p, isolation) => planTunnel(h, p, {
+      resolver: options.resolver, passThrough: info.passThrough, tornetSuffixes, resolveTimeoutMs: limits.resolveTimeoutMs, signal: lifetime.signal, isolation
     }),
     handToHttp,
     isTunnel: socket => tunnels.of(socket) !== undefined,

@@ -54,7 +54,8 @@ export function splice (client: Socket, upstream: Socket, early?: Uint8Array): v
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization',
   'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
 
-function endToEnd (headers: IncomingMessage['headers']): Record<string, string | string[]> {
+/** The headers a proxy passes on: without hop-by-hop ones, those the Connection header names, or the proxy's own. */
+export function endToEnd (headers: IncomingMessage['headers']): Record<string, string | string[]> {
   const listed = new Set(String(headers.connection ?? '').toLowerCase().split(',').map(s => s.trim()))
   const out: Record<string, string | string[]> = {}
   for (const [name, value] of Object.entries(headers)) {

@@ -7,6 +7,7 @@
  * segments joined by '/', no leading or trailing slash; '' is the root.
  * Failures are TornetErrors carrying one of ContentErrorCode (see errors.ts).
  */
+import type { Duplex } from 'node:stream'
 import type { Resolver, ResolveTarget } from '../resolvers/types.js'
 
 export type { Resolver, ResolveTarget }
@@ -45,6 +46,29 @@ export interface SiteContent {
    * `transient`: each chunk yielded may be reused by the source once the next is asked for.
    */
   read (reference: string, path: string, range: ByteRange | undefined, signal?: AbortSignal, opts?: { transient?: boolean }): AsyncIterable<Uint8Array>
+}
+
+/**
+ * Streams to hidden services (the node's HiddenServices, node.hidden): a
+ * reliable byte stream to the service's local web server through a joined
+ * circuit. `isolation` is the request's tag (ctx.isolation): distinct tags
+ * never share a circuit. Failures are TunnelErrors (TUNNEL_HS_NOT_FOUND,
+ * TUNNEL_HS_UNREACHABLE, TUNNEL_TIMEOUT, TUNNEL_CIRCUIT_CLOSED, …).
+ */
+export interface HiddenPort {
+  connect (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal }): Promise<Duplex>
+}
+
+/**
+ * Sites read through onion circuits (the node's anonymousContent): `contentFor(hops, isolation)`
+ * reads like `content`, with its lookups and chunk fetches run at the exit of a circuit of
+ * `hops` hops kept for that isolation tag (the proxy user name). `defaultHops` is the
+ * gateway's `tunnelHops` (0: directly unless the user name asks, see tunnel-hops.ts).
+ */
+export interface AnonymousSiteContent<C = SiteContent> {
+  defaultHops: number
+  maxHops: number
+  contentFor (hops: number, isolation: string): C
 }
 
 export type GatewayLogLevel = 'debug' | 'info' | 'warn'

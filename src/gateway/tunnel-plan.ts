@@ -22,6 +22,8 @@ export interface TunnelPolicy {
   tornetSuffixes: readonly string[]
   resolveTimeoutMs: number
   signal: AbortSignal
+  /** The proxy user name the tunnel came with. */
+  isolation?: string
 }
 
 export async function planTunnel (host: string, port: number, policy: TunnelPolicy): Promise<TunnelPlan> {
@@ -43,7 +45,7 @@ export async function planTunnel (host: string, port: number, policy: TunnelPoli
   let target: ResolveTarget | undefined
   try {
     target = policy.resolver.resolveCached?.(host) ??
-      await withDeadline(s => policy.resolver.resolve(host, { signal: s }), policy.signal, policy.resolveTimeoutMs, `Resolving ${host}`)
+      await withDeadline(s => policy.resolver.resolve(host, { signal: s, isolation: policy.isolation }), policy.signal, policy.resolveTimeoutMs, `Resolving ${host}`)
   } catch {
     target = undefined
   }
@@ -62,7 +64,8 @@ export async function planTunnel (host: string, port: number, policy: TunnelPoli
 
 /** What SOCKS and CONNECT tunnels need from the listener. */
 export interface TunnelDeps {
-  plan (host: string, port: number): Promise<TunnelPlan>
+  /** `isolation`: the proxy user name (name lookups may run through a circuit kept for it). */
+  plan (host: string, port: number, isolation?: string): Promise<TunnelPlan>
   /** Hands an established tunnel to the HTTP server; `early` are bytes the client already sent. */
   handToHttp (socket: Socket, tunnel: TunnelContext, early: Uint8Array): void
   /** True for a socket already handed over as a tunnel (a CONNECT inside it would nest). */

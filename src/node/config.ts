@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path'
 import { TornetError } from './errors.js'
 import type { Endpoint } from './types.js'
 import { MAX_MINING_RANK } from './identity/miner.js'
+import { MAX_HOPS } from './services/tunnels/onion.js'
+import { parseDelegate } from './services/tunnels/delegate-spec.js'
 
 /**
  * Node configuration: defaults ← `<dataDir>/config.json` ← command-line flags, validated here and
@@ -37,8 +39,18 @@ export interface TornetConfig {
   allowPrivateEndpoints: boolean
   /** Rank `tornet id new` mines when --rank is not given. */
   identityRank: number
-  /** The local SOCKS5/HTTP gateway. */
-  gateway: HostPort & { passThrough: boolean }
+  /**
+   * The local SOCKS5/HTTP gateway. `tunnelHops`: sites are read through a circuit of that
+   * many hops (0, the default: directly, the seed's cheap path); a SOCKS user name
+   * `tornet-hops-N` asks for N per request.
+   */
+  gateway: HostPort & { passThrough: boolean, tunnelHops?: number }
+  /**
+   * `delegate`: a peer ("KEYHEX@host:port", or "host:port" of a peer the node knows) that runs
+   * this node's lookups through a 1-hop circuit — faster from a node nearer the backbone;
+   * the delegate learns what this node looks up.
+   */
+  routing?: { delegate?: string }
   storage: { cacheBytes: number }
   /** The "host:port" other nodes should use to reach this one (behind NAT or port forwarding); default: derived from `listen`. */
   announce?: string
@@ -70,7 +82,7 @@ export function defaultConfig (): TornetConfig {
     // still meets a peer that raises its minimum a little.
     minRank: 21,
     identityRank: 22,
-    gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
+    gateway: { host: '127.0.0.1', port: 9150, passThrough: false, tunnelHops: 0 },
     names: { difficulty: 22 },
     // About 2 M hashes: a few seconds on one core per message (`npm run bench -- mail`, mail.stamp_s).
     mail: { difficulty: 21 },
@@ -133,7 +145,15 @@ const SCHEMA: Schema = {
   minRank: intIn(0, MAX_MINING_RANK),
   allowPrivateEndpoints: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})`,
   identityRank: intIn(0, MAX_MINING_RANK),
-  gateway: { host, port: intIn(0, 65535), passThrough: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
+  gateway: {
+    host,
+    port: intIn(0, 65535),
+    passThrough: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})`,
+    tunnelHops: intIn(0, MAX_HOPS)
+  },
+  routing: {
+    delegate: (v) => typeof v === 'string' && parseDelegate(v) !== undefined ? undefined : `must be "KEYHEX@host:port" or "host:port" (got ${show(v)})`
+  },
   storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) },
   names: { difficulty: intIn(0, 40) },
   mail: { difficulty: intIn(0, 40) },

@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os'
 import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accounting/traffic-meter.js'
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
 import { TornetError } from './errors.js'
+import { TunnelErrorCode } from './services/tunnels/errors.js'
 import type { Identity } from './identity/identity.js'
 import { loadIdentity } from './identity/identity-file.js'
 import { Link } from './link/link.js'
@@ -18,7 +19,7 @@ import { ContentLibrary, StoreLocationIndex } from './services/content/content-l
 import type { PublishEntry } from './services/content/publish-entry.js'
 import { createKvService, type KvService } from './services/kv/kv-service.js'
 import { databasePersistence } from './services/records/database-persistence.js'
-import { createNamesService, type NamesService } from './services/names/names-service.js'
+import { createNamesService, type NameRecord, type NamesService } from './services/names/names-service.js'
 import { createRadioService, type RadioServiceOptions } from './services/radio/radio-service.js'
 import { createMailNetwork, type MailNetwork } from './services/mail/mail-network.js'
 import { VALUE_KIND } from './services/service-network.js'
@@ -27,6 +28,12 @@ import { MAX_SEALED_BYTES } from './services/mail/seal.js'
 import { formatReference } from './services/content/reference.js'
 import type { RadioService } from './services/radio/radio-api.js'
 import { createTunnelService, type TunnelServiceHandle } from './services/tunnels/tunnel-service.js'
+import { AnonymousContent, AnonymousReaders } from './services/tunnels/anonymous-content.js'
+import { createNetworkExit, type NetworkExit } from './services/tunnels/network-exit.js'
+import { DelegatedNetwork, delegateCircuit, delegateContact } from './services/tunnels/delegated-network.js'
+import { parseDelegate } from './services/tunnels/delegate-spec.js'
+import { RemoteServiceNetwork } from './services/tunnels/remote-network.js'
+import type { ServiceNetwork } from './services/service-network.js'
 import { createHiddenServices, type HiddenServicesRuntime } from './services/tunnels/hidden/hidden-services.js'
 import { createUdpTransport } from './transport/udp.js'
 import type { Transport } from './transport/transport.js'
@@ -107,6 +114,10 @@ export class TornetNode extends EventEmitter {
   readonly hidden: HiddenServicesRuntime
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
+  /** Lookups, requests and streams circuits ending here ask this node to run (anonymous fetching, delegates). */
+  private exit?: NetworkExit
+  /** Content read through circuits, one reader per (hops, isolation). */
+  private readonly anonymousReaders: AnonymousReaders
   private stopped = false
   private catchUp?: NodeJS.Timeout
 
@@ -126,8 +137,25 @@ export class TornetNode extends EventEmitter {
     dataDir = ''
   ) {
     super()
+    // With routing.delegate, the services' lookups run at that peer (1-hop circuit); the rest stays here.
+    const delegate = config.routing?.delegate === undefined ? undefined : parseDelegate(config.routing.delegate)
+    const services: ServiceNetwork = delegate === undefined
+      ? network
+      : new DelegatedNetwork(network, delegateCircuit({ build: async (o) => await this.tunnels.build(o) }, () => delegateContact(delegate, () => dht.table.all())),
+        (message) => { log('warn', message) })
+    this.anonymousReaders = new AnonymousReaders((hops, isolation) => new AnonymousContent({
+      self: dht.self,
+      identity,
+      store: store.chunks,
+      crypto: this.chunkCrypto,
+      circuit: async (signal) => await this.tunnels.circuitFor(hops, isolation, { signal }),
+      minRank: config.minRank,
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      // Lookups only: no persistence, no owned names, no renewal timer.
+      names: (remote) => createNamesService({ network: remote, identity, difficulty: nameDifficulty, maintenanceIntervalMs: 0 })
+    }))
     this.chunks = createChunkService({
-      network,
+      network: services,
       store: store.chunks,
       identity,
       crypto: this.chunkCrypto,
@@ -147,14 +175,14 @@ export class TornetNode extends EventEmitter {
     })
     const kvDb = store.openDatabase('kv-records')
     this.kv = createKvService({
-      network,
+      network: services,
       identity,
       // Records held for others, and the records this node owns (and republishes), survive a restart.
       persistence: databasePersistence(kvDb),
       ownedPersistence: databasePersistence(store.openDatabase('kv-owned'))
     })
     this.names = createNamesService({
-      network,
+      network: services,
       identity,
       difficulty: nameDifficulty,
       // Chains held for others, and the names this node owns (and renews), survive a restart.
@@ -179,9 +207,9 @@ export class TornetNode extends EventEmitter {
       selfId: identity.id,
       log: (level, message) => { log(level, message) }
     })
-    this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network })
+    this.radio = createRadioService({ log: (level, message) => log(level, message), ...radio, network: services })
     this.mailNet = createMailNetwork({
-      network,
+      network: services,
       difficulty: config.mail.difficulty,
       // Mailbox records held for others survive a restart (a host keeps taking mail for them).
       persistence: databasePersistence(store.openDatabase('mail-hosted')),
@@ -248,6 +276,7 @@ export class TornetNode extends EventEmitter {
   }
 
   private wire (): void {
+    this.exit = createNetworkExit({ tunnels: this.tunnels, network: this.network, allowPrivateEndpoints: this.config.allowPrivateEndpoints })
     this.meter.onContent = (peerHex, bytes) => {
       const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
       if (contact !== undefined) contact.contentProvided += bytes
@@ -299,6 +328,36 @@ export class TornetNode extends EventEmitter {
   async unpinChunk (id: Uint8Array): Promise<boolean> { return await this.store.chunks.unpin(id) }
   /** A table of the caller's own in this node's store (see LocalTable). */
   localTable (name: string): LocalTable { return openLocalTable(this.store, name) }
+
+  /**
+   * Content read through a circuit of `hops` hops (the gateway's `tunnelHops`, a SOCKS user
+   * name `tornet-hops-N`): provider lookups, descriptor requests and slice streams run at the
+   * circuit's exit, one circuit per `isolation` tag. The same calls as `content` for reading.
+   */
+  anonymousContent (hops: number, isolation = ''): AnonymousContent { return this.anonymousReaders.get(hops, isolation) }
+
+  /** A .tor-net name looked up through the circuit of anonymousContent(hops, isolation). */
+  async lookupNameAnonymously (name: string, hops: number, isolation = '', opts: { signal?: AbortSignal } = {}): Promise<NameRecord> {
+    const names = this.anonymousReaders.get(hops, isolation).names
+    if (names === undefined) throw new TornetError(TunnelErrorCode.NOT_RUNNING, 'this node reads names directly only')
+    return await names.lookup(name, opts)
+  }
+
+  /** What this node's exit has run for circuits ending here. */
+  exitStats (): ReturnType<NetworkExit['stats']> | undefined { return this.exit?.stats() }
+
+  /**
+   * The nodes closest to `target`, looked up by the peer `via` ("KEYHEX@host:port", or
+   * "host:port" of a known peer) through a 1-hop delegate circuit (`tornet lookup --via`).
+   */
+  async lookupVia (target: Buffer, via: string, opts: { signal?: AbortSignal, count?: number } = {}): Promise<Contact[]> {
+    const spec = parseDelegate(via)
+    if (spec === undefined) throw new TornetError(TunnelErrorCode.INVALID_ARGUMENT, `'${via}' is not a peer: write KEYHEX@host:port or host:port`)
+    const circuit = await this.tunnels.build({ hops: 1, purpose: 'delegate', lastHop: delegateContact(spec, () => this.dht.table.all()), signal: opts.signal })
+    try {
+      return await new RemoteServiceNetwork({ self: this.dht.self, circuit: async () => circuit }).closest(target, { signal: opts.signal, count: opts.count })
+    } finally { circuit.close() }
+  }
 
   /**
    * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
@@ -368,6 +427,7 @@ export class TornetNode extends EventEmitter {
     this.stopped = true
     clearTimeout(this.catchUp)
     await this.mail.stop().catch((err: Error) => { this.log('warn', `closing the mail store failed: ${err.message}`) })
+    await this.anonymousReaders.stop()
     await this.hidden.stop().catch((err: Error) => { this.log('warn', `stopping hidden services failed: ${err.message}`) })
     await Promise.allSettled([this.tunnels.stop(), this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()

@@ -27,7 +27,7 @@ export class ResolverChain implements CachingResolver {
     return undefined
   }
 
-  async resolve (host: string, opts: { signal?: AbortSignal } = {}): Promise<ResolveTarget> {
+  async resolve (host: string, opts: { signal?: AbortSignal, isolation?: string } = {}): Promise<ResolveTarget> {
     const h = normaliseHost(host)
     if (h.endsWith(TORNET_SUFFIX)) return await this.schemes.torNet.resolve(h, opts)
     if (h.endsWith('.bit')) {

@@ -1,4 +1,4 @@
-import { DASHBOARD_HOST, MAIL_HOST, TORNET_SUFFIX } from '../node/index.js'
+import { DASHBOARD_HOST, MAIL_HOST, TORNET_SUFFIX, parseKeyHost } from '../node/index.js'
 import { TtlCache } from './ttl-cache.js'
 import { resolveError, ResolverErrorCode, isResolveError } from './errors.js'
 import type { Resolver, ResolveTarget } from './types.js'
@@ -6,7 +6,9 @@ import type { Resolver, ResolveTarget } from './types.js'
 /**
  * `.tor-net` hosts:
  *   tornet.tor-net            → the gateway's own dashboard
- *   <reference>.tor-net       → content, addressed directly (base32 labels)
+ *   <reference>.tor-net       → content, addressed directly (two base32 labels)
+ *   <service key>.tor-net     → a hidden service by its own key (one checked base32
+ *                               label of 56: src/node/services/tunnels/hidden-address.ts)
  *   <name>.tor-net            → the Tornet name registry's record for <name>
  *   <sub>.<name>.tor-net      → the name's content, under the directory <sub>/
  *                               (a site's sub-domains are its top-level folders)
@@ -23,7 +25,8 @@ export type NameTarget =
   | { kind: 'station', publicKey: string }
 
 export interface TorNetResolverOptions {
-  lookupName: (name: string, signal?: AbortSignal) => Promise<NameTarget | undefined>
+  /** `isolation`: the proxy user name, when the caller had one (lookups through a circuit for it). */
+  lookupName: (name: string, signal?: AbortSignal, isolation?: string) => Promise<NameTarget | undefined>
   isReferenceHost: (hostPart: string) => boolean
   cacheTtlMs?: number
   negativeTtlMs?: number
@@ -73,7 +76,7 @@ export class TorNetResolver implements Resolver {
     return entry.target
   }
 
-  async resolve (host: string, opts: { signal?: AbortSignal } = {}): Promise<ResolveTarget> {
+  async resolve (host: string, opts: { signal?: AbortSignal, isolation?: string } = {}): Promise<ResolveTarget> {
     const known = this.resolveCached(host)
     if (known !== undefined) return known
     if (!host.endsWith(TORNET_SUFFIX)) throw resolveError(ResolverErrorCode.notTornet, `${host} is not a .tor-net host`)
@@ -81,13 +84,17 @@ export class TorNetResolver implements Resolver {
     const rest = host.slice(0, -TORNET_SUFFIX.length)
     if (rest.length === 0) throw resolveError(ResolverErrorCode.invalidName, 'empty .tor-net name')
     if (this.opts.isReferenceHost(host)) return this.remember(host, { target: { kind: 'content', reference: rest } })
+    const key = parseKeyHost(rest)
+    if (key.kind === 'key') return this.remember(host, { target: { kind: 'hidden-service', publicKey: key.publicKey.toString('hex') } })
+    // No name has this shape, so a lookup could only fail later and vaguer.
+    if (key.kind === 'bad') throw resolveError(ResolverErrorCode.invalidName, `${host} is not a valid hidden-service address: ${key.why}`)
     const labels = rest.split('.')
     if (!labels.every(l => LABEL.test(l))) {
       throw resolveError(ResolverErrorCode.invalidName, `"${host}" is not a valid .tor-net name: use letters, digits and hyphens`)
     }
     const name = labels[labels.length - 1]
     const sub = labels.slice(0, -1).reverse()
-    const record = await this.lookup(name, opts.signal)
+    const record = await this.lookup(name, opts.signal, opts.isolation)
     if (sub.length === 0) {
       return this.remember(host, { name, record, target: record.kind === 'content' ? { kind: 'content', reference: record.reference } : { ...record } })
     }
@@ -105,13 +112,13 @@ export class TorNetResolver implements Resolver {
     return entry.target
   }
 
-  private async lookup (name: string, signal?: AbortSignal): Promise<NameTarget> {
+  private async lookup (name: string, signal?: AbortSignal, isolation?: string): Promise<NameTarget> {
     const cached = this.cache.get(name)
     if (cached === null) throw notFound(name)
     if (cached !== undefined) return cached
     let found: NameTarget | undefined
     try {
-      found = await this.opts.lookupName(name, signal)
+      found = await this.opts.lookupName(name, signal, isolation)
     } catch (err) {
       if (isResolveError(err)) throw err
       throw resolveError(ResolverErrorCode.unavailable, `could not look up ${name}.tor-net on the network: ${(err as Error).message}`, err)

@@ -14,8 +14,11 @@ export type ResolveTarget =
   | { kind: 'unsupported', network: 'tor' | 'i2p' | 'freenet' | string, address: string, message: string }
 
 export interface Resolver {
-  /** `host` is lowercase, without port or trailing dot. */
-  resolve (host: string, opts?: { signal?: AbortSignal }): Promise<ResolveTarget>
+  /**
+   * `host` is lowercase, without port or trailing dot. `isolation`: the proxy user name the
+   * request came with (a resolver may run its lookups through a circuit kept for it).
+   */
+  resolve (host: string, opts?: { signal?: AbortSignal, isolation?: string }): Promise<ResolveTarget>
 }
 
 /** Stable codes a resolver failure carries (TornetError.code). */

@@ -3,49 +3,25 @@
  * proxy (absolute form and CONNECT), Range, error pages, and bad clients.
  * Skipped, with the reason in the suite name, when curl is not installed (in CI: fails).
  */
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../src/gateway/index.js'
+import { CURL_ENV, curl as runCurl, type CurlResult } from '../helpers/curl.js'
 import { describeWithClients } from '../helpers/e2e-clients.js'
 import { BIG_FILE_SIZE, FAKE_REFERENCE_HOST, createFakeNetwork, type FakeSiteContent } from '../helpers/fake-site-content.js'
-
-
-// No proxy settings from the environment may leak into curl.
-const CURL_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir() }
-
-interface CurlResult {
-  code: number // curl's exit code
-  status: number // HTTP status (0 if none)
-  body: Buffer
-  headers: string
-  stderr: string
-}
 
 let gateway: Gateway
 let content: FakeSiteContent
 let files: Map<string, Buffer>
 let proxy: string
 let dir: string
-let counter = 0
 
-async function curl (args: string[]): Promise<CurlResult> {
-  const bodyFile = join(dir, `body-${++counter}`)
-  const headerFile = join(dir, `headers-${counter}`)
-  const { code, stdout, stderr } = await new Promise<{ code: number, stdout: string, stderr: string }>(resolve => {
-    execFile('curl', ['-sS', '--max-time', '60', '-o', bodyFile, '-D', headerFile, '-w', '%{http_code}', ...args],
-      { env: CURL_ENV, maxBuffer: 1 << 20 }, (err, out, errOut) => {
-        resolve({ code: err === null ? 0 : Number((err as { code?: number }).code ?? -1), stdout: out, stderr: errOut })
-      })
-  })
-  const body = await readFile(bodyFile).catch(() => Buffer.alloc(0))
-  const headers = await readFile(headerFile, 'latin1').catch(() => '')
-  return { code, status: Number(stdout.trim()), body, headers, stderr }
-}
+const curl = async (args: string[]): Promise<CurlResult> => await runCurl(dir, args)
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 const header = (r: CurlResult, name: string): string | undefined =>

@@ -202,6 +202,20 @@ describe('tornet content and network commands against a 5-node network', () => {
     expect(r.out).toMatch(new RegExp(`^\\s*1\\s+${target}\\s+\\S+\\s+0\\s+0{16}$`, 'm'))
   })
 
+  it('lookup --via runs the lookup at a peer through a 1-hop circuit and prints the closest nodes', async () => {
+    const target = net.nodes[4].identity.id.toString('hex')
+    const delegate = net.nodes[2]
+    const r = await tornet('lookup', target, '--via', `${delegate.identity.publicKey.toString('hex')}@${delegate.endpoint.address}:${delegate.endpoint.port}`)
+    expectOk(r)
+    expect(r.out).toMatch(/^via\s+[0-9a-f]{64}@/m)
+    expect(r.out).not.toMatch(/^hop \d+\s+ask/m)
+    expect(r.out).toMatch(new RegExp(`^\\s*1\\s+${target}\\s+\\S+\\s+0\\s+0{16}$`, 'm'))
+    expect(delegate.exitStats()?.lookups).toBeGreaterThan(0)
+    const bad = await tornet('lookup', target, '--via', 'nowhere')
+    expect(bad.code).not.toBe(0)
+    expect(bad.err).toContain('is not a peer')
+  })
+
   it('peers shows the routing table and the peer accounts', async () => {
     const r = await tornet('peers')
     expectOk(r)

@@ -10,6 +10,7 @@ import { pinCommand } from './pin.js'
 import { unpinCommand } from './unpin.js'
 import { storeCommand } from './store.js'
 import { peersCommand } from './peers.js'
+import { circuitsCommand } from './circuits.js'
 import { lookupCommand } from './lookup.js'
 import { resolveCommand } from './resolve.js'
 import { kvPutCommand } from './kv-put.js'
@@ -46,6 +47,7 @@ export const COMMANDS: readonly Command[] = [
   unpinCommand,
   storeCommand,
   peersCommand,
+  circuitsCommand,
   lookupCommand,
   resolveCommand,
   kvPutCommand,

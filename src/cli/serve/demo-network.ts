@@ -7,6 +7,7 @@ import {
 import { writeDemoCliHome } from './demo-cli-home.js'
 import { startDemoRadio, type DemoRadio } from './demo-radio.js'
 import { startDemoMail, type DemoMail } from './demo-mail.js'
+import { startDemoHiddenService, type DemoHiddenService } from './demo-hidden-service.js'
 import { escapeHtml } from '../../gateway/html.js'
 import type { DashboardSection } from '../../gateway/apps/dashboard/port.js'
 import { packageRoot } from './package-root.js'
@@ -52,24 +53,33 @@ export interface DemoNetwork {
   publishCommand: string
   /** The newcomer's mailbox and its welcome mail (being sent in the background). */
   mail: DemoMail
+  /** The guestbook hidden service (http://guestbook.tor-net/), served by a node other than the gateway's; undefined when it could not start. */
+  hidden: DemoHiddenService | undefined
   close (): Promise<void>
 }
 
 export const DEMO_NAME = 'welcome'
+/**
+ * Nodes `npm start` runs: the guestbook's 3 intro points, plus a visitor's 3-hop circuit to a
+ * rendezvous that avoids them, need 8 (with 5, a visit fails for want of relays).
+ */
+export const DEMO_NODES = 8
 
 export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork> {
-  const count = Math.max(2, opts.nodes ?? 5)
+  const count = Math.max(2, opts.nodes ?? DEMO_NODES)
   const rank = opts.rank ?? 8
   const step = opts.onStep ?? (() => {})
   const nodes: TornetNode[] = []
   let served: ServedGateway | undefined
   let radio: DemoRadio | undefined
+  let hidden: DemoHiddenService | undefined
   let welcome: Promise<void> | undefined
   const mailStop = new AbortController()
   const close = async (): Promise<void> => {
     mailStop.abort() // a welcome still stamping stops, and ends before its nodes do
     await welcome
     await radio?.close()
+    await hidden?.close()
     await served?.close()
     await Promise.allSettled(nodes.map(async n => await n.stop()))
   }
@@ -116,12 +126,19 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     const mail = await startDemoMail({ newcomer: nodes[0], sender: nodes[1], gatewayUrl: served.gateway.url, signal: mailSignal, onStep: step })
     welcome = mail.welcome
     radio = await startDemoRadio({ keyDir: opts.dataDir, broadcaster: nodes[count - 1], gatewayUrl: served.gateway.url, signal: opts.signal, onStep: step })
+    // The guestbook: a hidden service on another node than the gateway's, so every visit crosses circuits.
+    try {
+      hidden = await startDemoHiddenService({ host: nodes[Math.min(2, count - 1)], signal: opts.signal, onStep: step })
+    } catch (err) {
+      if (opts.signal?.aborted === true) throw err
+      step(`the guestbook hidden service did not start: ${(err as Error).message}`)
+    }
     // Demo nodes take a request to cache only from an identity of their rank or higher, and a mined
     // identity often beats its target: the newcomer's identity is mined to the highest demo rank.
     const identityRank = Math.max(rank, ...nodes.map(n => n.identity.rank))
     const cli = writeDemoCliHome(join(opts.dataDir, 'demo'), { rank, identityRank, nameDifficulty: opts.nameDifficulty ?? 16, bootstrap: `127.0.0.1:${nodes[0].endpoint.port}` })
     served.dashboard.registerSection(publishFromTerminalSection(cli.publishCommand))
-    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, publishCommand: cli.publishCommand, mail, close }
+    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, publishCommand: cli.publishCommand, mail, hidden, close }
   } catch (err) {
     await close()
     throw err

@@ -31,6 +31,16 @@ export function radioInstructions (radioUrl: string): string {
 `
 }
 
+/** The demo's hidden-service lines: the guestbook by name and by key. */
+export function hiddenServiceInstructions (url: string, keyUrl: string): string {
+  return `  Sign the guestbook, a hidden service on another demo node (reached through onion circuits):
+    ${url}
+    ${keyUrl}
+      the same service by its key
+
+`
+}
+
 /** The demo's mail lines: the webmail through the proxy, and the newcomer's address. */
 export function mailInstructions (gatewayUrl: string, address: string): string {
   return `  Read your mail (a welcome message from another demo node is on its way):

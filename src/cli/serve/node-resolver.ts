@@ -1,4 +1,5 @@
-import { describeTarget, isReferenceHost, isTornetError, type TornetNode } from '../../node/index.js'
+import { MAX_HOPS, describeTarget, isReferenceHost, isTornetError, type TornetNode } from '../../node/index.js'
+import { tunnelHopsFor } from '../../gateway/tunnel-hops.js'
 import { NamecoinResolver, namecoinConfigWithDefaults, type NameSourceContext } from '../../resolvers/namecoin/index.js'
 import { ResolverChain } from '../../resolvers/resolver-chain.js'
 import { TorNetResolver } from '../../resolvers/tor-net-resolver.js'
@@ -25,9 +26,12 @@ export interface NodeResolvers {
 export function nodeResolvers (node: TornetNode, opts: NodeResolverOptions = {}): NodeResolvers {
   const torNet = new TorNetResolver({
     isReferenceHost,
-    lookupName: async (name, signal) => {
+    lookupName: async (name, signal, isolation = '') => {
+      // A request read through a circuit (gateway.tunnelHops, tornet-hops-N) looks its name up through that circuit too.
+      const hops = tunnelHopsFor(isolation, node.config.gateway.tunnelHops ?? 0, MAX_HOPS)
       try {
-        return describeTarget((await node.names.lookup(name, { signal })).target)
+        const record = hops === 0 ? await node.names.lookup(name, { signal }) : await node.lookupNameAnonymously(name, hops, isolation, { signal })
+        return describeTarget(record.target)
       } catch (err) {
         if (isTornetError(err, 'NAME_NOT_FOUND') || isTornetError(err, 'NAME_EXPIRED')) return undefined
         throw err

@@ -2,7 +2,9 @@ import { createGateway, type Gateway, type GatewayLog } from '../../gateway/inde
 import { installDashboard, type Dashboard } from '../../gateway/apps/dashboard/index.js'
 import { installRadio, stationsSection, type RadioService } from '../../gateway/apps/radio/index.js'
 import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
-import type { TornetNode } from '../../node/index.js'
+import { installHidden } from '../../gateway/apps/hidden/index.js'
+import { installTunnelsPages } from '../../gateway/apps/tunnels/index.js'
+import { MAX_HOPS, type TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
 import { ElectrumxSource, type NamecoinResolver } from '../../resolvers/namecoin/index.js'
@@ -48,6 +50,8 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
     passThrough: opts.passThrough ?? node.config.gateway.passThrough,
     resolver,
     content: node.content,
+    // gateway.tunnelHops, or a `tornet-hops-N` proxy user name: sites read through a circuit per user name.
+    anonymous: { defaultHops: node.config.gateway.tunnelHops ?? 0, maxHops: MAX_HOPS, contentFor: (hops, isolation) => node.anonymousContent(hops, isolation) },
     log: opts.log,
     // Uploads through the dashboard may take long: node's whole-request timeout is off, and request
     // bodies are bounded instead by the gateway's minimum body rate and each route's body deadline
@@ -59,6 +63,14 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   installRadio(gateway, { radio: node.radio, resolveHost: async (host, signal) => await resolver.resolve(host, { signal }) })
   // The webmail at /mail/ and http://mail.tor-net/ (one token guards all the gateway's forms).
   installMail(gateway, { mail: node.mail, token: dashboard.token })
+  // Hidden-service hosts (NAME.tor-net registered to a service key, or the key's own host) go over circuits.
+  installHidden(gateway, { hidden: { connect: async (key, o) => await node.hidden.connect(key, o) } })
+  // Circuits (ranks only) and hidden services: the dashboard panel and /api/circuits for `tornet circuits`.
+  installTunnelsPages(gateway, dashboard, {
+    circuits: () => node.tunnels.circuits(),
+    stats: () => node.tunnels.stats(),
+    hiddenServices: () => node.hidden.list()
+  })
   dashboard.registerSection(mailSection(node.mail))
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))

@@ -17,7 +17,8 @@ import { contentTypeFor } from '../content-type.js'
 import { ContentErrorCode, GATEWAY_ERRORS, errorCode, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
 import { HTML_CONTENT_TYPE } from '../html.js'
-import type { ContentStat, DirectoryEntry, SiteContent } from '../ports.js'
+import type { AnonymousSiteContent, ContentStat, DirectoryEntry, SiteContent } from '../ports.js'
+import { contentForRequest } from '../tunnel-hops.js'
 import { renderListing } from './directory-listing.js'
 import { DEFAULT_FILE_CACHE_LIMITS, FileCache, type CachedFile, type FileCacheLimits } from './file-cache.js'
 import { fileBodyHeaders, planFileResponse, sendNotModified, sendUnsatisfiable } from './file-response.js'
@@ -25,6 +26,8 @@ import { joinPath, sitePath } from './site-path.js'
 
 export interface SiteAppOptions {
   content: SiteContent
+  /** Reading through circuits, per request's hops and isolation tag (absent: always directly). */
+  anonymous?: AnonymousSiteContent
   /** Our deadline for stat/list before the first byte; later stalls are the socket idle timeout's job. */
   lookupTimeoutMs?: number
   maxListingEntries?: number
@@ -39,7 +42,6 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
 type FileStat = Extract<ContentStat, { kind: 'file' }>
 
 export function createSiteApp (options: SiteAppOptions): GatewayApp {
-  const content = options.content
   const lookupTimeoutMs = options.lookupTimeoutMs ?? 30_000
   const maxListingEntries = options.maxListingEntries ?? 10_000
   const nameCache = `public, max-age=${options.nameMaxAgeSeconds ?? 60}`
@@ -56,6 +58,7 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
       return
     }
     const reference = ctx.target.reference
+    const content = contentForRequest(options.content, options.anonymous, ctx.isolation)
     const cacheControl = ctx.isContentAddress ? IMMUTABLE : nameCache
     const cached = cache.get(reference, ctx.target.path, ctx.pathname)
     if (cached !== undefined) {
@@ -67,7 +70,7 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
 
     if (stat.kind === 'file') {
       if (where.trailingSlash) throw gatewayError(ContentErrorCode.notFound, `${where.name} is a file, not a directory.`)
-      await serveFile(req, res, ctx, reference, where.path, where.name, stat, cacheControl)
+      await serveFile(req, res, ctx, content, reference, where.path, where.name, stat, cacheControl)
       return
     }
     if (!where.trailingSlash) {
@@ -84,13 +87,13 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
       if (errorCode(err) !== ContentErrorCode.notFound) throw err
     }
     if (index?.kind === 'file') {
-      await serveFile(req, res, ctx, reference, indexPath, 'index.html', index, cacheControl)
+      await serveFile(req, res, ctx, content, reference, indexPath, 'index.html', index, cacheControl)
       return
     }
-    await serveListing(req, res, ctx, reference, where.path, quoteEtag(`${stat.etag}.listing`), cacheControl)
+    await serveListing(req, res, ctx, content, reference, where.path, quoteEtag(`${stat.etag}.listing`), cacheControl)
   }
 
-  async function serveListing (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext,
+  async function serveListing (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext, content: SiteContent,
     reference: string, path: string, etag: string, cacheControl: string): Promise<void> {
     const headers = { etag, 'cache-control': cacheControl }
     if (noneMatchHits(req.headers['if-none-match'], etag)) {
@@ -116,7 +119,7 @@ export function createSiteApp (options: SiteAppOptions): GatewayApp {
     res.end(req.method === 'HEAD' ? undefined : body)
   }
 
-  async function serveFile (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext,
+  async function serveFile (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext, content: SiteContent,
     reference: string, path: string, name: string, stat: FileStat, cacheControl: string): Promise<void> {
     const etag = quoteEtag(stat.etag)
     const size = stat.size

@@ -10,6 +10,7 @@ import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { rawErrorResponse } from '../error-page.js'
 import { parseAuthority } from '../hosts.js'
 import { splice } from '../pass-through.js'
+import { isolationFromProxyAuthorization } from './isolation.js'
 import type { TunnelDeps } from '../tunnel-plan.js'
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n'
@@ -27,8 +28,15 @@ export function createConnectHandler (deps: TunnelDeps): (req: IncomingMessage, 
       return
     }
     const { host, port } = authority
+    let isolation: string
+    try {
+      isolation = isolationFromProxyAuthorization(req.headers['proxy-authorization'])
+    } catch (err) {
+      refuse(socket, err, host)
+      return
+    }
     socket.pause() // bytes the client sends early wait in the socket until we know where they go
-    const plan = await deps.plan(host, port)
+    const plan = await deps.plan(host, port, isolation)
     if (socket.destroyed) return
     if (plan.action === 'refuse') {
       deps.log('debug', 'CONNECT refused', { host, port, error: plan.error.message })
@@ -38,7 +46,7 @@ export function createConnectHandler (deps: TunnelDeps): (req: IncomingMessage, 
     if (plan.action === 'serve') {
       socket.write(ESTABLISHED)
       deps.established(socket)
-      deps.handToHttp(socket, { via: 'connect', host, port, target: plan.target }, head)
+      deps.handToHttp(socket, { via: 'connect', host, port, target: plan.target, isolation }, head)
       return
     }
     let upstream: Socket

@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { isTornetHost, parseAuthority, type Authority } from '../hosts.js'
 import type { ResolveTarget } from '../ports.js'
+import { NO_ISOLATION, isolationFromProxyAuthorization } from './isolation.js'
 import type { RequestDestination } from './request-context.js'
 import type { TunnelRegistry } from './tunnel-context.js'
 
@@ -39,14 +40,16 @@ export class DestinationParser {
     if (raw.startsWith('/')) {
       const { pathname, search } = this.originForm(raw)
       if (tunnel !== undefined) {
-        return { host: tunnel.host, port: tunnel.port, via: tunnel.via, pathname, search, tunnelTarget: tunnel.target }
+        return { host: tunnel.host, port: tunnel.port, via: tunnel.via, pathname, search, tunnelTarget: tunnel.target, isolation: tunnel.isolation }
       }
       const header = req.headers.host
       const authority = header === undefined || header === '' ? undefined : this.hostHeader(header)
-      return { host: authority?.host ?? '', port: authority?.port ?? 80, via: 'direct', pathname, search }
+      return { host: authority?.host ?? '', port: authority?.port ?? 80, via: 'direct', pathname, search, isolation: NO_ISOLATION }
     }
     const url = this.absoluteForm(raw)
-    return { host: url.host, port: url.port, via: tunnel?.via ?? 'http-proxy', pathname: url.pathname, search: url.search }
+    // A proxy request names its credentials per request; inside a tunnel, the tunnel's hold.
+    const isolation = tunnel?.isolation ?? isolationFromProxyAuthorization(req.headers['proxy-authorization'])
+    return { host: url.host, port: url.port, via: tunnel?.via ?? 'http-proxy', pathname: url.pathname, search: url.search, isolation }
   }
 
   private originForm (raw: string): ParsedPath {

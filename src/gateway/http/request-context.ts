@@ -17,6 +17,7 @@ export interface RequestDestination {
   via: RequestVia
   pathname: string
   search: string
+  isolation: string // the proxy user name the request came with ('' when none): isolation.ts
 }
 
 export class RequestContext implements GatewayRequestContext {
@@ -25,6 +26,7 @@ export class RequestContext implements GatewayRequestContext {
   readonly via: RequestVia
   readonly pathname: string
   readonly search: string
+  readonly isolation: string
 
   constructor (dest: RequestDestination, readonly target: ResolveTarget, readonly isContentAddress: boolean,
     private readonly request: RequestSignal, readonly gateway: GatewayInfo, readonly log: GatewayLog) {
@@ -33,6 +35,7 @@ export class RequestContext implements GatewayRequestContext {
     this.via = dest.via
     this.pathname = dest.pathname
     this.search = dest.search
+    this.isolation = dest.isolation
   }
 
   get signal (): AbortSignal {

@@ -81,7 +81,7 @@ export function createRequestDispatcher (deps: RequestDispatcherDeps): (req: Inc
   }
 
   async function resolveTarget (dest: Destination, signal: AbortSignal): Promise<ResolveTarget> {
-    const target = await withDeadline(s => deps.resolver.resolve(dest.host, { signal: s }), signal, deps.resolveTimeoutMs, `Resolving ${dest.host}`)
+    const target = await withDeadline(s => deps.resolver.resolve(dest.host, { signal: s, isolation: dest.isolation }), signal, deps.resolveTimeoutMs, `Resolving ${dest.host}`)
     return notOwnPages(target, dest.host)
   }
 

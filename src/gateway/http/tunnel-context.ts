@@ -11,6 +11,7 @@ export interface TunnelContext {
   host: string
   port: number
   target?: ResolveTarget // resolved when the tunnel was opened, reused for its requests
+  isolation: string // the client's proxy user name ('' when none), for every request in the tunnel: http/isolation.ts
 }
 
 /** One gateway's tunnelled sockets; held weakly, so a closed socket's entry goes with it. */

@@ -16,9 +16,10 @@ const C = ContentErrorCode
 // requests, parse errors, failures without a code) is a general failure.
 const CODES_BY_REPLY: Array<[Socks5ReplyCode, string[]]> = [
   [R.hostUnreachable, [N.notFound, N.expired, N.invalidName, N.invalidRecord, C.notFound, C.unreachable, G.upstreamFailed, G.stationNotFound,
+    G.hiddenNotFound, G.hiddenUnreachable, G.hiddenBadResponse,
     'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']],
   [R.networkUnreachable, [N.unavailable, N.certificateChanged, 'ENETUNREACH']],
-  [R.ttlExpired, [N.timeout, C.timeout, G.timeout, G.bodyTimeout, 'ERR_HTTP_REQUEST_TIMEOUT', 'ETIMEDOUT']],
+  [R.ttlExpired, [N.timeout, C.timeout, G.timeout, G.bodyTimeout, G.hiddenTimeout, 'ERR_HTTP_REQUEST_TIMEOUT', 'ETIMEDOUT']],
   [R.notAllowed, [N.notTornet, G.notTornet, G.clearnetRefused, G.noTls, G.ownPagesRefused, G.noApp, G.unsupportedNetwork]],
   [R.connectionRefused, ['ECONNREFUSED']]
 ]

@@ -6,6 +6,7 @@
  */
 import { SOCKS_ERRORS } from '../errors.js'
 import { normalizeHost } from '../hosts.js'
+import { NO_ISOLATION, isolationFromBytes } from '../http/isolation.js'
 import {
   SOCKS4_MAX_FIELD, SOCKS4_REPLY, SOCKS4_VERSION, SOCKS5_ATYP, SOCKS5_METHOD, SOCKS5_REPLY,
   SOCKS5_VERSION, SOCKS_COMMAND, USERPASS_VERSION, type Socks5ReplyCode
@@ -16,6 +17,7 @@ export interface SocksRequest {
   host: string // lowercase name or IP literal
   port: number
   addressType: 'ipv4' | 'ipv6' | 'domain'
+  isolation: string // the SOCKS5 username or SOCKS4 user id ('' when none): see http/isolation.ts
 }
 
 export type SocksEvent =
@@ -26,7 +28,8 @@ export type SocksEvent =
 type State = 'start' | 'greeting' | 'auth' | 'request5' | 'request4' | 'done'
 
 // What a parse step found: not enough bytes yet, or events plus how many bytes it used.
-type Step = { need: true } | { need: false, used: number, events: SocksEvent[], next: State }
+// isolation: the username an auth step read, kept for the request that follows.
+type Step = { need: true } | { need: false, used: number, events: SocksEvent[], next: State, isolation?: string }
 
 const NEED: Step = { need: true }
 
@@ -47,6 +50,7 @@ export function replyFor (version: 4 | 5, code: Socks5ReplyCode): Uint8Array {
 export class SocksHandshake {
   private state: State = 'start'
   private pending: Buffer = Buffer.alloc(0)
+  private isolation = NO_ISOLATION
 
   get finished (): boolean {
     return this.state === 'done'
@@ -62,6 +66,7 @@ export class SocksHandshake {
       if (step.need) return out
       this.pending = this.pending.subarray(step.used)
       this.state = step.next
+      if (step.isolation !== undefined) this.isolation = step.isolation
       out.push(...step.events)
       const last = step.events[step.events.length - 1]
       if (last !== undefined && last.type !== 'write') {
@@ -81,7 +86,7 @@ export class SocksHandshake {
         return fail(SOCKS_ERRORS.malformed)
       case 'greeting': return parseGreeting(b)
       case 'auth': return parseUserPass(b)
-      case 'request5': return parseRequest5(b)
+      case 'request5': return parseRequest5(b, this.isolation)
       case 'request4': return parseRequest4(b)
       case 'done': return NEED
     }
@@ -98,11 +103,12 @@ function parseGreeting (b: Buffer): Step {
   if (count === 0) return fail(SOCKS_ERRORS.malformed, Uint8Array.of(SOCKS5_VERSION, SOCKS5_METHOD.noneAcceptable))
   if (b.length < 2 + count) return NEED
   const methods = b.subarray(2, 2 + count)
-  // No-auth first; username/password is accepted and ignored (Tor does the same: clients use it
-  // to ask for separate circuits, and there is nothing local worth a password).
-  const method = methods.includes(SOCKS5_METHOD.noAuth)
-    ? SOCKS5_METHOD.noAuth
-    : methods.includes(SOCKS5_METHOD.userPass) ? SOCKS5_METHOD.userPass : undefined
+  // Username/password first when offered: no password is checked, but the username is the request's
+  // isolation tag (Tor's IsolateSOCKSAuth: clients offer credentials to ask for separate circuits,
+  // and choosing no-auth would drop them). Otherwise no-auth.
+  const method = methods.includes(SOCKS5_METHOD.userPass)
+    ? SOCKS5_METHOD.userPass
+    : methods.includes(SOCKS5_METHOD.noAuth) ? SOCKS5_METHOD.noAuth : undefined
   if (method === undefined) {
     return fail(SOCKS_ERRORS.noAcceptableMethod, Uint8Array.of(SOCKS5_VERSION, SOCKS5_METHOD.noneAcceptable))
   }
@@ -124,10 +130,11 @@ function parseUserPass (b: Buffer): Step {
   const passLength = b[2 + userLength]!
   const used = 3 + userLength + passLength
   if (b.length < used) return NEED
-  return { need: false, used, events: [{ type: 'write', bytes: Uint8Array.of(USERPASS_VERSION, 0x00) }], next: 'request5' }
+  const isolation = isolationFromBytes(b.subarray(2, 2 + userLength))
+  return { need: false, used, events: [{ type: 'write', bytes: Uint8Array.of(USERPASS_VERSION, 0x00) }], next: 'request5', isolation }
 }
 
-function parseRequest5 (b: Buffer): Step {
+function parseRequest5 (b: Buffer, isolation: string): Step {
   if (b.length < 4) return NEED
   if (b[0] !== SOCKS5_VERSION || b[2] !== 0x00) return fail(SOCKS_ERRORS.malformed, socks5Reply(SOCKS5_REPLY.generalFailure))
   const command = b[1]!
@@ -166,7 +173,7 @@ function parseRequest5 (b: Buffer): Step {
     addressType = 'domain'
     if (host === undefined) return fail(SOCKS_ERRORS.badHost, socks5Reply(SOCKS5_REPLY.hostUnreachable))
   }
-  return request({ version: 5, host, port, addressType }, b, used)
+  return request({ version: 5, host, port, addressType, isolation }, b, used)
 }
 
 function parseRequest4 (b: Buffer): Step {
@@ -199,7 +206,8 @@ function parseRequest4 (b: Buffer): Step {
   }
   if (command !== SOCKS_COMMAND.connect) return fail(SOCKS_ERRORS.commandNotSupported, rejected)
   if (port === 0) return fail(SOCKS_ERRORS.malformed, rejected)
-  return request({ version: 4, host, port, addressType: isSocks4a ? 'domain' : 'ipv4' }, b, used)
+  const isolation = isolationFromBytes(b.subarray(8, userEnd))
+  return request({ version: 4, host, port, addressType: isSocks4a ? 'domain' : 'ipv4', isolation }, b, used)
 }
 
 function request (req: SocksRequest, b: Buffer, used: number): Step {

@@ -38,7 +38,7 @@ export function runSocksSession (socket: Socket, firstBytes: Uint8Array, deps: T
   }
 
   async function connectRequest (request: SocksRequest, early: Uint8Array): Promise<void> {
-    const plan = await deps.plan(request.host, request.port)
+    const plan = await deps.plan(request.host, request.port, request.isolation)
     if (socket.destroyed) return
     if (plan.action === 'refuse') {
       deps.log('debug', 'SOCKS request refused', { host: request.host, port: request.port, error: plan.error.message })
@@ -47,7 +47,7 @@ export function runSocksSession (socket: Socket, firstBytes: Uint8Array, deps: T
     }
     if (plan.action === 'serve') {
       socket.write(replyFor(request.version, SOCKS5_REPLY.succeeded))
-      deps.handToHttp(socket, { via: 'socks', host: request.host, port: request.port, target: plan.target }, early)
+      deps.handToHttp(socket, { via: 'socks', host: request.host, port: request.port, target: plan.target, isolation: request.isolation }, early)
       return
     }
     let upstream: Socket

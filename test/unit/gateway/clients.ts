@@ -63,14 +63,26 @@ export async function readBytes (socket: Socket, n: number): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-/** SOCKS5 no-auth CONNECT by host name; resolves with the reply code and the open socket. */
-export async function socks5Connect (port: number, host: string, targetPort: number): Promise<{ reply: number, socket: Socket }> {
+/**
+ * SOCKS5 CONNECT by host name, no-auth or (with `auth`) offering username/password too;
+ * resolves with the reply code and the open socket.
+ */
+export async function socks5Connect (port: number, host: string, targetPort: number,
+  auth?: { user: string, password: string }): Promise<{ reply: number, socket: Socket }> {
   const socket = connect(port, '127.0.0.1')
   socket.on('error', () => {})
   await once(socket, 'connect')
-  socket.write(Uint8Array.of(5, 1, 0))
+  socket.write(auth === undefined ? Uint8Array.of(5, 1, 0) : Uint8Array.of(5, 2, 0, 2))
   const method = await readBytes(socket, 2)
-  if (method[1] !== 0) return { reply: -1, socket }
+  if (auth !== undefined && method[1] === 2) {
+    const user = Buffer.from(auth.user)
+    const password = Buffer.from(auth.password)
+    socket.write(Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([password.length]), password]))
+    const status = await readBytes(socket, 2)
+    if (status[1] !== 0) return { reply: -1, socket }
+  } else if (method[1] !== 0) {
+    return { reply: -1, socket }
+  }
   const name = Buffer.from(host)
   socket.write(Buffer.concat([Buffer.from([5, 1, 0, 3, name.length]), name, Buffer.from([targetPort >> 8, targetPort & 0xff])]))
   const reply = await readBytes(socket, 10)

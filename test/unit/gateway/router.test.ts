@@ -7,7 +7,7 @@ import type { ResolveTarget } from '../../../src/gateway/ports.js'
 
 function ctx (target: ResolveTarget, pathname = '/'): GatewayRequestContext {
   return {
-    host: 'x.tor-net', port: 80, target, via: 'http-proxy', pathname, search: '', isContentAddress: false,
+    host: 'x.tor-net', port: 80, target, via: 'http-proxy', pathname, search: '', isContentAddress: false, isolation: '',
     signal: new AbortController().signal, gateway: { host: '127.0.0.1', port: 9150, passThrough: false }, log: () => {}
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { TorNetResolver, type NameTarget } from '../../../src/resolvers/tor-net-resolver.js'
 import { ResolverChain, normaliseHost } from '../../../src/resolvers/resolver-chain.js'
+import { keyHost } from '../../../src/node/services/tunnels/hidden-address.js'
 
 const REF = 'a'.repeat(56) + '.' + 'b'.repeat(47)
 
@@ -39,6 +40,17 @@ describe('TorNetResolver', () => {
     const { r } = makeResolver({ box: { kind: 'mailbox', publicKey: 'ab' } })
     expect(await r.resolve('box.tor-net')).toEqual({ kind: 'mailbox', publicKey: 'ab' })
     expect(await code(r.resolve('x.box.tor-net'))).toBe('RESOLVE_NOT_FOUND')
+  })
+
+  it('resolves a hidden service\'s own key host without a lookup, and refuses a mistyped one', async () => {
+    const { r, calls } = makeResolver({})
+    const key = Buffer.alloc(32, 7)
+    const host = keyHost(key)
+    expect(await r.resolve(host)).toEqual({ kind: 'hidden-service', publicKey: key.toString('hex') })
+    expect(r.resolveCached(host)).toEqual({ kind: 'hidden-service', publicKey: key.toString('hex') })
+    const typo = (host[0] === 'a' ? 'b' : 'a') + host.slice(1)
+    expect(await code(r.resolve(typo))).toBe('RESOLVE_INVALID_NAME')
+    expect(calls).toEqual([])
   })
 
   it('keeps mail.tor-net for the gateway\'s webmail, whoever registers the name "mail"', async () => {

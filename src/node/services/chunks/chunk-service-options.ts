@@ -65,6 +65,13 @@ export interface ChunkServiceOptions {
   peerHistory?: (id: Buffer) => Pick<Contact, 'contentProvided' | 'paymentsMade'> | undefined
   /** Cache what this node downloads (and so serve it). Default true. */
   cacheDownloads?: boolean
+  /**
+   * A reader only (anonymous fetching over a circuit's network): start() registers no handler
+   * and no value provider and runs no republisher, and downloads are neither cached nor
+   * announced, so nothing fetched this way can be traced back to this node by asking it.
+   * The local store still answers first. Default false.
+   */
+  fetchOnly?: boolean
   /** Default enabled with the defaults above; false turns it off. */
   cacheOnDemand?: false | CacheOnDemandOptions
   /** Providers per chunk checkAvailability aims for. Default 3. */

@@ -123,7 +123,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     sliceTimeoutMs: o.sliceTimeoutMs ?? 10_000,
     requestTimeoutMs,
     maxAttempts: o.maxAttempts ?? 3,
-    cacheDownloads: o.cacheDownloads ?? true,
+    cacheDownloads: o.fetchOnly !== true && (o.cacheDownloads ?? true),
     onCached: (id) => { announceQueue.add(id) },
     onContent: o.onVerifiedContent,
     counters: stats,
@@ -173,6 +173,10 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
   const checkStarted = (): void => {
     if (!running()) throw new ChunkError(ChunkErrorCode.STOPPED, 'the chunk service is not running (call start())')
   }
+  const checkServing = (): void => {
+    checkStarted()
+    if (o.fetchOnly === true) throw new ChunkError(ChunkErrorCode.INVALID_ARGUMENT, 'a fetch-only chunk service does not announce: publish with the node\'s own')
+  }
 
   return {
     source: {
@@ -190,14 +194,15 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
             release: (plain: Buffer): void => { decrypting.release?.(plain) }
           })
     },
-    publish: async (ids, opts) => { checkStarted(); return await announcer.publish(ids, opts) },
+    publish: async (ids, opts) => { checkServing(); return await announcer.publish(ids, opts) },
     checkAvailability: async (ids, opts) => {
-      checkStarted()
+      checkServing()
       return await announcer.checkAvailability(ids, { target: o.availabilityTarget, ...opts })
     },
-    republish: async () => { checkStarted(); return await republisher.run() },
+    republish: async () => { checkServing(); return await republisher.run() },
     start: () => {
       if (running()) return
+      if (o.fetchOnly === true) { lifetime.begin(); return }
       checkServable(o)
       lifetime.begin()
       if (!registered) {

@@ -44,7 +44,7 @@ describe('SOCKS5 handshake', () => {
     expect(events[0]).toEqual({ type: 'write', bytes: Uint8Array.of(5, 0) })
     expect(last(events)).toEqual({
       type: 'request',
-      request: { version: 5, host: 'site.tor-net', port: 8080, addressType: 'domain' },
+      request: { version: 5, host: 'site.tor-net', port: 8080, addressType: 'domain', isolation: '' },
       rest: new Uint8Array(0)
     })
   })
@@ -67,27 +67,50 @@ describe('SOCKS5 handshake', () => {
 
   it('decodes IPv4 and IPv6 destinations', () => {
     const v4 = last(run(GREETING, bytes([5, 1, 0, 1, 127, 0, 0, 1], port(80))))
-    expect(v4.type === 'request' && v4.request).toEqual({ version: 5, host: '127.0.0.1', port: 80, addressType: 'ipv4' })
+    expect(v4.type === 'request' && v4.request).toEqual({ version: 5, host: '127.0.0.1', port: 80, addressType: 'ipv4', isolation: '' })
     const v6 = last(run(GREETING, bytes([5, 1, 0, 4], [...new Array(15).fill(0), 1], port(443))))
-    expect(v6.type === 'request' && v6.request).toEqual({ version: 5, host: '0:0:0:0:0:0:0:1', port: 443, addressType: 'ipv6' })
+    expect(v6.type === 'request' && v6.request).toEqual({ version: 5, host: '0:0:0:0:0:0:0:1', port: 443, addressType: 'ipv6', isolation: '' })
   })
 
-  it('accepts and ignores username/password (stream isolation, as Tor does)', () => {
+  it('accepts any username/password and keeps the username as the isolation tag (as Tor does)', () => {
     const events = run(bytes([5, 1, 2]), bytes([1, 4], 'user', [4], 'pass'), domainRequest('site.tor-net'))
     expect(events.slice(0, 2)).toEqual([
       { type: 'write', bytes: Uint8Array.of(5, 2) },
       { type: 'write', bytes: Uint8Array.of(1, 0) }
     ])
-    expect(last(events).type).toBe('request')
+    const req = last(events)
+    expect(req.type === 'request' && req.request.isolation).toBe('user')
+  })
+
+  it('keeps the username when everything arrives byte by byte, and the password is never the tag', () => {
+    const events = byteByByte(bytes([5, 2, 0, 2], [1, 13], 'tornet-hops-3', [6], 'secret', domainRequest('site.tor-net')))
+    const req = last(events)
+    expect(req.type === 'request' && req.request.isolation).toBe('tornet-hops-3')
+  })
+
+  it('keeps every byte of a 255-byte username, one to one (no two names share a tag)', () => {
+    const name = Buffer.from(Array.from({ length: 255 }, (_, i) => (i % 254) + 1))
+    const req = last(run(bytes([5, 1, 2]), bytes([1, 255], name, [0]), domainRequest('site.tor-net')))
+    expect(req.type === 'request' && Buffer.from(req.request.isolation, 'latin1')).toEqual(name)
+    const other = Buffer.from(name)
+    other[254] = 0xff
+    const req2 = last(run(bytes([5, 1, 2]), bytes([1, 255], other, [0]), domainRequest('site.tor-net')))
+    expect(req2.type === 'request' && req2.request.isolation).not.toBe(req.type === 'request' && req.request.isolation)
   })
 
   it('accepts an empty password', () => {
     const events = run(bytes([5, 1, 2]), bytes([1, 1], 'u', [0]), domainRequest('site.tor-net'))
-    expect(last(events).type).toBe('request')
+    const req = last(events)
+    expect(req.type === 'request' && req.request.isolation).toBe('u')
   })
 
-  it('prefers no-auth when both are offered', () => {
-    expect(run(bytes([5, 2, 2, 0]))).toEqual([{ type: 'write', bytes: Uint8Array.of(5, 0) }])
+  it('chooses username/password when both are offered, so the username is not lost (IsolateSOCKSAuth)', () => {
+    expect(run(bytes([5, 2, 0, 2]))).toEqual([{ type: 'write', bytes: Uint8Array.of(5, 2) }])
+    expect(run(bytes([5, 2, 2, 0]))).toEqual([{ type: 'write', bytes: Uint8Array.of(5, 2) }])
+  })
+
+  it('chooses no-auth when username/password is not offered', () => {
+    expect(run(bytes([5, 2, 1, 0]))).toEqual([{ type: 'write', bytes: Uint8Array.of(5, 0) }])
   })
 
   it('refuses a greeting with no methods', () => {
@@ -158,17 +181,22 @@ describe('SOCKS4 and SOCKS4a handshake', () => {
 
   it('yields a SOCKS4 request for an IPv4 address', () => {
     const events = run(bytes([4, 1], port(80), [10, 0, 0, 1], 'me', [0]))
-    expect(events).toEqual([{ type: 'request', request: { version: 4, host: '10.0.0.1', port: 80, addressType: 'ipv4' }, rest: new Uint8Array(0) }])
+    expect(events).toEqual([{ type: 'request', request: { version: 4, host: '10.0.0.1', port: 80, addressType: 'ipv4', isolation: 'me' }, rest: new Uint8Array(0) }])
   })
 
   it('yields a SOCKS4a request with the host name, byte by byte too', () => {
     const data = bytes([4, 1], port(80), [0, 0, 0, 9], 'me', [0], 'Site.BIT', [0], 'GET')
     for (const events of [run(data), byteByByte(data)]) {
       const req = last(events)
-      expect(req.type === 'request' && req.request).toEqual({ version: 4, host: 'site.bit', port: 80, addressType: 'domain' })
+      expect(req.type === 'request' && req.request).toEqual({ version: 4, host: 'site.bit', port: 80, addressType: 'domain', isolation: 'me' })
     }
     const req = last(run(data))
     expect(req.type === 'request' && Buffer.from(req.rest).toString()).toBe('GET')
+  })
+
+  it('gives an empty user id as no isolation', () => {
+    const req = last(run(bytes([4, 1], port(80), [10, 0, 0, 1], [0])))
+    expect(req.type === 'request' && req.request.isolation).toBe('')
   })
 
   it('rejects BIND', () => {
