@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../../../src/gateway/index.js'
-import { installHidden } from '../../../../src/gateway/apps/hidden/index.js'
+import { installHidden, type HiddenApp } from '../../../../src/gateway/apps/hidden/index.js'
 import { keyHost } from '../../../../src/node/services/tunnels/hidden-address.js'
 import { TunnelError, TunnelErrorCode } from '../../../../src/node/services/tunnels/errors.js'
 import { TorNetResolver } from '../../../../src/resolvers/tor-net-resolver.js'
@@ -22,6 +22,7 @@ let port: number
 let service: Server
 let broken: NetServer
 let hidden: MemoryHidden
+let app: HiddenApp
 const seen: Array<{ remote: string, method: string, url: string, host: string, proxyAuth: boolean }> = []
 
 async function listen (server: Server | NetServer): Promise<number> {
@@ -42,7 +43,7 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-length': '100' })
       res.write('only part')
     } else {
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-service': 'yes', connection: 'close' })
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-service': 'yes' })
       res.end(`hello ${req.method} ${req.url}`)
     }
   })
@@ -70,12 +71,13 @@ beforeAll(async () => {
     isReferenceHost: () => false
   })
   gateway = await createGateway({ port: 0, resolver, content: createFakeNetwork().content })
-  installHidden(gateway, { hidden, limits: { connectTimeoutMs: 500, responseTimeoutMs: 500, idleTimeoutMs: 300 } })
+  app = installHidden(gateway, { hidden, limits: { connectTimeoutMs: 500, responseTimeoutMs: 500, idleTimeoutMs: 300, keepAliveMs: 400 } })
   port = gateway.address.port
 })
 
 const afterAllClose: Array<() => void> = []
 afterAll(async () => {
+  app.close()
   await gateway.close()
   service.closeAllConnections()
   service.close()
@@ -84,6 +86,7 @@ afterAll(async () => {
 })
 
 beforeEach(() => {
+  app.close() // each test starts without kept streams
   hidden.calls.length = 0
   hidden.failNext.length = 0
   hidden.cutNext = 0
@@ -138,6 +141,35 @@ describe('hidden-service app', () => {
     const res = await post('http://svc.tor-net/echo', body)
     expect(res.status).toBe(200)
     expect(createHash('sha256').update(res.body).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'))
+  })
+
+  it('keeps a stream per service and tag for the next GET, and closes it when idle', async () => {
+    expect((await proxyGet(port, 'http://svc.tor-net/1')).status).toBe(200)
+    expect((await proxyGet(port, 'http://svc.tor-net/2')).status).toBe(200)
+    expect(hidden.calls).toHaveLength(1) // the second request went over the same circuits
+    expect((await proxyGet(port, 'http://svc.tor-net/3', { 'proxy-authorization': basic('alice:x') })).status).toBe(200)
+    expect(hidden.calls.map(c => c.isolation)).toEqual(['', 'alice']) // another tag never shares a stream
+    expect(hidden.open.size).toBe(2)
+    await new Promise(resolve => setTimeout(resolve, 700))
+    expect(hidden.open.size).toBe(0)
+  })
+
+  it('gives a POST a stream of its own', async () => {
+    for (let i = 0; i < 2; i++) expect((await post('http://svc.tor-net/echo', Buffer.from(`n=${i}`))).status).toBe(200)
+    expect(hidden.calls).toHaveLength(2)
+    await new Promise(resolve => setTimeout(resolve, 20))
+    expect(hidden.open.size).toBe(0)
+  })
+
+  it('opens a new stream when the service closed the kept one', async () => {
+    expect((await proxyGet(port, 'http://svc.tor-net/a')).status).toBe(200)
+    service.closeIdleConnections()
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(hidden.open.size).toBe(0)
+    const again = await proxyGet(port, 'http://svc.tor-net/b')
+    expect(again.status).toBe(200)
+    expect(again.body.toString()).toBe('hello GET /b')
+    expect(hidden.calls).toHaveLength(2)
   })
 
   it('answers a service with no descriptor with a page saying so', async () => {
