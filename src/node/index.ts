@@ -40,6 +40,13 @@ export { Segmenter, type SegmentItem } from './services/radio/codecs/segmenter.j
 export { Pacer, systemPacerClock, type PacerClock } from './services/radio/codecs/pacer.js'
 export { RadioCodecError, RadioCodecErrorCode } from './services/radio/codecs/errors.js'
 export {
+  TUNNEL_SERVICE, END_REASON, type EndReason, type TunnelService, type Circuit, type CircuitInfo, type CircuitPurpose, type BuildOptions,
+  type RelayCircuitView, type TunnelStats, type RelayCircuitContext, type RelayRequestHandler, type RelayStreamHandler, type HopKeyMaterial
+} from './services/tunnels/tunnel-api.js'
+export { TunnelError, type TunnelErrorCodeValue } from './services/tunnels/errors.js'
+export { withRebuild } from './services/tunnels/with-rebuild.js'
+export { reasonOf as tunnelEndReasonOf, worthRebuilding } from './services/tunnels/end-reasons.js'
+export {
   MAIL_FOLDERS, type MailApi, type MailFolder, type MailboxInfo, type MailRecipient, type AttachmentInput, type OutgoingMail,
   type DeliveryState, type MessageSummary, type AttachmentInfo, type MessageView, type MessagePage, type ListOptions,
   type Contact as MailContact, type SendProgress, type CheckResult

@@ -27,6 +27,18 @@ export interface ChannelEvents {
 
 /** Default bound on circuits per channel: at most this many windows of cells can be buffered per neighbour. */
 export const MAX_CIRCUITS_PER_CHANNEL = 64
+/**
+ * Bytes a channel may hold unsent before a relay stops forwarding into it. Honest
+ * traffic stays under it (windows bound each circuit to 1000 cells in flight);
+ * cells that windows do not count (DROP, requests) could otherwise pile up.
+ */
+export const MAX_CHANNEL_BACKLOG = 16 * 1024 * 1024
+/**
+ * CREATEs a neighbour may send per second (burst twice that): each costs this
+ * relay a handshake, and the circuit bound alone would not stop a
+ * create–destroy loop.
+ */
+export const CREATES_PER_SECOND = 50
 
 export class Channel {
   private readonly circuits = new Map<number, ChannelCircuit>()
@@ -36,6 +48,8 @@ export class Channel {
   private queued: Buffer[] = []
   private flushScheduled = false
   private drainWaiters: Array<() => void> = []
+  private createTokens = 2 * CREATES_PER_SECOND
+  private tokensAt = Date.now()
   /** Cells in and out, for stats and the dashboard. */
   cellsIn = 0
   cellsOut = 0
@@ -111,6 +125,9 @@ export class Channel {
     this.stream.write(batch)
   }
 
+  /** Bytes queued here and in the stream, not yet sent. */
+  get backlog (): number { return this.queued.length * CELL_BYTES + this.stream.writableLength }
+
   /** Whether the stream under the channel has room (writers of bulk data wait on drained()). */
   get writable (): boolean { return !this.closedFlag && !this.stream.writableNeedDrain }
 
@@ -158,8 +175,8 @@ export class Channel {
     if (cell.command === LinkCommand.create) {
       // Only the peer that opened the channel may create circuits on it (it owns the ids).
       if (this.opener) { this.events.onDrop('create-wrong-side'); return }
-      if (this.circuits.size >= this.maxCircuits) {
-        this.events.onDrop('circuit-limit')
+      if (this.circuits.size >= this.maxCircuits || !this.takeCreateToken()) {
+        this.events.onDrop(this.circuits.size >= this.maxCircuits ? 'circuit-limit' : 'create-rate')
         this.send({ circuitId: cell.circuitId, command: LinkCommand.destroy, body: Buffer.from([END_REASON.limit]) })
         return
       }
@@ -186,6 +203,15 @@ export class Channel {
     this.stream.end()
     await flushed
     this.close()
+  }
+
+  private takeCreateToken (): boolean {
+    const now = Date.now()
+    this.createTokens = Math.min(2 * CREATES_PER_SECOND, this.createTokens + (now - this.tokensAt) * CREATES_PER_SECOND / 1000)
+    this.tokensAt = now
+    if (this.createTokens < 1) return false
+    this.createTokens--
+    return true
   }
 
   /** Closes the stream and tells every circuit on it. */

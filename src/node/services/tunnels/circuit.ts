@@ -61,8 +61,8 @@ export class OriginCircuit implements Circuit {
     const onAbort = (): void => { this.failPending(new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')) }
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      if (opts.signal?.aborted === true) throw new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')
       for (const [i, hop] of path.entries()) {
+        if (opts.signal?.aborted === true) throw new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')
         const { state, message } = ntorClientStart({ id: hop.id, publicKey: hop.publicKey! })
         let reply: Buffer
         if (i === 0) {
@@ -86,6 +86,7 @@ export class OriginCircuit implements Circuit {
         this.info.hops.push({ rank: hop.rank })
         opts.onHop?.(i, hop.rank)
       }
+      if (opts.signal?.aborted === true) throw new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')
       this.info.state = 'open'
     } catch (err) {
       this.close(END_REASON.hopFailed)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { nodeIdOf } from '../../identity/identity.js'
 import { makeContact, type Contact } from '../../routing/contact.js'
 import { LinkCommand, type LinkCell } from './cell.js'
-import type { Channel } from './channel.js'
+import { MAX_CHANNEL_BACKLOG, type Channel } from './channel.js'
 import { CircuitEnd } from './circuit-end.js'
 import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
@@ -72,6 +72,7 @@ export class RelayCircuit implements RelayCircuitContext {
     }
     if (r.kind === 'forward') {
       if (this.next !== undefined) {
+        if (this.next.channel.backlog > MAX_CHANNEL_BACKLOG) { this.overflow(); return }
         this.next.channel.send({ circuitId: this.next.circuitId, command: LinkCommand.relay, body: r.onion })
         this.host.forwarded()
       } else if (this.joinedWith !== undefined) {
@@ -93,6 +94,7 @@ export class RelayCircuit implements RelayCircuitContext {
     this.cells++
     switch (cell.command) {
       case LinkCommand.relay:
+        if (this.prevChannel.backlog > MAX_CHANNEL_BACKLOG) { this.overflow(); return }
         this.sendBackward(relayBackward(this.layer, cell.body))
         this.host.forwarded()
         return
@@ -113,6 +115,12 @@ export class RelayCircuit implements RelayCircuitContext {
       default:
         this.host.drop('unexpected-cell')
     }
+  }
+
+  /** The channel a cell should go into is full: this circuit is sending past any window. */
+  private overflow (): void {
+    this.host.drop('backlog')
+    this.destroy(END_REASON.limit, 'local')
   }
 
   /** A cell toward the origin that already carries its layers from downstream (or from a joined circuit). */
@@ -181,6 +189,7 @@ export class RelayCircuit implements RelayCircuitContext {
       this.originate({ command: RelayCommand.extended, streamId: 0, data: encodeExtended(reply) })
     } catch {
       if (this.next !== undefined) {
+        if (this.next.channel.backlog > MAX_CHANNEL_BACKLOG) { this.overflow(); return }
         this.next.channel.send({ circuitId: this.next.circuitId, command: LinkCommand.destroy, body: encodeReason(END_REASON.hopFailed) })
         this.next.channel.detach(this.next.circuitId)
         this.next = undefined

@@ -123,6 +123,7 @@ class TunnelNode implements TunnelService, TunnelHost {
     const fromPeer = incoming.filter(c => c.peer.id.equals(from.id)).length
     if (!this.running || incoming.length >= max || fromPeer >= 4) {
       this.drop('channel-refused')
+      this.opts.log?.('debug', `tunnel channel from ${from.id.toString('hex').slice(0, 12)} refused (${incoming.length} incoming, ${fromPeer} from it)`)
       stream.destroy()
       return
     }
@@ -166,7 +167,12 @@ class TunnelNode implements TunnelService, TunnelHost {
     let message: Buffer
     try { message = decodeHandshakeBody(cell.body) } catch { this.drop('malformed'); refuse(END_REASON.protocol); return }
     const answer = ntorServerRespond({ id: this.identity.id, publicKey: this.identity.publicKey, secretKey: this.identity.secretKey }, message)
-    if (answer === undefined) { this.drop('bad-handshake'); refuse(END_REASON.protocol); return }
+    if (answer === undefined) {
+      this.drop('bad-handshake')
+      this.opts.log?.('debug', `a CREATE from ${channel.peerHex.slice(0, 12)} did not authenticate against this relay's key`)
+      refuse(END_REASON.protocol)
+      return
+    }
     const relay = new RelayCircuit(this, channel, cell.circuitId, deriveHopKeys(answer.material), (r) => { this.relays.delete(r) })
     this.relays.add(relay)
     channel.send({ circuitId: cell.circuitId, command: LinkCommand.created, body: encodeHandshakeBody(answer.reply) })

@@ -3,7 +3,7 @@ import { duplexPair } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { makeContact } from '../../../../src/node/routing/contact.js'
 import { CELL_BYTES, encodeLinkCell, LinkCommand, type LinkCell } from '../../../../src/node/services/tunnels/cell.js'
-import { Channel, type ChannelEvents } from '../../../../src/node/services/tunnels/channel.js'
+import { Channel, CREATES_PER_SECOND, type ChannelEvents } from '../../../../src/node/services/tunnels/channel.js'
 import { TunnelErrorCode } from '../../../../src/node/services/tunnels/errors.js'
 
 const peer = makeContact(randomBytes(32), { address: '127.0.0.1', port: 1 })
@@ -84,5 +84,15 @@ describe('Channel', () => {
     await tick()
     expect(closed).toBe(2)
     expect(h.channel.closed).toBe(true)
+  })
+
+  it('refuses CREATEs past the per-neighbour rate', async () => {
+    const h = harness(false, 10_000)
+    const creates = Array.from({ length: 3 * CREATES_PER_SECOND }, (_, i) => encodeLinkCell({ circuitId: i + 1, command: LinkCommand.create, body: Buffer.alloc(0) }))
+    h.wire.write(Buffer.concat(creates))
+    await tick()
+    expect(h.creates.length).toBeGreaterThanOrEqual(2 * CREATES_PER_SECOND)
+    expect(h.creates.length).toBeLessThan(2 * CREATES_PER_SECOND + 5)
+    expect(h.drops.filter(d => d === 'create-rate').length).toBe(3 * CREATES_PER_SECOND - h.creates.length)
   })
 })

@@ -11,8 +11,7 @@ import { END_REASON, type Circuit } from '../../../../src/node/services/tunnels/
 import type { CircuitStream } from '../../../../src/node/services/tunnels/circuit-stream.js'
 
 /** Tunnels on N in-process nodes (duplex pairs for link streams): the protocol without UDP. */
-function memoryTunnels (n: number): TunnelServiceHandle[] {
-  const net = new MemoryServiceNetwork()
+function memoryTunnels (n: number, net = new MemoryServiceNetwork()): TunnelServiceHandle[] {
   const nodes = net.addNodes(n)
   const services = nodes.map(node => createTunnelService({
     network: node,
@@ -102,5 +101,45 @@ describe('TunnelService in memory', () => {
     for (const ch of last.internals.channels) ch.close()
     expect(await reason).toBe(END_REASON.hopFailed)
     await expect(circuit.openStream('anything')).rejects.toMatchObject({ reason: END_REASON.hopFailed })
+  })
+
+  it('a hop notifies the origin; requests carry ids, time out, and the handler error comes back with its code', async () => {
+    const nodes = memoryTunnels(5)
+    const heard: Array<{ name: string, payload: string, circuit: string }> = []
+    nodes[0].onNotify((circuit, name, payload) => { heard.push({ name, payload: payload.toString(), circuit: circuit.info.id }) })
+    for (const s of nodes) {
+      s.handleRequest('later', async (payload, ctx) => { setTimeout(() => { ctx.notify('ping', payload) }, 10); return Buffer.from('ok') })
+      s.handleRequest('slow', async () => await new Promise<Buffer>(() => {}))
+      s.handleRequest('fails', async () => { throw Object.assign(new Error('no room'), { code: 'TUNNEL_LIMIT' }) })
+    }
+    const circuit = await nodes[0].build({ hops: 3 })
+    const answers = await Promise.all([circuit.request('later', Buffer.from('a')), circuit.request('later', Buffer.from('b'))])
+    expect(answers.map(b => b.toString())).toEqual(['ok', 'ok'])
+    await sleep(100)
+    expect(heard.map(h => h.payload).sort()).toEqual(['a', 'b'])
+    expect(heard.every(h => h.name === 'ping' && h.circuit === circuit.info.id)).toBe(true)
+    await expect(circuit.request('slow', Buffer.alloc(0), { timeoutMs: 100 })).rejects.toMatchObject({ code: 'TUNNEL_TIMEOUT' })
+    await expect(circuit.request('fails', Buffer.alloc(0))).rejects.toMatchObject({ code: 'TUNNEL_LIMIT' })
+  })
+
+  it('a relay that cannot reach the next hop answers TRUNCATED: the build fails with EXTEND_FAILED and leaves nothing behind', async () => {
+    const net = new MemoryServiceNetwork()
+    const nodes = memoryTunnels(4, net)
+    const memoryNodes = (net as unknown as { byId: Map<string, Parameters<MemoryServiceNetwork['setFault']>[0]> }).byId
+    const dead = [...memoryNodes.values()][3]
+    net.setFault(dead, { down: true })
+    const deadContact = { ...dead.self, endpoint: { address: '10.3.0.1', port: 4000 } }
+    await expect(nodes[0].build({ hops: 2, lastHop: deadContact })).rejects.toMatchObject({ code: 'TUNNEL_EXTEND_FAILED' })
+    expect(nodes[0].circuits()).toEqual([])
+    await sleep(20)
+    expect(nodes.reduce((n, s) => n + s.internals.relays.size, 0)).toBe(0)
+  })
+
+  it('an aborted build throws TIMEOUT and closes the half-built circuit', async () => {
+    const nodes = memoryTunnels(5)
+    const ac = new AbortController()
+    const building = nodes[0].build({ hops: 3, signal: ac.signal, onHop: (i) => { if (i === 0) ac.abort() } })
+    await expect(building).rejects.toMatchObject({ code: 'TUNNEL_TIMEOUT' })
+    expect(nodes[0].circuits()).toEqual([])
   })
 })
