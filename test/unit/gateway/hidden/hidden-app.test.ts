@@ -6,6 +6,8 @@ import { createGateway, type Gateway } from '../../../../src/gateway/index.js'
 import { installHidden, type HiddenApp } from '../../../../src/gateway/apps/hidden/index.js'
 import { keyHost } from '../../../../src/node/services/tunnels/hidden-address.js'
 import { TunnelError, TunnelErrorCode } from '../../../../src/node/services/tunnels/errors.js'
+import { circuitClosedError, streamClosedError } from '../../../../src/node/services/tunnels/end-reasons.js'
+import { END_REASON } from '../../../../src/node/services/tunnels/tunnel-api.js'
 import { TorNetResolver } from '../../../../src/resolvers/tor-net-resolver.js'
 import { createFakeNetwork } from '../../../helpers/fake-site-content.js'
 import { MemoryHidden } from '../../../helpers/memory-hidden.js'
@@ -191,6 +193,18 @@ describe('hidden-service app', () => {
     expect(second.status).toBe(200)
     expect(second.body.toString()).toBe('hello GET /b')
     expect(hidden.calls).toHaveLength(2)
+  })
+
+  it('retries when a relay failed, not when the service\'s web server refused', async () => {
+    hidden.failNext.push(circuitClosedError(END_REASON.hopFailed))
+    expect((await proxyGet(port, 'http://svc.tor-net/x')).status).toBe(200)
+    expect(hidden.calls).toHaveLength(2)
+    hidden.calls.length = 0
+    hidden.failNext.push(streamClosedError(END_REASON.refused, 'hs'))
+    const refused = await proxyGet(port, 'http://svc.tor-net/y')
+    expectPage(refused, 502, 'GATEWAY_HIDDEN_UNREACHABLE')
+    expect(refused.body.toString()).toContain('its own web server refused the connection')
+    expect(hidden.calls).toHaveLength(1)
   })
 
   it('gives up after one retry, with "unreachable"', async () => {
