@@ -147,6 +147,10 @@ describeWithClients('the guestbook hidden service through circuits, with curl an
       expect(client.length).toBeGreaterThan(0)
       expect(service.length).toBeGreaterThan(0)
       for (const c of [...client, ...service]) expect(c.hops.length).toBe(3)
+      // What `tornet circuits` and the dashboard read from the running gateway: the same circuit, by ranks.
+      const report = await (await fetch(`${served.gateway.url}/api/circuits`)).json() as { circuits: Array<{ id: string, purpose: string, endToEnd: boolean, hops: Array<{ rank: number }> }> }
+      const shown = report.circuits.find(c => c.id === client[0]!.id)
+      expect(shown).toMatchObject({ purpose: 'hs-client', endToEnd: true, hops: client[0]!.hops })
       const splicers = net.nodes.map((n, i) => ({ i, joined: (n as TunnelNode).tunnels.relayed().filter(v => v.joined).length })).filter(s => s.joined > 0)
       expect(splicers.length).toBeGreaterThan(0)
       expect(splicers.map(s => s.i)).not.toContain(CLIENT)

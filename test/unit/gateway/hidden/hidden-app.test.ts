@@ -156,6 +156,14 @@ describe('hidden-service app', () => {
     expect(hidden.open.size).toBe(0)
   })
 
+  it('answers HEAD with the service\'s head and no body', async () => {
+    const head = await proxyGet(port, 'http://svc.tor-net/h', {}, 'HEAD')
+    expect(head.status).toBe(200)
+    expect(head.headers['x-service']).toBe('yes')
+    expect(head.body.length).toBe(0)
+    expect(seen.map(r => r.method)).toEqual(['HEAD'])
+  })
+
   it('gives a POST a stream of its own', async () => {
     for (let i = 0; i < 2; i++) expect((await post('http://svc.tor-net/echo', Buffer.from(`n=${i}`))).status).toBe(200)
     expect(hidden.calls).toHaveLength(2)
