@@ -135,8 +135,12 @@ export class TornetHost {
     }
   }
 
-  /** GET through this node's gateway as an HTTP proxy (curl --proxy), within maxSeconds. */
-  async fetch (url: string, maxSeconds = 30): Promise<Fetched> {
+  /**
+   * GET through this node's gateway as an HTTP proxy (curl --proxy), within maxSeconds. Generous by
+   * default: a lookup that meets a contact behind a NAT waits out its request timeout today (the DHT
+   * does not yet keep only reachable contacts), which took 3-13 s per fetch here.
+   */
+  async fetch (url: string, maxSeconds = 60): Promise<Fetched> {
     const spool = mkdtempSync(join(tmpdir(), 'tornet-netns-get-'))
     try {
       const file = join(spool, 'body')
