@@ -11,7 +11,7 @@ import { NetnsNetwork, type NatRouter } from '../helpers/netns/netns-network.js'
 import { describeNetns } from '../helpers/netns/netns-support.js'
 import { NODE_PORT, TornetHost } from '../helpers/netns/tornet-host.js'
 
-const WITHIN_MS = 60_000
+const WITHIN_MS = 90_000
 
 describeNetns('reachability of real nodes behind NATs (namespace network)', { needsBuild: true }, () => {
   let net: NetnsNetwork

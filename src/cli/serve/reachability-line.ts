@@ -1,15 +1,16 @@
 import { describeReachability, type Reachability, type TornetNode } from '../../node/index.js'
 
 /**
- * What `tornet start` prints about being reached: a first check once the node has peers (every
- * `retryMs` until it knows, since right after joining it may know too few), then one every
- * `recheckMs`, printed only when the answer changes. Runs until `signal` aborts.
+ * What `tornet start` prints about being reached: a first check once the node has peers (after
+ * `retryMs`, doubling up to a minute, until it knows: right after joining it may know too few),
+ * then one every `recheckMs`, printed only when the answer changes. Runs until `signal` aborts.
  */
 export async function reportReachability (node: Pick<TornetNode, 'reach'>, out: (line: string) => void, signal: AbortSignal,
   opts: { retryMs?: number, recheckMs?: number } = {}): Promise<void> {
   const retryMs = opts.retryMs ?? 6000
   const recheckMs = opts.recheckMs ?? 10 * 60_000
   let last: string | undefined
+  let retry = retryMs
   while (!signal.aborted) {
     let r: Reachability | undefined
     try {
@@ -23,9 +24,13 @@ export async function reportReachability (node: Pick<TornetNode, 'reach'>, out: 
       out(`reachability: ${line}`)
       last = line
     }
-    await pause(r === undefined || r.status === 'unknown' ? retryMs : recheckMs, signal)
+    const known = r !== undefined && r.status !== 'unknown'
+    await pause(known ? recheckMs : retry, signal)
+    retry = known ? retryMs : Math.min(retry * 2, MAX_RETRY_MS)
   }
 }
+
+const MAX_RETRY_MS = 60_000
 
 async function pause (ms: number, signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve) => {
