@@ -114,7 +114,7 @@ export class TornetHost {
    */
   async publish (files: Record<string, string | Buffer>): Promise<string> {
     const gateway = `http://127.0.0.1:${GATEWAY_PORT}`
-    const page = await this.curl(['-sS', '--max-time', '30', `${gateway}/`])
+    const page = await this.dashboard()
     const token = /name="csrf" value="([^"]+)"/.exec(page)?.[1]
     if (token === undefined) throw new Error(`no CSRF token in the dashboard page of ${this.host.name}`)
     const spool = mkdtempSync(join(tmpdir(), 'tornet-netns-upload-'))
@@ -133,6 +133,11 @@ export class TornetHost {
     } finally {
       rmSync(spool, { recursive: true, force: true })
     }
+  }
+
+  /** The dashboard page (GET / on the gateway), as a browser on the host sees it. */
+  async dashboard (): Promise<string> {
+    return await this.curl(['-sS', '--max-time', '30', `http://127.0.0.1:${GATEWAY_PORT}/`])
   }
 
   /**
