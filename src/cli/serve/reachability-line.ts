@@ -1,11 +1,11 @@
-import { describeReachability, type Reachability, type TornetNode } from '../../node/index.js'
+import { describeReachability, type Reachability, type ReachService } from '../../node/index.js'
 
 /**
  * What `tornet start` prints about being reached: a first check once the node has peers (after
  * `retryMs`, doubling up to a minute, until it knows: right after joining it may know too few),
  * then one every `recheckMs`, printed only when the answer changes. Runs until `signal` aborts.
  */
-export async function reportReachability (node: Pick<TornetNode, 'reach'>, out: (line: string) => void, signal: AbortSignal,
+export async function reportReachability (node: { reach: Pick<ReachService, 'check'> }, out: (line: string) => void, signal: AbortSignal,
   opts: { retryMs?: number, recheckMs?: number } = {}): Promise<void> {
   const retryMs = opts.retryMs ?? 6000
   const recheckMs = opts.recheckMs ?? 10 * 60_000
