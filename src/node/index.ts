@@ -46,3 +46,4 @@ export { MailError, MailErrorCode, type MailErrorCodeValue } from './services/ma
 export { parseAddress, keyAddress, formatAddress, normalizeAddress, type ParsedAddress } from './services/mail/address.js'
 export { MAX_PLAIN_BYTES, MAX_SEALED_BYTES } from './services/mail/seal.js'
 export { loadMailKeys, mailKeysPath } from './services/mail/mail-keys.js'
+export { describeReachability, ReachError, ReachErrorCode, type Reachability, type ReachabilityStatus, type ReachService } from './services/reach/index.js'

@@ -27,6 +27,8 @@ import { MAX_SEALED_BYTES } from './services/mail/seal.js'
 import { formatReference } from './services/content/reference.js'
 import type { RadioService } from './services/radio/radio-api.js'
 import { createUdpTransport } from './transport/udp.js'
+import { udpOtherPortSender } from './transport/other-port-sender.js'
+import { createReachService, type OtherPortSender, type ReachService } from './services/reach/index.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
 import { connectedPeers, routingBuckets, trafficTotals, type ConnectedPeer, type RoutingBucket, type TrafficTotals } from './node-status.js'
@@ -58,6 +60,8 @@ export interface NodeInit {
   /** Mail tuning (tests: how often the running node checks; the gateway's .bit resolver). */
   mail?: Pick<MailServiceOptions, 'checkIntervalMs' | 'resolveBit'>
   log?: NodeLog
+  /** How dial-backs leave from another port (default: a fresh UDP socket on the listen host; tests on memory transports pass their own). */
+  sendFromOtherPort?: OtherPortSender
 }
 
 export type NodePublishProgress =
@@ -99,6 +103,8 @@ export class TornetNode extends EventEmitter {
   private readonly mailNet: MailNetwork
   /** This node's mailbox (keys and store in the data directory) and the mail it sends and receives. */
   readonly mail: MailService
+  /** Reachability: answers peers' dial-back requests, and checks whether peers can reach this node. */
+  readonly reach: ReachService
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   private stopped = false
@@ -117,9 +123,15 @@ export class TornetNode extends EventEmitter {
     nameDifficulty?: number,
     radio?: NodeInit['radio'],
     mail?: NodeInit['mail'],
-    dataDir = ''
+    dataDir = '',
+    sendFromOtherPort?: OtherPortSender
   ) {
     super()
+    this.reach = createReachService({
+      link,
+      sendFromOtherPort: sendFromOtherPort ?? udpOtherPortSender(transport.local.address),
+      candidates: () => dht.table.closest(identity.id, 20).map(addressOf)
+    })
     this.chunks = createChunkService({
       network,
       store: store.chunks,
@@ -218,7 +230,7 @@ export class TornetNode extends EventEmitter {
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
     }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir, init.sendFromOtherPort)
     node.wire()
     return node
   }
