@@ -46,4 +46,5 @@ export { MailError, MailErrorCode, type MailErrorCodeValue } from './services/ma
 export { parseAddress, keyAddress, formatAddress, normalizeAddress, type ParsedAddress } from './services/mail/address.js'
 export { MAX_PLAIN_BYTES, MAX_SEALED_BYTES } from './services/mail/seal.js'
 export { loadMailKeys, mailKeysPath } from './services/mail/mail-keys.js'
+export { PortMapper, type PortMapperOptions, type PortMapping } from './services/reach/port-mapper.js'
 export { describeReachability, ReachError, ReachErrorCode, type Reachability, type ReachabilityStatus, type ReachService } from './services/reach/index.js'

@@ -6,11 +6,15 @@ import { describeReachability, type Reachability, type TornetNode } from '../../
  * `recheckMs`, printed only when the answer changes. Runs until `signal` aborts.
  */
 export async function reportReachability (node: Pick<TornetNode, 'reach'>, out: (line: string) => void, signal: AbortSignal,
-  opts: { retryMs?: number, recheckMs?: number } = {}): Promise<void> {
+  opts: { retryMs?: number, recheckMs?: number, wake?: EventTarget } = {}): Promise<void> {
   const retryMs = opts.retryMs ?? 6000
   const recheckMs = opts.recheckMs ?? 10 * 60_000
   let last: string | undefined
+  // A wake that comes while a check runs must not be lost: the next pause is then the short one.
+  let woken = false
+  opts.wake?.addEventListener('wake', () => { woken = true })
   while (!signal.aborted) {
+    woken = false
     let r: Reachability | undefined
     try {
       r = await node.reach.check({ signal })
@@ -23,14 +27,18 @@ export async function reportReachability (node: Pick<TornetNode, 'reach'>, out: 
       out(`reachability: ${line}`)
       last = line
     }
-    await pause(r === undefined || r.status === 'unknown' ? retryMs : recheckMs, signal)
+    // Woken during the check: check again after the short pause (peers answer one dial-back per
+    // host per 5 s, so at once would be refused), else after the usual one.
+    await pause(woken || r === undefined || r.status === 'unknown' ? retryMs : recheckMs, signal, opts.wake)
   }
 }
 
-async function pause (ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or until the signal aborts or a 'wake' event (e.g. a new port mapping) asks for a check now. */
+async function pause (ms: number, signal: AbortSignal, wake?: EventTarget): Promise<void> {
   await new Promise<void>((resolve) => {
     const t = setTimeout(done, ms)
-    function done (): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve() }
+    function done (): void { clearTimeout(t); signal.removeEventListener('abort', done); wake?.removeEventListener('wake', done); resolve() }
     signal.addEventListener('abort', done, { once: true })
+    wake?.addEventListener('wake', done, { once: true })
   })
 }
