@@ -1,5 +1,6 @@
 import { pmpNat, upnpNat, type Gateway } from '@achingbrain/nat-port-mapper'
 import { defaultGatewayV4, localAddressToward } from './default-gateway.js'
+import { dropExplicitContentLength } from './fetch-shim.js'
 
 /**
  * The routers a port mapper can ask, behind one small interface so the mapper's timing (renewal,
@@ -35,6 +36,7 @@ const DESCRIPTION = 'tornet'
 
 /** UPnP-IGD (WANIPConnection:2) by SSDP M-SEARCH on the LAN: the first IPv4 gateway that answers. */
 export const findUpnpGateway: GatewayFinder = async (signal) => {
+  dropExplicitContentLength()
   const client = upnpNat({ autoRefresh: false, description: DESCRIPTION })
   try {
     for await (const g of client.findGateways({ signal, searchInterval: 2000 })) {
@@ -62,7 +64,12 @@ export const findPmpGateway: GatewayFinder = async (signal) => {
   return wrap(g, 'NAT-PMP')
 }
 
+/** The IGD device behind the library's gateway object (its SOAP call), where it exposes one. */
+interface SoapDevice { run: (service: string, action: string, args: Array<[string, string | number]>, options?: { signal?: AbortSignal }) => Promise<unknown> }
+const WAN_IP_CONNECTION_2 = 'urn:schemas-upnp-org:service:WANIPConnection:2'
+
 function wrap (g: Gateway, protocol: MappingProtocol): MappingGateway {
+  const external = new Map<number, number>()
   return {
     protocol,
     host: g.host,
@@ -72,11 +79,19 @@ function wrap (g: Gateway, protocol: MappingProtocol): MappingGateway {
       // The library reads the lease in ms for UPnP but sends NAT-PMP's value as is, in seconds.
       const ttl = protocol === 'UPnP-IGD' ? leaseS * 1000 : leaseS
       const m = await g.map(port, internalHost, { protocol: 'UDP', ttl, autoRefresh: false, description: DESCRIPTION, signal })
+      external.set(port, m.externalPort)
       return { externalHost: m.externalHost, externalPort: m.externalPort, internalHost: m.internalHost, internalPort: m.internalPort }
     },
     unmap: async (port, signal) => {
       if (protocol === 'UPnP-IGD') {
-        await g.unmap(port, { signal })
+        // The library's unmap sends DeletePortMapping with an empty NewProtocol and the internal
+        // port as the external one; miniupnpd refuses the first (seen: "protocol: " and the rule
+        // stayed). The action takes the external port and the protocol (UPnP-gw-WANIPConnection-v2
+        // §2.5.17), so it is sent as such through the library's device.
+        const getGateway = (g as unknown as { getGateway?: (o?: { signal?: AbortSignal }) => Promise<SoapDevice> }).getGateway
+        if (typeof getGateway !== 'function') throw new Error('this UPnP-IGD gateway object offers no SOAP call to delete the mapping')
+        const device = await getGateway.call(g, { signal })
+        await device.run(WAN_IP_CONNECTION_2, 'DeletePortMapping', [['NewRemoteHost', ''], ['NewExternalPort', external.get(port) ?? port], ['NewProtocol', 'UDP']], { signal })
       } else {
         // The library's NAT-PMP unmap asks to delete the TCP mapping whatever was mapped (seen
         // against miniupnpd: "9151->…:9151 tcp lifetime=0s"), so the UDP one stayed; a lifetime-0
@@ -84,6 +99,10 @@ function wrap (g: Gateway, protocol: MappingProtocol): MappingGateway {
         await g.map(port, '', { protocol: 'UDP', ttl: 0, autoRefresh: false, description: '', signal })
       }
     },
-    close: async () => { await g.stop() }
+    // The library's stop() would send its own (refused) deletions for what it mapped; ours were sent.
+    close: async () => {
+      if (protocol === 'UPnP-IGD') (g as unknown as { mappings?: Map<number, unknown> }).mappings?.clear()
+      await g.stop()
+    }
   }
 }
