@@ -8,6 +8,9 @@
  * node removes the mapping from the router.
  */
 import { rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { packageRoot } from '../../src/cli/serve/package-root.js'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { generateIdentity } from '../../src/node/identity/identity.js'
 import { Miniupnpd, startStunServer } from '../helpers/netns/miniupnpd.js'
@@ -22,6 +25,7 @@ describeNetns('port mapping with a real miniupnpd (namespace network)', { needsB
   let router: NatRouter
   let upnpd: Miniupnpd
   let cold: NetnsHost
+  let pmpHost: NetnsHost
   const nodes: TornetHost[] = []
   let boot: TornetHost, pub2: TornetHost, home: TornetHost
 
@@ -33,6 +37,7 @@ describeNetns('port mapping with a real miniupnpd (namespace network)', { needsB
     cold = await net.addPublicHost('cold')
     router = await net.addRouter('rupnp', 'endpoint-independent')
     const h = await net.addPrivateHost(router, 'home')
+    pmpHost = await net.addPrivateHost(router, 'pmp')
     upnpd = await Miniupnpd.start(net, router, await startStunServer(net, stunHost))
     boot = await TornetHost.start(net, h1, { identity: generateIdentity(), bootstrap: [] })
     nodes.push(boot)
@@ -97,5 +102,27 @@ describeNetns('port mapping with a real miniupnpd (namespace network)', { needsB
     await home.stop()
     expect(home.log).toMatch(new RegExp(`port mapping: removed UDP ${router.publicAddress.replace(/\./g, '\\.')}:${NODE_PORT}`))
     expect(await upnpd.mappingRules()).not.toMatch(/dnat/)
+  })
+
+  it('NAT-PMP on its own (the mapper with only that finder, on another LAN host): maps, and removes on stop', async () => {
+    const PORT = 9200
+    const child = net.spawn(pmpHost, process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '../helpers/netns/port-mapper-child.mjs'),
+      join(packageRoot(), 'dist', 'src', 'node', 'services', 'reach'), String(PORT), 'NAT-PMP'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
+    child.stderr?.on('data', (d: Buffer) => { output += d.toString() })
+    const until = async (pattern: RegExp): Promise<void> => {
+      for (let waited = 0; !pattern.test(output); waited += 50) {
+        if (waited > 20_000) throw new Error(`the NAT-PMP mapper did not print ${pattern}:\n${output}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+    await until(/"mapped"/)
+    expect(output).toContain(`{"mapped":"${router.publicAddress}:${PORT}","via":"NAT-PMP"}`)
+    expect(await upnpd.mappingRules()).toContain(`th dport ${PORT} dnat ip to ${pmpHost.address}:${PORT}`)
+    child.stdin?.write('stop\n')
+    await until(/"stopped"/)
+    expect(output).toContain(`port mapping: removed UDP ${router.publicAddress}:${PORT} from the NAT-PMP gateway at ${router.lanPrefix}.1`)
+    expect(await upnpd.mappingRules()).not.toContain(`dport ${PORT}`)
   })
 })
