@@ -58,7 +58,7 @@ describeNetns('Tornet nodes behind NATs (namespace network)', { needsBuild: true
       const page = await node.fetch(`http://${ref}.tor-net/`)
       expect(page.body.toString()).toBe('<h1>public</h1>')
     }
-  })
+  }, 300_000)
 
   it('`tornet publish` behind a NAT leaves copies on reachable nodes: the node behind the other NAT and the public node fetch them', async () => {
     // A one-shot command on the NATted host, as its user would run it (its own data directory: the
@@ -86,7 +86,7 @@ describeNetns('Tornet nodes behind NATs (namespace network)', { needsBuild: true
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 300_000)
 
   it('the public node fetches what only a NATted node holds, over the session that node opened to it', async () => {
     // Published from the running nodes (the dashboard form does not ask others to cache). The
@@ -102,7 +102,7 @@ describeNetns('Tornet nodes behind NATs (namespace network)', { needsBuild: true
     const s = await boot.fetch(`http://${fromS}.tor-net/s.txt`)
     expect(s.status, boot.log).toBe(200)
     expect(s.body.toString()).toBe('held behind the symmetric NAT')
-  })
+  }, 300_000)
 
   it.todo('a node behind one NAT fetches what only a node behind another NAT holds — fails today (the gateway answers 502): ' +
     'the provider record names the private address the holder sees on its own interface (198.19.x), which nobody outside its ' +

@@ -11,7 +11,7 @@ import { NetnsNetwork, type NatRouter } from '../helpers/netns/netns-network.js'
 import { describeNetns } from '../helpers/netns/netns-support.js'
 import { NODE_PORT, TornetHost } from '../helpers/netns/tornet-host.js'
 
-const WITHIN_MS = 60_000
+const WITHIN_MS = 90_000
 
 describeNetns('reachability of real nodes behind NATs (namespace network)', { needsBuild: true }, () => {
   let net: NetnsNetwork
@@ -57,6 +57,8 @@ describeNetns('reachability of real nodes behind NATs (namespace network)', { ne
     expect(m[1]).toBe(r1.publicAddress)
     expect(Number(m[2])).toBe(NODE_PORT) // Linux's masquerade keeps the inside port when it is free
     expect(eim.log).not.toMatch(/reachability: public/)
+    // The dashboard says so too.
+    expect(await eim.dashboard()).toContain(`<dt>Reachable</dt><dd>behind a NAT that keeps one mapping at ${r1.publicAddress}:${NODE_PORT}`)
   })
 
   it('the node behind the symmetric NAT learns it is unreachable (each peer sees another port)', async () => {

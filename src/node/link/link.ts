@@ -53,7 +53,7 @@ export class Link extends EventEmitter<LinkEvents> {
   readonly stats: LinkStats = emptyStats()
   readonly identity: Identity
   /** Where peers say they see this node (each session's responder tells its initiator). */
-  readonly observed = new ObservedAddresses()
+  readonly observed: ObservedAddresses
   private dialBackHandler?: (nonce: Buffer, from: Endpoint) => boolean
   private readonly transport: Transport
   private readonly meter?: TrafficMeter
@@ -78,6 +78,7 @@ export class Link extends EventEmitter<LinkEvents> {
   constructor (options: LinkOptions) {
     super()
     this.opts = resolveLinkOptions(options)
+    this.observed = new ObservedAddresses(this.opts.now)
     this.identity = options.identity
     this.transport = options.transport
     this.meter = options.meter
@@ -493,13 +494,14 @@ export class Link extends EventEmitter<LinkEvents> {
       this.log?.('warn', `link: datagram handler of "${service}" threw`, { error: String(err) })
     }
   }
+
+  /** A responder's report of where it sees this node (wire/reach-messages.ts); inside the session, so authenticated. */
   private onObserved (session: Session, payload: Buffer): void {
     const peer = session.peer
     const endpoint = tryDecode(decodeObserved, payload)
     if (peer === undefined || endpoint === undefined) { this.drop('malformed-observed'); return }
-    this.observed.record(peer.idHex, session.endpoint.address, endpoint, this.opts.now())
+    this.observed.record(peer.idHex, session.endpoint.address, endpoint)
   }
-
 }
 
 /** Meter kinds of the link itself (not services). */

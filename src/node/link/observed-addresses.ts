@@ -23,12 +23,12 @@ export const DEFAULT_MAX_REPORTERS = 32
 export class ObservedAddresses {
   private readonly reports = new Map<string, Report>()
 
-  constructor (private readonly maxReporters = DEFAULT_MAX_REPORTERS) {}
+  constructor (private readonly now: () => number = Date.now, private readonly maxReporters = DEFAULT_MAX_REPORTERS) {}
 
   /** `reporter`: the peer's node id (hex); `reporterAddress`: where its packets come from. */
-  record (reporter: string, reporterAddress: string, endpoint: Endpoint, now: number): void {
+  record (reporter: string, reporterAddress: string, endpoint: Endpoint): void {
     this.reports.delete(reporter) // re-inserted last: the Map's order is the eviction order
-    this.reports.set(reporter, { endpoint: { address: endpoint.address, port: endpoint.port }, host: hostOf(reporterAddress), at: now })
+    this.reports.set(reporter, { endpoint: { address: endpoint.address, port: endpoint.port }, host: hostOf(reporterAddress), at: this.now() })
     while (this.reports.size > this.maxReporters) this.reports.delete(this.reports.keys().next().value as string)
   }
 
@@ -36,15 +36,21 @@ export class ObservedAddresses {
     return this.reports.size
   }
 
-  /** Distinct reporting hosts, whatever they reported. */
-  get reportingHosts (): number {
-    return new Set([...this.reports.values()].map(r => r.host)).size
+  /** Distinct hosts that reported anything within the last `maxAgeMs`. */
+  reportingHosts (maxAgeMs = Infinity): number {
+    const since = this.now() - maxAgeMs
+    return new Set([...this.reports.values()].filter(r => r.at >= since).map(r => r.host)).size
   }
 
-  /** The reported addresses, the one most hosts agree on first (then the most recent). */
-  list (): ObservedAddress[] {
+  /**
+   * The addresses reported within the last `maxAgeMs` (a mapping changes when the node moves or
+   * its NAT restarts), the one most hosts agree on first, then the most recent.
+   */
+  list (maxAgeMs = Infinity): ObservedAddress[] {
+    const since = this.now() - maxAgeMs
     const by = new Map<string, { endpoint: Endpoint, hosts: Set<string>, lastSeen: number }>()
     for (const r of this.reports.values()) {
+      if (r.at < since) continue
       const key = endpointKey(r.endpoint)
       const e = by.get(key) ?? { endpoint: r.endpoint, hosts: new Set<string>(), lastSeen: 0 }
       e.hosts.add(r.host)

@@ -1,3 +1,4 @@
+import { isAlive } from '../../../src/node/store/store-lock.js'
 import { runCommand } from './run-command.js'
 
 /**
@@ -19,21 +20,12 @@ export async function listNamespaces (): Promise<string[]> {
   return out.split('\n').map(l => l.trim().split(/\s+/)[0]).filter(n => n !== undefined && n !== '')
 }
 
-function processAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** Removes namespaces left by test processes that no longer run; returns their names. */
 export async function sweepStaleNamespaces (): Promise<string[]> {
   const removed: string[] = []
   for (const name of await listNamespaces()) {
     const m = PREFIX_PATTERN.exec(name)
-    if (m === null || processAlive(Number(m[1]))) continue
+    if (m === null || isAlive(Number(m[1]))) continue
     await runCommand('ip', ['netns', 'del', name]).catch(() => undefined)
     removed.push(name)
   }

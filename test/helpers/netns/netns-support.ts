@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'vitest'
 import { inCi } from '../e2e-clients.js'
+import { namespacePrefix } from './netns-names.js'
 import { packageRoot } from '../../../src/cli/serve/package-root.js'
 
 function runs (command: string, args: string[]): boolean {
@@ -38,6 +39,16 @@ function probe (): string[] {
   const why: string[] = []
   if (!runs('ip', ['netns', 'list'])) why.push('`ip netns` does not work (apt-get install iproute2)')
   if (!runs('nft', ['--version'])) why.push('`nft` is missing (apt-get install nftables)')
+  if (why.length > 0) return why
+  // Root is not always enough (a container without CAP_SYS_ADMIN, a kernel without nf_tables):
+  // make one namespace and a table in it, and say which step failed.
+  const probe = `${namespacePrefix()}probe`
+  if (!runs('ip', ['netns', 'add', probe])) return ['`ip netns add` fails (a container needs CAP_SYS_ADMIN and CAP_NET_ADMIN, e.g. docker --privileged)']
+  try {
+    if (!runs('ip', ['netns', 'exec', probe, 'nft', 'add', 'table', 'ip', 'probe'])) why.push('nft cannot create a table in a namespace (the kernel needs nf_tables and NAT support)')
+  } finally {
+    runs('ip', ['netns', 'del', probe])
+  }
   return why
 }
 

@@ -24,7 +24,9 @@ export interface DialBackServerOptions {
  * Answers "reach" requests: sends a DIAL_BACK packet with the requester's nonce to the endpoint its
  * session comes from, from another port. Only to that endpoint, so the service cannot be turned
  * against a third party, one small packet per request (smaller than the request), and at most one
- * per requesting host per interval.
+ * per requesting host per interval. A request riding 0-RTT in an IK_INIT from a spoofed source
+ * would send those 18 bytes to the spoofed address: no amplification (the init is ≥ 1200 bytes),
+ * and one per interval per host.
  */
 export function registerDialBackServer (o: DialBackServerOptions): void {
   const now = o.now ?? Date.now

@@ -16,13 +16,21 @@ export { ReachError, ReachErrorCode } from './errors.js'
 export interface ReachService {
   /** Asks peers to dial back and classifies; several checks may run at once. */
   check: (opts?: { askHosts?: number, waitMs?: number, signal?: AbortSignal }) => Promise<Reachability>
+  /** The latest check's answer that was not 'unknown' (for the dashboard); undefined before one. */
+  readonly last: Reachability | undefined
 }
 
 export function createReachService (o: { link: Link, sendFromOtherPort: OtherPortSender, candidates: () => PeerAddress[] }): ReachService {
   registerDialBackServer({ link: o.link, sendFromOtherPort: o.sendFromOtherPort })
   const pending = new PendingDialBacks()
   o.link.onDialBack((nonce) => pending.arrive(nonce))
+  let last: Reachability | undefined
   return {
-    check: async (opts = {}) => await checkReachability({ link: o.link, candidates: o.candidates, pending, ...opts })
+    check: async (opts = {}) => {
+      const r = await checkReachability({ link: o.link, candidates: o.candidates, pending, ...opts })
+      if (r.status !== 'unknown') last = r
+      return r
+    },
+    get last () { return last }
   }
 }

@@ -8,6 +8,9 @@ import { DIAL_BACK_NONCE_BYTES } from '../../wire/link-packets.js'
 import { decodeReachMessage, DialBackResult, encodeReachMessage, REACH_SERVICE } from '../../wire/reach-messages.js'
 import { classifyReachability, type Reachability } from './reachability.js'
 
+/** Reports older than this are not evidence any more (sessions re-handshake every few minutes). */
+export const OBSERVED_MAX_AGE_MS = 30 * 60_000
+
 export interface ReachabilityCheckOptions {
   link: Link
   /** Peers that may be asked (the routing table's contacts); those on distinct hosts are picked. */
@@ -71,8 +74,8 @@ export async function checkReachability (o: ReachabilityCheckOptions & { pending
     return classifyReachability({
       dialedBackHosts: o.pending.hostsArrived(nonces),
       askedHosts,
-      observed: o.link.observed.list(),
-      reportingHosts: o.link.observed.reportingHosts
+      observed: o.link.observed.list(OBSERVED_MAX_AGE_MS),
+      reportingHosts: o.link.observed.reportingHosts(OBSERVED_MAX_AGE_MS)
     })
   } finally {
     o.pending.remove(nonces)
