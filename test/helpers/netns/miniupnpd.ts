@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NAT_TABLE } from './nat-rules.js'
-import type { NatRouter, NetnsHost, NetnsNetwork } from './netns-network.js'
+import { stopChild, type NatRouter, type NetnsHost, type NetnsNetwork } from './netns-network.js'
 import { runCommand } from './run-command.js'
 
 /**
@@ -137,13 +137,7 @@ insert rule ip ${NAT_TABLE} input iifname "wan0" ip saddr { ${stun.addresses.joi
   }
 
   async stop (): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve))
-      this.child.kill('SIGTERM')
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
-    }
+    await stopChild(this.child)
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
