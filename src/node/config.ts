@@ -59,6 +59,11 @@ export interface TornetConfig {
   /** Leading zero bits of a mail stamp: what this node's mailbox hosts demand and what its pushes carry. */
   mail: { difficulty: number }
   /**
+   * NAT traversal. portMapping: `tornet start` asks the router (UPnP-IGD, NAT-PMP) to forward the
+   * UDP port and advertises the mapped address (default on; nodes built by createNode never map).
+   */
+  nat: { portMapping: boolean }
+  /**
    * The .bit resolver's backend (Namecoin Core RPC or ElectrumX), checked by
    * the resolver layer when the gateway starts; absent: the public Namecoin
    * ElectrumX servers shipped with Tornet, over TLS, certificates pinned on
@@ -86,6 +91,7 @@ export function defaultConfig (): TornetConfig {
     names: { difficulty: 22 },
     // About 2 M hashes: a few seconds on one core per message (`npm run bench -- mail`, mail.stamp_s).
     mail: { difficulty: 21 },
+    nat: { portMapping: true },
     allowPrivateEndpoints: false,
     storage: { cacheBytes: 1024 ** 3 }
   }
@@ -157,6 +163,7 @@ const SCHEMA: Schema = {
   storage: { cacheBytes: intIn(0, Number.MAX_SAFE_INTEGER) },
   names: { difficulty: intIn(0, 40) },
   mail: { difficulty: intIn(0, 40) },
+  nat: { portMapping: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   announce: (v) => typeof v === 'string' && parseEndpoint(v) !== undefined ? undefined : `must be "host:port" or "[v6]:port" (got ${show(v)})`,
   namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`
 }

@@ -308,6 +308,16 @@ export class TornetNode extends EventEmitter {
   }
 
   get contact (): Contact { return this.dht.self }
+
+  /**
+   * Changes the endpoint this node tells others (PONGs, provider records), e.g. the address a
+   * router's port mapping gives it. A configured `announce` wins: the user said where to be reached.
+   */
+  advertise (endpoint: Endpoint): boolean {
+    if (this.config.announce !== undefined) return false
+    this.dht.self.endpoint = { address: endpoint.address, port: endpoint.port }
+    return true
+  }
   get endpoint (): Endpoint { return this.transport.local }
 
   // What the CLI and the dashboard read and do, as plain data: the store, the routing table

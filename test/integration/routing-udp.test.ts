@@ -40,6 +40,22 @@ describe('30 real nodes on 127.0.0.1', () => {
     expect(accounts.length).toBeGreaterThanOrEqual(20)
     expect(accounts.some(a => a.bytesSent + a.bytesReceived > 0 || a.rttMs !== undefined)).toBe(true)
   })
+
+  it('advertise() changes the endpoint the node tells others (a port mapping\'s address), unless announce is configured', () => {
+    const node = net.nodes[0]
+    const before = { ...node.contact.endpoint }
+    expect(node.advertise({ address: '198.51.100.9', port: 40001 })).toBe(true)
+    expect(node.contact.endpoint).toEqual({ address: '198.51.100.9', port: 40001 })
+    expect(node.advertise(before)).toBe(true)
+    expect(node.contact.endpoint).toEqual(before)
+    node.config.announce = `${before.address}:${before.port}`
+    try {
+      expect(node.advertise({ address: '198.51.100.9', port: 40001 })).toBe(false)
+      expect(node.contact.endpoint).toEqual(before)
+    } finally {
+      delete node.config.announce
+    }
+  })
 })
 
 describe('advertised endpoint', () => {

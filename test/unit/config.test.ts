@@ -66,10 +66,15 @@ describe('loadConfig', () => {
       storage: { cacheBytes: 1024 ** 3 },
       names: { difficulty: 22 },
       mail: { difficulty: 21 },
+      nat: { portMapping: true },
       allowPrivateEndpoints: false
     })
     writeConfig({ mail: { difficulty: 41 } })
     expect(() => loadConfig({ dataDir: dir })).toThrow(/mail\.difficulty/)
+    writeConfig({ nat: { portMapping: 'yes' } })
+    expect(() => loadConfig({ dataDir: dir })).toThrow(/nat\.portMapping must be true or false/)
+    writeConfig({ nat: { portMapping: false } })
+    expect(loadConfig({ dataDir: dir }).nat.portMapping).toBe(false)
   })
 
   it('layers defaults <- file <- flags, merging nested objects key by key', () => {

@@ -5,6 +5,7 @@ import { intFlag } from '../flags.js'
 import { identityOrCreate } from '../identity-mining.js'
 import { headerSyncLine } from '../serve/header-sync-line.js'
 import { reportReachability } from '../serve/reachability-line.js'
+import { startPortMapping } from '../serve/port-mapping.js'
 import { serveGateway } from '../serve/serve-gateway.js'
 import { browserInstructions, waitForStop } from '../serve/instructions.js'
 import { startMailBridge, mailClientSettings, mailClientsSection, DEFAULT_IMAP_PORT, DEFAULT_SMTP_PORT, type BridgeMail, type MailBridge } from '../../gateway/mail-bridge/index.js'
@@ -54,8 +55,13 @@ settings (user = the mailbox address, a password kept in the data directory; see
     })
     const identity = await identityOrCreate(ctx, config.identityRank)
     const node = await createNode({ dataDir: ctx.dataDir, config, identity, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
+    let mapper: ReturnType<typeof startPortMapping> | undefined
+    const recheck = new EventTarget()
     try {
       ctx.stderr.write(`node ${node.identity.id.toString('hex').slice(0, 16)}… (rank ${node.identity.rank}) on udp ${node.endpoint.address}:${node.endpoint.port}\n`)
+      // In the background: ask the router to forward the UDP port (config nat.portMapping).
+      // A new mapping changes the answer, so the reachability line below checks again at once.
+      if (config.nat.portMapping) mapper = startPortMapping(node, (line) => ctx.stderr.write(line + '\n'), { onChange: () => recheck.dispatchEvent(new Event('wake')) })
       try {
         const report = await node.bootstrap([], { signal: ctx.signal })
         ctx.stderr.write(`joined: ${report.reached} bootstrap peer(s) answered, ${report.contacts} contact(s) known\n`)
@@ -72,7 +78,7 @@ settings (user = the mailbox address, a password kept in the data directory; see
       let bridge: MailBridge | undefined
       // Whether peers can reach this node (public, behind a NAT that keeps mappings, unreachable).
       const reachability = new AbortController()
-      const reporting = reportReachability(node, (line) => ctx.stderr.write(line + '\n'), AbortSignal.any([ctx.signal, reachability.signal]))
+      const reporting = reportReachability(node, (line) => ctx.stderr.write(line + '\n'), AbortSignal.any([ctx.signal, reachability.signal]), { wake: recheck })
       try {
         if (bridgeOn) {
           bridge = await startBridge(node, ctx.dataDir, smtpPort, imapPort, (msg) => { ctx.stderr.write(msg + '\n') })
@@ -91,6 +97,7 @@ settings (user = the mailbox address, a password kept in the data directory; see
         await served.close()
       }
     } finally {
+      await mapper?.stop()
       await node.stop()
     }
   }

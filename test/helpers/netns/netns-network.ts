@@ -85,6 +85,14 @@ export class NetnsNetwork {
     return { name, ns, address }
   }
 
+  /** One more public address on a public host's eth0 (e.g. a STUN server answering from two). */
+  async addPublicAddress (host: NetnsHost): Promise<string> {
+    if (host.router !== undefined) throw new Error(`${host.name} is behind a router; only public hosts get public addresses`)
+    const address = this.publicAddress()
+    await this.ip(host.ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0')
+    return address
+  }
+
   async addRouter (name: string, kind: NatKind): Promise<NatRouter> {
     const ns = await this.namespaceFor(name)
     const publicAddress = this.publicAddress()
@@ -184,7 +192,8 @@ export class NetnsNetwork {
   }
 }
 
-async function stopChild (child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. */
+export async function stopChild (child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.kill('SIGTERM')

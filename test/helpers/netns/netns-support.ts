@@ -18,10 +18,17 @@ function runs (command: string, args: string[]): boolean {
 
 let cached: string[] | undefined
 
+export interface NetnsNeeds {
+  needsBuild?: boolean
+  /** A suite's own requirements: the reason each is missing, or undefined when present (e.g. Miniupnpd.missing()). */
+  needs?: Array<string | undefined>
+}
+
 /** Why namespace tests cannot run here (empty when they can). */
-export function netnsMissing (opts: { needsBuild?: boolean } = {}): string[] {
+export function netnsMissing (opts: NetnsNeeds = {}): string[] {
   cached ??= probe()
   const why = [...cached]
+  for (const extra of opts.needs ?? []) if (extra !== undefined) why.push(extra)
   if (opts.needsBuild === true && !existsSync(tornetMain())) why.push(`the CLI is not built (${tornetMain()}): run \`npx tsc -p tsconfig.json\` (npm test does)`)
   return why
 }
@@ -51,14 +58,14 @@ export function tornetMain (): string {
 }
 
 /** describe() for a suite that builds namespaces: run, skip with the reason, or fail in CI. */
-export function describeNetns (title: string, opts: { needsBuild?: boolean }, body: () => void): void {
+export function describeNetns (title: string, opts: NetnsNeeds, body: () => void): void {
   const missing = netnsMissing(opts)
   if (missing.length === 0) {
     describe(title, body)
   } else if (inCi()) {
     describe(title, () => {
       it('can build the namespace test network', () => {
-        throw new Error(`CI must run the namespace tests (as root, with iproute2 and nftables, see .ci/run): ${missing.join('; ')}`)
+        throw new Error(`CI must run the namespace tests (as root, with iproute2, nftables and miniupnpd, see .ci/run): ${missing.join('; ')}`)
       })
     })
   } else {

@@ -27,6 +27,8 @@ export interface TornetHostOptions {
   identity: Identity
   /** "address:port" of the peers to join through. */
   bootstrap: string[]
+  /** Ask the router for a port mapping (config nat.portMapping); off unless a test is about it. */
+  portMapping?: boolean
 }
 
 /** A throwaway data directory with config.json and identity.json, for `tornet start` or a one-shot command. */
@@ -38,7 +40,8 @@ export function makeNetnsDataDir (opts: TornetHostOptions): string {
     bootstrap: opts.bootstrap,
     minRank: 0,
     names: { difficulty: 8 },
-    namecoin: { backend: 'rpc', rpc: { url: 'http://127.0.0.1:9/' }, cacheTtlMs: 60_000 }
+    namecoin: { backend: 'rpc', rpc: { url: 'http://127.0.0.1:9/' }, cacheTtlMs: 60_000 },
+    nat: { portMapping: opts.portMapping === true }
   }))
   saveIdentity(dir, opts.identity)
   return dir

@@ -36,4 +36,33 @@ describe('reportReachability', () => {
     await reportReachability(node, () => {}, stop.signal, { retryMs: 1 })
     expect(checks).toBe(3)
   })
+
+  it('a wake (a new port mapping) ends the long pause, and one that comes during a check is not lost', async () => {
+    const stop = new AbortController()
+    const wake = new EventTarget()
+    const lines: string[] = []
+    let checks = 0
+    const node = {
+      reach: {
+        check: async (): Promise<Reachability> => {
+          checks++
+          // The first check is running when the mapping arrives; without the wake the next would be an hour away.
+          if (checks === 1) wake.dispatchEvent(new Event('wake'))
+          if (checks === 3) setTimeout(() => stop.abort(), 5)
+          return checks === 1 ? keeps : pub
+        }
+      }
+    }
+    const done = reportReachability(node, (l) => lines.push(l), stop.signal, { retryMs: 1, recheckMs: 3_600_000, wake })
+    // Check 2 came after the short pause; now it waits an hour unless woken.
+    for (let i = 0; i < 100 && checks < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(checks).toBe(2)
+    wake.dispatchEvent(new Event('wake'))
+    await done
+    expect(checks).toBe(3)
+    expect(lines).toEqual([
+      'reachability: behind a NAT that keeps one mapping at 198.18.0.4:9151 (2 peers see it; none reached it unasked)',
+      'reachability: public at 198.18.0.4:9151 (2 of 2 peers reached this node from ports it never sent to)'
+    ])
+  })
 })
