@@ -276,7 +276,7 @@ export class TornetNode extends EventEmitter {
   }
 
   private wire (): void {
-    this.exit = createNetworkExit({ tunnels: this.tunnels, network: this.network, allowPrivateEndpoints: this.config.allowPrivateEndpoints })
+    this.exit = createNetworkExit({ tunnels: this.tunnels, network: this.network, localService: (s) => this.network.handlerOf(s), allowPrivateEndpoints: this.config.allowPrivateEndpoints })
     this.meter.onContent = (peerHex, bytes) => {
       const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
       if (contact !== undefined) contact.contentProvided += bytes
