@@ -114,8 +114,8 @@ describe('tunnels on 20 real UDP nodes', () => {
     expect(served).toBe(1)
     const closed = new Promise(resolve => { serviceCircuit.onClose(resolve) })
     clientCircuit.close()
-    // The rendezvous tears the other half down: the service hears its circuit close.
-    await closed
+    // The rendezvous tears the other half down: the service hears its circuit close, and why.
+    expect(await closed).toBe(END_REASON.done)
   }, 60_000)
 
   it('a middle relay stopped mid-transfer closes the circuit with hopFailed; withRebuild completes on a new circuit', async () => {

@@ -257,7 +257,8 @@ export class RelayCircuit implements RelayCircuitContext {
     p?.reject(new TunnelError(TunnelErrorCode.CIRCUIT_CLOSED, 'the circuit closed while extending'))
     this.end?.close(reason)
     const partner = this.joinedWith
-    if (partner !== undefined) partner.destroy(from === 'local' ? reason : END_REASON.hopFailed, 'next')
+    // The far half hears the same reason its peer gave (a client that closed is "done", not a failure).
+    if (partner !== undefined) partner.destroy(reason, 'next')
     const listeners = this.listeners
     this.listeners = []
     for (const l of listeners) { try { l() } catch {} }
