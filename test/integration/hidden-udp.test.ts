@@ -31,20 +31,44 @@ describe('hidden service on 14 real nodes (UDP, real circuits)', () => {
     const phases: string[] = []
     const stream = await client.hidden.connect(looked.target.value, { onProgress: p => phases.push(p.phase) })
     expect(phases).toEqual(['descriptor', 'rendezvous', 'introduce', 'joined'])
+
+    // Relay state while joined: the rendezvous relay holds two joined circuits and knows of each
+    // only its predecessor — the second hop of the client's circuit and of the service's.
+    const joinedCircuit = (n: typeof service): { hops: Array<{ id: Buffer }> } => {
+      const c = [...n.tunnels.internals.origin.values()].find(o => o.info.endToEnd)
+      if (c === undefined) throw new Error('no joined circuit')
+      return c
+    }
+    const clientSide = joinedCircuit(client).hops
+    const serviceSide = joinedCircuit(service).hops
+    expect(clientSide).toHaveLength(3)
+    expect(serviceSide).toHaveLength(3)
+    expect(clientSide[2].id.equals(serviceSide[2].id)).toBe(true)
+    const rendezvous = net.nodes.find(n => n.identity.id.equals(clientSide[2].id))
+    const views = rendezvous?.tunnels.relayed().filter(v => v.joined) ?? []
+    expect(views.map(v => v.previous).sort()).toEqual([clientSide[1].id.toString('hex'), serviceSide[1].id.toString('hex')].sort())
+    expect(views.every(v => v.next === undefined)).toBe(true)
+
     const page = await httpGetOver(stream, 'site.tor-net')
     expect(page).toMatch(/^HTTP\/1\.1 200/)
     expect(page).toContain('<h1>behind the rendezvous</h1>')
     expect(web.remotes.length).toBeGreaterThan(0)
     expect(web.remotes.every(a => a === '127.0.0.1' || a === '::ffff:127.0.0.1')).toBe(true)
-
-    // Somewhere a relay joined two circuits, and it knows only its two predecessors.
-    const joined = net.nodes.flatMap(n => n.tunnels.relayed().filter(v => v.joined))
-    expect(joined.length).toBeGreaterThanOrEqual(1)
-    const ids = (n: typeof service): string => n.identity.id.toString('hex')
-    for (const v of joined) {
-      expect(v.previous).not.toBe(ids(client))
-      expect(v.previous).not.toBe(ids(service))
-    }
     expect(service.hidden.list()[0].introductions).toBe(1)
+  }, 60_000)
+
+  it('a service whose local server is down ends the client stream with an error, not a clean close', async () => {
+    const closed = await startRecordingServer('soon gone')
+    const port = closed.port
+    await closed.close()
+    const info = await net.nodes[5].hidden.add('down', { host: '127.0.0.1', port }, { register: false })
+    const stream = await net.nodes[9].hidden.connect(Buffer.from(info.publicKey, 'hex'))
+    const err = await new Promise<unknown>(resolve => {
+      stream.on('error', resolve)
+      stream.on('close', () => { resolve(undefined) })
+      stream.write('GET / HTTP/1.1\r\nHost: down.tor-net\r\n\r\n')
+      stream.resume()
+    })
+    expect(err).toMatchObject({ code: 'TUNNEL_STREAM_CLOSED' })
   }, 60_000)
 })

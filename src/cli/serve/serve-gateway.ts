@@ -64,7 +64,7 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   // The webmail at /mail/ and http://mail.tor-net/ (one token guards all the gateway's forms).
   installMail(gateway, { mail: node.mail, token: dashboard.token })
   // Hidden-service hosts (NAME.tor-net registered to a service key, or the key's own host) go over circuits.
-  installHidden(gateway, { hidden: { connect: async (key, o) => await node.hidden.connect(key, o) } })
+  const hidden = installHidden(gateway, { hidden: { connect: async (key, o) => await node.hidden.connect(key, o) } })
   // Circuits (ranks only) and hidden services: the dashboard panel and /api/circuits for `tornet circuits`.
   installTunnelsPages(gateway, dashboard, {
     circuits: () => node.tunnels.circuits(),
@@ -84,6 +84,6 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
     dashboard,
     published,
     namecoin,
-    close: async () => { node.mail.useBitResolver(undefined); await refresher?.stop(); await namecoin.close(); await gateway.close() }
+    close: async () => { node.mail.useBitResolver(undefined); await refresher?.stop(); await namecoin.close(); await gateway.close(); hidden.close() }
   }
 }

@@ -1,13 +1,15 @@
 /**
  * One HTTP/1.1 exchange over a stream to a hidden service: node's HTTP client
- * on the Duplex the circuit gives (createConnection), so the request and the
- * response stream both ways with backpressure, and the service's head is
- * parsed with node's bounds. One request per stream ("Connection: close"):
- * the stream is the circuit's, not a socket an agent could keep.
+ * on the Duplex the circuit gives, so the request and the response stream
+ * both ways with backpressure, and the service's head is parsed with node's
+ * bounds. The stream is either one of the agent's (kept alive for the next
+ * request of the same service and tag) or one of the request's own, closed
+ * after it ("Connection: close").
  */
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import type { Duplex, Readable } from 'node:stream'
 import { GATEWAY_ERRORS, gatewayError } from '../../errors.js'
+import { HiddenAgent, type HiddenTarget } from './hidden-agent.js'
 
 export interface ExchangeLimits {
   /** Largest response head the service may send (node's maxHeaderSize). */
@@ -24,12 +26,20 @@ export interface ExchangeRequest {
   body?: Readable
 }
 
-/** Sends `request` on `stream`; resolves with the response, whose body is still to be read. */
-export function exchangeOverStream (stream: Duplex, request: ExchangeRequest, limits: ExchangeLimits,
-  signal: AbortSignal): Promise<IncomingMessage> {
+export type ExchangeVia = { stream: Duplex } | { agent: HiddenAgent, target: HiddenTarget }
+
+/**
+ * Sends `request` over its own stream or the agent's; resolves with the response, whose
+ * body is still to be read. `reused` says whether the agent's stream had served before
+ * (a failure on it may be that the service closed it while idle).
+ */
+export function exchange (via: ExchangeVia, request: ExchangeRequest, limits: ExchangeLimits,
+  signal: AbortSignal): Promise<{ response: IncomingMessage, reused: boolean }> {
   return new Promise((resolve, reject) => {
     const upstream = httpRequest({
-      createConnection: () => stream as never, // node's client reads and writes any Duplex
+      ...('stream' in via
+        ? { createConnection: () => via.stream as never } // node's client reads and writes any Duplex
+        : { agent: via.agent, ...HiddenAgent.optionsFor(via.target) }),
       method: request.method,
       path: request.path,
       headers: request.headers,
@@ -41,12 +51,12 @@ export function exchangeOverStream (stream: Duplex, request: ExchangeRequest, li
     }, limits.responseTimeoutMs)
     upstream.once('response', response => {
       clearTimeout(timer)
-      resolve(response)
+      resolve({ response, reused: upstream.reusedSocket })
     })
     upstream.once('error', err => {
       clearTimeout(timer)
-      stream.destroy()
-      reject(err)
+      upstream.socket?.destroy()
+      reject(Object.assign(err, { reusedStream: upstream.reusedSocket }))
     })
     if (request.body === undefined) {
       upstream.end()

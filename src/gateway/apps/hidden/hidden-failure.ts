@@ -4,7 +4,7 @@
  * timed out, bad response), and whether an idempotent request may be tried
  * once more over new circuits.
  */
-import { TunnelErrorCode } from '../../../node/index.js'
+import { END_REASON, TunnelErrorCode, tunnelEndReasonOf } from '../../../node/index.js'
 import { GATEWAY_ERRORS, errorCode, gatewayError } from '../../errors.js'
 
 const T = TunnelErrorCode
@@ -18,7 +18,13 @@ const CIRCUIT_FAILURES: ReadonlySet<string> = new Set([
   'ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED'
 ])
 
+/** END reasons that say a relay failed, not the service: a new circuit may work. */
+const REBUILD_REASONS: ReadonlySet<number> = new Set([END_REASON.hopFailed, END_REASON.protocol, END_REASON.shutdown, END_REASON.timeout])
+
 export function isCircuitFailure (err: unknown): boolean {
+  const reason = tunnelEndReasonOf(err)
+  // The far end's own reason wins: "refused" (the service's web server is down) is not worth a retry.
+  if (reason !== undefined) return REBUILD_REASONS.has(reason)
   return CIRCUIT_FAILURES.has(errorCode(err) ?? '')
 }
 
@@ -43,6 +49,9 @@ export function hiddenFailure (err: unknown, host: string, stage: HiddenStage): 
   }
   if (code === T.NOT_RUNNING) {
     return gatewayError(GATEWAY_ERRORS.hiddenUnreachable, `This node's tunnels are not running, so ${host} cannot be reached; restart the node.`, err)
+  }
+  if (tunnelEndReasonOf(err) === END_REASON.refused) {
+    return gatewayError(GATEWAY_ERRORS.hiddenUnreachable, `${host} is reachable, but its own web server refused the connection (it is down or busy); try again later.`, err)
   }
   if (code === T.NO_RELAYS) {
     return gatewayError(GATEWAY_ERRORS.hiddenUnreachable, `Not enough relays are known to build circuits to ${host}; wait until the node knows more peers (tornet peers).`, err)

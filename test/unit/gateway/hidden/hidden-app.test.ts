@@ -3,9 +3,11 @@ import { createServer, type Server } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../../../src/gateway/index.js'
-import { installHidden } from '../../../../src/gateway/apps/hidden/index.js'
+import { installHidden, type HiddenApp } from '../../../../src/gateway/apps/hidden/index.js'
 import { keyHost } from '../../../../src/node/services/tunnels/hidden-address.js'
 import { TunnelError, TunnelErrorCode } from '../../../../src/node/services/tunnels/errors.js'
+import { circuitClosedError, streamClosedError } from '../../../../src/node/services/tunnels/end-reasons.js'
+import { END_REASON } from '../../../../src/node/services/tunnels/tunnel-api.js'
 import { TorNetResolver } from '../../../../src/resolvers/tor-net-resolver.js'
 import { createFakeNetwork } from '../../../helpers/fake-site-content.js'
 import { MemoryHidden } from '../../../helpers/memory-hidden.js'
@@ -22,6 +24,7 @@ let port: number
 let service: Server
 let broken: NetServer
 let hidden: MemoryHidden
+let app: HiddenApp
 const seen: Array<{ remote: string, method: string, url: string, host: string, proxyAuth: boolean }> = []
 
 async function listen (server: Server | NetServer): Promise<number> {
@@ -42,7 +45,7 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-length': '100' })
       res.write('only part')
     } else {
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-service': 'yes', connection: 'close' })
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-service': 'yes' })
       res.end(`hello ${req.method} ${req.url}`)
     }
   })
@@ -70,12 +73,13 @@ beforeAll(async () => {
     isReferenceHost: () => false
   })
   gateway = await createGateway({ port: 0, resolver, content: createFakeNetwork().content })
-  installHidden(gateway, { hidden, limits: { connectTimeoutMs: 500, responseTimeoutMs: 500, idleTimeoutMs: 300 } })
+  app = installHidden(gateway, { hidden, limits: { connectTimeoutMs: 500, responseTimeoutMs: 500, idleTimeoutMs: 300, keepAliveMs: 400 } })
   port = gateway.address.port
 })
 
 const afterAllClose: Array<() => void> = []
 afterAll(async () => {
+  app.close()
   await gateway.close()
   service.closeAllConnections()
   service.close()
@@ -84,6 +88,7 @@ afterAll(async () => {
 })
 
 beforeEach(() => {
+  app.close() // each test starts without kept streams
   hidden.calls.length = 0
   hidden.failNext.length = 0
   hidden.cutNext = 0
@@ -140,6 +145,43 @@ describe('hidden-service app', () => {
     expect(createHash('sha256').update(res.body).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'))
   })
 
+  it('keeps a stream per service and tag for the next GET, and closes it when idle', async () => {
+    expect((await proxyGet(port, 'http://svc.tor-net/1')).status).toBe(200)
+    expect((await proxyGet(port, 'http://svc.tor-net/2')).status).toBe(200)
+    expect(hidden.calls).toHaveLength(1) // the second request went over the same circuits
+    expect((await proxyGet(port, 'http://svc.tor-net/3', { 'proxy-authorization': basic('alice:x') })).status).toBe(200)
+    expect(hidden.calls.map(c => c.isolation)).toEqual(['', 'alice']) // another tag never shares a stream
+    expect(hidden.open.size).toBe(2)
+    await new Promise(resolve => setTimeout(resolve, 700))
+    expect(hidden.open.size).toBe(0)
+  })
+
+  it('answers HEAD with the service\'s head and no body', async () => {
+    const head = await proxyGet(port, 'http://svc.tor-net/h', {}, 'HEAD')
+    expect(head.status).toBe(200)
+    expect(head.headers['x-service']).toBe('yes')
+    expect(head.body.length).toBe(0)
+    expect(seen.map(r => r.method)).toEqual(['HEAD'])
+  })
+
+  it('gives a POST a stream of its own', async () => {
+    for (let i = 0; i < 2; i++) expect((await post('http://svc.tor-net/echo', Buffer.from(`n=${i}`))).status).toBe(200)
+    expect(hidden.calls).toHaveLength(2)
+    await new Promise(resolve => setTimeout(resolve, 20))
+    expect(hidden.open.size).toBe(0)
+  })
+
+  it('opens a new stream when the service closed the kept one', async () => {
+    expect((await proxyGet(port, 'http://svc.tor-net/a')).status).toBe(200)
+    service.closeIdleConnections()
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(hidden.open.size).toBe(0)
+    const again = await proxyGet(port, 'http://svc.tor-net/b')
+    expect(again.status).toBe(200)
+    expect(again.body.toString()).toBe('hello GET /b')
+    expect(hidden.calls).toHaveLength(2)
+  })
+
   it('answers a service with no descriptor with a page saying so', async () => {
     const res = await proxyGet(port, 'http://gone.tor-net/')
     expectPage(res, 404, 'GATEWAY_HIDDEN_NOT_FOUND')
@@ -159,6 +201,18 @@ describe('hidden-service app', () => {
     expect(second.status).toBe(200)
     expect(second.body.toString()).toBe('hello GET /b')
     expect(hidden.calls).toHaveLength(2)
+  })
+
+  it('retries when a relay failed, not when the service\'s web server refused', async () => {
+    hidden.failNext.push(circuitClosedError(END_REASON.hopFailed))
+    expect((await proxyGet(port, 'http://svc.tor-net/x')).status).toBe(200)
+    expect(hidden.calls).toHaveLength(2)
+    hidden.calls.length = 0
+    hidden.failNext.push(streamClosedError(END_REASON.refused, 'hs'))
+    const refused = await proxyGet(port, 'http://svc.tor-net/y')
+    expectPage(refused, 502, 'GATEWAY_HIDDEN_UNREACHABLE')
+    expect(refused.body.toString()).toContain('its own web server refused the connection')
+    expect(hidden.calls).toHaveLength(1)
   })
 
   it('gives up after one retry, with "unreachable"', async () => {

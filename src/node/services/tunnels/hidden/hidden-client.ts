@@ -120,15 +120,16 @@ export class HiddenClient {
     let desc: HiddenDescriptor
     let intros: IntroPoint[]
     let rv: Circuit
-    let introCircuit: Circuit
-    let introP: Promise<Circuit> | undefined
+    let introCircuit: Circuit | undefined
+    let introP: Promise<Circuit | undefined> | undefined
     try {
       desc = await this.descriptor(publicKey, fresh, signal)
       opts.onProgress?.({ phase: 'descriptor' })
       intros = shuffle(desc.introPoints)
       // The rendezvous point is never also the intro point used.
       if (intros.length > 1 && intros[0].id.equals(rendezvous.id)) intros.push(intros.shift() as IntroPoint)
-      introP = buildIntro(intros[0])
+      // An intro point that cannot be reached is not fatal: introduce() tries the next one.
+      introP = buildIntro(intros[0]).catch(() => undefined)
       ;[rv, introCircuit] = await Promise.all([rvP, introP])
       opts.onProgress?.({ phase: 'rendezvous' })
     } catch (err) {
@@ -167,14 +168,17 @@ export class HiddenClient {
 
   /** Introduces through the first intro point, or the next one once when it refuses. The circuit that took it. */
   private async introduce (
-    publicKey: Buffer, desc: HiddenDescriptor, intros: IntroPoint[], first: Circuit, buildIntro: (ip: IntroPoint) => Promise<Circuit>,
+    publicKey: Buffer, desc: HiddenDescriptor, intros: IntroPoint[], first: Circuit | undefined, buildIntro: (ip: IntroPoint) => Promise<Circuit>,
     cookie: Buffer, rendezvous: Contact, ntorMessage: Buffer, signal?: AbortSignal
   ): Promise<Circuit> {
     let circuit = first
     let lastStatus: number = HS_STATUS.unknown
-    for (let i = 0; i < Math.min(2, intros.length); i++) {
-      if (i > 0) {
-        circuit.close(END_REASON.done)
+    const tries = Math.min(2, intros.length)
+    for (let i = 0; i < tries; i++) {
+      if (i > 0 || circuit === undefined) {
+        circuit?.close(END_REASON.done)
+        circuit = undefined
+        if (i === 0) continue
         circuit = await buildIntro(intros[i])
       }
       const ip = intros[i]
@@ -187,12 +191,12 @@ export class HiddenClient {
       try {
         lastStatus = readStatus(await circuit.request(HS_REQUEST.introduce, encodeIntroduce({ authKey: ip.authKey, blob }), { signal }))
       } catch (err) {
-        if (i + 1 >= Math.min(2, intros.length)) throw err
+        if (i + 1 >= tries) throw err
         continue
       }
       if (lastStatus === HS_STATUS.ok) return circuit
     }
-    circuit.close(END_REASON.done)
+    circuit?.close(END_REASON.done)
     throw new TunnelError(TunnelErrorCode.HS_UNREACHABLE, `no intro point took the introduction (last status ${lastStatus})`)
   }
 }

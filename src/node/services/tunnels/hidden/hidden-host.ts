@@ -219,6 +219,16 @@ export class HiddenHost {
 
   /** An hs-introduce2 notify on one of this service's intro circuits. Never throws. */
   onIntroduce2 (circuit: Circuit, payload: Buffer): void {
+    try {
+      this.introduce2(circuit, payload)
+    } catch (err) {
+      // Whatever a peer sent, it must not reach the event loop: count it and go on.
+      this.refused++
+      this.d.log('debug', `hidden service ${this.key.name}: introduction dropped: ${(err as Error).message}`)
+    }
+  }
+
+  private introduce2 (circuit: Circuit, payload: Buffer): void {
     const intro = this.intros.get(circuit.info.id)
     if (intro === undefined) return
     const m = tryDecode(decodeIntroduce, payload)
@@ -266,9 +276,11 @@ export class HiddenHost {
   /** A client stream that arrived past the virtual hop of one of this service's rendezvous circuits. */
   serve (stream: Duplex): void {
     const socket = tcpConnect({ host: this.key.target.host === 'localhost' ? '127.0.0.1' : this.key.target.host, port: this.key.target.port })
-    const fail = (): void => { socket.destroy(); stream.destroy() }
-    socket.on('error', fail)
-    stream.on('error', fail)
+    // The local server down or failing: the stream ends with an error (END refused), so the
+    // client can tell "the service is there but its server is not" from a clean close.
+    socket.on('error', (err) => { stream.destroy(err) })
+    stream.on('error', () => { socket.destroy() })
+    stream.on('close', () => { socket.destroy() })
     stream.pipe(socket)
     socket.pipe(stream)
   }

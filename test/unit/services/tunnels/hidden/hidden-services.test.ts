@@ -4,11 +4,11 @@ import { isTornetError } from '../../../../../src/node/errors.js'
 import { generateIdentity, nodeIdOf } from '../../../../../src/node/identity/identity.js'
 import { ntorClientStart } from '../../../../../src/node/services/tunnels/ntor.js'
 import { blindedPublicKey, timePeriod } from '../../../../../src/node/services/tunnels/blinding.js'
-import { TunnelErrorCode } from '../../../../../src/node/services/tunnels/errors.js'
-import type { HiddenConnectProgress } from '../../../../../src/node/services/tunnels/hidden-api.js'
+import { TunnelError, TunnelErrorCode } from '../../../../../src/node/services/tunnels/errors.js'
+import type { HiddenConnectProgress, HiddenServiceInfo } from '../../../../../src/node/services/tunnels/hidden-api.js'
 import { DESCRIPTOR_KEY, fetchDescriptor } from '../../../../../src/node/services/tunnels/hidden/descriptor-store.js'
 import { hiddenKeyPath } from '../../../../../src/node/services/tunnels/hidden/hs-key-file.js'
-import { HS_REQUEST, HS_STREAM, encodeIntroduce, readStatus } from '../../../../../src/node/services/tunnels/hidden/hs-messages.js'
+import { HS_REQUEST, HS_STATUS, HS_STREAM, encodeIntroduce, readStatus, statusAnswer } from '../../../../../src/node/services/tunnels/hidden/hs-messages.js'
 import { sealIntroduction } from '../../../../../src/node/services/tunnels/hidden/introduce-blob.js'
 import { makeContact } from '../../../../../src/node/routing/contact.js'
 import { type HiddenTestNet, createHiddenTestNet, httpGetOver, startRecordingServer } from '../../../../helpers/memory-hidden-net.js'
@@ -26,6 +26,20 @@ const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
     if (Date.now() > end) throw new Error('condition not met in time')
     await new Promise(resolve => setTimeout(resolve, 5))
   }
+}
+
+
+/** Tests that connect many times in a row must not trip the service's flood limit. */
+const RELAXED = { host: { ratePerSec: 1000, burst: 1000 } }
+
+/** A test net of `n` nodes whose node 0 serves `body` as hidden service 'site'. */
+async function serving (n: number, body: string, opts: Parameters<typeof createHiddenTestNet>[1] = {}): Promise<{ t: HiddenTestNet, key: Buffer, info: HiddenServiceInfo, web: Awaited<ReturnType<typeof startRecordingServer>> }> {
+  const t = createHiddenTestNet(n, opts)
+  net = t
+  const web = await startRecordingServer(body)
+  closeServer = web.close
+  const info = await t.nodes[0].hidden.add('site', { host: '127.0.0.1', port: web.port })
+  return { t, key: Buffer.from(info.publicKey, 'hex'), info, web }
 }
 
 describe('hidden services on the memory tunnel double', () => {
@@ -75,15 +89,11 @@ describe('hidden services on the memory tunnel double', () => {
   })
 
   it('replaces a lost intro point and re-publishes; clients still connect', async () => {
-    net = createHiddenTestNet(12)
-    const web = await startRecordingServer('still here')
-    closeServer = web.close
-    const [service, client] = net.nodes
-    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
-    const key = Buffer.from(info.publicKey, 'hex')
+    const { t, key } = await serving(12, 'still here')
+    const [service, client] = t.nodes
     const before = await fetchDescriptor(client.kv, key, Date.now())
     const victim = before?.introPoints[0].id as Buffer
-    net.tunnels.kill(victim)
+    t.tunnels.kill(victim)
     await until(() => service.hidden.list()[0].introPoints.length === 3)
     let after = await fetchDescriptor(client.kv, key, Date.now())
     for (let i = 0; i < 100 && after?.introPoints.some(ip => ip.id.equals(victim)) === true; i++) {
@@ -95,18 +105,14 @@ describe('hidden services on the memory tunnel double', () => {
   })
 
   it('under an introduction flood the service asks for proof of work, refuses replays, and a client that proves still gets in', async () => {
-    net = createHiddenTestNet(12, { host: { ratePerSec: 0.5, burst: 2, powBits: 8 } })
-    const web = await startRecordingServer('worked for it')
-    closeServer = web.close
-    const [service, attacker, client] = net.nodes
-    const info = await service.hidden.add('site', { host: '127.0.0.1', port: web.port })
-    const key = Buffer.from(info.publicKey, 'hex')
+    const { t, key } = await serving(12, 'worked for it', { host: { ratePerSec: 0.5, burst: 2, powBits: 8 } })
+    const [service, attacker, client] = t.nodes
     const d = await fetchDescriptor(attacker.kv, key, Date.now())
     if (d === undefined) throw new Error('no descriptor')
     expect(d.powBits).toBe(0)
     const ip = d.introPoints[0]
     const circuit = await attacker.tunnels.service.build({ hops: 3, lastHop: makeContact(ip.id, ip.endpoint, { publicKey: ip.publicKey }) })
-    const rv = net.nodes[5].tunnels.contact
+    const rv = t.nodes[5].tunnels.contact
     const junk = async (ntor = Buffer.alloc(96, 1)): Promise<Buffer> => encodeIntroduce({
       authKey: ip.authKey,
       blob: await sealIntroduction(key, ip.authKey, {
@@ -137,6 +143,62 @@ describe('hidden services on the memory tunnel double', () => {
     expect(await httpGetOver(await client.hidden.connect(key))).toContain('worked for it')
     expect(service.hidden.list()[0].introductions).toBe(2)
   }, 20_000)
+
+  it('an intro point that refuses is replaced by another one; a failed circuit build is rebuilt once', async () => {
+    const { t, key } = await serving(12, 'retried', RELAXED)
+    const client = t.nodes[1]
+    const d = await fetchDescriptor(client.kv, key, Date.now())
+    const refuser = t.tunnels.node(d?.introPoints[0].id as Buffer)
+    if (refuser === undefined) throw new Error('no intro node')
+    let asked = 0
+    refuser.requests.set(HS_REQUEST.introduce, async () => { asked++; return statusAnswer(HS_STATUS.limit) })
+    // The client picks its first intro point at random: connect until it has met the refusing one.
+    for (let i = 0; i < 30 && asked === 0; i++) expect(await httpGetOver(await client.hidden.connect(key))).toContain('retried')
+    expect(asked).toBeGreaterThan(0)
+
+    // The next circuit build fails (a hop did not answer): the whole attempt is made once more.
+    const real = client.tunnels.service.build
+    let failures = 0
+    client.tunnels.service.build = async (opts) => {
+      if (failures === 0) { failures++; throw new TunnelError(TunnelErrorCode.EXTEND_FAILED, 'injected') }
+      return await real(opts)
+    }
+    expect(await httpGetOver(await client.hidden.connect(key))).toContain('retried')
+    expect(failures).toBe(1)
+    // Two failures in a row are reported, not retried forever.
+    let always = 0
+    client.tunnels.service.build = async () => { always++; throw new TunnelError(TunnelErrorCode.EXTEND_FAILED, 'injected') }
+    const err = await client.hidden.connect(key).then(() => undefined, (e: unknown) => e)
+    expect(isTornetError(err, TunnelErrorCode.EXTEND_FAILED)).toBe(true)
+    expect(always).toBeLessThanOrEqual(4)
+  })
+
+  it('an intro point that cannot be reached (a stale descriptor) is skipped for the next one', async () => {
+    const { t, key } = await serving(12, 'skipped', RELAXED)
+    const client = t.nodes[1]
+    expect(await httpGetOver(await client.hidden.connect(key))).toContain('skipped')
+    const cached = await fetchDescriptor(client.kv, key, Date.now())
+    const dead = cached?.introPoints[0].id as Buffer
+    // From this client, that intro point cannot be reached (killing the node would also cut the
+    // service's other intro circuits through it, which is another test's matter).
+    const real = client.tunnels.service.build
+    let triedDead = 0
+    client.tunnels.service.build = async (opts) => {
+      if (opts?.lastHop?.id.equals(dead) === true) {
+        triedDead++
+        throw new TunnelError(TunnelErrorCode.EXTEND_FAILED, 'the intro point did not answer')
+      }
+      return await real(opts)
+    }
+    const realGet = client.kv.get
+    let fetches = 0
+    client.kv.get = async (...args) => { fetches++; return await realGet(...args) }
+    // The client keeps the descriptor it fetched (which names the dead one) and picks at random.
+    for (let i = 0; i < 30 && triedDead === 0; i++) expect(await httpGetOver(await client.hidden.connect(key))).toContain('skipped')
+    expect(triedDead).toBeGreaterThan(0)
+    // It went on to the next intro point within the same attempt: no fresh descriptor was needed.
+    expect(fetches).toBe(0)
+  })
 
   it('remove stops the service and deletes its key', async () => {
     net = createHiddenTestNet(8)
