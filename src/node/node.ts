@@ -37,6 +37,8 @@ import { RemoteServiceNetwork } from './services/tunnels/remote-network.js'
 import type { ServiceNetwork } from './services/service-network.js'
 import { createHiddenServices, type HiddenServicesRuntime } from './services/tunnels/hidden/hidden-services.js'
 import { createUdpTransport } from './transport/udp.js'
+import { udpOtherPortSender } from './transport/other-port-sender.js'
+import { createReachService, type OtherPortSender, type ReachService } from './services/reach/index.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
 import { connectedPeers, routingBuckets, trafficTotals, type ConnectedPeer, type RoutingBucket, type TrafficTotals } from './node-status.js'
@@ -68,6 +70,8 @@ export interface NodeInit {
   /** Mail tuning (tests: how often the running node checks; the gateway's .bit resolver). */
   mail?: Pick<MailServiceOptions, 'checkIntervalMs' | 'resolveBit'>
   log?: NodeLog
+  /** How dial-backs leave from another port (default: a fresh UDP socket on the listen host; tests on memory transports pass their own). */
+  sendFromOtherPort?: OtherPortSender
 }
 
 export type NodePublishProgress =
@@ -113,6 +117,8 @@ export class TornetNode extends EventEmitter {
   readonly tunnels: TunnelServiceHandle
   /** Hidden services this node hosts, connections to others', and its intro/rendezvous relay roles. */
   readonly hidden: HiddenServicesRuntime
+  /** Reachability: answers peers' dial-back requests, and checks whether peers can reach this node. */
+  readonly reach: ReachService
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   /** Lookups, requests and streams circuits ending here ask this node to run (anonymous fetching, delegates). */
@@ -135,7 +141,8 @@ export class TornetNode extends EventEmitter {
     nameDifficulty?: number,
     radio?: NodeInit['radio'],
     mail?: NodeInit['mail'],
-    dataDir = ''
+    dataDir = '',
+    sendFromOtherPort?: OtherPortSender
   ) {
     super()
     // With routing.delegate, the services' lookups run at that peer (1-hop circuit); the rest stays here.
@@ -155,6 +162,11 @@ export class TornetNode extends EventEmitter {
       // Lookups only: no persistence, no owned names, no renewal timer.
       names: (remote) => createNamesService({ network: remote, identity, difficulty: nameDifficulty, maintenanceIntervalMs: 0 })
     }))
+    this.reach = createReachService({
+      link,
+      sendFromOtherPort: sendFromOtherPort ?? udpOtherPortSender(transport.local.address),
+      candidates: () => dht.table.closest(identity.id, 20).map(addressOf)
+    })
     this.chunks = createChunkService({
       network: services,
       store: store.chunks,
@@ -271,7 +283,7 @@ export class TornetNode extends EventEmitter {
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
     }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir, init.sendFromOtherPort)
     node.wire()
     return node
   }

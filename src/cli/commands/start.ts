@@ -4,6 +4,7 @@ import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { identityOrCreate } from '../identity-mining.js'
 import { headerSyncLine } from '../serve/header-sync-line.js'
+import { reportReachability } from '../serve/reachability-line.js'
 import { serveGateway } from '../serve/serve-gateway.js'
 import { browserInstructions, waitForStop } from '../serve/instructions.js'
 import { startMailBridge, mailClientSettings, mailClientsSection, DEFAULT_IMAP_PORT, DEFAULT_SMTP_PORT, type BridgeMail, type MailBridge } from '../../gateway/mail-bridge/index.js'
@@ -69,6 +70,9 @@ settings (user = the mailbox address, a password kept in the data directory; see
       // shipped checkpoint, takes minutes; later starts resume from the data directory).
       const served = await serveGateway(node, { dataDir: ctx.dataDir, chainParams: ctx.namecoinChain, onHeaderProgress: headerSyncLine(ctx.stderr, ctx.now), warmNamecoin: true })
       let bridge: MailBridge | undefined
+      // Whether peers can reach this node (public, behind a NAT that keeps mappings, unreachable).
+      const reachability = new AbortController()
+      const reporting = reportReachability(node, (line) => ctx.stderr.write(line + '\n'), AbortSignal.any([ctx.signal, reachability.signal]))
       try {
         if (bridgeOn) {
           bridge = await startBridge(node, ctx.dataDir, smtpPort, imapPort, (msg) => { ctx.stderr.write(msg + '\n') })
@@ -81,6 +85,8 @@ settings (user = the mailbox address, a password kept in the data directory; see
         }
         await waitForStop(ctx.signal)
       } finally {
+        reachability.abort()
+        await reporting
         await bridge?.close()
         await served.close()
       }

@@ -1,4 +1,4 @@
-import { type TornetNode } from '../../node/index.js'
+import { describeReachability, type TornetNode } from '../../node/index.js'
 import { spoolUploads } from '../../gateway/apps/dashboard/index.js'
 import type { DashboardPort, PeerInfo, PublishedItem } from '../../gateway/apps/dashboard/port.js'
 import { PublishedList } from './published-list.js'
@@ -13,7 +13,8 @@ export function nodeDashboardPort (node: TornetNode, gatewayUrl: string, publish
       startedAt: node.startedAt,
       listen: `${node.endpoint.address}:${node.endpoint.port}`,
       gatewayUrl,
-      version: '0.1.0'
+      version: '0.1.0',
+      reachability: node.reach.last === undefined ? undefined : describeReachability(node.reach.last)
     }),
     peers: () => peerRows(node),
     storage: () => node.storeUsage(),

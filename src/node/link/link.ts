@@ -6,8 +6,10 @@ import { type Identity, nodeIdOf } from '../identity/identity.js'
 import type { Transport } from '../transport/transport.js'
 import { type Endpoint, endpointKey } from '../types.js'
 import { datagramOverhead, FrameType, MAX_SERVICE_NAME } from '../wire/channel-frames.js'
-import { WireError } from '../wire/codec.js'
+import { tryDecode, WireError } from '../wire/codec.js'
 import { decodeLinkPacket, type LinkPacket, PacketType, type Refuse, RefuseReason, UnsupportedVersionError } from '../wire/link-packets.js'
+import { decodeObserved, encodeObserved, OBSERVED_SERVICE, REACH_SERVICE } from '../wire/reach-messages.js'
+import { ObservedAddresses } from './observed-addresses.js'
 import { errorFromRefuse, LinkError, LinkErrorCode } from './errors.js'
 import { ReassemblyBudget } from './fragment-assembler.js'
 import { type HandshakeOutcome, localKeys, type PeerProof, refuseWith } from './handshake.js'
@@ -50,6 +52,9 @@ export interface LinkEvents {
 export class Link extends EventEmitter<LinkEvents> {
   readonly stats: LinkStats = emptyStats()
   readonly identity: Identity
+  /** Where peers say they see this node (each session's responder tells its initiator). */
+  readonly observed: ObservedAddresses
+  private dialBackHandler?: (nonce: Buffer, from: Endpoint) => boolean
   private readonly transport: Transport
   private readonly meter?: TrafficMeter
   private readonly log?: LinkLog
@@ -73,6 +78,7 @@ export class Link extends EventEmitter<LinkEvents> {
   constructor (options: LinkOptions) {
     super()
     this.opts = resolveLinkOptions(options)
+    this.observed = new ObservedAddresses(this.opts.now)
     this.identity = options.identity
     this.transport = options.transport
     this.meter = options.meter
@@ -132,6 +138,13 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   unregisterService (name: string): void { this.services.delete(name) }
+
+  /**
+   * Receives DIAL_BACK packets (sent outside any session by a peer this node asked to reach it
+   * from another port). The handler says whether the nonce was one it waits for; the packet is
+   * unauthenticated, so all it can do is answer a pending question whose random nonce it carries.
+   */
+  onDialBack (handler: (nonce: Buffer, from: Endpoint) => boolean): void { this.dialBackHandler = handler }
 
   /** Sends a request and resolves with the response payload (≤ 64 KiB each way). */
   async request (to: PeerAddress, service: string, payload: Uint8Array, opts: RequestOptions = {}): Promise<Buffer> {
@@ -276,6 +289,11 @@ export class Link extends EventEmitter<LinkEvents> {
     session.awaitingConfirmation = session.role === 'initiator' && outcome.pattern === 'xx'
     session.establish(outcome, peer, { rekeyBytes: l.rekeyBytes, rekeyMs: l.rekeyMs })
     this.stats.sessionsOpened++
+    // Tell the initiator the address its packets come from: queued now, it rides in IK_RESP (or,
+    // after XX_FIN, leaves as the first DATA packet). Behind a NAT that is the only way to learn it.
+    if (session.role === 'responder' && session.state === 'open') {
+      session.sendFrames([{ type: FrameType.DATAGRAM, service: OBSERVED_SERVICE, data: encodeObserved(session.endpoint) }], 'link')
+    }
   }
 
   private sessionReady (session: Session): void {
@@ -383,6 +401,11 @@ export class Link extends EventEmitter<LinkEvents> {
       this.drop('malformed')
       return
     }
+    if (p.type === PacketType.DIAL_BACK) {
+      this.meter?.record(undefined, 'in', data.length, this.meterKind(REACH_SERVICE))
+      if (this.dialBackHandler?.(p.nonce, from) !== true) this.drop('unexpected-dial-back')
+      return
+    }
     if (p.type === PacketType.DATA) {
       const s = this.byIndex.get(p.receiverIndex)
       if (s === undefined) { this.meter?.record(undefined, 'in', data.length, 'dropped'); this.drop('unknown-session'); return }
@@ -462,6 +485,7 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   private onServiceDatagram (session: Session, service: string, payload: Buffer): void {
+    if (service === OBSERVED_SERVICE) { this.onObserved(session, payload); return }
     const h = this.services.get(service)?.onDatagram
     if (h === undefined) { this.drop('unknown-service-datagram'); return }
     try {
@@ -469,6 +493,14 @@ export class Link extends EventEmitter<LinkEvents> {
     } catch (err) {
       this.log?.('warn', `link: datagram handler of "${service}" threw`, { error: String(err) })
     }
+  }
+
+  /** A responder's report of where it sees this node (wire/reach-messages.ts); inside the session, so authenticated. */
+  private onObserved (session: Session, payload: Buffer): void {
+    const peer = session.peer
+    const endpoint = tryDecode(decodeObserved, payload)
+    if (peer === undefined || endpoint === undefined) { this.drop('malformed-observed'); return }
+    this.observed.record(peer.idHex, session.endpoint.address, endpoint)
   }
 }
 

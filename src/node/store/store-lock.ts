@@ -71,7 +71,8 @@ function youngerThan (path: string, ms: number): boolean {
   try { return Date.now() - statSync(path).mtimeMs < ms } catch { return false }
 }
 
-function isAlive (pid: number): boolean {
+/** Whether a process with this pid runs (on this machine). */
+export function isAlive (pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

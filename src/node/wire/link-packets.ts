@@ -16,6 +16,8 @@ import { Reader, Writer, WireError } from './codec.js'
  *  0x05  XX_FIN   receiverIndex u32 ‖ sealed bytes16
  *  0x06  COOKIE   receiverIndex u32 ‖ cookie[16]
  *  0x07  REFUSE   receiverIndex u32 ‖ reason u8 ‖ text string8 (≤ 160 bytes UTF-8)
+ *  0x08  DIAL_BACK nonce[16]  (outside any session: a peer asked to try reaching this node from
+ *                 another port sends it; see services/reach. Nodes before it drop it as unknown.)
  *  0x10  DATA     receiverIndex u32 ‖ epoch u32 ‖ counter u64 ‖ sealed (rest, ≥ 16 = Poly1305 tag)
  *
  * Init packets are padded with zeros to at least MIN_INIT_BYTES so that no reply
@@ -39,6 +41,7 @@ export const TAG_BYTES = 16
 export const COOKIE_BYTES = 16
 export const DATA_HEADER_BYTES = 18
 export const MAX_REFUSE_TEXT = 160
+export const DIAL_BACK_NONCE_BYTES = 16
 
 export const PacketType = {
   IK_INIT: 0x01,
@@ -48,6 +51,7 @@ export const PacketType = {
   XX_FIN: 0x05,
   COOKIE: 0x06,
   REFUSE: 0x07,
+  DIAL_BACK: 0x08,
   DATA: 0x10
 } as const
 export type PacketTypeCode = typeof PacketType[keyof typeof PacketType]
@@ -72,9 +76,10 @@ export interface XxResp { type: 0x04, receiverIndex: number, senderIndex: number
 export interface XxFin { type: 0x05, receiverIndex: number, sealed: Buffer }
 export interface CookieReply { type: 0x06, receiverIndex: number, cookie: Buffer }
 export interface Refuse { type: 0x07, receiverIndex: number, reason: number, text: string }
+export interface DialBack { type: 0x08, nonce: Buffer }
 export interface DataPacket { type: 0x10, receiverIndex: number, epoch: number, counter: number, sealed: Buffer }
 
-export type LinkPacket = IkInit | IkResp | XxInit | XxResp | XxFin | CookieReply | Refuse | DataPacket
+export type LinkPacket = IkInit | IkResp | XxInit | XxResp | XxFin | CookieReply | Refuse | DialBack | DataPacket
 
 /** Error raised for a packet of another protocol version; carries what a REFUSE needs. */
 export class UnsupportedVersionError extends WireError {
@@ -117,6 +122,9 @@ export function encodeLinkPacket (p: LinkPacket, padTo = 0): Buffer {
       w.u32(p.receiverIndex).u8(p.reason).bytes8(text)
       break
     }
+    case PacketType.DIAL_BACK:
+      w.bytes(fixed(p.nonce, DIAL_BACK_NONCE_BYTES))
+      break
     case PacketType.DATA:
       return encodeDataPacket(p.receiverIndex, p.epoch, p.counter, p.sealed)
   }
@@ -183,6 +191,9 @@ export function decodeLinkPacket (b: Uint8Array): LinkPacket {
       p = { type, receiverIndex, reason, text }
       break
     }
+    case PacketType.DIAL_BACK:
+      p = { type, nonce: r.bytes(DIAL_BACK_NONCE_BYTES) }
+      break
     case PacketType.DATA: {
       const receiverIndex = r.u32()
       const epoch = r.u32()

@@ -252,13 +252,14 @@ export function decodeAddress (b: Uint8Array): string {
   return ipv6Text(b)
 }
 
-function writeEndpoint (w: Writer, e: Endpoint): void {
+/** flags u8 (bit 0: IPv6) ‖ address (4 or 16 bytes) ‖ port u16: how every codec carries an endpoint. */
+export function writeEndpoint (w: Writer, e: Endpoint): void {
   const a = encodeAddress(e.address)
   checkPort(e.port)
   w.u8(a.length === 16 ? CONTACT_FLAG_V6 : 0).bytes(a).u16(e.port)
 }
 
-function readEndpoint (r: Reader): Endpoint {
+export function readEndpoint (r: Reader): Endpoint {
   const flags = r.u8()
   if ((flags & ~CONTACT_FLAG_V6) !== 0) throw new WireError('endpoint: unknown flags')
   const address = decodeAddress(r.bytes((flags & CONTACT_FLAG_V6) !== 0 ? 16 : 4))

@@ -62,6 +62,7 @@ export function nodePanel (view: DashboardView): string {
 <dt>Peers</dt><dd>${h(peers)}</dd>
 <dt>Up for</dt><dd title="${h(formatDate(s.startedAt))}">${h(formatDuration(view.now - s.startedAt))}</dd>
 <dt>Listening</dt><dd><code>${h(s.listen)}</code> (UDP)</dd>
+<dt>Reachable</dt><dd>${h(s.reachability ?? 'not known yet (asks peers to try reaching this node once it has a few)')}</dd>
 <dt>Gateway</dt><dd>${link(s.gatewayUrl)}</dd>
 <dt>Version</dt><dd>${h(s.version)}</dd>
 </dl>`

@@ -15,6 +15,8 @@ export interface NodeStatus {
   listen: string // where the node's UDP socket listens, e.g. "0.0.0.0:9151"
   gatewayUrl: string // e.g. "http://127.0.0.1:9150"
   version: string
+  /** Whether peers can reach this node, in words (e.g. "public", "unreachable: …"); absent before the first check. */
+  reachability?: string
 }
 
 export interface PeerInfo {

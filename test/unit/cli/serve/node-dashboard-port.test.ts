@@ -25,6 +25,9 @@ describe('nodeDashboardPort', () => {
     expect(Object.keys(traffic).sort()).toEqual(['byKind', 'bytesIn', 'bytesOut'])
     expect(traffic.bytesIn).toBeGreaterThan(0)
     expect(Object.values(traffic.byKind).every(k => typeof k.in === 'number' && typeof k.out === 'number')).toBe(true)
+    // Both nodes are on 127.0.0.1: no peer on another host to ask, so reachability stays unknown.
+    expect((await a.reach.check({ waitMs: 10 })).status).toBe('unknown')
+    expect((await port.status()).reachability).toBeUndefined()
   })
 
   it('keeps the published list in the node\'s store, newest first, with the name set later', async () => {

@@ -59,7 +59,7 @@ describe('renderDashboardPage', () => {
   it('escapes hostile names, titles and values from the node', () => {
     const port = fakePort()
     const html = renderDashboardPage(view({
-      status: { ok: true, value: { ...port.statusValue, id: EVIL, version: EVIL, listen: EVIL } },
+      status: { ok: true, value: { ...port.statusValue, id: EVIL, version: EVIL, listen: EVIL, reachability: EVIL } },
       peers: { ok: true, value: [{ ...port.peersValue[0]!, id: EVIL, endpoint: EVIL }] },
       traffic: { ok: true, value: { bytesIn: 1, bytesOut: 2, byKind: { [EVIL]: { in: 1, out: 1 } } } },
       published: {
@@ -86,6 +86,13 @@ describe('renderDashboardPage', () => {
     expect(html).toContain('Registering <strong>blog.tor-net</strong>')
     // an unknown reference still gets its URL
     expect(renderDashboardPage(view({ justPublished: 'zzz.yyy' }))).toContain('http://zzz.yyy.tor-net/')
+  })
+
+  it('shows whether peers can reach the node, or that it is not known yet', () => {
+    const port = fakePort()
+    expect(renderDashboardPage(view({ status: { ok: true, value: port.statusValue } }))).toMatch(/<dt>Reachable<\/dt><dd>not known yet/)
+    const line = 'behind a NAT that keeps one mapping at 198.18.0.4:9151 (2 peers see it; none reached it unasked)'
+    expect(renderDashboardPage(view({ status: { ok: true, value: { ...port.statusValue, reachability: line } } }))).toContain(`<dt>Reachable</dt><dd>${line}</dd>`)
   })
 
   it('shows a failed reading as unavailable instead of failing the page', () => {
