@@ -4,6 +4,7 @@ import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accou
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
 import { TornetError } from './errors.js'
 import { TunnelErrorCode } from './services/tunnels/errors.js'
+import { MAX_HOPS } from './services/tunnels/onion.js'
 import type { Identity } from './identity/identity.js'
 import { loadIdentity } from './identity/identity-file.js'
 import { Link } from './link/link.js'
@@ -288,7 +289,7 @@ export class TornetNode extends EventEmitter {
   }
 
   private wire (): void {
-    this.exit = createNetworkExit({ tunnels: this.tunnels, network: this.network, allowPrivateEndpoints: this.config.allowPrivateEndpoints })
+    this.exit = createNetworkExit({ tunnels: this.tunnels, network: this.network, localService: (s) => this.network.handlerOf(s), allowPrivateEndpoints: this.config.allowPrivateEndpoints })
     this.meter.onContent = (peerHex, bytes) => {
       const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
       if (contact !== undefined) contact.contentProvided += bytes
@@ -356,11 +357,14 @@ export class TornetNode extends EventEmitter {
    * name `tornet-hops-N`): provider lookups, descriptor requests and slice streams run at the
    * circuit's exit, one circuit per `isolation` tag. The same calls as `content` for reading.
    */
-  anonymousContent (hops: number, isolation = ''): AnonymousContent { return this.anonymousReaders.get(hops, isolation) }
+  anonymousContent (hops: number, isolation = ''): AnonymousContent {
+    if (!Number.isInteger(hops) || hops < 1 || hops > MAX_HOPS) throw new TornetError(TunnelErrorCode.INVALID_ARGUMENT, `a circuit has 1 to ${MAX_HOPS} hops (asked for ${hops}); read node.content for 0`)
+    return this.anonymousReaders.get(hops, isolation)
+  }
 
   /** A .tor-net name looked up through the circuit of anonymousContent(hops, isolation). */
   async lookupNameAnonymously (name: string, hops: number, isolation = '', opts: { signal?: AbortSignal } = {}): Promise<NameRecord> {
-    const names = this.anonymousReaders.get(hops, isolation).names
+    const names = this.anonymousContent(hops, isolation).names
     if (names === undefined) throw new TornetError(TunnelErrorCode.NOT_RUNNING, 'this node reads names directly only')
     return await names.lookup(name, opts)
   }

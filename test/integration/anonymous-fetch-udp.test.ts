@@ -37,13 +37,13 @@ async function sha256Of (it: AsyncIterable<Uint8Array>): Promise<string> {
   return h.digest('hex')
 }
 
-/** Which peers a node exchanged bytes of `kind` with, from now on (the link's meter sees every datagram). */
-function peersOnKind (node: TornetNode, kind: string): Set<string> {
-  const seen = new Set<string>()
+/** Bytes a node exchanged on service `kind` with each peer, from now on (the link's meter sees every datagram). */
+function bytesOnKind (node: TornetNode, kind: string): Map<string, number> {
+  const seen = new Map<string, number>()
   const meter = node.internals.meter
   const record = meter.record.bind(meter)
   meter.record = (peer, direction, bytes, k) => {
-    if (k === kind && peer !== undefined) seen.add(peer)
+    if (k === kind && peer !== undefined) seen.set(peer, (seen.get(peer) ?? 0) + bytes)
     record(peer, direction, bytes, k)
   }
   return seen
@@ -59,7 +59,7 @@ function hopsOf (node: TornetNode, isolation: string): string[] {
 describe('anonymous fetching and delegated lookups on 16 UDP nodes', { timeout: 120_000 }, () => {
   let net: Testnet
   let host: string
-  const files = new Map<string, Buffer>([['index.html', Buffer.from('<h1>read me anonymously</h1>')], ['big.bin', bigFile(2 * 1024 * 1024 + 5)]])
+  const files = new Map<string, Buffer>([['index.html', Buffer.from('<h1>read me anonymously</h1>')], ['big.bin', bigFile(4 * 1024 * 1024 + 5)]])
 
   beforeAll(async () => {
     net = await createTestnet(16, { probeMtu: 16_000, nameDifficulty: 8, config: { names: { difficulty: 8 } } })
@@ -72,7 +72,12 @@ describe('anonymous fetching and delegated lookups on 16 UDP nodes', { timeout: 
   it('reads content through a 3-hop circuit byte-exact; the publisher serves the exit, never the reader', async () => {
     const publisher = net.nodes[0]
     const reader = net.nodes[15]
-    const served = peersOnKind(publisher, CHUNK_SERVICE)
+    // A second provider (it caches what it read, and announces it): the reader then takes slices
+    // from two providers at once, two streams on one circuit.
+    const second = net.nodes[1]
+    expect(await sha256Of(second.content.read(host, 'big.bin', undefined))).toBe(createHash('sha256').update(files.get('big.bin')!).digest('hex'))
+    const served = [bytesOnKind(publisher, CHUNK_SERVICE), bytesOnKind(second, CHUNK_SERVICE)]
+    const readerChunkTraffic = bytesOnKind(reader, CHUNK_SERVICE)
     const anon = reader.anonymousContent(3, 'alice')
     for (const [path, body] of files) {
       expect(await sha256Of(anon.read(host, path, undefined)), path).toBe(createHash('sha256').update(body).digest('hex'))
@@ -80,8 +85,14 @@ describe('anonymous fetching and delegated lookups on 16 UDP nodes', { timeout: 
     const hops = hopsOf(reader, 'alice')
     expect(hops.length).toBe(3)
     const exitId = hops[2]
-    expect(served.has(exitId)).toBe(true)
-    expect(served.has(hex(reader.contact.id))).toBe(false)
+    // No slice reached the reader over its own links: all its chunk traffic, with anyone, is at
+    // most the provider records others announce to it (it may be among the nodes nearest a chunk).
+    const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0)
+    expect(sum(readerChunkTraffic)).toBeLessThan(64 * 1024)
+    expect(served.reduce((a, m) => a + (m.get(hex(reader.contact.id)) ?? 0), 0)).toBeLessThan(64 * 1024)
+    // The providers served the exit (unless the exit is a provider itself and served from its store).
+    const exitIsProvider = exitId === hex(publisher.contact.id) || exitId === hex(second.contact.id)
+    if (!exitIsProvider) expect(served.reduce((a, m) => a + (m.get(exitId) ?? 0), 0)).toBeGreaterThan(0)
     // Nothing read this way was kept (or announced) by the reader.
     expect(reader.chunkIds().length).toBe(0)
     // The exit ran the operations, and knows the circuit only by its predecessor, the middle hop.

@@ -62,7 +62,7 @@ describe('loadConfig', () => {
       bootstrap: [],
       minRank: 21,
       identityRank: 22,
-      gateway: { host: '127.0.0.1', port: 9150, passThrough: false },
+      gateway: { host: '127.0.0.1', port: 9150, passThrough: false, tunnelHops: 0 },
       storage: { cacheBytes: 1024 ** 3 },
       names: { difficulty: 22 },
       mail: { difficulty: 21 },
@@ -83,7 +83,7 @@ describe('loadConfig', () => {
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 7000 })
     expect(config.minRank).toBe(12)
     expect(config.bootstrap).toEqual(['[::1]:3']) // lists are replaced, not appended
-    expect(config.gateway).toEqual({ host: '::1', port: 9150, passThrough: false })
+    expect(config.gateway).toEqual({ host: '::1', port: 9150, passThrough: false, tunnelHops: 0 })
     expect(config.identityRank).toBe(22)
   })
 
@@ -107,6 +107,9 @@ describe('loadConfig', () => {
     ['fractional port', { gateway: { port: 1.5 } }],
     ['port as string', { gateway: { port: '9150' } }],
     ['empty host', { gateway: { host: '' } }],
+    ['tunnelHops above MAX_HOPS', { gateway: { tunnelHops: 9 } }],
+    ['negative tunnelHops', { gateway: { tunnelHops: -1 } }],
+    ['delegate without a port', { routing: { delegate: 'peer.example' } }],
     ['object where a number belongs', { minRank: {} }],
     ['number where an object belongs', { storage: 5 }],
     ['rank above 64', { identityRank: 65 }],

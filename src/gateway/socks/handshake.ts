@@ -124,8 +124,10 @@ function parseUserPass (b: Buffer): Step {
   const authFailed = Uint8Array.of(USERPASS_VERSION, 0x01)
   if (b.length < 2) return NEED
   if (b[0] !== USERPASS_VERSION) return fail(SOCKS_ERRORS.badAuth, authFailed)
+  // An empty user name (RFC 1929 asks for 1-255 bytes) is taken as none, as Tor does: since
+  // username/password is chosen whenever it is offered, a client offering it with blank
+  // credentials must still get through.
   const userLength = b[1]!
-  if (userLength === 0) return fail(SOCKS_ERRORS.badAuth, authFailed)
   if (b.length < 3 + userLength) return NEED
   const passLength = b[2 + userLength]!
   const used = 3 + userLength + passLength

@@ -13,7 +13,12 @@ import { adaptiveRequestTimeoutMs, contactsListener } from './lookup-feedback.js
  * reached with the 0-RTT handshake; one without, by its endpoint alone.
  */
 export class LinkServiceNetwork implements ServiceNetwork {
+  private readonly handlers = new Map<string, ServiceHandler>()
+
   constructor (private readonly link: Link, private readonly dht: Dht) {}
+
+  /** The handler this node registered for `service` (a circuit's exit serves itself with it: the link never links to itself). */
+  handlerOf (service: string): ServiceHandler | undefined { return this.handlers.get(service) }
 
   get self (): Contact { return this.dht.self }
 
@@ -48,6 +53,7 @@ export class LinkServiceNetwork implements ServiceNetwork {
   }
 
   registerService (service: string, handler: ServiceHandler): void {
+    this.handlers.set(service, handler)
     this.link.registerService(service, {
       onRequest: handler.onRequest === undefined
         ? undefined

@@ -260,6 +260,8 @@ export class CircuitEnd implements StreamCarrier {
     }
   }
 
+  canSend (): boolean { return !this.closed && this.window.canSend }
+
   sendData (streamId: number, data: Buffer): void {
     if (this.closed) return
     this.window.sent()

@@ -12,6 +12,8 @@ import { END_REASON, type EndReason } from './tunnel-api.js'
 export interface StreamCarrier {
   /** Resolves when one more data cell may leave (circuit window, channel); rejects when the circuit closed. */
   ready: () => Promise<void>
+  /** True when a data cell may leave right now (ready() resolving does not reserve one: another stream may take it first). */
+  canSend: () => boolean
   sendData: (streamId: number, data: Buffer) => void
   sendEnd: (streamId: number, reason: EndReason) => void
   sendSendme: (streamId: number) => void
@@ -97,7 +99,8 @@ export class CircuitStream extends Duplex {
         if (this.localEnded) throw circuitClosedError(END_REASON.done, 'the stream')
         await this.window.ready()
       }
-      await this.carrier.ready()
+      // Several streams may wake on one free cell of the circuit window: whoever runs first takes it.
+      do await this.carrier.ready(); while (!this.carrier.canSend())
       if (this.localEnded) throw circuitClosedError(END_REASON.done, 'the stream')
       const piece = chunk.subarray(at, Math.min(chunk.length, at + RELAY_DATA_MAX))
       this.window.sent()

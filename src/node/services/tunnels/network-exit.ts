@@ -1,6 +1,6 @@
-import { type Duplex, pipeline } from 'node:stream'
+import { type Duplex, duplexPair, pipeline } from 'node:stream'
 import { isPublicEndpoint } from '../../routing/endpoint-scope.js'
-import type { ServiceNetwork } from '../service-network.js'
+import type { ServiceHandler, ServiceNetwork } from '../service-network.js'
 import { TunnelErrorCode } from './errors.js'
 import {
   EXIT_CLOSEST, EXIT_FIND_VALUE, EXIT_REQUEST, EXIT_STREAM, MAX_EXIT_FRAME, MAX_EXIT_PAYLOAD,
@@ -30,6 +30,11 @@ export interface NetworkExitOptions {
   tunnels: Pick<TunnelService, 'handleRequest' | 'handleStream'>
   /** The exit node's own network (LinkServiceNetwork). */
   network: ServiceNetwork
+  /**
+   * This node's own handler for a service: a circuit may ask the exit for a node that is the
+   * exit itself (it provides the chunk too), and the link does not link to itself.
+   */
+  localService?: (service: string) => ServiceHandler | undefined
   allowPrivateEndpoints?: boolean
   /** Lookups and requests at once per circuit. Default 16. */
   maxOpsPerCircuit?: number
@@ -66,6 +71,29 @@ export interface NetworkExit {
 
 const REFUSED_SERVICES = new Set([TUNNEL_SERVICE, 'dht'])
 
+/** Requests and streams for the exit itself go to its own handlers, as if they came from itself. */
+function selfNetwork (network: ServiceNetwork, local: ((service: string) => ServiceHandler | undefined) | undefined): Pick<ServiceNetwork, 'request' | 'openStream'> {
+  const isSelf = (to: { id: Buffer }): boolean => local !== undefined && to.id.equals(network.self.id)
+  const missing = (service: string): Error => Object.assign(new Error(`no service '${service}' at the peer`), { code: 'LINK_UNKNOWN_SERVICE' })
+  return {
+    request: async (to, service, payload, opts = {}) => {
+      if (!isSelf(to)) return await network.request(to, service, payload, opts)
+      const handler = local?.(service)
+      if (handler?.onRequest === undefined) throw missing(service)
+      const signal = AbortSignal.any([opts.signal ?? new AbortController().signal, AbortSignal.timeout(opts.timeoutMs ?? 10_000)])
+      return Buffer.from(await handler.onRequest(Buffer.from(payload), { from: network.self, signal }))
+    },
+    openStream: async (to, service, opts = {}) => {
+      if (!isSelf(to)) return await network.openStream(to, service, opts)
+      const handler = local?.(service)
+      if (handler?.onStream === undefined) throw missing(service)
+      const [mine, theirs] = duplexPair()
+      handler.onStream(theirs, { from: network.self, signal: new AbortController().signal })
+      return mine
+    }
+  }
+}
+
 interface CircuitUse { ops: number, streams: number, lookups: TokenBucket }
 
 export function createNetworkExit (o: NetworkExitOptions): NetworkExit {
@@ -78,6 +106,7 @@ export function createNetworkExit (o: NetworkExitOptions): NetworkExit {
   const maxRequestTimeoutMs = o.maxRequestTimeoutMs ?? 30_000
   const stats: NetworkExitStats = { lookups: 0, requests: 0, streams: 0, limited: 0, malformed: 0, failed: 0 }
   const uses = new Map<string, CircuitUse>()
+  const reach = selfNetwork(o.network, o.localService)
 
   const useOf = (ctx: RelayCircuitContext): CircuitUse => {
     let u = uses.get(ctx.id)
@@ -160,7 +189,7 @@ export function createNetworkExit (o: NetworkExitOptions): NetworkExit {
     stats.requests++
     const timeoutMs = Math.min(maxRequestTimeoutMs, Math.max(100, query.timeoutMs))
     return await counted(u, async () => {
-      const reply = await o.network.request(query.to, query.service, query.payload, { signal, timeoutMs })
+      const reply = await reach.request(query.to, query.service, query.payload, { signal, timeoutMs })
       if (reply.length > MAX_EXIT_PAYLOAD) throw Object.assign(new Error(`the reply of ${reply.length} bytes is larger than an exit relays`), { code: TunnelErrorCode.LIMIT })
       return encodeRequestAnswer({ ok: true, reply })
     }, error => encodeRequestAnswer({ ok: false, error }))
@@ -185,7 +214,7 @@ export function createNetworkExit (o: NetworkExitOptions): NetworkExit {
       stats.streams++
       let far: Duplex
       try {
-        far = await o.network.openStream(query.to, query.service, { signal: closed.signal })
+        far = await reach.openStream(query.to, query.service, { signal: closed.signal })
       } catch (err) {
         u.streams--
         stats.failed++

@@ -129,7 +129,13 @@ describe('SOCKS5 handshake', () => {
   it('rejects a malformed username/password message', () => {
     const failed = Uint8Array.of(1, 1)
     expectFail(run(bytes([5, 1, 2]), bytes([2, 1], 'u', [1], 'p')), SOCKS_ERRORS.badAuth, failed)
-    expectFail(run(bytes([5, 1, 2]), bytes([1, 0, 0])), SOCKS_ERRORS.badAuth, failed)
+  })
+
+  it('takes blank credentials as no isolation (a client that offers username/password with none set)', () => {
+    const events = run(bytes([5, 2, 0, 2]), bytes([1, 0, 0]), domainRequest('site.tor-net'))
+    expect(events.slice(0, 2)).toEqual([{ type: 'write', bytes: Uint8Array.of(5, 2) }, { type: 'write', bytes: Uint8Array.of(1, 0) }])
+    const req = last(events)
+    expect(req.type === 'request' && req.request.isolation).toBe('')
   })
 
   it('rejects a request with the wrong version or a non-zero reserved byte', () => {

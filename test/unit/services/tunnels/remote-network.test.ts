@@ -23,7 +23,7 @@ function setup (exitOpts: Partial<Parameters<typeof createNetworkExit>[0]> = {})
   nodes.forEach((n, i) => { n.self.endpoint = { address: '127.0.0.1', port: 20000 + i } })
   const [reader, middle, exitNode] = nodes
   const memory = new MemoryExit(middle.self)
-  const exit = createNetworkExit({ tunnels: memory, network: exitNode, allowPrivateEndpoints: true, ...exitOpts })
+  const exit = createNetworkExit({ tunnels: memory, network: exitNode, localService: (s) => exitNode.services.get(s), allowPrivateEndpoints: true, ...exitOpts })
   const circuits: MemoryCircuit[] = []
   const current = (): MemoryCircuit => {
     const last = circuits.at(-1)
@@ -100,6 +100,24 @@ describe('RemoteServiceNetwork through a network exit', { timeout: 10_000 }, () 
     await once(s, 'end')
     expect(Buffer.concat(got).toString()).toBe('HELLO THROUGH THE EXIT')
     expect(from).toBe(exitNode.self.id.toString('hex'))
+  })
+
+  it('serves requests and streams for the exit itself with its own handlers (it may be the provider)', async () => {
+    const { remote, exitNode } = setup()
+    let from = ''
+    exitNode.registerService('echo', {
+      onRequest: async (p, ctx) => { from = ctx.from.id.toString('hex'); return Buffer.concat([Buffer.from('self:'), p]) },
+      onStream: (s) => { s.on('data', (d: Buffer) => s.write(d)); s.on('end', () => s.end()) }
+    })
+    expect((await remote.request(exitNode.self, 'echo', Buffer.from('x'))).toString()).toBe('self:x')
+    expect(from).toBe(exitNode.self.id.toString('hex'))
+    const s = await remote.openStream(exitNode.self, 'echo')
+    const got: Buffer[] = []
+    s.on('data', (d: Buffer) => got.push(d))
+    s.end('round trip')
+    await once(s, 'end')
+    expect(Buffer.concat(got).toString()).toBe('round trip')
+    await expect(remote.request(exitNode.self, 'nothing-here', Buffer.from('x'))).rejects.toMatchObject({ code: 'LINK_UNKNOWN_SERVICE' })
   })
 
   it('passes the failures of the exit\'s calls on with their codes', async () => {
