@@ -25,7 +25,7 @@ import { progress } from './util.js'
  *  transport.handshakes_per_s    IK connects from fresh nodes, 32 at a time, to the child
  *  transport.<case>_cpu_ns_per_byte  CPU of both processes (process.cpuUsage) ÷ bytes delivered
  * Every figure carries `datagram_bytes` and the load average at the time (the machine may be shared).
- * Args: --mib N (default 64) bytes per stream case.
+ * Args: --mib N (default 64) bytes per stream case; --quick: only the 1,200-byte stream, udx and their ratio.
  */
 export const summary = 'Tornet stream vs udx-native vs TCP between two processes, loss, RPC/s, handshakes/s'
 
@@ -241,6 +241,7 @@ export async function run (args: string[]): Promise<void> {
     const udx = await udxStream(peer, bytes)
     streamFigures('udx', udx)
     figure('transport.stream_vs_udx', stream.mbps / udx.mbps, 'ratio', { datagram_bytes: stream.datagramBytes, udx_datagram_bytes: udx.datagramBytes })
+    if (args.includes('--quick')) return
     progress(`transport: Tornet stream after probing ${PROBED_BYTES}-byte datagrams`)
     const probed = await tornetStream(peer, bytes, PROBED_BYTES)
     streamFigures('stream_probed', probed)
