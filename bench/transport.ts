@@ -10,6 +10,7 @@ import { createLink, type Link } from '../src/node/link/link.js'
 import { createUdpTransport, type UdpTransport } from '../src/node/transport/udp.js'
 import type { PeerAddress } from '../src/node/link/types.js'
 import { supportScript } from './support/child.js'
+import { connectRate } from './support/connect-rate.js'
 import { progress } from './util.js'
 
 /**
@@ -211,12 +212,7 @@ async function handshakeRate (peer: Peer, count: number, concurrency: number): P
   const to = peerAddress(await peer.ask({ op: 'tornet', mtu: MTU, probeMtu: MTU }))
   const clients = await Promise.all(Array.from({ length: count }, async () => await tornetNode(MTU, MTU)))
   try {
-    const t0 = performance.now()
-    let next = 0
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < clients.length) await clients[next++].link.connect(to)
-    }))
-    return count / ((performance.now() - t0) / 1000)
+    return await connectRate(clients.map(c => c.link), to, concurrency)
   } finally {
     for (const c of clients) { await c.link.close(); await c.transport.close() }
     await peer.ask({ op: 'close' })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { memoryTestnet, type Testnet } from '../../helpers/link-testnet.js'
+import { memoryTestnet, type Testnet, type TestNode } from '../../helpers/link-testnet.js'
 
 /**
  * The datagram-size search on a session (DPLPMTUD-style): over a memory
@@ -18,39 +18,38 @@ async function until (cond: () => boolean, ms = 8000): Promise<void> {
   }
 }
 
+/** Two linked nodes searching up to 1452 bytes over a path carrying at most `path.limit` bytes. */
+async function pathOf (limit: number): Promise<{ path: { limit: number }, a: TestNode, b: TestNode, id: string }> {
+  const path = { limit }
+  const t = net = memoryTestnet(0)
+  t.network.tap = (d) => d.length <= path.limit
+  const opts = { probeMtu: 1452, limits: { tickMs: 20 } }
+  const a = await t.add(opts)
+  const b = await t.add(opts)
+  return { path, a, b, id: b.identity.id.toString('hex') }
+}
+
 describe('link datagram-size search', () => {
   test('settles within 16 bytes under what the path carries, above the base', async () => {
-    let limit = 1400
-    const t = net = memoryTestnet(0)
-    t.network.tap = (d) => d.length <= limit
-    const opts = { probeMtu: 1452, limits: { tickMs: 20 } }
-    const a = await t.add(opts)
-    const b = await t.add(opts)
+    const { path, a, b, id } = await pathOf(1400)
     b.link.registerService('echo', { onRequest: (_p, x) => x })
     await a.link.request(b.contact, 'echo', Buffer.alloc(1))
-    const id = b.identity.id.toString('hex')
     await until(() => (a.link.datagramSize(id) ?? 0) > 1400 - 16)
     expect(a.link.datagramSize(id)).toBeLessThanOrEqual(1400)
-    limit = 1452
+    path.limit = 1452
     expect(a.link.datagramSize(id)).toBeLessThanOrEqual(1400) // no raise before the raise timer
   })
 
   test('a path that stops carrying the probed size under a stream: back to 1,200 bytes', async () => {
-    let limit = 65_507
-    const t = net = memoryTestnet(0)
-    t.network.tap = (d) => d.length <= limit
-    const opts = { probeMtu: 1452, limits: { tickMs: 20 } }
-    const a = await t.add(opts)
-    const b = await t.add(opts)
+    const { path, a, b, id } = await pathOf(65_507)
     b.link.registerService('sink', { onStream: (_p, s) => { s.on('error', () => {}); s.resume() } })
     await a.link.connect(b.contact)
-    const id = b.identity.id.toString('hex')
     await until(() => a.link.datagramSize(id) === 1452)
     const s = await a.link.openStream(b.contact, 'sink')
     s.on('error', () => {})
     s.write(Buffer.alloc(64 * 1024, 1))
     await new Promise(resolve => setTimeout(resolve, 200))
-    limit = 1300 // the route changed: full-size datagrams vanish
+    path.limit = 1300 // the route changed: full-size datagrams vanish
     s.write(Buffer.alloc(64 * 1024, 2))
     // Confirmation probes of 1452 go unanswered: the session falls back to 1200, then searches again
     // and settles under the new limit.
