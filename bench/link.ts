@@ -7,6 +7,7 @@ import { InitiatorHandshake, localKeys, respondToIkInit, respondToXxInit, finish
 import { createSigner } from '../src/node/link/link-crypto.js'
 import { createLink, type Link } from '../src/node/link/link.js'
 import { createUdpTransport, type UdpTransport } from '../src/node/transport/udp.js'
+import { connectRate } from './support/connect-rate.js'
 import { decodeLinkPacket, type IkInit, type IkResp, type XxFin, type XxInit, type XxResp } from '../src/node/wire/link-packets.js'
 
 /**
@@ -71,12 +72,7 @@ async function handshakesOverUdp (count: number, concurrency: number): Promise<n
   const clients = await Promise.all(Array.from({ length: count }, udpNode))
   try {
     const to = { endpoint: server.transport.local, publicKey: server.link.identity.publicKey }
-    const t0 = performance.now()
-    let next = 0
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < clients.length) await clients[next++].link.connect(to)
-    }))
-    return count / ((performance.now() - t0) / 1000)
+    return await connectRate(clients.map(c => c.link), to, concurrency)
   } finally {
     await closeNodes([server, ...clients])
   }

@@ -1,15 +1,16 @@
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { CHUNK_MAX_PLAIN_BYTES, decryptChunk, defaultBlowfishImpl, encryptChunk } from '../src/node/crypto/chunk-cipher.js'
+import { defaultBlowfishImpl } from '../src/node/crypto/chunk-cipher.js'
+import { defaultCryptoThreads } from '../src/node/services/chunks/crypto-pool.js'
+import { blowfishCeilingMbps, decryptLoop } from './support/blowfish-ceiling.js'
 import type { TornetNode } from '../src/node/index.js'
 import { runJsonChild, supportScript } from './support/child.js'
 import type { DownloadJob, DownloadResult } from './support/downloader.js'
 import { writePseudoRandomFile, writeSmallFiles } from './support/files.js'
 import { startBaselineServer } from './support/http-baseline.js'
-import { LOOPBACK_MTU, startLocalNet, type LocalNet } from './support/local-net.js'
+import { LOOPBACK_MTU, SHIPPED_DATAGRAM, startLocalNet, type LocalNet } from './support/local-net.js'
 import { MiB, mbPerSecond, median, round } from './support/stats.js'
 import { emit, progress } from './util.js'
 
@@ -30,10 +31,16 @@ import { emit, progress } from './util.js'
  *   transfer.publish_mbps             node.publish(dir) of the file: read, hash, encrypt, store, announce
  *   transfer.http_baseline_mbps       the same file from a plain node:http server to undici, the client
  *                                     in a child process as the downloader is (median of 3)
- *   transfer.bf_ceiling_mbps          Blowfish-CBC decryption of 1 MiB chunks alone, this process
+ *   transfer.bf_ceiling_mbps          Blowfish-CBC decryption of 1 MiB chunks alone, on as many worker
+ *                                     threads at once as the downloader's crypto pool uses (summed;
+ *                                     the one-thread rate rides along)
  *   transfer.download_vs_ceiling      download ÷ the lower of the two baselines (target ≥ 0.5)
  *   transfer.smallfiles_publish_per_s publishing the directory of small files
  *   transfer.smallfiles_per_s         reading all of them from node 1, --concurrency (8) at a time
+ *
+ * Every figure carries `datagram_bytes`: the link datagram size of all four nodes, by default
+ * the 1,200 bytes a node started by `tornet start` sends (--datagram 16000: loopback's size,
+ * which no internet path carries; report it only beside the shipped size).
  *
  * The three providers share this process (one event loop); the downloader has the other core.
  * `loadBefore` (the 1-minute load average when the suite started) says how busy the machine was.
@@ -66,14 +73,13 @@ import { emit, progress } from './util.js'
  */
 export const summary = 'real UDP nodes: 256 MiB download from 3 providers (MB/s, TTFB, peak RSS), publish, 10k small files, HTTP and Blowfish baselines'
 
-function bfCeilingMbps (): number {
-  const plain = randomBytes(CHUNK_MAX_PLAIN_BYTES)
-  const { key, cipher } = encryptChunk(plain)
-  for (let i = 0; i < 4; i++) decryptChunk(cipher, key) // warm-up
-  const rounds = 128
-  const t0 = performance.now()
-  for (let i = 0; i < rounds; i++) decryptChunk(cipher, key)
-  return mbPerSecond(rounds * plain.length, performance.now() - t0)
+interface BfCeiling { mbps: number, threads: number, oneThreadMbps: number, perThread: number[] }
+
+async function bfCeiling (): Promise<BfCeiling> {
+  const threads = Math.max(1, defaultCryptoThreads())
+  const one = decryptLoop(2000)
+  const many = await blowfishCeilingMbps(threads, 3000)
+  return { mbps: many.mbps, threads, oneThreadMbps: mbPerSecond(one.bytes, one.ms), perThread: many.perThread }
 }
 
 /** The file from a plain HTTP server to undici, the client in a child process as the downloader is. */
@@ -93,12 +99,15 @@ async function httpBaselineRuns (bigPath: string, size: number): Promise<Downloa
   return runs
 }
 
-function emitBaselines (httpRuns: DownloadResult[], httpMbps: number, bf: number, downloadMbps: number): void {
+function emitBaselines (httpRuns: DownloadResult[], httpMbps: number, ceilingBf: BfCeiling, downloadMbps: number): void {
+  const bf = ceilingBf.mbps
   const ceiling = Math.min(httpMbps, bf)
   emit('transfer.http_baseline_mbps', round(httpMbps, 1), 'MB/s', {
     runs: httpRuns.map(r => round(mbPerSecond(r.bytes, r.ms), 1)), peakRssMb: Math.round(median(httpRuns.map(r => r.maxRssMb)))
   })
-  emit('transfer.bf_ceiling_mbps', round(bf, 1), 'MB/s', { impl: defaultBlowfishImpl() })
+  emit('transfer.bf_ceiling_mbps', round(bf, 1), 'MB/s', {
+    impl: defaultBlowfishImpl(), threads: ceilingBf.threads, perThread: ceilingBf.perThread.map(x => round(x, 1)), oneThreadMbps: round(ceilingBf.oneThreadMbps, 1)
+  })
   emit('transfer.download_vs_ceiling', round(downloadMbps / ceiling, 3), 'ratio', {
     target: 0.5, ceiling: ceiling === bf ? 'blowfish' : 'http'
   })
@@ -133,7 +142,8 @@ export async function run (args: string[] = []): Promise<void> {
       fetchers: { type: 'string', default: '2' },
       'skip-baselines': { type: 'boolean', default: false },
       'downloader-cache-mib': { type: 'string' },
-      timeline: { type: 'string' }
+      timeline: { type: 'string' },
+      datagram: { type: 'string', default: String(SHIPPED_DATAGRAM) }
     }
   })
   const mib = Number(values.mib)
@@ -142,10 +152,12 @@ export async function run (args: string[] = []): Promise<void> {
   const fetcherCount = Number(values.fetchers)
   const dlCacheMib = values['downloader-cache-mib'] === undefined ? undefined : Number(values['downloader-cache-mib'])
   const baselines = !values['skip-baselines']
+  const datagram = Number(values.datagram)
   if (!(mib > 0) || !Number.isInteger(smallCount) || smallCount < 1 || !Number.isInteger(concurrency) || concurrency < 1 ||
-    !Number.isInteger(fetcherCount) || fetcherCount < 0 || fetcherCount > 2 || (dlCacheMib !== undefined && !(dlCacheMib >= 0))) {
+    !Number.isInteger(fetcherCount) || fetcherCount < 0 || fetcherCount > 2 || (dlCacheMib !== undefined && !(dlCacheMib >= 0)) ||
+    !Number.isInteger(datagram) || datagram < SHIPPED_DATAGRAM || datagram > LOOPBACK_MTU * 4) {
     throw new Error('usage: transfer [--mib N>0] [--small N>=1] [--concurrency N>=1] [--fetchers 0..2] [--skip-baselines] ' +
-      '[--downloader-cache-mib N>=0] [--timeline FILE]')
+      '[--downloader-cache-mib N>=0] [--timeline FILE] [--datagram 1200..64000]')
   }
   const size = Math.round(mib * MiB)
   // Other work on this shared machine shows here (the 1-minute load average before we start).
@@ -153,10 +165,10 @@ export async function run (args: string[] = []): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'tornet-bench-transfer-'))
   let net: LocalNet | undefined
   try {
-    let bf = NaN
+    let bf: BfCeiling = { mbps: NaN, threads: 0, oneThreadMbps: NaN, perThread: [] }
     if (baselines) {
-      progress('Blowfish ceiling…')
-      bf = bfCeilingMbps()
+      progress(`Blowfish ceiling on ${Math.max(1, defaultCryptoThreads())} threads…`)
+      bf = await bfCeiling()
     }
 
     progress(`writing a ${mib} MiB file…`)
@@ -169,7 +181,7 @@ export async function run (args: string[] = []): Promise<void> {
 
     progress(`starting 3 nodes (${1 + fetcherCount} will provide the file)…`)
     // The two nodes that fetch the file must be able to cache all of it.
-    net = await startLocalNet(3, { config: { storage: { cacheBytes: size * 2 + 64 * MiB } } })
+    net = await startLocalNet(3, { probeMtu: datagram, config: { storage: { cacheBytes: size * 2 + 64 * MiB } } })
     const [publisher, ...others] = net.nodes
     const fetchers = others.slice(0, fetcherCount)
 
@@ -207,7 +219,7 @@ export async function run (args: string[] = []): Promise<void> {
     progress('downloading on a 4th node in a child process…')
     const served0 = net.nodes.map(n => n.chunks.stats.slicesServed)
     const job: DownloadJob = {
-      kind: 'tornet', bootstrap: net.nodes.map(n => n.endpoint), host: published.host, path: 'big.bin', probeMtu: LOOPBACK_MTU,
+      kind: 'tornet', bootstrap: net.nodes.map(n => n.endpoint), host: published.host, path: 'big.bin', probeMtu: datagram,
       cacheBytes: dlCacheMib === undefined ? undefined : Math.round(dlCacheMib * MiB), timeline: values.timeline
     }
     const providersCpu0 = process.cpuUsage()

@@ -3,8 +3,14 @@
  * by machines; everything meant for a human watching goes to stderr.
  */
 
+let datagramBytes: number | undefined
+
+/** The link datagram size of the nodes being measured; every later figure carries it (`datagram_bytes`). */
+export function setDatagramBytes (bytes: number | undefined): void { datagramBytes = bytes }
+
 export function emit (name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ name, value, unit, ...extra })}\n`)
+  const size = datagramBytes === undefined ? {} : { datagram_bytes: datagramBytes }
+  process.stdout.write(`${JSON.stringify({ name, value, unit, ...size, ...extra })}\n`)
 }
 
 export function progress (message: string): void {

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import {
-  TornetError, configPath, createNode, isTornetError, loadConfig, parseEndpoint,
+  TornetError, configPath, createNode, isTornetError, loadConfig, parseEndpoint, pathMtuCeiling,
   type TornetConfig, type TornetNode
 } from '../node/index.js'
 import { BOOTSTRAP_ENV } from './bootstrap-option.js'
@@ -56,6 +56,7 @@ export async function withNode<T> (
       dataDir: ctx.dataDir,
       identity,
       config: { ...config, listen: { host, port: 0 } },
+      link: { probeMtu: pathMtuCeiling({ ipv6: host.includes(':') }) },
       log: (level, message) => { if (level === 'warn') ctx.stderr.write(`warning: ${message}\n`) }
     })
   } catch (err) {

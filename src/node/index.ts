@@ -26,6 +26,7 @@ export { walkDirectory } from './services/content/walk.js'
 export { ContentErrorCode } from './services/content/content-library.js'
 export { describeTarget, parseTarget, type TargetText } from './services/names/target-text.js'
 export type { PeerInfo } from './link/types.js'
+export { pathMtuCeiling } from './transport/interface-mtu.js'
 export type { Contact } from './routing/contact.js'
 export { createTestnet, type Testnet, type TestnetOptions } from './testnet.js'
 export {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { createNode, isTornetError, loadConfig } from '../../node/index.js'
+import { createNode, isTornetError, loadConfig, pathMtuCeiling } from '../../node/index.js'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { identityOrCreate } from '../identity-mining.js'
@@ -54,7 +54,10 @@ settings (user = the mailbox address, a password kept in the data directory; see
       }
     })
     const identity = await identityOrCreate(ctx, config.identityRank)
-    const node = await createNode({ dataDir: ctx.dataDir, config, identity, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
+    // Each session searches for the largest datagram its path carries, up to what the interfaces allow
+    // (starting at 1,200 bytes, falling back there on a black hole).
+    const probeMtu = pathMtuCeiling({ ipv6: config.listen.host.includes(':') })
+    const node = await createNode({ dataDir: ctx.dataDir, config, identity, link: { probeMtu }, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
     let mapper: ReturnType<typeof startPortMapping> | undefined
     const recheck = new EventTarget()
     try {

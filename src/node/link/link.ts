@@ -203,6 +203,12 @@ export class Link extends EventEmitter<LinkEvents> {
     return { total: this.byIndex.size, unvalidated }
   }
 
+  /** The datagram size in use towards a peer (1200 until a probe proves more), or undefined without an open session. */
+  datagramSize (peerIdHex: string): number | undefined {
+    const s = this.byPeer.get(peerIdHex)
+    return s?.state === 'open' ? s.mtu : undefined
+  }
+
   /** The peers with an open session. */
   sessions (): PeerInfo[] {
     const out: PeerInfo[] = []

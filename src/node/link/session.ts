@@ -8,6 +8,7 @@ import { LinkError, LinkErrorCode } from './errors.js'
 import { FragmentAssembler } from './fragment-assembler.js'
 import type { ReassemblyBudget, ReassemblyShare } from './reassembly-budget.js'
 import type { HandshakeOutcome } from './handshake.js'
+import { MtuSearch } from './mtu-search.js'
 import { PathValidator } from './path-validator.js'
 import { RequestClient } from './request-client.js'
 import { RequestServer } from './request-server.js'
@@ -68,7 +69,19 @@ export interface SessionHost {
 
 export type SessionState = 'handshaking' | 'open' | 'closed'
 
-const PROBE_ATTEMPTS = 3
+/** A probe unanswered for 3 RTTs (at least this long) is lost; the upkeep tick checks. */
+const PROBE_TIMEOUT_MIN_MS = 100
+/**
+ * Black-hole detection (RFC 8899 confirmation probes): once this many
+ * datagrams above the base size went out since the size was last confirmed,
+ * and at least 8 RTTs (CONFIRM_MIN_MS) after it, a PING padded to the size in
+ * use asks the path again; CONFIRM_ATTEMPTS of them unanswered and the
+ * session falls back to the base size and searches anew. (Silence alone is no
+ * sign: the small ACKs and probes of a stream still get through.)
+ */
+const CONFIRM_AFTER_DATAGRAMS = 3
+const CONFIRM_MIN_MS = 1000
+const CONFIRM_ATTEMPTS = 3
 
 export class Session {
   state: SessionState = 'handshaking'
@@ -105,7 +118,12 @@ export class Session {
   private queuedBytes = 0
   private nextPing = 1
   private readonly pings = new Map<number, number>()
-  private probe?: { id: number, size: number, attempts: number }
+  /** The datagram-size search (only when probeMtu > the base), the probe in flight, and the black-hole count. */
+  private readonly search?: MtuSearch
+  private probe?: { id: number, size: number }
+  private confirm?: { id: number, attempts: number, sentAt: number }
+  private confirmedAt = 0
+  private largeSinceConfirm = 0
   private readonly opened: Promise<void>
   private settleOpened!: (err?: Error) => void
 
@@ -114,13 +132,14 @@ export class Session {
     readonly role: 'initiator' | 'responder',
     readonly localIndex: number,
     public endpoint: Endpoint,
-    baseMtu: number,
-    private readonly probeMtu: number
+    private readonly baseMtu: number,
+    probeMtu: number
   ) {
     this.validated = role === 'initiator'
     this.opened = new Promise<void>((resolve, reject) => { this.settleOpened = (err) => { if (err === undefined) resolve(); else reject(err) } })
     this.opened.catch(() => {})
     this.mtu = baseMtu
+    if (probeMtu > baseMtu) this.search = new MtuSearch({ base: baseMtu, max: probeMtu })
     this.lastRecv = this.lastActivity = host.now()
     this.path = new PathValidator(host.now)
     const l = host.limits
@@ -222,6 +241,11 @@ export class Session {
     const c = this.sendCipher as SendCipher
     const before = c.currentEpoch
     const datagram = c.sealPieces(pieces)
+    if (this.mtu > this.baseMtu) {
+      let length = 0
+      for (const d of datagram) length += d.length
+      if (length > this.baseMtu) this.largeSinceConfirm++
+    }
     if (c.currentEpoch !== before) this.host.onRekey()
     this.host.transmit(datagram, to, this.peerHex, kind)
   }
@@ -374,25 +398,77 @@ export class Session {
     if (sent === undefined) return
     this.pings.delete(id)
     this.rttSample(this.host.now() - sent)
-    if (this.probe !== undefined && this.probe.id === id) {
-      this.mtu = this.probe.size
+    if (this.confirm !== undefined && this.confirm.id === id) {
+      this.confirm = undefined
+      this.confirmedAt = this.host.now()
+      this.largeSinceConfirm = 0
+    }
+    if (this.probe !== undefined && this.probe.id === id && this.search !== undefined) {
+      this.confirmedAt = this.host.now()
+      this.largeSinceConfirm = 0
+      this.search.confirmed(this.probe.size, this.host.now())
+      this.mtu = this.search.current
       this.probe = undefined
+      this.startProbe() // the next size, if the search goes on
     }
   }
 
+  /** Sends the search's next probe, if it wants one now. */
   private startProbe (): void {
-    if (this.probeMtu <= this.mtu || this.probe !== undefined) return
-    this.probe = { id: 0, size: this.probeMtu, attempts: 0 }
-    this.sendProbe()
+    if (this.search === undefined || this.probe !== undefined) return
+    if (this.search.nextAttempt(this.host.now())) this.sendProbe()
   }
 
   private sendProbe (): void {
-    const pr = this.probe
-    if (pr === undefined) return
-    pr.attempts++
+    const size = this.search?.probing
+    if (size === undefined) return
     // PING(5 bytes) + PADDING up to the probed datagram size.
-    pr.id = this.ping(pr.size - DATA_OVERHEAD - 5)
+    this.probe = { id: this.paddedPing(size), size }
   }
+
+  /** A PING padded to `size` bytes on the wire; it does not count as a large data datagram. */
+  private paddedPing (size: number): number {
+    const large = this.largeSinceConfirm
+    // PING (5 bytes) + PADDING up to the datagram size.
+    const id = this.ping(size - DATA_OVERHEAD - 5)
+    this.largeSinceConfirm = large
+    return id
+  }
+
+  /** Probe timeouts, the raise timer and black-hole detection (from the upkeep tick). */
+  private searchUpkeep (now: number): void {
+    const search = this.search
+    if (search === undefined) return
+    const rtt = this.peer?.rttMs ?? 0
+    const c = this.confirm
+    if (c !== undefined) {
+      if (now - c.sentAt <= Math.max(PROBE_TIMEOUT_MIN_MS, 3 * rtt)) return
+      if (c.attempts < CONFIRM_ATTEMPTS) {
+        this.confirm = { id: this.paddedPing(this.mtu), attempts: c.attempts + 1, sentAt: now }
+        return
+      }
+      // A black hole: the path no longer carries the size it once did.
+      this.confirm = undefined
+      this.probe = undefined
+      search.blackHole()
+      this.mtu = search.current
+      this.largeSinceConfirm = 0
+    } else if (this.probe === undefined && this.mtu > this.baseMtu && this.largeSinceConfirm >= CONFIRM_AFTER_DATAGRAMS &&
+      now - this.confirmedAt > Math.max(CONFIRM_MIN_MS, 8 * rtt)) {
+      this.confirm = { id: this.paddedPing(this.mtu), attempts: 1, sentAt: now }
+      return
+    }
+    if (this.probe !== undefined) {
+      if (now - this.lastPing <= Math.max(PROBE_TIMEOUT_MIN_MS, 3 * rtt)) return
+      this.probe = undefined
+      if (search.nextAttempt(now)) this.sendProbe()
+      return
+    }
+    this.startProbe()
+  }
+
+  /** The datagram-size search's counters, when this session searches. */
+  get mtuSearchStats (): MtuSearch['stats'] | undefined { return this.search?.stats }
 
   /** Periodic upkeep: idle and dead-peer checks, keepalive, probe retries, cache expiry. */
   tick (now: number, idleMs: number, deadMs: number, keepaliveMs: number): void {
@@ -414,10 +490,7 @@ export class Session {
       return
     }
     if (busy && now - this.lastRecv > keepaliveMs && now - this.lastPing > keepaliveMs) this.ping()
-    if (this.probe !== undefined && now - this.lastPing > 1000) {
-      if (this.probe.attempts >= PROBE_ATTEMPTS) this.probe = undefined
-      else this.sendProbe()
-    }
+    this.searchUpkeep(now)
   }
 
   /**

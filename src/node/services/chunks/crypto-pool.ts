@@ -102,6 +102,11 @@ const ID_MISMATCH = 'CHUNK_ID_MISMATCH'
 const DEFAULT_INLINE_BELOW = 64 * 1024
 const DEFAULT_IDLE_MS = 10_000
 
+/** The worker threads a pool uses unless told otherwise (benchmarks size their ceilings by it). */
+export function defaultCryptoThreads (): number {
+  return Math.min(2, availableParallelism())
+}
+
 export class ChunkCryptoPool implements ChunkCrypto {
   private readonly threads: number
   private readonly inlineBelow: number
@@ -118,7 +123,7 @@ export class ChunkCryptoPool implements ChunkCrypto {
   readonly stats = { offloaded: 0, inline: 0, workerFailures: 0, buffersAllocated: 0 }
 
   constructor (opts: ChunkCryptoPoolOptions = {}) {
-    this.threads = opts.threads ?? Math.min(2, availableParallelism())
+    this.threads = opts.threads ?? defaultCryptoThreads()
     this.inlineBelow = opts.inlineBelow ?? DEFAULT_INLINE_BELOW
     this.idleMs = opts.idleMs ?? DEFAULT_IDLE_MS
   }
