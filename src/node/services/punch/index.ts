@@ -1,0 +1,2 @@
+export { createPunchService, type PunchService, type PunchServiceOptions } from './punch-service.js'
+export { PunchError, PunchErrorCode } from './errors.js'
