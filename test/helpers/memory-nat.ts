@@ -40,9 +40,15 @@ export class MemoryNats {
         this.inbound.set(endpointKey(pub), { inside: { ...from }, sentTo: new Set() })
       }
       this.inbound.get(endpointKey(pub))?.sentTo.add(endpointKey(to))
-      this.inject(data, pub, to)
+      // Translated, it crosses "the internet" and may meet another router.
+      if (this.toRouter(data, pub, to)) this.inject(data, pub, to)
       return false
     }
+    return this.toRouter(data, from, to)
+  }
+
+  /** Whether a packet from a public endpoint goes on unchanged (false: a router took or dropped it). */
+  private toRouter (data: Buffer, from: Endpoint, to: Endpoint): boolean {
     const mapping = this.inbound.get(endpointKey(to))
     if (mapping !== undefined) {
       if (mapping.sentTo.has(endpointKey(from))) this.inject(data, from, mapping.inside)

@@ -1,3 +1,4 @@
+import { nodeIdOf } from '../../identity/identity.js'
 import type { Link } from '../../link/link.js'
 import { hostOf } from '../../link/source-address.js'
 import type { PeerAddress, PeerInfo } from '../../link/types.js'
@@ -106,7 +107,11 @@ export function createPunchService (o: PunchServiceOptions): PunchService {
 
   return {
     setIntroducers: (peers) => {
-      mine = peers.slice(0, MAX_INTRODUCERS).filter(p => p.id !== undefined)
+      // Notifies are matched by node id, so an introducer must be named by id or key.
+      mine = peers.flatMap(p => {
+        const id = p.id ?? (p.publicKey === undefined ? undefined : nodeIdOf(p.publicKey))
+        return id === undefined ? [] : [{ ...p, id }]
+      }).slice(0, MAX_INTRODUCERS)
       void keep()
     },
     introducers: () => mine.flatMap(p => {
