@@ -38,6 +38,7 @@ import { createHiddenServices, type HiddenServicesRuntime } from './services/tun
 import { createUdpTransport } from './transport/udp.js'
 import { udpOtherPortSender } from './transport/other-port-sender.js'
 import { createPunchService, type PunchService, withIntroducers } from './services/punch/index.js'
+import { registerRelayServer } from './services/relay/index.js'
 import { createReachService, type OtherPortSender, type ReachService } from './services/reach/index.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -170,6 +171,8 @@ export class TornetNode extends EventEmitter {
       candidates: () => dht.table.closest(identity.id, 20).map(addressOf)
     })
     this.punch = createPunchService({ link })
+    // Every node relays for others within the per-pair limits; a NATted node's clients cannot reach it anyway.
+    registerRelayServer({ link })
     this.reach = withIntroducers(reach, this.punch, () => dht.table.closest(identity.id, 20).map(addressOf), () => link.sessions())
     this.chunks = createChunkService({
       network: services,
