@@ -49,7 +49,7 @@ export interface PunchService {
  * back to a relay. The handshakes are the punching packets: the link retransmits them at short,
  * doubling intervals, and a round asks the introducer again.
  *
- * Abuse: an introducer forwards only to nodes it holds an open session with, at most one
+ * Abuse: an introducer answers only on validated sessions, forwards only to nodes it holds an open session with, at most one
  * introduction per requesting host per interval; a node acts on notifies only from its own
  * introducers, one per interval each, so nobody else can make it send handshakes anywhere.
  */
@@ -73,6 +73,9 @@ export function createPunchService (o: PunchServiceOptions): PunchService {
       if (m === undefined) throw new PunchError(PunchErrorCode.MALFORMED, 'not a punch message')
       if (m.type === 'keep') return answer(PunchResult.OK)
       if (m.type === 'request') {
+        // Only on a validated session (listed once the requester's address is proven): a request
+        // riding 0-RTT from a spoofed source would otherwise aim the target's handshakes at a victim.
+        if (openSessionWith(peer.id) === undefined) return answer(PunchResult.REFUSED)
         if (!lastRequest.allow(hostOf(peer.endpoint.address), now(), requestIntervalMs)) return answer(PunchResult.TOO_SOON)
         const target = openSessionWith(m.target)
         if (target === undefined || target.id.equals(peer.id)) return answer(PunchResult.NOT_CONNECTED)
@@ -147,6 +150,8 @@ function answer (result: PunchResultCode): Buffer { return encodePunchMessage({ 
 
 async function askIntroducer (link: Link, intro: PeerAddress, target: Buffer, signal?: AbortSignal): Promise<Endpoint | undefined> {
   try {
+    // Open first, so the request travels on a session the introducer has validated (it refuses 0-RTT ones).
+    await link.connect(intro)
     const m = tryDecode(decodePunchMessage, await link.request(intro, PUNCH_SERVICE, encodePunchMessage({ type: 'request', target }), { timeoutMs: 3000, signal }))
     return m?.type === 'answer' && m.result === PunchResult.OK ? m.endpoint : undefined
   } catch {
