@@ -56,7 +56,13 @@ describeNetns('hole punching and relays (namespace network)', { needsBuild: true
     expect(r.error).toBeUndefined()
     expect(r.ok).toBe('punched')
     // The target's public mapping (its router's address on "the internet"), not its private one.
-    expect((r.endpoint as { address: string }).address).not.toMatch(/^198\.19\./)
+    const at = r.endpoint as { address: string, port: number }
+    expect(at.address).not.toMatch(/^198\.19\./)
+    // The control: from another process (another mapping) on the same host, without an
+    // introduction, the target's NAT drops the handshake to that very endpoint.
+    const direct = await agent(net, eClient, ['direct', at.address, String(at.port), eTarget])
+    expect(direct.ok).toBeUndefined()
+    expect(direct.error).toMatch(/TIMEOUT|timed out/i)
   }, 60_000)
 
   it('behind symmetric NATs punching fails, and the relay serves the node to the other NATted node', async () => {

@@ -4,6 +4,7 @@
 //                                                   also through the relay (a second link on it)
 //   punch  <introAddr> <introPort> <introKeyHex> <targetKeyHex>   asks for an introduction, echoes
 //   relay  <introAddr> <introPort> <introKeyHex> <targetKeyHex>   echoes through the relay
+//   direct <addr> <port> <targetKeyHex>             no introduction: just handshakes to addr:port
 // Prints one JSON line: { ready, key } for the long-running roles, { ok, endpoint } or { error } for the others.
 import { join } from 'node:path'
 const dist = process.env.TORNET_DIST
@@ -16,11 +17,11 @@ const { registerRelayServer, RelayTransport } = await import(join(dist, 'src/nod
 const [role, ...args] = process.argv.slice(2)
 const identity = generateIdentity()
 const transport = await createUdpTransport({ host: '0.0.0.0', port: role === 'intro' ? Number(args[0]) : 0 })
-const link = createLink({ identity, transport })
+const link = createLink({ identity, transport, limits: { handshakeTimeoutMs: 4000 } })
 const punch = createPunchService({ link, keepMs: 2000 })
 link.registerService('echo', { onRequest: async (_p, b) => b })
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\n')
-const intro = args.length >= 3 ? { endpoint: { address: args[0], port: Number(args[1]) }, publicKey: Buffer.from(args[2], 'hex') } : undefined
+const intro = args.length >= 3 && role !== 'direct' ? { endpoint: { address: args[0], port: Number(args[1]) }, publicKey: Buffer.from(args[2], 'hex') } : undefined
 try {
   if (role === 'intro') {
     registerRelayServer({ link })
@@ -32,6 +33,10 @@ try {
     const inner = createLink({ identity, transport: relayed })
     inner.registerService('echo', { onRequest: async (_p, b) => b })
     say({ ready: true, key: identity.publicKey.toString('hex') })
+  } else if (role === 'direct') {
+    const peer = await link.connect({ endpoint: { address: args[0], port: Number(args[1]) }, publicKey: Buffer.from(args[2], 'hex') })
+    say({ ok: 'connected', endpoint: peer.endpoint })
+    process.exit(0)
   } else {
     const targetKey = Buffer.from(args[3], 'hex')
     await link.request(intro, 'echo', Buffer.from('hello'))
