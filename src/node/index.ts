@@ -62,3 +62,4 @@ export type { HiddenServices, HiddenServiceInfo, HiddenConnectProgress } from '.
 export { listHiddenKeys, loadHiddenKey, deleteHiddenKey, hiddenKeyPath, type HiddenServiceKey } from './services/tunnels/hidden/hs-key-file.js'
 export { PortMapper, type PortMapperOptions, type PortMapping } from './services/reach/port-mapper.js'
 export { describeReachability, ReachError, ReachErrorCode, type Reachability, type ReachabilityStatus, type ReachService } from './services/reach/index.js'
+export { createPunchService, PunchError, PunchErrorCode, type PunchService } from './services/punch/index.js'

@@ -38,6 +38,8 @@ import type { ServiceNetwork } from './services/service-network.js'
 import { createHiddenServices, type HiddenServicesRuntime } from './services/tunnels/hidden/hidden-services.js'
 import { createUdpTransport } from './transport/udp.js'
 import { udpOtherPortSender } from './transport/other-port-sender.js'
+import { createPunchService, type PunchService, withIntroducers } from './services/punch/index.js'
+import { registerRelayServer } from './services/relay/index.js'
 import { createReachService, type OtherPortSender, type ReachService } from './services/reach/index.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -119,6 +121,8 @@ export class TornetNode extends EventEmitter {
   readonly hidden: HiddenServicesRuntime
   /** Reachability: answers peers' dial-back requests, and checks whether peers can reach this node. */
   readonly reach: ReachService
+  /** Hole punching: introduces peers to each other, and keeps introducers while this node is not public. */
+  readonly punch: PunchService
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   /** Lookups, requests and streams circuits ending here ask this node to run (anonymous fetching, delegates). */
@@ -162,11 +166,15 @@ export class TornetNode extends EventEmitter {
       // Lookups only: no persistence, no owned names, no renewal timer.
       names: (remote) => createNamesService({ network: remote, identity, difficulty: nameDifficulty, maintenanceIntervalMs: 0 })
     }))
-    this.reach = createReachService({
+    const reach = createReachService({
       link,
       sendFromOtherPort: sendFromOtherPort ?? udpOtherPortSender(transport.local.address),
       candidates: () => dht.table.closest(identity.id, 20).map(addressOf)
     })
+    this.punch = createPunchService({ link })
+    // Every node relays for others within the per-pair limits; a NATted node's clients cannot reach it anyway.
+    registerRelayServer({ link })
+    this.reach = withIntroducers(reach, this.punch, () => dht.table.closest(identity.id, 20).map(addressOf), () => link.sessions())
     this.chunks = createChunkService({
       network: services,
       store: store.chunks,
@@ -457,6 +465,7 @@ export class TornetNode extends EventEmitter {
     await this.hidden.stop().catch((err: Error) => { this.log('warn', `stopping hidden services failed: ${err.message}`) })
     await Promise.allSettled([this.tunnels.stop(), this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()
+    this.punch.stop()
     await this.dht.stop()
     await this.link.close()
     await this.transport.close()

@@ -106,6 +106,8 @@ describeNetns('Tornet nodes behind NATs (namespace network)', { needsBuild: true
 
   it.todo('a node behind one NAT fetches what only a node behind another NAT holds — fails today (the gateway answers 502): ' +
     'the provider record names the private address the holder sees on its own interface (198.19.x), which nobody outside its ' +
-    'LAN can reach, there is no session between the two, and each NAT drops sessions it did not open. Needs reachability ' +
-    '(issue 18 item 2), introducers and hole punching (item 4) across endpoint-independent NATs, and relays (item 5) for the symmetric one')
+    'LAN can reach, there is no session between the two, and each NAT drops sessions it did not open. The parts exist and are ' +
+    'unit-tested over translating memory NATs (services/punch: introducers and simultaneous open across endpoint-independent NATs; ' +
+    'services/relay: a relay stream and a second link over it for symmetric ones), and each node keeps introducers once reach says ' +
+    'it is not public; still missing: the introducers in the provider record, and the chunk fetch falling back to punch, then relay')
 })
