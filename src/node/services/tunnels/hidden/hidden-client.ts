@@ -153,7 +153,7 @@ export class HiddenClient {
       const material = ntorClientFinish(hs.state, answer)
       if (material === undefined) throw new TunnelError(TunnelErrorCode.HANDSHAKE_FAILED, 'the rendezvous answer does not authenticate as the hidden service')
       rv.addVirtualHop(material)
-      const stream = await rv.openStream(HS_STREAM, { signal })
+      const stream = await rv.openStream(HS_STREAM, { signal, optimistic: true })
       opts.onProgress?.({ phase: 'joined' })
       // The circuit serves this one stream: it closes with it.
       stream.once('close', () => { rv.close(END_REASON.done) })
