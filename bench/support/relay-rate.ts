@@ -87,6 +87,9 @@ export async function relayCellsPerSecond (count: number): Promise<{ cellsPerSec
     const t0 = performance.now()
     for (let i = 0; i < burst.length; i += 64) {
       if (!originWire.write(Buffer.concat(burst.slice(i, i + 64)))) await new Promise(resolve => originWire.once('drain', resolve))
+      // In-memory pipes hand bytes over within one turn of the event loop; a link delivers
+      // them one I/O phase at a time, and the relay writes out once per turn.
+      await new Promise(resolve => setImmediate(resolve))
     }
     await ahead.untilBytes(seen + count * CELL_BYTES)
     const ms = performance.now() - t0
