@@ -20,13 +20,16 @@ import { emit, progress } from './util.js'
  * several seconds). Baseline, same run: the median link round trip the
  * clients measured, printed as the ratio hs_first_byte / RTT.
  *
- * Where the time goes (measured 2026-12-06, p50 ≈ 4.5 s ≈ 37 link RTTs): descriptor ≈ 0.4 s;
- * intro circuit (3-hop telescoping build, built after the descriptor; the rendezvous circuit
- * is built meanwhile) ≈ 1.1 s; introduction ≈ 0.35 s; the service's 3-hop build to the
- * rendezvous point ≈ 1.05 s; rendezvous1 + notify ≈ 0.35 s; BEGIN→CONNECTED over the 6 joined
- * links ≈ 0.75 s; the GET's round trip ≈ 0.75 s. The 1.5 s target needs what Tor does beyond
- * this protocol: pre-built circuits extended to the chosen last hop (cannibalization, both
- * sides) and data sent with BEGIN (optimistic data) — neither exists in the circuit layer yet.
+ * Where the time goes. Before (2026-12-06, p50 ≈ 4.5–4.9 s ≈ 37 link RTTs): descriptor ≈ 0.4 s;
+ * intro circuit (3-hop telescoping build after the descriptor) ≈ 1.1 s; introduction ≈ 0.35 s;
+ * the service's 3-hop build to the rendezvous point ≈ 1.05 s; rendezvous ≈ 0.35 s; BEGIN→CONNECTED
+ * ≈ 0.75 s; the GET's round trip ≈ 0.75 s. Now (p50 ≈ 2.5 s, load ≈ 10 on 2 cores): every node
+ * keeps pre-built 2-hop circuits and extends one to the chosen intro or rendezvous point (one
+ * EXTEND ≈ 0.3 s instead of a build, both sides); the GET rides right behind BEGIN (optimistic
+ * data, no CONNECTED wait); the introduction leaves once the rendezvous cookie is sent. What is
+ * left: descriptor 0.36 s (kv read), intro extend 0.4 s, introduction 0.33 s, the service's extend
+ * + rendezvous 0.7 s, the GET over the 6 joined links 0.7 s — the 1.5 s target needs protocol
+ * changes beyond Tor's (data inside the introduction, or fewer joined links).
  *
  *   npm run bench -- tunnel-hidden [--nodes 20] [--rounds 6]
  * (also run by `npm run bench -- tunnel`).

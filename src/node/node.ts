@@ -216,6 +216,8 @@ export class TornetNode extends EventEmitter {
       directory: { candidates: () => dht.table.all() },
       minRank: config.minRank,
       allowPrivateEndpoints: config.allowPrivateEndpoints,
+      // Two-hop circuits kept ready, extended to an intro or rendezvous point when one is chosen.
+      preemptive: { circuits: 3, hops: 2 },
       log: (level, message) => { log(level, message) }
     })
     this.hidden = createHiddenServices({

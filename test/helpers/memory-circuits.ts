@@ -80,6 +80,7 @@ export class MemoryCircuit implements Circuit {
     return near
   }
 
+  async extend (): Promise<void> { throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'memory circuits have one hop') }
   addVirtualHop (): void { throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'no virtual hops in memory circuits') }
 
   close (reason: EndReason = END_REASON.done): void {

@@ -109,6 +109,19 @@ class MemoryCircuit implements Circuit {
     return answer
   }
 
+  async extend (to: Contact): Promise<void> {
+    const node = this.net.node(to.id)
+    if (this.closedFlag) throw new TunnelError(TunnelErrorCode.CIRCUIT_CLOSED, 'the circuit is closed')
+    if (this.virtual !== undefined || this.hops.some(h => h.contact.id.equals(to.id))) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'cannot extend to that relay')
+    await turn(this.delay(this.hops.length + 1) * 2)
+    if (node === undefined || !node.alive) { this.close(END_REASON.hopFailed); throw new TunnelError(TunnelErrorCode.EXTEND_FAILED, 'the relay does not answer') }
+    const ctx = new MemoryRelayContext(this.hops[this.hops.length - 1]?.contact ?? this.origin.contact, node, this)
+    node.relayedCtx.add(ctx)
+    this.ctxs.push(ctx)
+    this.hops.push(node)
+    this.info.hops.push({ rank: node.contact.rank })
+  }
+
   addVirtualHop (keys: HopKeyMaterial): void {
     this.virtual = keys
     this.info.endToEnd = true

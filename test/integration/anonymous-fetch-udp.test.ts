@@ -72,6 +72,11 @@ describe('anonymous fetching and delegated lookups on 16 UDP nodes', { timeout: 
   it('reads content through a 3-hop circuit byte-exact; the publisher serves the exit, never the reader', async () => {
     const publisher = net.nodes[0]
     const reader = net.nodes[15]
+    // The reader's pre-built circuits (node.ts keeps 3) are still being built just after start;
+    // one with the exit as its entry would show the reader as that relay's predecessor.
+    for (let i = 0; i < 300 && reader.tunnels.circuits().filter(c => c.isolation === undefined && c.purpose === 'general' && c.state === 'open').length < 3; i++) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
     // A second provider (it caches what it read, and announces it): the reader then takes slices
     // from two providers at once, two streams on one circuit.
     const second = net.nodes[1]
@@ -180,9 +185,11 @@ describe('anonymous fetching and delegated lookups on 16 UDP nodes', { timeout: 
       expect(exit.exitStats()?.lookups).toBeGreaterThan(0)
       // Without a user name (tunnelHops 0): read directly, no circuit for it.
       node.names.lookup = async (name, opts) => { directLookups.push(name); return await lookup(name, opts) }
-      const circuitsBefore = node.tunnels.circuits().length
+      // Pre-built circuits (no isolation tag) come and go in the background: count the others.
+      const tagged = (): number => node.tunnels.circuits().filter(c => c.isolation !== undefined).length
+      const circuitsBefore = tagged()
       expect(await curl()).toBe(files.get('index.html')!.toString())
-      expect(node.tunnels.circuits().length).toBe(circuitsBefore)
+      expect(tagged()).toBe(circuitsBefore)
     } finally {
       node.names.lookup = lookup
       await served.close()

@@ -46,6 +46,8 @@ export class CircuitEnd implements StreamCarrier {
   private readonly streams = new Map<number, CircuitStream>()
   private readonly opening = new Map<number, PendingOpen>()
   private readonly requests = new Map<number, PendingRequest>()
+  /** Optimistic streams whose BEGIN is not answered yet (stream id → service). */
+  private readonly unconfirmed = new Map<number, string>()
   private handling = 0
   private nextStream: number
   private nextRequest = 1
@@ -118,6 +120,7 @@ export class CircuitEnd implements StreamCarrier {
   }
 
   private onConnected (msg: RelayMessage): void {
+    if (this.unconfirmed.delete(msg.streamId)) return
     const p = this.opening.get(msg.streamId)
     if (p === undefined) { this.hooks.onDrop('unexpected-connected'); return }
     this.opening.delete(msg.streamId)
@@ -132,6 +135,11 @@ export class CircuitEnd implements StreamCarrier {
     if (p !== undefined) {
       this.opening.delete(msg.streamId)
       p.reject(streamClosedError(reason, p.service))
+      return
+    }
+    // An optimistic stream's BEGIN refused: the stream fails (even "done" before CONNECTED is no open stream).
+    if (this.unconfirmed.delete(msg.streamId)) {
+      this.streams.get(msg.streamId)?.onEnd(reason === END_REASON.done ? END_REASON.refused : reason)
       return
     }
     this.streams.get(msg.streamId)?.onEnd(reason)
@@ -181,7 +189,13 @@ export class CircuitEnd implements StreamCarrier {
 
   // Outgoing ----------------------------------------------------------------
 
-  async openStream (service: string, signal?: AbortSignal): Promise<Duplex> {
+  /**
+   * BEGIN to `service`. `optimistic` (Tor's optimistic data): the stream is
+   * returned at once and what the caller writes follows BEGIN in the same
+   * cell order, without waiting a round trip for CONNECTED; a refused BEGIN
+   * then fails the stream (an 'error' with the END reason) instead of this call.
+   */
+  async openStream (service: string, signal?: AbortSignal, optimistic = false): Promise<Duplex> {
     if (this.closed) throw circuitClosedError(this.closedReason ?? END_REASON.done)
     if (this.streams.size + this.opening.size >= MAX_STREAMS_PER_CIRCUIT) {
       throw new TunnelError(TunnelErrorCode.LIMIT, `a circuit carries at most ${MAX_STREAMS_PER_CIRCUIT} streams: build another`)
@@ -189,6 +203,13 @@ export class CircuitEnd implements StreamCarrier {
     const data = encodeBegin(service)
     const id = this.allocateStreamId()
     const stream = new CircuitStream(id, service, this)
+    if (optimistic) {
+      signal?.throwIfAborted()
+      this.streams.set(id, stream)
+      this.unconfirmed.set(id, service)
+      this.link.send({ command: RelayCommand.begin, streamId: id, data })
+      return stream
+    }
     return await new Promise<Duplex>((resolve, reject) => {
       const onAbort = (): void => {
         if (!this.opening.has(id)) return
@@ -279,7 +300,10 @@ export class CircuitEnd implements StreamCarrier {
     this.link.send({ command: RelayCommand.sendme, streamId, data: encodeSendme(STREAM_SENDME) })
   }
 
-  forget (streamId: number): void { this.streams.delete(streamId) }
+  forget (streamId: number): void {
+    this.streams.delete(streamId)
+    this.unconfirmed.delete(streamId)
+  }
 
   /** The circuit closed: every stream and request fails with the reason. */
   close (reason: EndReason): void {
@@ -288,6 +312,7 @@ export class CircuitEnd implements StreamCarrier {
     this.window.release()
     for (const s of [...this.streams.values()]) s.onCircuitClosed(reason)
     this.streams.clear()
+    this.unconfirmed.clear()
     for (const p of [...this.opening.values()]) p.reject(circuitClosedError(reason))
     this.opening.clear()
     for (const p of [...this.requests.values()]) { clearTimeout(p.timer); p.reject(circuitClosedError(reason)) }

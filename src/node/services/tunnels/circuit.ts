@@ -8,7 +8,7 @@ import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
 import { circuitClosedError } from './end-reasons.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import { ntorClientFinish, ntorClientStart } from './ntor.js'
-import { deriveHopKeys, unwrapBackward, wrapForward, type HopLayer } from './onion.js'
+import { deriveHopKeys, MAX_HOPS, unwrapBackward, wrapForward, type HopLayer } from './onion.js'
 import { reasonFrom } from './relay.js'
 import {
   decodeExtended, decodeReason, decodeRelayMessage, encodeExtend, encodeReason, encodeRelayMessage, RelayCommand, type RelayMessage
@@ -58,39 +58,68 @@ export class OriginCircuit implements Circuit {
 
   /** Telescopes through `path` (entry first); on any failure the circuit is closed and the error thrown. */
   async build (path: Contact[], opts: { signal?: AbortSignal, onHop?: (index: number, rank: number) => void } = {}): Promise<void> {
-    const onAbort = (): void => { this.failPending(new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')) }
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      for (const [i, hop] of path.entries()) {
-        if (opts.signal?.aborted === true) throw new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')
-        const { state, message } = ntorClientStart({ id: hop.id, publicKey: hop.publicKey! })
-        let reply: Buffer
-        if (i === 0) {
-          const channel = await this.host.channelTo(hop, opts.signal)
-          if (this.closed) throw circuitClosedError(this.closeReason!)
-          this.channel = channel
-          this.circuitId = channel.allocate({ onCell: (c) => { this.onCell(c) }, onChannelClosed: () => { this.close(END_REASON.hopFailed, false) } })
-          reply = await this.await('created', () => {
-            channel.send({ circuitId: this.circuitId, command: LinkCommand.create, body: encodeHandshakeBody(message) })
-          })
-        } else {
-          const data = encodeExtend({ id: hop.id, publicKey: hop.publicKey!, endpoint: hop.endpoint, handshake: message })
-          reply = await this.await('extended', () => { this.sendTo(i - 1, { command: RelayCommand.extend, streamId: 0, data }) })
-        }
-        const material = ntorClientFinish(state, reply)
-        if (material === undefined) {
-          throw new TunnelError(TunnelErrorCode.HANDSHAKE_FAILED, `hop ${i + 1}'s handshake answer did not authenticate: someone in between, or a wrong key; build through other relays`)
-        }
-        this.layers.push(deriveHopKeys(material))
-        this.hops.push(hop)
-        this.info.hops.push({ rank: hop.rank })
-        opts.onHop?.(i, hop.rank)
-      }
+      for (const hop of path) await this.addHop(hop, opts)
       if (opts.signal?.aborted === true) throw new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')
       this.info.state = 'open'
     } catch (err) {
       this.close(END_REASON.hopFailed)
       throw err
+    }
+  }
+
+  /**
+   * One more real hop past the last one (Tor's cannibalisation of a pre-built
+   * circuit): one EXTEND through the circuit so far. On failure the circuit is
+   * closed (its far end may be half-extended) and the error thrown.
+   */
+  async extend (to: Contact, opts: { signal?: AbortSignal, onHop?: (index: number, rank: number) => void } = {}): Promise<void> {
+    this.lastHop()
+    if (this.info.endToEnd) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'a circuit joined to a far origin cannot be extended')
+    if (this.layers.length >= MAX_HOPS) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `a circuit has at most ${MAX_HOPS} hops`)
+    if (to.publicKey?.length !== 32) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'extending needs the relay\'s verified public key')
+    if (this.hops.some(h => h.id.equals(to.id))) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'that relay is already a hop of this circuit: a circuit never uses a relay twice')
+    this.info.state = 'building'
+    try {
+      await this.addHop(to, opts)
+      if (opts.signal?.aborted === true) throw new TunnelError(TunnelErrorCode.TIMEOUT, 'extending the circuit was aborted')
+      this.info.state = 'open'
+    } catch (err) {
+      this.close(END_REASON.hopFailed)
+      throw err
+    }
+  }
+
+  /** CREATE (first hop) or EXTEND through the hops so far, and the ntor handshake against `hop`'s key. */
+  private async addHop (hop: Contact, opts: { signal?: AbortSignal, onHop?: (index: number, rank: number) => void }): Promise<void> {
+    const onAbort = (): void => { this.failPending(new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')) }
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const i = this.layers.length
+      if (opts.signal?.aborted === true) throw new TunnelError(TunnelErrorCode.TIMEOUT, 'building the circuit was aborted')
+      if (this.closed) throw circuitClosedError(this.closeReason!)
+      const { state, message } = ntorClientStart({ id: hop.id, publicKey: hop.publicKey! })
+      let reply: Buffer
+      if (i === 0) {
+        const channel = await this.host.channelTo(hop, opts.signal)
+        if (this.closed) throw circuitClosedError(this.closeReason!)
+        this.channel = channel
+        this.circuitId = channel.allocate({ onCell: (c) => { this.onCell(c) }, onChannelClosed: () => { this.close(END_REASON.hopFailed, false) } })
+        reply = await this.await('created', () => {
+          channel.send({ circuitId: this.circuitId, command: LinkCommand.create, body: encodeHandshakeBody(message) })
+        })
+      } else {
+        const data = encodeExtend({ id: hop.id, publicKey: hop.publicKey!, endpoint: hop.endpoint, handshake: message })
+        reply = await this.await('extended', () => { this.sendTo(i - 1, { command: RelayCommand.extend, streamId: 0, data }) })
+      }
+      const material = ntorClientFinish(state, reply)
+      if (material === undefined) {
+        throw new TunnelError(TunnelErrorCode.HANDSHAKE_FAILED, `hop ${i + 1}'s handshake answer did not authenticate: someone in between, or a wrong key; build through other relays`)
+      }
+      this.layers.push(deriveHopKeys(material))
+      this.hops.push(hop)
+      this.info.hops.push({ rank: hop.rank })
+      opts.onHop?.(i, hop.rank)
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
     }
@@ -215,9 +244,9 @@ export class OriginCircuit implements Circuit {
     return this.layers.length - 1
   }
 
-  async openStream (service: string, opts: { signal?: AbortSignal } = {}): Promise<Duplex> {
+  async openStream (service: string, opts: { signal?: AbortSignal, optimistic?: boolean } = {}): Promise<Duplex> {
     const end = this.endFor(this.lastHop())
-    const stream = await end.openStream(service, opts.signal)
+    const stream = await end.openStream(service, opts.signal, opts.optimistic === true)
     this.info.streams++
     stream.once('close', () => { this.info.streams-- })
     return stream

@@ -92,14 +92,25 @@ export interface BuildOptions {
 /** A circuit this node originated. */
 export interface Circuit {
   readonly info: CircuitInfo
-  /** Opens a reliable stream (BEGIN) to `service` at the last hop (or past the virtual hop). */
-  openStream: (service: string, opts?: { signal?: AbortSignal }) => Promise<Duplex>
+  /**
+   * Opens a reliable stream (BEGIN) to `service` at the last hop (or past the virtual hop).
+   * `optimistic` (Tor's optimistic data): resolves at once, the caller's writes follow BEGIN
+   * without waiting for CONNECTED, and a refused BEGIN fails the stream instead of this call.
+   */
+  openStream: (service: string, opts?: { signal?: AbortSignal, optimistic?: boolean }) => Promise<Duplex>
   /**
    * A one-shot request to a named handler at hop `hop` (default: the last hop),
    * answered by its RelayRequestHandler (max MAX_REQUEST_BYTES each way).
    * Hidden services use it for ESTABLISH_INTRO, INTRODUCE, ESTABLISH_RENDEZVOUS.
    */
   request: (name: string, payload: Buffer, opts?: { hop?: number, signal?: AbortSignal, timeoutMs?: number }) => Promise<Buffer>
+  /**
+   * Adds one real hop past the last one (one EXTEND, one handshake): how a
+   * pre-built circuit is turned into one ending at a chosen relay (Tor's
+   * cannibalisation). Not after addVirtualHop; never a relay already on the
+   * circuit. Throws TunnelError EXTEND_FAILED / TIMEOUT and closes the circuit on failure.
+   */
+  extend: (to: Contact, opts?: { signal?: AbortSignal }) => Promise<void>
   /**
    * Adds a virtual hop past the last (real) hop, keyed by an end-to-end
    * handshake already completed (hidden services: client ↔ service through a

@@ -10,7 +10,7 @@ import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import { ntorServerRespond } from './ntor.js'
 import { deriveHopKeys, MAX_HOPS } from './onion.js'
-import { selectPath } from './path-selection.js'
+import { networkOf, selectPath, usableRelay } from './path-selection.js'
 import { RelayCircuit } from './relay.js'
 import { encodeReason } from './relay-message.js'
 import type { TunnelHost } from './tunnel-host.js'
@@ -37,6 +37,13 @@ export interface TunnelServiceOptions {
   maxCircuitsPerChannel?: number
   /** Bound on channels other nodes opened to this one. */
   maxIncomingChannels?: number
+  /**
+   * Pre-built circuits kept ready (Tor's preemptive circuits): `circuits`
+   * general circuits of `hops` hops, refilled in the background while relays
+   * are known. build() with a lastHop and hops + 1 hops takes one and extends
+   * it to that relay (one EXTEND instead of a whole build). Default: none.
+   */
+  preemptive?: { circuits: number, hops: number }
   log?: (level: 'debug' | 'info' | 'warn', message: string) => void
 }
 
@@ -55,6 +62,10 @@ export function createTunnelService (opts: TunnelServiceOptions): TunnelServiceH
 }
 
 const DEFAULT_HOPS = 3
+/** How often the pre-built pool is checked and refilled. */
+const POOL_TICK_MS = 1000
+/** An unused pre-built circuit older than this is replaced (Tor: unused circuits are retired too). */
+const POOL_MAX_AGE_MS = 10 * 60_000
 
 class TunnelNode implements TunnelService, TunnelHost {
   readonly identity: Identity
@@ -72,6 +83,10 @@ class TunnelNode implements TunnelService, TunnelHost {
   private cellsDropped = 0
   private running = false
   private registered = false
+  /** Pre-built circuits nobody has taken yet, oldest first. */
+  private readonly pool: OriginCircuit[] = []
+  private poolBuilding = false
+  private poolTimer?: NodeJS.Timeout
 
   constructor (private readonly opts: TunnelServiceOptions) {
     this.identity = opts.identity
@@ -82,6 +97,11 @@ class TunnelNode implements TunnelService, TunnelHost {
 
   start (): void {
     this.running = true
+    if (this.opts.preemptive !== undefined && this.opts.preemptive.circuits > 0 && this.poolTimer === undefined) {
+      this.poolTimer = setInterval(() => { this.refillPool() }, POOL_TICK_MS)
+      this.poolTimer.unref()
+      this.refillPool()
+    }
     if (this.registered) return
     this.registered = true
     this.opts.network.registerService(TUNNEL_SERVICE, {
@@ -92,6 +112,9 @@ class TunnelNode implements TunnelService, TunnelHost {
   async stop (): Promise<void> {
     if (!this.running) return
     this.running = false
+    clearInterval(this.poolTimer)
+    this.poolTimer = undefined
+    this.pool.length = 0
     for (const c of [...this.origin.values()]) c.close(END_REASON.shutdown)
     for (const r of [...this.relays]) r.destroy(END_REASON.shutdown, 'local')
     // Let the DESTROY cells reach the neighbours before the link closes under them.
@@ -181,7 +204,66 @@ class TunnelNode implements TunnelService, TunnelHost {
   // Origin side ------------------------------------------------------------------
 
   async build (opts: BuildOptions = {}): Promise<Circuit> {
+    const pooled = this.takePooled(opts)
+    if (pooled !== undefined) {
+      pooled.info.purpose = opts.purpose ?? 'general'
+      pooled.info.isolation = opts.isolation
+      pooled.hops.forEach((h, i) => opts.onHop?.(i, h.rank))
+      await pooled.extend(opts.lastHop!, { signal: opts.signal, onHop: opts.onHop })
+      return pooled
+    }
     return await this.buildCircuit(opts)
+  }
+
+  // Pre-built circuits ------------------------------------------------------------------
+
+  /**
+   * A pooled circuit that build(opts) may extend instead of building anew: only for a
+   * chosen last hop one past the pool's length, and only one the path rules allow (the
+   * last hop not on it nor in its /16s, no excluded relay).
+   */
+  private takePooled (opts: BuildOptions): OriginCircuit | undefined {
+    const pre = this.opts.preemptive
+    const last = opts.lastHop
+    if (pre === undefined || last === undefined || (opts.hops ?? DEFAULT_HOPS) !== pre.hops + 1) return undefined
+    if (last.publicKey?.length !== 32 || last.id.equals(this.identity.id)) return undefined
+    const excluded = [last.id, ...(opts.exclude ?? [])]
+    const net = networkOf(last.endpoint)
+    const i = this.pool.findIndex(c => !c.closed && c.info.state === 'open' &&
+      c.hops.every(h => !excluded.some(x => x.equals(h.id)) && networkOf(h.endpoint) !== net))
+    if (i < 0) return undefined
+    const [taken] = this.pool.splice(i, 1)
+    setImmediate(() => { this.refillPool() })
+    return taken
+  }
+
+  /** Drops dead and stale pooled circuits and starts one build when the pool is short (one at a time: bounded). */
+  private refillPool (): void {
+    const pre = this.opts.preemptive
+    if (pre === undefined || !this.running) return
+    const now = Date.now()
+    for (let i = this.pool.length - 1; i >= 0; i--) {
+      const c = this.pool[i]
+      if (c.closed || now - c.info.createdAt > POOL_MAX_AGE_MS) {
+        this.pool.splice(i, 1)
+        c.close(END_REASON.done)
+      }
+    }
+    if (this.poolBuilding || this.pool.length >= pre.circuits) return
+    // Only when there are relays enough to extend the circuit by one more afterwards.
+    const usable = this.opts.directory.candidates().filter(c => usableRelay(c, { minRank: this.opts.minRank, self: this.identity.id }))
+    if (usable.length < pre.hops + 1) return
+    this.poolBuilding = true
+    this.buildCircuit({ hops: pre.hops, purpose: 'general' }).then((c) => {
+      this.poolBuilding = false
+      if (!this.running) { c.close(END_REASON.shutdown); return }
+      this.pool.push(c)
+      setImmediate(() => { this.refillPool() })
+    }, (err: Error) => {
+      // A failed build waits for the next tick: no tight retry loop while relays fail.
+      this.poolBuilding = false
+      this.opts.log?.('debug', `a pre-built circuit failed: ${err.message}`)
+    })
   }
 
   private async buildCircuit (opts: BuildOptions): Promise<OriginCircuit> {

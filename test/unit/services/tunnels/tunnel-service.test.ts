@@ -6,12 +6,12 @@ import type { Channel } from '../../../../src/node/services/tunnels/channel.js'
 import type { OriginCircuit } from '../../../../src/node/services/tunnels/circuit.js'
 import { STREAM_WINDOW } from '../../../../src/node/services/tunnels/flow-control.js'
 import { RELAY_DATA_MAX } from '../../../../src/node/services/tunnels/relay-message.js'
-import { createTunnelService, type TunnelServiceHandle } from '../../../../src/node/services/tunnels/tunnel-service.js'
+import { createTunnelService, type TunnelServiceHandle, type TunnelServiceOptions } from '../../../../src/node/services/tunnels/tunnel-service.js'
 import { END_REASON, type Circuit } from '../../../../src/node/services/tunnels/tunnel-api.js'
 import type { CircuitStream } from '../../../../src/node/services/tunnels/circuit-stream.js'
 
 /** Tunnels on N in-process nodes (duplex pairs for link streams): the protocol without UDP. */
-function memoryTunnels (n: number, net = new MemoryServiceNetwork()): TunnelServiceHandle[] {
+function memoryTunnels (n: number, net = new MemoryServiceNetwork(), extra: Partial<TunnelServiceOptions> = {}): TunnelServiceHandle[] {
   const nodes = net.addNodes(n)
   const services = nodes.map(node => createTunnelService({
     network: node,
@@ -20,7 +20,8 @@ function memoryTunnels (n: number, net = new MemoryServiceNetwork()): TunnelServ
     directory: { candidates: () => nodes.filter(o => o !== node).map(o => ({ ...o.self, endpoint: { address: `10.${nodes.indexOf(o)}.0.1`, port: 4000 } })) },
     minRank: 0,
     allowPrivateEndpoints: true,
-    extendTimeoutMs: 2000
+    extendTimeoutMs: 2000,
+    ...extra
   }))
   for (const s of services) s.start()
   running.push(...services)
@@ -141,5 +142,70 @@ describe('TunnelService in memory', () => {
     const building = nodes[0].build({ hops: 3, signal: ac.signal, onHop: (i) => { if (i === 0) ac.abort() } })
     await expect(building).rejects.toMatchObject({ code: 'TUNNEL_TIMEOUT' })
     expect(nodes[0].circuits()).toEqual([])
+  })
+
+  it('extend adds one hop to an open circuit, never a relay already on it', async () => {
+    const nodes = memoryTunnels(5)
+    const target = nodes[4]
+    let reached = false
+    target.handleStream('here', (stream) => { reached = true; stream.end('hi') })
+    const circuit = await nodes[0].build({ hops: 2, exclude: [target.identity.id] })
+    const on = (circuit as OriginCircuit).hops
+    await expect(circuit.extend(on[0])).rejects.toMatchObject({ code: 'TUNNEL_INVALID_ARGUMENT' })
+    const contact = { id: target.identity.id, publicKey: target.identity.publicKey, rank: 0, endpoint: { address: '10.4.0.1', port: 4000 } }
+    await circuit.extend(contact as unknown as Parameters<Circuit['extend']>[0])
+    expect(hopsOf(circuit)).toHaveLength(3)
+    expect(hopsOf(circuit)[2]).toBe(target.identity.id.toString('hex'))
+    expect(circuit.info.state).toBe('open')
+    const stream = await circuit.openStream('here')
+    let got = ''
+    for await (const b of stream as AsyncIterable<Buffer>) got += b.toString()
+    expect(got).toBe('hi')
+    expect(reached).toBe(true)
+  })
+
+  it('pre-built circuits are extended to the chosen last hop instead of built anew, and the pool refills', async () => {
+    const nodes = memoryTunnels(7, new MemoryServiceNetwork(), { preemptive: { circuits: 2, hops: 2 } })
+    const pooled = async (): Promise<OriginCircuit[]> => {
+      for (let i = 0; i < 200; i++) {
+        const open = [...nodes[0].internals.origin.values()].filter(c => c.info.state === 'open' && c.info.purpose === 'general')
+        if (open.length >= 2) return open
+        await sleep(10)
+      }
+      throw new Error('the pool never filled')
+    }
+    const before = await pooled()
+    const prefixes = before.map(c => hopsOf(c).join())
+    const last = nodes.slice(1).find(s => !before.some(c => hopsOf(c).includes(s.identity.id.toString('hex'))))!
+    const contact = { id: last.identity.id, publicKey: last.identity.publicKey, rank: 0, endpoint: { address: `10.${nodes.indexOf(last)}.0.1`, port: 4000 } }
+    const circuit = await nodes[0].build({ hops: 3, purpose: 'hs-intro', lastHop: contact as unknown as Parameters<Circuit['extend']>[0] })
+    expect(before).toContain(circuit)
+    expect(circuit.info.purpose).toBe('hs-intro')
+    expect(prefixes).toContain(hopsOf(circuit).slice(0, 2).join())
+    expect(hopsOf(circuit)[2]).toBe(last.identity.id.toString('hex'))
+    // A relay of a pooled circuit asked as last hop: that circuit is not used (a relay never twice).
+    const other = before.find(c => c !== circuit)!
+    const onOther = nodes.find(s => s.identity.id.toString('hex') === hopsOf(other)[0])!
+    const again = await nodes[0].build({ hops: 3, purpose: 'hs-service', lastHop: { id: onOther.identity.id, publicKey: onOther.identity.publicKey, rank: 0, endpoint: { address: `10.${nodes.indexOf(onOther)}.0.1`, port: 4000 } } as unknown as Parameters<Circuit['extend']>[0] })
+    expect(again).not.toBe(other)
+    expect(new Set(hopsOf(again)).size).toBe(3)
+    // Taken circuits are replaced in the background.
+    const after = await pooled()
+    expect(after.some(c => c === circuit || c === again)).toBe(false)
+  })
+
+  it('an optimistic stream carries data sent before CONNECTED; a refused BEGIN fails the stream', async () => {
+    const nodes = memoryTunnels(5)
+    for (const s of nodes) s.handleStream('echo', (stream) => { stream.pipe(stream) })
+    const circuit = await nodes[0].build({ hops: 3 })
+    const stream = await circuit.openStream('echo', { optimistic: true })
+    stream.end('hello before connected')
+    let got = ''
+    for await (const b of stream as AsyncIterable<Buffer>) got += b.toString()
+    expect(got).toBe('hello before connected')
+    const refused = await circuit.openStream('nobody-here', { optimistic: true })
+    const err = await new Promise<Error>(resolve => { refused.once('error', resolve); refused.write('x') })
+    expect(err).toMatchObject({ code: 'TUNNEL_NO_SUCH_SERVICE' })
+    expect(circuit.info.state).toBe('open')
   })
 })

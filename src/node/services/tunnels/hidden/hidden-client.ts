@@ -104,11 +104,18 @@ export class HiddenClient {
     const closeAll = (): void => { for (const c of opened) c.close(END_REASON.done) }
     // The rendezvous circuit does not depend on the descriptor: it is built while the
     // descriptor is fetched, and the intro circuit as soon as the descriptor names one.
+    // The introduction leaves once the cookie is *sent* to the rendezvous point: the
+    // service's answer reaches that point several link trips after the cookie (cells on
+    // a circuit keep their order), and a refusal is checked before waiting for the service.
+    let established: Promise<void> | undefined
     const rvP = this.d.tunnels.build({ hops: 3, purpose: 'hs-client', isolation, lastHop: rendezvous, exclude: known, signal })
-      .then(async c => {
+      .then(c => {
         opened.push(c)
-        const status = readStatus(await c.request(HS_REQUEST.establishRendezvous, cookie, { signal }))
-        if (status !== HS_STATUS.ok) throw new TunnelError(TunnelErrorCode.HS_UNREACHABLE, `the rendezvous point refused (status ${status})`)
+        established = c.request(HS_REQUEST.establishRendezvous, cookie, { signal }).then(answer => {
+          const status = readStatus(answer)
+          if (status !== HS_STATUS.ok) throw new TunnelError(TunnelErrorCode.HS_UNREACHABLE, `the rendezvous point refused (status ${status})`)
+        })
+        established.catch(() => {})
         return c
       })
     rvP.catch(() => {})
@@ -148,12 +155,16 @@ export class HiddenClient {
       const introduced = await this.introduce(publicKey, desc, intros, introCircuit, buildIntro, cookie, rendezvous, hs.message, signal)
       opts.onProgress?.({ phase: 'introduce' })
       introduced.close(END_REASON.done)
+      await established?.catch((err: unknown) => {
+        if (isTornetCircuitFailure(err)) failedRelays.push(rendezvous.id)
+        throw err
+      })
       const answer = await withTimeout(reply, this.d.rendezvousTimeoutMs ?? 10_000, signal,
         () => new TunnelError(TunnelErrorCode.HS_UNREACHABLE, 'the hidden service did not come to the rendezvous in time'))
       const material = ntorClientFinish(hs.state, answer)
       if (material === undefined) throw new TunnelError(TunnelErrorCode.HANDSHAKE_FAILED, 'the rendezvous answer does not authenticate as the hidden service')
       rv.addVirtualHop(material)
-      const stream = await rv.openStream(HS_STREAM, { signal })
+      const stream = await rv.openStream(HS_STREAM, { signal, optimistic: true })
       opts.onProgress?.({ phase: 'joined' })
       // The circuit serves this one stream: it closes with it.
       stream.once('close', () => { rv.close(END_REASON.done) })
