@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import type { Dht } from '../../../../src/node/routing/dht.js'
+import { makeContact } from '../../../../src/node/routing/contact.js'
+import { LinkServiceNetwork } from '../../../../src/node/services/link-service-network.js'
 import { createPunchService, type PunchService } from '../../../../src/node/services/punch/index.js'
 import { MemoryNetwork } from '../../../../src/node/transport/memory.js'
 import { decodePunchMessage, encodePunchMessage, PUNCH_SERVICE, PunchResult } from '../../../../src/node/wire/punch-messages.js'
@@ -62,6 +65,25 @@ describe('hole punching over the memory network with NATs', () => {
     // The session is direct: the introducer carried none of the echo.
     expect(w.intro.link.stats.datagramsIn).toBeLessThan(40)
   })
+
+  it('LinkServiceNetwork: a request to a contact naming introducers falls back to punching when the direct handshake fails', async () => {
+    const w = world('endpoint-independent', 'endpoint-independent')
+    punch(w)
+    const pT = w.punch(w.t)
+    const pA = w.punch(w.a)
+    pT.setIntroducers([w.intro.contact])
+    await joinIntroducer(w.t, w.intro)
+    w.t.link.registerService('echo', { onRequest: async (_peer, payload) => Buffer.from(payload) })
+    // What a provider record gives the fetcher: T's own (private, unroutable) address and its introducers.
+    const contact = makeContact(w.t.identity.id, w.t.transport.local, { publicKey: w.t.identity.publicKey, introducers: pT.introducers() })
+    // Requests and streams never consult the DHT.
+    const plain = new LinkServiceNetwork(w.a.link, undefined as unknown as Dht)
+    await expect(plain.request(contact, 'echo', Buffer.from('x'), { timeoutMs: 2500 })).rejects.toBeDefined()
+    const withNat = new LinkServiceNetwork(w.a.link, undefined as unknown as Dht)
+    withNat.useNatTraversal({ introducers: () => [], punch: async (t, i, o) => await pA.connect(t, i, o), directMs: 300 })
+    const got = await withNat.request(contact, 'echo', Buffer.from('punched by the service network'))
+    expect(got.toString()).toBe('punched by the service network')
+  }, 20_000)
 
   it('behind a symmetric NAT the handshakes never meet: PUNCH_FAILED after the rounds (a relay is needed)', async () => {
     const w = world('symmetric', 'symmetric')
