@@ -117,9 +117,10 @@ describeNetns('Tornet nodes behind NATs (namespace network)', { needsBuild: true
     // The holder's provider record names its introducers (the public node it keeps a session to);
     // a fetcher whose direct handshake to the record's private address fails punches through them
     // (LinkServiceNetwork; shown alone over memory NATs in test/unit/services/punch). Measured
-    // here: this also passed with that fallback switched off, because the two nodes' DHT upkeep
-    // had already opened a session between them (each pings the other's public mapping, learnt
-    // from the bootstrap node: an accidental simultaneous open), so it shows the end result only.
+    // here (two full runs of this file): it also passed with that fallback switched off — most
+    // likely the two nodes' DHT upkeep opens a session between them first (each pinging the
+    // other's public mapping learnt from the bootstrap nodes, by chance a simultaneous open; not
+    // verified) — so this shows the end result only, not that the fallback was taken.
     // Introducers are kept once reach has an answer that is not "public"; records signed before
     // that carry none (they are re-signed when the introducers change, at the next announcement).
     await eim.waitForOutput(/reachability: (behind a NAT|unreachable)/, 120_000)
