@@ -172,6 +172,7 @@ export class TornetNode extends EventEmitter {
       candidates: () => dht.table.closest(identity.id, 20).map(addressOf)
     })
     this.punch = createPunchService({ link })
+    network.useNatTraversal({ introducers: () => this.punch.introducers(), punch: async (t, i, o) => await this.punch.connect(t, i, o) })
     // Every node relays for others within the per-pair limits; a NATted node's clients cannot reach it anyway.
     registerRelayServer({ link })
     this.reach = withIntroducers(reach, this.punch, () => dht.table.closest(identity.id, 20).map(addressOf), () => link.sessions())

@@ -16,7 +16,7 @@ import { makeNetnsDataDir, runTornet, TornetHost } from '../helpers/netns/tornet
 
 describeNetns('Tornet nodes behind NATs (namespace network)', { needsBuild: true }, () => {
   let net: NetnsNetwork
-  let boot: TornetHost, eim: TornetHost, sym: TornetHost
+  let boot: TornetHost, boot2: TornetHost, eim: TornetHost, sym: TornetHost, eim2: TornetHost
   let eHost: NetnsHost
   const ids: Identity[] = []
   const work = mkdtempSync(join(tmpdir(), 'tornet-netns-work-'))
@@ -28,24 +28,33 @@ describeNetns('Tornet nodes behind NATs (namespace network)', { needsBuild: true
     const r2 = await net.addRouter('rsym', 'symmetric')
     eHost = await net.addPrivateHost(r1, 'e')
     const sHost = await net.addPrivateHost(r2, 's')
-    for (let i = 0; i < 3; i++) ids.push(generateIdentity())
+    // A second home behind its own endpoint-independent NAT: the far side of the punched fetch.
+    const r3 = await net.addRouter('reim2', 'endpoint-independent')
+    const fHost = await net.addPrivateHost(r3, 'f')
+    // A second public node: the reach check needs two unrelated peers to report the address they
+    // see, and a NATted node keeps introducers only once reach has answered.
+    const pub2 = await net.addPublicHost('boot2')
+    for (let i = 0; i < 5; i++) ids.push(generateIdentity())
     boot = await TornetHost.start(net, pub, { identity: ids[0], bootstrap: [] })
-    ;[eim, sym] = await Promise.all([
-      TornetHost.start(net, eHost, { identity: ids[1], bootstrap: [boot.endpoint] }),
-      TornetHost.start(net, sHost, { identity: ids[2], bootstrap: [boot.endpoint] })
+    boot2 = await TornetHost.start(net, pub2, { identity: ids[4], bootstrap: [boot.endpoint] })
+    const both = [boot.endpoint, boot2.endpoint]
+    ;[eim, sym, eim2] = await Promise.all([
+      TornetHost.start(net, eHost, { identity: ids[1], bootstrap: both }),
+      TornetHost.start(net, sHost, { identity: ids[2], bootstrap: both }),
+      TornetHost.start(net, fHost, { identity: ids[3], bootstrap: both })
     ])
   })
 
   afterAll(async () => {
-    await Promise.all([boot, eim, sym].map(async n => await n?.stop()))
+    await Promise.all([boot, boot2, eim, sym, eim2].map(async n => await n?.stop()))
     await net?.close()
     rmSync(work, { recursive: true, force: true })
   })
 
   it('the nodes behind either NAT join through the public bootstrap node', () => {
     expect(boot.log).toContain('Running as the first node of a network')
-    expect(eim.log).toMatch(/joined: 1 bootstrap peer\(s\) answered, [1-9]\d* contact\(s\) known/)
-    expect(sym.log).toMatch(/joined: 1 bootstrap peer\(s\) answered, [1-9]\d* contact\(s\) known/)
+    expect(eim.log).toMatch(/joined: 2 bootstrap peer\(s\) answered, [1-9]\d* contact\(s\) known/)
+    expect(sym.log).toMatch(/joined: 2 bootstrap peer\(s\) answered, [1-9]\d* contact\(s\) known/)
   })
 
   it('nodes behind either NAT fetch what the public node published, byte for byte', async () => {
@@ -104,10 +113,24 @@ describeNetns('Tornet nodes behind NATs (namespace network)', { needsBuild: true
     expect(s.body.toString()).toBe('held behind the symmetric NAT')
   }, 300_000)
 
-  it.todo('a node behind one NAT fetches what only a node behind another NAT holds — fails today (the gateway answers 502): ' +
-    'the provider record names the private address the holder sees on its own interface (198.19.x), which nobody outside its ' +
-    'LAN can reach, there is no session between the two, and each NAT drops sessions it did not open. The parts exist and are ' +
-    'unit-tested over translating memory NATs (services/punch: introducers and simultaneous open across endpoint-independent NATs; ' +
-    'services/relay: a relay stream and a second link over it for symmetric ones), and each node keeps introducers once reach says ' +
-    'it is not public; still missing: the introducers in the provider record, and the chunk fetch falling back to punch, then relay')
+  it('a node behind one endpoint-independent NAT fetches what only a node behind another one holds', async () => {
+    // The holder's provider record names its introducers (the public node it keeps a session to);
+    // a fetcher whose direct handshake to the record's private address fails punches through them
+    // (LinkServiceNetwork; shown alone over memory NATs in test/unit/services/punch). Measured
+    // here (two full runs of this file): it also passed with that fallback switched off — most
+    // likely the two nodes' DHT upkeep opens a session between them first (each pinging the
+    // other's public mapping learnt from the bootstrap nodes, by chance a simultaneous open; not
+    // verified) — so this shows the end result only, not that the fallback was taken.
+    // Introducers are kept once reach has an answer that is not "public"; records signed before
+    // that carry none (they are re-signed when the introducers change, at the next announcement).
+    await eim.waitForOutput(/reachability: (behind a NAT|unreachable)/, 120_000)
+    const data = randomBytes(100_000)
+    const ref = await eim.publish({ 'e2.bin': data })
+    const got = await eim2.fetch(`http://${ref}.tor-net/e2.bin`)
+    expect(got.status, `fetcher:\n${eim2.log}\nholder:\n${eim.log}`).toBe(200)
+    expect(got.body.equals(data)).toBe(true)
+  }, 300_000)
+
+  it.todo('a node behind a symmetric NAT fetches what only a NATted node holds — punching cannot work (each peer sees another ' +
+    'port), and the relay fallback (services/relay RelayTransport through the introducer) is not wired into LinkServiceNetwork yet')
 })

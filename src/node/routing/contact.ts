@@ -1,3 +1,4 @@
+import type { Introducer } from '../wire/punch-messages.js'
 import type { Endpoint } from '../types.js'
 
 /**
@@ -28,6 +29,11 @@ export interface Contact {
   lastSeen: number
   /** Consecutive failed requests since it last answered. */
   failures: number
+  /**
+   * The reachable peers that introduce this node when it sits behind a NAT (from its signed
+   * provider record): a link that cannot reach it directly punches through them (punch service).
+   */
+  introducers?: Introducer[]
 }
 
 export function makeContact (id: Buffer, endpoint: Endpoint, fields: Partial<Omit<Contact, 'id' | 'endpoint'>> = {}): Contact {

@@ -3,6 +3,7 @@ import { sha256 } from '../crypto/hash.js'
 import type { Endpoint } from '../types.js'
 import { Reader, WireError, Writer } from './codec.js'
 import { ipv6Bytes, ipv6Text } from './ipv6.js'
+import { decodeIntroducers, encodeIntroducers, type Introducer } from './punch-messages.js'
 
 /**
  * The DHT protocol ("dht" service), version 1. Little-endian; every message is
@@ -43,7 +44,10 @@ import { ipv6Bytes, ipv6Text } from './ipv6.js'
  * proves the rank anyway, so lookups do not need it). Other bits must be 0.
  * A contact is 39 bytes (IPv4, id or key) to 59 bytes (IPv6, key and nonce).
  * (Chunk provider records and the contact memory keep the longer form of
- * writeWireContact below: id, then key and nonce.)
+ * writeWireContact below: id, then key and nonce, then — cflags bit3, only in
+ * that long form — introducers: len u8 ‖ the versioned INTRODUCERS list of
+ * punch-messages.ts, which a node behind a NAT publishes so others can punch
+ * to it. Records without the bit decode as before.)
  */
 export const RoutingMessageType = {
   ping: 0x01,
@@ -77,6 +81,8 @@ export const FIND_FLAG_WANT_NONCES = 0x02
 const CONTACT_FLAG_V6 = 0x01
 const CONTACT_FLAG_KEY = 0x02
 const CONTACT_FLAG_NONCE = 0x04
+/** Long form only: introducers follow the key and nonce. */
+const CONTACT_FLAG_INTRODUCERS = 0x08
 const ID_BYTES = 32
 const KEY_BYTES = 32
 const NONCE_BYTES = 8
@@ -86,6 +92,8 @@ export interface WireContact {
   endpoint: Endpoint
   publicKey?: Buffer
   nonce?: Buffer
+  /** Long form only: the reachable peers that introduce this (NATted) node (punch service). */
+  introducers?: Introducer[]
 }
 
 export interface FindRequest {
@@ -309,24 +317,28 @@ export function writeWireContact (w: Writer, c: WireContact, withKey: boolean): 
   const a = encodeAddress(c.endpoint.address)
   checkPort(c.endpoint.port)
   const key = withKey && c.publicKey !== undefined && c.nonce !== undefined
-  w.bytes(c.id).u8((a.length === 16 ? CONTACT_FLAG_V6 : 0) | (key ? CONTACT_FLAG_KEY : 0)).bytes(a).u16(c.endpoint.port)
+  const intro = c.introducers !== undefined && c.introducers.length > 0
+  w.bytes(c.id).u8((a.length === 16 ? CONTACT_FLAG_V6 : 0) | (key ? CONTACT_FLAG_KEY : 0) | (intro ? CONTACT_FLAG_INTRODUCERS : 0)).bytes(a).u16(c.endpoint.port)
   if (key) {
     checkLength(c.publicKey as Buffer, KEY_BYTES, 'public key')
     checkLength(c.nonce as Buffer, NONCE_BYTES, 'nonce')
     w.bytes(c.publicKey as Buffer).bytes(c.nonce as Buffer)
   }
+  if (intro) w.bytes8(encodeIntroducers(c.introducers as Introducer[]))
 }
 
 export function readWireContact (r: Reader): WireContact {
   const id = Buffer.from(r.bytes(ID_BYTES))
   const flags = r.u8()
-  if ((flags & ~(CONTACT_FLAG_V6 | CONTACT_FLAG_KEY)) !== 0) throw new WireError('contact: unknown flags')
+  if ((flags & ~(CONTACT_FLAG_V6 | CONTACT_FLAG_KEY | CONTACT_FLAG_INTRODUCERS)) !== 0) throw new WireError('contact: unknown flags')
   const address = decodeAddress(r.bytes((flags & CONTACT_FLAG_V6) !== 0 ? 16 : 4))
   const c: WireContact = { id, endpoint: { address, port: r.u16() } }
   if ((flags & CONTACT_FLAG_KEY) !== 0) {
     c.publicKey = Buffer.from(r.bytes(KEY_BYTES))
     c.nonce = Buffer.from(r.bytes(NONCE_BYTES))
   }
+  // decodeIntroducers checks version, count and that the list fills its length exactly.
+  if ((flags & CONTACT_FLAG_INTRODUCERS) !== 0) c.introducers = decodeIntroducers(r.bytes8())
   return c
 }
 

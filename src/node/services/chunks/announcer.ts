@@ -1,3 +1,4 @@
+import type { Introducer } from '../../wire/punch-messages.js'
 import type { Identity } from '../../identity/identity.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { ServiceNetwork } from '../service-network.js'
@@ -95,11 +96,13 @@ export class Announcer {
     if (!this.canAnnounce()) return undefined
     const hex = chunkId.toString('hex')
     const now = this.d.now()
-    const endpoint = this.d.network.self.endpoint
+    const self = this.d.network.self
+    const endpoint = self.endpoint
     const have = this.own.get(hex)
-    if (have !== undefined && have.expiresAt - now > this.d.ttlMs / 2 &&
+    if (have !== undefined && have.expiresAt - now > this.d.ttlMs / 2 && sameIntroducers(have.provider.introducers, self.introducers) &&
       have.provider.endpoint.address === endpoint.address && have.provider.endpoint.port === endpoint.port) return have
-    const r = createProviderRecord(this.d.identity, endpoint, chunkId, now + this.d.ttlMs)
+    // A node behind a NAT names its introducers (network.self carries them), so fetchers can punch to it.
+    const r = createProviderRecord(this.d.identity, endpoint, chunkId, now + this.d.ttlMs, self.introducers)
     this.own.delete(hex)
     this.own.set(hex, r)
     if (this.own.size > Announcer.OWN_CAPACITY) this.own.delete(this.own.keys().next().value as string)
@@ -204,4 +207,10 @@ export async function forEachLimit<T> (items: T[], limit: number, signal: AbortS
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane))
+}
+
+/** Whether a record's introducers are still the node's (else it is re-signed with the new ones). */
+function sameIntroducers (a: readonly Introducer[] | undefined, b: readonly Introducer[] | undefined): boolean {
+  const key = (l: readonly Introducer[] | undefined): string => (l ?? []).map(i => `${i.id.toString('hex')}@${i.endpoint.address}:${i.endpoint.port}`).join(',')
+  return key(a) === key(b)
 }

@@ -2,6 +2,7 @@ import { NS, namespaced } from '../../crypto/namespaces.js'
 import { NONCE_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../identity/identity.js'
 import type { Endpoint } from '../../types.js'
 import { Reader, WireError, Writer } from '../../wire/codec.js'
+import type { Introducer } from '../../wire/punch-messages.js'
 import { readWireContact, writeWireContact } from '../../wire/routing-messages.js'
 import { type ChunkDescriptor, MAX_SLICES, SLICE_BYTES, decodeDescriptor, encodeDescriptor } from './chunk-format.js'
 
@@ -28,6 +29,7 @@ import { type ChunkDescriptor, MAX_SLICES, SLICE_BYTES, decodeDescriptor, encode
  *  record    = chunkId[32] | contact | expiresAt u64 (ms since the epoch) | signature[64]
  *  contact   = the DHT's contact (wire/routing-messages.ts) and it MUST carry the key flag:
  *              nodeId[32] | cflags u8 | address (4 | 16) | port u16 | publicKey[32] | nonce[8]
+ *              [| introducers len u8 | INTRODUCERS (cflags bit3, a provider behind a NAT; signed with the rest)]
  *  signature = ed25519 by that public key over namespaced(NS.providerRecord, the record's bytes
  *              before the signature), so nobody can announce a provider other than themselves.
  *
@@ -86,6 +88,8 @@ export interface ProviderContact {
   endpoint: Endpoint
   publicKey: Buffer
   nonce: Buffer
+  /** Set by a provider behind a NAT: who can introduce others to it for hole punching. */
+  introducers?: Introducer[]
 }
 
 export interface ProviderRecord {
@@ -149,7 +153,9 @@ function readRecord (r: Reader): ProviderRecord {
   if (c.publicKey === undefined || c.nonce === undefined) throw new WireError(`${r.what}: provider record without a public key`)
   const expiresAt = r.u64()
   const signature = Buffer.from(r.bytes(SIGNATURE_BYTES))
-  return { chunkId, provider: { id: c.id, endpoint: c.endpoint, publicKey: c.publicKey, nonce: c.nonce }, expiresAt, signature }
+  const provider: ProviderContact = { id: c.id, endpoint: c.endpoint, publicKey: c.publicKey, nonce: c.nonce }
+  if (c.introducers !== undefined) provider.introducers = c.introducers
+  return { chunkId, provider, expiresAt, signature }
 }
 
 function writeRecords (w: Writer, records: ProviderRecord[]): void {

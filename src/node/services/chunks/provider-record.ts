@@ -2,7 +2,8 @@ import { sha256 } from '../../crypto/hash.js'
 import { type Identity, nodeIdOf, rankOf, sign, verify } from '../../identity/identity.js'
 import { type Contact, makeContact } from '../../routing/contact.js'
 import type { Endpoint } from '../../types.js'
-import { type ProviderRecord, recordSigningMessage } from './messages.js'
+import { type Introducer, MAX_INTRODUCERS } from '../../wire/punch-messages.js'
+import { type ProviderContact, type ProviderRecord, recordSigningMessage } from './messages.js'
 
 /**
  * A provider record says "node N serves chunk C until time T", signed by N
@@ -13,12 +14,10 @@ import { type ProviderRecord, recordSigningMessage } from './messages.js'
 /** Records announcing further ahead than this are refused (a bound on how long a lie can live). */
 export const MAX_RECORD_TTL_MS = 24 * 60 * 60_000
 
-export function createProviderRecord (identity: Identity, endpoint: Endpoint, chunkId: Buffer, expiresAt: number): ProviderRecord {
-  const unsigned = {
-    chunkId: Buffer.from(chunkId),
-    provider: { id: identity.id, endpoint: { ...endpoint }, publicKey: identity.publicKey, nonce: identity.nonce },
-    expiresAt
-  }
+export function createProviderRecord (identity: Identity, endpoint: Endpoint, chunkId: Buffer, expiresAt: number, introducers?: Introducer[]): ProviderRecord {
+  const provider: ProviderContact = { id: identity.id, endpoint: { ...endpoint }, publicKey: identity.publicKey, nonce: identity.nonce }
+  if (introducers !== undefined && introducers.length > 0) provider.introducers = introducers.slice(0, MAX_INTRODUCERS)
+  const unsigned = { chunkId: Buffer.from(chunkId), provider, expiresAt }
   return { ...unsigned, signature: sign(identity, recordSigningMessage(unsigned)) }
 }
 
@@ -56,5 +55,7 @@ const verified = new Set<string>()
 /** The routing contact of a (checked) record's provider. */
 export function contactOfRecord (r: ProviderRecord): Contact {
   const p = r.provider
-  return makeContact(p.id, { ...p.endpoint }, { publicKey: p.publicKey, nonce: p.nonce, rank: rankOf(p.publicKey, p.nonce) })
+  const c = makeContact(p.id, { ...p.endpoint }, { publicKey: p.publicKey, nonce: p.nonce, rank: rankOf(p.publicKey, p.nonce) })
+  if (p.introducers !== undefined) c.introducers = p.introducers
+  return c
 }

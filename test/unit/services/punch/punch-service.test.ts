@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import type { Dht } from '../../../../src/node/routing/dht.js'
+import { makeContact } from '../../../../src/node/routing/contact.js'
+import { LinkServiceNetwork } from '../../../../src/node/services/link-service-network.js'
 import { createPunchService, type PunchService } from '../../../../src/node/services/punch/index.js'
 import { MemoryNetwork } from '../../../../src/node/transport/memory.js'
 import { decodePunchMessage, encodePunchMessage, PUNCH_SERVICE, PunchResult } from '../../../../src/node/wire/punch-messages.js'
@@ -37,12 +40,7 @@ function world (kindA: MemoryNatKind, kindT: MemoryNatKind): { network: MemoryNe
 
 describe('hole punching over the memory network with NATs', () => {
   it('across two endpoint-independent NATs: the introducer tells the target, both handshake at once, the session opens on the punched path', async () => {
-    const w = world('endpoint-independent', 'endpoint-independent')
-    punch(w)
-    const pT = w.punch(w.t)
-    const pA = w.punch(w.a)
-    pT.setIntroducers([w.intro.contact])
-    await joinIntroducer(w.t, w.intro)
+    const { w, pT, pA } = await introducedAcrossEim()
     // What T publishes: the introducer, as T's session to it knows it.
     expect(pT.introducers()).toEqual([{ id: w.intro.identity.id, endpoint: w.intro.transport.local }])
     // Where the introducer sees T: the NAT's public mapping.
@@ -62,6 +60,20 @@ describe('hole punching over the memory network with NATs', () => {
     // The session is direct: the introducer carried none of the echo.
     expect(w.intro.link.stats.datagramsIn).toBeLessThan(40)
   })
+
+  it('LinkServiceNetwork: a request to a contact naming introducers falls back to punching when the direct handshake fails', async () => {
+    const { w, pT, pA } = await introducedAcrossEim()
+    w.t.link.registerService('echo', { onRequest: async (_peer, payload) => Buffer.from(payload) })
+    // What a provider record gives the fetcher: T's own (private, unroutable) address and its introducers.
+    const contact = makeContact(w.t.identity.id, w.t.transport.local, { publicKey: w.t.identity.publicKey, introducers: pT.introducers() })
+    // Requests and streams never consult the DHT.
+    const plain = new LinkServiceNetwork(w.a.link, undefined as unknown as Dht)
+    await expect(plain.request(contact, 'echo', Buffer.from('x'), { timeoutMs: 2500 })).rejects.toBeDefined()
+    const withNat = new LinkServiceNetwork(w.a.link, undefined as unknown as Dht)
+    withNat.useNatTraversal({ introducers: () => [], punch: async (t, i, o) => await pA.connect(t, i, o), directMs: 300 })
+    const got = await withNat.request(contact, 'echo', Buffer.from('punched by the service network'))
+    expect(got.toString()).toBe('punched by the service network')
+  }, 20_000)
 
   it('behind a symmetric NAT the handshakes never meet: PUNCH_FAILED after the rounds (a relay is needed)', async () => {
     const w = world('symmetric', 'symmetric')
@@ -101,6 +113,17 @@ describe('hole punching over the memory network with NATs', () => {
     await expect(w.t.link.request(w.intro.contact, PUNCH_SERVICE, Buffer.from([0x09]))).rejects.toMatchObject({ code: 'PUNCH_MALFORMED' })
   })
 })
+
+/** Two endpoint-independent NATs, every node running the service, T joined to its introducer. */
+async function introducedAcrossEim (): Promise<{ w: ReturnType<typeof world>, pT: PunchService, pA: PunchService }> {
+  const w = world('endpoint-independent', 'endpoint-independent')
+  punch(w)
+  const pT = w.punch(w.t)
+  const pA = w.punch(w.a)
+  pT.setIntroducers([w.intro.contact])
+  await joinIntroducer(w.t, w.intro)
+  return { w, pT, pA }
+}
 
 /** The introducer runs the service too (every reachable node does). */
 function punch (w: { intro: TestNode, punch: (n: TestNode) => PunchService }): void { w.punch(w.intro) }
