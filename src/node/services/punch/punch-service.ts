@@ -6,6 +6,7 @@ import type { Endpoint } from '../../types.js'
 import { tryDecode } from '../../wire/codec.js'
 import { decodePunchMessage, encodePunchMessage, type Introducer, MAX_INTRODUCERS, PUNCH_SERVICE, PunchResult, type PunchResultCode } from '../../wire/punch-messages.js'
 import { PunchError, PunchErrorCode } from './errors.js'
+import { RateTable } from '../rate-table.js'
 
 export interface PunchServiceOptions {
   link: Link
@@ -178,19 +179,4 @@ async function sleep (ms: number, signal: AbortSignal): Promise<undefined> {
     signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
   })
   return undefined
-}
-
-/** Last time each key was allowed, bounded (oldest forgotten first). */
-class RateTable {
-  private readonly last = new Map<string, number>()
-  constructor (private readonly max: number) {}
-
-  allow (key: string, t: number, intervalMs: number): boolean {
-    const prev = this.last.get(key)
-    if (prev !== undefined && t - prev < intervalMs) return false
-    this.last.delete(key)
-    this.last.set(key, t)
-    while (this.last.size > this.max) this.last.delete(this.last.keys().next().value as string)
-    return true
-  }
 }

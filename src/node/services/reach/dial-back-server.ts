@@ -6,6 +6,7 @@ import { tryDecode } from '../../wire/codec.js'
 import { encodeLinkPacket, PacketType } from '../../wire/link-packets.js'
 import { decodeReachMessage, DialBackResult, encodeReachMessage, REACH_SERVICE } from '../../wire/reach-messages.js'
 import { ReachError, ReachErrorCode } from './errors.js'
+import { RateTable } from '../rate-table.js'
 
 /** Sends one datagram from a UDP port other than the node's own (transport/other-port-sender.ts). */
 export type OtherPortSender = (datagram: Buffer, to: Endpoint) => Promise<void>
@@ -32,19 +33,14 @@ export function registerDialBackServer (o: DialBackServerOptions): void {
   const now = o.now ?? Date.now
   const intervalMs = o.intervalMs ?? 5_000
   const maxHosts = o.maxHosts ?? 1024
-  const last = new Map<string, number>()
+  const last = new RateTable(maxHosts)
 
   o.link.registerService(REACH_SERVICE, {
     onRequest: async (peer: PeerInfo, payload: Buffer) => {
       const m = tryDecode(decodeReachMessage, payload)
       if (m === undefined || m.type !== 'dial-back-request') throw new ReachError(ReachErrorCode.MALFORMED, 'not a dial-back request')
       const host = hostOf(peer.endpoint.address)
-      const t = now()
-      const prev = last.get(host)
-      if (prev !== undefined && t - prev < intervalMs) return encodeReachMessage({ type: 'dial-back-answer', result: DialBackResult.TOO_SOON })
-      last.delete(host)
-      last.set(host, t)
-      while (last.size > maxHosts) last.delete(last.keys().next().value as string)
+      if (!last.allow(host, now(), intervalMs)) return encodeReachMessage({ type: 'dial-back-answer', result: DialBackResult.TOO_SOON })
       await o.sendFromOtherPort(encodeLinkPacket({ type: PacketType.DIAL_BACK, nonce: m.nonce }), peer.endpoint)
       return encodeReachMessage({ type: 'dial-back-answer', result: DialBackResult.SENT })
     }

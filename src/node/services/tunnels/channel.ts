@@ -3,6 +3,7 @@ import type { Contact } from '../../routing/contact.js'
 import { CELL_BYTES, decodeLinkCell, encodeLinkCell, LinkCommand, type LinkCell } from './cell.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import { END_REASON } from './tunnel-api.js'
+import { TokenBucket } from '../token-bucket.js'
 
 /**
  * A channel: one reliable link stream to a neighbour on the `tunnel` service,
@@ -48,8 +49,7 @@ export class Channel {
   private queued: Buffer[] = []
   private flushScheduled = false
   private drainWaiters: Array<() => void> = []
-  private createTokens = 2 * CREATES_PER_SECOND
-  private tokensAt = Date.now()
+  private readonly creates = new TokenBucket(CREATES_PER_SECOND, 2 * CREATES_PER_SECOND)
   /** Cells in and out, for stats and the dashboard. */
   cellsIn = 0
   cellsOut = 0
@@ -178,7 +178,7 @@ export class Channel {
     if (cell.command === LinkCommand.create) {
       // Only the peer that opened the channel may create circuits on it (it owns the ids).
       if (this.opener) { this.events.onDrop('create-wrong-side'); return }
-      if (this.circuits.size >= this.maxCircuits || !this.takeCreateToken()) {
+      if (this.circuits.size >= this.maxCircuits || !this.creates.take()) {
         this.events.onDrop(this.circuits.size >= this.maxCircuits ? 'circuit-limit' : 'create-rate')
         this.send({ circuitId: cell.circuitId, command: LinkCommand.destroy, body: Buffer.from([END_REASON.limit]) })
         return
@@ -206,15 +206,6 @@ export class Channel {
     this.stream.end()
     await flushed
     this.close()
-  }
-
-  private takeCreateToken (): boolean {
-    const now = Date.now()
-    this.createTokens = Math.min(2 * CREATES_PER_SECOND, this.createTokens + (now - this.tokensAt) * CREATES_PER_SECOND / 1000)
-    this.tokensAt = now
-    if (this.createTokens < 1) return false
-    this.createTokens--
-    return true
   }
 
   /** Closes the stream and tells every circuit on it. */

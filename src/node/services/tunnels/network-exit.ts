@@ -8,7 +8,7 @@ import {
   encodeClosestAnswer, encodeFindValueAnswer, encodeRequestAnswer, encodeStreamAnswer, failureOf
 } from './exit-messages.js'
 import { frame, readFrame } from './exit-frames.js'
-import { TokenBucket } from './hidden/token-bucket.js'
+import { TokenBucket } from '../token-bucket.js'
 import { TUNNEL_SERVICE, type RelayCircuitContext, type TunnelService } from './tunnel-api.js'
 
 /**

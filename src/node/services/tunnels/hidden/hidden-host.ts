@@ -15,7 +15,7 @@ import {
 } from './hs-messages.js'
 import { u64 } from './intro-point.js'
 import { checkPow, openIntroduction } from './introduce-blob.js'
-import { TokenBucket } from './token-bucket.js'
+import { TokenBucket } from '../../token-bucket.js'
 
 /**
  * One hidden service, the service's side: keeps `introCount` intro circuits

@@ -4,7 +4,7 @@ import type { RelayCircuitContext, RelayRequestHandler } from '../tunnel-api.js'
 import {
   HS_NOTIFY, HS_STATUS, decodeEstablishIntro, decodeIntroduce, encodeIntroduce, statusAnswer, tryDecode
 } from './hs-messages.js'
-import { TokenBucket } from './token-bucket.js'
+import { TokenBucket } from '../../token-bucket.js'
 
 /**
  * A relay's intro-point role. A service's circuit that ends here registers a

@@ -1,7 +1,8 @@
 /**
  * A token bucket: `ratePerSec` tokens refill continuously up to `burst`; each
- * take() spends one. Introductions are limited with it per intro point and
- * per service, so a flood costs the flooder time, not the service memory.
+ * take() spends one. Shared by the tunnels layer: CREATEs per channel,
+ * introductions per intro point and per service, lookups at a network exit,
+ * so a flood costs the flooder time, not the node memory.
  */
 export class TokenBucket {
   private tokens: number
