@@ -103,9 +103,12 @@ describe('anonymous fetching and delegated lookups on 16 UDP nodes', { timeout: 
     // The exit ran the operations, and knows the circuit only by its predecessor, the middle hop.
     const exit = net.nodes.find(n => hex(n.contact.id) === exitId)!
     expect(exit.exitStats()?.streams).toBeGreaterThan(0)
-    const views = exit.tunnels.relayed().filter(v => v.next === undefined)
-    expect(views.some(v => v.previous === hops[1])).toBe(true)
-    expect(views.some(v => v.previous === hex(reader.contact.id))).toBe(false)
+    // The circuit that carried the 4 MiB is the one with thousands of cells; other circuits the
+    // exit ends (the reader's pre-built ones, refilled at any time) carry a handful.
+    const carried = exit.tunnels.relayed().filter(v => v.next === undefined && v.cells > 1000)
+    expect(carried.length).toBeGreaterThan(0)
+    for (const v of carried) expect(v.previous).toBe(hops[1])
+    expect(carried.some(v => v.previous === hex(reader.contact.id))).toBe(false)
   })
 
   it('keeps two isolation tags on two circuits with no hop in common', async () => {
