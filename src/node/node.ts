@@ -39,7 +39,7 @@ import { createHiddenServices, type HiddenServicesRuntime } from './services/tun
 import { createUdpTransport } from './transport/udp.js'
 import { udpOtherPortSender } from './transport/other-port-sender.js'
 import { createPunchService, type PunchService, withIntroducers } from './services/punch/index.js'
-import { registerRelayServer } from './services/relay/index.js'
+import { createRelayClient, registerRelayServer, type RelayClient } from './services/relay/index.js'
 import { createReachService, type OtherPortSender, type ReachService } from './services/reach/index.js'
 import type { Transport } from './transport/transport.js'
 import type { Endpoint } from './types.js'
@@ -123,6 +123,8 @@ export class TornetNode extends EventEmitter {
   readonly reach: ReachService
   /** Hole punching: introduces peers to each other, and keeps introducers while this node is not public. */
   readonly punch: PunchService
+  /** Sessions relayed end to end through other nodes, when neither side can reach the other (issue 18 item 5). */
+  readonly relay: RelayClient
   /** Where this node hashes and decrypts whole chunks (worker threads); closed by stop(). */
   private readonly chunkCrypto = new ChunkCryptoPool()
   /** Lookups, requests and streams circuits ending here ask this node to run (anonymous fetching, delegates). */
@@ -172,10 +174,18 @@ export class TornetNode extends EventEmitter {
       candidates: () => dht.table.closest(identity.id, 20).map(addressOf)
     })
     this.punch = createPunchService({ link })
-    network.useNatTraversal({ introducers: () => this.punch.introducers(), punch: async (t, i, o) => await this.punch.connect(t, i, o) })
+    this.relay = createRelayClient({ link, minRank: config.minRank, log: (level, message, fields) => log(level, `relayed ${message}`, fields) })
+    network.useNatTraversal({
+      introducers: () => this.punch.introducers(),
+      punch: async (t, i, o) => await this.punch.connect(t, i, o),
+      relay: this.relay,
+      punchHopeless: () => this.reach.last?.status === 'unreachable'
+    })
     // Every node relays for others within the per-pair limits; a NATted node's clients cannot reach it anyway.
     registerRelayServer({ link })
-    this.reach = withIntroducers(reach, this.punch, () => dht.table.closest(identity.id, 20).map(addressOf), () => link.sessions())
+    // A node that is not public keeps a relay stream to each introducer: peers that cannot punch come that way.
+    this.reach = withIntroducers(reach, this.punch, () => dht.table.closest(identity.id, 20).map(addressOf), () => link.sessions(),
+      (introducers) => this.relay.setRelays(introducers))
     this.chunks = createChunkService({
       network: services,
       store: store.chunks,
@@ -469,6 +479,7 @@ export class TornetNode extends EventEmitter {
     await Promise.allSettled([this.tunnels.stop(), this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
     await this.chunkCrypto.close()
     this.punch.stop()
+    await this.relay.stop()
     await this.dht.stop()
     await this.link.close()
     await this.transport.close()

@@ -1,2 +1,5 @@
 export { registerRelayServer, type RelayServer, type RelayServerOptions, type RelayStats } from './relay-server.js'
-export { RELAYED_PORT, relayedEndpoint, RelayTransport } from './relay-transport.js'
+export { RELAYED_PORT, relayedEndpoint, relayKey, RelayTransport, type RelayTransportOptions } from './relay-transport.js'
+export { createRelayClient, type RelayClient, type RelayClientOptions } from './relay-client.js'
+export { DEFAULT_RELAY_LIMITS, RelayAllowance, type RelayLimits, type RelayVerdict } from './relay-allowance.js'
+export { RelayError, RelayErrorCode } from './errors.js'
