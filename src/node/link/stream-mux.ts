@@ -127,6 +127,9 @@ export class StreamMux {
     ch.opening = undefined
     clearTimeout(o.timer)
     ch.stream = this.build(channel, ch, true)
+    // The peer's reset may share the accept's datagram and destroy the stream before the opener
+    // can listen: its 'error' would then have no listener and end the process.
+    ch.stream.on('error', () => {})
     o.resolve(ch.stream)
   }
 

@@ -3,6 +3,7 @@ import { hostOf } from '../../link/source-address.js'
 import type { LinkStream } from '../../link/types.js'
 import { encodeRelayFrame, RELAY_SERVICE, RelayFrameReader } from '../../wire/relay-frames.js'
 import { RelayAllowance, type RelayLimits } from './relay-allowance.js'
+import { streamBacklog } from './stream-backlog.js'
 
 export interface RelayServerOptions extends Partial<RelayLimits> {
   link: Link
@@ -11,7 +12,7 @@ export interface RelayServerOptions extends Partial<RelayLimits> {
   maxClients?: number
   /** Of those, nodes on one source host (IPv4 address, IPv6 /64; default 8: a home NAT hides a few). */
   maxClientsPerHost?: number
-  /** Bytes waiting on one client's stream past which packets for it are dropped (default 256 KiB). */
+  /** Unacknowledged bytes on one client's stream past which packets for it are dropped (default 256 KiB). */
   maxQueuedBytes?: number
   /** Sees each forwarded packet (tests check it is ciphertext; a log could count). */
   onForward?: (packet: Buffer, from: Buffer, to: Buffer) => void
@@ -82,7 +83,7 @@ export function registerRelayServer (o: RelayServerOptions): RelayServer {
           const toHex = f.id.toString('hex')
           const to = clients.get(toHex)
           if (to === undefined) { stats.droppedNoPeer++; continue }
-          if (to.stream.writableLength > maxQueued) { stats.droppedBusy++; continue }
+          if (streamBacklog(to.stream) > maxQueued) { stats.droppedBusy++; continue }
           if (allowance.allow(peer.idHex, toHex, f.packet.length) !== 'ok') { stats.droppedLimit++; continue }
           stats.forwarded++
           stats.bytes += f.packet.length

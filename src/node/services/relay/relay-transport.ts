@@ -3,6 +3,7 @@ import type { Link } from '../../link/link.js'
 import type { LinkStream, PeerAddress } from '../../link/types.js'
 import type { Transport } from '../../transport/transport.js'
 import { type Endpoint, endpointKey } from '../../types.js'
+import { streamBacklog } from './stream-backlog.js'
 import { encodeRelayFrame, MAX_RELAYED_PACKET, RELAY_HEADER_BYTES, RELAY_ID_BYTES, RELAY_SERVICE, RelayFrameReader } from '../../wire/relay-frames.js'
 
 /** The port every relayed endpoint has (the address names the node). */
@@ -23,7 +24,7 @@ export function relayedEndpoint (id: Buffer): Endpoint {
 export interface RelayTransportOptions {
   /** Far nodes remembered with the relay that reaches them (default 1024; the oldest forgotten first). */
   maxPeers?: number
-  /** Bytes waiting on a relay stream past which packets are dropped, not queued (default 256 KiB). */
+  /** Unacknowledged bytes on a relay stream past which packets are dropped, not queued (default 256 KiB). */
   maxQueuedBytes?: number
   /**
    * How often each relay stream in use gets a keepalive, and idle ones not kept are closed
@@ -139,7 +140,7 @@ export class RelayTransport implements Transport {
       if (r !== undefined) this.reopen(route.via, r)
       return
     }
-    if (stream.writableLength > this.maxQueued) { this.stats.congested++; return }
+    if (streamBacklog(stream) > this.maxQueued) { this.stats.congested++; return }
     const frame = encodeParts(route.id, data)
     if (frame === undefined) { this.stats.tooLarge++; return }
     const t = this.now()
@@ -177,6 +178,8 @@ export class RelayTransport implements Transport {
   private async openStream (key: string, r: Relay): Promise<LinkStream> {
     if (this.closed) throw new Error('the relay transport is closed')
     const stream = await this.link.openStream(r.address, RELAY_SERVICE)
+    // The relay may refuse (too many clients) by resetting the stream as it accepts it.
+    if (stream.destroyed) throw new Error('the relay refused the stream')
     this.stats.streamsOpened++
     // A stream reaches the relay with its first bytes: a one-byte frame to ourselves says hello
     // (the relay takes it as registration and forwards nothing).
