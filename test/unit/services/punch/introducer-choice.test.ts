@@ -20,7 +20,8 @@ describe('choosing introducers', () => {
     const punch = { setIntroducers: (p: readonly PeerAddress[]) => { set.push([...p]) } } as unknown as PunchService
     let status: Reachability['status'] = 'nat-keeps-mapping'
     const reach: ReachService = { check: async () => ({ status, dialedBack: 0, asked: 2, reportingHosts: 2 }), last: undefined }
-    const wrapped = withIntroducers(reach, punch, () => [contact(1), contact(2)], () => [open(1)])
+    const relays: PeerAddress[][] = []
+    const wrapped = withIntroducers(reach, punch, () => [contact(1), contact(2)], () => [open(1)], (p) => { relays.push(p) })
     expect((await wrapped.check()).status).toBe('nat-keeps-mapping')
     status = 'unknown'
     await wrapped.check()
@@ -29,5 +30,7 @@ describe('choosing introducers', () => {
     status = 'public'
     await wrapped.check()
     expect(set).toEqual([[contact(1)], [contact(1)], []])
+    // The relay client hears the same choices (it keeps a relay stream to each introducer).
+    expect(relays).toEqual(set)
   })
 })

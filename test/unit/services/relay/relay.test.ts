@@ -168,4 +168,20 @@ describe('relays', () => {
     // What passed fits T's window plus the relay's bound (and the one frame that crossed it).
     expect(server.stats.forwarded * (packet.length + 34)).toBeLessThanOrEqual(64 * 1024 + maxQueuedBytes + 2 * (packet.length + 34))
   }, 30_000)
+
+  it('a relay stream lost under a relayed session is reopened by the next packet, and the session goes on', async () => {
+    const w = await world()
+    const peerT = { endpoint: w.ta.addPeer(w.t.identity.id), publicKey: w.t.identity.publicKey }
+    expect((await w.innerA.request(peerT, 'echo', Buffer.from('before'))).toString()).toBe('before')
+    const opened = w.ta.stats.streamsOpened
+    // Another stream from A's node takes A's place at the relay, which resets A's stream.
+    const other = await RelayTransport.open(w.a.link, w.relay.contact, { keepMs: 0 })
+    closers.push(async () => { await other.close() })
+    for (let i = 0; i < 200 && w.ta.openRelays().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(w.ta.openRelays()).toEqual([])
+    // The end-to-end session survives: its next packet reopens the stream, a retransmission gets through.
+    expect((await w.innerA.request(peerT, 'echo', Buffer.from('after'))).toString()).toBe('after')
+    expect(w.ta.stats.noStream).toBeGreaterThan(0)
+    expect(w.ta.stats.streamsOpened).toBe(opened + 1)
+  })
 })
