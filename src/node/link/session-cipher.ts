@@ -49,17 +49,21 @@ export class SendCipher {
 
   get currentEpoch (): number { return this.epoch }
 
-  /** One DATA datagram carrying `plaintext`, joined (sealPieces is what the session sends). */
+  /** One DATA datagram carrying `plaintext`. */
   seal (plaintext: Uint8Array): Buffer {
-    return Buffer.concat(this.sealPieces([plaintext]))
+    return this.sealDatagram([plaintext])
+  }
+
+  /** sealDatagram's datagram as a one-element list (the older scatter/gather form). */
+  sealPieces (pieces: readonly Uint8Array[]): Buffer[] {
+    return [this.sealDatagram(pieces)]
   }
 
   /**
    * One DATA datagram for a plaintext given in pieces (their concatenation):
-   * the pieces are copied once, into the datagram, and encrypted there. Returned
-   * as a one-element list (the session's scatter/gather interface).
+   * the pieces are copied once, into the datagram, and encrypted there.
    */
-  sealPieces (pieces: readonly Uint8Array[]): Buffer[] {
+  sealDatagram (pieces: readonly Uint8Array[]): Buffer {
     this.maybeRotate()
     let n = 0
     for (const p of pieces) n += p.length
@@ -72,7 +76,7 @@ export class SendCipher {
     aeadSealDetached(this.key, nonce(this.epoch, this.counter), body, out.subarray(0, DATA_HEADER_BYTES), body, out.subarray(at))
     this.counter++
     this.bytes += length
-    return [out]
+    return out
   }
 
   private maybeRotate (): void {

@@ -59,6 +59,9 @@ export class UdpTransport implements Transport {
   private rebindTimer?: NodeJS.Timeout
   private readonly v6: boolean
   private bound: Endpoint = { address: '', port: 0 }
+  /** The last destination address and what it is sent to as (a stream sends to one address for long: no regex per datagram). */
+  private lastAddress = ''
+  private lastSendAddress: string | undefined
 
   constructor (private readonly opts: UdpTransportOptions) {
     this.v6 = opts.host.includes(':')
@@ -96,12 +99,17 @@ export class UdpTransport implements Transport {
   send (data: Uint8Array | readonly Uint8Array[], to: Endpoint): void {
     const s = this.socket
     if (s === undefined || this.closed) { this.stats.unsendable++; return }
-    let address = to.address
-    if (isIPv4(address)) {
-      if (this.v6) address = '::ffff:' + address
-    } else if (!this.v6) {
-      this.stats.unsendable++
-      return
+    let address = this.lastSendAddress
+    if (to.address !== this.lastAddress || address === undefined) {
+      address = to.address
+      if (isIPv4(address)) {
+        if (this.v6) address = '::ffff:' + address
+      } else if (!this.v6) {
+        this.stats.unsendable++
+        return
+      }
+      this.lastAddress = to.address
+      this.lastSendAddress = address
     }
     try {
       // An array goes out as one sendmsg with an iovec (node:dgram takes a list of buffers).

@@ -103,6 +103,18 @@ export function encodeStreamDataHead (channel: number, head: Uint8Array, tailLen
   return out
 }
 
+/**
+ * Writes the STREAM_DATA frame header (type ‖ channel ‖ length, STREAM_DATA_OVERHEAD
+ * bytes) for a frame whose data is `dataLength` bytes into `out` at 0; returns `out`.
+ */
+export function writeStreamDataHeader (out: Buffer, channel: number, dataLength: number): Buffer {
+  if (dataLength > 0xffff) throw new RangeError('bytes16 too long')
+  out[0] = FrameType.STREAM_DATA
+  out.writeUInt32LE(channel >>> 0, 1)
+  out.writeUInt16LE(dataLength, 5)
+  return out
+}
+
 function writeFrame (w: Writer, f: ChannelFrame): void {
   w.u8(f.type)
   switch (f.type) {

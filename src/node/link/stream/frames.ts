@@ -78,6 +78,20 @@ export function encodeDataHead (seq: number, ts: number, tx: number): Buffer {
   return new Writer(DATA_HEADER_BYTES).u8(FrameType.Data).u64(seq).u32(ts).u8(Math.min(tx, 255)).finish()
 }
 
+/**
+ * Writes a DATA frame's header (the bytes encodeDataHead returns) into `out` at 0; returns `out`.
+ * The sender reuses one buffer for every packet's header (see StreamSender.transmit).
+ */
+export function writeDataHead (out: Buffer, seq: number, ts: number, tx: number): Buffer {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`u64 out of range: ${seq}`)
+  out[0] = FrameType.Data
+  out.writeUInt32LE(seq % 0x100000000, 1)
+  out.writeUInt32LE(Math.floor(seq / 0x100000000), 5)
+  out.writeUInt32LE(ts >>> 0, 9)
+  out[13] = Math.min(tx, 255)
+  return out
+}
+
 export function encodeFin (seq: number, ts: number, tx: number): Buffer {
   return new Writer(FIN_BYTES).u8(FrameType.Fin).u64(seq).u32(ts).u8(Math.min(tx, 255)).finish()
 }

@@ -215,7 +215,15 @@ export class ReliableStream extends Duplex {
       if (this.inbox.length < MAX_REENTRANT_FRAMES) this.inbox.push(frame)
       return
     }
-    this.exclusive(() => this.takeFrame(frame))
+    // exclusive(), inlined: this runs once per packet, and a closure per packet is garbage.
+    this.busy = true
+    try {
+      this.takeFrame(frame)
+      for (let i = 0; i < this.inbox.length; i++) this.takeFrame(this.inbox[i])
+    } finally {
+      if (this.inbox.length > 0) this.inbox = []
+      this.busy = false
+    }
   }
 
   /** Runs `fn`, then any frames that arrived re-entrantly meanwhile. */
@@ -226,7 +234,7 @@ export class ReliableStream extends Duplex {
       fn()
       for (let i = 0; i < this.inbox.length; i++) this.takeFrame(this.inbox[i])
     } finally {
-      this.inbox = []
+      if (this.inbox.length > 0) this.inbox = []
       this.busy = false
     }
   }
