@@ -82,7 +82,12 @@ function * chunks (total: number): Generator<Buffer> {
   for (let off = 0; off < total; off += CHUNK) yield chunk.subarray(0, Math.min(CHUNK, total - off))
 }
 
-interface StreamFigures { mbps: number, cpuNsPerByte: number, datagramBytes: number, extra?: Record<string, unknown> }
+interface StreamFigures { mbps: number, cpuNsPerByte: number, datagramBytes: number, extra?: Record<string, unknown>, split?: { sender: number, receiver: number } }
+
+/** CPU ns per byte of each process, printed beside the total: which side to work on. */
+function split (senderUs: number, receiverUs: number, bytes: number): { sender: number, receiver: number } {
+  return { sender: Math.round(senderUs * 1000 / bytes * 100) / 100, receiver: Math.round(receiverUs * 1000 / bytes * 100) / 100 }
+}
 
 function cpuUs (c: NodeJS.CpuUsage): number { return c.user + c.system }
 
@@ -117,12 +122,14 @@ async function tornetStream (peer: Peer, bytes: number, probeMtu: number, dropRa
     s.end()
     const got = await peer.next()
     const ms = performance.now() - t0
-    const cpu = cpuUs(process.cpuUsage(cpu0)) + (got.cpuUs as number)
+    const senderUs = cpuUs(process.cpuUsage(cpu0))
+    const cpu = senderUs + (got.cpuUs as number)
     if (got.bytes !== bytes) throw new Error(`bench: stream delivered ${String(got.bytes)} of ${bytes} bytes`)
     const out = me.link.stats.datagramsOut - out0
     return {
       mbps: bytes * 8 / 1e6 / (ms / 1000),
       cpuNsPerByte: cpu * 1000 / bytes,
+      split: split(senderUs, got.cpuUs as number, bytes),
       datagramBytes: me.link.datagramSize(info.idHex) ?? 0,
       extra: { datagrams_out: out, acks_per_datagram: Math.round((me.link.stats.datagramsIn - in0) / Math.max(1, out) * 1000) / 1000, bytes_per_datagram: Math.round(bytes / Math.max(1, out)) }
     }
@@ -165,11 +172,12 @@ async function udxStream (peer: Peer, bytes: number, pin: boolean): Promise<Stre
     stream.end()
     const got = await peer.next()
     const ms = performance.now() - t0
-    const cpu = cpuUs(process.cpuUsage(cpu0)) + (got.cpuUs as number)
+    const senderUs = cpuUs(process.cpuUsage(cpu0))
+    const cpu = senderUs + (got.cpuUs as number)
     if (got.bytes !== bytes) throw new Error(`bench: udx delivered ${String(got.bytes)} of ${bytes} bytes`)
     // libudx's mtu includes the IPv4 (20) and UDP (8) headers: the datagram is 28 bytes less.
     const mtu = Math.max(stream.mtu, got.mtu as number)
-    return { mbps: bytes * 8 / 1e6 / (ms / 1000), cpuNsPerByte: cpu * 1000 / bytes, datagramBytes: mtu - 28, extra: { udx_mtu: mtu, data_bytes_per_datagram: mtu - 48 } }
+    return { mbps: bytes * 8 / 1e6 / (ms / 1000), cpuNsPerByte: cpu * 1000 / bytes, datagramBytes: mtu - 28, extra: { udx_mtu: mtu, data_bytes_per_datagram: mtu - 48 }, split: split(senderUs, got.cpuUs as number, bytes) }
   } finally {
     stream.destroy()
     await socket.close()
@@ -230,7 +238,7 @@ async function handshakeRate (peer: Peer, count: number, concurrency: number): P
 
 function streamFigures (name: string, f: StreamFigures): void {
   figure(`transport.${name}_mbps`, f.mbps, 'Mbit/s', { datagram_bytes: f.datagramBytes, ...f.extra })
-  figure(`transport.${name}_cpu_ns_per_byte`, f.cpuNsPerByte, 'ns/byte', { datagram_bytes: f.datagramBytes })
+  figure(`transport.${name}_cpu_ns_per_byte`, f.cpuNsPerByte, 'ns/byte', { datagram_bytes: f.datagramBytes, ...(f.split === undefined ? {} : { sender_ns_per_byte: f.split.sender, receiver_ns_per_byte: f.split.receiver }) })
 }
 
 export async function run (args: string[]): Promise<void> {

@@ -164,6 +164,11 @@ function writeFrame (w: Writer, f: ChannelFrame): void {
 
 /** Decodes a whole plaintext into frames; throws WireError when malformed. */
 export function decodeFrames (b: Uint8Array): ChannelFrame[] {
+  // One STREAM_DATA frame filling the plaintext, as nearly every stream packet is: no Reader.
+  if (b.length >= STREAM_DATA_OVERHEAD && b[0] === FrameType.STREAM_DATA && STREAM_DATA_OVERHEAD + (b[5] | (b[6] << 8)) === b.length) {
+    const channel = (b[1] | (b[2] << 8) | (b[3] << 16) | (b[4] << 24)) >>> 0
+    return [{ type: FrameType.STREAM_DATA, channel, data: Buffer.from(b.buffer, b.byteOffset + STREAM_DATA_OVERHEAD, b.length - STREAM_DATA_OVERHEAD) }]
+  }
   const r = new Reader(b, 'channel frames')
   const out: ChannelFrame[] = []
   while (r.remaining > 0) {

@@ -127,6 +127,19 @@ export function encodeFrame (f: StreamFrame): Buffer {
 /** Decodes one frame; throws WireError on anything malformed. */
 export function decodeFrame (buf: Uint8Array): StreamFrame {
   if (buf.length > MAX_FRAME_BYTES) throw new WireError(`stream frame: ${buf.length} bytes exceeds ${MAX_FRAME_BYTES}`)
+  // DATA with a payload, nearly every frame: the same checks as below, without a Reader.
+  if (buf.length > DATA_HEADER_BYTES && buf[0] === FrameType.Data) {
+    const hi = u32le(buf, 5)
+    if (hi <= 0x1fffff) {
+      return {
+        type: FrameType.Data,
+        seq: hi * 0x100000000 + u32le(buf, 1),
+        ts: u32le(buf, 9),
+        tx: buf[13],
+        payload: Buffer.from(buf.buffer, buf.byteOffset + DATA_HEADER_BYTES, buf.length - DATA_HEADER_BYTES)
+      }
+    }
+  }
   const r = new Reader(buf, 'stream frame')
   const type = r.u8()
   switch (type) {
@@ -171,6 +184,10 @@ function decodeAckBody (r: Reader): AckFrame {
   }
   r.end()
   return { type: FrameType.Ack, probe: (flags & ACK_FLAG_PROBE) !== 0, echo: hasEcho ? echo : undefined, next, window, spurious, ranges }
+}
+
+function u32le (b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0
 }
 
 /** Decodes or returns undefined; never throws on malformed bytes. */
