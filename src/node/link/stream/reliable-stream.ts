@@ -444,9 +444,8 @@ export class ReliableStream extends Duplex {
   private armTimer (): void {
     if (this.destroyed) return
     let d = this.sender.nextDeadline()
-    const take = (t: number): void => { if (d === undefined || t < d) d = t }
-    if (this.idleTimeoutMs > 0) take(this.lastHeard + this.idleTimeoutMs)
-    if (this.keepAliveMs > 0) take(Math.max(this.lastHeard, this.lastKeepAlive) + this.keepAliveMs)
+    if (this.idleTimeoutMs > 0) { const t = this.lastHeard + this.idleTimeoutMs; if (d === undefined || t < d) d = t }
+    if (this.keepAliveMs > 0) { const t = Math.max(this.lastHeard, this.lastKeepAlive) + this.keepAliveMs; if (d === undefined || t < d) d = t }
     if (d === undefined) {
       if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined }
       return

@@ -267,14 +267,11 @@ export class StreamSender {
 
   /** The earliest time `onTimer` has work to do, or undefined. */
   nextDeadline (): number | undefined {
-    let d: number | undefined
-    const take = (t: number | undefined): void => { if (t !== undefined && (d === undefined || t < d)) d = t }
-    take(this.paceDeadline)
-    take(this.rackDeadline)
-    take(this.persistAt)
+    // Called after every packet and ACK: plain comparisons, no closure.
+    let d = earlier(earlier(this.paceDeadline, this.rackDeadline), this.persistAt)
     if (this.order.first !== undefined) {
-      take(this.order.first.sentAt + this.rtt.rto)
-      take(this.tlpDeadline())
+      d = earlier(d, this.order.first.sentAt + this.rtt.rto)
+      d = earlier(d, this.tlpDeadline())
     }
     return d
   }
@@ -491,4 +488,8 @@ export class StreamSender {
 
 
 
+}
+
+function earlier (a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : (b === undefined || a <= b ? a : b)
 }
