@@ -42,11 +42,19 @@ const BACKOFF_MAX_MS = 5000
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void
 
-/** Endpoints are IP literals: answer them at once (dgram would defer each send through dns.lookup). */
+let lastLiteral = ''
+let lastFamily = 0
+
+/**
+ * Endpoints are IP literals: answer them at once (dgram would defer each send
+ * through dns.lookup). dgram asks for every datagram; the last answer is kept
+ * (isIP is a regular expression, and a stream asks about one address).
+ */
 function literalLookup (hostname: string, options: LookupOneOptions | LookupCallback, callback?: LookupCallback): void {
   const cb = typeof options === 'function' ? options : callback as LookupCallback
+  if (hostname === lastLiteral) { cb(null, hostname, lastFamily); return }
   const family = isIP(hostname)
-  if (family !== 0) { cb(null, hostname, family); return }
+  if (family !== 0) { lastLiteral = hostname; lastFamily = family; cb(null, hostname, family); return }
   dnsLookup(hostname, typeof options === 'function' ? {} : options, cb)
 }
 
