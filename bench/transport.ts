@@ -11,6 +11,7 @@ import { createUdpTransport, type UdpTransport } from '../src/node/transport/udp
 import type { PeerAddress } from '../src/node/link/types.js'
 import { supportScript } from './support/child.js'
 import { connectRate } from './support/connect-rate.js'
+import { pinUdxMtu } from './support/udx-mtu.js'
 import { progress } from './util.js'
 
 /**
@@ -18,9 +19,13 @@ import { progress } from './util.js'
  * forked child, bench/support/transport-peer.ts), all measured in this run:
  *  transport.stream_mbps         Tornet's encrypted reliable link stream at 1,200-byte datagrams
  *  transport.stream_probed_mbps  the same after probing PROBED_BYTES-byte datagrams (loopback carries them)
- *  transport.udx_mbps            udx-native's stream (unencrypted; its own MTU probe, printed as datagram_bytes)
+ *  transport.udx_mbps            udx-native's stream (unencrypted) held at its 1,200-byte base MTU (support/udx-mtu.ts):
+ *                                libudx's "mtu" counts IP and UDP headers, so that is a 1,172-byte UDP payload
+ *                                carrying 1,152 data bytes, against Tornet's 1,200-byte payload carrying 1,145
+ *  transport.udx_probed_mbps     udx-native after its own MTU probe (1,500 on loopback, its maximum)
  *  transport.tcp_mbps            a node:net loopback socket
- *  transport.stream_vs_udx, transport.stream_probed_vs_udx   ratios (target for the first: ≥ 0.5)
+ *  transport.stream_vs_udx       stream ÷ udx, both at 1,200 (target: ≥ 0.5)
+ *  transport.stream_probed_vs_udx  stream_probed ÷ udx_probed, each after its own probe
  *  transport.loss1_mbps          Tornet's stream at 1,200 bytes through a relay process dropping 1% each way
  *  transport.rpc_per_s           32-byte echo requests, 64 in flight, on one session
  *  transport.handshakes_per_s    IK connects from fresh nodes, 32 at a time, to the child
@@ -77,7 +82,12 @@ function * chunks (total: number): Generator<Buffer> {
   for (let off = 0; off < total; off += CHUNK) yield chunk.subarray(0, Math.min(CHUNK, total - off))
 }
 
-interface StreamFigures { mbps: number, cpuNsPerByte: number, datagramBytes: number, extra?: Record<string, unknown> }
+interface StreamFigures { mbps: number, cpuNsPerByte: number, datagramBytes: number, extra?: Record<string, unknown>, split?: { sender: number, receiver: number } }
+
+/** CPU ns per byte of each process, printed beside the total: which side to work on. */
+function split (senderUs: number, receiverUs: number, bytes: number): { sender: number, receiver: number } {
+  return { sender: Math.round(senderUs * 1000 / bytes * 100) / 100, receiver: Math.round(receiverUs * 1000 / bytes * 100) / 100 }
+}
 
 function cpuUs (c: NodeJS.CpuUsage): number { return c.user + c.system }
 
@@ -112,12 +122,14 @@ async function tornetStream (peer: Peer, bytes: number, probeMtu: number, dropRa
     s.end()
     const got = await peer.next()
     const ms = performance.now() - t0
-    const cpu = cpuUs(process.cpuUsage(cpu0)) + (got.cpuUs as number)
+    const senderUs = cpuUs(process.cpuUsage(cpu0))
+    const cpu = senderUs + (got.cpuUs as number)
     if (got.bytes !== bytes) throw new Error(`bench: stream delivered ${String(got.bytes)} of ${bytes} bytes`)
     const out = me.link.stats.datagramsOut - out0
     return {
       mbps: bytes * 8 / 1e6 / (ms / 1000),
       cpuNsPerByte: cpu * 1000 / bytes,
+      split: split(senderUs, got.cpuUs as number, bytes),
       datagramBytes: me.link.datagramSize(info.idHex) ?? 0,
       extra: { datagrams_out: out, acks_per_datagram: Math.round((me.link.stats.datagramsIn - in0) / Math.max(1, out) * 1000) / 1000, bytes_per_datagram: Math.round(bytes / Math.max(1, out)) }
     }
@@ -141,7 +153,8 @@ interface UdxStream {
 }
 interface Udx { createSocket: () => UdxSocket, createStream: (id: number) => UdxStream }
 
-async function udxStream (peer: Peer, bytes: number): Promise<StreamFigures> {
+/** `pin`: hold both ends at udx's 1,200-byte base MTU instead of letting it probe (see support/udx-mtu.ts). */
+async function udxStream (peer: Peer, bytes: number, pin: boolean): Promise<StreamFigures> {
   const UDX = createRequire(import.meta.url)('udx-native') as new () => Udx
   const u = new UDX()
   const socket = u.createSocket()
@@ -150,17 +163,21 @@ async function udxStream (peer: Peer, bytes: number): Promise<StreamFigures> {
   stream.on('error', () => {})
   try {
     const ready = await peer.ask({ op: 'udx' })
-    await peer.ask({ op: 'udx-connect', port: socket.address().port, id: stream.id })
+    const far = await peer.ask({ op: 'udx-connect', port: socket.address().port, id: stream.id, pin })
     stream.connect(socket, ready.id, ready.port, '127.0.0.1')
+    if (pin && !(pinUdxMtu(stream) && far.pinned === true)) throw new Error('bench: could not hold udx-native at its base MTU (struct layout changed?)')
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     for (const c of chunks(bytes)) if (!stream.write(c)) await new Promise(resolve => stream.once('drain', resolve))
     stream.end()
     const got = await peer.next()
     const ms = performance.now() - t0
-    const cpu = cpuUs(process.cpuUsage(cpu0)) + (got.cpuUs as number)
+    const senderUs = cpuUs(process.cpuUsage(cpu0))
+    const cpu = senderUs + (got.cpuUs as number)
     if (got.bytes !== bytes) throw new Error(`bench: udx delivered ${String(got.bytes)} of ${bytes} bytes`)
-    return { mbps: bytes * 8 / 1e6 / (ms / 1000), cpuNsPerByte: cpu * 1000 / bytes, datagramBytes: Math.max(stream.mtu, got.mtu as number) }
+    // libudx's mtu includes the IPv4 (20) and UDP (8) headers: the datagram is 28 bytes less.
+    const mtu = Math.max(stream.mtu, got.mtu as number)
+    return { mbps: bytes * 8 / 1e6 / (ms / 1000), cpuNsPerByte: cpu * 1000 / bytes, datagramBytes: mtu - 28, extra: { udx_mtu: mtu, data_bytes_per_datagram: mtu - 48 }, split: split(senderUs, got.cpuUs as number, bytes) }
   } finally {
     stream.destroy()
     await socket.close()
@@ -221,7 +238,7 @@ async function handshakeRate (peer: Peer, count: number, concurrency: number): P
 
 function streamFigures (name: string, f: StreamFigures): void {
   figure(`transport.${name}_mbps`, f.mbps, 'Mbit/s', { datagram_bytes: f.datagramBytes, ...f.extra })
-  figure(`transport.${name}_cpu_ns_per_byte`, f.cpuNsPerByte, 'ns/byte', { datagram_bytes: f.datagramBytes })
+  figure(`transport.${name}_cpu_ns_per_byte`, f.cpuNsPerByte, 'ns/byte', { datagram_bytes: f.datagramBytes, ...(f.split === undefined ? {} : { sender_ns_per_byte: f.split.sender, receiver_ns_per_byte: f.split.receiver }) })
 }
 
 export async function run (args: string[]): Promise<void> {
@@ -233,15 +250,18 @@ export async function run (args: string[]): Promise<void> {
     progress(`transport: Tornet stream, ${bytes / 2 ** 20} MiB at ${MTU}-byte datagrams`)
     const stream = await tornetStream(peer, bytes, MTU)
     streamFigures('stream', stream)
-    progress('transport: udx-native stream')
-    const udx = await udxStream(peer, bytes)
+    progress('transport: udx-native stream at its 1,200-byte base MTU')
+    const udx = await udxStream(peer, bytes, true)
     streamFigures('udx', udx)
     figure('transport.stream_vs_udx', stream.mbps / udx.mbps, 'ratio', { datagram_bytes: stream.datagramBytes, udx_datagram_bytes: udx.datagramBytes })
     if (args.includes('--quick')) return
     progress(`transport: Tornet stream after probing ${PROBED_BYTES}-byte datagrams`)
     const probed = await tornetStream(peer, bytes, PROBED_BYTES)
     streamFigures('stream_probed', probed)
-    figure('transport.stream_probed_vs_udx', probed.mbps / udx.mbps, 'ratio', { datagram_bytes: probed.datagramBytes, udx_datagram_bytes: udx.datagramBytes })
+    progress('transport: udx-native stream after its own MTU probe')
+    const udxProbed = await udxStream(peer, bytes, false)
+    streamFigures('udx_probed', udxProbed)
+    figure('transport.stream_probed_vs_udx', probed.mbps / udxProbed.mbps, 'ratio', { datagram_bytes: probed.datagramBytes, udx_datagram_bytes: udxProbed.datagramBytes })
     progress('transport: TCP')
     const tcp = await tcpStream(peer, bytes)
     streamFigures('tcp', tcp)

@@ -6,6 +6,7 @@ import { createLink, type Link } from '../../src/node/link/link.js'
 import { createUdpTransport, type UdpTransport } from '../../src/node/transport/udp.js'
 import { createUdpFaultRelay, type FaultRelay } from '../../test/helpers/udp-fault-relay.js'
 import type { LinkStream } from '../../src/node/link/types.js'
+import { pinUdxMtu } from './udx-mtu.js'
 
 /**
  * The far end of the transport benchmark, in its own process (forked with an
@@ -15,7 +16,7 @@ import type { LinkStream } from '../../src/node/link/types.js'
  * byte to the end. It also answers echo requests (RPC rate), accepts
  * handshakes, or runs as a lossy UDP relay between the two.
  *
- * Messages in:  {op:'tornet', mtu, probeMtu} | {op:'udx'} | {op:'udx-connect', port, id} | {op:'tcp'}
+ * Messages in:  {op:'tornet', mtu, probeMtu} | {op:'udx'} | {op:'udx-connect', port, id, pin} | {op:'tcp'}
  *               | {op:'relay', server, dropRate} | {op:'close'}
  * Messages out: {op:'ready', …endpoint} | {op:'connected'} | {op:'received', bytes, cpuUs} | {op:'closed'} | {op:'error', message}
  */
@@ -99,7 +100,13 @@ async function handle (msg: any): Promise<void> {
   switch (msg.op) {
     case 'tornet': await startTornet(msg.mtu, msg.probeMtu); break
     case 'udx': startUdx(); break
-    case 'udx-connect': udx?.stream.connect(udx.socket, msg.id, msg.port, '127.0.0.1'); send({ op: 'connected' }); break
+    case 'udx-connect': {
+      udx?.stream.connect(udx.socket, msg.id, msg.port, '127.0.0.1')
+      // pin: hold udx at its 1,200-byte base MTU (see udx-mtu.ts), as the sender does.
+      const pinned = msg.pin === true && udx !== undefined ? pinUdxMtu(udx.stream) : false
+      send({ op: 'connected', pinned })
+      break
+    }
     case 'tcp': await startTcp(); break
     case 'relay':
       relay = await createUdpFaultRelay(msg.server, { seed: 18, dropRate: msg.dropRate })

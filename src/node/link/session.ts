@@ -236,16 +236,12 @@ export class Session {
 
   private transmitPlain (plain: Buffer, kind: string): void { this.transmitPieces([plain], kind) }
 
-  /** Header, ciphertext and tag go to the transport as one scatter/gather datagram, never joined. */
+  /** The pieces are copied into one datagram buffer and encrypted there (session-cipher.ts). */
   private transmitPieces (pieces: readonly Buffer[], kind: string, to = this.endpoint): void {
     const c = this.sendCipher as SendCipher
     const before = c.currentEpoch
-    const datagram = c.sealPieces(pieces)
-    if (this.mtu > this.baseMtu) {
-      let length = 0
-      for (const d of datagram) length += d.length
-      if (length > this.baseMtu) this.largeSinceConfirm++
-    }
+    const datagram = c.sealDatagram(pieces)
+    if (this.mtu > this.baseMtu && datagram.length > this.baseMtu) this.largeSinceConfirm++
     if (c.currentEpoch !== before) this.host.onRekey()
     this.host.transmit(datagram, to, this.peerHex, kind)
   }

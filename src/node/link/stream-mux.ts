@@ -1,4 +1,4 @@
-import { type ChannelFrame, encodeStreamDataHead, FrameType, type StreamResetFrame } from '../wire/channel-frames.js'
+import { type ChannelFrame, FrameType, STREAM_DATA_OVERHEAD, type StreamResetFrame, writeStreamDataHeader } from '../wire/channel-frames.js'
 import { LinkError, LinkErrorCode } from './errors.js'
 import type { LinkStream, StreamFactory } from './types.js'
 
@@ -15,7 +15,10 @@ import type { LinkStream, StreamFactory } from './types.js'
  */
 export interface StreamMuxHost {
   send: (frames: ChannelFrame[], kind: string) => void
-  /** Sends encoded channel frames, given in pieces, as one datagram (see Session.sendEncoded). */
+  /**
+   * Sends encoded channel frames, given in pieces, as one datagram (see
+   * Session.sendEncoded). The pieces are copied or sent before it returns.
+   */
   sendEncoded: (pieces: readonly Buffer[], kind: string) => void
   initiator: boolean
   /** Room for one stream frame in a datagram, for streams opened now. */
@@ -43,6 +46,8 @@ export class StreamMux {
   private readonly closed = new Set<number>()
   private readonly lingering = new Map<number, { ch: Channel, until: number }>()
   private closedError?: Error
+  /** STREAM_DATA headers are written here: sendEncoded is done with its pieces when it returns. */
+  private readonly dataHeader = Buffer.alloc(STREAM_DATA_OVERHEAD)
 
   constructor (private readonly host: StreamMuxHost, private readonly limits: StreamMuxLimits) {}
 
@@ -139,9 +144,9 @@ export class StreamMux {
       send: (frame) => {
         if (routed()) this.host.send([{ type: FrameType.STREAM_DATA, channel, data: frame }], ch.service)
       },
-      // A DATA frame: our frame header and the stream's header in one small buffer, the payload as it is.
+      // A DATA frame: our frame header, the stream's header and the payload, as they are (one copy, into the datagram).
       sendData: (head, payload) => {
-        if (routed()) this.host.sendEncoded([encodeStreamDataHead(channel, head, payload.length), payload], ch.service)
+        if (routed()) this.host.sendEncoded([writeStreamDataHeader(this.dataHeader, channel, head.length + payload.length), head, payload], ch.service)
       },
       mtu: this.host.streamMtu(),
       initiator,

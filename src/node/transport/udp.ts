@@ -42,11 +42,19 @@ const BACKOFF_MAX_MS = 5000
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void
 
-/** Endpoints are IP literals: answer them at once (dgram would defer each send through dns.lookup). */
+let lastLiteral = ''
+let lastFamily = 0
+
+/**
+ * Endpoints are IP literals: answer them at once (dgram would defer each send
+ * through dns.lookup). dgram asks for every datagram; the last answer is kept
+ * (isIP is a regular expression, and a stream asks about one address).
+ */
 function literalLookup (hostname: string, options: LookupOneOptions | LookupCallback, callback?: LookupCallback): void {
   const cb = typeof options === 'function' ? options : callback as LookupCallback
+  if (hostname === lastLiteral) { cb(null, hostname, lastFamily); return }
   const family = isIP(hostname)
-  if (family !== 0) { cb(null, hostname, family); return }
+  if (family !== 0) { lastLiteral = hostname; lastFamily = family; cb(null, hostname, family); return }
   dnsLookup(hostname, typeof options === 'function' ? {} : options, cb)
 }
 
@@ -59,6 +67,9 @@ export class UdpTransport implements Transport {
   private rebindTimer?: NodeJS.Timeout
   private readonly v6: boolean
   private bound: Endpoint = { address: '', port: 0 }
+  /** The last destination address and what it is sent to as (a stream sends to one address for long: no regex per datagram). */
+  private lastAddress = ''
+  private lastSendAddress: string | undefined
 
   constructor (private readonly opts: UdpTransportOptions) {
     this.v6 = opts.host.includes(':')
@@ -96,12 +107,17 @@ export class UdpTransport implements Transport {
   send (data: Uint8Array | readonly Uint8Array[], to: Endpoint): void {
     const s = this.socket
     if (s === undefined || this.closed) { this.stats.unsendable++; return }
-    let address = to.address
-    if (isIPv4(address)) {
-      if (this.v6) address = '::ffff:' + address
-    } else if (!this.v6) {
-      this.stats.unsendable++
-      return
+    let address = this.lastSendAddress
+    if (to.address !== this.lastAddress || address === undefined) {
+      address = to.address
+      if (isIPv4(address)) {
+        if (this.v6) address = '::ffff:' + address
+      } else if (!this.v6) {
+        this.stats.unsendable++
+        return
+      }
+      this.lastAddress = to.address
+      this.lastSendAddress = address
     }
     try {
       // An array goes out as one sendmsg with an iovec (node:dgram takes a list of buffers).

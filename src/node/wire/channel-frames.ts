@@ -103,6 +103,18 @@ export function encodeStreamDataHead (channel: number, head: Uint8Array, tailLen
   return out
 }
 
+/**
+ * Writes the STREAM_DATA frame header (type ‖ channel ‖ length, STREAM_DATA_OVERHEAD
+ * bytes) for a frame whose data is `dataLength` bytes into `out` at 0; returns `out`.
+ */
+export function writeStreamDataHeader (out: Buffer, channel: number, dataLength: number): Buffer {
+  if (dataLength > 0xffff) throw new RangeError('bytes16 too long')
+  out[0] = FrameType.STREAM_DATA
+  out.writeUInt32LE(channel >>> 0, 1)
+  out.writeUInt16LE(dataLength, 5)
+  return out
+}
+
 function writeFrame (w: Writer, f: ChannelFrame): void {
   w.u8(f.type)
   switch (f.type) {
@@ -152,6 +164,11 @@ function writeFrame (w: Writer, f: ChannelFrame): void {
 
 /** Decodes a whole plaintext into frames; throws WireError when malformed. */
 export function decodeFrames (b: Uint8Array): ChannelFrame[] {
+  // One STREAM_DATA frame filling the plaintext, as nearly every stream packet is: no Reader.
+  if (b.length >= STREAM_DATA_OVERHEAD && b[0] === FrameType.STREAM_DATA && STREAM_DATA_OVERHEAD + (b[5] | (b[6] << 8)) === b.length) {
+    const channel = (b[1] | (b[2] << 8) | (b[3] << 16) | (b[4] << 24)) >>> 0
+    return [{ type: FrameType.STREAM_DATA, channel, data: Buffer.from(b.buffer, b.byteOffset + STREAM_DATA_OVERHEAD, b.length - STREAM_DATA_OVERHEAD) }]
+  }
   const r = new Reader(b, 'channel frames')
   const out: ChannelFrame[] = []
   while (r.remaining > 0) {

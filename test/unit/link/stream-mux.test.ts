@@ -52,18 +52,19 @@ describe('StreamMux', () => {
     expect(got.equals(datagram.subarray(7, 107))).toBe(true)
   })
 
-  test('a DATA frame goes out as header pieces and the payload itself, with exactly the bytes of an encoded frame', () => {
+  test('a DATA frame goes out as its channel header, the stream header and the payload as they are, with exactly the bytes of an encoded frame', () => {
     const { streams, encoded } = setup()
     const head = Buffer.from('fourteen bytes')
     const payload = Buffer.alloc(15_000, 9)
     streams[0].init.sendData?.(head, payload)
     expect(encoded).toHaveLength(1)
-    const [first, second] = encoded[0]
-    expect(second).toBe(payload) // not copied
+    const [first, second, third] = encoded[0]
+    expect(second).toBe(head) // not copied
+    expect(third).toBe(payload) // not copied
     const joined = Buffer.concat(encoded[0])
     expect(joined.equals(encodeFrame({ type: FrameType.STREAM_DATA, channel: 1, data: Buffer.concat([head, payload]) }))).toBe(true)
     expect(decodeFrames(joined)).toHaveLength(1)
-    expect(first.length).toBe(7 + head.length)
+    expect(first.length).toBe(7)
   })
 
   test('a closed stream that stopped lingering sends nothing', () => {

@@ -78,6 +78,20 @@ export function encodeDataHead (seq: number, ts: number, tx: number): Buffer {
   return new Writer(DATA_HEADER_BYTES).u8(FrameType.Data).u64(seq).u32(ts).u8(Math.min(tx, 255)).finish()
 }
 
+/**
+ * Writes a DATA frame's header (the bytes encodeDataHead returns) into `out` at 0; returns `out`.
+ * The sender reuses one buffer for every packet's header (see StreamSender.transmit).
+ */
+export function writeDataHead (out: Buffer, seq: number, ts: number, tx: number): Buffer {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`u64 out of range: ${seq}`)
+  out[0] = FrameType.Data
+  out.writeUInt32LE(seq % 0x100000000, 1)
+  out.writeUInt32LE(Math.floor(seq / 0x100000000), 5)
+  out.writeUInt32LE(ts >>> 0, 9)
+  out[13] = Math.min(tx, 255)
+  return out
+}
+
 export function encodeFin (seq: number, ts: number, tx: number): Buffer {
   return new Writer(FIN_BYTES).u8(FrameType.Fin).u64(seq).u32(ts).u8(Math.min(tx, 255)).finish()
 }
@@ -113,6 +127,19 @@ export function encodeFrame (f: StreamFrame): Buffer {
 /** Decodes one frame; throws WireError on anything malformed. */
 export function decodeFrame (buf: Uint8Array): StreamFrame {
   if (buf.length > MAX_FRAME_BYTES) throw new WireError(`stream frame: ${buf.length} bytes exceeds ${MAX_FRAME_BYTES}`)
+  // DATA with a payload, nearly every frame: the same checks as below, without a Reader.
+  if (buf.length > DATA_HEADER_BYTES && buf[0] === FrameType.Data) {
+    const hi = u32le(buf, 5)
+    if (hi <= 0x1fffff) {
+      return {
+        type: FrameType.Data,
+        seq: hi * 0x100000000 + u32le(buf, 1),
+        ts: u32le(buf, 9),
+        tx: buf[13],
+        payload: Buffer.from(buf.buffer, buf.byteOffset + DATA_HEADER_BYTES, buf.length - DATA_HEADER_BYTES)
+      }
+    }
+  }
   const r = new Reader(buf, 'stream frame')
   const type = r.u8()
   switch (type) {
@@ -157,6 +184,10 @@ function decodeAckBody (r: Reader): AckFrame {
   }
   r.end()
   return { type: FrameType.Ack, probe: (flags & ACK_FLAG_PROBE) !== 0, echo: hasEcho ? echo : undefined, next, window, spurious, ranges }
+}
+
+function u32le (b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0
 }
 
 /** Decodes or returns undefined; never throws on malformed bytes. */

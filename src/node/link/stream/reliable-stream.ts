@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import {
-  ACK_EVERY_FRAMES, ACK_EVERY_FRAMES_REORDERED, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_RECEIVE_WINDOW, DEFAULT_MTU, DEFAULT_SEND_BUFFER,
+  ACK_EVERY_FRAMES_REORDERED, ackEveryFrames, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_RECEIVE_WINDOW, DEFAULT_MTU, DEFAULT_SEND_BUFFER,
   INITIAL_PEER_WINDOW, MAX_MTU, MAX_RECEIVE_WINDOW, MAX_SACK_RANGES, MIN_MTU, RTO_MIN_MS
 } from './constants.js'
 import { StreamError } from './errors.js'
@@ -113,6 +113,7 @@ export class ReliableStream extends Duplex {
   private readonly keepAliveMs: number
   private readonly sendBufferSize: number
   private readonly windowUpdateStep: number
+  private readonly ackEvery: number
   private readonly sender: StreamSender
   private readonly receiver: StreamReceiver
 
@@ -154,6 +155,7 @@ export class ReliableStream extends Duplex {
     this.keepAliveMs = opts.keepAliveMs ?? 0
     this.sendBufferSize = opts.sendBufferSize ?? DEFAULT_SEND_BUFFER
     this.windowUpdateStep = Math.min(this.maxWindow / 4, 64 * 1024)
+    this.ackEvery = ackEveryFrames(mtu)
 
     const now = this.clock()
     this.lastHeard = now
@@ -213,7 +215,15 @@ export class ReliableStream extends Duplex {
       if (this.inbox.length < MAX_REENTRANT_FRAMES) this.inbox.push(frame)
       return
     }
-    this.exclusive(() => this.takeFrame(frame))
+    // exclusive(), inlined: this runs once per packet, and a closure per packet is garbage.
+    this.busy = true
+    try {
+      this.takeFrame(frame)
+      for (let i = 0; i < this.inbox.length; i++) this.takeFrame(this.inbox[i])
+    } finally {
+      if (this.inbox.length > 0) this.inbox = []
+      this.busy = false
+    }
   }
 
   /** Runs `fn`, then any frames that arrived re-entrantly meanwhile. */
@@ -224,7 +234,7 @@ export class ReliableStream extends Duplex {
       fn()
       for (let i = 0; i < this.inbox.length; i++) this.takeFrame(this.inbox[i])
     } finally {
-      this.inbox = []
+      if (this.inbox.length > 0) this.inbox = []
       this.busy = false
     }
   }
@@ -261,7 +271,7 @@ export class ReliableStream extends Duplex {
       this.maybePushEnd()
       this.sendAck(false) // the FIN: answer at once, we may close soon
     } else if ((v.kind === 'accepted' && v.gap) ||
-      this.receiver.unacknowledged >= (this.receiver.heldPackets === 0 ? ACK_EVERY_FRAMES : ACK_EVERY_FRAMES_REORDERED)) {
+      this.receiver.unacknowledged >= (this.receiver.heldPackets === 0 ? this.ackEvery : ACK_EVERY_FRAMES_REORDERED)) {
       this.sendAck(false)
     } else {
       this.queueAck()
@@ -434,9 +444,8 @@ export class ReliableStream extends Duplex {
   private armTimer (): void {
     if (this.destroyed) return
     let d = this.sender.nextDeadline()
-    const take = (t: number): void => { if (d === undefined || t < d) d = t }
-    if (this.idleTimeoutMs > 0) take(this.lastHeard + this.idleTimeoutMs)
-    if (this.keepAliveMs > 0) take(Math.max(this.lastHeard, this.lastKeepAlive) + this.keepAliveMs)
+    if (this.idleTimeoutMs > 0) { const t = this.lastHeard + this.idleTimeoutMs; if (d === undefined || t < d) d = t }
+    if (this.keepAliveMs > 0) { const t = Math.max(this.lastHeard, this.lastKeepAlive) + this.keepAliveMs; if (d === undefined || t < d) d = t }
     if (d === undefined) {
       if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined }
       return

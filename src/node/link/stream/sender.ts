@@ -3,7 +3,7 @@ import { type CongestionController, type ControllerState, WestwoodRenoController
 import {
   INITIAL_PEER_WINDOW, PERSIST_MAX_MS, RTT_SAMPLE_MAX_MS, TLP_MIN_MS
 } from './constants.js'
-import { type AckFrame, DATA_HEADER_BYTES, FIN_BYTES, encodeDataHead, encodeFin } from './frames.js'
+import { type AckFrame, DATA_HEADER_BYTES, FIN_BYTES, encodeFin, writeDataHead } from './frames.js'
 import { IntervalSet } from './interval-set.js'
 import { Pacer } from './pacer.js'
 import { RtoEstimator } from './rto-estimator.js'
@@ -58,7 +58,9 @@ export interface SenderOptions {
   /**
    * Emits one frame to the link; may throw (the owner handles that). A DATA
    * frame comes as its header and `payload` (the frame is frame ‖ payload),
-   * so the payload, a view of the written bytes, need not be copied.
+   * so the payload, a view of the written bytes, need not be copied. A DATA
+   * header is a buffer the sender reuses for the next packet: `emit` must be
+   * done with it (copied or sent) when it returns.
    */
   emit: (frame: Buffer, payload?: Buffer) => void
   /** Sends a PROBE ACK (zero-window probe). */
@@ -81,6 +83,8 @@ export class StreamSender {
   private readonly queue = new ByteQueue()
   private readonly pacer: Pacer
   private readonly sacked = new IntervalSet()
+  /** Every DATA header is written here (emit consumes it synchronously): no allocation per packet. */
+  private readonly headScratch = Buffer.alloc(DATA_HEADER_BYTES)
 
   // Ring of packets [una, nxt): ring[seq - base], live from index `head`.
   private ring: SentPacket[] = []
@@ -263,14 +267,11 @@ export class StreamSender {
 
   /** The earliest time `onTimer` has work to do, or undefined. */
   nextDeadline (): number | undefined {
-    let d: number | undefined
-    const take = (t: number | undefined): void => { if (t !== undefined && (d === undefined || t < d)) d = t }
-    take(this.paceDeadline)
-    take(this.rackDeadline)
-    take(this.persistAt)
+    // Called after every packet and ACK: plain comparisons, no closure.
+    let d = earlier(earlier(this.paceDeadline, this.rackDeadline), this.persistAt)
     if (this.order.first !== undefined) {
-      take(this.order.first.sentAt + this.rtt.rto)
-      take(this.tlpDeadline())
+      d = earlier(d, this.order.first.sentAt + this.rtt.rto)
+      d = earlier(d, this.tlpDeadline())
     }
     return d
   }
@@ -457,7 +458,7 @@ export class StreamSender {
     const ts = Math.floor(now * 1000) >>> 0
     const tx = p.tx++
     if (p.fin) this.emit(encodeFin(p.seq, ts, tx))
-    else this.emit(encodeDataHead(p.seq, ts, tx), p.payload)
+    else this.emit(writeDataHead(this.headScratch, p.seq, ts, tx), p.payload)
   }
 
   private updatePersist (now: number): void {
@@ -487,4 +488,8 @@ export class StreamSender {
 
 
 
+}
+
+function earlier (a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : (b === undefined || a <= b ? a : b)
 }

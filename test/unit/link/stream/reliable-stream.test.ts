@@ -2,7 +2,9 @@ import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { ReliableStream } from '../../../../src/node/link/stream/reliable-stream.js'
-import { ACK_EVERY_FRAMES, ACK_EVERY_FRAMES_REORDERED } from '../../../../src/node/link/stream/constants.js'
+import { ACK_EVERY_FRAMES_REORDERED, DEFAULT_MTU, ackEveryFrames } from '../../../../src/node/link/stream/constants.js'
+
+const ACK_EVERY_FRAMES = ackEveryFrames(DEFAULT_MTU)
 import { StreamError } from '../../../../src/node/link/stream/errors.js'
 import {
   type AckFrame, FrameType, RstReason, type StreamFrame, decodeFrame, encodeAck, encodeData, encodeFin
@@ -98,7 +100,7 @@ describe('ReliableStream over a clean pipe', () => {
 })
 
 describe('ReliableStream acknowledgements', () => {
-  it('acknowledge an in-order burst once per ACK_EVERY_FRAMES frames and the rest at the end of the turn; a lone frame at once', async () => {
+  it('acknowledge an in-order burst once per ackEveryFrames(mtu) frames and the rest at the end of the turn; a lone frame at once', async () => {
     const sent: StreamFrame[] = []
     const r = new ReliableStream({ initiator: false, send: (f) => { sent.push(decodeFrame(f)) } })
     r.resume()
