@@ -6,7 +6,7 @@ import { MAX_CHANNEL_BACKLOG, type Channel } from './channel.js'
 import { CircuitEnd } from './circuit-end.js'
 import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
-import { originateBackward, relayBackward, relayForward, type HopLayer } from './onion.js'
+import { relayBackward, relayForward, sealOriginInPlace, SLOTS_BYTES, type HopLayer } from './onion.js'
 import { decodeExtend, decodeRelayMessage, encodeExtended, encodeReason, encodeRelayMessage, RelayCommand, type RelayMessage } from './relay-message.js'
 import type { TunnelHost } from './tunnel-host.js'
 import { END_REASON, type EndReason, type RelayCircuitContext, type RelayCircuitView } from './tunnel-api.js'
@@ -95,7 +95,8 @@ export class RelayCircuit implements RelayCircuitContext {
     switch (cell.command) {
       case LinkCommand.relay:
         if (this.prevChannel.backlog > MAX_CHANNEL_BACKLOG) { this.overflow(); return }
-        this.sendBackward(relayBackward(this.layer, cell.body))
+        // Sealed from the received cell straight into the outgoing batch: no copy in between.
+        this.prevChannel.sendWith(this.prevId, LinkCommand.relay, (out) => { relayBackward(this.layer, cell.body, out) })
         this.host.forwarded()
         return
       case LinkCommand.created: {
@@ -132,7 +133,11 @@ export class RelayCircuit implements RelayCircuitContext {
   /** A relay message this hop itself sends toward the origin. */
   private originate (msg: RelayMessage): void {
     if (this.closedFlag) return
-    this.sendBackward(originateBackward(this.layer, encodeRelayMessage(msg)))
+    // Encoded and sealed in place, in the cell slot that goes out.
+    this.prevChannel.sendWith(this.prevId, LinkCommand.relay, (out) => {
+      encodeRelayMessage(msg, out.subarray(SLOTS_BYTES))
+      sealOriginInPlace(this.layer, out)
+    })
   }
 
   private deliver (msg: RelayMessage): void {
@@ -148,6 +153,7 @@ export class RelayCircuit implements RelayCircuitContext {
     this.end ??= new CircuitEnd({
       send: (m) => { this.originate(m) },
       writable: async () => { await this.prevChannel.drained() },
+      writableNow: () => this.prevChannel.writable,
       fail: (reason) => { this.destroy(reason, 'local') }
     }, {
       streamHandler: (s) => this.host.streamHandler(s),
