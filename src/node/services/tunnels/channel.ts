@@ -50,7 +50,9 @@ const BATCH_BYTES = BATCH_CELLS * CELL_BYTES
 export class Channel {
   private readonly circuits = new Map<number, ChannelCircuit>()
   private nextId = 1
-  private pending: Buffer = Buffer.alloc(0)
+  /** The start of a cell split across chunks (`pendingLength` bytes of it). */
+  private pending: Buffer = Buffer.allocUnsafe(CELL_BYTES)
+  private pendingLength = 0
   private closedFlag = false
   /** Full batches waiting for the flush, then the one being filled (`used` bytes of it). */
   private full: Buffer[] = []
@@ -212,18 +214,34 @@ export class Channel {
 
   private onData (chunk: Buffer): void {
     if (this.closedFlag) return
-    let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
     let at = 0
-    while (buf.length - at >= CELL_BYTES) {
-      const bytes = buf.subarray(at, at + CELL_BYTES)
+    if (this.pendingLength > 0) {
+      // Only the cell that straddles two chunks is assembled; the rest is read in place.
+      const n = Math.min(CELL_BYTES - this.pendingLength, chunk.length)
+      chunk.copy(this.pending, this.pendingLength, 0, n)
+      this.pendingLength += n
+      at = n
+      if (this.pendingLength < CELL_BYTES) return
+      const cell = this.pending
+      // A fresh buffer for the next straddling cell: handlers may keep views of this one.
+      this.pending = Buffer.allocUnsafe(CELL_BYTES)
+      this.pendingLength = 0
+      this.cellsIn++
+      this.dispatch(cell)
+      if (this.closedFlag) return
+    }
+    while (chunk.length - at >= CELL_BYTES) {
+      const bytes = chunk.subarray(at, at + CELL_BYTES)
       at += CELL_BYTES
       this.cellsIn++
       this.dispatch(bytes)
       if (this.closedFlag) return
     }
-    buf = buf.subarray(at)
     // Keep a copy of the tail only: a subarray would pin the whole chunk.
-    this.pending = buf.length === 0 ? Buffer.alloc(0) : Buffer.from(buf)
+    if (at < chunk.length) {
+      chunk.copy(this.pending, 0, at)
+      this.pendingLength = chunk.length - at
+    }
   }
 
   private dispatch (bytes: Buffer): void {

@@ -169,7 +169,8 @@ export class OriginCircuit implements Circuit {
           return
         }
         let msg: RelayMessage
-        try { msg = decodeRelayMessage(got.payload) } catch { this.host.drop('malformed'); return }
+        // The payload is unwrapBackward's own fresh buffer: DATA can be a view of it.
+        try { msg = decodeRelayMessage(got.payload, true) } catch { this.host.drop('malformed'); return }
         this.fromHop(got.from, msg)
         return
       }

@@ -98,8 +98,12 @@ export function encodeRelayMessage (m: RelayMessage, out?: Buffer): Buffer {
   return b
 }
 
-/** Throws TunnelError MALFORMED: wrong size, unknown command, length past the end. `data` is a copy. */
-export function decodeRelayMessage (b: Uint8Array): RelayMessage {
+/**
+ * Throws TunnelError MALFORMED: wrong size, unknown command, length past the end.
+ * `data` is a copy, unless `owned` (the caller's own buffer, e.g. a payload just
+ * peeled into a fresh buffer, that nothing else writes): then a view of it.
+ */
+export function decodeRelayMessage (b: Uint8Array, owned = false): RelayMessage {
   if (b.length !== ONION_PAYLOAD_BYTES) throw malformed(`relay message: ${b.length} bytes, expected ${ONION_PAYLOAD_BYTES}`)
   const buf = Buffer.from(b.buffer, b.byteOffset, b.length)
   const command = buf[0]
@@ -109,7 +113,7 @@ export function decodeRelayMessage (b: Uint8Array): RelayMessage {
   return {
     command: command as RelayCommand,
     streamId: buf.readUInt16LE(1),
-    data: Buffer.from(buf.subarray(RELAY_HEADER_BYTES, RELAY_HEADER_BYTES + length))
+    data: owned ? buf.subarray(RELAY_HEADER_BYTES, RELAY_HEADER_BYTES + length) : Buffer.from(buf.subarray(RELAY_HEADER_BYTES, RELAY_HEADER_BYTES + length))
   }
 }
 

@@ -133,6 +133,8 @@ export class RelayCircuit implements RelayCircuitContext {
   /** A relay message this hop itself sends toward the origin. */
   private originate (msg: RelayMessage): void {
     if (this.closedFlag) return
+    // Counted like the cells passing through: at an exit these are what the circuit carries.
+    this.cells++
     // Encoded and sealed in place, in the cell slot that goes out.
     this.prevChannel.sendWith(this.prevId, LinkCommand.relay, (out) => {
       encodeRelayMessage(msg, out.subarray(SLOTS_BYTES))
