@@ -229,10 +229,12 @@ function settle (got: Buffer, own: Buffer): Buffer {
  * its destination, else the onion to pass on; undefined when it fails to
  * authenticate (drop it, count it, tear the circuit down).
  */
-export function relayForward (layer: HopLayer, onion: Buffer, random: RandomBytes = fillBytes):
+export function relayForward (layer: HopLayer, onion: Buffer, random: RandomBytes = fillBytes, into?: Buffer):
   { kind: 'deliver', payload: Buffer } | { kind: 'forward', onion: Buffer } | undefined {
   if (onion.length !== ONION_BYTES) return undefined
-  const out = Buffer.allocUnsafe(ONION_BYTES)
+  // `into` (ONION_BYTES, not overlapping `onion`): the caller's scratch, holding either result until its next use.
+  const out = into ?? Buffer.allocUnsafe(ONION_BYTES)
+  checkOut(out)
   const got = layer.fwd.open(FORWARD_AADS, payloadOf(onion), slot(onion, 0), payloadOf(out))
   if (got < 0) return undefined
   if (got === 1) return { kind: 'deliver', payload: payloadOf(out) }

@@ -142,6 +142,17 @@ describe('onion layers', () => {
     expect(back).toEqual(received)
     expect(out).toEqual(relayBackward(b.relays[1], back))
     expect(() => relayBackward(a.relays[0], back, Buffer.alloc(ONION_BYTES - 1))).toThrow(expect.objectContaining({ code: 'TUNNEL_INVALID_ARGUMENT' }))
+
+    // A relay peels a forward cell into its scratch buffer: the same result as a fresh one, the cell untouched.
+    const cell = wrapForward(circuit(3).origin, 1, payload, counterBytes(3))
+    const cellCopy = Buffer.from(cell)
+    const scratch = Buffer.alloc(ONION_BYTES, 0x77)
+    const peeled = relayForward(circuit(3).relays[0], cell, counterBytes(5), scratch)
+    const fresh0 = relayForward(circuit(3).relays[0], cell, counterBytes(5))
+    if (peeled?.kind !== 'forward' || fresh0?.kind !== 'forward') throw new Error('expected forward')
+    expect(peeled.onion).toBe(scratch)
+    expect(peeled.onion).toEqual(fresh0.onion)
+    expect(cell).toEqual(cellCopy)
   })
 
   it('a hop that alternates deliver and forward cells opens every one (the AAD tried first only saves time)', () => {
