@@ -41,6 +41,19 @@ export interface LinkCell {
 }
 
 export function encodeLinkCell (c: LinkCell, random: RandomBytes = fillBytes): Buffer {
+  const out = Buffer.allocUnsafe(CELL_BYTES)
+  encodeLinkCellInto(c, out.subarray(CELL_HEADER_BYTES), random)
+  out.writeUInt32LE(c.circuitId, 0)
+  out[4] = c.command
+  return out
+}
+
+/**
+ * The body of `c` (padded) into `body` (CELL_BODY_BYTES, e.g. a channel's cell
+ * slot whose header the channel writes); checks `c` as encodeLinkCell does,
+ * before writing anything.
+ */
+export function encodeLinkCellInto (c: LinkCell, body: Buffer, random: RandomBytes = fillBytes): void {
   if (!Number.isInteger(c.circuitId) || c.circuitId < 0 || c.circuitId > 0xffffffff) {
     throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `cell: circuit id ${c.circuitId} is not a u32`)
   }
@@ -54,13 +67,10 @@ export function encodeLinkCell (c: LinkCell, random: RandomBytes = fillBytes): B
     throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT,
       `cell: body of ${c.body.length} bytes exceeds ${CELL_BODY_BYTES}; split it into relay messages`)
   }
-  const out = Buffer.allocUnsafe(CELL_BYTES)
-  out.writeUInt32LE(c.circuitId, 0)
-  out[4] = c.command
-  c.body.copy(out, CELL_HEADER_BYTES)
+  if (body.length !== CELL_BODY_BYTES) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `cell: a body slot is ${CELL_BODY_BYTES} bytes, got ${body.length}`)
+  c.body.copy(body, 0)
   const pad = CELL_BODY_BYTES - c.body.length
-  if (pad > 0) random(pad).copy(out, CELL_HEADER_BYTES + c.body.length)
-  return out
+  if (pad > 0) random(pad).copy(body, c.body.length)
 }
 
 /** Throws TunnelError MALFORMED: wrong length, unknown command, circuit id 0 on a non-padding cell. */

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream'
 import type { Contact } from '../../routing/contact.js'
-import { CELL_BYTES, decodeLinkCell, encodeLinkCell, LinkCommand, type LinkCell } from './cell.js'
+import { CELL_BYTES, CELL_HEADER_BYTES, decodeLinkCell, encodeLinkCellInto, LinkCommand, type LinkCell } from './cell.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import { END_REASON } from './tunnel-api.js'
 import { TokenBucket } from '../token-bucket.js'
@@ -40,13 +40,24 @@ export const MAX_CHANNEL_BACKLOG = 16 * 1024 * 1024
  * create–destroy loop.
  */
 export const CREATES_PER_SECOND = 50
+/**
+ * Cells are written straight into a batch buffer of this many cells, which
+ * goes to the link stream whole: no buffer per cell, no concat per write.
+ */
+export const BATCH_CELLS = 64
+const BATCH_BYTES = BATCH_CELLS * CELL_BYTES
 
 export class Channel {
   private readonly circuits = new Map<number, ChannelCircuit>()
   private nextId = 1
-  private pending: Buffer = Buffer.alloc(0)
+  /** The start of a cell split across chunks (`pendingLength` bytes of it). */
+  private pending: Buffer = Buffer.allocUnsafe(CELL_BYTES)
+  private pendingLength = 0
   private closedFlag = false
-  private queued: Buffer[] = []
+  /** Full batches waiting for the flush, then the one being filled (`used` bytes of it). */
+  private full: Buffer[] = []
+  private batch?: Buffer
+  private used = 0
   private flushScheduled = false
   private drainWaiters: Array<() => void> = []
   private readonly creates = new TokenBucket(CREATES_PER_SECOND, 2 * CREATES_PER_SECOND)
@@ -110,26 +121,82 @@ export class Channel {
    * buffer is full (see drained()).
    */
   send (cell: LinkCell): boolean {
-    if (this.closedFlag) return false
-    this.queued.push(encodeLinkCell(cell))
+    const slot = this.reserve(cell.circuitId, cell.command)
+    if (slot === undefined) return false
+    try {
+      encodeLinkCellInto(cell, slot)
+    } catch (err) {
+      this.unreserve()
+      throw err
+    }
+    return !this.stream.writableNeedDrain
+  }
+
+  /**
+   * Queues one cell whose body `fill` writes in place (all CELL_BODY_BYTES of
+   * it: an onion sealed straight into the outgoing batch). When `fill` throws
+   * the cell is taken back unsent, so a half-written body never leaves.
+   * False when the channel is closed (nothing queued) or its stream is full.
+   */
+  sendWith (circuitId: number, command: LinkCommand, fill: (body: Buffer) => void): boolean {
+    const slot = this.reserve(circuitId, command)
+    if (slot === undefined) return false
+    try {
+      fill(slot)
+    } catch (err) {
+      this.unreserve()
+      throw err
+    }
+    return !this.stream.writableNeedDrain
+  }
+
+  /** The body of the next cell slot, its header written; undefined when closed. */
+  private reserve (circuitId: number, command: LinkCommand): Buffer | undefined {
+    if (this.closedFlag) return undefined
+    if (this.batch === undefined || this.used === BATCH_BYTES) {
+      if (this.batch !== undefined) this.full.push(this.batch)
+      // Zeroed, so a slot can never carry stale heap bytes.
+      this.batch = Buffer.alloc(BATCH_BYTES)
+      this.used = 0
+    }
+    const at = this.used
+    this.used += CELL_BYTES
+    this.batch.writeUInt32LE(circuitId, at)
+    this.batch[at + 4] = command
     this.cellsOut++
     if (!this.flushScheduled) {
       this.flushScheduled = true
       setImmediate(() => { this.flush() })
     }
-    return !this.stream.writableNeedDrain
+    return this.batch.subarray(at + CELL_HEADER_BYTES, at + CELL_BYTES)
+  }
+
+  /** Takes back the slot reserve() just handed out (nothing else was reserved since). */
+  private unreserve (): void {
+    this.used -= CELL_BYTES
+    this.cellsOut--
   }
 
   private flush (): void {
     this.flushScheduled = false
-    if (this.closedFlag || this.queued.length === 0) return
-    const batch = this.queued.length === 1 ? this.queued[0] : Buffer.concat(this.queued)
-    this.queued = []
-    this.stream.write(batch)
+    if (this.closedFlag) return
+    for (const b of this.full) this.stream.write(b)
+    this.full = []
+    if (this.batch === undefined || this.used === 0) return
+    if (this.used * 2 >= BATCH_BYTES) {
+      // Mostly full: hand it over as it is (the stream keeps it until acknowledged).
+      this.stream.write(this.batch.subarray(0, this.used))
+      this.batch = undefined
+    } else {
+      // A few cells: copy them out and keep the batch, so a trickle of cells never
+      // pins a mostly empty 64 KiB buffer per cell in the stream's send queue.
+      this.stream.write(Buffer.from(this.batch.subarray(0, this.used)))
+    }
+    this.used = 0
   }
 
   /** Bytes queued here and in the stream, not yet sent. */
-  get backlog (): number { return this.queued.length * CELL_BYTES + this.stream.writableLength }
+  get backlog (): number { return this.full.length * BATCH_BYTES + this.used + this.stream.writableLength }
 
   /** Whether the stream under the channel has room (writers of bulk data wait on drained()). */
   get writable (): boolean { return !this.closedFlag && !this.stream.writableNeedDrain }
@@ -147,18 +214,34 @@ export class Channel {
 
   private onData (chunk: Buffer): void {
     if (this.closedFlag) return
-    let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
     let at = 0
-    while (buf.length - at >= CELL_BYTES) {
-      const bytes = buf.subarray(at, at + CELL_BYTES)
+    if (this.pendingLength > 0) {
+      // Only the cell that straddles two chunks is assembled; the rest is read in place.
+      const n = Math.min(CELL_BYTES - this.pendingLength, chunk.length)
+      chunk.copy(this.pending, this.pendingLength, 0, n)
+      this.pendingLength += n
+      at = n
+      if (this.pendingLength < CELL_BYTES) return
+      const cell = this.pending
+      // A fresh buffer for the next straddling cell: handlers may keep views of this one.
+      this.pending = Buffer.allocUnsafe(CELL_BYTES)
+      this.pendingLength = 0
+      this.cellsIn++
+      this.dispatch(cell)
+      if (this.closedFlag) return
+    }
+    while (chunk.length - at >= CELL_BYTES) {
+      const bytes = chunk.subarray(at, at + CELL_BYTES)
       at += CELL_BYTES
       this.cellsIn++
       this.dispatch(bytes)
       if (this.closedFlag) return
     }
-    buf = buf.subarray(at)
     // Keep a copy of the tail only: a subarray would pin the whole chunk.
-    this.pending = buf.length === 0 ? Buffer.alloc(0) : Buffer.from(buf)
+    if (at < chunk.length) {
+      chunk.copy(this.pending, 0, at)
+      this.pendingLength = chunk.length - at
+    }
   }
 
   private dispatch (bytes: Buffer): void {

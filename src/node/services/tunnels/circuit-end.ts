@@ -21,6 +21,8 @@ export interface EndLink {
   send: (msg: RelayMessage) => void
   /** Resolves when the channel under this end has room for more cells. */
   writable: () => Promise<void>
+  /** Whether the channel has room right now. */
+  writableNow: () => boolean
   /** The far end broke the protocol (overran a window, …): tear the circuit down. */
   fail: (reason: EndReason) => void
 }
@@ -282,6 +284,8 @@ export class CircuitEnd implements StreamCarrier {
   }
 
   canSend (): boolean { return !this.closed && this.window.canSend }
+
+  canSendNow (): boolean { return !this.closed && this.window.canSend && this.link.writableNow() }
 
   sendData (streamId: number, data: Buffer): void {
     if (this.closed) return

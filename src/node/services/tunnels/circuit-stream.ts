@@ -14,6 +14,8 @@ export interface StreamCarrier {
   ready: () => Promise<void>
   /** True when a data cell may leave right now (ready() resolving does not reserve one: another stream may take it first). */
   canSend: () => boolean
+  /** canSend, and the channel under the circuit has room too: a cell may leave without waiting on anything. */
+  canSendNow: () => boolean
   sendData: (streamId: number, data: Buffer) => void
   sendEnd: (streamId: number, reason: EndReason) => void
   sendSendme: (streamId: number) => void
@@ -95,12 +97,15 @@ export class CircuitStream extends Duplex {
 
   private async writeCells (chunk: Buffer): Promise<void> {
     for (let at = 0; at < chunk.length; at += RELAY_DATA_MAX) {
-      while (!this.window.canSend) {
-        if (this.localEnded) throw circuitClosedError(END_REASON.done, 'the stream')
-        await this.window.ready()
+      // While both windows and the channel have room, cells leave without a promise each.
+      if (!this.window.canSend || !this.carrier.canSendNow()) {
+        while (!this.window.canSend) {
+          if (this.localEnded) throw circuitClosedError(END_REASON.done, 'the stream')
+          await this.window.ready()
+        }
+        // Several streams may wake on one free cell of the circuit window: whoever runs first takes it.
+        do await this.carrier.ready(); while (!this.carrier.canSend())
       }
-      // Several streams may wake on one free cell of the circuit window: whoever runs first takes it.
-      do await this.carrier.ready(); while (!this.carrier.canSend())
       if (this.localEnded) throw circuitClosedError(END_REASON.done, 'the stream')
       const piece = chunk.subarray(at, Math.min(chunk.length, at + RELAY_DATA_MAX))
       this.window.sent()

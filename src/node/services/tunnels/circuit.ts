@@ -8,7 +8,7 @@ import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
 import { circuitClosedError } from './end-reasons.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import { ntorClientFinish, ntorClientStart } from './ntor.js'
-import { deriveHopKeys, MAX_HOPS, unwrapBackward, wrapForward, type HopLayer } from './onion.js'
+import { deriveHopKeys, MAX_HOPS, sealForwardInPlace, SLOTS_BYTES, unwrapBackward, type HopLayer } from './onion.js'
 import { reasonFrom } from './relay.js'
 import {
   decodeExtended, decodeReason, decodeRelayMessage, encodeExtend, encodeReason, encodeRelayMessage, RelayCommand, type RelayMessage
@@ -169,7 +169,8 @@ export class OriginCircuit implements Circuit {
           return
         }
         let msg: RelayMessage
-        try { msg = decodeRelayMessage(got.payload) } catch { this.host.drop('malformed'); return }
+        // The payload is unwrapBackward's own fresh buffer: DATA can be a view of it.
+        try { msg = decodeRelayMessage(got.payload, true) } catch { this.host.drop('malformed'); return }
         this.fromHop(got.from, msg)
         return
       }
@@ -204,7 +205,11 @@ export class OriginCircuit implements Circuit {
   private sendTo (hop: number, msg: RelayMessage): void {
     if (this.closed || this.channel === undefined) return
     if (msg.command === RelayCommand.data) this.info.bytesOut += msg.data.length
-    this.channel.send({ circuitId: this.circuitId, command: LinkCommand.relay, body: wrapForward(this.layers, hop, encodeRelayMessage(msg)) })
+    // Encoded and sealed in place, in the cell slot that goes out (taken back if either throws).
+    this.channel.sendWith(this.circuitId, LinkCommand.relay, (out) => {
+      encodeRelayMessage(msg, out.subarray(SLOTS_BYTES))
+      sealForwardInPlace(this.layers, hop, out)
+    })
   }
 
   private endFor (hop: number): CircuitEnd {
@@ -213,6 +218,7 @@ export class OriginCircuit implements Circuit {
       end = new CircuitEnd({
         send: (m) => { this.sendTo(hop, m) },
         writable: async () => { await this.channel?.drained() },
+        writableNow: () => this.channel?.writable === true,
         fail: (reason) => { this.close(reason) }
       }, {
         streamHandler: (s) => this.host.streamHandler(s),

@@ -1,5 +1,5 @@
-import { createSecretKey, type KeyObject } from 'node:crypto'
-import { AEAD_TAG_BYTES, hkdf, open, seal } from '../../link/link-crypto.js'
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpenDetached, aeadSealDetached } from '../../crypto/aead.js'
+import { hkdf } from '../../link/link-crypto.js'
 import { CELL_BODY_BYTES } from './cell.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import { fillBytes, type RandomBytes } from './fill-bytes.js'
@@ -30,6 +30,12 @@ import type { HopKeyMaterial } from './tunnel-api.js'
  *
  * No position on the path is in any cell: tags are indistinguishable from the
  * random fill, and the payload is always the same size.
+ *
+ * Speed (issue 17): every cell of a circuit passes here once per layer, so the
+ * AEAD is libsodium's one-shot call (crypto/aead.ts) writing into the
+ * caller's buffer: a cell is sealed in place, or straight from the received
+ * cell into the outgoing one (`out`), with no cipher object, concat or copy
+ * per layer. Inputs are never modified.
  */
 
 export const MAX_HOPS = 8
@@ -46,45 +52,74 @@ const KEY_SALT = Buffer.from('tornet tunnel hop keys v1')
 // Each direction has its own key, so one nonce epoch serves both.
 const EPOCH = 0
 
+/** One direction of one layer: its key, the next counter, and that counter as the nonce. */
+class Direction {
+  count = 0
+  // 96-bit nonce: epoch u32 LE ‖ counter u64 LE (the link's layout), rewritten before each use.
+  private readonly nonceBuf = Buffer.alloc(AEAD_NONCE_BYTES)
+  /**
+   * Which AAD opened the last cell: tried first next time. A hop sees long runs
+   * of one kind (a middle relay forwards, an exit takes delivery), and a failed
+   * try costs a Poly1305 pass over the cell. Either order accepts exactly the
+   * same cells: the nonce is the same and only one AAD can authenticate.
+   */
+  lastAad = 0
+
+  constructor (readonly key: Buffer) {
+    this.nonceBuf.writeUInt32LE(EPOCH, 0)
+  }
+
+  nonce (): Buffer {
+    const c = this.count
+    this.nonceBuf.writeUInt32LE(c % 0x100000000, 4)
+    this.nonceBuf.writeUInt32LE(Math.floor(c / 0x100000000), 8)
+    return this.nonceBuf
+  }
+
+  /** Seals `src` into `dst` (same length; may be the same bytes) under the next counter; the tag into `tag`. */
+  seal (aad: Buffer, src: Buffer, dst: Buffer, tag: Buffer): void {
+    aeadSealDetached(this.key, this.nonce(), src, aad, dst, tag)
+    this.count++
+  }
+
+  /**
+   * Opens `src` into `dst` (never the same bytes: a failed try clears `dst`)
+   * under the next counter with one of `aads`; the index of the AAD that
+   * opened it, or -1. The counter moves only on success.
+   */
+  open (aads: readonly Buffer[], src: Buffer, tag: Buffer, dst: Buffer): number {
+    const nonce = this.nonce()
+    const first = this.lastAad < aads.length ? this.lastAad : 0
+    for (let k = 0; k < aads.length; k++) {
+      const i = (first + k) % aads.length
+      if (aeadOpenDetached(this.key, nonce, src, aads[i], tag, dst)) {
+        this.count++
+        this.lastAad = i
+        return i
+      }
+    }
+    return -1
+  }
+}
+
 /** One hop's keys and per-direction counters; the same class at the origin and at the hop. */
 export class HopLayer {
   readonly role: HopKeyMaterial['role']
-  private readonly fwdKey: KeyObject
-  private readonly bwdKey: KeyObject
-  private fwd = 0
-  private bwd = 0
+  /** @internal origin → far. */
+  readonly fwd: Direction
+  /** @internal far → origin. */
+  readonly bwd: Direction
 
   constructor (role: HopKeyMaterial['role'], fwdKey: Buffer, bwdKey: Buffer) {
     this.role = role
-    this.fwdKey = createSecretKey(fwdKey)
-    this.bwdKey = createSecretKey(bwdKey)
+    this.fwd = new Direction(Buffer.from(fwdKey))
+    this.bwd = new Direction(Buffer.from(bwdKey))
   }
 
   /** Cells that passed this layer origin → far (sealed at the origin, opened at the hop). */
-  get fwdCount (): number { return this.fwd }
+  get fwdCount (): number { return this.fwd.count }
   /** Cells that passed this layer far → origin. */
-  get bwdCount (): number { return this.bwd }
-
-  /** Seals `plaintext` under the next forward nonce: ciphertext (same length) and tag. */
-  sealForward (aad: Buffer, plaintext: Buffer): Buffer { return seal(this.fwdKey, EPOCH, this.fwd++, aad, plaintext) }
-  sealBackward (aad: Buffer, plaintext: Buffer): Buffer { return seal(this.bwdKey, EPOCH, this.bwd++, aad, plaintext) }
-
-  /** Opens ciphertext ‖ tag under the next forward nonce; the counter moves only on success. */
-  openForward (aads: Buffer[], sealed: Buffer): { aad: Buffer, plain: Buffer } | undefined {
-    for (const aad of aads) {
-      const plain = open(this.fwdKey, EPOCH, this.fwd, aad, sealed)
-      if (plain !== undefined) { this.fwd++; return { aad, plain } }
-    }
-    return undefined
-  }
-
-  openBackward (aads: Buffer[], sealed: Buffer): { aad: Buffer, plain: Buffer } | undefined {
-    for (const aad of aads) {
-      const plain = open(this.bwdKey, EPOCH, this.bwd, aad, sealed)
-      if (plain !== undefined) { this.bwd++; return { aad, plain } }
-    }
-    return undefined
-  }
+  get bwdCount (): number { return this.bwd.count }
 }
 
 /** Both sides of a handshake derive the same two keys; the role only says which end this is. */
@@ -96,73 +131,97 @@ export function deriveHopKeys (material: HopKeyMaterial): HopLayer {
   return new HopLayer(material.role, okm.subarray(0, 32), okm.subarray(32, 64))
 }
 
-function split (sealed: Buffer): { body: Buffer, tag: Buffer } {
-  return { body: sealed.subarray(0, sealed.length - TAG_BYTES), tag: sealed.subarray(sealed.length - TAG_BYTES) }
-}
-
 function checkPayload (payload: Buffer): void {
   if (payload.length !== ONION_PAYLOAD_BYTES) {
     throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `onion: payload of ${payload.length} bytes, must be ${ONION_PAYLOAD_BYTES}`)
   }
 }
 
-/** Slot 0's tag and the payload of an onion, joined as AEAD input (ciphertext ‖ tag). */
-function sealedAt (onion: Buffer, slot: number): Buffer {
-  return Buffer.concat([onion.subarray(SLOTS_BYTES), onion.subarray(slot * TAG_BYTES, (slot + 1) * TAG_BYTES)])
+function checkOut (out: Buffer): void {
+  if (out.length !== ONION_BYTES) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `onion: output of ${out.length} bytes, must be ${ONION_BYTES}`)
 }
+
+const slot = (onion: Buffer, i: number): Buffer => onion.subarray(i * TAG_BYTES, (i + 1) * TAG_BYTES)
+const payloadOf = (onion: Buffer): Buffer => onion.subarray(SLOTS_BYTES)
+
+const FORWARD_AADS = [AAD_FORWARD, AAD_DELIVER] as const
+const BACKWARD_AADS = [AAD_RELAY, AAD_ORIGIN] as const
+const DELIVER_AADS = [AAD_DELIVER] as const
 
 /**
  * Origin side: an onion carrying `payload` (ONION_PAYLOAD_BYTES) to hop `dest`
  * (0-based index into `layers`). Advances the forward counter of layers 0..dest.
+ * `out` (ONION_BYTES, e.g. a cell slot of a channel) receives it; fresh when absent.
  */
-export function wrapForward (layers: HopLayer[], dest: number, payload: Buffer, random: RandomBytes = fillBytes): Buffer {
+export function wrapForward (layers: HopLayer[], dest: number, payload: Buffer, random: RandomBytes = fillBytes, out?: Buffer): Buffer {
   checkPayload(payload)
+  const onion = out ?? Buffer.allocUnsafe(ONION_BYTES)
+  checkOut(onion)
+  checkPath(layers, dest)
+  payload.copy(onion, SLOTS_BYTES)
+  return sealForwardInPlace(layers, dest, onion, random)
+}
+
+function checkPath (layers: HopLayer[], dest: number): void {
   if (!Number.isInteger(dest) || dest < 0 || dest >= layers.length || dest >= MAX_HOPS) {
     throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `onion: destination hop ${dest} outside the circuit's ${layers.length} hops`)
   }
-  if (layers.slice(0, dest).some(l => l.role === 'far')) {
-    throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'onion: a far (virtual-hop) layer must be the last one')
+  for (let i = 0; i < dest; i++) {
+    if (layers[i].role === 'far') throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'onion: a far (virtual-hop) layer must be the last one')
   }
-  const tags: Buffer[] = []
-  let body = payload
-  for (let i = dest; i >= 0; i--) {
-    const layer = layers[i]
-    let sealed: Buffer
-    if (layer.role === 'far') {
-      sealed = layer.sealBackward(AAD_ORIGIN, body)
-    } else {
-      sealed = layer.sealForward(i === dest ? AAD_DELIVER : AAD_FORWARD, body)
-    }
-    const s = split(sealed)
-    body = s.body
-    tags.push(s.tag)
-  }
-  tags.reverse()
-  const fill = SLOTS_BYTES - tags.length * TAG_BYTES
-  return Buffer.concat([...tags, random(fill), body])
 }
 
 /**
+ * wrapForward on an onion whose payload region (after SLOTS_BYTES) already
+ * holds the plaintext relay message: sealed in place, tags and fill written.
+ */
+export function sealForwardInPlace (layers: HopLayer[], dest: number, onion: Buffer, random: RandomBytes = fillBytes): Buffer {
+  checkOut(onion)
+  checkPath(layers, dest)
+  const body = payloadOf(onion)
+  for (let i = dest; i >= 0; i--) {
+    const layer = layers[i]
+    if (layer.role === 'far') layer.bwd.seal(AAD_ORIGIN, body, body, slot(onion, i))
+    else layer.fwd.seal(i === dest ? AAD_DELIVER : AAD_FORWARD, body, body, slot(onion, i))
+  }
+  const from = (dest + 1) * TAG_BYTES
+  random(SLOTS_BYTES - from).copy(onion, from)
+  return onion
+}
+
+// Between layers the origin's peel alternates between a fresh buffer and this one (never in place: a failed try clears its output).
+const scratch = Buffer.alloc(ONION_PAYLOAD_BYTES)
+
+/**
  * Origin side: peels a backward onion. `from` is the index of the layer that
- * sent it; undefined when a layer fails (tagged, replayed, reordered).
+ * sent it; undefined when a layer fails (tagged, replayed, reordered). The
+ * payload is a fresh buffer of its own.
  */
 export function unwrapBackward (layers: HopLayer[], onion: Buffer): { from: number, payload: Buffer } | undefined {
   if (onion.length !== ONION_BYTES) return undefined
-  let body = onion.subarray(SLOTS_BYTES)
+  const own = Buffer.allocUnsafe(ONION_PAYLOAD_BYTES)
+  let src = payloadOf(onion)
+  let dst = own
   const hops = Math.min(layers.length, MAX_HOPS)
   for (let i = 0; i < hops; i++) {
     const layer = layers[i]
-    const sealed = Buffer.concat([body, onion.subarray(i * TAG_BYTES, (i + 1) * TAG_BYTES)])
+    const tag = slot(onion, i)
     if (layer.role === 'far') {
-      const got = layer.openForward([AAD_DELIVER], sealed)
-      return got === undefined ? undefined : { from: i, payload: got.plain }
+      if (layer.fwd.open(DELIVER_AADS, src, tag, dst) < 0) return undefined
+      return { from: i, payload: settle(dst, own) }
     }
-    const got = layer.openBackward([AAD_RELAY, AAD_ORIGIN], sealed)
-    if (got === undefined) return undefined
-    if (got.aad === AAD_ORIGIN) return { from: i, payload: got.plain }
-    body = got.plain
+    const got = layer.bwd.open(BACKWARD_AADS, src, tag, dst)
+    if (got < 0) return undefined
+    if (got === 1) return { from: i, payload: settle(dst, own) }
+    src = dst
+    dst = dst === own ? scratch : own
   }
   return undefined
+}
+
+function settle (got: Buffer, own: Buffer): Buffer {
+  if (got !== own) got.copy(own)
+  return own
 }
 
 /**
@@ -170,27 +229,50 @@ export function unwrapBackward (layers: HopLayer[], onion: Buffer): { from: numb
  * its destination, else the onion to pass on; undefined when it fails to
  * authenticate (drop it, count it, tear the circuit down).
  */
-export function relayForward (layer: HopLayer, onion: Buffer, random: RandomBytes = fillBytes):
+export function relayForward (layer: HopLayer, onion: Buffer, random: RandomBytes = fillBytes, into?: Buffer):
   { kind: 'deliver', payload: Buffer } | { kind: 'forward', onion: Buffer } | undefined {
   if (onion.length !== ONION_BYTES) return undefined
-  const got = layer.openForward([AAD_FORWARD, AAD_DELIVER], sealedAt(onion, 0))
-  if (got === undefined) return undefined
-  if (got.aad === AAD_DELIVER) return { kind: 'deliver', payload: got.plain }
-  return { kind: 'forward', onion: Buffer.concat([onion.subarray(TAG_BYTES, SLOTS_BYTES), random(TAG_BYTES), got.plain]) }
+  // `into` (ONION_BYTES, not overlapping `onion`): the caller's scratch, holding either result until its next use.
+  const out = into ?? Buffer.allocUnsafe(ONION_BYTES)
+  checkOut(out)
+  const got = layer.fwd.open(FORWARD_AADS, payloadOf(onion), slot(onion, 0), payloadOf(out))
+  if (got < 0) return undefined
+  if (got === 1) return { kind: 'deliver', payload: payloadOf(out) }
+  onion.copy(out, 0, TAG_BYTES, SLOTS_BYTES)
+  random(TAG_BYTES).copy(out, SLOTS_BYTES - TAG_BYTES)
+  return { kind: 'forward', onion: out }
 }
 
-/** Relay side, a cell from downstream: adds this hop's backward layer. */
-export function relayBackward (layer: HopLayer, onion: Buffer): Buffer {
+/**
+ * Relay side, a cell from downstream: adds this hop's backward layer. `out`
+ * (ONION_BYTES, not overlapping `onion`; e.g. a cell slot of the previous
+ * hop's channel) receives it; fresh when absent.
+ */
+export function relayBackward (layer: HopLayer, onion: Buffer, out?: Buffer): Buffer {
   if (onion.length !== ONION_BYTES) {
     throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `onion: ${onion.length} bytes, must be ${ONION_BYTES}`)
   }
-  const s = split(layer.sealBackward(AAD_RELAY, onion.subarray(SLOTS_BYTES)))
-  return Buffer.concat([s.tag, onion.subarray(0, SLOTS_BYTES - TAG_BYTES), s.body])
+  const dst = out ?? Buffer.allocUnsafe(ONION_BYTES)
+  checkOut(dst)
+  layer.bwd.seal(AAD_RELAY, payloadOf(onion), payloadOf(dst), slot(dst, 0))
+  onion.copy(dst, TAG_BYTES, 0, SLOTS_BYTES - TAG_BYTES)
+  return dst
 }
 
 /** Relay side: a cell this hop sends toward the origin (EXTENDED, RESPONSE, DATA from the exit …). */
-export function originateBackward (layer: HopLayer, payload: Buffer, random: RandomBytes = fillBytes): Buffer {
+export function originateBackward (layer: HopLayer, payload: Buffer, random: RandomBytes = fillBytes, out?: Buffer): Buffer {
   checkPayload(payload)
-  const s = split(layer.sealBackward(AAD_ORIGIN, payload))
-  return Buffer.concat([s.tag, random(SLOTS_BYTES - TAG_BYTES), s.body])
+  const onion = out ?? Buffer.allocUnsafe(ONION_BYTES)
+  checkOut(onion)
+  payload.copy(onion, SLOTS_BYTES)
+  return sealOriginInPlace(layer, onion, random)
+}
+
+/** originateBackward on an onion whose payload region already holds the plaintext relay message. */
+export function sealOriginInPlace (layer: HopLayer, onion: Buffer, random: RandomBytes = fillBytes): Buffer {
+  checkOut(onion)
+  const body = payloadOf(onion)
+  layer.bwd.seal(AAD_ORIGIN, body, body, slot(onion, 0))
+  random(SLOTS_BYTES - TAG_BYTES).copy(onion, TAG_BYTES)
+  return onion
 }

@@ -83,20 +83,27 @@ function decodeWith<T> (what: string, b: Uint8Array, read: (r: Reader) => T): T 
   }
 }
 
-export function encodeRelayMessage (m: RelayMessage): Buffer {
+/** A relay message as a fresh payload, or written into `out` (ONION_PAYLOAD_BYTES: an onion's payload region, sealed in place next). */
+export function encodeRelayMessage (m: RelayMessage, out?: Buffer): Buffer {
   if (!KNOWN_COMMANDS.has(m.command)) throw invalid(`relay message: unknown command ${m.command}`)
   if (!Number.isInteger(m.streamId) || m.streamId < 0 || m.streamId > 0xffff) throw invalid(`relay message: stream id ${m.streamId} is not a u16`)
   if (m.data.length > RELAY_DATA_MAX) throw invalid(`relay message: ${m.data.length} data bytes exceed ${RELAY_DATA_MAX}; split the data`)
-  const out = Buffer.alloc(ONION_PAYLOAD_BYTES)
-  out[0] = m.command
-  out.writeUInt16LE(m.streamId, 1)
-  out.writeUInt16LE(m.data.length, 3)
-  m.data.copy(out, RELAY_HEADER_BYTES)
-  return out
+  if (out !== undefined && out.length !== ONION_PAYLOAD_BYTES) throw invalid(`relay message: output of ${out.length} bytes, must be ${ONION_PAYLOAD_BYTES}`)
+  const b = out ?? Buffer.allocUnsafe(ONION_PAYLOAD_BYTES)
+  b[0] = m.command
+  b.writeUInt16LE(m.streamId, 1)
+  b.writeUInt16LE(m.data.length, 3)
+  m.data.copy(b, RELAY_HEADER_BYTES)
+  b.fill(0, RELAY_HEADER_BYTES + m.data.length)
+  return b
 }
 
-/** Throws TunnelError MALFORMED: wrong size, unknown command, length past the end. `data` is a copy. */
-export function decodeRelayMessage (b: Uint8Array): RelayMessage {
+/**
+ * Throws TunnelError MALFORMED: wrong size, unknown command, length past the end.
+ * `data` is a copy, unless `owned` (the caller's own buffer, e.g. a payload just
+ * peeled into a fresh buffer, that nothing else writes): then a view of it.
+ */
+export function decodeRelayMessage (b: Uint8Array, owned = false): RelayMessage {
   if (b.length !== ONION_PAYLOAD_BYTES) throw malformed(`relay message: ${b.length} bytes, expected ${ONION_PAYLOAD_BYTES}`)
   const buf = Buffer.from(b.buffer, b.byteOffset, b.length)
   const command = buf[0]
@@ -106,7 +113,7 @@ export function decodeRelayMessage (b: Uint8Array): RelayMessage {
   return {
     command: command as RelayCommand,
     streamId: buf.readUInt16LE(1),
-    data: Buffer.from(buf.subarray(RELAY_HEADER_BYTES, RELAY_HEADER_BYTES + length))
+    data: owned ? buf.subarray(RELAY_HEADER_BYTES, RELAY_HEADER_BYTES + length) : Buffer.from(buf.subarray(RELAY_HEADER_BYTES, RELAY_HEADER_BYTES + length))
   }
 }
 

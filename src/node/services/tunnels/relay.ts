@@ -6,10 +6,18 @@ import { MAX_CHANNEL_BACKLOG, type Channel } from './channel.js'
 import { CircuitEnd } from './circuit-end.js'
 import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
-import { originateBackward, relayBackward, relayForward, type HopLayer } from './onion.js'
+import { fillBytes } from './fill-bytes.js'
+import { ONION_BYTES, relayBackward, relayForward, sealOriginInPlace, SLOTS_BYTES, type HopLayer } from './onion.js'
 import { decodeExtend, decodeRelayMessage, encodeExtended, encodeReason, encodeRelayMessage, RelayCommand, type RelayMessage } from './relay-message.js'
 import type { TunnelHost } from './tunnel-host.js'
 import { END_REASON, type EndReason, type RelayCircuitContext, type RelayCircuitView } from './tunnel-api.js'
+
+/**
+ * Where a relay peels a forward cell: what it holds is copied into the next
+ * channel's cell slot, or decoded (with a copy) as a message for this hop,
+ * before anything else runs, so one buffer serves every circuit.
+ */
+const peeled = Buffer.alloc(ONION_BYTES)
 
 /**
  * A circuit as a relay holds it: the channel and circuit id it came from,
@@ -63,7 +71,7 @@ export class RelayCircuit implements RelayCircuitContext {
     this.cells++
     if (cell.command === LinkCommand.destroy) { this.destroy(reasonFrom(cell.body), 'prev'); return }
     if (cell.command !== LinkCommand.relay) { this.host.drop('unexpected-cell'); return }
-    const r = relayForward(this.layer, cell.body)
+    const r = relayForward(this.layer, cell.body, fillBytes, peeled)
     if (r === undefined) {
       // Tagged, replayed or reordered: the circuit cannot be trusted any more.
       this.host.drop('bad-auth')
@@ -73,10 +81,14 @@ export class RelayCircuit implements RelayCircuitContext {
     if (r.kind === 'forward') {
       if (this.next !== undefined) {
         if (this.next.channel.backlog > MAX_CHANNEL_BACKLOG) { this.overflow(); return }
-        this.next.channel.send({ circuitId: this.next.circuitId, command: LinkCommand.relay, body: r.onion })
+        const onion = r.onion
+        this.next.channel.sendWith(this.next.circuitId, LinkCommand.relay, (out) => { onion.copy(out) })
         this.host.forwarded()
       } else if (this.joinedWith !== undefined) {
-        this.joinedWith.sendBackward(relayBackward(this.joinedWith.layer, r.onion))
+        const joined = this.joinedWith
+        if (joined.closedFlag) return
+        const onion = r.onion
+        joined.prevChannel.sendWith(joined.prevId, LinkCommand.relay, (out) => { relayBackward(joined.layer, onion, out) })
         this.host.forwarded()
       } else {
         this.host.drop('no-next-hop')
@@ -95,7 +107,8 @@ export class RelayCircuit implements RelayCircuitContext {
     switch (cell.command) {
       case LinkCommand.relay:
         if (this.prevChannel.backlog > MAX_CHANNEL_BACKLOG) { this.overflow(); return }
-        this.sendBackward(relayBackward(this.layer, cell.body))
+        // Sealed from the received cell straight into the outgoing batch: no copy in between.
+        this.prevChannel.sendWith(this.prevId, LinkCommand.relay, (out) => { relayBackward(this.layer, cell.body, out) })
         this.host.forwarded()
         return
       case LinkCommand.created: {
@@ -132,7 +145,13 @@ export class RelayCircuit implements RelayCircuitContext {
   /** A relay message this hop itself sends toward the origin. */
   private originate (msg: RelayMessage): void {
     if (this.closedFlag) return
-    this.sendBackward(originateBackward(this.layer, encodeRelayMessage(msg)))
+    // Counted like the cells passing through: at an exit these are what the circuit carries.
+    this.cells++
+    // Encoded and sealed in place, in the cell slot that goes out.
+    this.prevChannel.sendWith(this.prevId, LinkCommand.relay, (out) => {
+      encodeRelayMessage(msg, out.subarray(SLOTS_BYTES))
+      sealOriginInPlace(this.layer, out)
+    })
   }
 
   private deliver (msg: RelayMessage): void {
@@ -148,6 +167,7 @@ export class RelayCircuit implements RelayCircuitContext {
     this.end ??= new CircuitEnd({
       send: (m) => { this.originate(m) },
       writable: async () => { await this.prevChannel.drained() },
+      writableNow: () => this.prevChannel.writable,
       fail: (reason) => { this.destroy(reason, 'local') }
     }, {
       streamHandler: (s) => this.host.streamHandler(s),

@@ -63,6 +63,7 @@ export interface RelayCircuitView {
   next?: string
   /** True when this relay is the rendezvous joining two circuits. */
   joined: boolean
+  /** Cells of this circuit at this relay: received from either side, and originated here (an exit's DATA). */
   cells: number
 }
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { duplexPair } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { makeContact } from '../../../../src/node/routing/contact.js'
-import { CELL_BYTES, encodeLinkCell, LinkCommand, type LinkCell } from '../../../../src/node/services/tunnels/cell.js'
-import { Channel, CREATES_PER_SECOND, type ChannelEvents } from '../../../../src/node/services/tunnels/channel.js'
+import { CELL_BYTES, decodeLinkCell, encodeLinkCell, LinkCommand, type LinkCell } from '../../../../src/node/services/tunnels/cell.js'
+import { BATCH_CELLS, Channel, CREATES_PER_SECOND, type ChannelEvents } from '../../../../src/node/services/tunnels/channel.js'
 import { TunnelErrorCode } from '../../../../src/node/services/tunnels/errors.js'
 
 const peer = makeContact(randomBytes(32), { address: '127.0.0.1', port: 1 })
@@ -36,6 +36,65 @@ describe('Channel', () => {
     await tick()
     expect(got.map(c => c.body[0])).toEqual([0, 1, 2])
     expect(h.drops).toEqual([])
+  })
+
+  it('sends cells in order across batch buffers, as one write per event-loop turn', async () => {
+    const h = harness(true)
+    const id = h.channel.allocate({ onCell: () => {}, onChannelClosed: () => {} })
+    // Past two whole batches, mixing copied bodies and bodies filled in place.
+    const n = 2 * BATCH_CELLS + 5
+    for (let i = 0; i < n; i++) {
+      if (i % 2 === 0) h.channel.send({ circuitId: id, command: LinkCommand.relay, body: Buffer.alloc(8, i & 0xff) })
+      else h.channel.sendWith(id, LinkCommand.relay, (body) => { body.fill(i & 0xff) })
+    }
+    expect(h.channel.backlog).toBe(n * CELL_BYTES)
+    await tick()
+    const wire = Buffer.concat(h.received)
+    expect(wire.length).toBe(n * CELL_BYTES)
+    for (let i = 0; i < n; i++) {
+      const c = decodeLinkCell(wire.subarray(i * CELL_BYTES, (i + 1) * CELL_BYTES))
+      expect(c.circuitId).toBe(id)
+      expect(c.body[0]).toBe(i & 0xff)
+      if (i % 2 === 1) expect(c.body.every(b => b === (i & 0xff))).toBe(true)
+    }
+    // A few cells later (a partial batch that is copied out, the batch kept): still in order, nothing stale.
+    h.received.length = 0
+    for (let i = 0; i < 3; i++) h.channel.sendWith(id, LinkCommand.relay, (body) => { body.fill(0xa0 + i) })
+    await tick()
+    for (let i = 0; i < 3; i++) h.channel.sendWith(id, LinkCommand.relay, (body) => { body.fill(0xb0 + i) })
+    await tick()
+    const later = Buffer.concat(h.received)
+    expect(later.length).toBe(6 * CELL_BYTES)
+    expect([0, 1, 2, 3, 4, 5].map(i => later[i * CELL_BYTES + 5])).toEqual([0xa0, 0xa1, 0xa2, 0xb0, 0xb1, 0xb2])
+  })
+
+  it('takes back a cell whose body filler throws: no half-written cell leaves', async () => {
+    const h = harness(true)
+    const id = h.channel.allocate({ onCell: () => {}, onChannelClosed: () => {} })
+    h.channel.sendWith(id, LinkCommand.relay, (body) => { body.fill(1) })
+    expect(() => h.channel.sendWith(id, LinkCommand.relay, (body) => { body.fill(0xee, 0, 100); throw new Error('sealing failed') })).toThrow('sealing failed')
+    expect(() => h.channel.send({ circuitId: id, command: LinkCommand.relay, body: Buffer.alloc(CELL_BYTES) })).toThrow(expect.objectContaining({ code: TunnelErrorCode.INVALID_ARGUMENT }))
+    h.channel.sendWith(id, LinkCommand.relay, (body) => { body.fill(2) })
+    expect(h.channel.cellsOut).toBe(2)
+    await tick()
+    const wire = Buffer.concat(h.received)
+    expect(wire.length).toBe(2 * CELL_BYTES)
+    expect(wire.includes(0xee)).toBe(false)
+    expect([wire[5], wire[CELL_BYTES + 5]]).toEqual([1, 2])
+  })
+
+  it('frames a cell split one byte at a time, and cells handed over while a tail is pending', async () => {
+    const h = harness(true)
+    const got: Buffer[] = []
+    const id = h.channel.allocate({ onCell: (c) => { got.push(c.body) }, onChannelClosed: () => {} })
+    const cells = [0, 1, 2, 3].map(i => encodeLinkCell({ circuitId: id, command: LinkCommand.relay, body: randomBytes(CELL_BYTES - 5) }))
+    const all = Buffer.concat(cells)
+    for (let i = 0; i < CELL_BYTES + 3; i++) h.wire.write(all.subarray(i, i + 1))
+    h.wire.write(all.subarray(CELL_BYTES + 3))
+    await tick()
+    expect(got.length).toBe(4)
+    // Bodies handed to circuits stay intact after later chunks arrive (no shared buffer is reused under them).
+    for (let i = 0; i < 4; i++) expect(got[i].equals(cells[i].subarray(5))).toBe(true)
   })
 
   it('drops and counts malformed, unknown-circuit and wrong-side cells without throwing', async () => {

@@ -17,6 +17,7 @@ describe('streams sharing a circuit window', () => {
     const carrier: StreamCarrier = {
       ready: async () => { while (!window.canSend) await window.ready() },
       canSend: () => window.canSend,
+      canSendNow: () => window.canSend,
       sendData: (streamId) => {
         try { window.sent(); sent.push(streamId) } catch { failures++ }
       },

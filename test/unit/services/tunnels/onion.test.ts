@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   deriveHopKeys, type HopLayer, MAX_HOPS, ONION_BYTES, ONION_PAYLOAD_BYTES, originateBackward, relayBackward, relayForward,
-  SLOTS_BYTES, TAG_BYTES, unwrapBackward, wrapForward
+  sealForwardInPlace, sealOriginInPlace, SLOTS_BYTES, TAG_BYTES, unwrapBackward, wrapForward
 } from '../../../../src/node/services/tunnels/onion.js'
 import { encodeRelayMessage, RelayCommand } from '../../../../src/node/services/tunnels/relay-message.js'
 
@@ -115,6 +115,57 @@ describe('onion layers', () => {
       const fromR = message(`pong #${round}`)
       expect(unwrapBackward(clientLayers, backwardFrom(client.relays, 2, fromR))).toEqual({ from: 2, payload: fromR })
     }
+  })
+
+  it('sealing into a caller buffer or in place gives the same bytes as a fresh onion, and inputs stay unchanged', () => {
+    const a = circuit(3)
+    const b = circuit(3)
+    const payload = message('in place')
+    const keep = Buffer.from(payload)
+    const fresh = wrapForward(a.origin, 2, payload, counterBytes(1))
+    const into = Buffer.alloc(ONION_BYTES)
+    wrapForward(b.origin, 2, payload, counterBytes(1), into)
+    expect(into).toEqual(fresh)
+    const inPlace = Buffer.alloc(ONION_BYTES)
+    payload.copy(inPlace, SLOTS_BYTES)
+    const c = circuit(3)
+    sealForwardInPlace(c.origin, 2, inPlace, counterBytes(1))
+    // c's counters are at 0 like a's were: the same bytes.
+    expect(inPlace).toEqual(fresh)
+    expect(payload).toEqual(keep)
+
+    // A relay adds its backward layer from the received cell into another buffer; the received cell is untouched.
+    const back = sealOriginInPlace(a.relays[2], Buffer.concat([Buffer.alloc(SLOTS_BYTES), payload]), counterBytes(9))
+    const received = Buffer.from(back)
+    const out = Buffer.alloc(ONION_BYTES)
+    relayBackward(a.relays[1], back, out)
+    expect(back).toEqual(received)
+    expect(out).toEqual(relayBackward(b.relays[1], back))
+    expect(() => relayBackward(a.relays[0], back, Buffer.alloc(ONION_BYTES - 1))).toThrow(expect.objectContaining({ code: 'TUNNEL_INVALID_ARGUMENT' }))
+
+    // A relay peels a forward cell into its scratch buffer: the same result as a fresh one, the cell untouched.
+    const cell = wrapForward(circuit(3).origin, 1, payload, counterBytes(3))
+    const cellCopy = Buffer.from(cell)
+    const scratch = Buffer.alloc(ONION_BYTES, 0x77)
+    const peeled = relayForward(circuit(3).relays[0], cell, counterBytes(5), scratch)
+    const fresh0 = relayForward(circuit(3).relays[0], cell, counterBytes(5))
+    if (peeled?.kind !== 'forward' || fresh0?.kind !== 'forward') throw new Error('expected forward')
+    expect(peeled.onion).toBe(scratch)
+    expect(peeled.onion).toEqual(fresh0.onion)
+    expect(cell).toEqual(cellCopy)
+  })
+
+  it('a hop that alternates deliver and forward cells opens every one (the AAD tried first only saves time)', () => {
+    const { origin, relays } = circuit(2)
+    for (const dest of [0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0]) {
+      const payload = message(`to ${dest}`)
+      expect(forwardThrough(relays, wrapForward(origin, dest, payload))).toEqual({ at: dest, payload })
+      const back = message(`from ${dest}`)
+      expect(unwrapBackward(origin, backwardFrom(relays, dest, back))).toEqual({ from: dest, payload: back })
+    }
+    // A failed try of either AAD never moved a counter.
+    expect(relays[0].fwdCount).toBe(11)
+    expect(origin[0].bwdCount).toBe(11)
   })
 
   it('a far layer anywhere but last is refused before any counter moves', () => {

@@ -20,6 +20,21 @@ describe('relay message codec', () => {
     }
   })
 
+  it('encodes into a caller buffer (an onion payload slot) with the same bytes, zero padding over whatever was there', () => {
+    const data = Buffer.from('into a slot')
+    const into = Buffer.alloc(ONION_PAYLOAD_BYTES, 0xff)
+    expect(encodeRelayMessage({ command: RelayCommand.data, streamId: 7, data }, into)).toBe(into)
+    expect(into).toEqual(encodeRelayMessage({ command: RelayCommand.data, streamId: 7, data }))
+    expect(into.subarray(5 + data.length).every(b => b === 0)).toBe(true)
+    expect(thrownCode(() => encodeRelayMessage({ command: RelayCommand.data, streamId: 7, data }, Buffer.alloc(ONION_PAYLOAD_BYTES - 1)))).toBe(TunnelErrorCode.INVALID_ARGUMENT)
+    // An owned decode is a view (no copy); the default is a copy that later writes cannot touch.
+    const owned = decodeRelayMessage(into, true)
+    const copied = decodeRelayMessage(into)
+    into[5] ^= 0xff
+    expect(owned.data[0]).toBe(into[5])
+    expect(copied.data).toEqual(data)
+  })
+
   it('rejects wrong sizes, unknown commands and a length past the end', () => {
     const good = encodeRelayMessage({ command: RelayCommand.data, streamId: 1, data: Buffer.from('abc') })
     expect(thrownCode(() => decodeRelayMessage(good.subarray(1)))).toBe(TunnelErrorCode.MALFORMED)
