@@ -63,6 +63,8 @@ export async function runHiddenBench (o: { nodes: number, rounds: number }): Pro
         identity: generateIdentity(),
         // One /16 per node: circuits never put two hops in one /16 (path-selection.ts).
         transport: net.createTransport({ address: `10.${i + 1}.0.1`, port: 7000 }),
+        // As `tornet start` runs: 2-hop circuits kept ready, extended to an intro point when one is chosen.
+        preemptiveCircuits: true,
         config: { ...defaultConfig(), minRank: 0, allowPrivateEndpoints: true, listen: { host: '127.0.0.1', port: 0 } }
       }))
     }
