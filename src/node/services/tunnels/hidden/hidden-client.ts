@@ -92,14 +92,16 @@ export class HiddenClient {
   async connect (publicKey: Buffer, opts: ConnectOptions = {}): Promise<Duplex> {
     if (publicKey.length !== 32) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `a hidden service key is 32 bytes, not ${publicKey.length}`)
     const failedRelays: Buffer[] = []
+    const sent = { early: false }
     let lastError: unknown
     for (let attempt = 0; attempt < 2; attempt++) {
       opts.signal?.throwIfAborted()
       try {
-        return await this.attempt(publicKey, attempt > 0, failedRelays, opts)
+        return await this.attempt(publicKey, attempt > 0, failedRelays, opts, sent)
       } catch (err) {
         lastError = err
-        if (!retryable(err) || opts.signal?.aborted === true) throw err
+        // Early data the service took may have reached its server: never sent a second time.
+        if (!retryable(err) || opts.signal?.aborted === true || sent.early) throw err
       }
     }
     throw lastError
@@ -120,7 +122,7 @@ export class HiddenClient {
     return d
   }
 
-  private async attempt (publicKey: Buffer, fresh: boolean, failedRelays: Buffer[], opts: ConnectOptions): Promise<Duplex> {
+  private async attempt (publicKey: Buffer, fresh: boolean, failedRelays: Buffer[], opts: ConnectOptions, sent: { early: boolean }): Promise<Duplex> {
     const desc = await this.descriptor(publicKey, fresh, opts.signal)
     opts.onProgress?.({ phase: 'descriptor' })
     const failed = new Set(failedRelays.map(b => b.toString('hex')))
@@ -130,10 +132,10 @@ export class HiddenClient {
     let lastStatus: number = HS_STATUS.unknown
     for (let i = 0; i < tries; i++) {
       opts.signal?.throwIfAborted()
-      const r = await this.through(publicKey, desc, intros[i], opts).catch((err: unknown) => {
+      const r = await this.through(publicKey, desc, intros[i], opts, sent).catch((err: unknown) => {
         if (isTornetCircuitFailure(err)) failedRelays.push(intros[i].id)
         // A circuit that fails is worth one more intro point; anything else ends the attempt.
-        if (i + 1 < tries && isTornetCircuitFailure(err) && opts.signal?.aborted !== true) return HS_STATUS.unknown
+        if (i + 1 < tries && isTornetCircuitFailure(err) && opts.signal?.aborted !== true && !sent.early) return HS_STATUS.unknown
         throw err
       })
       if (typeof r !== 'number') return r
@@ -143,7 +145,7 @@ export class HiddenClient {
   }
 
   /** Introduces through `ip` and meets the service there: the stream, or the intro point's refusal status. */
-  private async through (publicKey: Buffer, desc: HiddenDescriptor, ip: IntroPoint, opts: ConnectOptions): Promise<Duplex | number> {
+  private async through (publicKey: Buffer, desc: HiddenDescriptor, ip: IntroPoint, opts: ConnectOptions, sent: { early: boolean }): Promise<Duplex | number> {
     const { signal } = opts
     const cookie = randomBytes(COOKIE_BYTES)
     const hs = ntorClientStart({ id: nodeIdOf(publicKey), publicKey })
@@ -184,9 +186,11 @@ export class HiddenClient {
       const established = circuit.request(HS_REQUEST.establishRendezvous, cookie, { signal })
       established.catch(() => {})
       const blob = await sealing
+      // From here the early data may reach the service's server, unless the intro point says it refused.
+      if (inner.early.length > 0) sent.early = true
       const introduced = await circuit.request(HS_REQUEST.introduce, encodeIntroduce({ authKey: ip.authKey, blob }), { signal })
       const status = readStatus(introduced)
-      if (status !== HS_STATUS.ok) { circuit.close(END_REASON.done); return status }
+      if (status !== HS_STATUS.ok) { sent.early = false; circuit.close(END_REASON.done); return status }
       const rvStatus = readStatus(await established)
       if (rvStatus !== HS_STATUS.ok) throw new TunnelError(TunnelErrorCode.HS_UNREACHABLE, `the intro point refused to hold the rendezvous (status ${rvStatus})`)
       opts.onProgress?.({ phase: 'introduce' })
