@@ -12,24 +12,29 @@ import { emit, progress } from './util.js'
 
 /**
  * tunnel.hs_first_byte_ms_p50: a fresh client (a node that never talked to the
- * service: no cached descriptor, no circuits) connects to a hidden service by
- * its key and sends an HTTP GET; the time to the first byte of the answer.
- * 20 nodes on the in-memory transport with 50 ms median one-way link latency
- * (±10 ms jitter), so the figure is the protocol's round trips, not this
- * machine's speed. Target ≤ 1,500 ms (Tor's onion-service connect takes
- * several seconds). Baseline, same run: the median link round trip the
- * clients measured, printed as the ratio hs_first_byte / RTT.
+ * service: no cached descriptor, no circuits of its own but its pre-built
+ * pool) connects to a hidden service by its key with an HTTP GET in hand;
+ * the time to the first byte of the answer. Cold every round (each round is a
+ * new client node). 20 nodes on the in-memory transport with 50 ms median
+ * one-way link latency (±10 ms jitter), so the figure is the protocol's round
+ * trips, not this machine's speed. Target ≤ 1,500 ms (Tor's onion-service
+ * connect takes several seconds). Baseline, same run: the median link round
+ * trip the clients measured, printed as the ratio hs_first_byte / RTT.
  *
- * Where the time goes. Before (2026-12-06, p50 ≈ 4.5–4.9 s ≈ 37 link RTTs): descriptor ≈ 0.4 s;
- * intro circuit (3-hop telescoping build after the descriptor) ≈ 1.1 s; introduction ≈ 0.35 s;
- * the service's 3-hop build to the rendezvous point ≈ 1.05 s; rendezvous ≈ 0.35 s; BEGIN→CONNECTED
- * ≈ 0.75 s; the GET's round trip ≈ 0.75 s. Now (p50 ≈ 2.5 s, load ≈ 10 on 2 cores): every node
- * keeps pre-built 2-hop circuits and extends one to the chosen intro or rendezvous point (one
- * EXTEND ≈ 0.3 s instead of a build, both sides); the GET rides right behind BEGIN (optimistic
- * data, no CONNECTED wait); the introduction leaves once the rendezvous cookie is sent. What is
- * left: descriptor 0.36 s (kv read), intro extend 0.4 s, introduction 0.33 s, the service's extend
- * + rendezvous 0.7 s, the GET over the 6 joined links 0.7 s — the 1.5 s target needs protocol
- * changes beyond Tor's (data inside the introduction, or fewer joined links).
+ * The headline client hands the GET to connect() (`earlyData`: it rides in the
+ * introduction, 0-RTT); a second fresh client per round writes it after
+ * connect() resolves (what the gateway does today), printed as
+ * tunnel.hs_first_byte_no_early_ms_p50.
+ *
+ * Where the time goes. 2026-12-06 before: p50 ≈ 4.5–4.9 s (separate 3-hop builds); then ≈ 2.5 s
+ * (pre-built 2-hop pools + one EXTEND, optimistic BEGIN). Now (p50 ≈ 1.37–1.45 s at load 5–15 on
+ * 2 cores; request-after-connect ≈ 2.15 s): descriptor read ≈ 0.35 s; one EXTEND of a pooled
+ * circuit to an intro point ≈ 0.35 s; hs-establish-rendezvous + hs-introduce back to back on it,
+ * the introduction (with the GET) reaching the service ≈ 0.17 s; the service, which keeps a ready
+ * 3-hop circuit to each of its intro points and has already handed the GET to its server, sends
+ * hs-rendezvous1 and the answer right behind it: the intro point joins the circuits and the
+ * answer reaches the client ≈ 0.33 s later (12 link crossings after the EXTEND, in all). The
+ * cost in anonymity is told in src/node/services/tunnels/hidden/hidden-client.ts.
  *
  *   npm run bench -- tunnel-hidden [--nodes 20] [--rounds 6]
  * (also run by `npm run bench -- tunnel`).
