@@ -23,7 +23,8 @@ import { emit, progress } from './util.js'
  *
  * The headline client hands the GET to connect() (`earlyData`: it rides in the
  * introduction, 0-RTT); a second fresh client per round writes it after
- * connect() resolves (what the gateway does today), printed as
+ * connect() resolves (what a caller that does not hand its first bytes over
+ * gets; the gateway hands over a GET's head, early-stream.ts), printed as
  * tunnel.hs_first_byte_no_early_ms_p50.
  *
  * Where the time goes. 2026-12-06 before: p50 ≈ 4.5–4.9 s (separate 3-hop builds); then ≈ 2.5 s
