@@ -29,6 +29,8 @@ export type NetworkNeed = 'required' | 'optional' | 'local' | 'none'
 
 export interface SessionOptions {
   network?: NetworkNeed
+  /** Keep pre-built circuits ready (NodeInit.preemptiveCircuits): commands that serve hidden services. */
+  preemptiveCircuits?: boolean
 }
 
 export interface NodeSession {
@@ -57,7 +59,8 @@ export async function withNode<T> (
       identity,
       config: { ...config, listen: { host, port: 0 } },
       link: { probeMtu: pathMtuCeiling({ ipv6: host.includes(':') }) },
-      log: (level, message) => { if (level === 'warn') ctx.stderr.write(`warning: ${message}\n`) }
+      log: (level, message) => { if (level === 'warn') ctx.stderr.write(`warning: ${message}\n`) },
+      preemptiveCircuits: opts.preemptiveCircuits
     })
   } catch (err) {
     if (isTornetError(err, CommandErrorCode.STORE_LOCKED)) throw lockedError(ctx.dataDir, config, err)

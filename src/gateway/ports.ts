@@ -56,7 +56,8 @@ export interface SiteContent {
  * TUNNEL_HS_UNREACHABLE, TUNNEL_TIMEOUT, TUNNEL_CIRCUIT_CLOSED, …).
  */
 export interface HiddenPort {
-  connect (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal }): Promise<Duplex>
+  /** `earlyData`: the stream's first bytes, carried inside the introduction (0-RTT). */
+  connect (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal, earlyData?: Buffer }): Promise<Duplex>
 }
 
 /**

@@ -74,6 +74,13 @@ export interface NodeInit {
   log?: NodeLog
   /** How dial-backs leave from another port (default: a fresh UDP socket on the listen host; tests on memory transports pass their own). */
   sendFromOtherPort?: OtherPortSender
+  /**
+   * Keep pre-built 2-hop circuits ready (Tor's preemptive circuits), extended by one hop to an
+   * intro or rendezvous point when one is chosen: hidden-service connections and services then
+   * skip two hops of each build. Default off (one-shot CLI commands and test networks build no
+   * circuits at start); on for `tornet start`, the demo, `tornet hidden add` and the benchmarks.
+   */
+  preemptiveCircuits?: boolean
 }
 
 export type NodePublishProgress =
@@ -148,7 +155,8 @@ export class TornetNode extends EventEmitter {
     radio?: NodeInit['radio'],
     mail?: NodeInit['mail'],
     dataDir = '',
-    sendFromOtherPort?: OtherPortSender
+    sendFromOtherPort?: OtherPortSender,
+    preemptiveCircuits = false
   ) {
     super()
     // With routing.delegate, the services' lookups run at that peer (1-hop circuit); the rest stays here.
@@ -227,8 +235,8 @@ export class TornetNode extends EventEmitter {
       directory: { candidates: () => dht.table.all() },
       minRank: config.minRank,
       allowPrivateEndpoints: config.allowPrivateEndpoints,
-      // Two-hop circuits kept ready, extended to an intro or rendezvous point when one is chosen.
-      preemptive: { circuits: 3, hops: 2 },
+      // Two-hop circuits kept ready, extended to an intro or rendezvous point when one is chosen (opt-in).
+      preemptive: preemptiveCircuits ? { circuits: 3, hops: 2 } : undefined,
       log: (level, message) => { log(level, message) }
     })
     this.hidden = createHiddenServices({
@@ -304,7 +312,7 @@ export class TornetNode extends EventEmitter {
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
     }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir, init.sendFromOtherPort)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir, init.sendFromOtherPort, init.preemptiveCircuits)
     node.wire()
     return node
   }

@@ -81,6 +81,7 @@ export class MemoryCircuit implements Circuit {
   }
 
   async extend (): Promise<void> { throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'memory circuits have one hop') }
+  adoptStream (): import('node:stream').Duplex { throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'no virtual hops in memory circuits') }
   addVirtualHop (): void { throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'no virtual hops in memory circuits') }
 
   close (reason: EndReason = END_REASON.done): void {

@@ -13,6 +13,8 @@ import type { HiddenPort } from '../../src/gateway/ports.js'
 export interface HiddenConnectCall {
   publicKey: string // hex
   isolation: string
+  /** Bytes of early data the connect carried (as the real one does, they reach the service first). */
+  early: number
 }
 
 export class MemoryHidden implements HiddenPort {
@@ -31,8 +33,8 @@ export class MemoryHidden implements HiddenPort {
     this.services.set(publicKey.toString('hex'), target)
   }
 
-  async connect (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal }): Promise<Duplex> {
-    this.calls.push({ publicKey: publicKey.toString('hex'), isolation: opts.isolation })
+  async connect (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal, earlyData?: Buffer }): Promise<Duplex> {
+    this.calls.push({ publicKey: publicKey.toString('hex'), isolation: opts.isolation, early: opts.earlyData?.length ?? 0 })
     if (this.connectDelayMs > 0) await delay(this.connectDelayMs, opts.signal)
     const failure = this.failNext.shift()
     if (failure !== undefined) throw failure
@@ -46,6 +48,7 @@ export class MemoryHidden implements HiddenPort {
     const cut = this.cutNext > 0
     if (cut) this.cutNext--
     const stream = streamOver(socket, cut)
+    if (opts.earlyData !== undefined && opts.earlyData.length > 0) stream.write(opts.earlyData)
     this.open.add(stream)
     stream.once('close', () => this.open.delete(stream))
     return stream

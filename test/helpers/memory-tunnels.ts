@@ -158,6 +158,30 @@ class MemoryCircuit implements Circuit {
     return mine
   }
 
+  /**
+   * Both ends adopt the same stream id past virtual hops keyed alike: the first to adopt
+   * parks the other half of a duplexPair under (secret, id), the second takes it.
+   */
+  adoptStream (id: number): Duplex {
+    if (this.closedFlag) throw new TunnelError(TunnelErrorCode.CIRCUIT_CLOSED, 'the circuit is closed')
+    if (this.virtual === undefined) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'no virtual hop')
+    const key = `${this.virtual.secret.toString('hex')}/${id}`
+    let mine = this.net.adopted.get(key)
+    if (mine !== undefined) {
+      this.net.adopted.delete(key)
+    } else {
+      const [a, b] = duplexPair()
+      a.once('close', () => { b.destroy() })
+      b.once('close', () => { a.destroy() })
+      this.net.adopted.set(key, b)
+      mine = a
+    }
+    const stream = mine
+    this.info.streams++
+    this.onClose(() => { stream.destroy() })
+    return stream
+  }
+
   /** How this circuit looks to its own origin when a stream arrives past its virtual hop. */
   farContext (): RelayCircuitContext {
     const self = this
@@ -254,6 +278,8 @@ export class MemoryTunnelNode {
 export class MemoryTunnelNet {
   readonly hopDelayMs: number
   private readonly byId = new Map<string, MemoryTunnelNode>()
+  /** Halves of adopted streams waiting for the other end (adoptStream). */
+  readonly adopted = new Map<string, Duplex>()
   constructor (opts: MemoryTunnelOptions = {}) { this.hopDelayMs = opts.hopDelayMs ?? 0 }
 
   add (contact: Contact): MemoryTunnelNode {

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestnet, type Testnet } from '../helpers/testnet.js'
 import { httpGetOver, startRecordingServer } from '../helpers/memory-hidden-net.js'
@@ -71,4 +74,39 @@ describe('hidden service on 14 real nodes (UDP, real circuits)', () => {
     })
     expect(err).toMatchObject({ code: 'TUNNEL_STREAM_CLOSED' })
   }, 60_000)
+
+  it('0-RTT: a request given to connect() rides in the introduction, its tail follows the join, the answer comes back byte-exact', async () => {
+    const echo = createServer((req, res) => {
+      const parts: Buffer[] = []
+      req.on('data', (c: Buffer) => parts.push(c))
+      req.on('end', () => { const b = Buffer.concat(parts); res.end(`got ${b.length} ${sha(b)}`) })
+    })
+    await new Promise<void>(resolve => echo.listen(0, '127.0.0.1', resolve))
+    try {
+      const service = net.nodes[7]
+      const client = net.nodes[12]
+      const info = await service.hidden.add('echo', { host: '127.0.0.1', port: (echo.address() as AddressInfo).port }, { register: false })
+      const body = Buffer.alloc(20_000)
+      for (let i = 0; i < body.length; i++) body[i] = (i * 13) & 0xff
+      const request = Buffer.concat([Buffer.from(`POST /x HTTP/1.1\r\nHost: echo.tor-net\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`), body])
+      const stream = await client.hidden.connect(Buffer.from(info.publicKey, 'hex'), { earlyData: request })
+      // Joined at the intro point the client introduced through: one of the service's intro circuits ends there.
+      const joined = [...client.tunnels.internals.origin.values()].find(o => o.info.endToEnd)
+      const at = net.nodes.find(n => n.identity.id.equals(joined?.hops[2].id ?? Buffer.alloc(0)))
+      expect(at?.hidden.relayRoles().intros).toBeGreaterThan(0)
+      const chunks: Buffer[] = []
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (c: Buffer) => chunks.push(c))
+        stream.on('end', resolve)
+        stream.on('close', resolve)
+        stream.on('error', reject)
+      })
+      expect(Buffer.concat(chunks).toString('utf8')).toContain(`got ${body.length} ${sha(body)}`)
+    } finally {
+      echo.closeAllConnections()
+      await new Promise<void>(resolve => echo.close(() => resolve()))
+    }
+  }, 60_000)
 })
+
+function sha (b: Buffer): string { return createHash('sha256').update(b).digest('hex') }

@@ -68,5 +68,5 @@ async function serveHidden (ctx: CliContext, name: string, target: { host: strin
     })
     line.end()
     ctx.stderr.write(`stopped serving ${name}\n`)
-  })
+  }, { preemptiveCircuits: true })
 }

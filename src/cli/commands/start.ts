@@ -57,7 +57,7 @@ settings (user = the mailbox address, a password kept in the data directory; see
     // Each session searches for the largest datagram its path carries, up to what the interfaces allow
     // (starting at 1,200 bytes, falling back there on a black hole).
     const probeMtu = pathMtuCeiling({ ipv6: config.listen.host.includes(':') })
-    const node = await createNode({ dataDir: ctx.dataDir, config, identity, link: { probeMtu }, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
+    const node = await createNode({ dataDir: ctx.dataDir, config, identity, link: { probeMtu }, preemptiveCircuits: true, log: (level, msg) => { if (level !== 'debug') ctx.stderr.write(`${level}: ${msg}\n`) } })
     let mapper: ReturnType<typeof startPortMapping> | undefined
     const recheck = new EventTarget()
     try {

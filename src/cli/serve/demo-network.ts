@@ -107,7 +107,7 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
       }
       // No loopback-sized datagrams: the demo moves data as a node started by `tornet start` does
       // on an internet path (1,200 bytes), so what it shows is what a user would get.
-      nodes.push(await createNode({ dataDir: dir, config, identity: loadIdentity(dir) }))
+      nodes.push(await createNode({ dataDir: dir, config, identity: loadIdentity(dir), preemptiveCircuits: true }))
     }
     step(`${count} nodes listening on ${nodes.map(n => `127.0.0.1:${n.endpoint.port}`).join(', ')} (1,200-byte datagrams, as a node started by \`tornet start\` sends)`)
     for (let i = 1; i < count; i++) await nodes[i].bootstrap([nodes[0].endpoint])

@@ -13,9 +13,10 @@
 import { Agent, type ClientRequestArgs } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { withDeadline } from '../../abort.js'
+import { EarlyStream } from './early-stream.js'
 
 export interface HiddenAgentOptions {
-  connect: (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal }) => Promise<Duplex>
+  connect: (publicKey: Buffer, opts: { isolation: string, signal: AbortSignal, earlyData?: Buffer }) => Promise<Duplex>
   connectTimeoutMs: number
   /** An unused stream is closed after this long. */
   idleMs: number
@@ -60,10 +61,10 @@ export class HiddenAgent extends Agent {
       done(new Error('hidden agent used without a target'), undefined as never)
       return undefined
     }
-    this.openStream(target).then(stream => done(null, stream), (err: Error) => {
-      this.connectErrors.add(err)
-      done(err, undefined as never)
-    })
+    // Handed over at once: the request head node's client writes now rides in the introduction (early-stream.ts).
+    const stream = new EarlyStream(async early => await this.openStream(target, early), (err) => { this.connectErrors.add(err) })
+    stream.once('end', () => stream.destroy())
+    done(null, asPoolable(stream))
     return undefined
   }
 
@@ -75,11 +76,12 @@ export class HiddenAgent extends Agent {
   }
 
   /** A new stream to `target` within the connect deadline (for a request that must not share one). */
-  async openStream (target: HiddenTarget): Promise<Duplex> {
+  async openStream (target: HiddenTarget, early?: Promise<Buffer>): Promise<Duplex> {
     let gaveUp = false
     try {
       const stream = await withDeadline(async signal => {
-        const pending = this.o.connect(target.publicKey, { isolation: target.isolation, signal })
+        const earlyData = await early
+        const pending = this.o.connect(target.publicKey, { isolation: target.isolation, signal, ...(earlyData !== undefined && earlyData.length > 0 ? { earlyData } : {}) })
         pending.then(s => { if (gaveUp) s.destroy() }, () => {}) // one that arrives after we gave up is closed
         return await pending
       }, this.lifetime.signal, this.o.connectTimeoutMs, 'Connecting to the hidden service')

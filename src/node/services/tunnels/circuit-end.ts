@@ -231,6 +231,24 @@ export class CircuitEnd implements StreamCarrier {
     })
   }
 
+  /**
+   * A stream both ends open by agreement, with no BEGIN/CONNECTED (0-RTT hidden-service
+   * connections: the service answers a request the introduction carried on the client's
+   * first stream id as soon as the circuits join). The id must be free.
+   */
+  adoptStream (id: number, service: string): Duplex {
+    if (this.closed) throw circuitClosedError(this.closedReason ?? END_REASON.done)
+    if (!Number.isInteger(id) || id <= 0 || id > 0xffff || this.streams.has(id) || this.opening.has(id)) {
+      throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `stream id ${id} cannot be adopted (in use or out of range)`)
+    }
+    if (this.streams.size + this.opening.size >= MAX_STREAMS_PER_CIRCUIT) {
+      throw new TunnelError(TunnelErrorCode.LIMIT, `a circuit carries at most ${MAX_STREAMS_PER_CIRCUIT} streams: build another`)
+    }
+    const stream = new CircuitStream(id, service, this)
+    this.streams.set(id, stream)
+    return stream
+  }
+
   private allocateStreamId (): number {
     for (let tries = 0; tries < 0x8000; tries++) {
       const id = this.nextStream

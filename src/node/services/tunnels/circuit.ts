@@ -258,6 +258,14 @@ export class OriginCircuit implements Circuit {
     return stream
   }
 
+  adoptStream (id: number, service: string): Duplex {
+    if (!this.info.endToEnd) throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, 'only a stream past a virtual hop is opened by agreement')
+    const stream = this.endFor(this.lastHop()).adoptStream(id, service)
+    this.info.streams++
+    stream.once('close', () => { this.info.streams-- })
+    return stream
+  }
+
   async request (name: string, payload: Buffer, opts: { hop?: number, signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Buffer> {
     const last = this.lastHop()
     const hop = opts.hop ?? last

@@ -41,10 +41,12 @@ export interface HiddenServices {
   /**
    * A client stream to the hidden service whose public key is `publicKey`
    * (32 bytes): descriptor → rendezvous → introduce → joined circuit → BEGIN.
-   * `isolation` keeps distinct SOCKS users on distinct circuits.
+   * `isolation` keeps distinct SOCKS users on distinct circuits. `earlyData`: the stream's first
+   * bytes, carried inside the introduction (0-RTT; see hidden/hidden-client.ts) — the stream
+   * returned has already sent them.
    * Throws TunnelError HS_NOT_FOUND / HS_UNREACHABLE / TIMEOUT.
    */
-  connect: (publicKey: Buffer, opts?: { isolation?: string, signal?: AbortSignal, onProgress?: (p: HiddenConnectProgress) => void }) => Promise<Duplex>
+  connect: (publicKey: Buffer, opts?: { isolation?: string, signal?: AbortSignal, onProgress?: (p: HiddenConnectProgress) => void, earlyData?: Buffer }) => Promise<Duplex>
   start: () => void
   stop: () => Promise<void>
 }

@@ -100,6 +100,12 @@ export interface Circuit {
    */
   openStream: (service: string, opts?: { signal?: AbortSignal, optimistic?: boolean }) => Promise<Duplex>
   /**
+   * The stream `id` past the virtual hop, opened by agreement of both ends instead of BEGIN
+   * (hidden services' 0-RTT: the client's first stream, whose first bytes rode in the
+   * introduction, is answered as soon as the circuits join). Only after addVirtualHop.
+   */
+  adoptStream: (id: number, service: string) => Duplex
+  /**
    * A one-shot request to a named handler at hop `hop` (default: the last hop),
    * answered by its RelayRequestHandler (max MAX_REQUEST_BYTES each way).
    * Hidden services use it for ESTABLISH_INTRO, INTRODUCE, ESTABLISH_RENDEZVOUS.

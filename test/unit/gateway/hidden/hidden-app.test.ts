@@ -124,7 +124,9 @@ describe('hidden-service app', () => {
     expect(res.body.toString()).toBe('hello GET /page?x=1')
     expect(res.headers['x-service']).toBe('yes')
     expect(seen).toEqual([{ remote: '127.0.0.1', method: 'GET', url: '/page?x=1', host: 'svc.tor-net', proxyAuth: false }])
-    expect(hidden.calls).toEqual([{ publicKey: SERVICE_KEY.toString('hex'), isolation: 'tab-1' }])
+    expect(hidden.calls).toEqual([{ publicKey: SERVICE_KEY.toString('hex'), isolation: 'tab-1', early: expect.any(Number) }])
+    // The request head rode in the connect (0-RTT), not after it.
+    expect(hidden.calls[0].early).toBeGreaterThan(0)
   })
 
   it('opens the service by its own key host, through SOCKS5, with the SOCKS username as isolation', async () => {
@@ -135,7 +137,7 @@ describe('hidden-service app', () => {
     expect(res.status).toBe(200)
     expect(res.body.toString()).toContain('hello GET /k') // chunked: the raw reader does not de-chunk
     expect(seen[0]!.host).toBe(host)
-    expect(hidden.calls).toEqual([{ publicKey: SERVICE_KEY.toString('hex'), isolation: 'tornet-hops-3' }])
+    expect(hidden.calls).toEqual([{ publicKey: SERVICE_KEY.toString('hex'), isolation: 'tornet-hops-3', early: expect.any(Number) }])
   })
 
   it('streams a large POST body to the service and its answer back, byte-exact', async () => {

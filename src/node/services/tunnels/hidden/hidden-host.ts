@@ -1,4 +1,4 @@
-import { connect as tcpConnect } from 'node:net'
+import { type Socket, connect as tcpConnect } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { NS, namespaced } from '../../../crypto/namespaces.js'
 import { generateIdentity, nodeIdOf, rankOf, sign } from '../../../identity/identity.js'
@@ -11,7 +11,7 @@ import { type Circuit, END_REASON, type TunnelService } from '../tunnel-api.js'
 import { type DescriptorKv, publishDescriptor, publishPeriods } from './descriptor-store.js'
 import type { HiddenServiceKey } from './hs-key-file.js'
 import {
-  HS_REQUEST, HS_STATUS, decodeIntroduce, encodeEstablishIntro, encodeRendezvous1, readStatus, tryDecode
+  HS_EARLY_STREAM_ID, HS_REQUEST, HS_STATUS, HS_STREAM, decodeIntroduce, encodeEstablishIntro, encodeRendezvous1, readStatus, tryDecode
 } from './hs-messages.js'
 import { u64 } from './intro-point.js'
 import { checkPow, openIntroduction } from './introduce-blob.js'
@@ -23,6 +23,14 @@ import { TokenBucket } from '../../token-bucket.js'
  * publishes the descriptor naming them, answers introductions by building a
  * circuit to the client's rendezvous point, and pipes the streams that arrive
  * past the joined circuit's virtual hop to 127.0.0.1:PORT.
+ *
+ * Speed (hidden-client.ts tells the whole flow): for each intro point the
+ * service keeps one more 3-hop circuit ready ("spare"), so a client that meets
+ * it at that intro point is answered with no build at all; a spare used is
+ * replaced in the background. An introduction opens the connection to the
+ * local server at once and writes the early data it carries; the answer waits
+ * (TCP backpressure: the socket is not read) until the circuits join, then
+ * flows on the adopted first stream right behind hs-rendezvous1.
  *
  * Floods: introductions pass a token bucket for the whole service; when it is
  * empty the service asks for a proof of work (powBits in a re-published
@@ -71,6 +79,9 @@ const MAX_REPLAY_ENTRIES = 20_000
 export class HiddenHost {
   private readonly intros = new Map<string, Intro>()
   private readonly rendezvous = new Map<string, Circuit>()
+  /** Ready circuits to our own intro points (by relay id, hex), one each: see the class comment. */
+  private readonly spares = new Map<string, Circuit>()
+  private readonly sparing = new Set<string>()
   private readonly seen = new Map<string, number>()
   private readonly bucket: TokenBucket
   private readonly x25519: X25519KeyPair
@@ -111,6 +122,8 @@ export class HiddenHost {
     await this.maintaining?.catch(() => {})
     for (const i of this.intros.values()) i.circuit.close(END_REASON.done)
     for (const c of this.rendezvous.values()) c.close(END_REASON.done)
+    for (const c of this.spares.values()) c.close(END_REASON.done)
+    this.spares.clear()
     this.intros.clear()
     this.rendezvous.clear()
   }
@@ -149,6 +162,7 @@ export class HiddenHost {
         if (this.powBits > 0 && this.d.now() - this.lastOverload > this.limits.powCooldownMs) this.powBits = 0
         await this.topUp(signal)
         if (this.stopped) return
+        for (const i of this.intros.values()) this.prepareSpare(i.contact)
         await this.publish(signal)
       } while (this.again && !this.stopped)
     }
@@ -191,6 +205,9 @@ export class HiddenHost {
       circuit.onClose(() => {
         if (this.intros.get(circuit.info.id) !== intro) return
         this.intros.delete(circuit.info.id)
+        const k = contact.id.toString('hex')
+        this.spares.get(k)?.close(END_REASON.done)
+        this.spares.delete(k)
         // A lost intro point is replaced and the descriptor re-published at once: clients
         // holding the old one fall back to the other intro points meanwhile.
         this.schedule()
@@ -246,19 +263,68 @@ export class HiddenHost {
     const answer = ntorServerRespond({ id: nodeIdOf(this.key.publicKey), publicKey: this.key.publicKey, secretKey: this.key.secretKey }, inner.ntor)
     if (answer === undefined) { this.refused++; return }
     this.introductions++
-    const contact = makeContact(rv.id, rv.endpoint, { publicKey: rv.publicKey, nonce: rv.nonce, rank: rankOf(rv.publicKey, rv.nonce) })
-    this.meet(contact, inner.cookie, answer.reply, answer.material, intro.contact.id).catch(err => {
+    // One of our own intro points (the client meets us where it introduced): our checked contact for it.
+    const own = [...this.intros.values()].find(i => i.contact.id.equals(rv.id))?.contact
+    const contact = own ?? makeContact(rv.id, rv.endpoint, { publicKey: rv.publicKey, nonce: rv.nonce, rank: rankOf(rv.publicKey, rv.nonce) })
+    const local = this.connectLocal(inner.early)
+    this.meet(contact, inner.cookie, answer.reply, answer.material, intro.contact.id, local).catch(err => {
+      local.destroy()
       this.d.log('debug', `hidden service ${this.key.name}: rendezvous failed: ${(err as Error).message}`)
     })
   }
 
-  /** Builds the circuit to the client's rendezvous point, completes the join, keys the virtual hop. */
-  private async meet (rendezvous: Contact, cookie: Buffer, reply: Buffer, material: Parameters<Circuit['addVirtualHop']>[0], introId: Buffer): Promise<void> {
-    const circuit = await this.d.tunnels.build({ hops: 3, purpose: 'hs-service', lastHop: rendezvous, exclude: [introId] })
+  /** Keeps one ready circuit to the intro point `contact` (one build at a time per intro point). */
+  private prepareSpare (contact: Contact): void {
+    const k = contact.id.toString('hex')
+    if (this.stopped || this.spares.has(k) || this.sparing.has(k)) return
+    this.sparing.add(k)
+    this.d.tunnels.build({ hops: 3, purpose: 'hs-service', lastHop: contact }).then((c) => {
+      this.sparing.delete(k)
+      const stillIntro = [...this.intros.values()].some(i => i.contact.id.equals(contact.id))
+      if (this.stopped || !stillIntro || this.spares.has(k)) { c.close(END_REASON.done); return }
+      this.spares.set(k, c)
+      c.onClose(() => { if (this.spares.get(k) === c) this.spares.delete(k) })
+    }, (err: Error) => {
+      // The next maintain() round tries again: no retry loop while relays fail.
+      this.sparing.delete(k)
+      this.d.log('debug', `hidden service ${this.key.name}: a ready circuit to an intro point failed: ${err.message}`)
+    })
+  }
+
+  /** The ready circuit to `relay`, when one is open; a replacement is started. */
+  private takeSpare (relay: Contact): Circuit | undefined {
+    const k = relay.id.toString('hex')
+    const c = this.spares.get(k)
+    if (c === undefined) return undefined
+    this.spares.delete(k)
+    setImmediate(() => { this.prepareSpare(relay) })
+    return c.info.state === 'open' ? c : undefined
+  }
+
+  /** A connection to the local server with the client's early data written; read once the circuits join. */
+  private connectLocal (early: Buffer | undefined): Socket {
+    const socket = tcpConnect({ host: this.key.target.host === 'localhost' ? '127.0.0.1' : this.key.target.host, port: this.key.target.port })
+    socket.pause()
+    // Until the stream is there, an error is kept for it (serve() hands it on).
+    socket.once('error', () => {})
+    if (early !== undefined && early.length > 0) socket.write(early)
+    return socket
+  }
+
+  /**
+   * Meets the client at its rendezvous point: a ready circuit when the point is one of our intro
+   * points, else a build; keys the virtual hop *before* hs-rendezvous1 leaves, so the cells
+   * right behind it (the local server's answer, on the adopted first stream) are sealed for the
+   * client and reach it in order after the join.
+   */
+  private async meet (
+    rendezvous: Contact, cookie: Buffer, reply: Buffer, material: Parameters<Circuit['addVirtualHop']>[0], introId: Buffer, local: Socket
+  ): Promise<void> {
+    const circuit = this.takeSpare(rendezvous) ??
+      await this.d.tunnels.build({ hops: 3, purpose: 'hs-service', lastHop: rendezvous, exclude: rendezvous.id.equals(introId) ? [] : [introId] })
     try {
-      const status = readStatus(await circuit.request(HS_REQUEST.rendezvous1, encodeRendezvous1({ cookie, reply })))
-      if (status !== HS_STATUS.ok) throw new Error(`the rendezvous point answered status ${status}`)
       if (this.stopped) throw new Error('stopped')
+      const rendezvousHop = circuit.info.hops.length - 1
       circuit.addVirtualHop(material)
       this.rendezvous.set(circuit.info.id, circuit)
       circuit.onClose(() => { this.rendezvous.delete(circuit.info.id) })
@@ -267,6 +333,11 @@ export class HiddenHost {
         this.rendezvous.delete(oldestId)
         oldest.close(END_REASON.limit)
       }
+      const answered = circuit.request(HS_REQUEST.rendezvous1, encodeRendezvous1({ cookie, reply }), { hop: rendezvousHop })
+      answered.catch(() => {})
+      this.serve(circuit.adoptStream(HS_EARLY_STREAM_ID, HS_STREAM), local)
+      const status = readStatus(await answered)
+      if (status !== HS_STATUS.ok) throw new Error(`the rendezvous point answered status ${status}`)
     } catch (err) {
       circuit.close(END_REASON.done)
       throw err
@@ -274,15 +345,17 @@ export class HiddenHost {
   }
 
   /** A client stream that arrived past the virtual hop of one of this service's rendezvous circuits. */
-  serve (stream: Duplex): void {
-    const socket = tcpConnect({ host: this.key.target.host === 'localhost' ? '127.0.0.1' : this.key.target.host, port: this.key.target.port })
+  serve (stream: Duplex, socket: Socket = this.connectLocal(undefined)): void {
     // The local server down or failing: the stream ends with an error (END refused), so the
     // client can tell "the service is there but its server is not" from a clean close.
-    socket.on('error', (err) => { stream.destroy(err) })
+    const fail = (err: Error): void => { stream.destroy(err) }
+    if (socket.destroyed) { fail(new Error('the local server refused the connection')); return }
+    socket.on('error', fail)
     stream.on('error', () => { socket.destroy() })
     stream.on('close', () => { socket.destroy() })
     stream.pipe(socket)
     socket.pipe(stream)
+    socket.resume()
   }
 
   private overloaded (): void {

@@ -49,8 +49,14 @@ export const COOKIE_BYTES = 20
 export const KEY_BYTES = 32
 const SIG_BYTES = 64
 const VERSION = 1
-/** Bound on an introduction blob and an ntor reply (they must fit one relay request). */
-export const MAX_BLOB_BYTES = 600
+/**
+ * Bound on an introduction blob and an ntor reply: authKey 32 ‖ bytes16(blob) must fit one relay
+ * request (MAX_REQUEST_BYTES, 847); the room past the introduction's own fields carries early data.
+ */
+export const MAX_BLOB_BYTES = 800
+
+/** The client's first stream past the virtual hop: opened by agreement (adoptStream), never by BEGIN. */
+export const HS_EARLY_STREAM_ID = 1
 
 export interface EstablishIntro { authKey: Buffer, timestamp: number, signature: Buffer }
 export interface Introduce { authKey: Buffer, blob: Buffer }

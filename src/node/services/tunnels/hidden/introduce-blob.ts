@@ -7,6 +7,9 @@
  *                "tornet hs introduce v1"), ChaCha20-Poly1305, nonce 0 (the key is used once), AAD authKey ‖ powNonce
  *   inner = version u8 = 1 ‖ cookie 20 ‖ rendezvous id 32 ‖ rendezvous ed25519 key 32 ‖ rendezvous rank nonce 8
  *           ‖ host string8 ‖ port u16 ‖ ntor message bytes16 ‖ timestamp u64 (ms)
+ *           ‖ (version 2) early data bytes16 — the first bytes of the client's first stream (0-RTT):
+ *             the service writes them to its local server at once, and its answer flows on stream
+ *             HS_EARLY_STREAM_ID as soon as the circuits join. Version 1 (no early data) still decodes.
  *
  * The proof of work sits outside the ciphertext so that a service under a
  * flood checks it (one hash) before it spends an X25519 and a decryption:
@@ -26,7 +29,7 @@ import type { Endpoint } from '../../../types.js'
 import { Reader, WireError, Writer, tryDecode } from '../../../wire/codec.js'
 import { COOKIE_BYTES, KEY_BYTES, MAX_BLOB_BYTES } from './hs-messages.js'
 
-const VERSION = 1
+const VERSION = 2
 const POW_NONCE_BYTES = 8
 const HOST_MAX = 64
 const NTOR_MAX = 256
@@ -45,18 +48,28 @@ export interface IntroductionInner {
   /** ntorClientStart's message against the service key. */
   ntor: Buffer
   timestamp: number
+  /** The first bytes of the client's first stream (may be empty). */
+  early?: Buffer
+}
+
+/** Bytes of a sealed introduction around the inner part: ephemeral key, PoW nonce, AEAD tag. */
+export const BLOB_OVERHEAD = KEY_BYTES + 8 + 16
+
+/** How many early-data bytes fit in an introduction whose inner part (without them) is `inner`. */
+export function earlyRoom (inner: IntroductionInner): number {
+  return Math.max(0, MAX_BLOB_BYTES - BLOB_OVERHEAD - encodeInner({ ...inner, early: undefined }).length)
 }
 
 export function encodeInner (m: IntroductionInner): Buffer {
   const rv = m.rendezvous
   return new Writer(200 + m.ntor.length).u8(VERSION).bytes(m.cookie).bytes(rv.id).bytes(rv.publicKey).bytes(rv.nonce)
-    .string8(rv.endpoint.address).u16(rv.endpoint.port).bytes16(m.ntor).u64(m.timestamp).finish()
+    .string8(rv.endpoint.address).u16(rv.endpoint.port).bytes16(m.ntor).u64(m.timestamp).bytes16(m.early ?? Buffer.alloc(0)).finish()
 }
 
 export function decodeInner (b: Uint8Array): IntroductionInner {
   const r = new Reader(b, 'introduction')
   const version = r.u8()
-  if (version !== VERSION) throw new WireError(`introduction: unknown version ${version}`)
+  if (version !== VERSION && version !== 1) throw new WireError(`introduction: unknown version ${version}`)
   const cookie = Buffer.from(r.bytes(COOKIE_BYTES))
   const id = Buffer.from(r.bytes(KEY_BYTES))
   const publicKey = Buffer.from(r.bytes(KEY_BYTES))
@@ -66,8 +79,9 @@ export function decodeInner (b: Uint8Array): IntroductionInner {
   if (port === 0 || address.length === 0) throw new WireError('introduction: empty rendezvous endpoint')
   const ntor = Buffer.from(r.bytes16(NTOR_MAX))
   const timestamp = r.u64()
+  const early = version >= 2 ? Buffer.from(r.bytes16(MAX_BLOB_BYTES)) : Buffer.alloc(0)
   r.end()
-  return { cookie, rendezvous: { id, publicKey, nonce, endpoint: { address, port } }, ntor, timestamp }
+  return { cookie, rendezvous: { id, publicKey, nonce, endpoint: { address, port } }, ntor, timestamp, early }
 }
 
 function powPrefix (servicePublicKey: Buffer, authKey: Buffer, ephemeral: Buffer): Buffer {

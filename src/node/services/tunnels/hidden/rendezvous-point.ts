@@ -61,11 +61,12 @@ export function createRendezvousPoint (o: RendezvousPointOptions = {}): Rendezvo
     const w = waiting.get(key)
     if (w === undefined || w.ctx.closed || w.expires <= now() || w.ctx === ctx) return statusAnswer(HS_STATUS.unknown)
     waiting.delete(key)
+    // The client hears first, then the circuits are joined: the service's cells that follow
+    // hs-rendezvous1 (its answer to the early data, sealed for the virtual hop it keyed before
+    // sending) must reach the client after the notify that tells it to add that hop.
+    w.ctx.notify(HS_NOTIFY.rendezvous2, encodeReply(m.reply))
     ctx.join(w.ctx)
     joins++
-    // The service's answer goes first (the handler's return), then the client hears: so the
-    // service has keyed its virtual hop before the client's first cell can reach it.
-    setImmediate(() => { if (!w.ctx.closed) w.ctx.notify(HS_NOTIFY.rendezvous2, encodeReply(m.reply)) })
     return statusAnswer(HS_STATUS.ok)
   }
 

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isTornetError } from '../../../../../src/node/errors.js'
 import { generateIdentity, nodeIdOf } from '../../../../../src/node/identity/identity.js'
@@ -211,4 +214,57 @@ describe('hidden services on the memory tunnel double', () => {
     expect(existsSync(hiddenKeyPath(service.dataDir, 'gone'))).toBe(false)
     expect(await service.hidden.remove('gone')).toBe(false)
   })
+
+  it('meets the client at the intro point it introduced through, on a circuit the service kept ready, and answers early data with no write', async () => {
+    const { t, key, web } = await serving(12, 'early answer', RELAXED)
+    const service = t.nodes[0]
+    const ready = (): string[] => service.tunnels.service.circuits().filter(c => c.purpose === 'hs-service' && c.state === 'open' && !c.endToEnd).map(c => c.id)
+    // One ready circuit per intro point.
+    await until(() => ready().length === 3)
+    const before = new Set(ready())
+    const stream = await t.nodes[6].hidden.connect(key, { earlyData: Buffer.from('GET / HTTP/1.1\r\nHost: site.tor-net\r\nConnection: close\r\n\r\n') })
+    const joined = service.tunnels.service.circuits().filter(c => c.endToEnd)
+    expect(joined).toHaveLength(1)
+    expect(before.has(joined[0].id)).toBe(true)
+    // The circuits were joined at one relay, and that relay is one of the service's intro points.
+    const at = t.nodes.filter(x => x.hidden.relayRoles().rendezvousJoined > 0)
+    expect(at).toHaveLength(1)
+    expect(at[0].hidden.relayRoles().intros).toBeGreaterThan(0)
+    // Nothing written by the client after connect(): the request rode in the introduction.
+    const page = await readAll(stream)
+    expect(page).toMatch(/^HTTP\/1\.1 200/)
+    expect(page).toContain('early answer')
+    expect(web.remotes).toHaveLength(1)
+    // The used ready circuit is replaced.
+    await until(() => ready().length === 3)
+  })
+
+  it('early data longer than an introduction holds goes on the stream right after the join, in order', async () => {
+    const echo = createServer((req, res) => {
+      const parts: Buffer[] = []
+      req.on('data', (c: Buffer) => parts.push(c))
+      req.on('end', () => { const b = Buffer.concat(parts); res.end(`got ${b.length} ${createHash('sha256').update(b).digest('hex')}`) })
+    })
+    await new Promise<void>(resolve => echo.listen(0, '127.0.0.1', resolve))
+    closeServer = async () => { echo.closeAllConnections(); await new Promise<void>(resolve => echo.close(() => resolve())) }
+    net = createHiddenTestNet(10, RELAXED)
+    const info = await net.nodes[0].hidden.add('echo', { host: '127.0.0.1', port: (echo.address() as AddressInfo).port })
+    const body = Buffer.alloc(3000)
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff
+    const request = Buffer.concat([Buffer.from(`POST /x HTTP/1.1\r\nHost: echo.tor-net\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`), body])
+    const stream = await net.nodes[4].hidden.connect(Buffer.from(info.publicKey, 'hex'), { earlyData: request })
+    const page = await readAll(stream)
+    expect(page).toContain(`got 3000 ${createHash('sha256').update(body).digest('hex')}`)
+  })
 })
+
+async function readAll (stream: import('node:stream').Duplex): Promise<string> {
+  const chunks: Buffer[] = []
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (c: Buffer) => chunks.push(c))
+    stream.on('end', resolve)
+    stream.on('close', resolve)
+    stream.on('error', reject)
+  })
+  return Buffer.concat(chunks).toString('utf8')
+}

@@ -3,7 +3,7 @@ import {
   HS_STATUS, MAX_BLOB_BYTES, decodeCookie, decodeEstablishIntro, decodeIntroduce, decodeRendezvous1, decodeReply,
   encodeEstablishIntro, encodeIntroduce, encodeRendezvous1, encodeReply, readStatus, statusAnswer, tryDecode
 } from '../../../../../src/node/services/tunnels/hidden/hs-messages.js'
-import { decodeInner, encodeInner } from '../../../../../src/node/services/tunnels/hidden/introduce-blob.js'
+import { BLOB_OVERHEAD, decodeInner, earlyRoom, encodeInner } from '../../../../../src/node/services/tunnels/hidden/introduce-blob.js'
 
 const k = (n: number): Buffer => Buffer.alloc(32, n)
 
@@ -21,9 +21,31 @@ describe('hidden-service message codecs', () => {
       cookie: Buffer.alloc(20, 1),
       rendezvous: { id: k(5), publicKey: k(6), nonce: Buffer.alloc(8, 2), endpoint: { address: '127.0.0.1', port: 4000 } },
       ntor: Buffer.alloc(96, 8),
-      timestamp: 42
+      timestamp: 42,
+      early: Buffer.from('GET / HTTP/1.1\r\n\r\n')
     }
     expect(decodeInner(encodeInner(inner))).toEqual(inner)
+    // No early data encodes as an empty field.
+    expect(decodeInner(encodeInner({ ...inner, early: undefined }))).toEqual({ ...inner, early: Buffer.alloc(0) })
+  })
+
+  it('still decodes a version-1 introduction (no early data), and the early data fills the blob exactly', () => {
+    const inner = {
+      cookie: Buffer.alloc(20, 1),
+      rendezvous: { id: k(5), publicKey: k(6), nonce: Buffer.alloc(8, 2), endpoint: { address: '127.0.0.1', port: 4000 } },
+      ntor: Buffer.alloc(96, 8),
+      timestamp: 42
+    }
+    const v2 = encodeInner({ ...inner, early: Buffer.alloc(0) })
+    // v1 = the same fields without the trailing (empty) early-data length.
+    const v1 = Buffer.from(v2.subarray(0, v2.length - 2)); v1[0] = 1
+    expect(decodeInner(v1)).toEqual({ ...inner, early: Buffer.alloc(0) })
+    const room = earlyRoom(inner)
+    expect(room).toBeGreaterThan(300)
+    expect(BLOB_OVERHEAD + encodeInner({ ...inner, early: Buffer.alloc(room) }).length).toBe(MAX_BLOB_BYTES)
+    // A version-2 inner without the early field is truncated, not silently accepted.
+    const cut = Buffer.from(v1); cut[0] = 2
+    expect(tryDecode(decodeInner, cut)).toBeUndefined()
   })
 
   it('rejects truncated, trailing, unknown-version and oversized input (never throws out of tryDecode)', () => {

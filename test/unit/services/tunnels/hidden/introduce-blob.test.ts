@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../../../../src/node/identity/identity.js'
 import { ed25519SecretToX25519 } from '../../../../../src/node/link/link-crypto.js'
-import { checkPow, openIntroduction, sealIntroduction } from '../../../../../src/node/services/tunnels/hidden/introduce-blob.js'
+import { checkPow, earlyRoom, openIntroduction, sealIntroduction } from '../../../../../src/node/services/tunnels/hidden/introduce-blob.js'
+import { MAX_BLOB_BYTES } from '../../../../../src/node/services/tunnels/hidden/hs-messages.js'
 
 const service = generateIdentity()
 const serviceKeys = { publicKey: service.publicKey, x25519: ed25519SecretToX25519(service.secretKey) }
@@ -10,7 +11,8 @@ const inner = {
   cookie: Buffer.alloc(20, 1),
   rendezvous: { id: Buffer.alloc(32, 2), publicKey: Buffer.alloc(32, 3), nonce: Buffer.alloc(8), endpoint: { address: '::1', port: 9 } },
   ntor: Buffer.alloc(96, 4),
-  timestamp: 1234
+  timestamp: 1234,
+  early: Buffer.from('POST /x HTTP/1.1\r\ncontent-length: 0\r\n\r\n')
 }
 
 describe('introduction blob', () => {
@@ -22,6 +24,16 @@ describe('introduction blob', () => {
     const other = generateIdentity()
     expect(openIntroduction({ publicKey: service.publicKey, x25519: ed25519SecretToX25519(other.secretKey) }, authKey, blob, 0)).toEqual({ ok: false, reason: 'decrypt' })
     expect(openIntroduction(serviceKeys, generateIdentity().publicKey, blob, 0)).toEqual({ ok: false, reason: 'decrypt' })
+  })
+
+  it('carries as much early data as the blob bound allows, and refuses more', async () => {
+    const room = earlyRoom(inner)
+    const full = { ...inner, early: Buffer.alloc(room, 7) }
+    const blob = await sealIntroduction(service.publicKey, authKey, full, 0)
+    expect(blob.length).toBe(MAX_BLOB_BYTES)
+    const opened = openIntroduction(serviceKeys, authKey, blob, 0)
+    expect(opened.ok && opened.inner.early).toEqual(Buffer.alloc(room, 7))
+    await expect(sealIntroduction(service.publicKey, authKey, { ...inner, early: Buffer.alloc(room + 1) }, 0)).rejects.toThrow(RangeError)
   })
 
   it('a flipped bit anywhere fails; a short blob is malformed', async () => {
