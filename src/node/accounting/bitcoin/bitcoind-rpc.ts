@@ -297,7 +297,7 @@ function hint (code: number | undefined): string {
     case -19: return ' Several wallets are loaded: name one in bitcoin.source.wallet.'
     case -28: return ' Bitcoin Core is still starting; Tornet tries again at the next poll.'
     case -6: return ' The wallet has too little to pay this.'
-    case -4: return ' The wallet could not do it; a watch-only wallet cannot sign, use the payment URI instead.'
+    case -4: return ' The wallet could not do it (too little money in it?); the payment URI works with any other wallet.'
     default: return ''
   }
 }
