@@ -63,3 +63,7 @@ export { listHiddenKeys, loadHiddenKey, deleteHiddenKey, hiddenKeyPath, type Hid
 export { PortMapper, type PortMapperOptions, type PortMapping } from './services/reach/port-mapper.js'
 export { describeReachability, ReachError, ReachErrorCode, type Reachability, type ReachabilityStatus, type ReachService } from './services/reach/index.js'
 export { createPunchService, PunchError, PunchErrorCode, type PunchService } from './services/punch/index.js'
+export { createBitcoinPayments, type BitcoinPaymentsService, type BitcoinPaymentsOptions } from './accounting/bitcoin/payments.js'
+export type { BitcoinConfig, BitcoinPayments, ChainSource, ReceivedPayment, PaymentRequest, TipResult, WatchOptions } from './accounting/bitcoin/payments-api.js'
+export { BitcoinErrorCode } from './accounting/bitcoin/errors.js'
+export { buildPaymentUri, parsePaymentUri, formatBtc, parseBtc } from './accounting/bitcoin/bip21.js'
