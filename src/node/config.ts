@@ -155,6 +155,7 @@ const endpoints: Check = (v) => {
 
 const BITCOIN_DEFAULTS = { network: 'mainnet', confirmations: 1, pollMs: 30_000 } as const
 
+const bool: Check = (b) => typeof b === 'boolean' ? undefined : 'must be true or false'
 const shortString: Check = (v) => typeof v === 'string' && v.length > 0 && v.length <= 256 ? undefined : `must be a non-empty string (got ${show(v)})`
 
 const chainSource: Check = (v) => {
@@ -162,7 +163,7 @@ const chainSource: Check = (v) => {
   if (!isPlainObject(v)) return `must be an object such as ${example} (got ${show(v)})`
   const fields: Record<string, Check> | undefined = v.kind === 'bitcoind'
     ? { url: (u) => typeof u === 'string' && /^https?:\/\/[^\s]+$/.test(u) && URL.canParse(u) ? undefined : 'must be an http:// URL of Bitcoin Core\'s RPC port', user: shortString, password: (p) => typeof p === 'string' && p.length > 0 && p.length <= 256 ? undefined : 'must be a non-empty string', wallet: shortString }
-    : v.kind === 'electrum' ? { host, port: intIn(1, 65535), tls: (b) => typeof b === 'boolean' ? undefined : 'must be true or false' } : undefined
+    : v.kind === 'electrum' ? { host, port: intIn(1, 65535), tls: bool, rejectUnauthorized: bool } : undefined
   if (fields === undefined) return `must have "kind": "bitcoind" or "electrum", as in ${example}`
   const problems: string[] = []
   for (const [key, value] of Object.entries(v)) {

@@ -79,7 +79,7 @@ function electrumScanner (source: Extract<ChainSource, { kind: 'electrum' }>, op
 
   const connection = async (): Promise<ElectrumClient> => {
     if (client !== undefined && !client.closed) return client
-    connecting ??= ElectrumClient.connect(endpoint, opts.electrum).finally(() => { connecting = undefined })
+    connecting ??= ElectrumClient.connect(endpoint, { rejectUnauthorized: source.rejectUnauthorized, ...opts.electrum }).finally(() => { connecting = undefined })
     client = await connecting
     return client
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { isTornetError, type TornetError } from '../../errors.js'
+import type { TornetError } from '../../errors.js'
 import { bitcoinError, BitcoinErrorCode } from './errors.js'
 
 /**
@@ -116,19 +116,6 @@ export class ElectrumClient {
     })
   }
 
-  /** Unspent outputs of a script hash (tx_pos is the output index, value in satoshis). */
-  async unspent (scripthash: string): Promise<Array<{ txid: string, vout: number, height: number, sats: number }>> {
-    const r = await this.request('blockchain.scripthash.listunspent', [scripthash])
-    if (!Array.isArray(r) || r.length > MAX_HISTORY) throw this.malformed('blockchain.scripthash.listunspent', 'not a list of at most ' + String(MAX_HISTORY))
-    return r.map((e: unknown) => {
-      const o = e as Record<string, unknown> | null
-      if (typeof o?.tx_hash !== 'string' || !HEX64.test(o.tx_hash) || !Number.isSafeInteger(o.tx_pos) || !Number.isSafeInteger(o.height) || !Number.isSafeInteger(o.value)) {
-        throw this.malformed('blockchain.scripthash.listunspent', 'an entry without tx_hash, tx_pos, height, value')
-      }
-      return { txid: o.tx_hash, vout: o.tx_pos as number, height: o.height as number, sats: o.value as number }
-    })
-  }
-
   /** A raw transaction, hex. */
   async transaction (txid: string): Promise<string> {
     const r = await this.request('blockchain.transaction.get', [txid])
@@ -219,6 +206,3 @@ export class ElectrumClient {
   }
 }
 
-export function isSourceError (err: unknown): boolean {
-  return isTornetError(err) && err.code.startsWith('BITCOIN_SOURCE_')
-}

@@ -9,7 +9,11 @@
 /** Where payments are looked for. */
 export type ChainSource =
   | { kind: 'bitcoind', url: string, user?: string, password?: string, wallet?: string }
-  | { kind: 'electrum', host: string, port: number, tls: boolean }
+  | {
+    kind: 'electrum', host: string, port: number, tls: boolean
+    /** TLS: check the certificate against the system CAs (default true); false for a self-signed server you trust. */
+    rejectUnauthorized?: boolean
+  }
 
 export interface BitcoinConfig {
   /** BIP84 account xpub/zpub/vpub (or tpub for regtest/testnet); no private key ever lives in the node. */

@@ -60,6 +60,7 @@ export function createBitcoinPayments (config: BitcoinConfig, opts: BitcoinPayme
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   let stopped = true
+  let stopping = false
   let lastProblem: string | undefined
 
   const receiveAddress = (index: number): string | undefined => {
@@ -74,6 +75,7 @@ export function createBitcoinPayments (config: BitcoinConfig, opts: BitcoinPayme
   }
 
   const problem = (err: unknown): void => {
+    if (stopping) return // a poll cut short by stop() is no problem to report
     const message = isTornetError(err) ? err.message : `unexpected failure: ${(err as Error)?.stack ?? String(err)}`
     if (message !== lastProblem) log('warn', `bitcoin: payments are not being checked: ${message}`)
     lastProblem = message
@@ -194,10 +196,13 @@ export function createBitcoinPayments (config: BitcoinConfig, opts: BitcoinPayme
 
     async stop () {
       stopped = true
+      stopping = true
       clearTimeout(timer)
       timer = undefined
-      while (running !== undefined) await running
+      // Closing first fails a poll waiting on a stuck Electrum server at once instead of at its timeout.
       scanner?.close()
+      while (running !== undefined) await running
+      stopping = false
     },
 
     poll,

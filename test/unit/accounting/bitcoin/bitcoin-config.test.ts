@@ -60,6 +60,7 @@ describe('bitcoin config', () => {
     ['bitcoind url not http', { source: { kind: 'bitcoind', url: 'ftp://x' } }],
     ['electrum source without tls', { source: { kind: 'electrum', host: 'h', port: 50001 } }],
     ['electrum port out of range', { source: { kind: 'electrum', host: 'h', port: 0, tls: false } }],
+    ['rejectUnauthorized not a boolean', { source: { kind: 'electrum', host: 'h', port: 1, tls: true, rejectUnauthorized: 'no' } }],
     ['unknown source key', { source: { kind: 'electrum', host: 'h', port: 1, tls: false, pasword: 'x' } }],
     ['unknown bitcoin key', { xpubs: [] }]
   ])('rejects %s, naming the key', (_name, bitcoin) => {

@@ -3,6 +3,7 @@ import { createBitcoinPayments, type BitcoinPaymentsService } from '../../../../
 import type { BitcoinConfig, ReceivedPayment } from '../../../../src/node/accounting/bitcoin/payments-api.js'
 import { BitcoinErrorCode } from '../../../../src/node/accounting/bitcoin/errors.js'
 import { startBitcoindServer, type BitcoindServer, type BitcoindServerOptions } from '../../../helpers/bitcoind-rpc-server.js'
+import { startElectrumxTlsServer } from '../../../helpers/electrumx-tls.js'
 import { emptyChain, startElectrumxServer, type ElectrumxChain, type ElectrumxTestServer } from '../../../helpers/electrumx-server.js'
 import { addPayment, buildPayment, electrumScriptHash, regtestTpub, strangerAddress } from '../../../helpers/bitcoin-chain.js'
 import { thrownCode } from '../../../helpers/thrown-code.js'
@@ -266,6 +267,34 @@ describe('payment detection through an Electrum server', () => {
     expect(paid).toEqual([])
     expect(logs.find(l => l.level === 'warn')?.message).toMatch(/with another one/)
   })
+
+  test('over TLS to a self-signed server when the source says rejectUnauthorized: false', async () => {
+    const chain = emptyChain(60)
+    const server = await startElectrumxTlsServer(chain)
+    closers.push(async () => await server.close())
+    const { p, logs } = payments({ source: { kind: 'electrum', host: '127.0.0.1', port: server.port, tls: true, rejectUnauthorized: false }, confirmations: 1 })
+    const address = p.receiveAddress(6) as string
+    const txid = addPayment(chain, [{ address, sats: 3000 }], 60)
+    const paid: string[] = []
+    p.watch(address, (x) => paid.push(x.txid))
+    await p.start()
+    await p.poll()
+    expect(paid).toEqual([txid])
+    expect(logs.filter(l => l.level === 'warn')).toEqual([])
+  })
+
+  test('stop() does not wait for a stuck server to time out', async () => {
+    const server = await electrum(emptyChain(1), { delayMs: { 'blockchain.headers.subscribe': 600_000 } })
+    const { p, logs } = payments({ source: electrumSource(server), confirmations: 1 }, { electrum: { timeoutMs: 600_000 } })
+    p.watch(p.receiveAddress(0) as string, () => {})
+    await p.start()
+    const polling = p.poll()
+    await new Promise(resolve => setTimeout(resolve, 100))
+    expect(server.requests.map(r => r.method)).toContain('blockchain.headers.subscribe')
+    await p.stop()
+    await polling
+    expect(logs.filter(l => l.level === 'warn')).toEqual([]) // being stopped is not a problem to report
+  }, 20_000)
 
   test('a server answering lines that are not JSON, or malformed histories, only logs', async () => {
     const garbage = await electrum(emptyChain(1), { garbage: true })
