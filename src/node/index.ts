@@ -67,3 +67,5 @@ export { createBitcoinPayments, type BitcoinPaymentsService, type BitcoinPayment
 export type { BitcoinConfig, BitcoinPayments, ChainSource, ReceivedPayment, PaymentRequest, TipResult, WatchOptions } from './accounting/bitcoin/payments-api.js'
 export { BitcoinErrorCode } from './accounting/bitcoin/errors.js'
 export { buildPaymentUri, parsePaymentUri, formatBtc, parseBtc } from './accounting/bitcoin/bip21.js'
+export { paymentQr, type QrFormat } from './accounting/bitcoin/payment-qr.js'
+export { splitDonation, DEFAULT_DUST_SATS } from './accounting/bitcoin/donation-split.js'
