@@ -7,6 +7,8 @@ import type { Endpoint } from './types.js'
 import { MAX_MINING_RANK } from './identity/miner.js'
 import { MAX_HOPS } from './services/tunnels/onion.js'
 import { parseDelegate } from './services/tunnels/delegate-spec.js'
+import type { BitcoinConfig } from './accounting/bitcoin/payments-api.js'
+import { parseAccountKey } from './accounting/bitcoin/bip84.js'
 
 /**
  * Node configuration: defaults ← `<dataDir>/config.json` ← command-line flags, validated here and
@@ -70,6 +72,12 @@ export interface TornetConfig {
    * first use (resolvers/namecoin/namecoin-config.ts holds that default).
    */
   namecoin?: Record<string, unknown>
+  /**
+   * Bitcoin payments (issue 19): the BIP84 account xpub/zpub (tpub/vpub off mainnet) receive
+   * addresses are derived from, and where payments are looked for. Absent: no bitcoin at all.
+   * Given: network defaults to mainnet, confirmations to 1, pollMs to 30 s.
+   */
+  bitcoin?: BitcoinConfig
 }
 
 export type ConfigOverrides = {
@@ -145,6 +153,30 @@ const endpoints: Check = (v) => {
   return bad.length === 0 ? undefined : `entries must be "host:port" or "[v6]:port" with port 1-65535 (bad: ${bad.map(show).join(', ')})`
 }
 
+const BITCOIN_DEFAULTS = { network: 'mainnet', confirmations: 1, pollMs: 30_000 } as const
+
+const bool: Check = (b) => typeof b === 'boolean' ? undefined : 'must be true or false'
+const shortString: Check = (v) => typeof v === 'string' && v.length > 0 && v.length <= 256 ? undefined : `must be a non-empty string (got ${show(v)})`
+
+const chainSource: Check = (v) => {
+  const example = '{ "kind": "bitcoind", "url": "http://127.0.0.1:8332/", "user": "…", "password": "…", "wallet": "tornet" } or { "kind": "electrum", "host": "…", "port": 50002, "tls": true }'
+  if (!isPlainObject(v)) return `must be an object such as ${example} (got ${show(v)})`
+  const fields: Record<string, Check> | undefined = v.kind === 'bitcoind'
+    ? { url: (u) => typeof u === 'string' && /^https?:\/\/[^\s]+$/.test(u) && URL.canParse(u) ? undefined : 'must be an http:// URL of Bitcoin Core\'s RPC port', user: shortString, password: (p) => typeof p === 'string' && p.length > 0 && p.length <= 256 ? undefined : 'must be a non-empty string', wallet: shortString }
+    : v.kind === 'electrum' ? { host, port: intIn(1, 65535), tls: bool, rejectUnauthorized: bool } : undefined
+  if (fields === undefined) return `must have "kind": "bitcoind" or "electrum", as in ${example}`
+  const problems: string[] = []
+  for (const [key, value] of Object.entries(v)) {
+    if (key === 'kind') continue
+    const check = fields[key]
+    const p = check === undefined ? `has unknown key "${key}" (known: kind, ${Object.keys(fields).join(', ')})` : check(value)
+    if (p !== undefined) problems.push(check === undefined ? p : `.${key} ${p}`)
+  }
+  const required = v.kind === 'bitcoind' ? ['url'] : ['host', 'port', 'tls']
+  for (const key of required) if (!(key in v)) problems.push(`needs "${key}"`)
+  return problems.length === 0 ? undefined : problems.join('; ')
+}
+
 const SCHEMA: Schema = {
   listen: { host, port: intIn(0, 65535) },
   bootstrap: endpoints,
@@ -165,7 +197,27 @@ const SCHEMA: Schema = {
   mail: { difficulty: intIn(0, 40) },
   nat: { portMapping: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   announce: (v) => typeof v === 'string' && parseEndpoint(v) !== undefined ? undefined : `must be "host:port" or "[v6]:port" (got ${show(v)})`,
-  namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`
+  namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`,
+  bitcoin: {
+    xpub: (v) => typeof v === 'string' && /^[xztv]pub[1-9A-HJ-NP-Za-km-z]{100,115}$/.test(v) ? undefined : 'must be an account extended public key (xpub/zpub, or tpub/vpub for testnet and regtest)',
+    network: (v) => v === 'mainnet' || v === 'testnet' || v === 'regtest' ? undefined : `must be "mainnet", "testnet" or "regtest" (got ${show(v)})`,
+    source: chainSource,
+    confirmations: intIn(0, 1000),
+    pollMs: intIn(1000, 86_400_000)
+  }
+}
+
+/** Fills the bitcoin section's defaults and checks the xpub against the network; problems name the key. */
+function finishBitcoin (config: TornetConfig, problems: string[]): void {
+  if (config.bitcoin === undefined) return
+  const b: BitcoinConfig = { ...BITCOIN_DEFAULTS, ...config.bitcoin }
+  config.bitcoin = b
+  if (b.xpub === undefined) return
+  try {
+    parseAccountKey(b.xpub, b.network)
+  } catch (err) {
+    problems.push(`bitcoin.xpub ${(err as Error).message}`)
+  }
 }
 
 function isPlainObject (v: unknown): v is Record<string, unknown> {
@@ -239,6 +291,7 @@ export function loadConfig (opts: { dataDir: string, flags?: ConfigOverrides }):
     problems.push(...found.map(p => `${source}: ${p}`))
     if (found.length === 0) merge(config as unknown as Record<string, unknown>, value as Record<string, unknown>)
   }
+  if (problems.length === 0) finishBitcoin(config, problems)
   if (problems.length > 0) {
     throw new TornetError(ConfigErrorCode.INVALID,
       `invalid configuration:\n  ${problems.join('\n  ')}\nFix ${file} or the flags and try again`)

@@ -9,7 +9,11 @@
 /** Where payments are looked for. */
 export type ChainSource =
   | { kind: 'bitcoind', url: string, user?: string, password?: string, wallet?: string }
-  | { kind: 'electrum', host: string, port: number, tls: boolean }
+  | {
+    kind: 'electrum', host: string, port: number, tls: boolean
+    /** TLS: check the certificate against the system CAs (default true); false for a self-signed server you trust. */
+    rejectUnauthorized?: boolean
+  }
 
 export interface BitcoinConfig {
   /** BIP84 account xpub/zpub/vpub (or tpub for regtest/testnet); no private key ever lives in the node. */
@@ -41,8 +45,22 @@ export interface PaymentRequest {
 export interface TipResult {
   /** When sent through the wallet: the transaction id. */
   txid?: string
+  /**
+   * When Bitcoin Core's wallet built the payment but cannot sign it (a watch-only
+   * wallet): the funded PSBT, base64, for another wallet to sign and send.
+   */
+  psbt?: string
   /** Always given: a BIP21 URI any wallet can pay. */
   uri: string
+}
+
+/** Options of `watch`. */
+export interface WatchOptions {
+  /**
+   * Outputs already credited, as "txid:vout" (a set the caller kept across a
+   * restart, or a lookup into it): never reported again.
+   */
+  seen?: Iterable<string> | ((outpoint: string) => boolean)
 }
 
 export interface BitcoinPayments {
@@ -59,7 +77,7 @@ export interface BitcoinPayments {
    * confirmations (never twice for the same txid:vout, across restarts too: the
    * ledger keeps what it credited and ignores repeats). Returns a function that stops watching.
    */
-  watch: (address: string, onPaid: (payment: ReceivedPayment) => void) => () => void
+  watch: (address: string, onPaid: (payment: ReceivedPayment) => void, options?: WatchOptions) => () => void
   /**
    * Pays `sats` to `address`: through Bitcoin Core's wallet when a bitcoind source
    * with a wallet is configured (walletcreatefundedpsbt → walletprocesspsbt →
@@ -68,4 +86,6 @@ export interface BitcoinPayments {
   tip: (address: string, sats: number, label?: string) => Promise<TipResult>
   start: () => Promise<void>
   stop: () => Promise<void>
+  /** Looks at the chain source now instead of waiting for the next poll (a "check payment" button, tests). */
+  poll?: () => Promise<void>
 }
