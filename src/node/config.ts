@@ -70,6 +70,12 @@ export interface TornetConfig {
    * first use (resolvers/namecoin/namecoin-config.ts holds that default).
    */
   namecoin?: Record<string, unknown>
+  /**
+   * Credit lines (accounting/credit-lines.ts): `factor` multiplies the seed's 100 MB × rank,
+   * `satsPerMB` is the posted price that reverses a debt, `concurrency` the slice requests
+   * served at once before the rest wait their turn by standing.
+   */
+  credit?: { factor?: number, satsPerMB?: number, concurrency?: number }
 }
 
 export type ConfigOverrides = {
@@ -165,6 +171,11 @@ const SCHEMA: Schema = {
   mail: { difficulty: intIn(0, 40) },
   nat: { portMapping: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   announce: (v) => typeof v === 'string' && parseEndpoint(v) !== undefined ? undefined : `must be "host:port" or "[v6]:port" (got ${show(v)})`,
+  credit: {
+    factor: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e6 ? undefined : `must be a number from 0 to 1000000 (got ${show(v)})`,
+    satsPerMB: intIn(0, 100_000_000),
+    concurrency: intIn(1, 4096)
+  },
   namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`
 }
 

@@ -1,3 +1,4 @@
+import { cheapestFirst } from '../../../accounting/price.js'
 import type { Contact } from '../../../routing/contact.js'
 import { type ChunkDescriptor, sliceBounds } from '../chunk-format.js'
 import { ChunkError, ChunkErrorCode } from '../errors.js'
@@ -61,7 +62,7 @@ export class DownloadSession {
       const early = found.stoppedEarly ? '; the closest nodes report it widely missing, so the search stopped early' : ''
       throw new ChunkError(ChunkErrorCode.NOT_FOUND, `no provider found for chunk ${shortChunkId(id)} (asked for ${found.notFound} times without success${early})`, { notFound: found.notFound })
     }
-    return providersOf(found.records)
+    return cheapestFirst(id, providersOf(found.records))
   }
 
   /** The described chunk's slices from `providers` at once (see slice-download.ts), counted. */
@@ -107,7 +108,7 @@ export class DownloadSession {
       byPeer.set(hex, e)
     })
     for (const { peer, bytes } of byPeer.values()) {
-      try { onContent(peer, bytes) } catch { /* a listener must not fail the download */ }
+      try { onContent(peer, bytes, this.id) } catch { /* a listener must not fail the download */ }
     }
   }
 
