@@ -65,7 +65,11 @@ export class FairScheduler {
       this.running++
       next.start()
     }
-    if (this.running === 0 && this.heap.length === 0) this.forgetIdle()
+    if (this.running === 0 && this.heap.length === 0) {
+      // Idle: what was served while nobody waited is no debt to anyone; start afresh.
+      this.lastFinish.clear()
+      this.virtualTime = 0
+    }
   }
 
   private note (requester: string, finish: number): void {

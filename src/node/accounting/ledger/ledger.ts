@@ -33,8 +33,9 @@ const HOUR_MS = 3_600_000
 
 const SEQ_KEY = Buffer.from('seq')
 const NEXT_INDEX_KEY = Buffer.from('next-index')
-/** Row slot holding the time of the latest charge in a pending row. */
+/** Row slots holding the times of the latest and the first charge in a pending row. */
 const LAST = CAUSE_COUNT * ROW
+const FIRST = LAST + 1
 
 export type BinaryDb = Database<Buffer, Buffer>
 
@@ -99,6 +100,8 @@ export class Ledger {
   private readonly historyHours: number
   private readonly warn: (message: string, cause?: unknown) => void
   private lastPrunedHour = 0
+  /** A flush forced by a full batch is waiting its turn: one is enough. */
+  private flushQueued = false
   /** Undecodable records seen (skipped, counted). */
   skippedRecords = 0
   /** Charges made after close (dropped). */
@@ -131,8 +134,9 @@ export class Ledger {
     let row = this.pending.get(peerHex)
     if (row === undefined) {
       if (peerHex.length !== 64) throw new AccountingError(AccountingErrorCode.INVALID_ARGUMENT, 'a peer is named by its 32-byte id in hex')
-      row = new Float64Array(LAST + 1)
+      row = new Float64Array(FIRST + 1)
       this.pending.set(peerHex, row)
+      row[FIRST] = this.now()
     }
     const now = this.now()
     const at = cause * ROW
@@ -145,7 +149,10 @@ export class Ledger {
     if (h === undefined) { h = new Float64Array(CAUSE_COUNT * ROW); this.pendingHistory.set(hour, h) }
     h[at + (sent ? CREDIT_SENT : CREDIT_RECEIVED)] += credit
     h[at + (sent ? BYTES_SENT : BYTES_RECEIVED)] += bytes
-    if (++this.entries >= this.maxBatch || this.pending.size >= MAX_PENDING_PEERS) this.flush().catch(() => {})
+    if ((++this.entries >= this.maxBatch || this.pending.size >= MAX_PENDING_PEERS) && !this.flushQueued) {
+      this.flushQueued = true
+      this.flush().catch(() => {})
+    }
   }
 
   /**
@@ -161,7 +168,7 @@ export class Ledger {
     const base = this.stored(peerHex)
     const row = this.pending.get(peerHex)
     if (base === undefined && row === undefined) return undefined
-    return view(peerHex, withRow(base ?? emptyBooks(0, row?.[LAST] ?? this.now()), row))
+    return view(peerHex, withRow(base ?? emptyBooks(0, row?.[FIRST] ?? this.now()), row))
   }
 
   /** What `peerHex` owes this node in credit units (negative: what this node owes it); 0 for a stranger. */
@@ -180,7 +187,7 @@ export class Ledger {
     for (const [hex, b] of this.inflight) all.set(hex, b)
     const out: PeerLedger[] = []
     for (const [hex, b] of all) out.push(view(hex, withRow(b, this.pending.get(hex))))
-    for (const [hex, row] of this.pending) if (!all.has(hex)) out.push(view(hex, withRow(emptyBooks(0, row[LAST]), row)))
+    for (const [hex, row] of this.pending) if (!all.has(hex)) out.push(view(hex, withRow(emptyBooks(0, row[FIRST]), row)))
     return out
   }
 
@@ -282,6 +289,7 @@ export class Ledger {
   }
 
   private async writeBatch (): Promise<number> {
+    this.flushQueued = false
     if (this.pending.size === 0 && this.pendingHistory.size === 0) return this.seq
     const batch = this.pending
     const hist = this.pendingHistory
@@ -295,7 +303,7 @@ export class Ledger {
       let b = this.stored(hex)
       if (b === undefined) {
         if (next < 0) next = this.nextIndex()
-        b = emptyBooks(next++, row[LAST])
+        b = emptyBooks(next++, row[FIRST])
       }
       books.set(hex, withRow(b, row))
     }
@@ -322,7 +330,7 @@ export class Ledger {
       for (const [hex, row] of batch) {
         const cur = this.pending.get(hex)
         if (cur === undefined) this.pending.set(hex, row)
-        else { for (let i = 0; i < LAST; i++) cur[i] += row[i]; cur[LAST] = Math.max(cur[LAST], row[LAST]) }
+        else { for (let i = 0; i < LAST; i++) cur[i] += row[i]; cur[LAST] = Math.max(cur[LAST], row[LAST]); cur[FIRST] = Math.min(cur[FIRST], row[FIRST]) }
       }
       for (const [hour, h] of hist) {
         const cur = this.pendingHistory.get(hour)
@@ -407,7 +415,7 @@ function withRow (b: PeerBooks, row: Float64Array | undefined): PeerBooks {
   if (row === undefined) return out
   for (let i = 0; i < LAST; i++) out.rows[i] += row[i]
   if (row[LAST] > out.lastEntry) out.lastEntry = row[LAST]
-  if (row[LAST] < out.firstEntry && row[LAST] > 0) out.firstEntry = row[LAST]
+  if (row[FIRST] < out.firstEntry && row[FIRST] > 0) out.firstEntry = row[FIRST]
   return out
 }
 
