@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateIdentity, type Identity } from '../../src/node/identity/identity.js'
+import { ChunkError, ChunkErrorCode } from '../../src/node/services/chunks/errors.js'
+import { FakePayments } from '../helpers/fake-payments.js'
+import { createTestnet, type Testnet } from '../helpers/testnet.js'
+
+/** A fresh identity of at least `rank` (a few tries: 2^rank on average). */
+function identityOfRank (rank: number): Identity {
+  for (;;) { const id = generateIdentity(); if (id.rank >= rank) return id }
+}
+
+const SATS_PER_MB = 100
+
+describe('credit lines on real UDP', () => {
+  let net: Testnet
+  const payments = new FakePayments()
+  const freeloaderIdentity = identityOfRank(3)
+  // The server's line for the freeloader: 4 MB of credit (a few chunks at their price).
+  const factor = 4e6 / (freeloaderIdentity.rank * 100e6)
+
+  beforeAll(async () => {
+    net = await createTestnet(2, {
+      probeMtu: 16_000,
+      configFor: (i) => i === 0 ? { credit: { factor, satsPerMB: SATS_PER_MB } } : {},
+      identityFor: (i) => i === 1 ? freeloaderIdentity : undefined,
+      paymentsFor: (i) => i === 0 ? payments : undefined
+    })
+  })
+  afterAll(async () => { await net?.close() })
+
+  it('a freeloader reaches its credit line, is refused with a payment URI, and is served again once the payment confirms', async () => {
+    const [server, freeloader] = net.nodes
+    const data = randomBytes(24 << 20)
+    const published = await server.content.publish([{ path: 'data.bin', kind: 'file', size: data.length, open: async function * () { yield data } }])
+    await server.chunks.publish(published.chunkIds)
+    const ids = published.chunkIds
+    const serverHex = server.identity.id.toString('hex')
+    const freeHex = freeloader.identity.id.toString('hex')
+
+    // Download until refused.
+    let got = 0
+    let refusal: ChunkError | undefined
+    for (const id of ids) {
+      try {
+        await freeloader.chunks.source.get(id)
+        got++
+      } catch (err) {
+        refusal = err as ChunkError
+        break
+      }
+    }
+    expect(got).toBeGreaterThan(0) // served on credit first
+    expect(refusal).toBeInstanceOf(ChunkError)
+    expect(refusal?.code).toBe(ChunkErrorCode.PAYMENT_REQUIRED)
+    const r = refusal?.refusals[0]
+    expect(r?.provider).toBe(serverHex)
+    const owedNow = server.accounting.ledger.owed(freeHex)
+    expect(owedNow).toBeGreaterThanOrEqual(server.accounting.credit.limit(freeloaderIdentity.rank))
+    expect(r?.owedCredit).toBeLessThanOrEqual(owedNow)
+    expect(r?.sats).toBe(Math.ceil(r!.owedCredit / 1e6 * SATS_PER_MB))
+    expect(r?.uri).toMatch(/^bitcoin:bcrt1qfake\d+\?amount=[0-9.]+$/)
+
+    // The books on both sides say the same: what the server sent is what the freeloader received.
+    const serverView = server.accounting.ledger.get(freeHex)
+    const freeView = freeloader.accounting.ledger.get(serverHex)
+    expect(serverView?.byCause[0].creditSent).toBeGreaterThan(0)
+    expect(freeView?.byCause[0].creditReceived).toBeGreaterThan(0)
+    expect(server.ledger().debtors[0].id).toBe(freeHex)
+
+    // Still refused before paying.
+    await expect(freeloader.chunks.source.get(ids[got])).rejects.toMatchObject({ code: ChunkErrorCode.PAYMENT_REQUIRED })
+
+    // The chain source confirms the payment (twice: credited once).
+    const address = r!.uri.slice('bitcoin:'.length, r!.uri.indexOf('?'))
+    payments.pay(address, 'ab'.repeat(32), 0, r!.sats + SATS_PER_MB * 2)
+    payments.pay(address, 'ab'.repeat(32), 0, r!.sats + SATS_PER_MB * 2)
+    await server.accounting.credit.settled()
+    expect(server.accounting.ledger.get(freeHex)?.paidSats).toBe(r!.sats + SATS_PER_MB * 2)
+    expect(server.accounting.ledger.owed(freeHex)).toBeLessThan(0.5 * server.accounting.credit.limit(freeloaderIdentity.rank))
+
+    const again = await freeloader.chunks.source.get(ids[got])
+    expect(again.length).toBeGreaterThan(0)
+  }, 120_000)
+})
