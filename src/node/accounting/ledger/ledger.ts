@@ -106,6 +106,8 @@ export class Ledger {
   skippedRecords = 0
   /** Charges made after close (dropped). */
   droppedAfterClose = 0
+  /** Charges taken since the ledger opened. */
+  charges = 0
 
   constructor (private readonly db: LedgerDatabases, opts: LedgerOptions = {}) {
     this.now = opts.now ?? Date.now
@@ -149,6 +151,7 @@ export class Ledger {
     if (h === undefined) { h = new Float64Array(CAUSE_COUNT * ROW); this.pendingHistory.set(hour, h) }
     h[at + (sent ? CREDIT_SENT : CREDIT_RECEIVED)] += credit
     h[at + (sent ? BYTES_SENT : BYTES_RECEIVED)] += bytes
+    this.charges++
     if ((++this.entries >= this.maxBatch || this.pending.size >= MAX_PENDING_PEERS) && !this.flushQueued) {
       this.flushQueued = true
       this.flush().catch(() => {})
