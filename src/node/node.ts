@@ -329,6 +329,11 @@ export class TornetNode extends EventEmitter {
       const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
       if (contact !== undefined) contact.contentProvided += bytes
     }
+    // The bucket order's "payments made": satoshis a peer paid this node, from the ledger.
+    this.accounting.credit.onCredited = (peerHex, sats) => {
+      const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
+      if (contact !== undefined) contact.paymentsMade += sats
+    }
     this.link.registerService('dht', {
       onRequest: async (peer, payload) => await this.dht.handleRequest(contactOfPeer(peer), payload)
     })

@@ -79,6 +79,9 @@ describe('credit lines on real UDP', () => {
     expect(server.accounting.ledger.get(freeHex)?.paidSats).toBe(r!.sats + SATS_PER_MB * 2)
     expect(server.accounting.ledger.owed(freeHex)).toBeLessThan(0.5 * server.accounting.credit.limit(freeloaderIdentity.rank))
 
+    // The routing table's "payments made" for the freeloader now counts what it paid.
+    expect(server.internals.dht.table.get(freeloader.identity.id)?.paymentsMade).toBe(r!.sats + SATS_PER_MB * 2)
+
     const again = await freeloader.chunks.source.get(ids[got])
     expect(again.length).toBeGreaterThan(0)
   }, 120_000)

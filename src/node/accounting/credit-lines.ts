@@ -36,6 +36,8 @@ export class CreditLines {
   private readonly watching = new Map<string, () => void>()
   /** Payments being credited, so their refusal can wait for them (tests, the integration). */
   private readonly crediting = new Set<Promise<unknown>>()
+  /** Told of every payment credited (once per output): the node feeds its routing table's "payments made". */
+  onCredited?: (peerHex: string, sats: number) => void
 
   constructor (private readonly o: CreditLinesOptions) {}
 
@@ -106,7 +108,11 @@ export class CreditLines {
   private paid (peerHex: string, payment: ReceivedPayment): void {
     const credit = this.creditFor(payment.sats)
     const job = this.o.ledger.restore(peerHex, { txid: payment.txid, vout: payment.vout, sats: payment.sats }, credit)
-      .then((fresh) => { if (fresh) this.o.log?.('info', `${payment.sats} sats from ${peerHex.slice(0, 16)}… restored ${credit} credit`) })
+      .then((fresh) => {
+        if (!fresh) return
+        this.o.log?.('info', `${payment.sats} sats from ${peerHex.slice(0, 16)}… restored ${credit} credit`)
+        try { this.onCredited?.(peerHex, payment.sats) } catch { /* a listener must not undo the credit */ }
+      })
       .catch((err: Error) => { this.o.log?.('warn', `could not credit payment ${payment.txid}:${payment.vout}: ${err.message}`) })
       .finally(() => { this.crediting.delete(job) })
     this.crediting.add(job)

@@ -42,12 +42,15 @@ describe('credit lines', () => {
     const r = await credit.refusal(p)
     expect(r).toEqual({ owedCredit: 200_000_000, sats: 2000, uri: expect.stringMatching(/^bitcoin:bcrt1qfake\d+\?amount=0.00002$/) })
     const address = r.uri.slice('bitcoin:'.length, r.uri.indexOf('?'))
+    const credited: Array<[string, number]> = []
+    credit.onCredited = (hex, sats) => { credited.push([hex, sats]) }
     payments.pay(address, 'cd'.repeat(32), 0, 2000)
     payments.pay(address, 'cd'.repeat(32), 0, 2000) // reported again: not credited twice
     await credit.settled()
     expect(ledger.owed(p)).toBe(0)
     expect(credit.exhausted(p, rank)).toBe(false)
     expect(ledger.get(p)?.paidSats).toBe(2000)
+    expect(credited).toEqual([[p, 2000]])
   })
 
   it('watches the addresses of peers asked to pay after a restart', async () => {
