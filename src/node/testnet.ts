@@ -45,7 +45,9 @@ export async function createTestnet (size: number, opts: TestnetOptions = {}): P
       const dir = mkdtempSync(join(tmpdir(), 'tornet-testnet-'))
       dirs.push(dir)
       // Every node is on 127.0.0.1: loopback contacts from peers must be followed.
-      const config: TornetConfig = { ...defaultConfig(), minRank: 0, allowPrivateEndpoints: true, ...opts.config, ...opts.configFor?.(i), listen: { host: '127.0.0.1', port: 0 } }
+      // Credit lines 1,000 times the default: test identities have rank 0 to 2, and the tests and
+      // benchmarks move hundreds of MB; a test of credit lines sets `credit` itself.
+      const config: TornetConfig = { ...defaultConfig(), minRank: 0, allowPrivateEndpoints: true, credit: { factor: 1000 }, ...opts.config, ...opts.configFor?.(i), listen: { host: '127.0.0.1', port: 0 } }
       nodes.push(await createNode({
         dataDir: dir,
         config,

@@ -41,9 +41,13 @@ export class CreditLines {
 
   constructor (private readonly o: CreditLinesOptions) {}
 
-  /** Credit units a peer of `rank` may owe before it is refused. */
+  /**
+   * Credit units a peer of `rank` may owe before it is refused. Peers below the node's minRank
+   * never get here (the link refuses them); where minRank is 0 (a LAN, a test network) a rank-0
+   * peer gets the line of rank 1 rather than none, or the setting would mean nothing.
+   */
   limit (rank: number): number {
-    return Math.max(0, rank) * CREDIT_LINE_BYTES_PER_RANK * this.o.factor
+    return Math.max(1, rank) * CREDIT_LINE_BYTES_PER_RANK * this.o.factor
   }
 
   /** True when `peerHex` (of `rank`) owes as much as its line: the hot check, no I/O. */

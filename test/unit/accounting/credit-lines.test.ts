@@ -23,7 +23,8 @@ describe('credit lines', () => {
     const c = new CreditLines({ ledger, factor: 0.5, satsPerMB: 10 })
     expect(CREDIT_LINE_BYTES_PER_RANK).toBe(100_000_000)
     expect(c.limit(20)).toBe(1_000_000_000)
-    expect(c.limit(0)).toBe(0)
+    expect(c.limit(0)).toBe(c.limit(1)) // only where minRank lets rank 0 in at all
+    expect(new CreditLines({ ledger, factor: 0, satsPerMB: 10 }).limit(30)).toBe(0)
     expect(c.priceOf(1_000_000)).toBe(10)
     expect(c.priceOf(1)).toBe(1) // rounded up
     expect(c.creditFor(10)).toBe(1_000_000)
@@ -72,7 +73,9 @@ describe('credit lines', () => {
     const { ledger } = setup()
     const c = new CreditLines({ ledger, factor: 1, satsPerMB: 3 })
     ledger.charge(peer(1), Cause.chunkSlice, 'sent', 5_000_000, 5_000_000)
+    expect(c.exhausted(peer(1), 0)).toBe(false) // rank 0 counts as rank 1: 100 MB
+    ledger.charge(peer(1), Cause.chunkSlice, 'sent', 95_000_000, 95_000_000)
     expect(c.exhausted(peer(1), 0)).toBe(true)
-    expect(await c.refusal(peer(1))).toEqual({ owedCredit: 5_000_000, sats: 15, uri: '' })
+    expect(await c.refusal(peer(1))).toEqual({ owedCredit: 100_000_000, sats: 300, uri: '' })
   })
 })
