@@ -11,21 +11,41 @@ import { Cause, chunkPrice } from './price.js'
  * from a peer past its credit line is answered SLICE_OWED, a request waits its weighted fair
  * turn while the node is busy, and every slice served is charged at this node's price for it.
  */
-export function createSliceGate (o: { selfId: Buffer, ledger: Ledger, credit: CreditLines, scheduler: FairScheduler }): ServeGate {
+export const DEFAULT_MAX_HOLD_MS = 1000
+
+export function createSliceGate (o: { selfId: Buffer, ledger: Ledger, credit: CreditLines, scheduler: FairScheduler, maxHoldMs?: number }): ServeGate {
+  const maxHoldMs = o.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
   return {
+    // One gate per served stream: its requests are answered one at a time, so one turn at most.
     forPeer: (peer: Contact): PeerServeGate => {
       const hex = peer.id.toString('hex')
+      let release: (() => void) | undefined
+      // A turn lasts until the stream took the bytes, but never longer than maxHoldMs: a peer
+      // that stops reading must not hold a slot others wait for (its own stream's backpressure
+      // still holds it back).
+      const started = (): void => {
+        let freed = false
+        const timer = setTimeout(() => { free() }, maxHoldMs)
+        timer.unref()
+        const free = (): void => {
+          if (freed) return
+          freed = true
+          clearTimeout(timer)
+          o.scheduler.done()
+        }
+        release = free
+      }
       return {
         admit: (): Promise<OwedAnswer> | undefined => o.credit.exhausted(hex, peer.rank) ? o.credit.refusal(hex) : undefined,
         turn: (bytes) => {
-          let started = false
+          let now = false
           let go: () => void = () => {}
           const wait = new Promise<void>((resolve) => { go = resolve })
-          const queued = o.scheduler.submit(hex, bytes, () => { started = true; go() })
+          const queued = o.scheduler.submit(hex, bytes, () => { started(); now = true; go() })
           if (!queued) return Promise.reject(new AccountingError(AccountingErrorCode.BUSY, 'too many requests waiting'))
-          return started ? undefined : wait
+          return now ? undefined : wait
         },
-        done: () => { o.scheduler.done() },
+        done: () => { const r = release; release = undefined; r?.() },
         charge: (chunkId, bytes) => { o.ledger.charge(hex, Cause.chunkSlice, 'sent', bytes, chunkPrice(o.selfId, chunkId, bytes)) }
       }
     }

@@ -65,3 +65,26 @@ describe('slice server with the accounting gate', () => {
     expect(() => encodeStreamFrame({ ...f, uri: 'x'.repeat(513) })).toThrow(RangeError)
   })
 })
+
+describe('slice gate turns', () => {
+  it('a stream that stops reading gives its turn back after maxHoldMs, and the next in line goes', async () => {
+    const e = ledgerEnv()
+    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
+    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const credit = new CreditLines({ ledger, factor: 1, satsPerMB: 1 })
+    const scheduler = new FairScheduler({ capacity: 1, maxQueued: 16, weightOf: () => 1 })
+    const gate = createSliceGate({ selfId: Buffer.alloc(32, 1), ledger, credit, scheduler, maxHoldMs: 50 })
+    const stuck = gate.forPeer(makeContact(Buffer.alloc(32, 2), { address: '127.0.0.1', port: 1 }, { rank: 5 }))
+    const other = gate.forPeer(makeContact(Buffer.alloc(32, 3), { address: '127.0.0.1', port: 1 }, { rank: 5 }))
+    expect(stuck.turn(65_536)).toBeUndefined() // idle: at once
+    const waiting = other.turn(65_536)
+    expect(waiting).toBeInstanceOf(Promise)
+    const t = Date.now()
+    await waiting
+    expect(Date.now() - t).toBeGreaterThanOrEqual(40)
+    stuck.done() // late: changes nothing
+    expect(scheduler.active).toBe(1)
+    other.done()
+    expect(scheduler.active).toBe(0)
+  })
+})
