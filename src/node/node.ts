@@ -206,10 +206,17 @@ export class TornetNode extends EventEmitter {
       peerHistory: (id) => dht.table.get(id),
       // Only content that checked out counts towards a peer's place in its bucket; raw
       // inbound bytes would let a peer buy that place with junk.
-      onVerifiedContent: (peer, bytes, chunkId) => {
+      onVerifiedContent: (peer, bytes, chunkId, elapsedMs) => {
         const hex = peer.id.toString('hex')
         meter.onContent?.(hex, bytes)
         this.accounting.received(hex, chunkId, bytes)
+        // The bucket order's "bandwidth": the rate this peer delivered verified slices at,
+        // smoothed (7/8 old, 1/8 new) so one slow chunk does not undo many fast ones.
+        const contact = dht.table.get(peer.id)
+        if (contact !== undefined && elapsedMs > 0 && bytes >= 65_536) {
+          const rate = bytes / (elapsedMs / 1000)
+          contact.bandwidth = contact.bandwidth > 0 ? contact.bandwidth * 0.875 + rate * 0.125 : rate
+        }
       },
       serveGate: this.accounting.serveGate
     })

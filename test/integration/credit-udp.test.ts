@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chunkPrice } from '../../src/node/accounting/price.js'
 import { generateIdentity, type Identity } from '../../src/node/identity/identity.js'
 import { ChunkError, ChunkErrorCode } from '../../src/node/services/chunks/errors.js'
 import { FakePayments } from '../helpers/fake-payments.js'
@@ -16,8 +17,10 @@ describe('credit lines on real UDP', () => {
   let net: Testnet
   const payments = new FakePayments()
   const freeloaderIdentity = identityOfRank(3)
-  // The server's line for the freeloader: 4 MB of credit (a few chunks at their price).
-  const factor = 4e6 / (freeloaderIdentity.rank * 100e6)
+  // The server's line for the freeloader: 16 MB of credit. A chunk costs 1 MiB × (1 + the
+  // leading zero bits of server id ⊕ chunk id): the first one is served unless that is above
+  // 16 (odds 1 in 65,536), and the 24 MiB published cost at least 24 MB in all.
+  const factor = 16e6 / (freeloaderIdentity.rank * 100e6)
 
   beforeAll(async () => {
     net = await createTestnet(2, {
@@ -67,20 +70,25 @@ describe('credit lines on real UDP', () => {
     expect(serverView?.byCause[0].creditSent).toBeGreaterThan(0)
     expect(freeView?.byCause[0].creditReceived).toBeGreaterThan(0)
     expect(server.ledger().debtors[0].id).toBe(freeHex)
+    // The freeloader's routing table ranks the server by the rate it delivered verified slices at.
+    expect(freeloader.internals.dht.table.get(server.identity.id)?.bandwidth).toBeGreaterThan(0)
 
     // Still refused before paying.
     await expect(freeloader.chunks.source.get(ids[got])).rejects.toMatchObject({ code: ChunkErrorCode.PAYMENT_REQUIRED })
 
-    // The chain source confirms the payment (twice: credited once).
+    // The chain source confirms the payment (twice: credited once). The freeloader pays the
+    // debt the refusal named plus the price of the chunk it wants next, whatever that price is.
     const address = r!.uri.slice('bitcoin:'.length, r!.uri.indexOf('?'))
-    payments.pay(address, 'ab'.repeat(32), 0, r!.sats + SATS_PER_MB * 2)
-    payments.pay(address, 'ab'.repeat(32), 0, r!.sats + SATS_PER_MB * 2)
+    const nextCredit = chunkPrice(server.identity.id, ids[got], 1 << 20)
+    const paid = r!.sats + server.accounting.credit.priceOf(nextCredit)
+    payments.pay(address, 'ab'.repeat(32), 0, paid)
+    payments.pay(address, 'ab'.repeat(32), 0, paid)
     await server.accounting.credit.settled()
-    expect(server.accounting.ledger.get(freeHex)?.paidSats).toBe(r!.sats + SATS_PER_MB * 2)
-    expect(server.accounting.ledger.owed(freeHex)).toBeLessThan(0.5 * server.accounting.credit.limit(freeloaderIdentity.rank))
+    expect(server.accounting.ledger.get(freeHex)?.paidSats).toBe(paid)
+    expect(server.accounting.ledger.owed(freeHex)).toBeLessThanOrEqual(-nextCredit + SATS_PER_MB)
 
     // The routing table's "payments made" for the freeloader now counts what it paid.
-    expect(server.internals.dht.table.get(freeloader.identity.id)?.paymentsMade).toBe(r!.sats + SATS_PER_MB * 2)
+    expect(server.internals.dht.table.get(freeloader.identity.id)?.paymentsMade).toBe(paid)
 
     const again = await freeloader.chunks.source.get(ids[got])
     expect(again.length).toBeGreaterThan(0)

@@ -61,7 +61,7 @@ export interface ChunkServiceOptions {
    * against its id (junk earns nothing). The node ranks peers in their
    * k-buckets by it.
    */
-  onVerifiedContent?: (peer: Contact, bytes: number, chunkId: Buffer) => void
+  onVerifiedContent?: (peer: Contact, bytes: number, chunkId: Buffer, elapsedMs: number) => void
   /** This node's experience with a peer (its routing-table contact), for the standing of cache on demand. */
   peerHistory?: (id: Buffer) => Pick<Contact, 'contentProvided' | 'paymentsMade'> | undefined
   /** Cache what this node downloads (and so serve it). Default true. */

@@ -69,6 +69,7 @@ export class DownloadSession {
   async slices (providers: Contact[], descriptor: ChunkDescriptor, descriptorFrom?: Contact): Promise<SliceDownloadOutcome> {
     const { deps } = this
     let bytes = 0
+    const started = performance.now()
     const outcome = await downloadSlices({
       descriptor,
       descriptorFrom,
@@ -89,8 +90,12 @@ export class DownloadSession {
     deps.counters.badSlices += outcome.counts.ends.bad
     deps.counters.slowPeers += outcome.counts.ends.slow
     deps.counters.unreachablePeers += outcome.counts.ends.unreachable
+    this.slicesMs = performance.now() - started
     return outcome
   }
+
+  /** How long the last `slices` call took: each peer's share over it is its delivered rate. */
+  private slicesMs = 0
 
   /**
    * Credits each peer with the slices it served of a chunk that checked out.
@@ -108,7 +113,7 @@ export class DownloadSession {
       byPeer.set(hex, e)
     })
     for (const { peer, bytes } of byPeer.values()) {
-      try { onContent(peer, bytes, this.id) } catch { /* a listener must not fail the download */ }
+      try { onContent(peer, bytes, this.id, this.slicesMs) } catch { /* a listener must not fail the download */ }
     }
   }
 
