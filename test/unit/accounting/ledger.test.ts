@@ -107,3 +107,19 @@ describe('ledger', () => {
     expect(() => decodeBooks(bad)).toThrow(expect.objectContaining({ code: 'WIRE_MALFORMED' }))
   })
 })
+
+describe('ledger bounds', () => {
+  it('keeps at most maxPeers books (plus 10 %), dropping the smallest balances first', async () => {
+    const s = setup({ maxPeers: 20 })
+    // 30 peers: peer i owes i × 1000; peer 100 owes the most and is charged first (oldest).
+    s.ledger.charge(peer(100), Cause.chunkSlice, 'sent', 1, 1_000_000)
+    for (let i = 1; i <= 29; i++) s.ledger.charge(peer(i), Cause.chunkSlice, 'sent', 1, i * 1000)
+    await s.ledger.flush()
+    expect(s.ledger.pruned).toBe(10)
+    const kept = s.ledger.list().map(p => p.id)
+    expect(kept).toHaveLength(20)
+    expect(kept).toContain(peer(100))
+    for (let i = 1; i <= 10; i++) expect(kept).not.toContain(peer(i))
+    for (let i = 11; i <= 29; i++) expect(kept).toContain(peer(i))
+  })
+})

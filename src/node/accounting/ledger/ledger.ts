@@ -4,7 +4,7 @@ import { AccountingError, AccountingErrorCode } from '../errors.js'
 import { CAUSE_COUNT, type CauseValue } from '../price.js'
 import {
   BYTES_RECEIVED, BYTES_SENT, CREDIT_RECEIVED, CREDIT_SENT, MAX_ADDRESS_CHARS, type PeerBooks, ROW,
-  decodeBooks, emptyBooks, encodeBooks
+  decodeBooks, emptyBooks, encodeBooks, owedBy
 } from './ledger-codec.js'
 
 /**
@@ -27,6 +27,12 @@ export const DEFAULT_LEDGER_FLUSH_MS = 250
 export const DEFAULT_MAX_BATCH_ENTRIES = 50_000
 /** Distinct peers charged between two flushes before one is forced (they are session peers, so few). */
 const MAX_PENDING_PEERS = 10_000
+/**
+ * Peers with books. Identities cost only minRank work, so the network decides how many we
+ * meet: past this (plus 10 %), the books that matter least go — the smallest balance either
+ * way, then the oldest — never a debt larger than any kept one's.
+ */
+export const DEFAULT_MAX_PEERS = 100_000
 /** Hours of history by cause kept (90 days). */
 export const DEFAULT_HISTORY_HOURS = 24 * 90
 const HOUR_MS = 3_600_000
@@ -54,6 +60,7 @@ export interface LedgerOptions {
   flushMs?: number
   maxBatchEntries?: number
   historyHours?: number
+  maxPeers?: number
   now?: () => number
   /** Survivable problems (a failed write that will be retried, a record that does not decode). */
   warn?: (message: string, cause?: unknown) => void
@@ -98,6 +105,9 @@ export class Ledger {
   private readonly now: () => number
   private readonly maxBatch: number
   private readonly historyHours: number
+  private readonly maxPeers: number
+  /** Books removed to stay within maxPeers. */
+  pruned = 0
   private readonly warn: (message: string, cause?: unknown) => void
   private lastPrunedHour = 0
   /** A flush forced by a full batch is waiting its turn: one is enough. */
@@ -113,6 +123,7 @@ export class Ledger {
     this.now = opts.now ?? Date.now
     this.maxBatch = opts.maxBatchEntries ?? DEFAULT_MAX_BATCH_ENTRIES
     this.historyHours = opts.historyHours ?? DEFAULT_HISTORY_HOURS
+    this.maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS
     this.warn = opts.warn ?? (() => {})
     this.seq = this.storedSeq()
     this.timer = setInterval(() => { this.flush().catch(() => {}) }, opts.flushMs ?? DEFAULT_LEDGER_FLUSH_MS)
@@ -345,7 +356,25 @@ export class Ledger {
       throw new AccountingError(AccountingErrorCode.CLOSED, 'the ledger could not write its entries', { cause: err })
     }
     this.pruneHistory()
+    if (this.db.books.getKeysCount() > this.maxPeers * 1.1) await this.prunePeers()
     return this.seq
+  }
+
+  /** Removes the books with the smallest balance (then the oldest) down to maxPeers; runs in the serial writer. */
+  private async prunePeers (): Promise<void> {
+    const all: Array<{ key: Buffer, weight: number, last: number }> = []
+    for (const { key, value } of this.db.books.getRange()) {
+      const k = Buffer.from(key)
+      if (this.pending.has(k.toString('hex'))) continue // being charged right now: keep
+      const b = this.decode(value)
+      all.push({ key: k, weight: b === undefined ? -1 : Math.abs(owedBy(b)), last: b?.lastEntry ?? 0 })
+    }
+    const excess = all.length - this.maxPeers
+    if (excess <= 0) return
+    all.sort((a, b) => a.weight - b.weight || a.last - b.last)
+    const victims = all.slice(0, excess)
+    await this.db.books.batch(() => { for (const v of victims) void this.db.books.remove(v.key).catch(() => {}) })
+    this.pruned += victims.length
   }
 
   /**
