@@ -63,3 +63,8 @@ export { listHiddenKeys, loadHiddenKey, deleteHiddenKey, hiddenKeyPath, type Hid
 export { PortMapper, type PortMapperOptions, type PortMapping } from './services/reach/port-mapper.js'
 export { describeReachability, ReachError, ReachErrorCode, type Reachability, type ReachabilityStatus, type ReachService } from './services/reach/index.js'
 export { createPunchService, PunchError, PunchErrorCode, type PunchService } from './services/punch/index.js'
+export type { LedgerReport, LedgerPeerRow } from './accounting/ledger/ledger-report.js'
+export { AccountingError, AccountingErrorCode, type CreditRefusal } from './accounting/errors.js'
+export { Cause, CAUSE_NAMES, chunkBytePrice, chunkPrice } from './accounting/price.js'
+export type { CreditConfig } from './accounting/accounting.js'
+export type { BitcoinPayments, ReceivedPayment, PaymentRequest } from './accounting/bitcoin/payments-api.js'

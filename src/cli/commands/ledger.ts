@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import type { LedgerPeerRow } from '../../node/accounting/ledger/ledger-report.js'
+import type { LedgerPeerRow } from '../../node/index.js'
 import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { formatBytes, formatTime } from '../format-bytes.js'
