@@ -52,12 +52,17 @@ export function encodeBooks (b: PeerBooks): Buffer {
     .u8(LEDGER_RECORD_VERSION)
     .u32(b.addressIndex)
     .u8(b.paymentRequested ? FLAG_REQUESTED : 0)
-    .u64(b.restoredCredit)
-    .u64(b.paidSats)
-    .u64(b.firstEntry)
-    .u64(b.lastEntry)
-  for (let i = 0; i < CAUSE_COUNT * ROW; i++) w.u64(b.rows[i])
+    .u64(whole(b.restoredCredit))
+    .u64(whole(b.paidSats))
+    .u64(whole(b.firstEntry))
+    .u64(whole(b.lastEntry))
+  for (let i = 0; i < CAUSE_COUNT * ROW; i++) w.u64(whole(b.rows[i]))
   return w.string8(b.sendAddress).finish()
+}
+
+/** Counters are whole units; a fraction from a caller's price is rounded, never a failed write. */
+function whole (v: number): number {
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.round(v)))
 }
 
 export function decodeBooks (v: Uint8Array): PeerBooks {

@@ -146,7 +146,7 @@ export class Ledger {
     }
     let row = this.pending.get(peerHex)
     if (row === undefined) {
-      if (peerHex.length !== 64) throw new AccountingError(AccountingErrorCode.INVALID_ARGUMENT, 'a peer is named by its 32-byte id in hex')
+      if (!/^[0-9a-f]{64}$/.test(peerHex)) throw new AccountingError(AccountingErrorCode.INVALID_ARGUMENT, 'a peer is named by its 32-byte id in lowercase hex')
       row = new Float64Array(FIRST + 1)
       this.pending.set(peerHex, row)
       row[FIRST] = this.now()
