@@ -108,31 +108,32 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
         let frames: Buffer | undefined
         let used = 0
         let tail: Buffer | undefined
+        // Under load, this request waits its weighted fair turn (given back below, or by the
+        // gate's own deadline when this throws or the peer stops reading).
         const turn = o.gate?.turn(req.count * SLICE_BYTES)
         if (turn !== undefined) await turn
-        try {
-          const n = o.store.withRange(req.chunkId, req.first * SLICE_BYTES, req.count * SLICE_BYTES, (run) => {
-            frames = Buffer.allocUnsafe(Math.ceil(run.length / SLICE_BYTES) * SLICE_HEADER_BYTES + run.length)
-            for (let off = 0; off < run.length; off += SLICE_BYTES) {
-              const slice = run.subarray(off, off + SLICE_BYTES)
-              sliceFrameHeader(req.first + off / SLICE_BYTES, slice.length, frames, used)
-              slice.copy(frames, used + SLICE_HEADER_BYTES)
-              used += SLICE_HEADER_BYTES + slice.length
-              o.onSlice?.(slice.length)
-            }
-          })
-          if (n === undefined) { // evicted meanwhile
-            tail = encodeStreamFrame({ type: 'sliceNotFound', count: o.store.noteMissing(req.chunkId) })
-          } else if (Math.ceil(n / SLICE_BYTES) < req.count) { // asked past the chunk's end: what exists, then the refusal
-            tail = encodeStreamFrame({ type: 'sliceRefused', reason: RefuseReason.badRange })
+        const n = o.store.withRange(req.chunkId, req.first * SLICE_BYTES, req.count * SLICE_BYTES, (run) => {
+          frames = Buffer.allocUnsafe(Math.ceil(run.length / SLICE_BYTES) * SLICE_HEADER_BYTES + run.length)
+          for (let off = 0; off < run.length; off += SLICE_BYTES) {
+            const slice = run.subarray(off, off + SLICE_BYTES)
+            sliceFrameHeader(req.first + off / SLICE_BYTES, slice.length, frames, used)
+            slice.copy(frames, used + SLICE_HEADER_BYTES)
+            used += SLICE_HEADER_BYTES + slice.length
+            o.onSlice?.(slice.length)
           }
-          if (frames !== undefined && used > 0) {
-            o.gate?.charge(req.chunkId, n ?? 0)
-            const wait = send(frames.subarray(0, used))
-            if (wait !== undefined) await wait
-          }
-          if (tail !== undefined) await send(tail)
-        } finally { if (o.gate !== undefined) o.gate.done() }
+        })
+        if (n === undefined) { // evicted meanwhile
+          tail = encodeStreamFrame({ type: 'sliceNotFound', count: o.store.noteMissing(req.chunkId) })
+        } else if (Math.ceil(n / SLICE_BYTES) < req.count) { // asked past the chunk's end: what exists, then the refusal
+          tail = encodeStreamFrame({ type: 'sliceRefused', reason: RefuseReason.badRange })
+        }
+        if (frames !== undefined && used > 0) {
+          o.gate?.charge(req.chunkId, n ?? 0)
+          const wait = send(frames.subarray(0, used))
+          if (wait !== undefined) await wait
+        }
+        if (tail !== undefined) await send(tail)
+        o.gate?.done()
       }
     } catch {
       close()
