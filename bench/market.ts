@@ -25,16 +25,73 @@ import { emit, progress } from './util.js'
  *    they gave, standingWeight), Poisson requests at 97 % of capacity (saturated: long queues,
  *    yet stable, so a finite run measures waits rather than an ever-growing backlog) and at 30 % (idle); the median wait of freeloaders ÷ contributors.
  *
- *   npm run bench -- market [--mib 32] [--updates 2000000]
+ *  - market.udp_freeloader_latency_ratio: the same on real UDP nodes (see priorityOnUdp), against
+ *    the same race with equal standing in the same run.
+ *
+ *   npm run bench -- market [--mib 32] [--updates 2000000] [--priority-mib 16]
  */
 export const summary = 'ledger updates/s on real LMDB vs addTraffic and vs a real-UDP transfer; freeloader/contributor latency under the fair scheduler'
 
 export async function run (args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { mib: { type: 'string', default: '32' }, updates: { type: 'string', default: '2000000' } } })
+  const { values } = parseArgs({ args, options: { mib: { type: 'string', default: '32' }, updates: { type: 'string', default: '2000000' }, 'priority-mib': { type: 'string', default: '16' } } })
   const mib = Number(values.mib)
   const updates = Number(values.updates)
   await ledgerThroughput(updates, mib)
+  await priorityOnUdp(Number(values['priority-mib']))
   schedulerLatency()
+}
+
+/**
+ * Real UDP: one server serving one slice request at a time (credit.concurrency 1), two clients
+ * each fetching their own file of `mib` MiB, 4 chunks at once, at the same time. First with no
+ * standing on either side (the baseline: both weigh 1), then with the same load after the
+ * server booked 1 GB of service from one of them (the contributor). The figure is the median
+ * chunk latency of the freeloader ÷ the contributor's, over the chunks both fetched while the
+ * other was still fetching.
+ */
+async function priorityOnUdp (mib: number): Promise<void> {
+  progress(`real UDP priority: two clients fetch ${mib} MiB each at once from a server serving one request at a time`)
+  const net = await createTestnet(3, { probeMtu: 16_000, configFor: (i) => i === 0 ? { credit: { factor: 1000, concurrency: 1 } } : {} })
+  try {
+    const [server, contributor, freeloader] = net.nodes
+    const publish = async (): Promise<Buffer[]> => {
+      const data = randomBytes(mib << 20)
+      const p = await server.content.publish([{ path: 'data.bin', kind: 'file', size: data.length, open: async function * () { yield data } }])
+      await server.chunks.publish(p.chunkIds)
+      return p.chunkIds
+    }
+    const fetchAll = async (node: typeof server, ids: Buffer[], log: Array<{ start: number, end: number }>): Promise<number> => {
+      let next = 0
+      await Promise.all(Array.from({ length: 4 }, async () => {
+        while (next < ids.length) {
+          const id = ids[next++]
+          const start = performance.now()
+          await node.chunks.source.get(id)
+          log.push({ start, end: performance.now() })
+        }
+      }))
+      return performance.now()
+    }
+    const race = async (): Promise<{ ratio: number, contributorMs: number, freeloaderMs: number }> => {
+      const [a, b] = [await publish(), await publish()]
+      const la: Array<{ start: number, end: number }> = []
+      const lb: Array<{ start: number, end: number }> = []
+      const [endA, endB] = await Promise.all([fetchAll(contributor, a, la), fetchAll(freeloader, b, lb)])
+      const both = Math.min(endA, endB)
+      const median = (l: Array<{ start: number, end: number }>): number => {
+        const d = l.filter(x => x.start < both).map(x => x.end - x.start).sort((p, q) => p - q)
+        return d[Math.floor(d.length / 2)]
+      }
+      return { ratio: median(lb) / median(la), contributorMs: median(la), freeloaderMs: median(lb) }
+    }
+    const baseline = await race()
+    emit('market.udp_equal_standing_latency_ratio', baseline.ratio, 'ratio', { mib, contributor_p50_ms: baseline.contributorMs, freeloader_p50_ms: baseline.freeloaderMs, note: 'baseline: neither has standing' })
+    server.accounting.ledger.charge(contributor.identity.id.toString('hex'), Cause.chunkSlice, 'received', 1_000_000_000, 1_000_000_000)
+    const ranked = await race()
+    emit('market.udp_freeloader_latency_ratio', ranked.ratio, 'ratio', { mib, contributor_p50_ms: ranked.contributorMs, freeloader_p50_ms: ranked.freeloaderMs, vs_baseline: ranked.ratio / baseline.ratio, contributor_weight: standingWeight(1e9) })
+  } finally {
+    await net.close()
+  }
 }
 
 async function ledgerThroughput (updates: number, mib: number): Promise<void> {

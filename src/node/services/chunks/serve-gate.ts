@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import type { Contact } from '../../routing/contact.js'
 
 /**
@@ -7,8 +8,8 @@ import type { Contact } from '../../routing/contact.js'
  * served at once and for free.
  */
 export interface ServeGate {
-  /** The gate for one peer's stream. */
-  forPeer: (peer: Contact) => PeerServeGate
+  /** The gate for one peer's stream (given, so a turn can last until the stream sent its bytes). */
+  forPeer: (peer: Contact, stream?: Duplex) => PeerServeGate
 }
 
 export interface OwedAnswer { owedCredit: number, sats: number, uri: string }

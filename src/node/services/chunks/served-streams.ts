@@ -50,7 +50,7 @@ export class ServedStreams {
       onSlice: (n) => { counters.slicesServed++; counters.bytesServed += n },
       onMalformed: () => { counters.malformedStreams++ },
       onClose: () => { this.open.delete(stream) },
-      gate: ctx === undefined ? undefined : this.o.gate?.forPeer(ctx.from)
+      gate: ctx === undefined ? undefined : this.o.gate?.forPeer(ctx.from, stream)
     })
   }
 

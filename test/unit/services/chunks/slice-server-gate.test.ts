@@ -87,4 +87,25 @@ describe('slice gate turns', () => {
     other.done()
     expect(scheduler.active).toBe(0)
   })
+
+  it('a turn lasts until the link stream has sent the bytes, not until it buffered them', async () => {
+    const e = ledgerEnv()
+    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
+    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const scheduler = new FairScheduler({ capacity: 1, maxQueued: 16, weightOf: () => 1 })
+    const gate = createSliceGate({ selfId: Buffer.alloc(32, 1), ledger, credit: new CreditLines({ ledger, factor: 1, satsPerMB: 1 }), scheduler, maxHoldMs: 10_000 })
+    // A link stream's send buffer takes 4 MiB at once; its stats say what is still unsent.
+    let unsent = 200_000
+    const link = new Duplex({ read () {}, write (_c, _e, cb) { cb() } })
+    Object.defineProperty(link, 'stats', { get: () => ({ sendBuffered: unsent }) })
+    const peerGate = gate.forPeer(makeContact(Buffer.alloc(32, 2), { address: '127.0.0.1', port: 1 }, { rank: 5 }), link)
+    expect(peerGate.turn(131_072)).toBeUndefined()
+    peerGate.done()
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(scheduler.active).toBe(1) // 200 KB still unsent: the turn goes on
+    unsent = 10_000
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(scheduler.active).toBe(0)
+    link.destroy()
+  })
 })
