@@ -78,9 +78,14 @@ export function createAccounting (o: AccountingOptions): Accounting {
     received: (peerHex, chunkId, bytes) => {
       ledger.charge(peerHex, Cause.chunkSlice, 'received', bytes, chunkPriceOf(peerHex, chunkId, bytes))
     },
-    start: () => { credit.start() },
+    // The payments source given here is this layer's to run: started with the node, stopped before the ledger closes.
+    start: () => {
+      o.payments?.start().catch((err: Error) => { o.log?.('warn', `the bitcoin payments source did not start: ${err.message}`) })
+      credit.start()
+    },
     stop: async () => {
       credit.stop()
+      await o.payments?.stop().catch((err: Error) => { o.log?.('warn', `stopping the bitcoin payments source failed: ${err.message}`) })
       await credit.settled()
       await ledger.close()
     }
