@@ -78,6 +78,12 @@ export interface TornetConfig {
    * Given: network defaults to mainnet, confirmations to 1, pollMs to 30 s.
    */
   bitcoin?: BitcoinConfig
+  /**
+   * Credit lines (accounting/credit-lines.ts): `factor` multiplies the seed's 100 MB × rank,
+   * `satsPerMB` is the posted price that reverses a debt, `concurrency` the slice requests
+   * served at once before the rest wait their turn by standing.
+   */
+  credit?: { factor?: number, satsPerMB?: number, concurrency?: number }
 }
 
 export type ConfigOverrides = {
@@ -197,6 +203,11 @@ const SCHEMA: Schema = {
   mail: { difficulty: intIn(0, 40) },
   nat: { portMapping: (v) => typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})` },
   announce: (v) => typeof v === 'string' && parseEndpoint(v) !== undefined ? undefined : `must be "host:port" or "[v6]:port" (got ${show(v)})`,
+  credit: {
+    factor: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e6 ? undefined : `must be a number from 0 to 1000000 (got ${show(v)})`,
+    satsPerMB: intIn(0, 100_000_000),
+    concurrency: intIn(1, 4096)
+  },
   namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`,
   bitcoin: {
     xpub: (v) => typeof v === 'string' && /^[xztv]pub[1-9A-HJ-NP-Za-km-z]{100,115}$/.test(v) ? undefined : 'must be an account extended public key (xpub/zpub, or tpub/vpub for testnet and regtest)',

@@ -1,6 +1,10 @@
 import { EventEmitter } from 'node:events'
 import { networkInterfaces } from 'node:os'
 import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accounting/traffic-meter.js'
+import { type Accounting, createAccounting } from './accounting/accounting.js'
+import type { BitcoinPayments } from './accounting/bitcoin/payments-api.js'
+import { createBitcoinPayments } from './accounting/bitcoin/payments.js'
+import { type LedgerReport, ledgerReport } from './accounting/ledger/ledger-report.js'
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
 import { TornetError } from './errors.js'
 import { TunnelErrorCode } from './services/tunnels/errors.js'
@@ -81,6 +85,8 @@ export interface NodeInit {
    * circuits at start); on for `tornet start`, the demo, `tornet hidden add` and the benchmarks.
    */
   preemptiveCircuits?: boolean
+  /** Bitcoin addresses and payment detection for credit lines (accounting/bitcoin); absent: refusals carry no URI. */
+  payments?: BitcoinPayments
 }
 
 export type NodePublishProgress =
@@ -103,11 +109,14 @@ class NodeMeter implements TrafficMeter {
    * traffic here (a peer could send junk to climb its bucket).
    */
   onContent?: (peerHex: string, bytes: number) => void
+  /** The ledger's hook: bytes of priced services entered under their cause. */
+  ledger?: (peerHex: string, direction: TrafficDirection, bytes: number, kind: string) => void
   constructor (private readonly store: Store) {}
   record (peer: string | undefined, direction: TrafficDirection, bytes: number, kind: string): void {
     this.totals.record(peer, direction, bytes, kind)
     if (peer === undefined) return
     this.store.peers.addTraffic(peer, direction, bytes)
+    this.ledger?.(peer, direction, bytes, kind)
   }
 }
 
@@ -138,6 +147,8 @@ export class TornetNode extends EventEmitter {
   private exit?: NetworkExit
   /** Content read through circuits, one reader per (hops, isolation). */
   private readonly anonymousReaders: AnonymousReaders
+  /** Per-peer ledgers, credit lines and priority by standing (accounting/). */
+  readonly accounting: Accounting
   private stopped = false
   private catchUp?: NodeJS.Timeout
 
@@ -156,9 +167,18 @@ export class TornetNode extends EventEmitter {
     mail?: NodeInit['mail'],
     dataDir = '',
     sendFromOtherPort?: OtherPortSender,
-    preemptiveCircuits = false
+    preemptiveCircuits = false,
+    payments?: BitcoinPayments
   ) {
     super()
+    this.accounting = createAccounting({
+      selfId: identity.id,
+      openDatabase: (name) => store.openDatabase(name),
+      credit: config.credit,
+      payments,
+      log: (level, message) => { log(level, message) }
+    })
+    meter.ledger = this.accounting.meter
     // With routing.delegate, the services' lookups run at that peer (1-hop circuit); the rest stays here.
     const delegate = config.routing?.delegate === undefined ? undefined : parseDelegate(config.routing.delegate)
     const services: ServiceNetwork = delegate === undefined
@@ -205,7 +225,19 @@ export class TornetNode extends EventEmitter {
       peerHistory: (id) => dht.table.get(id),
       // Only content that checked out counts towards a peer's place in its bucket; raw
       // inbound bytes would let a peer buy that place with junk.
-      onVerifiedContent: (peer, bytes) => { meter.onContent?.(peer.id.toString('hex'), bytes) }
+      onVerifiedContent: (peer, bytes, chunkId, elapsedMs) => {
+        const hex = peer.id.toString('hex')
+        meter.onContent?.(hex, bytes)
+        this.accounting.received(hex, chunkId, bytes)
+        // The bucket order's "bandwidth": the rate this peer delivered verified slices at,
+        // smoothed (7/8 old, 1/8 new) so one slow chunk does not undo many fast ones.
+        const contact = dht.table.get(peer.id)
+        if (contact !== undefined && elapsedMs > 0 && bytes >= 65_536) {
+          const rate = bytes / (elapsedMs / 1000)
+          contact.bandwidth = contact.bandwidth > 0 ? contact.bandwidth * 0.875 + rate * 0.125 : rate
+        }
+      },
+      serveGate: this.accounting.serveGate
     })
     this.content = new ContentLibrary({
       source: this.chunks.source,
@@ -312,7 +344,9 @@ export class TornetNode extends EventEmitter {
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
     }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
     const network = new LinkServiceNetwork(link, dht)
-    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir, init.sendFromOtherPort, init.preemptiveCircuits)
+    const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir, init.sendFromOtherPort, init.preemptiveCircuits,
+      // A configured xpub (config `bitcoin`) gives refusals a per-peer receive address and restores credit on payment.
+      init.payments ?? (config.bitcoin?.xpub === undefined ? undefined : createBitcoinPayments(config.bitcoin, { log: (level, message) => { log(level, message) } })))
     node.wire()
     return node
   }
@@ -322,6 +356,11 @@ export class TornetNode extends EventEmitter {
     this.meter.onContent = (peerHex, bytes) => {
       const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
       if (contact !== undefined) contact.contentProvided += bytes
+    }
+    // The bucket order's "payments made": satoshis a peer paid this node, from the ledger.
+    this.accounting.credit.onCredited = (peerHex, sats) => {
+      const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
+      if (contact !== undefined) contact.paymentsMade += sats
     }
     this.link.registerService('dht', {
       onRequest: async (peer, payload) => await this.dht.handleRequest(contactOfPeer(peer), payload)
@@ -366,6 +405,10 @@ export class TornetNode extends EventEmitter {
   /** Refreshes stale buckets (and rejoins when the table has emptied); the timer does this too once started. */
   async refreshRouting (signal?: AbortSignal): Promise<void> { await this.dht.refresh(signal) }
   trafficTotals (): TrafficTotals { return trafficTotals(this.meter.totals) }
+  /** Balances with every peer, top debtors and creditors, history by cause (`tornet ledger`, the dashboard). */
+  ledger (opts: { top?: number, sinceMs?: number } = {}): LedgerReport {
+    return ledgerReport(this.accounting, this.store.peers.list(), opts)
+  }
 
   /** Chunks held here: pinned (local, never evicted), cached (evictable), and the cache limit. */
   storeUsage (): Usage { return this.store.chunks.usage() }
@@ -442,6 +485,7 @@ export class TornetNode extends EventEmitter {
     this.hidden.start()
     this.mailNet.start()
     this.mail.start()
+    this.accounting.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
     // the table has filled, rather than an hour later at the first timer tick.
     this.catchUp = setTimeout(() => {
@@ -491,6 +535,7 @@ export class TornetNode extends EventEmitter {
     await this.dht.stop()
     await this.link.close()
     await this.transport.close()
+    await this.accounting.stop().catch((err: Error) => { this.log('warn', `closing the ledger failed: ${err.message}`) })
     await this.store.close()
   }
 }

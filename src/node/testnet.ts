@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defaultConfig, type TornetConfig } from './config.js'
-import { generateIdentity } from './identity/identity.js'
+import { generateIdentity, type Identity } from './identity/identity.js'
+import type { BitcoinPayments } from './accounting/bitcoin/payments-api.js'
 import { createNode, type TornetNode } from './node.js'
 
 /**
@@ -26,6 +27,10 @@ export interface TestnetOptions {
   nameDifficulty?: number
   /** Join the nodes to each other (default true). */
   bootstrap?: boolean
+  /** A node's identity (default: a fresh one, of whatever rank it happens to have). */
+  identityFor?: (index: number) => Identity | undefined
+  /** A node's Bitcoin side for its credit lines (tests pass a fake one). */
+  paymentsFor?: (index: number) => BitcoinPayments | undefined
 }
 
 export async function createTestnet (size: number, opts: TestnetOptions = {}): Promise<Testnet> {
@@ -40,11 +45,14 @@ export async function createTestnet (size: number, opts: TestnetOptions = {}): P
       const dir = mkdtempSync(join(tmpdir(), 'tornet-testnet-'))
       dirs.push(dir)
       // Every node is on 127.0.0.1: loopback contacts from peers must be followed.
-      const config: TornetConfig = { ...defaultConfig(), minRank: 0, allowPrivateEndpoints: true, ...opts.config, ...opts.configFor?.(i), listen: { host: '127.0.0.1', port: 0 } }
+      // Credit lines 1,000 times the default: test identities have rank 0 to 2, and the tests and
+      // benchmarks move hundreds of MB; a test of credit lines sets `credit` itself.
+      const config: TornetConfig = { ...defaultConfig(), minRank: 0, allowPrivateEndpoints: true, credit: { factor: 1000 }, ...opts.config, ...opts.configFor?.(i), listen: { host: '127.0.0.1', port: 0 } }
       nodes.push(await createNode({
         dataDir: dir,
         config,
-        identity: generateIdentity(),
+        identity: opts.identityFor?.(i) ?? generateIdentity(),
+        payments: opts.paymentsFor?.(i),
         link: opts.probeMtu === undefined ? undefined : { probeMtu: opts.probeMtu },
         nameDifficulty: opts.nameDifficulty
       }))

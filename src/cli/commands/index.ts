@@ -10,6 +10,7 @@ import { pinCommand } from './pin.js'
 import { unpinCommand } from './unpin.js'
 import { storeCommand } from './store.js'
 import { peersCommand } from './peers.js'
+import { ledgerCommand } from './ledger.js'
 import { circuitsCommand } from './circuits.js'
 import { lookupCommand } from './lookup.js'
 import { resolveCommand } from './resolve.js'
@@ -47,6 +48,7 @@ export const COMMANDS: readonly Command[] = [
   unpinCommand,
   storeCommand,
   peersCommand,
+  ledgerCommand,
   circuitsCommand,
   lookupCommand,
   resolveCommand,

@@ -4,6 +4,7 @@ import { installRadio, stationsSection, type RadioService } from '../../gateway/
 import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
 import { installHidden } from '../../gateway/apps/hidden/index.js'
 import { installTunnelsPages } from '../../gateway/apps/tunnels/index.js'
+import { creditSection } from '../../gateway/apps/credit/credit-section.js'
 import { MAX_HOPS, type TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
@@ -74,6 +75,8 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   dashboard.registerSection(mailSection(node.mail))
   dashboard.registerSection(stationsSection(node.radio))
   dashboard.registerSection(namecoinSection(() => namecoinPanelData(namecoin)))
+  // Books with every peer (what `tornet ledger` prints), with a payment QR for the peers this node owes.
+  dashboard.registerSection(creditSection({ report: () => node.ledger({ top: 10 }), satsPerMB: node.accounting.config.satsPerMB }))
   if (warmNamecoin === true && namecoin.backend instanceof ElectrumxSource) namecoin.backend.warmUp()
   // At most once a day, the ElectrumX server list in the data directory is refreshed from a connected server.
   const refresher = startServerListRefresh(namecoin, node.config.namecoin, opts.dataDir)

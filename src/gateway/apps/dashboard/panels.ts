@@ -80,7 +80,7 @@ export function storagePanel (view: DashboardView): string {
 </div>
 <div class="split"><span>Cache</span><span>${h(formatBytes(s.cacheBytes))} of ${h(formatBytes(s.cacheLimit))} (${p.toFixed(0)}%)</span></div>
 ${meter(s.cacheBytes, s.cacheLimit, true)}
-<p class="hint">Your own content is never evicted. The cache holds chunks other nodes published; the oldest go when it is full.</p>`
+<p class="hint">Your own content is never evicted. The cache holds chunks other nodes published; when it is full, the ones worth least go first: value is how often a chunk was asked for lately (heat, halved every day) times how close its id is to this node's.</p>`
   return card('storage', 'Storage', body)
 }
 

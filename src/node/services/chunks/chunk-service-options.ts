@@ -4,6 +4,7 @@ import type { NotFoundStop } from '../../routing/lookup-types.js'
 import type { ChunkStore } from '../../store/chunk-store.js'
 import type { ServiceNetwork } from '../service-network.js'
 import type { CacheOnDemandOptions } from './cache-on-demand.js'
+import type { ServeGate } from './serve-gate.js'
 import type { ChunkCrypto } from './crypto-pool.js'
 
 /** The store calls the chunk service makes (the node's ChunkStore; tests may give less). */
@@ -60,7 +61,7 @@ export interface ChunkServiceOptions {
    * against its id (junk earns nothing). The node ranks peers in their
    * k-buckets by it.
    */
-  onVerifiedContent?: (peer: Contact, bytes: number) => void
+  onVerifiedContent?: (peer: Contact, bytes: number, chunkId: Buffer, elapsedMs: number) => void
   /** This node's experience with a peer (its routing-table contact), for the standing of cache on demand. */
   peerHistory?: (id: Buffer) => Pick<Contact, 'contentProvided' | 'paymentsMade'> | undefined
   /** Cache what this node downloads (and so serve it). Default true. */
@@ -92,4 +93,6 @@ export interface ChunkServiceOptions {
    * that whoever builds the node creates and closes.
    */
   crypto: Pick<ChunkCrypto, 'sha256'> & Partial<ChunkCrypto>
+  /** Credit lines, priority under load and charges for served slices (accounting/serve-gate.ts). */
+  serveGate?: ServeGate
 }

@@ -167,7 +167,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
   })
   const valueProvider = createProviderValue(providerValue)
   const served = new ServedStreams({
-    store, running, maxStreams: o.maxServeStreams, maxQueued: o.maxQueuedRequests, idleMs: o.streamIdleMs, counters: stats
+    store, running, maxStreams: o.maxServeStreams, maxQueued: o.maxQueuedRequests, idleMs: o.streamIdleMs, counters: stats, gate: o.serveGate
   })
 
   const checkStarted = (): void => {

@@ -12,6 +12,8 @@ export const ChunkErrorCode = {
   STOPPED: 'CHUNK_SERVICE_STOPPED',
   /** a crypto worker failed while it held the only copy of a downloaded chunk (fetch it again) */
   WORKER_FAILED: 'CHUNK_WORKER_FAILED',
+  /** the providers that had the chunk refused: this node is past its credit line with them (`refusals` says what to pay) */
+  PAYMENT_REQUIRED: 'CHUNK_PAYMENT_REQUIRED',
   /** a bad argument from local code (wrong id size, ...) */
   INVALID_ARGUMENT: 'CHUNK_INVALID_ARGUMENT'
 } as const
@@ -21,10 +23,13 @@ export type ChunkErrorCodeValue = typeof ChunkErrorCode[keyof typeof ChunkErrorC
 export class ChunkError extends TornetError {
   /** For NOT_FOUND: how often the nodes asked had already been asked for this id (the seed's counter). */
   readonly notFound: number
+  /** For PAYMENT_REQUIRED: each refusing provider's id (hex), the debt, its price and a BIP21 URI. */
+  readonly refusals: Array<{ provider: string, owedCredit: number, sats: number, uri: string }>
 
-  constructor (code: ChunkErrorCodeValue, message: string, options?: { cause?: unknown, notFound?: number }) {
+  constructor (code: ChunkErrorCodeValue, message: string, options?: { cause?: unknown, notFound?: number, refusals?: ChunkError['refusals'] }) {
     super(code, message, options)
     this.name = 'ChunkError'
     this.notFound = options?.notFound ?? 0
+    this.refusals = options?.refusals ?? []
   }
 }

@@ -46,6 +46,9 @@ import { type ChunkDescriptor, MAX_SLICES, SLICE_BYTES, decodeDescriptor, encode
  *  0x12  SLICE_NOT_FOUND  notFound u32                           instead of a request's slices
  *  0x13  SLICE_REFUSED    reason u8 (1 busy, 2 bad range)        instead of the rest of a
  *                                                                request's slices
+ *  0x14  SLICE_OWED       owedCredit u64 | sats u64 | uri u16+utf8 (≤ 512)
+ *                                                                the requester is past its
+ *                                                                credit line; the stream ends
  * A client may pipeline requests (the server bounds how many wait); the
  * server answers them in order and ends its side when the client ends its.
  */
@@ -73,8 +76,13 @@ export const StreamFrameType = {
   sliceRequest: 0x10,
   slice: 0x11,
   sliceNotFound: 0x12,
-  sliceRefused: 0x13
+  sliceRefused: 0x13,
+  /** The requester used up its credit line here: the debt, its price in sats, a BIP21 URI. */
+  sliceOwed: 0x14
 } as const
+
+/** Longest payment URI a SLICE_OWED frame carries. */
+export const MAX_OWED_URI_BYTES = 512
 
 export const RefuseReason = { busy: 1, badRange: 2 } as const
 
@@ -117,6 +125,7 @@ export type StreamFrame =
   | { type: 'slice', index: number, bytes: Buffer }
   | { type: 'sliceNotFound', count: number }
   | { type: 'sliceRefused', reason: number }
+  | { type: 'sliceOwed', owedCredit: number, sats: number, uri: string }
 
 // --- provider records -------------------------------------------------------
 
@@ -248,6 +257,10 @@ export function encodeStreamFrame (f: StreamFrame): Buffer {
       break
     case 'sliceNotFound': w.u32(f.count); break
     case 'sliceRefused': w.u8(f.reason); break
+    case 'sliceOwed':
+      if (Buffer.byteLength(f.uri) > MAX_OWED_URI_BYTES) throw new RangeError('payment URI too long')
+      w.u64(f.owedCredit).u64(f.sats).string16(f.uri)
+      break
   }
   const out = w.finish()
   out.writeUInt32LE(out.length - FRAME_HEADER_BYTES, 0)
@@ -291,6 +304,7 @@ export function decodeStreamFrame (b: Uint8Array): StreamFrame {
     }
     case StreamFrameType.sliceNotFound: f = { type: 'sliceNotFound', count: r.u32() }; break
     case StreamFrameType.sliceRefused: f = { type: 'sliceRefused', reason: r.u8() }; break
+    case StreamFrameType.sliceOwed: f = { type: 'sliceOwed', owedCredit: r.u64(), sats: r.u64(), uri: r.string16(MAX_OWED_URI_BYTES) }; break
     default: throw new WireError(`chunks stream frame: unknown type 0x${t.toString(16)}`)
   }
   r.end()

@@ -1,4 +1,6 @@
 import type { Duplex } from 'node:stream'
+import type { ServiceRequestContext } from '../service-network.js'
+import type { ServeGate } from './serve-gate.js'
 import { type SliceServerStore, refuseSliceStream, serveSliceStream } from './slice-server.js'
 
 /** What serving slice streams counts. */
@@ -21,6 +23,8 @@ export interface ServedStreamsOptions {
   /** A served stream with no traffic for this long is dropped. Default 30 s. */
   idleMs?: number
   counters: ServeCounters
+  /** Credit lines, priority and charges (the accounting layer); absent: free and first come. */
+  gate?: ServeGate
 }
 
 /** The slice streams peers opened to this node: bounded in number, all dropped on stop. */
@@ -30,7 +34,7 @@ export class ServedStreams {
   constructor (private readonly o: ServedStreamsOptions) {}
 
   /** Serves a stream a peer opened (slice-server.ts), or refuses it when busy or stopped. */
-  readonly accept = (stream: Duplex): void => {
+  readonly accept = (stream: Duplex, ctx?: ServiceRequestContext): void => {
     const { counters } = this.o
     if (!this.o.running() || this.open.size >= (this.o.maxStreams ?? 64)) {
       counters.streamsRefused++
@@ -45,7 +49,8 @@ export class ServedStreams {
       idleMs: this.o.idleMs ?? 30_000,
       onSlice: (n) => { counters.slicesServed++; counters.bytesServed += n },
       onMalformed: () => { counters.malformedStreams++ },
-      onClose: () => { this.open.delete(stream) }
+      onClose: () => { this.open.delete(stream) },
+      gate: ctx === undefined ? undefined : this.o.gate?.forPeer(ctx.from, stream)
     })
   }
 

@@ -63,6 +63,8 @@ export interface SliceDownloadCounts {
   ends: Record<WorkerEnd, number>
   /** Bytes of verified slices. */
   bytes: number
+  /** Providers that refused because this node is past its credit line with them (SLICE_OWED). */
+  owed: Array<{ peer: Contact, owedCredit: number, sats: number, uri: string }>
 }
 
 export type SliceDownloadOutcome =
@@ -87,7 +89,8 @@ class SliceDownload {
   private readonly inner = new AbortController()
   private readonly counts: SliceDownloadCounts = {
     ends: { done: 0, bad: 0, slow: 0, closed: 0, unreachable: 0, missing: 0, refused: 0, aborted: 0 },
-    bytes: 0
+    bytes: 0,
+    owed: []
   }
 
   private sourceLied = false
@@ -238,6 +241,9 @@ class SliceDownload {
           this.o.onSlice?.(want, f.length, peer)
         } else if (f.type === 'sliceNotFound') {
           return end('missing', `not found (${f.count})`)
+        } else if (f.type === 'sliceOwed') {
+          if (this.counts.owed.length < 16) this.counts.owed.push({ peer, owedCredit: f.owedCredit, sats: f.sats, uri: f.uri })
+          return end('refused', `past the credit line (${f.sats} sats)`)
         } else {
           return end('refused', `refused (${f.type === 'sliceRefused' ? f.reason : 0})`)
         }

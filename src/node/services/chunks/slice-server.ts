@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream'
 import { tryDecode } from '../../wire/codec.js'
 import { SLICE_BYTES } from './chunk-format.js'
 import { FrameParser } from './frame-parser.js'
+import type { PeerServeGate } from './serve-gate.js'
 import { RefuseReason, SLICE_HEADER_BYTES, type StreamFrame, decodeStreamFrame, encodeStreamFrame, sliceFrameHeader } from './messages.js'
 
 /**
@@ -27,6 +28,8 @@ export interface SliceServerOptions {
   onNotFound?: () => void
   onMalformed?: () => void
   onClose?: () => void
+  /** Credit line, turn under load and charge for the peer (accounting); absent: free, at once. */
+  gate?: PeerServeGate
 }
 
 /** Largest request frame body (type + id + first + count). */
@@ -84,6 +87,16 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
     try {
       while (queue.length > 0 && !closed) {
         const req = queue.shift() as Extract<StreamFrame, { type: 'sliceRequest' }>
+        const owed = o.gate?.admit(req.chunkId)
+        if (owed !== undefined) {
+          // Past its credit line: the debt and where to pay it, then nothing more on this stream.
+          const a = await owed
+          queue.length = 0
+          await send(encodeStreamFrame({ type: 'sliceOwed', owedCredit: a.owedCredit, sats: a.sats, uri: a.uri }))
+          stream.end()
+          finish()
+          return
+        }
         if (!o.store.has(req.chunkId)) {
           o.onNotFound?.()
           await send(encodeStreamFrame({ type: 'sliceNotFound', count: o.store.noteMissing(req.chunkId) }))
@@ -95,6 +108,10 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
         let frames: Buffer | undefined
         let used = 0
         let tail: Buffer | undefined
+        // Under load, this request waits its weighted fair turn (given back below, or by the
+        // gate's own deadline when this throws or the peer stops reading).
+        const turn = o.gate?.turn(req.count * SLICE_BYTES)
+        if (turn !== undefined) await turn
         const n = o.store.withRange(req.chunkId, req.first * SLICE_BYTES, req.count * SLICE_BYTES, (run) => {
           frames = Buffer.allocUnsafe(Math.ceil(run.length / SLICE_BYTES) * SLICE_HEADER_BYTES + run.length)
           for (let off = 0; off < run.length; off += SLICE_BYTES) {
@@ -111,10 +128,12 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
           tail = encodeStreamFrame({ type: 'sliceRefused', reason: RefuseReason.badRange })
         }
         if (frames !== undefined && used > 0) {
+          o.gate?.charge(req.chunkId, n ?? 0)
           const wait = send(frames.subarray(0, used))
           if (wait !== undefined) await wait
         }
         if (tail !== undefined) await send(tail)
+        o.gate?.done()
       }
     } catch {
       close()

@@ -8,6 +8,12 @@ export function shortChunkId (id: Buffer): string {
 
 /** No provider delivered the chunk: how the last attempt's workers ended says why. */
 export function unavailable (id: Buffer, providers: number, last?: SliceDownloadOutcome): ChunkError {
+  if (last !== undefined && last.counts.owed.length > 0) {
+    const refusals = last.counts.owed.map(o => ({ provider: o.peer.id.toString('hex'), owedCredit: o.owedCredit, sats: o.sats, uri: o.uri }))
+    const cheapest = refusals.reduce((a, b) => b.sats < a.sats ? b : a)
+    return new ChunkError(ChunkErrorCode.PAYMENT_REQUIRED,
+      `${refusals.length} provider(s) of chunk ${shortChunkId(id)} refused: this node used up its credit with them; paying ${cheapest.sats} sats (${cheapest.uri === '' ? 'the provider posts no address' : cheapest.uri}) restores it`, { refusals })
+  }
   const ends = last === undefined
     ? 'no provider had a descriptor'
     : Object.entries(last.counts.ends).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')

@@ -1,3 +1,4 @@
+import { cheapestFirst } from '../../../accounting/price.js'
 import type { Contact } from '../../../routing/contact.js'
 import { type ChunkDescriptor, sliceBounds } from '../chunk-format.js'
 import { ChunkError, ChunkErrorCode } from '../errors.js'
@@ -61,13 +62,14 @@ export class DownloadSession {
       const early = found.stoppedEarly ? '; the closest nodes report it widely missing, so the search stopped early' : ''
       throw new ChunkError(ChunkErrorCode.NOT_FOUND, `no provider found for chunk ${shortChunkId(id)} (asked for ${found.notFound} times without success${early})`, { notFound: found.notFound })
     }
-    return providersOf(found.records)
+    return cheapestFirst(id, providersOf(found.records))
   }
 
   /** The described chunk's slices from `providers` at once (see slice-download.ts), counted. */
   async slices (providers: Contact[], descriptor: ChunkDescriptor, descriptorFrom?: Contact): Promise<SliceDownloadOutcome> {
     const { deps } = this
     let bytes = 0
+    const started = performance.now()
     const outcome = await downloadSlices({
       descriptor,
       descriptorFrom,
@@ -88,8 +90,12 @@ export class DownloadSession {
     deps.counters.badSlices += outcome.counts.ends.bad
     deps.counters.slowPeers += outcome.counts.ends.slow
     deps.counters.unreachablePeers += outcome.counts.ends.unreachable
+    this.slicesMs = performance.now() - started
     return outcome
   }
+
+  /** How long the last `slices` call took: each peer's share over it is its delivered rate. */
+  private slicesMs = 0
 
   /**
    * Credits each peer with the slices it served of a chunk that checked out.
@@ -107,7 +113,7 @@ export class DownloadSession {
       byPeer.set(hex, e)
     })
     for (const { peer, bytes } of byPeer.values()) {
-      try { onContent(peer, bytes) } catch { /* a listener must not fail the download */ }
+      try { onContent(peer, bytes, this.id, this.slicesMs) } catch { /* a listener must not fail the download */ }
     }
   }
 

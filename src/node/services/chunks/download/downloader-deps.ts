@@ -49,7 +49,7 @@ export interface DownloaderDeps {
    * has checked out against its id (a slice that matches a peer's own
    * descriptor proves nothing until then). Junk never reaches it.
    */
-  onContent?: (peer: Contact, bytes: number) => void
+  onContent?: (peer: Contact, bytes: number, chunkId: Buffer, elapsedMs: number) => void
   counters: DownloadCounters
   /** Aborted when the service stops. */
   lifetime: AbortSignal

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { FairScheduler, standingWeight } from '../src/node/accounting/fair-scheduler.js'
+import { Ledger, ledgerDatabases } from '../src/node/accounting/ledger/ledger.js'
+import { Cause } from '../src/node/accounting/price.js'
+import { generateIdentity } from '../src/node/identity/identity.js'
+import { openStore } from '../src/node/store/environment.js'
+import { createTestnet } from '../src/node/testnet.js'
+import { emit, progress } from './util.js'
+
+/**
+ * The credit market (issue 19):
+ *  - market.ledger_updates_per_s: charges per second a real Ledger on a real LMDB store takes,
+ *    every one on disk (the last flush awaited) — against the peer accounts' per-packet
+ *    addTraffic on the same store in the same run (the hot path it sits beside: ratio), and
+ *    against the ledger entries a real-UDP download actually makes per second (two testnet
+ *    nodes, --mib MiB): the headroom, which must stay far above 1 so accounting never slows
+ *    transfers.
+ *  - market.freeloader_latency_ratio / market.idle_latency_ratio: a discrete-event simulation
+ *    of one serving node's FairScheduler (not the 1,000-node routing simulator the issue asks
+ *    for): 1,000 requesters, half freeloaders (weight 1), half contributors (weight by what
+ *    they gave, standingWeight), Poisson requests at 97 % of capacity (saturated: long queues,
+ *    yet stable, so a finite run measures waits rather than an ever-growing backlog) and at 30 % (idle); the median wait of freeloaders ÷ contributors.
+ *
+ *  - market.udp_freeloader_latency_ratio: the same on real UDP nodes (see priorityOnUdp), against
+ *    the same race with equal standing in the same run.
+ *
+ *   npm run bench -- market [--mib 32] [--updates 2000000] [--priority-mib 16]
+ */
+export const summary = 'ledger updates/s on real LMDB vs addTraffic and vs a real-UDP transfer; freeloader/contributor latency under the fair scheduler'
+
+export async function run (args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { mib: { type: 'string', default: '32' }, updates: { type: 'string', default: '2000000' }, 'priority-mib': { type: 'string', default: '16' } } })
+  const mib = Number(values.mib)
+  const updates = Number(values.updates)
+  await ledgerThroughput(updates, mib)
+  await priorityOnUdp(Number(values['priority-mib']))
+  schedulerLatency()
+}
+
+/**
+ * Real UDP: one server serving one slice request at a time (credit.concurrency 1), two clients
+ * each fetching their own file of `mib` MiB, 4 chunks at once, at the same time. First with no
+ * standing on either side (the baseline: both weigh 1), then with the same load after the
+ * server booked 1 GB of service from one of them (the contributor). The figure is the median
+ * chunk latency of the freeloader ÷ the contributor's, over the chunks both fetched while the
+ * other was still fetching.
+ */
+async function priorityOnUdp (mib: number): Promise<void> {
+  progress(`real UDP priority: two clients fetch ${mib} MiB each at once from a server serving one request at a time`)
+  const net = await createTestnet(3, { probeMtu: 16_000, configFor: (i) => i === 0 ? { credit: { factor: 1000, concurrency: 1 } } : {} })
+  try {
+    const [server, contributor, freeloader] = net.nodes
+    const publish = async (): Promise<Buffer[]> => {
+      const data = randomBytes(mib << 20)
+      const p = await server.content.publish([{ path: 'data.bin', kind: 'file', size: data.length, open: async function * () { yield data } }])
+      await server.chunks.publish(p.chunkIds)
+      return p.chunkIds
+    }
+    const fetchAll = async (node: typeof server, ids: Buffer[], log: Array<{ start: number, end: number }>): Promise<number> => {
+      let next = 0
+      await Promise.all(Array.from({ length: 4 }, async () => {
+        while (next < ids.length) {
+          const id = ids[next++]
+          const start = performance.now()
+          await node.chunks.source.get(id)
+          log.push({ start, end: performance.now() })
+        }
+      }))
+      return performance.now()
+    }
+    const race = async (): Promise<{ ratio: number, contributorMs: number, freeloaderMs: number }> => {
+      const [a, b] = [await publish(), await publish()]
+      const la: Array<{ start: number, end: number }> = []
+      const lb: Array<{ start: number, end: number }> = []
+      const [endA, endB] = await Promise.all([fetchAll(contributor, a, la), fetchAll(freeloader, b, lb)])
+      const both = Math.min(endA, endB)
+      const median = (l: Array<{ start: number, end: number }>): number => {
+        const d = l.filter(x => x.start < both).map(x => x.end - x.start).sort((p, q) => p - q)
+        return d[Math.floor(d.length / 2)]
+      }
+      return { ratio: median(lb) / median(la), contributorMs: median(la), freeloaderMs: median(lb) }
+    }
+    const baseline = await race()
+    emit('market.udp_equal_standing_latency_ratio', baseline.ratio, 'ratio', { mib, contributor_p50_ms: baseline.contributorMs, freeloader_p50_ms: baseline.freeloaderMs, note: 'baseline: neither has standing' })
+    server.accounting.ledger.charge(contributor.identity.id.toString('hex'), Cause.chunkSlice, 'received', 1_000_000_000, 1_000_000_000)
+    const ranked = await race()
+    emit('market.udp_freeloader_latency_ratio', ranked.ratio, 'ratio', { mib, contributor_p50_ms: ranked.contributorMs, freeloader_p50_ms: ranked.freeloaderMs, vs_baseline: ranked.ratio / baseline.ratio, contributor_weight: standingWeight(1e9) })
+  } finally {
+    await net.close()
+  }
+}
+
+async function ledgerThroughput (updates: number, mib: number): Promise<void> {
+  let rate = 0
+  const dir = mkdtempSync(join(tmpdir(), 'tornet-bench-market-'))
+  const identity = generateIdentity()
+  const store = openStore(dir, { nodeId: identity.id, onWarning: () => {} })
+  try {
+    const peers = Array.from({ length: 1000 }, (_, i) => i.toString(16).padStart(64, '0'))
+    progress(`peer accounts: ${updates} addTraffic calls (baseline)`)
+    let t = performance.now()
+    for (let i = 0; i < updates; i++) store.peers.addTraffic(peers[i % 1000], 'out', 1200)
+    await store.peers.flush()
+    const baseline = updates / ((performance.now() - t) / 1000)
+    emit('market.add_traffic_baseline_per_s', baseline, 'updates/s')
+
+    const ledger = new Ledger(ledgerDatabases((name) => store.openDatabase(name)))
+    progress(`ledger: ${updates} charges over 1,000 peers, batched, the last flush awaited`)
+    t = performance.now()
+    for (let i = 0; i < updates; i++) {
+      ledger.charge(peers[i % 1000], i % 3 === 0 ? Cause.chunkSlice : Cause.lookup, i % 2 === 0 ? 'sent' : 'received', 1200, 1200)
+      // Let the batch writer run now and then, as it does between packets.
+      if (i % 100_000 === 99_999) await new Promise(resolve => setImmediate(resolve))
+    }
+    await ledger.flush()
+    rate = updates / ((performance.now() - t) / 1000)
+    emit('market.ledger_updates_per_s', rate, 'updates/s', { target: 100_000, vs_add_traffic: rate / baseline, batches: ledger.sequence })
+    await ledger.close()
+  } finally {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+
+  progress(`real UDP: a ${mib} MiB download between two testnet nodes, counting ledger entries`)
+  const net = await createTestnet(2, { probeMtu: 16_000 })
+  try {
+    const [server, client] = net.nodes
+    const data = randomBytes(mib << 20)
+    const published = await server.content.publish([{ path: 'data.bin', kind: 'file', size: data.length, open: async function * () { yield data } }])
+    await server.chunks.publish(published.chunkIds)
+    const before = server.accounting.ledger.charges + client.accounting.ledger.charges
+    const t0 = performance.now()
+    for (const id of published.chunkIds) await client.chunks.source.get(id)
+    const seconds = (performance.now() - t0) / 1000
+    const entries = server.accounting.ledger.charges + client.accounting.ledger.charges - before
+    const demand = entries / seconds
+    emit('market.transfer_ledger_entries_per_s', demand, 'entries/s', { mib, seconds, entries, mb_per_s: (mib * 1.048576) / seconds })
+    emit('market.ledger_headroom', rate / demand, 'ratio', { note: 'ledger_updates_per_s ÷ transfer_ledger_entries_per_s' })
+  } finally {
+    await net.close()
+  }
+}
+
+/** One server, capacity 8 jobs, jobs of 1 time unit; requesters alternate freeloader/contributor. */
+function schedulerLatency (): void {
+  const run = (load: number): { free: number, contrib: number } => {
+    const capacity = 8
+    const requesters = 1000
+    const weight = (r: number): number => r % 2 === 0 ? 1 : standingWeight(200e6 + (r % 50) * 20e6)
+    const s = new FairScheduler({ capacity, maxQueued: 1_000_000, weightOf: (r) => weight(Number(r)) })
+    // Deterministic Poisson arrivals (xorshift) at `load` × capacity per time unit.
+    let x = 0x2545f491
+    const rnd = (): number => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return ((x >>> 0) + 0.5) / 4294967296 }
+    const events: Array<{ at: number, kind: 'arrive' | 'finish' }> = []
+    let now = 0
+    const waits: { free: number[], contrib: number[] } = { free: [], contrib: [] }
+    const finishes: number[] = [] // a min-heap would be faster; jobs run ≤ capacity at once
+    const total = 200_000
+    let t = 0
+    for (let i = 0; i < total; i++) { t += -Math.log(rnd()) / (load * capacity); events.push({ at: t, kind: 'arrive' }) }
+    let ai = 0
+    while (ai < events.length || finishes.length > 0) {
+      const nextArrive = ai < events.length ? events[ai].at : Infinity
+      const nextFinish = finishes.length > 0 ? Math.min(...finishes) : Infinity
+      if (nextArrive <= nextFinish) {
+        now = nextArrive
+        const r = Math.floor(rnd() * requesters)
+        const asked = now
+        ai++
+        s.submit(String(r), 1, () => {
+          (r % 2 === 0 ? waits.free : waits.contrib).push(now - asked)
+          finishes.push(now + 1)
+        })
+      } else {
+        now = nextFinish
+        finishes.splice(finishes.indexOf(nextFinish), 1)
+        s.done()
+      }
+    }
+    const median = (a: number[]): number => { const b = [...a].sort((p, q) => p - q); return b[Math.floor(b.length / 2)] }
+    // Service time included (1 unit): the latency a fetch sees.
+    return { free: median(waits.free) + 1, contrib: median(waits.contrib) + 1 }
+  }
+  progress('scheduler simulation: saturated (97 % load) and idle (30 %)')
+  const busy = run(0.97)
+  emit('market.freeloader_latency_ratio', busy.free / busy.contrib, 'ratio', { target: '>= 3', freeloader_p50: busy.free, contributor_p50: busy.contrib, load: 0.97, model: 'one server, FairScheduler, not the routing simulator' })
+  const idle = run(0.3)
+  emit('market.idle_latency_ratio', idle.free / idle.contrib, 'ratio', { target: '<= 1.2', freeloader_p50: idle.free, contributor_p50: idle.contrib, load: 0.3 })
+}

@@ -1,0 +1,98 @@
+import type { BitcoinPayments } from './bitcoin/payments-api.js'
+import { CreditLines } from './credit-lines.js'
+import { FairScheduler, standingWeight } from './fair-scheduler.js'
+import { type BinaryDb, Ledger, type LedgerOptions, ledgerDatabases } from './ledger/ledger.js'
+import { Cause, type CauseValue, chunkBytePrice as priceByte } from './price.js'
+import { createSliceGate } from './slice-gate.js'
+import type { ServeGate } from '../services/chunks/serve-gate.js'
+
+/**
+ * The accounting layer of one node: the ledger, the credit lines, the scheduler that orders
+ * requests by standing under load, and the hooks the node plugs where traffic flows (the
+ * chunk service's serve gate, the traffic meter, verified content received).
+ */
+export interface CreditConfig {
+  /** Multiplies the seed's line of 100 MB × rank (0: no credit at all). */
+  factor: number
+  /** Satoshis per MB of credit: the posted price that reverses a debt. */
+  satsPerMB: number
+  /** Slice requests served at once before the rest wait their weighted turn. */
+  concurrency: number
+}
+
+export const DEFAULT_CREDIT: CreditConfig = { factor: 1, satsPerMB: 10, concurrency: 16 }
+
+export interface AccountingOptions {
+  selfId: Buffer
+  openDatabase: (name: string) => BinaryDb
+  credit?: Partial<CreditConfig>
+  payments?: BitcoinPayments
+  ledger?: LedgerOptions
+  log?: (level: 'info' | 'warn', message: string) => void
+}
+
+/** Traffic-meter kinds (service names) whose bytes are service of a priced cause. */
+const KIND_CAUSE: Record<string, CauseValue> = { dht: Cause.lookup, kv: Cause.kv, radio: Cause.radioSegment, mail: Cause.mailPush, tunnel: Cause.tunnelCell }
+
+export interface Accounting {
+  readonly ledger: Ledger
+  readonly credit: CreditLines
+  readonly scheduler: FairScheduler
+  readonly serveGate: ServeGate
+  readonly config: CreditConfig
+  /** The link meter's hook: bytes of a priced service kind are entered under its cause (handshakes and chunk streams are not). */
+  meter: (peerHex: string, direction: 'in' | 'out', bytes: number, kind: string) => void
+  /** Verified chunk bytes a provider served this node: what it is owed. */
+  received: (peerHex: string, chunkId: Buffer, bytes: number) => void
+  start: () => void
+  stop: () => Promise<void>
+}
+
+export function createAccounting (o: AccountingOptions): Accounting {
+  const config = { ...DEFAULT_CREDIT, ...o.credit }
+  const ledger = new Ledger(ledgerDatabases(o.openDatabase), { ...o.ledger, warn: (m) => o.log?.('warn', m) })
+  const credit = new CreditLines({ ledger, payments: o.payments, factor: config.factor, satsPerMB: config.satsPerMB, log: o.log })
+  const scheduler = new FairScheduler({
+    capacity: config.concurrency,
+    maxQueued: 4096,
+    // What a peer gave: service received from it plus credit it bought back with bitcoin.
+    weightOf: (hex) => {
+      const b = ledger.get(hex)
+      return b === undefined ? 1 : standingWeight(b.creditReceived + b.restoredCredit)
+    }
+  })
+  return {
+    ledger,
+    credit,
+    scheduler,
+    config,
+    serveGate: createSliceGate({ selfId: o.selfId, ledger, credit, scheduler }),
+    meter: (peerHex, direction, bytes, kind) => {
+      const cause = KIND_CAUSE[kind]
+      if (cause === undefined) return
+      // Bytes only, no credit: raw traffic cannot tell a request from an answer, and inbound
+      // bytes would let a peer buy standing with junk. Credit moves only for priced service
+      // (verified chunk slices) until these services price their answers.
+      ledger.charge(peerHex, cause, direction === 'out' ? 'sent' : 'received', bytes, 0)
+    },
+    received: (peerHex, chunkId, bytes) => {
+      ledger.charge(peerHex, Cause.chunkSlice, 'received', bytes, chunkPriceOf(peerHex, chunkId, bytes))
+    },
+    // The payments source given here is this layer's to run: started with the node, stopped before the ledger closes.
+    start: () => {
+      o.payments?.start().catch((err: Error) => { o.log?.('warn', `the bitcoin payments source did not start: ${err.message}`) })
+      credit.start()
+    },
+    stop: async () => {
+      credit.stop()
+      await o.payments?.stop().catch((err: Error) => { o.log?.('warn', `stopping the bitcoin payments source failed: ${err.message}`) })
+      await credit.settled()
+      await ledger.close()
+    }
+  }
+}
+
+function chunkPriceOf (peerHex: string, chunkId: Buffer, bytes: number): number {
+  const id = Buffer.from(peerHex, 'hex')
+  return id.length === 32 && chunkId.length === 32 ? bytes * priceByte(id, chunkId) : bytes
+}

@@ -1,0 +1,129 @@
+import { AccountingError, AccountingErrorCode } from './errors.js'
+
+/**
+ * Weighted fair queuing of requests (slices, lookups, relays) by the requester's standing.
+ * While fewer than `capacity` jobs run, every request starts at once: an idle node serves
+ * everyone alike. Beyond that, requests wait and start in order of their virtual finish time
+ * (start = max(virtual time, the requester's last finish), finish = start + cost / weight),
+ * the classic WFQ tag: a requester of weight 8 gets about eight times the service of one of
+ * weight 1 while both are backlogged, and since every weight is at least 1 and tags only
+ * grow, nobody waits forever. Pure: no timers, no I/O; `start` callbacks run synchronously.
+ */
+export interface FairSchedulerOptions {
+  /** Jobs running at once before requests queue. */
+  capacity: number
+  /** Requests that may wait; beyond it `submit` refuses (the caller answers "busy"). */
+  maxQueued: number
+  /** The requester's weight (≥ 1; smaller values count as 1). */
+  weightOf: (requester: string) => number
+}
+
+interface Waiting { requester: string, begin: number, finish: number, order: number, start: () => void }
+
+export class FairScheduler {
+  private running = 0
+  private virtualTime = 0
+  private order = 0
+  private readonly lastFinish = new Map<string, number>()
+  /** A binary heap by (finish, order). */
+  private readonly heap: Waiting[] = []
+
+  constructor (private readonly o: FairSchedulerOptions) {
+    if (!(o.capacity >= 1) || !(o.maxQueued >= 0)) throw new AccountingError(AccountingErrorCode.INVALID_ARGUMENT, 'capacity must be ≥ 1 and maxQueued ≥ 0')
+  }
+
+  get active (): number { return this.running }
+  get queued (): number { return this.heap.length }
+
+  /**
+   * Asks to run a job of `cost` (bytes, say) for `requester`: `start` runs now or when its
+   * turn comes; the job calls `done()` when finished. False when the queue is full.
+   */
+  submit (requester: string, cost: number, start: () => void): boolean {
+    const weight = Math.max(1, this.o.weightOf(requester) || 1)
+    const begin = Math.max(this.virtualTime, this.lastFinish.get(requester) ?? 0)
+    const finish = begin + Math.max(0, cost) / weight
+    if (this.running < this.o.capacity && this.heap.length === 0) {
+      this.note(requester, finish)
+      this.running++
+      start()
+      return true
+    }
+    if (this.heap.length >= this.o.maxQueued) return false
+    this.note(requester, finish)
+    this.push({ requester, begin, finish, order: this.order++, start })
+    return true
+  }
+
+  /** A job started by `submit` has finished: the next in line starts. */
+  done (): void {
+    if (this.running > 0) this.running--
+    while (this.running < this.o.capacity && this.heap.length > 0) {
+      const next = this.pop()
+      // Start-time fair queuing: the virtual time is the start tag of the job now served.
+      this.virtualTime = Math.max(this.virtualTime, next.begin)
+      this.running++
+      next.start()
+    }
+    if (this.running === 0 && this.heap.length === 0) {
+      // Idle: what was served while nobody waited is no debt to anyone; start afresh.
+      this.lastFinish.clear()
+      this.virtualTime = 0
+    }
+  }
+
+  private note (requester: string, finish: number): void {
+    this.lastFinish.set(requester, finish)
+    // Bounded by the requesters that matter: those whose tag is ahead of the virtual time.
+    if (this.lastFinish.size > 4 * (this.o.capacity + this.o.maxQueued) + 64) this.forgetIdle()
+  }
+
+  /** Tags at or behind the virtual time change nothing (max(V, tag) = V): drop them. */
+  private forgetIdle (): void {
+    for (const [k, f] of this.lastFinish) if (f <= this.virtualTime) this.lastFinish.delete(k)
+  }
+
+  private less (a: Waiting, b: Waiting): boolean { return a.finish < b.finish || (a.finish === b.finish && a.order < b.order) }
+
+  private push (w: Waiting): void {
+    const h = this.heap
+    h.push(w)
+    let i = h.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!this.less(h[i], h[p])) break
+      ;[h[i], h[p]] = [h[p], h[i]]
+      i = p
+    }
+  }
+
+  private pop (): Waiting {
+    const h = this.heap
+    const top = h[0]
+    const last = h.pop() as Waiting
+    if (h.length > 0) {
+      h[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < h.length && this.less(h[l], h[m])) m = l
+        if (r < h.length && this.less(h[r], h[m])) m = r
+        if (m === i) break
+        ;[h[i], h[m]] = [h[m], h[i]]
+        i = m
+      }
+    }
+    return top
+  }
+}
+
+/**
+ * A requester's weight from its books: 1 for a newcomer or a freeloader, growing with the
+ * logarithm of what it gave this node (service received from it plus credit it bought), so a
+ * peer that served 1 GB weighs about 11 and no standing can shut the others out.
+ */
+export function standingWeight (contributedCredit: number): number {
+  return 1 + Math.log2(1 + Math.max(0, contributedCredit) / 1_000_000)
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { FairScheduler, standingWeight } from '../../../src/node/accounting/fair-scheduler.js'
+
+/** Runs `rounds` jobs of cost 1 from always-backlogged requesters and counts who got served. */
+function saturate (weights: Record<string, number>, jobs: number, capacity = 2): Record<string, number> {
+  const s = new FairScheduler({ capacity, maxQueued: 10_000, weightOf: (r) => weights[r] ?? 1 })
+  const served: Record<string, number> = Object.fromEntries(Object.keys(weights).map(k => [k, 0]))
+  const running: string[] = []
+  const submit = (r: string): void => { s.submit(r, 1, () => { running.push(r) }) }
+  // Every requester keeps 10 requests waiting at all times.
+  for (const r of Object.keys(weights)) for (let i = 0; i < 10; i++) submit(r)
+  for (let n = 0; n < jobs; n++) {
+    const r = running.shift() as string
+    served[r]++
+    submit(r) // it asks again: still backlogged
+    s.done()
+  }
+  return served
+}
+
+describe('weighted fair scheduling', () => {
+  it('serves everyone at once while below capacity', () => {
+    const s = new FairScheduler({ capacity: 3, maxQueued: 10, weightOf: () => 1 })
+    const started: string[] = []
+    for (const r of ['a', 'b', 'c']) expect(s.submit(r, 1000, () => { started.push(r) })).toBe(true)
+    expect(started).toEqual(['a', 'b', 'c'])
+    expect(s.queued).toBe(0)
+  })
+
+  it('shares a saturated server in proportion to weight', () => {
+    const served = saturate({ contributor: 8, freeloader: 1 }, 9000)
+    const ratio = served.contributor / served.freeloader
+    expect(ratio).toBeGreaterThan(7)
+    expect(ratio).toBeLessThan(9)
+  })
+
+  it('never starves the lowest weight', () => {
+    const served = saturate({ a: 64, b: 64, c: 64, low: 1 }, 19_300)
+    expect(served.low).toBeGreaterThanOrEqual(90) // its 1/193 share of 19,300
+  })
+
+  it('what was served while idle is held against nobody', () => {
+    const s = new FairScheduler({ capacity: 1, maxQueued: 100, weightOf: () => 1 })
+    const order: string[] = []
+    // "old" ran a huge job while nobody waited; later two equal requests wait behind a third.
+    s.submit('old', 1_000_000, () => { order.push('old') })
+    s.done()
+    s.submit('x', 1, () => { order.push('x') })
+    s.submit('old', 1, () => { order.push('old2') })
+    s.submit('new', 1, () => { order.push('new') })
+    s.done()
+    s.done()
+    expect(order).toEqual(['old', 'x', 'old2', 'new'])
+  })
+
+  it('while busy, a requester that just had a big job waits behind a small newcomer', () => {
+    const s = new FairScheduler({ capacity: 1, maxQueued: 100, weightOf: () => 1 })
+    const order: string[] = []
+    s.submit('x', 1, () => { order.push('x') })
+    s.submit('big', 1000, () => { order.push('big') })
+    s.submit('small', 1, () => { order.push('small') })
+    s.submit('big', 1, () => { order.push('big2') })
+    s.done(); s.done(); s.done()
+    expect(order).toEqual(['x', 'small', 'big', 'big2'])
+  })
+
+  it('refuses beyond maxQueued', () => {
+    const s = new FairScheduler({ capacity: 1, maxQueued: 2, weightOf: () => 1 })
+    expect(s.submit('a', 1, () => {})).toBe(true)
+    expect(s.submit('a', 1, () => {})).toBe(true)
+    expect(s.submit('a', 1, () => {})).toBe(true)
+    expect(s.submit('a', 1, () => {})).toBe(false)
+  })
+
+  it('weighs standing by the log of what a peer gave', () => {
+    expect(standingWeight(0)).toBe(1)
+    expect(standingWeight(-5)).toBe(1)
+    expect(standingWeight(1_000_000_000)).toBeCloseTo(1 + Math.log2(1001), 6)
+  })
+})

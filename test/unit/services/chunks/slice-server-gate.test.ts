@@ -1,0 +1,111 @@
+import { Duplex } from 'node:stream'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CreditLines } from '../../../../src/node/accounting/credit-lines.js'
+import { FairScheduler } from '../../../../src/node/accounting/fair-scheduler.js'
+import { Ledger, ledgerDatabases } from '../../../../src/node/accounting/ledger/ledger.js'
+import { Cause, chunkPrice } from '../../../../src/node/accounting/price.js'
+import { createSliceGate } from '../../../../src/node/accounting/slice-gate.js'
+import { makeContact } from '../../../../src/node/routing/contact.js'
+import { FrameParser } from '../../../../src/node/services/chunks/frame-parser.js'
+import { MAX_FRAME_BODY, type StreamFrame, decodeStreamFrame, encodeStreamFrame } from '../../../../src/node/services/chunks/messages.js'
+import { serveSliceStream } from '../../../../src/node/services/chunks/slice-server.js'
+import { FakePayments } from '../../../helpers/fake-payments.js'
+import { ledgerEnv } from '../../accounting/fixtures/ledger-env.js'
+import { fakeChunk } from './chunk-testnet.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+describe('slice server with the accounting gate', () => {
+  it('charges what it serves at its price, and answers SLICE_OWED with a payment URI past the credit line', async () => {
+    const e = ledgerEnv()
+    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
+    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const payments = new FakePayments()
+    // Rank 1, factor 1e-6: a line of 100 credit units, used up by the first request.
+    const credit = new CreditLines({ ledger, payments, factor: 1e-6, satsPerMB: 1000 })
+    const scheduler = new FairScheduler({ capacity: 4, maxQueued: 16, weightOf: () => 1 })
+    const selfId = Buffer.alloc(32, 0x11)
+    const gate = createSliceGate({ selfId, ledger, credit, scheduler })
+    const c = fakeChunk(2, 100_000)
+    const requester = makeContact(Buffer.alloc(32, 0x22), { address: '127.0.0.1', port: 1 }, { rank: 1 })
+    const writes: Buffer[] = []
+    const raw = new Duplex({ read () {}, write (chunk: Buffer, _e, cb) { writes.push(chunk); cb() } })
+    let ended = false
+    raw.on('finish', () => { ended = true })
+    serveSliceStream(raw, {
+      store: { has: () => true, withRange: (_id, off, len, use) => { const v = c.bytes.subarray(off, Math.min(c.bytes.length, off + len)); use(v); return v.length }, noteMissing: () => 0 },
+      maxQueued: 8,
+      idleMs: 10_000,
+      gate: gate.forPeer(requester)
+    })
+    const ask = (f: StreamFrame): void => { raw.push(encodeStreamFrame(f)) }
+    ask({ type: 'sliceRequest', chunkId: c.id, first: 0, count: 1 })
+    await new Promise(resolve => setImmediate(resolve))
+    const hex = requester.id.toString('hex')
+    const price = chunkPrice(selfId, c.id, 65_536)
+    expect(ledger.get(hex)?.byCause[Cause.chunkSlice]).toEqual({ creditSent: price, creditReceived: 0, bytesSent: 65_536, bytesReceived: 0 })
+    ask({ type: 'sliceRequest', chunkId: c.id, first: 1, count: 1 })
+    for (let i = 0; i < 50 && !ended; i++) await new Promise(resolve => setTimeout(resolve, 10))
+    const frames = new FrameParser(MAX_FRAME_BODY).push(Buffer.concat(writes)).map(decodeStreamFrame)
+    expect(frames.map(f => f.type)).toEqual(['slice', 'sliceOwed'])
+    const owed = frames[1] as Extract<StreamFrame, { type: 'sliceOwed' }>
+    expect(owed.owedCredit).toBe(price)
+    expect(owed.sats).toBe(Math.ceil(price / 1e6 * 1000))
+    expect(owed.uri).toMatch(/^bitcoin:bcrt1qfake\d+\?amount=/)
+    expect(ended).toBe(true)
+    // Nothing more was charged for the refused request.
+    expect(ledger.get(hex)?.creditSent).toBe(price)
+    expect(scheduler.active).toBe(0)
+  })
+
+  it('SLICE_OWED round-trips and refuses an oversized URI', () => {
+    const f = { type: 'sliceOwed' as const, owedCredit: 2 ** 40, sats: 12345, uri: 'bitcoin:bc1qexample?amount=0.00012345' }
+    expect(decodeStreamFrame(encodeStreamFrame(f).subarray(4))).toEqual(f)
+    expect(() => encodeStreamFrame({ ...f, uri: 'x'.repeat(513) })).toThrow(RangeError)
+  })
+})
+
+describe('slice gate turns', () => {
+  it('a stream that stops reading gives its turn back after maxHoldMs, and the next in line goes', async () => {
+    const e = ledgerEnv()
+    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
+    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const credit = new CreditLines({ ledger, factor: 1, satsPerMB: 1 })
+    const scheduler = new FairScheduler({ capacity: 1, maxQueued: 16, weightOf: () => 1 })
+    const gate = createSliceGate({ selfId: Buffer.alloc(32, 1), ledger, credit, scheduler, maxHoldMs: 50 })
+    const stuck = gate.forPeer(makeContact(Buffer.alloc(32, 2), { address: '127.0.0.1', port: 1 }, { rank: 5 }))
+    const other = gate.forPeer(makeContact(Buffer.alloc(32, 3), { address: '127.0.0.1', port: 1 }, { rank: 5 }))
+    expect(stuck.turn(65_536)).toBeUndefined() // idle: at once
+    const waiting = other.turn(65_536)
+    expect(waiting).toBeInstanceOf(Promise)
+    const t = Date.now()
+    await waiting
+    expect(Date.now() - t).toBeGreaterThanOrEqual(40)
+    stuck.done() // late: changes nothing
+    expect(scheduler.active).toBe(1)
+    other.done()
+    expect(scheduler.active).toBe(0)
+  })
+
+  it('a turn lasts until the link stream has sent the bytes, not until it buffered them', async () => {
+    const e = ledgerEnv()
+    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
+    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const scheduler = new FairScheduler({ capacity: 1, maxQueued: 16, weightOf: () => 1 })
+    const gate = createSliceGate({ selfId: Buffer.alloc(32, 1), ledger, credit: new CreditLines({ ledger, factor: 1, satsPerMB: 1 }), scheduler, maxHoldMs: 10_000 })
+    // A link stream's send buffer takes 4 MiB at once; its stats say what is still unsent.
+    let unsent = 200_000
+    const link = new Duplex({ read () {}, write (_c, _e, cb) { cb() } })
+    Object.defineProperty(link, 'stats', { get: () => ({ sendBuffered: unsent }) })
+    const peerGate = gate.forPeer(makeContact(Buffer.alloc(32, 2), { address: '127.0.0.1', port: 1 }, { rank: 5 }), link)
+    expect(peerGate.turn(131_072)).toBeUndefined()
+    peerGate.done()
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(scheduler.active).toBe(1) // 200 KB still unsent: the turn goes on
+    unsent = 10_000
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(scheduler.active).toBe(0)
+    link.destroy()
+  })
+})
