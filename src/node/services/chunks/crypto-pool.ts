@@ -86,8 +86,12 @@ interface Job {
   inline: () => void
 }
 
-/** Scratch buffers kept for reuse beyond those in flight (each 1 MiB + 64 B): a download has ~3 chunks in flight. */
-const SPARE_SCRATCH = 4
+/**
+ * Scratch buffers kept for reuse beyond those in flight (each 1 MiB + 64 B): a download has up
+ * to 5 parts in flight (content/blob-access.ts DEFAULT_READ_AHEAD), each with a ciphertext and
+ * then a plaintext buffer; fewer spares would drop some each round and allocate them again.
+ */
+const SPARE_SCRATCH = 8
 const SCRATCH_BYTES = CHUNK_MAX_BYTES
 
 interface Slot { worker: Worker, jobs: Map<number, Job> }

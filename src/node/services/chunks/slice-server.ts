@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream'
 import { tryDecode } from '../../wire/codec.js'
-import { SLICE_BYTES } from './chunk-format.js'
+import { MAX_SLICES, SLICE_BYTES } from './chunk-format.js'
 import { FrameParser } from './frame-parser.js'
 import type { PeerServeGate } from './serve-gate.js'
 import { RefuseReason, SLICE_HEADER_BYTES, type StreamFrame, decodeStreamFrame, encodeStreamFrame, sliceFrameHeader } from './messages.js'
@@ -102,17 +102,29 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
           await send(encodeStreamFrame({ type: 'sliceNotFound', count: o.store.noteMissing(req.chunkId) }))
           continue
         }
-        // All the slices asked for, framed into one buffer of ours: one read of the store (it
-        // copies the whole chunk per read), one copy out of it, and one write, so the stream
-        // cuts packets out of a single buffer instead of joining a header to each slice.
+        // Requests that continue this one (a downloader tops its pipeline up with the next run
+        // of the same chunk) are answered with it: the store copies the whole chunk on every
+        // read, so two requests of 2 slices each cost two megabyte copies where one would do.
+        const ends = [req.first + req.count]
+        let count = req.count
+        while (queue.length > 0) {
+          const q = queue[0]
+          if (q.first !== req.first + count || count + q.count > MAX_SLICES || !q.chunkId.equals(req.chunkId)) break
+          queue.shift()
+          count += q.count
+          ends.push(q.first + q.count)
+        }
+        // All the slices asked for, framed into one buffer of ours: one read of the store, one
+        // copy out of it, and one write, so the stream cuts packets out of a single buffer
+        // instead of joining a header to each slice.
         let frames: Buffer | undefined
         let used = 0
         let tail: Buffer | undefined
         // Under load, this request waits its weighted fair turn (given back below, or by the
         // gate's own deadline when this throws or the peer stops reading).
-        const turn = o.gate?.turn(req.count * SLICE_BYTES)
+        const turn = o.gate?.turn(count * SLICE_BYTES)
         if (turn !== undefined) await turn
-        const n = o.store.withRange(req.chunkId, req.first * SLICE_BYTES, req.count * SLICE_BYTES, (run) => {
+        const n = o.store.withRange(req.chunkId, req.first * SLICE_BYTES, count * SLICE_BYTES, (run) => {
           frames = Buffer.allocUnsafe(Math.ceil(run.length / SLICE_BYTES) * SLICE_HEADER_BYTES + run.length)
           for (let off = 0; off < run.length; off += SLICE_BYTES) {
             const slice = run.subarray(off, off + SLICE_BYTES)
@@ -124,8 +136,12 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
         })
         if (n === undefined) { // evicted meanwhile
           tail = encodeStreamFrame({ type: 'sliceNotFound', count: o.store.noteMissing(req.chunkId) })
-        } else if (Math.ceil(n / SLICE_BYTES) < req.count) { // asked past the chunk's end: what exists, then the refusal
-          tail = encodeStreamFrame({ type: 'sliceRefused', reason: RefuseReason.badRange })
+        } else {
+          // Asked past the chunk's end: what exists, then a refusal for each request that
+          // reached past it, as if they had been answered one by one.
+          const have = req.first + Math.ceil(n / SLICE_BYTES)
+          const refused = ends.filter(e => e > have).length
+          if (refused > 0) tail = Buffer.concat(Array.from({ length: refused }, () => encodeStreamFrame({ type: 'sliceRefused', reason: RefuseReason.badRange })))
         }
         if (frames !== undefined && used > 0) {
           o.gate?.charge(req.chunkId, n ?? 0)

@@ -35,6 +35,8 @@ export class SliceStream {
   private wake: (() => void) | undefined
   /** Frame bytes received (including headers), for stats. */
   bytesIn = 0
+  /** When bytes last came (Date.now()): a wait times out only after this long without any. */
+  private lastDataAt = 0
 
   constructor (private readonly stream: Duplex) {
     stream.on('data', (d: Buffer) => { this.onData(d) })
@@ -68,7 +70,16 @@ export class SliceStream {
       if (this.ended) throw new SliceStreamError('closed', 'the peer closed the stream')
       if (signal?.aborted === true) throw new SliceStreamError('aborted', 'aborted')
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => { this.fail('slow', `no data for ${timeoutMs} ms`) }, timeoutMs)
+        // Quiet for `timeoutMs` since the wait began or the last bytes came (a partial frame
+        // counts: a slow peer still sending is not silent). The bytes only note their time; the
+        // timer checks it when it fires, so a frame arriving in many packets costs one timer.
+        const since = Date.now()
+        const check = (): void => {
+          const quiet = Date.now() - Math.max(since, this.lastDataAt)
+          if (quiet >= timeoutMs) this.fail('slow', `no data for ${timeoutMs} ms`)
+          else timer = setTimeout(check, timeoutMs - quiet)
+        }
+        let timer = setTimeout(check, timeoutMs)
         const onAbort = (): void => { this.fail('aborted', 'aborted') }
         signal?.addEventListener('abort', onAbort, { once: true })
         this.wake = () => {
@@ -99,6 +110,7 @@ export class SliceStream {
   private onData (d: Buffer): void {
     if (this.failure !== undefined) return
     this.bytesIn += d.length
+    this.lastDataAt = Date.now()
     let bodies: FramePieces[]
     try {
       bodies = this.parser.pushPieces(d)
@@ -117,6 +129,7 @@ export class SliceStream {
       }
       this.frames.push(f)
     }
+    if (bodies.length === 0) return // the middle of a slice: nothing for the reader yet
     if (this.frames.length >= MAX_BUFFERED_FRAMES) this.stream.pause()
     this.notify()
   }

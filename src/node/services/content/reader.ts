@@ -1,5 +1,5 @@
 import { WireError } from '../../wire/codec.js'
-import { type Blob, openBlob } from './blob-access.js'
+import { type Blob, DEFAULT_READ_AHEAD, openBlob } from './blob-access.js'
 import { ChunkFetcher, type ChunkFetcherOptions, type ChunkSource } from './chunk-fetcher.js'
 import { type DirectoryEntry, type EntryKind, looksLikeDirectory } from './directory-record.js'
 import { DirectoryView } from './directory-view.js'
@@ -34,7 +34,7 @@ export interface ReadFileOptions {
 }
 
 export interface OpenReferenceOptions extends ChunkFetcherOptions {
-  /** Parts fetched ahead while streaming a large file. Default 2. */
+  /** Parts fetched ahead while streaming a large file. Default DEFAULT_READ_AHEAD (blob-access.ts). */
   readAhead?: number
   signal?: AbortSignal
 }
@@ -65,7 +65,7 @@ export async function openReference (ref: Reference, source: ChunkSource, opts: 
   } else {
     throw new FsError(FsErrorCode.RECORD_MALFORMED, 'the referenced chunk is neither a directory nor a file header')
   }
-  return new TornetFs(fetcher, root, opts.readAhead ?? 2)
+  return new TornetFs(fetcher, root, opts.readAhead ?? DEFAULT_READ_AHEAD)
 }
 
 export class TornetFs {

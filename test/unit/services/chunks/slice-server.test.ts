@@ -66,6 +66,33 @@ describe('slice server', () => {
     ])
   })
 
+  it('answers requests that continue each other with one store read, refusing each that reaches past the end', async () => {
+    const store = memoryStore([c])
+    let reads = 0
+    const counting: SliceServerStore = { ...store, withRange: (id, offset, length, use) => { reads++; return store.withRange(id, offset, length, use) } }
+    const s = serve(counting)
+    // Queued together (one 'data' event): 0, 1 and then 2..4, of which only 2 exists.
+    s.raw.push(Buffer.concat([
+      encodeStreamFrame({ type: 'sliceRequest', chunkId: c.id, first: 0, count: 1 }),
+      encodeStreamFrame({ type: 'sliceRequest', chunkId: c.id, first: 1, count: 1 }),
+      encodeStreamFrame({ type: 'sliceRequest', chunkId: c.id, first: 2, count: 2 }),
+      encodeStreamFrame({ type: 'sliceRequest', chunkId: c.id, first: 4, count: 1 })
+    ]))
+    await tick()
+    expect(reads).toBe(1)
+    expect(s.frames()).toEqual([
+      { type: 'slice', index: 0, bytes: c.bytes.subarray(0, SLICE_BYTES) },
+      { type: 'slice', index: 1, bytes: c.bytes.subarray(SLICE_BYTES, 2 * SLICE_BYTES) },
+      { type: 'slice', index: 2, bytes: c.bytes.subarray(2 * SLICE_BYTES) },
+      { type: 'sliceRefused', reason: RefuseReason.badRange },
+      { type: 'sliceRefused', reason: RefuseReason.badRange }
+    ])
+    // A request that does not continue the run is a read of its own.
+    s.ask({ type: 'sliceRequest', chunkId: c.id, first: 0, count: 2 })
+    await tick()
+    expect(reads).toBe(2)
+  })
+
   it('answers a chunk it lacks with SLICE_NOT_FOUND, and drops a stream that sends garbage', async () => {
     const s = serve(memoryStore([]))
     s.ask({ type: 'sliceRequest', chunkId: c.id, first: 0, count: 1 })
