@@ -18,6 +18,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { serveGateway, type ServedGateway } from '../../src/cli/serve/serve-gateway.js'
 import { createStationKey, createTestnet, type Broadcast, type Testnet, type TornetNode } from '../../src/node/index.js'
+import { xorDistance } from '../../src/node/routing/distance.js'
 import { describeWithClients } from '../helpers/e2e-clients.js'
 import { feedLoop, makeToneMp3, mp3Frames, mp3Segments } from '../helpers/mp3-feed.js'
 import { checkStationPage, expectTone } from '../helpers/radio-checks.js'
@@ -49,6 +50,23 @@ function limitFanout (node: TornetNode, maxChildren: number): void {
   settings.roots = 1
 }
 
+/**
+ * A station key whose nearest nodes (where the broadcaster adopts its root
+ * relays, radio-service.ts keepRoots) do not include `avoid`: adopted as a root
+ * before it tunes in, the gateway node would sit at depth 1, not below the
+ * chain of listeners, and the depth this test checks would be luck.
+ */
+function stationKeyAwayFrom (net: Testnet, avoid: TornetNode): ReturnType<typeof createStationKey> {
+  for (let i = 0; i < 64; i++) {
+    const key = createStationKey(net.dirs[0]!, `tone${i}`)
+    const nearest = net.nodes.slice(1)
+      .sort((a, b) => Buffer.compare(xorDistance(a.identity.id, key.publicKey), xorDistance(b.identity.id, key.publicKey)))
+      .slice(0, 3)
+    if (!nearest.includes(avoid)) return key
+  }
+  throw new Error('no station key in 64 tries keeps the gateway node out of the root candidates')
+}
+
 /** Hops from the broadcaster to this node in the station's tree (radio-service.ts `feeds`). */
 function depthOf (node: TornetNode, station: string): number {
   const feed = (node.radio as unknown as { feeds?: ReadonlyMap<string, { depth: number }> }).feeds?.get(station)
@@ -63,7 +81,7 @@ describeWithClients('radio over a real network, played by VLC and Firefox', ['ff
     net = await createTestnet(LISTENERS + 2, { nameDifficulty: 8, probeMtu: 16_000 })
     for (const node of net.nodes) limitFanout(node, 1) // every relay feeds one child: the tree becomes a chain
     const [source] = net.nodes
-    const key = createStationKey(net.dirs[0]!, 'tone')
+    const key = stationKeyAwayFrom(net, net.nodes[LISTENERS + 1]!)
     hex = key.publicKey.toString('hex')
     broadcast = source!.radio.broadcast(key, { label: 'tone', codec: 'mp3', bitrateKbps: 64 })
     broadcast.setNowPlaying(TITLE)
