@@ -8,8 +8,10 @@ Tornet is running.
   Set your browser's proxy to ${host}:${port}:
     - automatic:  proxy auto-configuration URL  ${gatewayUrl}/proxy.pac
                   (only .tor-net and .bit go through Tornet; everything else stays direct)
-    - or manual:  HTTP proxy ${host} port ${port}, or SOCKS v5 ${host} port ${port}
-                  with "proxy DNS when using SOCKS v5" switched on
+    - or manual:  SOCKS v5 ${host} port ${port} with "proxy DNS when using SOCKS v5" switched on,
+                  or HTTP proxy ${host} port ${port}
+    With the PAC file or an HTTP proxy, set network.dns.native_https_query to false in Firefox's
+    about:config, or Firefox asks your DNS server for the HTTPS records of the sites you open.
   or try it from a terminal:
     curl --proxy http://${host}:${port} ${sites[0]?.split(' ')[0] ?? ''}
 
