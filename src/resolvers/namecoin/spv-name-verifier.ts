@@ -193,6 +193,9 @@ export class SpvNameVerifier implements NameAnswerVerifier {
       for (const l of this.listeners) l(p)
     }
     const run: SyncRun = { server: server.label, target, promise: Promise.resolve() }
+    // Progress from the start: a lookup that stops waiting before the first batch lands must
+    // still say "syncing", not blame the server for headers it has not been asked for yet.
+    report(from, false)
     const batch = this.opts.batch ?? 500
     run.promise = (async () => {
       try {

@@ -93,6 +93,15 @@ describe('default ElectrumX backend: answers proven by the SPV verifier', () => 
     expect((second.backend as ElectrumxSource).status().verifiedTip?.height).toBe(TIP)
   })
 
+  it('a lookup that stops waiting before the first batch of headers lands says "syncing" too', async () => {
+    const world = provenWorld({ tip: TIP, txs: [SITE], checkpointHeight: 2015 })
+    const server = await serve(world.chain, { delayMs: { 'blockchain.block.headers': 1500 } })
+    const r = resolver([server.spec], world, { dataDir: tempDir(), headerSyncWaitMs: 100 })
+    const f = await failure(r.resolve('site.bit'))
+    expect(f.code).toBe(ResolverErrorCode.headersSyncing)
+    expect(f.message).toMatch(/block 2,015 of 4,100/)
+  })
+
   it('a lookup waits for the first sync only so long, then says the headers are still syncing (with progress)', async () => {
     // From a checkpoint 2,085 blocks down: five batches of 500, each answered after 400 ms.
     const world = provenWorld({ tip: TIP, txs: [SITE], checkpointHeight: 2015 })

@@ -6,6 +6,9 @@ import { ChunkErrorCode } from '../../../../src/node/services/chunks/errors.js'
 import { CHUNK_SERVICE, ChunkMessageType, decodeChunkMessage, encodeChunkMessage, encodeProviderList } from '../../../../src/node/services/chunks/messages.js'
 import { type ChunkNode, ChunkTestnet, corruptSlices, fakeChunk, identityOfRank, interceptStreams } from './chunk-testnet.js'
 
+/** Waits for background work (pulls, offers, records) that a loaded CI machine may slow down. */
+const WAIT = { timeout: 10_000 }
+
 let nets: ChunkTestnet[] = []
 afterEach(async () => {
   for (const n of nets) await n.close()
@@ -50,7 +53,7 @@ describe('chunk exchange on an in-memory network', () => {
       expect(progress.at(-1)).toMatchObject({ phase: 'done', bytes: size, total: size })
       // The downloader cached it and announced itself: a third node can now get it from either.
       expect(downloader.store.chunks.has(c.id)).toBe(true)
-      await vi.waitFor(() => { expect(t.byDistance(c.id)[0].service.records.get(c.id, t.clock.now()).length).toBe(2) })
+      await vi.waitFor(() => { expect(t.byDistance(c.id)[0].service.records.get(c.id, t.clock.now()).length).toBe(2) }, WAIT)
       expect((await third.service.source.get(c.id)).equals(c.bytes)).toBe(true)
     }
     // A chunk held locally is answered without the network.
@@ -165,7 +168,7 @@ describe('chunk exchange on an in-memory network', () => {
     // The node on the path that lacked the value was offered it and kept the genuine record.
     await vi.waitFor(() => {
       expect(second.service.records.get(c.id, t.clock.now()).some(r => r.provider.id.equals(publisher.id))).toBe(true)
-    })
+    }, WAIT)
   })
 
   it('answers requests for missing chunks with an incrementing not-found count', async () => {
@@ -218,7 +221,7 @@ describe('chunk exchange on an in-memory network', () => {
     const [publisher] = farNodes(t, c.id, 1)
     const nearest = t.byDistance(c.id)[0]
     await publisher.store.chunks.putLocal(c.id, c.bytes) // stored but never published by hand
-    await vi.waitFor(() => { expect(nearest.service.records.has(c.id, t.clock.now())).toBe(true) }, { timeout: 5000 })
+    await vi.waitFor(() => { expect(nearest.service.records.has(c.id, t.clock.now())).toBe(true) }, WAIT)
     expect(publisher.service.stats.republishRuns).toBeGreaterThanOrEqual(1)
   })
 
@@ -258,7 +261,7 @@ describe('chunk exchange on an in-memory network', () => {
       s.resume()
       s.write(b)
       // (the memory network's stream pair does not carry a destroy across: watch the server)
-      await vi.waitFor(() => { expect(p.service.stats.malformedStreams).toBe(i + 1) })
+      await vi.waitFor(() => { expect(p.service.stats.malformedStreams).toBe(i + 1) }, WAIT)
       s.destroy()
     }
     // The node still serves.
@@ -280,7 +283,7 @@ describe('chunk exchange on an in-memory network', () => {
     await ask(askers[1]) // a second ask of the same peer is no more demand
     expect(nearest.store.chunks.has(c.id)).toBe(false)
     await ask(askers[2])
-    await vi.waitFor(() => { expect(nearest.store.chunks.has(c.id)).toBe(true) })
+    await vi.waitFor(() => { expect(nearest.store.chunks.has(c.id)).toBe(true) }, WAIT)
     expect(nearest.service.stats.cachedOnDemand).toBe(1)
     expect(nearest.store.chunks.usage().cacheBytes).toBe(300_000)
   })
@@ -294,11 +297,11 @@ describe('chunk exchange on an in-memory network', () => {
     await publishOn(publisher, c)
     const [a] = await publisher.service.checkAvailability([c.id], { target: 3 })
     expect(a).toMatchObject({ providers: 1, announced: true, pushed: 2 })
-    await vi.waitFor(() => { expect(t.nodes.filter(n => n.store.chunks.has(c.id)).length).toBe(3) })
+    await vi.waitFor(() => { expect(t.nodes.filter(n => n.store.chunks.has(c.id)).length).toBe(3) }, WAIT)
     await vi.waitFor(async () => {
       const [b] = await publisher.service.checkAvailability([c.id], { target: 3 })
       expect(b).toMatchObject({ providers: 3, announced: false, pushed: 0 })
-    })
+    }, WAIT)
   })
 
   it('stops cleanly: running downloads abort, later calls refuse', async () => {
