@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 
 /**
  * Pages for the search tests and benchmark: real text first (this project's
@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs'
  */
 export interface CorpusPage { title: string, text: string }
 
-const README = new URL('../../README.md', import.meta.url)
+// From test/helpers (vitest) or dist/test/helpers (the compiled benchmarks).
+const README = [new URL('../../README.md', import.meta.url), new URL('../../../README.md', import.meta.url)].find(u => existsSync(u)) ?? new URL('../../README.md', import.meta.url)
 
 const COMMON = ('time year people way day man thing woman life child world school state family student group country problem hand part place case week company system program question work government number night point home water room mother area money story fact month lot right study book eye job word business issue side kind head house service friend father power hour game line end member law car city community name president team minute idea kid body information back parent face others level office door health person art war history party result change morning reason research girl guy moment air teacher force education river garden mountain ocean forest bridge market harbor lantern meadow orchard valley winter summer autumn spring letter journey voyage island castle village kingdom merchant sailor farmer baker weaver miller').split(' ')
 const VERBS = 'walked found carried built opened watched followed remembered crossed painted wrote gathered kept raised mended sold bought visited answered'.split(' ')

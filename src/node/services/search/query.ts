@@ -201,7 +201,9 @@ function malformed (builder: string, why: string): Error {
 }
 
 function hitOf (d: DocInfo, r: RankedDoc, builder: string): SearchHit {
-  const path = d.path.split('/').map(encodeURIComponent).join('/')
+  // A directory's index.html is linked as the directory, the way sites link to it.
+  const shown = d.path === 'index.html' ? '' : d.path.endsWith('/index.html') ? d.path.slice(0, -'index.html'.length) : d.path
+  const path = shown.split('/').map(encodeURIComponent).join('/')
   return {
     title: d.title,
     snippet: d.snippet,
