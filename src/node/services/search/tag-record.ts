@@ -3,7 +3,7 @@ import { NS, namespaced } from '../../crypto/namespaces.js'
 import { type Identity, sign, verify, rankOf } from '../../identity/identity.js'
 import { Reader, Writer, WireError } from '../../wire/codec.js'
 import { SearchError, SearchErrorCode, type SearchErrorCodeValue } from './errors.js'
-import { isTerm } from './tokeniser.js'
+import { isTerm, normaliseWord } from './tokeniser.js'
 
 /**
  * A tag: one tagger says that the content at `target` (a reference: root
@@ -62,7 +62,7 @@ export function decodeTagRecord (bytes: Uint8Array): TagRecord {
   const words: string[] = []
   for (let i = 0; i < count; i++) {
     const word = r.string8()
-    if (!isTerm(word) || word !== word.normalize('NFC') || words.includes(word)) throw new WireError('tag record: a word that is not a normalised term, or repeated')
+    if (!isTerm(word) || word !== normaliseWord(word) || words.includes(word)) throw new WireError('tag record: a word that is not a normalised term, or repeated')
     words.push(word)
   }
   const signature = Buffer.from(r.bytes(64))
