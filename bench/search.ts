@@ -23,9 +23,10 @@ import { emit, progress } from './util.js'
  *                                  of its top results not yet seen) from peers. Median wall ms
  *                                  (target ≤ 100)
  *   search.shard_bytes_per_query   mean bytes of shards those queries fetched
- *   search.baseline_page_fetch_ms_p50
- *                                  the baseline, same run: node 9 reading one page of a site it has
- *                                  not read yet through node.content (one file fetched from a peer)
+ *   search.baseline_kv_get_ms_p50  the baseline, same run: node 9 reading the builder's kv pointer
+ *                                  (one FIND_VALUE lookup and replica reads over UDP: what any
+ *                                  network read costs here)
+ *   search.baseline_rank_ms_p50    the same queries ranked over shards already in memory (no network)
  *
  *   npm run bench -- search [--docs 10000] [--queries 200]
  */
@@ -88,15 +89,21 @@ export async function run (args: string[]): Promise<void> {
     })
     emit('search.shard_bytes_per_query', Math.round(bytes / Math.max(1, times.length)), 'bytes', { queries: times.length })
 
-    // Baseline: one page of a site fetched from a peer through node.content.
+    // Baselines: one network read (the builder's kv pointer), and the same queries with every shard cached.
     const base: number[] = []
-    for (let i = 0; i < Math.min(50, perSite); i++) {
-      const site = sites[i % 9]
+    for (let i = 0; i < 50; i++) {
       const t = performance.now()
-      for await (const _ of net.nodes[9].content.read(site.reference, site.pages[(i * 31) % site.pages.length], undefined)) { /* drain */ }
+      await net.nodes[9].kv.get(builder.publicKey, 'search/index')
       base.push(performance.now() - t)
     }
-    emit('search.baseline_page_fetch_ms_p50', round(percentile(base, 50), 2), 'ms', { fetches: base.length })
+    emit('search.baseline_kv_get_ms_p50', round(percentile(base, 50), 2), 'ms', { reads: base.length })
+    const cached: number[] = []
+    for (const q of candidates) {
+      const t = performance.now()
+      await searcher.search(q)
+      cached.push(performance.now() - t)
+    }
+    emit('search.baseline_rank_ms_p50', round(percentile(cached, 50), 2), 'ms', { queries: cached.length })
   } finally {
     await net.close()
   }
