@@ -36,6 +36,9 @@ import { createSearchService, type SearchService } from './services/search/searc
 import { searchSeeds } from './services/search/name-seeds.js'
 import { ChunkFetcher } from './services/content/chunk-fetcher.js'
 import { encryptChunk } from './crypto/chunk-cipher.js'
+import { tryDecode } from './wire/codec.js'
+import { decodeProviderList } from './services/chunks/messages.js'
+import { checkProviderRecord, contactOfRecord } from './services/chunks/provider-record.js'
 import { createTunnelService, type TunnelServiceHandle } from './services/tunnels/tunnel-service.js'
 import { AnonymousContent, AnonymousReaders } from './services/tunnels/anonymous-content.js'
 import { createNetworkExit, type NetworkExit } from './services/tunnels/network-exit.js'
@@ -353,7 +356,13 @@ export class TornetNode extends EventEmitter {
       seeds: () => searchSeeds(this.names),
       demand: (id) => dht.demand.count(id, Date.now()),
       trusted: () => config.search.trust.map(k => k === 'self' ? identity.publicKey : Buffer.from(k, 'hex')),
-      owned: openLocalTable(store, 'search-tags-owned')
+      owned: openLocalTable(store, 'search-tags-owned'),
+      hosts: async (id, signal) => {
+        const found = await services.findValue(id, VALUE_KIND.chunkProviders, { signal })
+        const now = Date.now()
+        return (found === undefined ? [] : tryDecode(decodeProviderList, found.value) ?? [])
+          .filter(r => checkProviderRecord(r, now, id) === undefined).map(contactOfRecord)
+      }
     })
   }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../src/node/identity/identity.js'
+import { parseReference } from '../../src/node/index.js'
 import { createTestnet, type Testnet } from '../helpers/testnet.js'
 import { corpus } from '../helpers/search-corpus.js'
 import { publishSite } from '../helpers/search-sites.js'
@@ -32,6 +33,9 @@ describe('search on 11 real nodes', () => {
     await net.nodes[3].search.tag(sites[3].reference, ['chronicles', 'stories'])
     await net.nodes[4].search.tag(sites[3].reference, ['chronicles'])
     await net.nodes[5].search.tag(sites[7].reference, ['chronicles'])
+    // The node hosting the tagged site's root chunk (its publisher, node 3) holds node 4's tag too.
+    const rootId = parseReference(sites[3].reference).id
+    expect(net.nodes[3].search.holder.find(rootId).map(h => h.record.tagger.toString('hex'))).toContain(net.nodes[4].identity.publicKey.toString('hex'))
     const onTarget = await net.nodes[8].search.tagsOn(sites[3].reference)
     expect(onTarget.map(t => t.tagger.toString('hex')).sort()).toEqual([net.nodes[3], net.nodes[4]].map(n => n.identity.publicKey.toString('hex')).sort())
     const tagged = await net.nodes[9].search.taggedWith('chronicles')

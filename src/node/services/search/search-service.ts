@@ -1,5 +1,6 @@
 import type { Identity } from '../../identity/identity.js'
 import type { ServiceNetwork } from '../service-network.js'
+import type { Contact } from '../../routing/contact.js'
 import { formatReference, parseReference } from '../content/reference.js'
 import { crawl, type CrawlContent, type CrawlProgress, type CrawlSeed } from './crawler.js'
 import { SearchError, SearchErrorCode } from './errors.js'
@@ -39,6 +40,8 @@ export interface SearchServiceOptions {
   /** Builders whose indexes queries read (config search.trust; the node's own key for "self"). */
   trusted: () => Buffer[]
   owned?: { put: (key: string, value: Buffer) => Promise<void>, values: () => Buffer[] }
+  /** The nodes serving a root chunk (its provider records): tags on it are stored with them too. */
+  hosts?: (targetId: Buffer, signal?: AbortSignal) => Promise<Contact[]>
   now?: () => number
   /** How often owned tags are re-sent; default 1 h; 0: never. */
   republishIntervalMs?: number
@@ -97,7 +100,7 @@ export const INDEX_TTL_MS = 7 * 24 * 3600_000
 export function createSearchService (o: SearchServiceOptions): SearchService {
   const now = o.now ?? Date.now
   const holder = new TagHolder({ now })
-  const tags = new TagClient({ network: o.network, holder, identity: o.identity, now, owned: o.owned })
+  const tags = new TagClient({ network: o.network, holder, identity: o.identity, now, owned: o.owned, hosts: o.hosts })
   const engine = new SearchEngine({
     getChunk: o.getChunk,
     getPointer: async (builder, signal) => (await o.kv.get(builder, INDEX_KEY, { signal }))?.value,

@@ -25,6 +25,8 @@ export interface TagClientOptions {
   now: () => number
   /** The tags this node made, re-sent by republish(); optional. */
   owned?: { put: (key: string, value: Buffer) => Promise<void>, values: () => Buffer[] }
+  /** The nodes that serve a root chunk (its providers): a tag is stored with them too. */
+  hosts?: (targetId: Buffer, signal?: AbortSignal) => Promise<Contact[]>
   /** Replicas a tag is sent to per location; default 8. */
   replicas?: number
   /** Replicas asked per read; default 4. */
@@ -75,11 +77,18 @@ export class TagClient {
   /** Every store that took the tag, over all its locations (this node's own holder included). */
   private async send (record: TagRecord, encoded: Buffer, signal?: AbortSignal): Promise<number> {
     let stored = 0
+    const target = targetLocation(record.targetId)
     await Promise.all(locationsOf(record).map(async (location) => {
       if (this.o.holder.offer(location, encoded) === STORE_STATUS.stored) stored++
-      const peers = await this.o.network.closest(location, { signal, count: this.replicas }).catch(() => [] as Contact[])
+      const peers = (await this.o.network.closest(location, { signal, count: this.replicas }).catch(() => [] as Contact[])).slice(0, this.replicas)
+      // The target's location: the nodes hosting its root chunk keep the tag as well as the closest nodes.
+      if (location.equals(target) && this.o.hosts !== undefined) {
+        for (const h of (await this.o.hosts(record.targetId, signal).catch(() => [] as Contact[])).slice(0, this.replicas)) {
+          if (!h.id.equals(this.o.network.self.id) && !peers.some(p => p.id.equals(h.id))) peers.push(h)
+        }
+      }
       const payload = encodeSearchRequest({ type: 'tag-store', location, record: encoded })
-      await Promise.all(peers.slice(0, this.replicas).map(async (peer) => {
+      await Promise.all(peers.map(async (peer) => {
         try {
           const reply = tryDecode(decodeSearchResponse, await this.o.network.request(peer, SEARCH_SERVICE, payload, { signal, timeoutMs: this.timeoutMs }))
           if (reply?.type === 'tag-stored' && reply.status === STORE_STATUS.stored) stored++
