@@ -65,6 +65,7 @@ interface Loaded { manifest: Manifest, at: number, pointerId: string }
 
 export class SearchEngine {
   private readonly manifests = new Map<string, Loaded>()
+  private readonly refreshing = new Set<string>()
   private readonly shards = new Map<string, TermShard | DocShard>()
   private readonly now: () => number
   private readonly pointerTtlMs: number
@@ -152,6 +153,21 @@ export class SearchEngine {
     const name = builder.toString('hex')
     const cached = this.manifests.get(name)
     if (cached !== undefined && this.now() - cached.at < this.pointerTtlMs) return cached.manifest
+    if (cached !== undefined) {
+      // Stale: answer from the index in hand, and look for a newer one in the background.
+      if (!this.refreshing.has(name)) {
+        this.refreshing.add(name)
+        const scratch: SearchResults = { query: '', terms: [], total: 0, hits: [], builders: [], failures: [], fetchedBytes: 0, shardsRead: 0 }
+        cached.at = this.now()
+        this.loadManifest(builder, scratch, cached).catch(() => undefined).finally(() => this.refreshing.delete(name))
+      }
+      return cached.manifest
+    }
+    return await this.loadManifest(builder, results, undefined, signal)
+  }
+
+  private async loadManifest (builder: Buffer, results: SearchResults, cached: Loaded | undefined, signal?: AbortSignal): Promise<Manifest> {
+    const name = builder.toString('hex')
     const value = await this.o.getPointer(builder, signal)
     if (value === undefined) {
       if (cached !== undefined) return cached.manifest

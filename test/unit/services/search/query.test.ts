@@ -78,3 +78,24 @@ describe('SearchEngine', () => {
     await expect(w.engine([A]).search('apples')).rejects.toMatchObject({ code: 'SEARCH_NO_INDEX' })
   })
 })
+
+describe('SearchEngine pointer refresh', () => {
+  it('answers from the index in hand once its pointer is stale, and picks up the newer index in the background', async () => {
+    const w = world()
+    publish(w, A, [doc(0, 'Apples', 'red apples')])
+    let now = 0
+    const e = new SearchEngine({
+      getChunk: async (ref) => w.chunks.get(ref.id.toString('hex'))!,
+      getPointer: async (b) => w.pointers.get(b.toString('hex')),
+      trusted: () => [A],
+      now: () => now,
+      pointerTtlMs: 1000
+    })
+    expect((await e.search('apples')).hits.map(h => h.title)).toEqual(['Apples'])
+    publish(w, A, [doc(0, 'Green apples', 'green apples')])
+    now = 5000
+    expect((await e.search('apples')).hits.map(h => h.title)).toEqual(['Apples']) // stale, answered at once
+    await new Promise(resolve => setTimeout(resolve, 10))
+    expect((await e.search('apples')).hits.map(h => h.title)).toEqual(['Green apples'])
+  })
+})
