@@ -1,4 +1,4 @@
-import { createTestnet, type TornetConfig, type TornetNode } from '../../src/node/index.js'
+import { createTestnet, type TestnetOptions, type TornetConfig, type TornetNode } from '../../src/node/index.js'
 import { setDatagramBytes } from '../util.js'
 
 /**
@@ -20,6 +20,8 @@ export interface LocalNetOptions {
   configFor?: (index: number) => Partial<TornetConfig>
   probeMtu?: number
   nameDifficulty?: number
+  /** A node's identity (default: a fresh one). */
+  identityFor?: TestnetOptions['identityFor']
 }
 
 export const LOOPBACK_MTU = 16_000

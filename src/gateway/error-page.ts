@@ -11,6 +11,7 @@ import { NAMECOIN_PROOF_ERRORS } from '../resolvers/namecoin/spv/proof-errors.js
 import { ContentErrorCode, GATEWAY_ERRORS, errorCode } from './errors.js'
 import { HTML_CONTENT_TYPE, escapeHtml, htmlPage } from './html.js'
 import { noStoreHeaders } from './no-store-reply.js'
+import { SearchErrorCode } from '../node/index.js'
 
 export interface ErrorDescription {
   status: number
@@ -100,6 +101,11 @@ const TABLE: Record<string, ErrorDescription> = {
     'Reaching the hidden service, or its answer, took longer than this gateway waits. The network or the service may be slow; reload to try again.'),
   [GATEWAY_ERRORS.hiddenBadResponse]: entry(502, 'Hidden service sent a bad response',
     'The hidden service answered, but not with a valid HTTP/1.1 response (or with headers larger than the gateway accepts). Its owner has to fix the web server behind it.'),
+
+  [SearchErrorCode.NO_INDEX]: entry(503, 'No search index yet',
+    'None of the index builders this node trusts (config <code>search.trust</code>) has published an index that could be found. Build one with <code>tornet index build</code>, or add a builder’s key to <code>search.trust</code>.'),
+  [SearchErrorCode.SHARD_MALFORMED]: entry(502, 'Search index malformed',
+    'An index builder this node trusts published an index that does not decode, so its results were not shown. The builder is named below; remove it from <code>search.trust</code> or ask its owner to rebuild.'),
 
   // node's own codes
   HPE_HEADER_OVERFLOW: entry(431, 'Request headers too large',

@@ -84,6 +84,11 @@ export interface TornetConfig {
    * served at once before the rest wait their turn by standing.
    */
   credit?: { factor?: number, satsPerMB?: number, concurrency?: number }
+  /**
+   * Search (issue 20): `trust` lists the index builders whose indexes search.tor-net reads, as
+   * public keys (64 hex digits) or "self" for this node's own; default ["self"].
+   */
+  search: { trust: string[] }
 }
 
 export type ConfigOverrides = {
@@ -107,7 +112,8 @@ export function defaultConfig (): TornetConfig {
     mail: { difficulty: 21 },
     nat: { portMapping: true },
     allowPrivateEndpoints: false,
-    storage: { cacheBytes: 1024 ** 3 }
+    storage: { cacheBytes: 1024 ** 3 },
+    search: { trust: ['self'] }
   }
 }
 
@@ -207,6 +213,11 @@ const SCHEMA: Schema = {
     factor: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e6 ? undefined : `must be a number from 0 to 1000000 (got ${show(v)})`,
     satsPerMB: intIn(0, 100_000_000),
     concurrency: intIn(1, 4096)
+  },
+  search: {
+    trust: (v) => Array.isArray(v) && v.length <= 64 && v.every(k => k === 'self' || (typeof k === 'string' && /^[0-9a-fA-F]{64}$/.test(k)))
+      ? undefined
+      : `must be a list of builder public keys (64 hex digits) or "self" (got ${show(v)})`
   },
   namecoin: (v) => isPlainObject(v) ? undefined : `must be an object such as { "backend": "electrumx", "electrumx": { "servers": ["host:50002:s"] } } (got ${show(v)})`,
   bitcoin: {

@@ -11,3 +11,6 @@ export const DASHBOARD_HOST = 'tornet.tor-net'
 
 /** The host under which a gateway serves its webmail through the proxy (never a name lookup). */
 export const MAIL_HOST = 'mail.tor-net'
+
+/** The host of the search app (issue 20) through the proxy (never a name lookup). */
+export const SEARCH_HOST = 'search.tor-net'

@@ -32,6 +32,13 @@ import { createMailService, type MailService, type MailServiceOptions } from './
 import { MAX_SEALED_BYTES } from './services/mail/seal.js'
 import { formatReference } from './services/content/reference.js'
 import type { RadioService } from './services/radio/radio-api.js'
+import { createSearchService, type SearchService } from './services/search/search-service.js'
+import { searchSeeds } from './services/search/name-seeds.js'
+import { ChunkFetcher } from './services/content/chunk-fetcher.js'
+import { encryptChunk } from './crypto/chunk-cipher.js'
+import { tryDecode } from './wire/codec.js'
+import { decodeProviderList } from './services/chunks/messages.js'
+import { checkProviderRecord, contactOfRecord } from './services/chunks/provider-record.js'
 import { createTunnelService, type TunnelServiceHandle } from './services/tunnels/tunnel-service.js'
 import { AnonymousContent, AnonymousReaders } from './services/tunnels/anonymous-content.js'
 import { createNetworkExit, type NetworkExit } from './services/tunnels/network-exit.js'
@@ -127,6 +134,8 @@ export class TornetNode extends EventEmitter {
   readonly kv: KvService
   readonly names: NamesService
   readonly radio: RadioService
+  /** Tags, the index builder and queries over trusted builders' indexes (issue 20). */
+  readonly search: SearchService
   /** Mail's network half: this node as a mailbox host, and the pushes and collects of its own mailbox. */
   private readonly mailNet: MailNetwork
   /** This node's mailbox (keys and store in the data directory) and the mail it sends and receives. */
@@ -315,6 +324,46 @@ export class TornetNode extends EventEmitter {
       online: () => dht.table.size > 0,
       log: (level, message) => { log(level, message) }
     })
+    const searchChunks = new ChunkFetcher(this.chunks.source, { crypto: this.chunkCrypto, cacheChunks: 16 })
+    this.search = createSearchService({
+      network: services,
+      identity,
+      kv: {
+        put: async (key, value, o) => await this.kv.put(key, value, o),
+        get: async (namespace, key, o) => await this.kv.get(namespace, key, o)
+      },
+      content: {
+        stat: async (reference, path, signal) => await this.content.stat(reference, path, signal),
+        list: (reference, path, signal) => this.content.list(reference, path, signal),
+        read: (reference, path, range, signal) => this.content.read(reference, path, range, signal),
+        resolveName: async (name, signal) => {
+          const record = await this.names.lookup(name, { signal })
+          return record.target.kind === 'content' ? formatReference({ id: record.target.value.subarray(0, 32), key: record.target.value.subarray(32, 64) }) : undefined
+        }
+      },
+      // Shards are chunks like any content: stored here (never evicted) and announced.
+      putChunks: async (plains, signal) => {
+        const refs = []
+        for (const plain of plains) {
+          const { id, key, cipher } = encryptChunk(plain)
+          await store.chunks.putLocal(id, cipher)
+          refs.push({ id, key })
+        }
+        await this.chunks.publish(refs.map(r => r.id), { signal })
+        return refs
+      },
+      getChunk: async (ref, signal) => await searchChunks.plain(ref.id, ref.key, { signal }),
+      seeds: () => searchSeeds(this.names),
+      demand: (id) => dht.demand.count(id, Date.now()),
+      trusted: () => config.search.trust.map(k => k === 'self' ? identity.publicKey : Buffer.from(k, 'hex')),
+      owned: openLocalTable(store, 'search-tags-owned'),
+      hosts: async (id, signal) => {
+        const found = await services.findValue(id, VALUE_KIND.chunkProviders, { signal })
+        const now = Date.now()
+        return (found === undefined ? [] : tryDecode(decodeProviderList, found.value) ?? [])
+          .filter(r => checkProviderRecord(r, now, id) === undefined).map(contactOfRecord)
+      }
+    })
   }
 
   static async create (init: NodeInit): Promise<TornetNode> {
@@ -485,6 +534,7 @@ export class TornetNode extends EventEmitter {
     this.hidden.start()
     this.mailNet.start()
     this.mail.start()
+    this.search.start()
     this.accounting.start()
     // After a restart, renew owned names, re-send owned records and re-announce held chunks once
     // the table has filled, rather than an hour later at the first timer tick.
@@ -528,7 +578,7 @@ export class TornetNode extends EventEmitter {
     await this.mail.stop().catch((err: Error) => { this.log('warn', `closing the mail store failed: ${err.message}`) })
     await this.anonymousReaders.stop()
     await this.hidden.stop().catch((err: Error) => { this.log('warn', `stopping hidden services failed: ${err.message}`) })
-    await Promise.allSettled([this.tunnels.stop(), this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop()])
+    await Promise.allSettled([this.tunnels.stop(), this.mailNet.stop(), this.radio.stop(), this.names.stop(), this.kv.stop(), this.chunks.stop(), this.search.stop()])
     await this.chunkCrypto.close()
     this.punch.stop()
     await this.relay.stop()

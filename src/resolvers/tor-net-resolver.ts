@@ -1,4 +1,4 @@
-import { DASHBOARD_HOST, MAIL_HOST, TORNET_SUFFIX, parseKeyHost } from '../node/index.js'
+import { DASHBOARD_HOST, MAIL_HOST, SEARCH_HOST, TORNET_SUFFIX, parseKeyHost } from '../node/index.js'
 import { TtlCache } from './ttl-cache.js'
 import { resolveError, ResolverErrorCode, isResolveError } from './errors.js'
 import type { Resolver, ResolveTarget } from './types.js'
@@ -80,7 +80,7 @@ export class TorNetResolver implements Resolver {
     const known = this.resolveCached(host)
     if (known !== undefined) return known
     if (!host.endsWith(TORNET_SUFFIX)) throw resolveError(ResolverErrorCode.notTornet, `${host} is not a .tor-net host`)
-    if (host === DASHBOARD_HOST || host === MAIL_HOST) return this.remember(host, { target: GATEWAY_TARGET })
+    if (host === DASHBOARD_HOST || host === MAIL_HOST || host === SEARCH_HOST) return this.remember(host, { target: GATEWAY_TARGET })
     const rest = host.slice(0, -TORNET_SUFFIX.length)
     if (rest.length === 0) throw resolveError(ResolverErrorCode.invalidName, 'empty .tor-net name')
     if (this.opts.isReferenceHost(host)) return this.remember(host, { target: { kind: 'content', reference: rest } })

@@ -67,8 +67,13 @@ describe('loadConfig', () => {
       names: { difficulty: 22 },
       mail: { difficulty: 21 },
       nat: { portMapping: true },
-      allowPrivateEndpoints: false
+      allowPrivateEndpoints: false,
+      search: { trust: ['self'] }
     })
+    writeConfig({ search: { trust: ['self', 'ab'.repeat(32)] } })
+    expect(loadConfig({ dataDir: dir }).search.trust).toEqual(['self', 'ab'.repeat(32)])
+    writeConfig({ search: { trust: ['nobody'] } })
+    expect(() => loadConfig({ dataDir: dir })).toThrow(/search\.trust must be a list of builder public keys/)
     writeConfig({ mail: { difficulty: 41 } })
     expect(() => loadConfig({ dataDir: dir })).toThrow(/mail\.difficulty/)
     writeConfig({ nat: { portMapping: 'yes' } })

@@ -4,6 +4,7 @@ import type { Command } from '../command.js'
 import { intFlag } from '../flags.js'
 import { DEMO_NODES, startDemoNetwork } from '../serve/demo-network.js'
 import { headerSyncLine } from '../serve/header-sync-line.js'
+import { searchInstructions } from '../serve/demo-search.js'
 import { browserInstructions, hiddenServiceInstructions, mailInstructions, publishInstructions, radioInstructions, waitForStop } from '../serve/instructions.js'
 
 export const demoCommand: Command = {
@@ -16,7 +17,8 @@ Starts N real Tornet nodes on 127.0.0.1 (default 8) in this process, publishes t
 one of them, registers it as welcome.tor-net, broadcasts the radio station welcome-radio (the
 tunes of sample/radio, looped) from another, gives the first node a mailbox with a welcome mail
 from welcome-mail@tor-net, runs a guestbook as the hidden service guestbook.tor-net on a third
-(reached only through onion circuits), and serves the gateway (SOCKS5 + HTTP proxy, the webmail at
+(reached only through onion circuits), tags the sample site and builds a search index of it
+(http://search.tor-net/), and serves the gateway (SOCKS5 + HTTP proxy, the webmail at
 http://mail.tor-net/, the radio at /radio/welcome-radio) from the first on 127.0.0.1:9150. Node data is kept in
 <data dir>/demo and reused next time; the station's key is <data dir>/stations/welcome-radio.json.
 --bootstrap HOST:PORT makes the gateway node join those peers too (they must accept rank 8).
@@ -45,6 +47,7 @@ Options:
       '    the same site by its content address'
     ], mailInstructions(demo.served.gateway.url, demo.mail.address) +
       (demo.radioUrl === undefined ? '' : radioInstructions(demo.radioUrl)) +
+      (demo.searchReady ? searchInstructions() : '') +
       (demo.hidden === undefined ? '' : hiddenServiceInstructions(demo.hidden.url, demo.hidden.keyUrl)) + publishInstructions(demo.publishCommand)))
     await waitForStop(ctx.signal)
     ctx.stderr.write('stopping…\n')

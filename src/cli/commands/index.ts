@@ -31,6 +31,11 @@ import { mailBridgeCommand } from './mail-bridge.js'
 import { hiddenAddCommand } from './hidden-add.js'
 import { hiddenListCommand } from './hidden-list.js'
 import { hiddenRemoveCommand } from './hidden-remove.js'
+import { tagCommand } from './tag.js'
+import { tagsCommand } from './tags.js'
+import { searchTagsCommand } from './search-tags.js'
+import { indexBuildCommand } from './index-build.js'
+import { searchCommand } from './search.js'
 
 /**
  * Every `tornet` sub-command. A new command is one file in this directory and one line here;
@@ -68,5 +73,10 @@ export const COMMANDS: readonly Command[] = [
   mailBridgeCommand,
   hiddenAddCommand,
   hiddenListCommand,
-  hiddenRemoveCommand
+  hiddenRemoveCommand,
+  tagCommand,
+  tagsCommand,
+  searchTagsCommand,
+  indexBuildCommand,
+  searchCommand
 ]

@@ -6,6 +6,7 @@ import {
 } from '../../node/index.js'
 import { writeDemoCliHome } from './demo-cli-home.js'
 import { startDemoRadio, type DemoRadio } from './demo-radio.js'
+import { startDemoSearch } from './demo-search.js'
 import { startDemoMail, type DemoMail } from './demo-mail.js'
 import { startDemoHiddenService, type DemoHiddenService } from './demo-hidden-service.js'
 import { escapeHtml } from '../../gateway/html.js'
@@ -49,6 +50,8 @@ export interface DemoNetwork {
   nameUrl: string
   /** The demo station's address, when this build has the radio service. */
   radioUrl: string | undefined
+  /** The gateway node's search index of the sample content is published (http://search.tor-net/ answers). */
+  searchReady: boolean
   /** One command that publishes a folder into this network from another terminal. */
   publishCommand: string
   /** The newcomer's mailbox and its welcome mail (being sent in the background). */
@@ -124,6 +127,15 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     await registerNameOnce(publisher, DEMO_NAME, { kind: 'content', value: contentTarget(site.host) }, opts.signal)
     const size = treeSize(join(packageRoot(), 'sample', 'welcome'))
     await served.published.add({ reference: site.host, url: site.url, name: DEMO_NAME, nameUrl: `http://${DEMO_NAME}.tor-net/`, title: 'Welcome to Tornet (sample site, published by demo node 1)', files: size.files, bytes: size.bytes, publishedAt: Date.now() })
+    // Search answers at once: the sample site tagged, and indexed by the gateway's node.
+    let searchReady = false
+    try {
+      await startDemoSearch({ builder: nodes[0], tagger: publisher, reference: site.host, host: `${DEMO_NAME}.tor-net`, signal: opts.signal, onStep: step })
+      searchReady = true
+    } catch (err) {
+      if (opts.signal?.aborted === true) throw err
+      step(`the search index was not built: ${(err as Error).message}`)
+    }
     const mailSignal = opts.signal === undefined ? mailStop.signal : AbortSignal.any([opts.signal, mailStop.signal])
     const mail = await startDemoMail({ newcomer: nodes[0], sender: nodes[1], gatewayUrl: served.gateway.url, signal: mailSignal, onStep: step })
     welcome = mail.welcome
@@ -140,7 +152,7 @@ export async function startDemoNetwork (opts: DemoOptions): Promise<DemoNetwork>
     const identityRank = Math.max(rank, ...nodes.map(n => n.identity.rank))
     const cli = writeDemoCliHome(join(opts.dataDir, 'demo'), { rank, identityRank, nameDifficulty: opts.nameDifficulty ?? 16, bootstrap: `127.0.0.1:${nodes[0].endpoint.port}` })
     served.dashboard.registerSection(publishFromTerminalSection(cli.publishCommand))
-    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, publishCommand: cli.publishCommand, mail, hidden, close }
+    return { nodes, served, siteUrl: site.url, nameUrl: `http://${DEMO_NAME}.tor-net/`, radioUrl: radio?.url, publishCommand: cli.publishCommand, mail, hidden, searchReady, close }
   } catch (err) {
     await close()
     throw err

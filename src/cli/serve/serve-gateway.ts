@@ -4,8 +4,9 @@ import { installRadio, stationsSection, type RadioService } from '../../gateway/
 import { installMail, mailSection } from '../../gateway/apps/mail/index.js'
 import { installHidden } from '../../gateway/apps/hidden/index.js'
 import { installTunnelsPages } from '../../gateway/apps/tunnels/index.js'
+import { installSearch } from '../../gateway/apps/search/index.js'
 import { creditSection } from '../../gateway/apps/credit/credit-section.js'
-import { MAX_HOPS, type TornetNode } from '../../node/index.js'
+import { MAX_HOPS, tagWord, type TornetNode } from '../../node/index.js'
 import { nodeDashboardPort } from './node-dashboard-port.js'
 import { namecoinSection } from '../../gateway/apps/dashboard/namecoin-section.js'
 import { ElectrumxSource, type NamecoinResolver } from '../../resolvers/namecoin/index.js'
@@ -64,6 +65,14 @@ export async function serveGateway (node: TornetNode, opts: ServeGatewayOptions 
   installRadio(gateway, { radio: node.radio, resolveHost: async (host, signal) => await resolver.resolve(host, { signal }) })
   // The webmail at /mail/ and http://mail.tor-net/ (one token guards all the gateway's forms).
   installMail(gateway, { mail: node.mail, token: dashboard.token })
+  // http://search.tor-net/: queries over the indexes of the builders in config search.trust, and tag pages.
+  installSearch(gateway, {
+    search: {
+      search: async (query, o) => await node.search.search(query, o),
+      taggedWith: async (word, o) => await node.search.taggedWith(word, o),
+      tagWord
+    }
+  })
   // Hidden-service hosts (NAME.tor-net registered to a service key, or the key's own host) go over circuits.
   const hidden = installHidden(gateway, { hidden: { connect: async (key, o) => await node.hidden.connect(key, o) } })
   // Circuits (ranks only) and hidden services: the dashboard panel and /api/circuits for `tornet circuits`.

@@ -5,7 +5,7 @@
  * '/proxy.pac' serves the PAC file.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { MAIL_HOST } from '../../node/index.js'
+import { MAIL_HOST, SEARCH_HOST } from '../../node/index.js'
 import type { GatewayApp, GatewayRequestContext } from '../app.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
@@ -38,8 +38,8 @@ export class LocalApp implements GatewayApp {
   }
 
   matches (ctx: GatewayRequestContext): boolean {
-    // mail.tor-net is the gateway's too, but only the webmail answers there (when the node has mail).
-    return ctx.target.kind === 'gateway' && ctx.host !== MAIL_HOST
+    // mail.tor-net and search.tor-net are the gateway's too, but only the webmail and the search app answer there.
+    return ctx.target.kind === 'gateway' && ctx.host !== MAIL_HOST && ctx.host !== SEARCH_HOST
   }
 
   bodyTimeoutMs (ctx: GatewayRequestContext): number | undefined {

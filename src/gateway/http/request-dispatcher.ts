@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { GatewayInfo } from '../app.js'
-import { DASHBOARD_HOST, MAIL_HOST, TORNET_SUFFIX } from '../../node/index.js'
+import { DASHBOARD_HOST, MAIL_HOST, SEARCH_HOST, TORNET_SUFFIX } from '../../node/index.js'
 import { withDeadline } from '../abort.js'
 import { GATEWAY_ERRORS, gatewayError } from '../errors.js'
 import { sendErrorPage } from '../error-page.js'
@@ -67,8 +67,8 @@ export function createRequestDispatcher (deps: RequestDispatcherDeps): (req: Inc
     } else if (dest.port === deps.gateway.port && isLoopbackHost(dest.host)) { // read now: port 0 is bound later
       return GATEWAY_TARGET // a browser proxying everything, opening the gateway's own page
     }
-    // The webmail's host is the gateway's own too: a name "mail" registered by someone must never take it.
-    if (dest.host === DASHBOARD_HOST || dest.host === MAIL_HOST) return GATEWAY_TARGET
+    // The webmail's and the search app's hosts are the gateway's own too: a name "mail" or "search" registered by someone must never take them.
+    if (dest.host === DASHBOARD_HOST || dest.host === MAIL_HOST || dest.host === SEARCH_HOST) return GATEWAY_TARGET
     if (dest.tunnelTarget !== undefined) return notOwnPages(dest.tunnelTarget, dest.host)
     if (!isTornetHost(dest.host, deps.tornetSuffixes)) {
       const network = otherNetworkOf(dest.host)

@@ -17,7 +17,8 @@ export const NS = {
   mailSeal: 'mail/seal/v1',
   nameRegistration: 'names/registration/v1',
   providerRecord: 'chunks/provider/v1',
-  radioSegment: 'radio/segment/v1'
+  radioSegment: 'radio/segment/v1',
+  searchTag: 'search/tag/v1'
 } as const
 
 export type Namespace = typeof NS[keyof typeof NS]
