@@ -1,0 +1,244 @@
+/**
+ * The fuzz harness: property-based (fast-check) runs over one decoder at a time.
+ *
+ * A target names a decoder of bytes that come from outside (the network, a file, a client),
+ * gives seeds encoded by the real encoders, and says which errors are the layer's own. Each case
+ * is either a seed mutated by a short recipe (byte flips, interesting values, truncation,
+ * extension, deletion, duplication, splices with another seed) or arbitrary bytes. A case passes
+ * when the decoder returns (a value or undefined) or throws an expected typed error, within the
+ * time bound; with an encoder, decode(encode(decode(b))) must equal decode(b) and encode must
+ * accept what decode returned. Anything else is a crash, kept with its input.
+ *
+ * A coverage-guided fuzzer (Jazzer.js) would be the first choice, but it does not install here:
+ * its native part needs glibc 2.38.
+ */
+import { isDeepStrictEqual } from 'node:util'
+import fc from 'fast-check'
+
+export interface FuzzTarget<T = unknown> {
+  name: string
+  /** What it decodes, one line. */
+  about: string
+  /** Valid encodings, made by the real encoders. */
+  seeds: () => Uint8Array[]
+  /** The decoder under test: returns a value (or undefined: dropped), or throws. */
+  decode: (bytes: Uint8Array) => T
+  /** True for the errors the layer is allowed to throw (its typed errors). */
+  expected: (err: unknown) => boolean
+  /** The encoder, when there is one: decode(encode(v)) must equal v (undefined: no encoder for this value). */
+  encode?: (value: T) => Uint8Array | undefined
+  /** Compares two decoded values; default: deep strict equality. */
+  same?: (a: T, b: T) => boolean
+  /** Longest arbitrary input, in bytes (default 2048). */
+  maxBytes?: number
+}
+
+export type FailureKind = 'throw' | 'encode' | 'round-trip' | 'hang'
+
+export interface Finding {
+  kind: FailureKind
+  /** Error name and first message line: one finding per signature. */
+  signature: string
+  /** The first input that showed it, hex (cut at 4 KiB). */
+  inputHex: string
+  detail: string
+  count: number
+}
+
+export interface RunOptions {
+  runs: number
+  seed: number
+  /** A case slower than this counts as a hang (ms). */
+  hangMs?: number
+  /** Called every `batch` cases (progress, heap sampling). */
+  onBatch?: (done: number) => void
+  batch?: number
+}
+
+export interface RunResult {
+  target: string
+  cases: number
+  /** Cases that decoded to a value. */
+  accepted: number
+  crashes: number
+  hangs: number
+  slowestMs: number
+  findings: Finding[]
+  elapsedMs: number
+}
+
+const INTERESTING_8 = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff]
+const INTERESTING_32 = [0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x10000, 0xffff]
+
+type Op =
+  | { op: 'flip', at: number, mask: number }
+  | { op: 'set8', at: number, v: number }
+  | { op: 'set32', at: number, v: number }
+  | { op: 'truncate', at: number }
+  | { op: 'extend', bytes: Uint8Array }
+  | { op: 'insert', at: number, bytes: Uint8Array }
+  | { op: 'delete', at: number, n: number }
+  | { op: 'duplicate', at: number, n: number }
+  | { op: 'splice', other: number, from: number, at: number, n: number }
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('set8' as const), at: fc.nat(), v: fc.constantFrom(...INTERESTING_8) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('set32' as const), at: fc.nat(), v: fc.constantFrom(...INTERESTING_32) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('extend' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 64 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 64 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('splice' as const), other: fc.nat(), from: fc.nat(), at: fc.nat(), n: fc.integer({ min: 1, max: 256 }) }) }
+)
+
+function applyOp (b: Buffer, op: Op, seeds: readonly Uint8Array[]): Buffer {
+  const len = b.length
+  switch (op.op) {
+    case 'flip': {
+      if (len === 0) return b
+      const out = Buffer.from(b); out[op.at % len] ^= op.mask; return out
+    }
+    case 'set8': {
+      if (len === 0) return b
+      const out = Buffer.from(b); out[op.at % len] = op.v; return out
+    }
+    case 'set32': {
+      if (len < 4) return b
+      const out = Buffer.from(b); out.writeUInt32LE(op.v, op.at % (len - 3)); return out
+    }
+    case 'truncate': return b.subarray(0, op.at % (len + 1))
+    case 'extend': return Buffer.concat([b, op.bytes])
+    case 'insert': { const at = op.at % (len + 1); return Buffer.concat([b.subarray(0, at), op.bytes, b.subarray(at)]) }
+    case 'delete': { const at = op.at % (len + 1); return Buffer.concat([b.subarray(0, at), b.subarray(at + op.n)]) }
+    case 'duplicate': {
+      const at = op.at % (len + 1)
+      return Buffer.concat([b.subarray(0, at + op.n), b.subarray(at)])
+    }
+    case 'splice': {
+      const other = seeds[op.other % seeds.length]
+      const from = op.from % (other.length + 1)
+      const at = op.at % (len + 1)
+      return Buffer.concat([b.subarray(0, at), other.subarray(from, from + op.n), b.subarray(at + op.n)])
+    }
+  }
+}
+
+/** Cases for a target: mostly mutated seeds, some seeds as they are, some arbitrary bytes. */
+export function caseArbitrary (seeds: readonly Uint8Array[], maxBytes = 2048): fc.Arbitrary<Buffer> {
+  const arbitrary = fc.uint8Array({ maxLength: maxBytes }).map(b => Buffer.from(b.buffer, b.byteOffset, b.length))
+  if (seeds.length === 0) return arbitrary
+  const pick = fc.nat({ max: seeds.length - 1 })
+  const mutated = fc.tuple(pick, fc.array(opArb, { minLength: 1, maxLength: 6 })).map(([i, ops]) => {
+    let b: Buffer = Buffer.from(seeds[i])
+    for (const op of ops) b = applyOp(b, op, seeds)
+    return b
+  })
+  return fc.oneof(
+    { weight: 14, arbitrary: mutated },
+    { weight: 1, arbitrary: pick.map(i => Buffer.from(seeds[i])) },
+    { weight: 3, arbitrary }
+  )
+}
+
+function signatureOf (err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code
+    const frame = (err.stack ?? '').split('\n').find(l => l.includes(' at ')) ?? ''
+    return `${err.name}${typeof code === 'string' ? `[${code}]` : ''}: ${err.message.split('\n')[0].replace(/\d+/g, 'N')} ${frame.trim()}`
+  }
+  return `non-error thrown: ${typeof err}`
+}
+
+function describe (err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err)
+}
+
+export interface CaseOutcome { ok: true, accepted: boolean } 
+export interface CaseFailure { ok: false, kind: FailureKind, error: unknown, detail: string }
+
+/** Runs one input through a target's checks. */
+export function checkCase<T> (t: FuzzTarget<T>, input: Uint8Array): CaseOutcome | CaseFailure {
+  let value: T
+  try {
+    value = t.decode(input)
+  } catch (err) {
+    if (t.expected(err)) return { ok: true, accepted: false }
+    return { ok: false, kind: 'throw', error: err, detail: describe(err) }
+  }
+  if (value === undefined) return { ok: true, accepted: false }
+  if (t.encode === undefined) return { ok: true, accepted: true }
+  let again: Uint8Array | undefined
+  try {
+    again = t.encode(value)
+  } catch (err) {
+    return { ok: false, kind: 'encode', error: err, detail: `the encoder refused a decoded value: ${describe(err)}` }
+  }
+  if (again === undefined) return { ok: true, accepted: true }
+  let second: T
+  try {
+    second = t.decode(again)
+  } catch (err) {
+    return { ok: false, kind: 'round-trip', error: err, detail: `decode(encode(value)) threw: ${describe(err)}` }
+  }
+  const same = t.same ?? isDeepStrictEqual
+  if (!same(value, second)) {
+    const err = new Error('decode(encode(v)) differs from v')
+    return { ok: false, kind: 'round-trip', error: err, detail: `${err.message}: re-encoded ${Buffer.from(again).toString('hex').slice(0, 512)}` }
+  }
+  return { ok: true, accepted: true }
+}
+
+const MAX_FINDINGS = 20
+
+/**
+ * Runs `runs` cases of a target. Never throws for a failing case: failures are counted and the
+ * first input of each distinct signature kept.
+ */
+export function runTarget (t: FuzzTarget<any>, o: RunOptions): RunResult {
+  const seeds = t.seeds()
+  for (const s of seeds) {
+    const outcome = checkCase(t, s)
+    if (!outcome.ok || !outcome.accepted) {
+      throw new Error(`fuzz target ${t.name}: a seed does not decode (${outcome.ok ? 'rejected' : outcome.detail})`)
+    }
+  }
+  const arb = caseArbitrary(seeds, t.maxBytes)
+  const hangMs = o.hangMs ?? 1000
+  const batch = o.batch ?? 5000
+  const findings = new Map<string, Finding>()
+  let cases = 0; let accepted = 0; let crashes = 0; let hangs = 0; let slowest = 0
+  const started = performance.now()
+  const record = (kind: FailureKind, error: unknown, detail: string, input: Uint8Array): void => {
+    const signature = `${kind} ${signatureOf(error)}`
+    const known = findings.get(signature)
+    if (known !== undefined) { known.count++; return }
+    if (findings.size >= MAX_FINDINGS) return
+    findings.set(signature, { kind, signature, inputHex: Buffer.from(input.subarray(0, 4096)).toString('hex'), detail: detail.slice(0, 2000), count: 1 })
+  }
+  for (let round = 0; cases < o.runs; round++) {
+    const n = Math.min(batch, o.runs - cases)
+    // One seed per batch, derived from the run's seed: a run is repeatable as a whole.
+    const inputs = fc.sample(arb, { numRuns: n, seed: (o.seed + round * 0x9e3779b1) | 0 })
+    for (const input of inputs) {
+      const t0 = performance.now()
+      const outcome = checkCase(t, input)
+      const ms = performance.now() - t0
+      if (ms > slowest) slowest = ms
+      cases++
+      if (ms > hangMs) {
+        hangs++
+        record('hang', new Error(`case took ${ms.toFixed(0)} ms`), `a case took ${ms.toFixed(0)} ms (bound ${hangMs} ms)`, input)
+      }
+      if (outcome.ok) {
+        if (outcome.accepted) accepted++
+      } else {
+        crashes++
+        record(outcome.kind, outcome.error, outcome.detail, input)
+      }
+    }
+    o.onBatch?.(cases)
+  }
+  return { target: t.name, cases, accepted, crashes, hangs, slowestMs: slowest, findings: [...findings.values()], elapsedMs: performance.now() - started }
+}
