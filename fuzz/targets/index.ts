@@ -6,6 +6,7 @@ import { exitMessages, hiddenDescriptors, hiddenMessages, linkCells, relayMessag
 import { httpHeads, multipartUploads, socksHandshake } from './gateway.js'
 import { electrumxAnswers, nameValues } from './namecoin.js'
 import { configFiles, ledgerRecords } from './local-files.js'
+import { contentRecords, radioAudio } from './content.js'
 import { chunkRequests, chunkStream, kvMessages, mailMessages, namesMessages, radioMessages } from './services.js'
 
 export const TARGETS: ReadonlyArray<FuzzTarget<any>> = [
@@ -15,7 +16,8 @@ export const TARGETS: ReadonlyArray<FuzzTarget<any>> = [
   linkCells, relayMessages, exitMessages, hiddenMessages, hiddenDescriptors, sealedDescriptors,
   socksHandshake, httpHeads, multipartUploads,
   nameValues, electrumxAnswers,
-  ledgerRecords, configFiles
+  ledgerRecords, configFiles,
+  contentRecords, radioAudio
 ]
 
 export function targetNamed (name: string): FuzzTarget<any> | undefined {
