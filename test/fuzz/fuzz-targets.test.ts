@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { runTarget } from '../../fuzz/harness.js'
 import { TARGETS } from '../../fuzz/targets/index.js'
 
-const RUNS = 300
+const RUNS = 500
 
 describe('fuzz targets (short CI budget)', () => {
   it('covers every decoder family the issue names', () => {
