@@ -255,7 +255,8 @@ function checkLayer (value: unknown, schema: Schema, path: string, problems: str
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined) continue // an absent flag, not a value
     const where = path === '' ? key : `${path}.${key}`
-    const rule = schema[key]
+    // Own keys only: "__proto__" or "constructor" in a file must not reach Object.prototype (found by fuzzing).
+    const rule = Object.hasOwn(schema, key) ? schema[key] : undefined
     if (rule === undefined) {
       problems.push(`unknown key "${where}" (known: ${Object.keys(schema).join(', ')})`)
     } else if (typeof rule === 'function') {
@@ -269,8 +270,8 @@ function checkLayer (value: unknown, schema: Schema, path: string, problems: str
 
 function merge (base: Record<string, unknown>, layer: Record<string, unknown>): void {
   for (const [key, v] of Object.entries(layer)) {
-    if (v === undefined) continue
-    const into = base[key]
+    if (v === undefined || key === '__proto__' || key === 'constructor' || key === 'prototype') continue
+    const into = Object.hasOwn(base, key) ? base[key] : undefined
     if (isPlainObject(into) && isPlainObject(v)) merge(into, v)
     else base[key] = Array.isArray(v) ? [...v] : v
   }

@@ -26,7 +26,7 @@ import { MAX_SACK_RANGES } from './constants.js'
  *   retransmitted copies (tx > 0) that arrived for packets already held.
  *   SACK ranges list other received packets as [next + start, next + start +
  *   length): ascending, disjoint, not touching, start >= 1, length >= 1,
- *   at most MAX_SACK_RANGES.
+ *   start + length <= 2^32 - 1, at most MAX_SACK_RANGES.
  * RST: the sender aborted the stream; `reason` is an RstReason (unknown
  *   values are accepted and reported as they are).
  *
@@ -177,6 +177,8 @@ function decodeAckBody (r: Reader): AckFrame {
   for (let i = 0; i < count; i++) {
     const start = r.u32(); const length = r.u32()
     if (start < floor || length === 0) throw new WireError('stream frame: SACK ranges must ascend, be disjoint and not touch')
+    // The range's end must stay within u32 of `next`, as the encoder requires (found by fuzzing).
+    if (start + length > 0xffffffff) throw new WireError('stream frame: SACK range ends beyond next + 2^32')
     const end = next + start + length
     if (end > Number.MAX_SAFE_INTEGER) throw new WireError('stream frame: SACK range beyond 2^53')
     ranges.push({ start: next + start, end })

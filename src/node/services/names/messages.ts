@@ -14,6 +14,7 @@ import { type KeyShape, RecordMessageType, type StoreReply, recordCodecs } from 
 import { MAX_ENCODED_CHAIN_BYTES } from './chain.js'
 import { NameErrorCode, type NameErrorCodeValue } from './errors.js'
 import { MAX_LABEL_CHARS } from './name.js'
+import { readAsciiName } from './registration.js'
 
 export const NAMES_SERVICE = 'names'
 export const NamesMessageType = RecordMessageType
@@ -39,7 +40,7 @@ const nameShape: KeyShape<string> = {
     if (name.length === 0 || name.length > MAX_LABEL_CHARS) throw new RangeError('a name is 1..63 characters')
     w.string8(name)
   },
-  read: r => r.bytes8(MAX_LABEL_CHARS).toString('latin1'),
+  read: r => readAsciiName(r, 'names request'),
   check: name => { if (name.length === 0) throw new WireError('names request: empty name') }
 }
 

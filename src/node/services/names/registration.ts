@@ -114,12 +114,25 @@ export function encodeRegistration (r: Registration): Buffer {
   return writeBody(new Writer(320), r).bytes(r.nonce).bytes(r.signature).finish()
 }
 
+/**
+ * A name as registrations and GETs carry it: u8 length + ASCII. A byte above 0x7f is refused
+ * here: read as Latin-1 it would re-encode (UTF-8) to other bytes, so a registration's id and
+ * signature would no longer cover what was received (found by fuzzing).
+ */
+export function readAsciiName (r: Reader, what: string): string {
+  const b = r.bytes8(MAX_LABEL_CHARS)
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] > 0x7f) throw new WireError(`${what}: name is not ASCII`)
+  }
+  return b.toString('latin1')
+}
+
 /** Throws WireError on anything but exactly one registration (field rules are checkRegistration's). */
 export function decodeRegistration (b: Uint8Array): Registration {
   const r = new Reader(b, 'name registration')
   const version = r.u8()
   if (version !== REGISTRATION_VERSION) throw new WireError(`name registration: unknown version ${version}`)
-  const name = r.bytes8(MAX_LABEL_CHARS).toString('latin1')
+  const name = readAsciiName(r, 'name registration')
   const owner = Buffer.from(r.bytes(PUBLIC_KEY_BYTES))
   const kindCode = r.u8()
   const kind = KIND_OF[kindCode]
