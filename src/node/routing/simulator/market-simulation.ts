@@ -1,6 +1,6 @@
 import { FairScheduler, standingWeight } from '../../accounting/fair-scheduler.js'
 import { cheapestFirst, chunkBytePrice } from '../../accounting/price.js'
-import { type Heat, cacheValue, heatAt, touch } from '../../store/cache-value.js'
+import { type Heat, cacheValue, touch } from '../../store/cache-value.js'
 import { CompactNetwork } from './compact-network.js'
 import { EventQueue } from './event-queue.js'
 import { LatencyModel, type LatencyOptions } from './latency-model.js'
@@ -181,7 +181,7 @@ export class RevenueCache {
   }
 }
 
-/** Bound on the chunks whose heat a node keeps (the coldest not cached go first). */
+/** Bound on the chunks whose heat a node keeps (the least recently asked, not cached, go first). */
 const MAX_HEAT_ENTRIES = 2048
 
 export class MarketSimulation {
@@ -198,7 +198,8 @@ export class MarketSimulation {
   private readonly zipf: ZipfSampler
   private readonly queue = new EventQueue()
   private now = 0
-  private readonly heat: Array<Map<number, Heat> | undefined>
+  /** Per node, per chunk asked there: its heat and this node's price for it. */
+  private readonly heat: Array<Map<number, Heat & { price: number }> | undefined>
   private readonly caches: Array<RevenueCache | undefined>
   private readonly schedulers: Array<FairScheduler | undefined>
   /** given[s].get(r): credit node s received from r (r's standing at s). */
@@ -247,8 +248,7 @@ export class MarketSimulation {
   /** Expected revenue per byte of `chunk` at `node`: its heat there × its price there. */
   revenue (node: number, chunk: number): number {
     const h = this.heat[node]?.get(chunk)
-    if (h === undefined) return 0
-    return cacheValue(h, chunkBytePrice(this.net.id(node), this.chunkId(chunk)), this.now, this.options.halfLifeMs)
+    return h === undefined ? 0 : cacheValue(h, h.price, this.now, this.options.halfLifeMs)
   }
 
   /**
@@ -384,7 +384,7 @@ export class MarketSimulation {
     if (this.contributor[requester] !== 1) return // a freeloader never serves, so its books never matter
     let g = this.given[requester]
     if (g === undefined) { g = new Map(); this.given[requester] = g }
-    const credit = this.options.chunkBytes * chunkBytePrice(this.net.id(server), this.chunkId(chunk))
+    const credit = this.options.chunkBytes * chunkBytePrice(this.nodeId(server), this.chunkId(chunk))
     g.set(server, (g.get(server) ?? 0) + credit)
   }
 
@@ -410,19 +410,26 @@ export class MarketSimulation {
     let m = this.heat[node]
     if (m === undefined) { m = new Map(); this.heat[node] = m }
     const h = m.get(chunk)
-    if (h !== undefined) { touch(h, this.now, this.options.halfLifeMs); return }
-    m.set(chunk, { score: 1, at: this.now })
+    if (h !== undefined) {
+      touch(h, this.now, this.options.halfLifeMs)
+      // Map order is least recently touched first.
+      m.delete(chunk)
+      m.set(chunk, h)
+      return
+    }
+    m.set(chunk, { score: 1, at: this.now, price: chunkBytePrice(this.nodeId(node), this.chunkId(chunk)) })
     if (m.size > MAX_HEAT_ENTRIES) {
+      // Forget the least recently asked quarter (never what the node caches).
       const held = this.caches[node]?.held
-      let coldest = -1; let coldestHeat = Infinity
-      for (const [c, x] of m) {
-        if (held?.has(c) === true || c === chunk) continue
-        const v = heatAt(x, this.now, this.options.halfLifeMs)
-        if (v < coldestHeat) { coldest = c; coldestHeat = v }
+      let drop = MAX_HEAT_ENTRIES >> 2
+      for (const c of m.keys()) {
+        if (drop-- <= 0) break
+        if (held?.has(c) !== true) m.delete(c)
       }
-      if (coldest >= 0) m.delete(coldest)
     }
   }
+
+  private nodeId (node: number): Uint8Array { return this.net.ids.subarray(node * 32, node * 32 + 32) }
 
   private oneWay (a: number, b: number): number {
     return a === b ? 0 : this.latency.sample(a, b, this.prng.normal())
