@@ -4,6 +4,7 @@ import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accou
 import { type Accounting, createAccounting } from './accounting/accounting.js'
 import type { BitcoinPayments } from './accounting/bitcoin/payments-api.js'
 import { createBitcoinPayments } from './accounting/bitcoin/payments.js'
+import { chunkBytePrice } from './accounting/price.js'
 import { type LedgerReport, ledgerReport } from './accounting/ledger/ledger-report.js'
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
 import { TornetError } from './errors.js'
@@ -324,7 +325,8 @@ export class TornetNode extends EventEmitter {
       throw new TornetError(NodeErrorCode.noIdentity, `no identity in ${init.dataDir}: create one with "tornet id new --data-dir ${init.dataDir}"`)
     }
     const log: NodeLog = init.log ?? (() => {})
-    const store = openStore(init.dataDir, { nodeId: identity.id, cacheBytes: config.storage.cacheBytes, onWarning: (w) => log('warn', w.message) })
+    // The cache keeps what earns most: heat × the price this node charges for the chunk (the seed's revenue).
+    const store = openStore(init.dataDir, { nodeId: identity.id, bytePrice: (id) => chunkBytePrice(identity.id, id), cacheBytes: config.storage.cacheBytes, onWarning: (w) => log('warn', w.message) })
     let transport: Transport
     try {
       transport = init.transport ?? await createUdpTransport({ host: config.listen.host, port: config.listen.port })
