@@ -8,6 +8,7 @@ import { Ledger, ledgerDatabases } from '../src/node/accounting/ledger/ledger.js
 import { Cause } from '../src/node/accounting/price.js'
 import { generateIdentity } from '../src/node/identity/identity.js'
 import { MarketSimulation, type PhaseReport } from '../src/node/routing/simulator/market-simulation.js'
+import { percentile } from '../src/node/routing/simulator/stats.js'
 import { openStore } from '../src/node/store/environment.js'
 import { createTestnet } from '../src/node/testnet.js'
 import { emit, progress } from './util.js'
@@ -82,6 +83,8 @@ function marketSimulation (history: number, fetches: number, saturatedLoad: numb
       queued_only_ratio: r.queuedRatio,
       queued_share: r.fetches.filter(f => f.queued).length / r.fetches.length,
       contributor_fetches_with_standing: contributors.filter(f => f.weight > 1).length / contributors.length,
+      // The scheduler's own effect: freeloaders against contributor fetches that met a server they had served.
+      with_standing_ratio: r.freeloaderP50 / percentile(contributors.filter(f => f.weight > 1).map(f => f.latencyMs), 50),
       mean_offered_load: r.meanOfferedLoad,
       max_offered_load: r.maxOfferedLoad,
       refused: r.refused
