@@ -359,17 +359,23 @@ export class TornetNode extends EventEmitter {
       const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
       if (contact !== undefined) contact.contentProvided += bytes
     }
-    // The bucket order's "payments made": satoshis a peer paid this node, from the ledger.
-    this.accounting.credit.onCredited = (peerHex, sats) => {
-      const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
-      if (contact !== undefined) contact.paymentsMade += sats
+    // The bucket order's "payments made": the satoshis a peer ever paid this node, as the ledger
+    // books them — on each payment, and whenever the peer connects (a contact first seen after
+    // a restart, or evicted and met again, gets its record back).
+    const paymentsFromLedger = (id: Buffer): void => {
+      const contact = this.dht.table.get(id)
+      if (contact === undefined) return
+      const paid = this.accounting.ledger.get(id.toString('hex'))?.paidSats ?? 0
+      if (paid > contact.paymentsMade) contact.paymentsMade = paid
     }
+    this.accounting.credit.onCredited = (peerHex) => { paymentsFromLedger(Buffer.from(peerHex, 'hex')) }
     this.link.registerService('dht', {
       onRequest: async (peer, payload) => await this.dht.handleRequest(contactOfPeer(peer), payload)
     })
     this.link.on('peer-connected', (peer) => {
       this.store.peers.noteContact({ id: peer.id, publicKey: peer.publicKey, nonce: peer.nonce, rank: peer.rank, endpoint: peer.endpoint, rttMs: peer.rttMs })
       this.dht.onContactSeen(contactOfPeer(peer), peer.rttMs)
+      paymentsFromLedger(peer.id)
       this.emit('peer-connected', peer)
     })
     this.link.on('peer-error', (e) => {
