@@ -7,6 +7,8 @@ import { FairScheduler, standingWeight } from '../src/node/accounting/fair-sched
 import { Ledger, ledgerDatabases } from '../src/node/accounting/ledger/ledger.js'
 import { Cause } from '../src/node/accounting/price.js'
 import { generateIdentity } from '../src/node/identity/identity.js'
+import { MarketSimulation, type PhaseReport } from '../src/node/routing/simulator/market-simulation.js'
+import { percentile } from '../src/node/routing/simulator/stats.js'
 import { openStore } from '../src/node/store/environment.js'
 import { createTestnet } from '../src/node/testnet.js'
 import { emit, progress } from './util.js'
@@ -19,26 +21,86 @@ import { emit, progress } from './util.js'
  *    against the ledger entries a real-UDP download actually makes per second (two testnet
  *    nodes, --mib MiB): the headroom, which must stay far above 1 so accounting never slows
  *    transfers.
- *  - market.freeloader_latency_ratio / market.idle_latency_ratio: a discrete-event simulation
- *    of one serving node's FairScheduler (not the 1,000-node routing simulator the issue asks
- *    for): 1,000 requesters, half freeloaders (weight 1), half contributors (weight by what
- *    they gave, standingWeight), Poisson requests at 97 % of capacity (saturated: long queues,
- *    yet stable, so a finite run measures waits rather than an ever-growing backlog) and at 30 % (idle); the median wait of freeloaders ÷ contributors.
- *
+ *  - On the simulator (src/node/routing/simulator/market-simulation.ts): 1,000 nodes, Zipf
+ *    demand over 10,000 chunks, half the nodes freeloading (fetch; never answer, serve or
+ *    cache), every contributor serving through its own FairScheduler weighted by the credit
+ *    (real prices) the requester gave it, caching along lookup paths by expected revenue. A
+ *    history phase first (every node fetches `--history` ÷ 1,000 chunks on average, at idle
+ *    load: the books and caches of a network that has been running; its first and last tenth
+ *    give the cache-hit growth), then `--fetches` at idle load and as many at saturation:
+ *      market.freeloader_latency_ratio   freeloader ÷ contributor median fetch latency, saturated
+ *      market.idle_latency_ratio         the same, idle
+ *      market.popular_hops_p50           lookup rounds for the top 1 % chunks (after the history)
+ *      market.cache_hit_growth           cached-copy hit rate, last tenth ÷ first tenth of the history
+ *  - market.one_server_freeloader_latency_ratio: one server's FairScheduler alone, 1,000
+ *    requesters, half freeloaders (weight 1), half with standing, Poisson load at 97 %.
  *  - market.udp_freeloader_latency_ratio: the same on real UDP nodes (see priorityOnUdp), against
  *    the same race with equal standing in the same run.
  *
- *   npm run bench -- market [--mib 32] [--updates 2000000] [--priority-mib 16]
+ *   npm run bench -- market [--quick] [--mib 32] [--updates 2000000] [--priority-mib 16]
+ *                           [--history 1000000] [--fetches 100000] [--saturated-load 1] [--idle-load 0.3] [--sim-only]
+ *   --quick: 10× fewer ledger updates, 8 MiB transfers, a history of 300,000 fetches
  */
 export const summary = 'ledger updates/s on real LMDB vs addTraffic and vs a real-UDP transfer; freeloader/contributor latency under the fair scheduler'
 
 export async function run (args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { mib: { type: 'string', default: '32' }, updates: { type: 'string', default: '2000000' }, 'priority-mib': { type: 'string', default: '16' } } })
-  const mib = Number(values.mib)
-  const updates = Number(values.updates)
-  await ledgerThroughput(updates, mib)
-  await priorityOnUdp(Number(values['priority-mib']))
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean', default: false },
+      'sim-only': { type: 'boolean', default: false },
+      mib: { type: 'string' },
+      updates: { type: 'string' },
+      'priority-mib': { type: 'string' },
+      history: { type: 'string' },
+      fetches: { type: 'string' },
+      'saturated-load': { type: 'string', default: '1' },
+      'idle-load': { type: 'string', default: '0.3' }
+    }
+  })
+  const quick = values.quick === true
+  const num = (v: string | undefined, full: number, fast: number): number => v === undefined ? (quick ? fast : full) : Number(v)
+  marketSimulation(num(values.history, 1_000_000, 300_000), num(values.fetches, 100_000, 50_000), Number(values['saturated-load']), Number(values['idle-load']))
   schedulerLatency()
+  if (values['sim-only'] === true) return
+  await ledgerThroughput(num(values.updates, 2_000_000, 200_000), num(values.mib, 32, 8))
+  await priorityOnUdp(num(values['priority-mib'], 16, 8))
+}
+
+/** The issue's network figures, on the simulator (see the top of this file). */
+function marketSimulation (history: number, fetches: number, saturatedLoad: number, idleLoad: number): void {
+  const t0 = performance.now()
+  const sim = new MarketSimulation()
+  const o = sim.options
+  const setup = { nodes: o.nodes, chunks: o.chunks, zipf: o.zipf, freeloaders: o.nodes - sim.contributor.reduce((a, b) => a + b, 0), cache_slots: o.cacheSlots, service_ms: o.serviceMs, concurrency: o.concurrency, alpha: o.alpha }
+  const describe = (r: PhaseReport): Record<string, unknown> => {
+    const contributors = r.fetches.filter(f => !f.freeloader)
+    return {
+      load: r.load,
+      fetches: r.fetches.length,
+      freeloader_p50_ms: r.freeloaderP50,
+      contributor_p50_ms: r.contributorP50,
+      queued_only_ratio: r.queuedRatio,
+      queued_share: r.fetches.filter(f => f.queued).length / r.fetches.length,
+      contributor_fetches_with_standing: contributors.filter(f => f.weight > 1).length / contributors.length,
+      // The scheduler's own effect: freeloaders against contributor fetches that met a server they had served.
+      with_standing_ratio: r.freeloaderP50 / percentile(contributors.filter(f => f.weight > 1).map(f => f.latencyMs), 50),
+      mean_offered_load: r.meanOfferedLoad,
+      max_offered_load: r.maxOfferedLoad,
+      refused: r.refused
+    }
+  }
+  progress(`market simulation: ${o.nodes} nodes, ${o.chunks} chunks; history of ${history} fetches at load ${idleLoad}`)
+  const past = sim.runPhase(history, idleLoad)
+  progress(`  ${((performance.now() - t0) / 1000).toFixed(1)} s; ${fetches} fetches idle (load ${idleLoad})`)
+  const idle = sim.runPhase(fetches, idleLoad)
+  progress(`  ${((performance.now() - t0) / 1000).toFixed(1)} s; ${fetches} fetches saturated (load ${saturatedLoad})`)
+  const busy = sim.runPhase(fetches, saturatedLoad)
+  const seconds = (performance.now() - t0) / 1000
+  emit('market.freeloader_latency_ratio', busy.latencyRatio, 'ratio', { target: '>= 3', ...describe(busy), ...setup, history, sim_seconds: seconds })
+  emit('market.idle_latency_ratio', idle.latencyRatio, 'ratio', { target: '<= 1.2', ...describe(idle) })
+  emit('market.popular_hops_p50', idle.popularHopsP50, 'hops', { target: '<= 1.5', all_chunks_hops_p50: idle.hopsP50, note: 'lookup rounds (alpha parallel queries each) until a holder answers, after the history' })
+  emit('market.cache_hit_growth', past.hitRateLastTenth / past.hitRateFirstTenth, 'ratio', { target: '> 1', hit_rate_first_tenth: past.hitRateFirstTenth, hit_rate_last_tenth: past.hitRateLastTenth, hit_rate_after: idle.hitRateLastTenth, history })
 }
 
 /**
@@ -185,9 +247,8 @@ function schedulerLatency (): void {
     // Service time included (1 unit): the latency a fetch sees.
     return { free: median(waits.free) + 1, contrib: median(waits.contrib) + 1 }
   }
-  progress('scheduler simulation: saturated (97 % load) and idle (30 %)')
+  progress('one-server scheduler simulation: saturated (97 % load) and idle (30 %)')
   const busy = run(0.97)
-  emit('market.freeloader_latency_ratio', busy.free / busy.contrib, 'ratio', { target: '>= 3', freeloader_p50: busy.free, contributor_p50: busy.contrib, load: 0.97, model: 'one server, FairScheduler, not the routing simulator' })
   const idle = run(0.3)
-  emit('market.idle_latency_ratio', idle.free / idle.contrib, 'ratio', { target: '<= 1.2', freeloader_p50: idle.free, contributor_p50: idle.contrib, load: 0.3 })
+  emit('market.one_server_freeloader_latency_ratio', busy.free / busy.contrib, 'ratio', { freeloader_p50: busy.free, contributor_p50: busy.contrib, load: 0.97, idle_ratio: idle.free / idle.contrib, model: 'one server, FairScheduler alone' })
 }

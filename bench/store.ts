@@ -93,7 +93,7 @@ export async function run (args: string[]): Promise<void> {
     const ix = new ChunkIndex()
     for (let i = 0; i < 100_000; i++) {
       const id = randomBytes(32)
-      ix.add(id.toString('hex'), { id, placement: 'cache', size: 1 << 20, heat: { score: Math.random() * 10, at: i }, closeness: 1 + (i % 4) })
+      ix.add(id.toString('hex'), { id, placement: 'cache', size: 1 << 20, heat: { score: Math.random() * 10, at: i }, price: 1 + (i % 4) })
     }
     t = performance.now()
     const victims = selectVictims(ix, 1 << 20, ix.cacheBytes, 100_000, 86_400_000)

@@ -4,6 +4,7 @@ import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accou
 import { type Accounting, createAccounting } from './accounting/accounting.js'
 import type { BitcoinPayments } from './accounting/bitcoin/payments-api.js'
 import { createBitcoinPayments } from './accounting/bitcoin/payments.js'
+import { chunkBytePrice } from './accounting/price.js'
 import { type LedgerReport, ledgerReport } from './accounting/ledger/ledger-report.js'
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
 import { TornetError } from './errors.js'
@@ -373,7 +374,8 @@ export class TornetNode extends EventEmitter {
       throw new TornetError(NodeErrorCode.noIdentity, `no identity in ${init.dataDir}: create one with "tornet id new --data-dir ${init.dataDir}"`)
     }
     const log: NodeLog = init.log ?? (() => {})
-    const store = openStore(init.dataDir, { nodeId: identity.id, cacheBytes: config.storage.cacheBytes, onWarning: (w) => log('warn', w.message) })
+    // The cache keeps what earns most: heat × the price this node charges for the chunk (the seed's revenue).
+    const store = openStore(init.dataDir, { nodeId: identity.id, bytePrice: (id) => chunkBytePrice(identity.id, id), cacheBytes: config.storage.cacheBytes, onWarning: (w) => log('warn', w.message) })
     let transport: Transport
     try {
       transport = init.transport ?? await createUdpTransport({ host: config.listen.host, port: config.listen.port })
@@ -406,17 +408,23 @@ export class TornetNode extends EventEmitter {
       const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
       if (contact !== undefined) contact.contentProvided += bytes
     }
-    // The bucket order's "payments made": satoshis a peer paid this node, from the ledger.
-    this.accounting.credit.onCredited = (peerHex, sats) => {
-      const contact = this.dht.table.get(Buffer.from(peerHex, 'hex'))
-      if (contact !== undefined) contact.paymentsMade += sats
+    // The bucket order's "payments made": the satoshis a peer ever paid this node, as the ledger
+    // books them — on each payment, and whenever the peer connects (a contact first seen after
+    // a restart, or evicted and met again, gets its record back).
+    const paymentsFromLedger = (id: Buffer): void => {
+      const contact = this.dht.table.get(id)
+      if (contact === undefined) return
+      const paid = this.accounting.ledger.get(id.toString('hex'))?.paidSats ?? 0
+      if (paid > contact.paymentsMade) contact.paymentsMade = paid
     }
+    this.accounting.credit.onCredited = (peerHex) => { paymentsFromLedger(Buffer.from(peerHex, 'hex')) }
     this.link.registerService('dht', {
       onRequest: async (peer, payload) => await this.dht.handleRequest(contactOfPeer(peer), payload)
     })
     this.link.on('peer-connected', (peer) => {
       this.store.peers.noteContact({ id: peer.id, publicKey: peer.publicKey, nonce: peer.nonce, rank: peer.rank, endpoint: peer.endpoint, rttMs: peer.rttMs })
       this.dht.onContactSeen(contactOfPeer(peer), peer.rttMs)
+      paymentsFromLedger(peer.id)
       this.emit('peer-connected', peer)
     })
     this.link.on('peer-error', (e) => {

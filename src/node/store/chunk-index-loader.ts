@@ -20,7 +20,7 @@ export interface ChunkDatabases {
  *  - a meta record without a chunk is removed.
  * Costs one pass over the keys of each database (values of the small meta records only).
  */
-export function loadChunkIndex (ctx: StoreContext, dbs: ChunkDatabases, closeness: (id: Buffer) => number): ChunkIndex {
+export function loadChunkIndex (ctx: StoreContext, dbs: ChunkDatabases, priceOf: (id: Buffer) => number): ChunkIndex {
   const metas = new Map<string, ChunkMeta | undefined>()
   for (const { key, value } of dbs.meta.getRange()) {
     const hex = Buffer.from(key).toString('hex')
@@ -51,7 +51,7 @@ export function loadChunkIndex (ctx: StoreContext, dbs: ChunkDatabases, closenes
       }
       metas.delete(hex)
       index.add(hex, {
-        id, placement, size: m.size, heat: { score: m.score, at: m.at }, closeness: closeness(id)
+        id, placement, size: m.size, heat: { score: m.score, at: m.at }, price: priceOf(id)
       })
     }
   }

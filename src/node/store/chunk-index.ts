@@ -11,8 +11,8 @@ export interface IndexEntry {
   placement: Placement
   size: number
   heat: Heat
-  /** 1 + common prefix bits with the node id (see cache-value.ts). */
-  closeness: number
+  /** This node's price per byte of the chunk (the seed's yield, see cache-value.ts); fixed per chunk. */
+  price: number
 }
 
 export interface Usage {

@@ -11,7 +11,7 @@ import { type StoreContext, assertOpen, checkId, del, put } from './store-contex
 /**
  * The two chunk databases of the seed: `local` holds chunks this user published or pinned
  * and is never evicted; `cache` holds chunks kept for others, bounded in bytes, evicting the
- * least valuable first (heat × closeness, see eviction-policy.ts). Chunks are opaque bytes keyed
+ * least valuable first (expected revenue: heat × this node's price, see eviction-policy.ts). Chunks are opaque bytes keyed
  * by SHA-256(bytes); every put re-hashes (but putCacheVerified, whose caller has just done it),
  * so a corrupt chunk is never stored and so never served.
  *
@@ -30,8 +30,14 @@ export const DEFAULT_CACHE_BYTES = 1024 * 1024 * 1024
 export const DEFAULT_HEAT_FLUSH_MS = 5000
 
 export interface ChunkStoreOptions {
-  /** The node id; eviction favours chunks near it. Without it, heat alone decides. */
+  /** The node id; eviction favours chunks near it. Without it (and without `bytePrice`), heat alone decides. */
   nodeId?: Uint8Array
+  /**
+   * This node's price per byte of a chunk (the node wires accounting/price.ts chunkBytePrice
+   * with its id): the cache keeps what earns most, heat × price. Default: 1 + the common
+   * prefix of nodeId and the chunk id, the same figure for distinct ids.
+   */
+  bytePrice?: (chunkId: Uint8Array) => number
   /** Bound on the bytes of cached chunks (LMDB's page overhead comes on top). */
   cacheBytes?: number
   /** Half-life of an access in the heat score. */
@@ -57,7 +63,9 @@ export class ChunkStore {
   private readonly timer: NodeJS.Timeout
   /** Chunks evicted from the cache since open. */
   evictions = 0
-  private readonly closeness = (id: Buffer): number => this.eviction.closeness(id)
+  /** Chunks not cached because making room would have evicted a chunk worth more. */
+  refusedByValue = 0
+  private readonly priceOf = (id: Buffer): number => this.eviction.price(id)
 
   private readonly ctx: StoreContext
 
@@ -67,9 +75,9 @@ export class ChunkStore {
     const limit = opts.cacheBytes ?? DEFAULT_CACHE_BYTES
     if (!Number.isSafeInteger(limit) || limit < 0) throw storeError(StoreErrorCode.INVALID_ARGUMENT, `bad cacheBytes ${limit}`)
     const nodeId = opts.nodeId === undefined ? undefined : checkId(opts.nodeId, 'nodeId')
-    this.eviction = new EvictionPolicy({ limit, nodeId, halfLifeMs: opts.halfLifeMs })
+    this.eviction = new EvictionPolicy({ limit, nodeId, bytePrice: opts.bytePrice, halfLifeMs: opts.halfLifeMs })
     this.missing = new MissingCounter(opts.missingCapacity)
-    this.index = loadChunkIndex(ctx, this.dbs, this.closeness)
+    this.index = loadChunkIndex(ctx, this.dbs, this.priceOf)
     this.timer = setInterval(() => { this.flushHeat().catch(() => { /* reported inside */ }) }, opts.heatFlushMs ?? DEFAULT_HEAT_FLUSH_MS)
     this.timer.unref()
     // A store reopened with a smaller limit trims at once.
@@ -161,9 +169,11 @@ export class ChunkStore {
 
   /**
    * Caches a chunk held for others, evicting the least valuable cached chunks to stay within
-   * `cacheLimit`. The new chunk enters with heat 1 and is exempt from the eviction it causes.
-   * Resolves false (nothing stored) when the chunk alone exceeds the limit; true otherwise,
-   * also when the chunk was already here (a cached one then counts an access).
+   * `cacheLimit`. The new chunk enters with heat 1, so it is worth its price; it displaces
+   * no chunk worth more (the seed's rule: a chunk must beat the least profitable one).
+   * Resolves false (nothing stored) when the chunk alone exceeds the limit or is worth less
+   * than what it would displace; true otherwise, also when the chunk was already here (a
+   * cached one then counts an access).
    */
   async putCache (id: Uint8Array, bytes: Uint8Array): Promise<boolean> {
     assertOpen(this.ctx)
@@ -198,8 +208,9 @@ export class ChunkStore {
     // lmdb-js (3.5) stores garbage for a Buffer over a SharedArrayBuffer (measured): such bytes
     // are always copied into an ordinary buffer first.
     const own = copy || !Buffer.isBuffer(bytes) || bytes.buffer instanceof SharedArrayBuffer ? Buffer.from(bytes) : bytes
-    const victims = this.evictFor(own.length)
     const entry = this.entry(key, 'cache', own.length, 1)
+    const victims = this.evictFor(own.length, undefined, entry.price)
+    if (victims === undefined) { this.refusedByValue++; return false }
     this.index.add(hex, entry)
     const meta = this.metaOf(entry)
     await this.write(hex, own, 'caching a chunk', () => {
@@ -363,8 +374,12 @@ export class ChunkStore {
   }
 
   /** Takes the victims out of the index now; their rows go in the caller's transaction. */
-  private evictFor (incoming: number, exempt?: string): IndexEntry[] {
-    const victims = this.eviction.victims(this.index, incoming, this.ctx.now(), exempt)
+  /** Undefined (nothing taken) when `worth` is given and the room would cost a chunk worth as much. */
+  private evictFor (incoming: number, exempt?: string): IndexEntry[]
+  private evictFor (incoming: number, exempt: string | undefined, worth: number): IndexEntry[] | undefined
+  private evictFor (incoming: number, exempt?: string, worth?: number): IndexEntry[] | undefined {
+    const victims = this.eviction.victims(this.index, incoming, this.ctx.now(), exempt, worth)
+    if (victims === undefined) return undefined
     for (const v of victims) {
       const hex = v.id.toString('hex')
       this.index.remove(hex)
@@ -402,7 +417,7 @@ export class ChunkStore {
       // The disk refused (full, I/O error). Rebuild the index from what is committed once
       // the queue drains, so memory and disk agree again.
       void this.ctx.env.committed.then(() => {
-        if (!this.ctx.isClosed()) this.index = loadChunkIndex(this.ctx, this.dbs, this.closeness)
+        if (!this.ctx.isClosed()) this.index = loadChunkIndex(this.ctx, this.dbs, this.priceOf)
       })
       throw err
     } finally {
@@ -415,7 +430,7 @@ export class ChunkStore {
   }
 
   private entry (id: Buffer, placement: Placement, size: number, score: number): IndexEntry {
-    return { id, placement, size, heat: { score, at: this.ctx.now() }, closeness: this.eviction.closeness(id) }
+    return { id, placement, size, heat: { score, at: this.ctx.now() }, price: this.eviction.price(id) }
   }
 
   private metaOf (e: IndexEntry): Buffer {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ChunkIndex, type IndexEntry } from '../../../src/node/store/chunk-index.js'
 
-function entry (n: number, placement: 'local' | 'cache', size: number, score: number, closeness = 1, at = 0): IndexEntry {
-  return { id: Buffer.alloc(32, n), placement, size, heat: { score, at }, closeness }
+function entry (n: number, placement: 'local' | 'cache', size: number, score: number, price = 1, at = 0): IndexEntry {
+  return { id: Buffer.alloc(32, n), placement, size, heat: { score, at }, price }
 }
 
 describe('ChunkIndex', () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { open } from 'lmdb'
 import { afterEach, describe, expect, it } from 'vitest'
+import { chunkBytePrice } from '../../../src/node/accounting/price.js'
 import { sha256 } from '../../../src/node/crypto/hash.js'
 import { isTornetError } from '../../../src/node/errors.js'
 import { type Store, type StoreOptions, openStore } from '../../../src/node/store/environment.js'
@@ -169,7 +170,8 @@ describe('ChunkStore', () => {
     const cold = [chunk(3, 10_000), chunk(4, 10_000)]
     for (const c of [near, hot, ...cold]) await store.chunks.putCache(c.id, c.bytes)
     for (let i = 0; i < 30; i++) store.chunks.getRange(hot.id, 0, 10_000) // 30 full reads
-    clock.advance(1000)
+    // Two half-lives: the cold ones are worth less than a newcomer (heat 1 × its price), so it may displace them.
+    clock.advance(2 * 86_400_000)
     const incoming = chunk(10, 19_000) // room for it means evicting exactly two of the four
     await store.chunks.putCache(incoming.id, incoming.bytes)
     expect(store.chunks.evictions).toBe(2)
@@ -178,6 +180,30 @@ describe('ChunkStore', () => {
     expect(store.chunks.has(hot.id)).toBe(true) // far but hot: heat counts
     for (const c of cold) expect(store.chunks.has(c.id)).toBe(false)
     expect(store.chunks.usage().cacheBytes).toBe(39_000)
+  })
+
+  it('caches by expected revenue (heat × the price the node charges): a cheap newcomer cannot displace hot or dear chunks', async () => {
+    const clock = new FakeClock()
+    const near = chunk(1, 10_000)
+    const nodeId = Buffer.from(near.id); nodeId[31] ^= 1 // near costs 256 per byte here, a random chunk about 1
+    const { store } = fresh({ cacheBytes: 20_000, nodeId, bytePrice: (id) => chunkBytePrice(nodeId, id), now: clock.now })
+    const hot = chunk(2, 10_000)
+    await store.chunks.putCache(near.id, near.bytes)
+    await store.chunks.putCache(hot.id, hot.bytes)
+    for (let i = 0; i < 5; i++) store.chunks.get(hot.id) // heat 6 at price ≈ 1 beats a newcomer's 1 × ≈ 1
+    clock.advance(1000)
+    const newcomer = chunk(3, 10_000)
+    expect(chunkBytePrice(nodeId, newcomer.id)).toBeLessThan(6)
+    expect(await store.chunks.putCache(newcomer.id, newcomer.bytes)).toBe(false)
+    expect(store.chunks.refusedByValue).toBe(1)
+    expect(store.chunks.has(newcomer.id)).toBe(false)
+    expect(store.chunks.has(near.id) && store.chunks.has(hot.id)).toBe(true)
+    expect(store.chunks.evictions).toBe(0)
+    // Once the hot chunk has cooled below the newcomer's worth, the newcomer takes its place.
+    clock.advance(5 * 86_400_000) // 5 half-lives: hot ≈ 6 / 32, near ≈ 256 / 32
+    expect(await store.chunks.putCache(newcomer.id, newcomer.bytes)).toBe(true)
+    expect(store.chunks.has(hot.id)).toBe(false)
+    expect(store.chunks.has(near.id)).toBe(true) // as cold, but × 256
   })
 
   it('lets old heat decay, so a once-hot chunk eventually goes', async () => {

@@ -80,7 +80,7 @@ export function storagePanel (view: DashboardView): string {
 </div>
 <div class="split"><span>Cache</span><span>${h(formatBytes(s.cacheBytes))} of ${h(formatBytes(s.cacheLimit))} (${p.toFixed(0)}%)</span></div>
 ${meter(s.cacheBytes, s.cacheLimit, true)}
-<p class="hint">Your own content is never evicted. The cache holds chunks other nodes published; when it is full, the ones worth least go first: value is how often a chunk was asked for lately (heat, halved every day) times how close its id is to this node's.</p>`
+<p class="hint">Your own content is never evicted. The cache holds chunks kept for others, by the revenue they are expected to earn: how often a chunk was asked for lately (heat, halved every day) times the price this node charges for it, which is higher the closer the chunk's id is to this node's (256 − log2 of their distance, per byte). When the cache is full the chunk earning least goes first, and a new chunk that would earn less than what it would push out is not cached. Only nodes of higher rank than this one may ask it to cache a chunk.</p>`
   return card('storage', 'Storage', body)
 }
 

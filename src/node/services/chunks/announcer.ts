@@ -182,8 +182,8 @@ export class Announcer {
     for (const c of closest) {
       if (accepted >= wanted) break
       if (c.id.equals(self) || serving.has(c.id.toString('hex'))) continue
-      // Only nodes of lower or equal rank take a request to cache (cache-admission.ts); an unverified rank reads 0.
-      if (c.rank > this.d.identity.rank) continue
+      // Only nodes of lower rank take a request to cache (cache-admission.ts); an unverified rank reads 0.
+      if (c.rank >= this.d.identity.rank) continue
       this.d.counters.cacheRequestsSent++
       try {
         const m = tryDecode(decodeChunkMessage, await this.d.network.request(c, CHUNK_SERVICE, msg, { signal, timeoutMs: this.d.requestTimeoutMs }))

@@ -7,7 +7,7 @@ import type { Contact } from '../../routing/contact.js'
  *
  * - CACHE_REQUEST ("please pull this chunk") is the seed's advertising: "you
  *   can only advertise on nodes of lower rank than yourself". It is accepted
- *   only from a peer of equal or higher rank than this node, only for chunk ids this
+ *   only from a peer of strictly higher rank than this node, only for chunk ids this
  *   node is among the closest to (where lookups will look), and only within
  *   a per-peer budget (a token bucket: `burst` pulls, refilled at `perHour`).
  * - Demand (queries for a chunk this node lacks: cache on demand) counts only

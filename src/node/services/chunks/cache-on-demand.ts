@@ -15,7 +15,7 @@ import { PeerBudget, hasStanding } from './cache-admission.js'
  * bound).
  *
  * CACHE_REQUEST: a publisher asks this node to pull a scarce chunk; accepted
- * from peers of equal or higher rank, for chunks near this node, within a per-peer
+ * only from peers of higher rank, for chunks near this node, within a per-peer
  * budget.
  *
  * At most `maxConcurrent` pulls run at once, and an id is not pulled again
@@ -87,10 +87,11 @@ export class CacheOnDemand {
   /** A peer asks this node to pull a chunk; true when it will (or holds it already). */
   onCacheRequest (id: Buffer, from: Contact): boolean {
     const refuse = (): boolean => { this.d.stats.cacheRequestsRefused++; return false }
-    // "You can only advertise on nodes of lower rank than yourself": a peer that spent less
-    // work on its identity than this node cannot make it download. Equal ranks may (nodes
-    // mined to one network's minRank are often equal), within the budget.
-    if (this.o === undefined || !this.d.running() || from.rank < this.d.selfRank || !this.d.isNear(id)) return refuse()
+    // "You can only advertise on nodes of lower rank than yourself" (the seed: "your identity
+    // is greater than the server's"): only a peer that spent more work on its identity than
+    // this node can make it download; an equal rank cannot, or any node mined to the
+    // network's minRank could fill the caches of all the others.
+    if (this.o === undefined || !this.d.running() || from.rank <= this.d.selfRank || !this.d.isNear(id)) return refuse()
     if (this.d.has(id) || this.pulling.has(id.toString('hex'))) return true
     if (!this.budget.take(from.id)) return refuse()
     if (this.pull(id)) return true

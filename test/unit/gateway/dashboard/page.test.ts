@@ -56,6 +56,14 @@ describe('renderDashboardPage', () => {
     expect(html).not.toMatch(/<(link|img)[^>]+(src|href)="https?:/) // no external assets
   })
 
+  it('says how the cache really evicts: by expected revenue (heat × price), not oldest first', () => {
+    const html = renderDashboardPage(view())
+    expect(html).not.toMatch(/oldest/i)
+    expect(html).toContain('times the price this node charges')
+    expect(html).toContain('256 − log2')
+    expect(html).toContain('would earn less than what it would push out is not cached')
+  })
+
   it('escapes hostile names, titles and values from the node', () => {
     const port = fakePort()
     const html = renderDashboardPage(view({

@@ -304,6 +304,18 @@ describe('chunk exchange on an in-memory network', () => {
     }, WAIT)
   })
 
+  it('a publisher asks no node of its own rank or above to pull (only lower ranks take cache requests)', async () => {
+    const t = testnet({ nodes: 8, identity: i => identityOfRank(i < 4 ? 3 : 5), service: { cacheOnDemand: { threshold: 100 } } })
+    const c = fakeChunk(120, 50_000)
+    const publisher = t.nodes[0]
+    await publishOn(publisher, c)
+    const [a] = await publisher.service.checkAvailability([c.id], { target: 3 })
+    expect(a.pushed).toBe(0)
+    expect(publisher.service.stats.cacheRequestsSent).toBe(0)
+    // Nodes 1-3 share its rank and 4-7 outrank it: nobody is asked, nobody pulls.
+    expect(t.nodes.filter(n => n !== publisher && n.store.chunks.has(c.id))).toHaveLength(0)
+  })
+
   it('stops cleanly: running downloads abort, later calls refuse', async () => {
     const t = testnet({ nodes: 8, service: { cacheOnDemand: false } })
     const c = fakeChunk(100)
