@@ -51,7 +51,9 @@ export interface GatewayLimits {
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
-  maxConnections: 512,
+  // Room for a crowd of clients (1,000 open at once is tested); one client address still gets at most
+  // maxConnectionsPerClient of them.
+  maxConnections: 2048,
   maxHeaderSize: 16 * 1024,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 120_000,
