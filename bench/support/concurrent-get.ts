@@ -7,16 +7,18 @@ import { connect, type Socket } from 'node:net'
  * by name with remote DNS, then the request inside the tunnel). Raw sockets,
  * so that no client-side pool queues a request: every connection is open at
  * the gateway at the same time. A request counts as an error unless it gets
- * 200 with a body as long as its Content-Length. Latency: from connect() to
- * the last byte.
+ * 200 with a body as long as its Content-Length. Latency: from writing the
+ * request (all connections being open) to the last byte of its response.
  *
  * Used by `npm run bench -- gateway` (in its own process: concurrent.ts) and
  * by the test that 1,000 concurrent connections all succeed.
  */
 export interface ConcurrentJob {
   proxy: { host: string, port: number }
-  /** One request per entry: host (a .tor-net name) and path. */
-  targets: Array<{ host: string, path: string }>
+  /** Host names (.tor-net) the targets point into (by index: the job travels as one command-line argument). */
+  hosts: string[]
+  /** One request per entry. */
+  targets: Array<{ host: number, path: string }>
   /** Client source addresses, used in turn (127.0.0.x: the gateway caps connections per client address). */
   localAddresses?: string[]
   timeoutMs?: number
@@ -51,17 +53,17 @@ export async function concurrentGets (job: ConcurrentJob): Promise<ConcurrentRes
   let ok = 0
   const barrier = new Barrier(job.together === false ? 0 : job.targets.length)
   const t0 = performance.now()
-  await Promise.all(job.targets.map(async (target, i) => {
+  await Promise.all(job.targets.map(async ({ host, path }, i) => {
+    const target = { host: job.hosts[host]!, path }
     const via = i % 2 === 0 ? 'socks' : 'http'
     const localAddress = addresses.length === 0 ? undefined : addresses[i % addresses.length]
-    const start = performance.now()
     const ticket = barrier.ticket()
     try {
-      await oneGet(job.proxy, target, via, localAddress, timeoutMs, ticket, () => {
+      const ms = await oneGet(job.proxy, target, via, localAddress, timeoutMs, ticket, () => {
         open++
         peakOpen = Math.max(peakOpen, open)
       }, () => { open-- })
-      latenciesMs.push(performance.now() - start)
+      latenciesMs.push(ms)
       ok++
     } catch (err) {
       ticket.arrive() // a connection that failed early must not hold the others
@@ -82,7 +84,7 @@ export async function concurrentGets (job: ConcurrentJob): Promise<ConcurrentRes
 }
 
 async function oneGet (proxy: { host: string, port: number }, target: { host: string, path: string }, via: 'socks' | 'http',
-  localAddress: string | undefined, timeoutMs: number, ticket: Ticket, opened: () => void, closed: () => void): Promise<void> {
+  localAddress: string | undefined, timeoutMs: number, ticket: Ticket, opened: () => void, closed: () => void): Promise<number> {
   const socket = connect({ host: proxy.host, port: proxy.port, localAddress })
   socket.setNoDelay(true)
   opened()
@@ -107,6 +109,7 @@ async function oneGet (proxy: { host: string, port: number }, target: { host: st
       requestTarget = `http://${target.host}${target.path}`
     }
     await ticket.wait()
+    const sentAt = performance.now()
     socket.write(`GET ${requestTarget} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: close\r\n\r\n`)
     const response = await reader.rest()
     const headEnd = response.indexOf('\r\n\r\n')
@@ -117,6 +120,7 @@ async function oneGet (proxy: { host: string, port: number }, target: { host: st
     const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1]
     const body = response.length - headEnd - 4
     if (length !== undefined && Number(length) !== body) throw new Error(`body ${body} bytes, Content-Length ${length}`)
+    return performance.now() - sentAt
   } finally {
     clearTimeout(timer)
     socket.destroy()

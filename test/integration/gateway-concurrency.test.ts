@@ -46,16 +46,16 @@ describe('1,000 concurrent proxy connections', () => {
   it('serves every one, SOCKS5 and HTTP proxy, cached and uncached pages', async () => {
     const proxy = served.gateway.address
     // The cached half: a site the gateway has served before.
-    const warm = await concurrentGets({ proxy, targets: [{ host: `${hosts[0]!}.tor-net`, path: '/index.html' }] })
+    const names = hosts.map(h => `${h}.tor-net`)
+    const warm = await concurrentGets({ proxy, hosts: names, targets: [{ host: 0, path: '/index.html' }] })
     expect(warm.errors, warm.failures.join('\n')).toBe(0)
 
     const pages = ['/index.html', '/style.css', '/page0.html', '/page1.html']
     const targets = Array.from({ length: CONNECTIONS }, (_, i) => {
       const cached = i % 4 < 2
-      const site = cached ? hosts[0]! : hosts[1 + (i % UNCACHED_SITES)]!
-      return { host: `${site}.tor-net`, path: pages[Math.floor(i / 4) % pages.length]! }
+      return { host: cached ? 0 : 1 + (i % UNCACHED_SITES), path: pages[Math.floor(i / 4) % pages.length]! }
     })
-    const result = await concurrentGets({ proxy, targets, localAddresses: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'] })
+    const result = await concurrentGets({ proxy, hosts: names, targets, localAddresses: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'] })
     expect(result.failures, `${result.errors} of ${CONNECTIONS} failed`).toEqual([])
     expect(result.ok).toBe(CONNECTIONS)
     expect(result.bySocks).toBe(CONNECTIONS / 2)
