@@ -17,7 +17,7 @@ import { HTML_CONTENT_TYPE } from '../../html.js'
 import { JSON_CONTENT_TYPE, sendNoStore } from '../../no-store-reply.js'
 import type { Router } from '../../router.js'
 import { CSRF_FIELD, headerToken, isSameGatewayOrigin, newCsrfToken, tokensEqual } from '../dashboard/csrf.js'
-import { DEFAULT_DRAIN_BUDGET, drain, type DrainBudget } from '../dashboard/drain.js'
+import { DEFAULT_DRAIN_BUDGET, drain, lingerOnClose, type DrainBudget } from '../dashboard/drain.js'
 import type { LocalApp } from '../local.js'
 import { sendDownload } from './attachment-reply.js'
 import { renderCompose, renderContacts, renderCreateMailbox } from './compose-page.js'
@@ -103,7 +103,9 @@ export function createMailApp (options: MailAppOptions): MailApp {
         ? mailWebError(MAIL_WEB_ERRORS.notFound, `The webmail has no page ${ctx.pathname}.`)
         : mailWebError(MAIL_WEB_ERRORS.methodNotAllowed, `${method} is not allowed on ${ctx.pathname}.`)
       const headers: Record<string, string> = route === undefined ? {} : { allow: allowed.join(', ') }
-      const drained = method === 'GET' || method === 'HEAD' || await drain(req[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>, limits.drain)
+      const body = req[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>
+      const drained = method === 'GET' || method === 'HEAD' || await drain(body, limits.drain)
+      if (!drained) lingerOnClose(res, body)
       sendMailError(res, err, { base, method, gateway, headers, close: !drained })
       return
     }
@@ -122,6 +124,7 @@ export function createMailApp (options: MailAppOptions): MailApp {
     source: AsyncIterator<Uint8Array> = req[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>, bodyDone = false): Promise<void> {
     const drained = bodyDone || await drain(source, limits.drain)
     if (ctx.signal.aborted && res.destroyed) return
+    if (!drained) lingerOnClose(res, source)
     sendMailError(res, err, { base, method: req.method, close: !drained, gateway })
   }
 
@@ -133,6 +136,7 @@ export function createMailApp (options: MailAppOptions): MailApp {
     }
     const declared = Number(req.headers['content-length'] ?? NaN)
     if (Number.isFinite(declared) && declared > limits.maxMessageBytes) {
+      lingerOnClose(res, source)
       sendMailError(res, mailWebError(MAIL_WEB_ERRORS.tooLarge, `The message (${declared} bytes with its attachments) is larger than the limit of ${limits.maxMessageBytes} bytes.`),
         { base: links.base, close: true, gateway })
       return
