@@ -12,9 +12,10 @@
  * answer) is opened at the gateway's port, and a script in that origin reads
  * the dashboard and POSTs with the real token and a matching Origin.
  *
- * Every read must fail (no CORS headers, a refused Host), every POST that
- * reaches the gateway must get 403 (Origin, Host), and the node's state must
- * be unchanged: nothing published, no mailbox.
+ * Every read and every POST must get 403 from the gateway (another site's
+ * Origin, a foreign Host), no answer may carry CORS headers, the page must
+ * read nothing, and the node's state must be unchanged: nothing published,
+ * no mailbox.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -45,8 +46,8 @@ function recordResponses (page: Page): string[] {
   return seen
 }
 
-function postsTo (seen: string[], url: string): number[] {
-  return seen.filter(s => s.startsWith(`POST ${url} `)).map(s => Number(s.split(' ')[2]))
+function statusesOf (seen: string[], method: string, url: string): number[] {
+  return seen.filter(s => s.startsWith(`${method} ${url} `)).map(s => Number(s.split(' ')[2]))
 }
 
 describeWithClients('hostile pages against the dashboard and webmail, in Firefox', ['firefox'], () => {
@@ -78,10 +79,14 @@ describeWithClients('hostile pages against the dashboard and webmail, in Firefox
       const results = await page.evaluate(() => (window as unknown as { attackResults: Record<string, string> }).attackResults)
       await page.screenshot({ path: join(ARTIFACTS, 'hostile-page.png') })
 
-      // Reads: Firefox gives the page nothing (no Access-Control-Allow-Origin from the gateway).
+      // Reads: the gateway answered 403 (another site's Origin), and Firefox gave the page nothing
+      // (no Access-Control-Allow-Origin from the gateway).
       expect(results['read dashboard at 127.0.0.1']).toBe('blocked')
       expect(results['read dashboard at tornet.tor-net']).toBe('blocked')
       expect(results['read webmail']).toBe('blocked')
+      expect(statusesOf(seen, 'GET', `http://127.0.0.1:${port}/api/status`)).toEqual([403])
+      expect(statusesOf(seen, 'GET', 'http://tornet.tor-net/api/status')).toEqual([403])
+      expect(statusesOf(seen, 'GET', 'http://mail.tor-net/')).toEqual([403])
       // fetch() POSTs: the answer is unreadable to the page too…
       expect(results['fetch POST publish at 127.0.0.1']).toBe('blocked')
       expect(results['fetch POST publish at tornet.tor-net']).toBe('blocked')
@@ -89,7 +94,7 @@ describeWithClients('hostile pages against the dashboard and webmail, in Firefox
       expect(results.error).toBeUndefined()
       // …and each POST reached the gateway (fetch and form alike) and was refused with 403.
       for (const url of [`http://127.0.0.1:${port}/publish`, 'http://tornet.tor-net/publish', 'http://mail.tor-net/new']) {
-        expect(postsTo(seen, url), url).toEqual([403, 403])
+        expect(statusesOf(seen, 'POST', url), url).toEqual([403, 403])
       }
       expect(results['form POST publish at 127.0.0.1']).toBe('sent')
       // The gateway sent no CORS header on anything.

@@ -16,7 +16,7 @@ import { gatewayAuthority } from '../../gateway-authority.js'
 import { HTML_CONTENT_TYPE } from '../../html.js'
 import { JSON_CONTENT_TYPE, sendNoStore } from '../../no-store-reply.js'
 import type { Router } from '../../router.js'
-import { CSRF_FIELD, headerToken, isSameGatewayOrigin, newCsrfToken, tokensEqual } from '../dashboard/csrf.js'
+import { CSRF_FIELD, headerToken, isCrossSiteRead, isSameGatewayOrigin, newCsrfToken, tokensEqual } from '../dashboard/csrf.js'
 import { DEFAULT_DRAIN_BUDGET, drain, lingerOnClose, type DrainBudget } from '../dashboard/drain.js'
 import type { LocalApp } from '../local.js'
 import { sendDownload } from './attachment-reply.js'
@@ -107,6 +107,11 @@ export function createMailApp (options: MailAppOptions): MailApp {
       const drained = method === 'GET' || method === 'HEAD' || await drain(body, limits.drain)
       if (!drained) lingerOnClose(res, body)
       sendMailError(res, err, { base, method, gateway, headers, close: !drained })
+      return
+    }
+    // Another site reading the mailbox's pages (fetch, image, frame) is refused; a POST has its own check below.
+    if (method !== 'POST' && ctx.target.kind === 'gateway' && isCrossSiteRead(req, { host: ctx.host, port: ctx.port })) {
+      sendMailError(res, mailWebError(MAIL_WEB_ERRORS.forbiddenOrigin, 'Another site asked for a webmail page.'), { base, method, gateway })
       return
     }
     try {
