@@ -50,6 +50,8 @@ import { emit, progress } from './util.js'
  *                              four loopback addresses (the gateway caps 256 per client address).
  *   gateway.concurrent_1000_p99_ms  request written (all connections open) to its last byte, 99th
  *                              percentile over those connections
+ *   gateway.concurrent_1000_baseline_p99_ms  the same crowd, same client, against the plain node:http
+ *                              server with the page in memory (plain GETs, no proxy)
  *
  * All nodes and the gateway share this process (as in `npm start`); the clients do not.
  * `loadBefore` (the 1-minute load average when the suite started) says how busy the machine was.
@@ -186,6 +188,14 @@ export async function run (args: string[] = []): Promise<void> {
       if (r.non2xx > 0 || r.errors > 0) progress(`  warning: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
       return r
     }
+    progress(`crowd baseline: ${crowd} connections at once to the plain server…`)
+    const crowdBase = await runJsonChild<ConcurrentResult>(supportScript('concurrent'), {
+      proxy: { host: '127.0.0.1', port: Number(new URL(baseline.url('/')).port) },
+      hosts: ['127.0.0.1'],
+      targets: Array.from({ length: crowd }, () => ({ host: 0, path: '/index.html' })),
+      localAddresses: crowdJob.localAddresses,
+      direct: true
+    } satisfies ConcurrentJob)
     const gwJob: LoadJob = { url: cachedUrl, proxy: `${proxy.host}:${proxy.port}`, connections, seconds, tool, threads }
     const baseJob: LoadJob = { url: baseline.url('/index.html'), connections, seconds, tool, threads }
     progress(`requests/s with ${tool}: ${connections} connections, ${seconds} s each, ${rounds} round(s) (after a 2 s warm-up of each)…`)
@@ -235,6 +245,9 @@ export async function run (args: string[] = []): Promise<void> {
     emit('gateway.concurrent_1000_p99_ms', crowdMs.length === 0 ? NaN : round(percentile(crowdMs, 99), 1), 'ms', {
       connections: crowd, p50: round(median(crowdMs), 1), p90: round(percentile(crowdMs, 90), 1),
       max: round(Math.max(...crowdMs), 1), wallMs: Math.round(crowdResult.wallMs)
+    })
+    emit('gateway.concurrent_1000_baseline_p99_ms', crowdBase.latenciesMs.length === 0 ? NaN : round(percentile(crowdBase.latenciesMs, 99), 1), 'ms', {
+      connections: crowd, errors: crowdBase.errors, p50: round(median(crowdBase.latenciesMs), 1), server: 'node:http, body from memory'
     })
     emit('gateway.download_baseline_mbps', round(mbPerSecond(dlBase.bytes, dlBase.ms), 1), 'MB/s', { mib, server: 'node:http, file streamed from disk' })
   } finally {

@@ -22,6 +22,8 @@ export interface ConcurrentJob {
   /** Client source addresses, used in turn (127.0.0.x: the gateway caps connections per client address). */
   localAddresses?: string[]
   timeoutMs?: number
+  /** A plain HTTP server instead of the gateway (the baseline): every request is an origin-form GET to it. */
+  direct?: boolean
   /**
    * Hold every request until all connections are open (and the SOCKS ones through their
    * handshake): then all of them are open at the gateway at the same moment. Default true.
@@ -55,7 +57,7 @@ export async function concurrentGets (job: ConcurrentJob): Promise<ConcurrentRes
   const t0 = performance.now()
   await Promise.all(job.targets.map(async ({ host, path }, i) => {
     const target = { host: job.hosts[host]!, path }
-    const via = i % 2 === 0 ? 'socks' : 'http'
+    const via = job.direct === true ? 'direct' : i % 2 === 0 ? 'socks' : 'http'
     const localAddress = addresses.length === 0 ? undefined : addresses[i % addresses.length]
     const ticket = barrier.ticket()
     try {
@@ -76,14 +78,14 @@ export async function concurrentGets (job: ConcurrentJob): Promise<ConcurrentRes
     errors: job.targets.length - ok,
     failures,
     latenciesMs,
-    bySocks: Math.ceil(job.targets.length / 2),
-    byHttpProxy: Math.floor(job.targets.length / 2),
+    bySocks: job.direct === true ? 0 : Math.ceil(job.targets.length / 2),
+    byHttpProxy: job.direct === true ? 0 : Math.floor(job.targets.length / 2),
     peakOpen,
     wallMs: performance.now() - t0
   }
 }
 
-async function oneGet (proxy: { host: string, port: number }, target: { host: string, path: string }, via: 'socks' | 'http',
+async function oneGet (proxy: { host: string, port: number }, target: { host: string, path: string }, via: 'socks' | 'http' | 'direct',
   localAddress: string | undefined, timeoutMs: number, ticket: Ticket, opened: () => void, closed: () => void): Promise<number> {
   const socket = connect({ host: proxy.host, port: proxy.port, localAddress })
   socket.setNoDelay(true)
@@ -105,7 +107,7 @@ async function oneGet (proxy: { host: string, port: number }, target: { host: st
       socket.write(Buffer.concat([Uint8Array.of(0x05, 0x01, 0x00, 0x03, name.length), name, Uint8Array.of(0, 80)]))
       const reply = await reader.read(10)
       if (reply[1] !== 0x00) throw new Error(`SOCKS reply ${reply[1]}`)
-    } else {
+    } else if (via === 'http') {
       requestTarget = `http://${target.host}${target.path}`
     }
     await ticket.wait()
