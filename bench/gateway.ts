@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { serveGateway, type ServedGateway } from '../src/cli/serve/serve-gateway.js'
 import { parseReference } from '../src/node/index.js'
 import { runJsonChild, supportScript } from './support/child.js'
+import type { ConcurrentJob, ConcurrentResult } from './support/concurrent-get.js'
 import type { DownloadJob, DownloadResult } from './support/downloader.js'
 import { writePseudoRandomFile, writeSmallSite } from './support/files.js'
 import { startBaselineServer, type BaselineServer } from './support/http-baseline.js'
@@ -41,14 +42,24 @@ import { emit, progress } from './util.js'
  *   gateway.download_mbps      the --mib file through the proxy to undici in a child process,
  *                              node 0 fetching it from node 1 as it streams (MB/s = 10^6 B/s);
  *                              gateway.download_baseline_mbps: the same file from a plain server
+ *   gateway.concurrent_1000_errors  --crowd (1,000) connections opened at once, each held until all are
+ *                              open (SOCKS ones through their handshake), then one GET each: half
+ *                              SOCKS5, half HTTP proxy; half a page served before, half pages of
+ *                              --crowd-sites sites node 0 never opened. Requests without a complete
+ *                              200 count as errors (target 0). Clients in their own process, from
+ *                              four loopback addresses (the gateway caps 256 per client address).
+ *   gateway.concurrent_1000_p99_ms  request written (all connections open) to its last byte, 99th
+ *                              percentile over those connections
+ *   gateway.concurrent_1000_baseline_p99_ms  the same crowd, same client, against the plain node:http
+ *                              server with the page in memory (plain GETs, no proxy)
  *
  * All nodes and the gateway share this process (as in `npm start`); the clients do not.
  * `loadBefore` (the 1-minute load average when the suite started) says how busy the machine was.
  *
  *   npm run bench -- gateway [--mib 256] [--sites 12] [--names 3] [--cached 500] [--connections 50] [--seconds 10]
- *                            [--tool wrk|autocannon] [--threads 1] [--rounds 1]
+ *                            [--tool wrk|autocannon] [--threads 1] [--rounds 1] [--crowd 1000] [--crowd-sites 20]
  */
-export const summary = 'gateway through its HTTP proxy: TTFB cached/uncached, requests/s vs plain node:http, 256 MiB download'
+export const summary = 'gateway through its HTTP proxy: TTFB cached/uncached, requests/s vs plain node:http, 256 MiB download, 1,000 concurrent connections'
 
 const NAME_DIFFICULTY = 16
 
@@ -64,7 +75,9 @@ export async function run (args: string[] = []): Promise<void> {
       seconds: { type: 'string', default: '10' },
       tool: { type: 'string' },
       threads: { type: 'string', default: '1' },
-      rounds: { type: 'string', default: '1' }
+      rounds: { type: 'string', default: '1' },
+      crowd: { type: 'string', default: '1000' },
+      'crowd-sites': { type: 'string', default: '20' }
     }
   })
   const mib = Number(values.mib)
@@ -75,12 +88,14 @@ export async function run (args: string[] = []): Promise<void> {
   const seconds = Number(values.seconds)
   const threads = Number(values.threads)
   const rounds = Number(values.rounds)
+  const crowd = Number(values.crowd)
+  const crowdSites = Number(values['crowd-sites'])
   const tool = (values.tool ?? defaultLoadTool()) as LoadTool
-  const positiveInts = [sites, cachedCount, connections, seconds, threads, rounds]
+  const positiveInts = [sites, cachedCount, connections, seconds, threads, rounds, crowd, crowdSites]
   if (!(mib > 0) || !positiveInts.every(n => Number.isInteger(n) && n >= 1) || !Number.isInteger(names) || names < 0 ||
     (tool !== 'wrk' && tool !== 'autocannon')) {
     throw new Error('usage: gateway [--mib N>0] [--sites N>=1] [--names N>=0] [--cached N>=1] [--connections N>=1] [--seconds N>=1] ' +
-      '[--tool wrk|autocannon] [--threads N>=1] [--rounds N>=1]')
+      '[--tool wrk|autocannon] [--threads N>=1] [--rounds N>=1] [--crowd N>=1] [--crowd-sites N>=1]')
   }
   const size = Math.round(mib * MiB)
   // Other work on this shared machine shows here (the 1-minute load average before we start).
@@ -97,9 +112,9 @@ export async function run (args: string[] = []): Promise<void> {
     served = await serveGateway(gatewayNode, { host: '127.0.0.1', port: 0, passThrough: false })
     const proxy = served.gateway.address
 
-    progress(`node 1 publishes ${sites + 1 + names} small sites and a ${mib} MiB file…`)
+    progress(`node 1 publishes ${sites + 1 + names + crowdSites} small sites and a ${mib} MiB file…`)
     const hosts: string[] = []
-    for (let i = 0; i < sites + 1 + names; i++) {
+    for (let i = 0; i < sites + 1 + names + crowdSites; i++) {
       const dir = join(work, 'sites', `s${i}`)
       writeSmallSite(dir, `bench site ${i} ${Date.now()}`)
       hosts.push((await publisher.publish(dir)).host)
@@ -146,6 +161,23 @@ export async function run (args: string[] = []): Promise<void> {
       check(r.status, cachedUrl)
       cached.push(r.ttfbMs)
     }
+    // The crowd: the cached page (and its style sheet) for half, pages of sites never opened for the other half.
+    const crowdHosts = hosts.slice(sites + 1 + names)
+    const crowdPages = ['/index.html', '/style.css', '/page0.html', '/page1.html']
+    const crowdJob: ConcurrentJob = {
+      proxy,
+      hosts: [hosts[0], ...crowdHosts].map(h => `${h}.tor-net`),
+      targets: Array.from({ length: crowd }, (_, i) => i % 4 < 2
+        ? { host: 0, path: i % 4 === 0 ? '/index.html' : '/style.css' }
+        : { host: 1 + (i % crowdSites), path: crowdPages[Math.floor(i / 4) % crowdPages.length] }),
+      localAddresses: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'],
+      timeoutMs: 60_000
+    }
+    check((await client.get(`http://${hosts[0]}.tor-net/style.css`)).status, 'style.css')
+    progress(`crowd: ${crowd} connections at once (SOCKS5 and HTTP proxy, cached and uncached pages)…`)
+    const crowdResult = await runJsonChild<ConcurrentResult>(supportScript('concurrent'), crowdJob)
+    if (crowdResult.errors > 0) progress(`  ${crowdResult.errors} errors, e.g. ${crowdResult.failures.slice(0, 3).join('; ')}`)
+
     client.close()
     client = undefined
 
@@ -156,6 +188,14 @@ export async function run (args: string[] = []): Promise<void> {
       if (r.non2xx > 0 || r.errors > 0) progress(`  warning: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
       return r
     }
+    progress(`crowd baseline: ${crowd} connections at once to the plain server…`)
+    const crowdBase = await runJsonChild<ConcurrentResult>(supportScript('concurrent'), {
+      proxy: { host: '127.0.0.1', port: Number(new URL(baseline.url('/')).port) },
+      hosts: ['127.0.0.1'],
+      targets: Array.from({ length: crowd }, () => ({ host: 0, path: '/index.html' })),
+      localAddresses: crowdJob.localAddresses,
+      direct: true
+    } satisfies ConcurrentJob)
     const gwJob: LoadJob = { url: cachedUrl, proxy: `${proxy.host}:${proxy.port}`, connections, seconds, tool, threads }
     const baseJob: LoadJob = { url: baseline.url('/index.html'), connections, seconds, tool, threads }
     progress(`requests/s with ${tool}: ${connections} connections, ${seconds} s each, ${rounds} round(s) (after a 2 s warm-up of each)…`)
@@ -196,6 +236,18 @@ export async function run (args: string[] = []): Promise<void> {
     emit('gateway.cached_vs_baseline', round(gw.requestsPerSecond / base.requestsPerSecond, 3), 'ratio', { target: 0.5 })
     emit('gateway.download_mbps', round(mbPerSecond(dl.bytes, dl.ms), 1), 'MB/s', {
       mib, ttfbMs: round(dl.ttfbMs, 1), providers: 1, clientCpuMs: Math.round(dl.cpuMs)
+    })
+    const crowdMs = crowdResult.latenciesMs
+    emit('gateway.concurrent_1000_errors', crowdResult.errors, 'requests', {
+      target: 0, connections: crowd, ok: crowdResult.ok, socks: crowdResult.bySocks, httpProxy: crowdResult.byHttpProxy,
+      peakOpen: crowdResult.peakOpen, uncachedSites: crowdSites, loadBefore
+    })
+    emit('gateway.concurrent_1000_p99_ms', crowdMs.length === 0 ? NaN : round(percentile(crowdMs, 99), 1), 'ms', {
+      connections: crowd, p50: round(median(crowdMs), 1), p90: round(percentile(crowdMs, 90), 1),
+      max: round(Math.max(...crowdMs), 1), wallMs: Math.round(crowdResult.wallMs)
+    })
+    emit('gateway.concurrent_1000_baseline_p99_ms', crowdBase.latenciesMs.length === 0 ? NaN : round(percentile(crowdBase.latenciesMs, 99), 1), 'ms', {
+      connections: crowd, errors: crowdBase.errors, p50: round(median(crowdBase.latenciesMs), 1), server: 'node:http, body from memory'
     })
     emit('gateway.download_baseline_mbps', round(mbPerSecond(dlBase.bytes, dlBase.ms), 1), 'MB/s', { mib, server: 'node:http, file streamed from disk' })
   } finally {

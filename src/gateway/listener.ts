@@ -34,7 +34,7 @@ import { planTunnel, type TunnelDeps } from './tunnel-plan.js'
 export interface GatewayLimits {
   maxConnections: number // open client sockets; more are dropped by the kernel listener
   maxHeaderSize: number // bytes of request head; larger → 431
-  handshakeTimeoutMs: number // from accept to a sniffed protocol and a complete SOCKS request
+  handshakeTimeoutMs: number // from accept to a sniffed protocol and a complete SOCKS request (a deadline, not idleness)
   idleTimeoutMs: number // no bytes either way for this long closes a connection
   headersTimeoutMs: number // a request head must arrive within this (slow-header clients)
   requestTimeoutMs: number // the whole request (head and body) must arrive within this (node's own check; 0: off)
@@ -51,7 +51,9 @@ export interface GatewayLimits {
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
-  maxConnections: 512,
+  // Room for a crowd of clients (1,000 open at once is tested); one client address still gets at most
+  // maxConnectionsPerClient of them.
+  maxConnections: 2048,
   maxHeaderSize: 16 * 1024,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 120_000,
@@ -152,6 +154,15 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
 
   const authority = (): string => formatHostPort(host, info.port)
 
+  // A SOCKS client that sends its handshake a byte at a time is never idle for long: the handshake
+  // has a deadline from accept, which ends once the request is in (or the protocol is HTTP, whose
+  // head node's headersTimeout bounds).
+  const handshakeDeadlines = new Map<Socket, NodeJS.Timeout>()
+  const handshakeDone = (socket: Socket): void => {
+    clearTimeout(handshakeDeadlines.get(socket))
+    handshakeDeadlines.delete(socket)
+  }
+
   const tunnels = new TunnelRegistry()
   const handToHttp = (socket: Socket, tunnel?: TunnelContext, early?: Uint8Array): void => {
     if (tunnel !== undefined) tunnels.set(socket, tunnel)
@@ -172,7 +183,10 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
       upstream.setTimeout(limits.idleTimeoutMs, () => upstream.destroy())
       return upstream
     },
-    established: socket => socket.setTimeout(limits.idleTimeoutMs),
+    established: socket => {
+      handshakeDone(socket)
+      socket.setTimeout(limits.idleTimeoutMs)
+    },
     get gatewayAuthority () { return authority() },
     log
   }
@@ -217,10 +231,15 @@ export async function createGateway (options: GatewayOptions): Promise<Gateway> 
     socket.setNoDelay(true)
     socket.setTimeout(limits.handshakeTimeoutMs)
     socket.on('timeout', () => socket.destroy())
+    const deadline = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs)
+    deadline.unref()
+    handshakeDeadlines.set(socket, deadline)
+    socket.once('close', () => handshakeDone(socket))
     socket.once('data', (first: Buffer) => {
       socket.pause()
       const protocol = sniffProtocol(first[0]!)
       if (protocol === 'http') {
+        handshakeDone(socket)
         socket.setTimeout(limits.idleTimeoutMs)
         socket.unshift(first)
         handToHttp(socket)

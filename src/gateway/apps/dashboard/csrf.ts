@@ -66,6 +66,22 @@ export function isSameGatewayOrigin (req: IncomingMessage, target: RequestAuthor
   return from !== undefined && from.host === target.host && from.port === target.port
 }
 
+/**
+ * True when the browser says another site is reading one of the gateway's pages (a fetch(), an
+ * image, a script, a frame), not the user opening it: an Origin header that is not the gateway's
+ * own, or Fetch Metadata (which Firefox sends to 127.0.0.1) marking a cross-site or same-site
+ * request that is not a top-level navigation. Without CORS headers the other site could not read
+ * the answer anyway; refusing it (403) also keeps it from running the page's work or timing it.
+ * A link from another site still opens the page: a top-level GET carries no Origin.
+ */
+export function isCrossSiteRead (req: IncomingMessage, target: RequestAuthority): boolean {
+  if (headerOf(req, 'origin') !== undefined && !isSameGatewayOrigin(req, target)) return true
+  const site = headerOf(req, 'sec-fetch-site')
+  if (site !== 'cross-site' && site !== 'same-site') return false
+  const dest = headerOf(req, 'sec-fetch-dest')
+  return headerOf(req, 'sec-fetch-mode') !== 'navigate' || (dest !== undefined && dest !== 'document')
+}
+
 function headerOf (req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name]
   return typeof value === 'string' && value.length > 0 ? value : undefined

@@ -15,7 +15,9 @@ import { gatewayAuthority } from '../../gateway-authority.js'
 import { HTML_CONTENT_TYPE } from '../../html.js'
 import { JSON_CONTENT_TYPE, sendNoStore } from '../../no-store-reply.js'
 import type { LocalApp } from '../local.js'
-import { newCsrfToken } from './csrf.js'
+import { isCrossSiteRead, newCsrfToken } from './csrf.js'
+import { sendDashboardError } from './error-reply.js'
+import { DASHBOARD_ERRORS, dashboardError } from './errors.js'
 import { NameJobs } from './name-jobs.js'
 import { dashboardCsp, renderDashboardPage } from './page.js'
 import type { DashboardPort, DashboardSection } from './port.js'
@@ -121,8 +123,16 @@ export function installDashboard (local: LocalApp, port: DashboardPort, options:
     sendNoStore(req, res, JSON_CONTENT_TYPE, JSON.stringify(json))
   }
 
-  local.register({ path: '/', handle: page })
-  local.register({ path: '/api/status', handle: status })
+  // The page and /api/status (which carries the CSRF token inside the page) are for the user, not for other sites.
+  const ownReads = (handler: typeof page) => async (req: IncomingMessage, res: ServerResponse, ctx: GatewayRequestContext): Promise<void> => {
+    if (isCrossSiteRead(req, { host: ctx.host, port: ctx.port })) {
+      sendDashboardError(res, dashboardError(DASHBOARD_ERRORS.forbiddenOrigin, 'Another site asked for the dashboard.'), { method: req.method, gateway: gatewayAuthority(ctx.gateway, req) })
+      return
+    }
+    await handler(req, res, ctx)
+  }
+  local.register({ path: '/', handle: ownReads(page) })
+  local.register({ path: '/api/status', handle: ownReads(status) })
   local.register(publishRoute({ port, token, names, limits }))
 
   return {

@@ -20,7 +20,7 @@ import { errorCode } from '../../errors.js'
 import type { LocalRoute } from '../local.js'
 import { gatewayAuthority } from '../../gateway-authority.js'
 import { CSRF_FIELD, headerToken, isSameGatewayOrigin, tokensEqual } from './csrf.js'
-import { DEFAULT_DRAIN_BUDGET, drain, type DrainBudget } from './drain.js'
+import { DEFAULT_DRAIN_BUDGET, drain, lingerOnClose, type DrainBudget } from './drain.js'
 import { DASHBOARD_ERRORS, dashboardError } from './errors.js'
 import { isDashboardCode, sendDashboardError } from './error-reply.js'
 import { FormReader, type FormPart } from './form-reader.js'
@@ -82,6 +82,7 @@ export function publishRoute (deps: PublishRouteDeps): LocalRoute {
       const refuse = async (err: unknown, bodyDone: boolean): Promise<void> => {
         const drained = bodyDone || await drain(source, limits.drain)
         if (ctx.signal.aborted) return
+        if (!drained) lingerOnClose(res, source)
         sendDashboardError(res, err, { close: !drained, gateway })
       }
 
@@ -99,6 +100,7 @@ export function publishRoute (deps: PublishRouteDeps): LocalRoute {
       const declared = Number(req.headers['content-length'] ?? NaN)
       if (Number.isFinite(declared) && declared > limits.maxTotalBytes) {
         // Reading it would be pointless: answer now and close.
+        lingerOnClose(res, source)
         sendDashboardError(res, dashboardError(DASHBOARD_ERRORS.tooLarge, `The upload (${declared} bytes) is larger than the limit of ${limits.maxTotalBytes} bytes.`),
           { close: true, gateway })
         return

@@ -16,8 +16,8 @@ import { gatewayAuthority } from '../../gateway-authority.js'
 import { HTML_CONTENT_TYPE } from '../../html.js'
 import { JSON_CONTENT_TYPE, sendNoStore } from '../../no-store-reply.js'
 import type { Router } from '../../router.js'
-import { CSRF_FIELD, headerToken, isSameGatewayOrigin, newCsrfToken, tokensEqual } from '../dashboard/csrf.js'
-import { DEFAULT_DRAIN_BUDGET, drain, type DrainBudget } from '../dashboard/drain.js'
+import { CSRF_FIELD, headerToken, isCrossSiteRead, isSameGatewayOrigin, newCsrfToken, tokensEqual } from '../dashboard/csrf.js'
+import { DEFAULT_DRAIN_BUDGET, drain, lingerOnClose, type DrainBudget } from '../dashboard/drain.js'
 import type { LocalApp } from '../local.js'
 import { sendDownload } from './attachment-reply.js'
 import { renderCompose, renderContacts, renderCreateMailbox } from './compose-page.js'
@@ -103,8 +103,15 @@ export function createMailApp (options: MailAppOptions): MailApp {
         ? mailWebError(MAIL_WEB_ERRORS.notFound, `The webmail has no page ${ctx.pathname}.`)
         : mailWebError(MAIL_WEB_ERRORS.methodNotAllowed, `${method} is not allowed on ${ctx.pathname}.`)
       const headers: Record<string, string> = route === undefined ? {} : { allow: allowed.join(', ') }
-      const drained = method === 'GET' || method === 'HEAD' || await drain(req[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>, limits.drain)
+      const body = req[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>
+      const drained = method === 'GET' || method === 'HEAD' || await drain(body, limits.drain)
+      if (!drained) lingerOnClose(res, body)
       sendMailError(res, err, { base, method, gateway, headers, close: !drained })
+      return
+    }
+    // Another site reading the mailbox's pages (fetch, image, frame) is refused; a POST has its own check below.
+    if (method !== 'POST' && ctx.target.kind === 'gateway' && isCrossSiteRead(req, { host: ctx.host, port: ctx.port })) {
+      sendMailError(res, mailWebError(MAIL_WEB_ERRORS.forbiddenOrigin, 'Another site asked for a webmail page.'), { base, method, gateway })
       return
     }
     try {
@@ -122,6 +129,7 @@ export function createMailApp (options: MailAppOptions): MailApp {
     source: AsyncIterator<Uint8Array> = req[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>, bodyDone = false): Promise<void> {
     const drained = bodyDone || await drain(source, limits.drain)
     if (ctx.signal.aborted && res.destroyed) return
+    if (!drained) lingerOnClose(res, source)
     sendMailError(res, err, { base, method: req.method, close: !drained, gateway })
   }
 
@@ -133,6 +141,7 @@ export function createMailApp (options: MailAppOptions): MailApp {
     }
     const declared = Number(req.headers['content-length'] ?? NaN)
     if (Number.isFinite(declared) && declared > limits.maxMessageBytes) {
+      lingerOnClose(res, source)
       sendMailError(res, mailWebError(MAIL_WEB_ERRORS.tooLarge, `The message (${declared} bytes with its attachments) is larger than the limit of ${limits.maxMessageBytes} bytes.`),
         { base: links.base, close: true, gateway })
       return

@@ -1,10 +1,37 @@
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { isSameGatewayOrigin, newCsrfToken, tokensEqual } from '../../../../src/gateway/apps/dashboard/csrf.js'
+import { isCrossSiteRead, isSameGatewayOrigin, newCsrfToken, tokensEqual } from '../../../../src/gateway/apps/dashboard/csrf.js'
 
 function req (headers: Record<string, string>): IncomingMessage {
   return { headers } as unknown as IncomingMessage
 }
+
+describe('isCrossSiteRead', () => {
+  const direct = { host: '127.0.0.1', port: 9150 }
+
+  it('flags another site’s fetch, image or frame by Origin or by Fetch Metadata', () => {
+    const cases: Array<Record<string, string>> = [
+      { origin: 'http://evil.tor-net' }, // a CORS fetch() from a .tor-net page
+      { origin: 'null' },
+      { origin: 'http://evil.tor-net', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' }, // <img src>, no Origin
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' },
+      { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' } // another port of 127.0.0.1
+    ]
+    for (const headers of cases) expect(isCrossSiteRead(req(headers), direct), JSON.stringify(headers)).toBe(true)
+  })
+
+  it('lets the user open the page: typed, a link from another site, or the page’s own requests', () => {
+    const cases: Array<Record<string, string>> = [
+      {}, // curl, or a browser that sends neither
+      { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+      { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
+      { origin: 'http://127.0.0.1:9150', 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }
+    ]
+    for (const headers of cases) expect(isCrossSiteRead(req(headers), direct), JSON.stringify(headers)).toBe(false)
+  })
+})
 
 describe('isSameGatewayOrigin', () => {
   const direct = { host: '127.0.0.1', port: 9150 }

@@ -10,7 +10,7 @@ import { createGateway, type Gateway } from '../../../../src/gateway/index.js'
 import { installDashboard, type Dashboard } from '../../../../src/gateway/apps/dashboard/index.js'
 import { DASHBOARD_ERRORS } from '../../../../src/gateway/apps/dashboard/errors.js'
 import { createFakeNetwork, pseudoRandomBytes } from '../../../helpers/fake-site-content.js'
-import { proxyGet } from '../clients.js'
+import { httpRequest, proxyGet } from '../clients.js'
 import { fakePort, type FakePort } from './fake-port.js'
 
 let gateway: Gateway
@@ -81,6 +81,30 @@ describe('dashboard page and status', () => {
     const viaProxy = await proxyGet(gateway.address.port, 'http://tornet.tor-net/')
     expect(viaProxy.status).toBe(200)
     expect(viaProxy.body.toString()).toContain('id="publish"')
+  })
+
+  it('refuses the page and /api/status to other sites’ fetches and embeds with 403, but opens from a link', async () => {
+    const cases: Array<Record<string, string>> = [
+      { origin: 'http://evil.tor-net' },
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' },
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' }
+    ]
+    for (const path of ['/', '/api/status']) {
+      for (const headers of cases) {
+        const res = await fetch(`${base}${path}`, { headers })
+        expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(403)
+        expect(res.headers.get('x-tornet-error')).toBe(DASHBOARD_ERRORS.forbiddenOrigin)
+        expect(res.headers.get('access-control-allow-origin')).toBeNull()
+        expect(await res.text()).not.toContain(dashboard.token)
+      }
+    }
+    const viaProxy = await proxyGet(gateway.address.port, 'http://tornet.tor-net/api/status', { origin: 'http://evil.tor-net' })
+    expect(viaProxy.status).toBe(403)
+    // (fetch() would put its own Sec-Fetch-Mode: cors over a navigation's)
+    const link = await httpRequest(gateway.address.port, '/', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })
+    expect(link.status).toBe(200)
+    const own = await fetch(`${base}/api/status`, { headers: { origin: base, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' } })
+    expect(own.status).toBe(200)
   })
 
   it('answers /api/status with everything as JSON', async () => {

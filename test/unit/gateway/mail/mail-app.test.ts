@@ -410,6 +410,20 @@ describe('forms are refused unless they come from the webmail with its token', (
     expect(ok.headers.location).toBe('/f/sent?done=sent')
   })
 
+  it('refuses its pages to other sites’ fetches and embeds with 403, but opens from a link', async () => {
+    for (const path of ['/mail/', 'http://mail.tor-net/', 'http://mail.tor-net/f/inbox']) {
+      for (const headers of [{ origin: 'http://evil.tor-net' }, { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }]) {
+        const r = await call(path, { headers })
+        expect(r.status, `${path} ${JSON.stringify(headers)}`).toBe(403)
+        expect(r.headers['x-tornet-error']).toBe(MAIL_WEB_ERRORS.forbiddenOrigin)
+        expect(r.headers['access-control-allow-origin']).toBeUndefined()
+      }
+    }
+    const link = await call('http://mail.tor-net/', { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } })
+    expect(link.status).toBe(200)
+    expect((await call('/mail/', { headers: { origin } })).status).toBe(200)
+  })
+
   it('answers wrong methods with 405 and an Allow header', async () => {
     const r = await call('/mail/send')
     expect(r.status).toBe(405)
