@@ -3,8 +3,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 /**
  * A child process the crash rounds kill: its stdout lines are what it acknowledged (a line
  * written before the SIGKILL is read all the same, once the pipe closes), its stderr is kept
- * for the report. `started` resolves on the child's first output, which every child writes
- * only once its store is open, so kill times are drawn from the part of its life that writes.
+ * for the report. `started` resolves on the first output line matching `marker` (default:
+ * any), which the rounds choose as the line a command prints as it begins to write (its store
+ * is open by then), so kill times are drawn from the part of its life that writes.
  */
 export interface ChildRun {
   child: ChildProcess
@@ -16,23 +17,31 @@ export interface ChildRun {
   closed: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
-export function startChild (script: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildRun {
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+export function startChild (script: string, args: string[], marker: RegExp = /./): ChildRun {
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   const out: string[] = []
   let partial = ''
+  let errPartial = ''
   let err = ''
   let markStarted: () => void = () => {}
   const started = new Promise<void>((resolve) => { markStarted = resolve })
   child.stdout?.setEncoding('utf8')
   child.stderr?.setEncoding('utf8')
   child.stdout?.on('data', (s: string) => {
-    markStarted()
     partial += s
     const lines = partial.split('\n')
     partial = lines.pop() as string
     out.push(...lines)
+    if (lines.some(l => marker.test(l))) markStarted()
   })
-  child.stderr?.on('data', (s: string) => { markStarted(); err += s })
+  child.stderr?.on('data', (s: string) => {
+    err += s
+    // Progress lines end in \r as well as \n.
+    errPartial += s
+    const lines = errPartial.split(/[\r\n]/)
+    errPartial = lines.pop() as string
+    if (lines.some(l => marker.test(l))) markStarted()
+  })
   const closed = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       markStarted()
@@ -44,7 +53,7 @@ export function startChild (script: string, args: string[], env: NodeJS.ProcessE
 }
 
 /**
- * Waits for the child's first output, then `afterMs`, then SIGKILLs it if it is still running.
+ * Waits for the child's marker line, then `afterMs`, then SIGKILLs it if it is still running.
  * Returns whether the kill landed (false: the child had already exited by itself).
  */
 export async function killAfterStart (run: ChildRun, afterMs: number): Promise<{ killed: boolean, code: number | null }> {
@@ -71,4 +80,13 @@ export function seededRandom (seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/** Runs a child to its end unkilled: how long it took from its marker line to its exit. */
+export async function timedRun (script: string, args: string[], marker?: RegExp): Promise<{ run: ChildRun, code: number | null, windowMs: number }> {
+  const run = startChild(script, args, marker)
+  await run.started
+  const t0 = Date.now()
+  const { code } = await run.closed
+  return { run, code, windowMs: Date.now() - t0 }
 }

@@ -19,7 +19,7 @@ export async function ledgerRounds (ctx: CrashContext): Promise<void> {
   const dir = mkdtempSync(join(ctx.work, 'ledger-'))
   let onDiskSeq = 0
   for (let round = 1; round <= ctx.opts.rounds; round++) {
-    const run = startChild(ctx.opts.ledgerWriter, [dir, String(K)])
+    const run = startChild(ctx.opts.ledgerWriter, [dir, String(K)], /^ready$/)
     const killAt = Math.round(ctx.random() * KILL_WINDOW_MS)
     const { killed } = await killAfterStart(run, killAt)
     if (killed) ctx.tally.killed++

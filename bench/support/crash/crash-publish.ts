@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { killAfterStart, startChild } from './child-run.js'
+import { killAfterStart, startChild, timedRun } from './child-run.js'
 import { type CrashContext, cliHome, finding } from './crash-rounds.js'
 import { checkStore, readLocally } from './store-check.js'
 
@@ -28,6 +28,9 @@ function makeSite (ctx: CrashContext, round: number): Site {
   return { dir, files }
 }
 
+/** Printed as encoding begins: kill times are drawn from here to the exit. */
+const MARKER = /^publishing /
+
 const referenceOf = (line: string): string | undefined => /^http:\/\/([a-z2-7]+\.[a-z2-7]+)\.tor-net\/$/.exec(line)?.[1]
 
 export async function publishRounds (ctx: CrashContext): Promise<void> {
@@ -38,19 +41,15 @@ export async function publishRounds (ctx: CrashContext): Promise<void> {
 
   // An unkilled run first: the span kill times are drawn from, and a check of the set-up.
   const first = makeSite(ctx, -1)
-  const calibration = startChild(args(first)[0], args(first).slice(1))
-  await calibration.started
-  const t0 = Date.now()
-  const end = await calibration.closed
-  const windowMs = Date.now() - t0
+  const { run: calibration, code: firstCode, windowMs } = await timedRun(args(first)[0], args(first).slice(1), MARKER)
   const firstRef = calibration.out.map(referenceOf).find(r => r !== undefined)
-  if (end.code !== 0 || firstRef === undefined) throw new Error(`an unkilled tornet publish failed (${String(end.code)}): ${calibration.stderr()}`)
+  if (firstCode !== 0 || firstRef === undefined) throw new Error(`an unkilled tornet publish failed (${String(firstCode)}): ${calibration.stderr()}`)
   pending.push({ reference: firstRef, round: 0, site: first })
-  ctx.log(`unkilled publish took ${windowMs} ms after its first output`)
+  ctx.log(`an unkilled publish took ${windowMs} ms from "publishing" to its exit`)
 
   for (let round = 1; round <= ctx.opts.rounds; round++) {
     const site = makeSite(ctx, round)
-    const run = startChild(args(site)[0], args(site).slice(1))
+    const run = startChild(args(site)[0], args(site).slice(1), MARKER)
     const killAt = Math.round(ctx.random() * windowMs)
     const { killed, code } = await killAfterStart(run, killAt)
     if (killed) ctx.tally.killed++
@@ -75,7 +74,7 @@ export async function publishRounds (ctx: CrashContext): Promise<void> {
     if (check.corrupt > 0) finding(ctx, 'corrupt', round, `${check.corrupt} of ${check.chunks} chunks do not hash to their id`, check.corrupt)
     for (const p of check.problems) finding(ctx, 'unclean', round, p)
     for (const l of check.inspected ?? []) finding(ctx, 'lost', round, l)
-    ctx.log(`round ${round}: ${killed ? `killed ${killAt} ms after its first output` : 'done before the kill'}` +
+    ctx.log(`round ${round}: ${killed ? `killed ${killAt} ms after "publishing"` : 'done before the kill'}` +
       `${reference !== undefined ? ', acknowledged' : ''}; ${check.chunks} chunks in the store`)
   }
 }
