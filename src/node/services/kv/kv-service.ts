@@ -158,6 +158,7 @@ export function createKvService (opts: KvServiceOptions): KvService {
     const record = await prepare({ publicKey: identity.publicKey, sign: m => signWithIdentity(identity, m) }, key, value, putOpts, true)
     const result = await replicateOrThrow(record, putOpts.signal)
     offerOwned(own, record)
+    await own.saved() // on disk before "stored": the owner republishes it after a restart
     return result
   }
 

@@ -209,6 +209,9 @@ export function createNamesService (opts: NamesServiceOptions): NamesService {
         `${result.refused.length} refused (${[...codes].join(', ') || 'none'}), ${result.unreachable} unreachable`)
     }
     own.set(name, chain)
+    // On disk before the caller hears "registered": a node killed after that still owns the
+    // name when it restarts, and renews it (the crash rounds, bench/support/crash, check this).
+    await own.saved()
     await confirm(name, o.signal)
     return { name, registration, chain, ...result }
   }

@@ -7,7 +7,8 @@
  *
  * Writes are lmdb's asynchronous batched puts: the in-memory state is the
  * truth while the node runs and the disk catches up within a transaction
- * (store.close() waits for them). A write that fails is reported to `onError`
+ * (store.close() waits for them); `settled()` waits for them where a caller
+ * is about to report a write as done. A write that fails is reported to `onError`
  * and never thrown into the caller, which is serving a network request.
  */
 
@@ -23,6 +24,8 @@ export interface DatabasePersistence {
   load: () => Iterable<Uint8Array>
   save: (key: Buffer, encoded: Buffer) => void
   remove: (key: Buffer) => void
+  /** Resolves once the writes made so far have committed (or failed, and were counted). */
+  settled: () => Promise<void>
   /** Writes that failed so far. */
   readonly writeErrors: number
 }
@@ -37,9 +40,12 @@ export function databasePersistence (db: BinaryTable, onError: (err: unknown) =>
     writeErrors++
     try { onError(err) } catch { /* a reporter must not turn a failed write into a crash */ }
   }
+  // Writes not yet committed; `settled` waits for the ones made before it was called.
+  const pending = new Set<Promise<void>>()
   const write = (op: () => Promise<unknown>): void => {
     try {
-      op().catch(failed)
+      const p: Promise<void> = op().then(() => {}, failed).finally(() => { pending.delete(p) })
+      pending.add(p)
     } catch (err) {
       failed(err) // lmdb throws synchronously on a closed database
     }
@@ -54,6 +60,7 @@ export function databasePersistence (db: BinaryTable, onError: (err: unknown) =>
     },
     save: (key, encoded) => { write(() => db.put(key, encoded)) },
     remove: (key) => { write(() => db.remove(key)) },
+    settled: async () => { await Promise.all([...pending]) },
     get writeErrors () { return writeErrors }
   }
 }

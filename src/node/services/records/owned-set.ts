@@ -69,6 +69,14 @@ export class OwnedSet<R> {
     this.persistence?.save(this.kind.locationOf(record), this.kind.encode(record))
   }
 
+  /**
+   * Resolves once every set and delete made so far is on disk (at once without persistence,
+   * or with one that cannot tell): what an owner awaits before it reports a record as stored.
+   */
+  async saved (): Promise<void> {
+    await this.persistence?.settled?.()
+  }
+
   delete (id: string): void {
     const record = this.records.get(id)
     if (record === undefined) return

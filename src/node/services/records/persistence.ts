@@ -9,6 +9,12 @@ export interface RecordPersistence {
   load: () => Iterable<Uint8Array>
   save: (location: Buffer, encoded: Buffer) => void
   remove: (location: Buffer) => void
+  /**
+   * Optional: resolves once every save and remove made so far is on disk (or failed and was
+   * reported). Whoever tells a user "done" awaits it first: a write still queued when the
+   * process dies is lost, and the user was told otherwise.
+   */
+  settled?: () => Promise<void>
 }
 
 /** What a load found. Nothing on disk can make start-up fail: what is unusable is counted here. */

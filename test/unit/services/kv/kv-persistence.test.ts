@@ -5,7 +5,7 @@ import { KvErrorCode } from '../../../../src/node/services/kv/errors.js'
 import { type KvService, createKvService } from '../../../../src/node/services/kv/kv-service.js'
 import { encodeRecord, recordLocation, signRecord } from '../../../../src/node/services/kv/record.js'
 import { MemoryServiceNetwork } from '../../../helpers/memory-service-network.js'
-import { MemoryDisk } from './memory-disk.js'
+import { LaggingDisk, MemoryDisk } from './memory-disk.js'
 
 const START = 1_700_000_000_000
 const HOUR = 3600_000
@@ -65,6 +65,19 @@ describe('kv records this node owns, across restarts', () => {
     expect((await after[9].get(ns, 'profile'))?.value.toString()).toBe('kept')
     const location = recordLocation(ns, Buffer.from('profile'))
     expect(after.filter(s => s.store.get(location) !== undefined).length).toBeGreaterThanOrEqual(K)
+  })
+
+  it('put resolves only once the owned record is on disk (a kill right after "stored" keeps it)', async () => {
+    // Regression (crash rounds, issue 21): the owned record was saved by a fire-and-forget write.
+    t = START
+    const ms = machines(12)
+    const lagging = new LaggingDisk(200)
+    ms[0].owned = lagging
+    const kv = await boot(ms)
+    const put = await kv[0].put('profile', 'kept', { ttlMs: 24 * HOUR })
+    expect(lagging.size).toBe(1) // landed, not merely queued
+    const after = await boot(ms)
+    expect(after[0].owned().map(r => encodeRecord(r))).toEqual([encodeRecord(put.record)])
   })
 
   it('a put after a restart still numbers itself above the saved record', async () => {

@@ -7,7 +7,7 @@ import { nameKey } from '../../../../src/node/services/names/name.js'
 import { type NamesService, createNamesService } from '../../../../src/node/services/names/names-service.js'
 import { MAX_TERM_MS, TERM_MS } from '../../../../src/node/services/names/registration.js'
 import { MemoryServiceNetwork } from '../../../helpers/memory-service-network.js'
-import { MemoryDisk } from '../kv/memory-disk.js'
+import { LaggingDisk, MemoryDisk } from '../kv/memory-disk.js'
 import { T0, contentTarget, link } from './fixtures.js'
 
 const K = 8
@@ -110,6 +110,21 @@ describe('names service across a restart of every node', () => {
     expect(after[0].loadStats.held.invalid).toBe(1)
     expect(owned.has(nameKey('stale'))).toBe(false)
     expect((await after[4].lookup('kept')).owner).toEqual(ms[0].identity.publicKey)
+  })
+
+  it('register resolves only once the owned chain is on disk (a kill right after "registered" keeps the name)', async () => {
+    // Regression (crash rounds, issue 21): the chain was saved by a fire-and-forget write, so a
+    // process killed just after register resolved could restart without the name it was told it owned.
+    clock.t = T0
+    const ms = machines(12)
+    const lagging = new LaggingDisk(200)
+    ms[0].owned = lagging
+    const names = boot(ms).names
+    await names[0].register('durable', contentTarget())
+    expect(lagging.has(nameKey('durable'))).toBe(true) // landed, not merely queued
+    // What a kill at this moment leaves: a restart from the landed entries owns the name.
+    const after = await restart(ms)
+    expect(after[0].owned()).toEqual(['durable'])
   })
 
   it('a lost name leaves the owned disk', async () => {

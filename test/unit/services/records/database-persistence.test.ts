@@ -36,6 +36,31 @@ describe('databasePersistence', () => {
     await again.close()
   })
 
+  it('settled() waits for the writes made before it, and only for those', async () => {
+    const commits: Array<() => void> = []
+    const table: BinaryTable = {
+      getRange: () => [],
+      put: async () => { await new Promise<void>((resolve) => { commits.push(resolve) }); return true },
+      remove: async () => { throw new Error('disk gone') }
+    }
+    const errors: unknown[] = []
+    const p = databasePersistence(table, (err) => { errors.push(err) })
+    p.save(key(1), Buffer.from('one'))
+    p.remove(key(2)) // fails: settled still resolves, and the failure is counted
+    let settled = false
+    const done = p.settled().then(() => { settled = true })
+    p.save(key(3), Buffer.from('later'))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(settled).toBe(false)
+    commits[0]() // the first put commits; the later one need not for this settled()
+    await done
+    expect(settled).toBe(true)
+    expect(p.writeErrors).toBe(1)
+    expect(errors).toHaveLength(1)
+    commits[1]()
+    await p.settled()
+  })
+
   it('loads lazily: a loader that stops early reads no further', () => {
     let read = 0
     const table: BinaryTable = {

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+
+/**
+ * A child process the crash rounds kill: its stdout lines are what it acknowledged (a line
+ * written before the SIGKILL is read all the same, once the pipe closes), its stderr is kept
+ * for the report. `started` resolves on the first output line matching `marker` (default:
+ * any), which the rounds choose as the line a command prints as it begins to write (its store
+ * is open by then), so kill times are drawn from the part of its life that writes.
+ */
+export interface ChildRun {
+  child: ChildProcess
+  /** Complete stdout lines so far. */
+  readonly out: string[]
+  stderr: () => string
+  started: Promise<void>
+  /** Resolves once the process is gone and both pipes are drained. */
+  closed: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+}
+
+export function startChild (script: string, args: string[], marker: RegExp = /./): ChildRun {
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const out: string[] = []
+  let partial = ''
+  let errPartial = ''
+  let err = ''
+  let markStarted: () => void = () => {}
+  const started = new Promise<void>((resolve) => { markStarted = resolve })
+  child.stdout?.setEncoding('utf8')
+  child.stderr?.setEncoding('utf8')
+  child.stdout?.on('data', (s: string) => {
+    partial += s
+    const lines = partial.split('\n')
+    partial = lines.pop() as string
+    out.push(...lines)
+    if (lines.some(l => marker.test(l))) markStarted()
+  })
+  child.stderr?.on('data', (s: string) => {
+    err += s
+    // Progress lines end in \r as well as \n.
+    errPartial += s
+    const lines = errPartial.split(/[\r\n]/)
+    errPartial = lines.pop() as string
+    if (lines.some(l => marker.test(l))) markStarted()
+  })
+  const closed = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      markStarted()
+      // A last line without its newline was not acknowledged: the child died writing it.
+      resolve({ code, signal })
+    })
+  })
+  return { child, out, stderr: () => err, started, closed }
+}
+
+/**
+ * Waits for the child's marker line, then `afterMs`, then SIGKILLs it if it is still running.
+ * Returns whether the kill landed (false: the child had already exited by itself).
+ */
+export async function killAfterStart (run: ChildRun, afterMs: number): Promise<{ killed: boolean, code: number | null }> {
+  await run.started
+  let exited = false
+  void run.closed.then(() => { exited = true })
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, afterMs)
+    void run.closed.then(() => { clearTimeout(t); resolve() })
+  })
+  const killed = !exited && run.child.exitCode === null && run.child.signalCode === null
+  if (killed) run.child.kill('SIGKILL')
+  const end = await run.closed
+  return { killed: killed && end.signal === 'SIGKILL', code: end.code }
+}
+
+/** Seeded pseudo-random numbers in [0, 1) (mulberry32), so a round's kill time can be replayed. */
+export function seededRandom (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Runs a child to its end unkilled: how long it took from its marker line to its exit. */
+export async function timedRun (script: string, args: string[], marker?: RegExp): Promise<{ run: ChildRun, code: number | null, windowMs: number }> {
+  const run = startChild(script, args, marker)
+  await run.started
+  const t0 = Date.now()
+  const { code } = await run.closed
+  return { run, code, windowMs: Date.now() - t0 }
+}
