@@ -173,7 +173,7 @@ export async function simulateSybil (options: Partial<SybilOptions> = {}): Promi
           } else {
             const picked = net.closestAmong(colluders, target, req.count, origin).filter(i => !known.has(idFingerprint(net.id(i))))
             const contacts = picked.map(contactFor)
-            if (o.fabricate) for (let j = 0; j < contacts.length; j += 2) contacts[j] = fabricated()
+            if (o.fabricate && !o.checkRank) for (let j = 0; j < contacts.length; j += 2) contacts[j] = fabricated()
             reply = { contacts }
           }
         } else if (req.kind !== 0 && holders.has(peer) && value !== undefined) {
