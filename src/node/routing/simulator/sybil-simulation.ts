@@ -59,6 +59,15 @@ export interface SybilOptions {
   paths: number
   /** Drop contacts whose rank proof is below minRank before asking them (needs nonces in replies). */
   checkRank: boolean
+  /**
+   * How a full bucket picks its members. 'earned' (RoutingTable today): the
+   * longer connected first, rank among equals — a higher rank alone never
+   * evicts. 'rank' (before): rank first, then time connected, so ids mined a
+   * bit above the network push long-lived members out.
+   */
+  admission: 'earned' | 'rank'
+  /** Eclipse: the rank the ground ids are mined to (default attackerRank). */
+  groundRank?: number
   /** Eclipse: attacker ids ground near the target (at most the attacker's ids). */
   grindIds: number
   /** Eclipse: leading bits they share with the target; default ceil(log2(size / k)) + 2. */
@@ -81,6 +90,7 @@ export const DEFAULT_SYBIL: SybilOptions = {
   verify: true,
   paths: 1,
   checkRank: false,
+  admission: 'earned',
   grindIds: 40
 }
 
@@ -92,7 +102,7 @@ export interface SybilReport {
   /** Attacker ids ground near the target (eclipse). */
   groundIds: number
   grindBits: number
-  /** Expected hashes to mine every attacker id to attackerRank: ids × 2^attackerRank. */
+  /** Expected hashes to mine every attacker id to its rank: ids × 2^rank. */
   rankHashes: number
   /** Expected key pairs drawn to grind the ids near the target: groundIds × 2^grindBits. */
   grindKeys: number
@@ -217,7 +227,7 @@ export async function simulateSybil (options: Partial<SybilOptions> = {}): Promi
     attackerIds: colluders.length,
     groundIds: world.groundIds,
     grindBits: world.grindBits,
-    rankHashes: colluders.length * 2 ** o.attackerRank,
+    rankHashes: (colluders.length - world.groundIds) * 2 ** o.attackerRank + world.groundIds * 2 ** (o.groundRank ?? o.attackerRank),
     grindKeys: world.groundIds * 2 ** world.grindBits,
     queriesMean: queries / o.lookups,
     elapsedMsP50: elapsed[Math.floor(elapsed.length / 2)] ?? 0
@@ -244,10 +254,10 @@ export function defaultGrindBits (size: number, k: number): number {
 function buildWorld (o: SybilOptions, prng: Prng): World {
   const attackers = Math.round(o.size * o.fraction)
   const grindBits = o.grindBits ?? defaultGrindBits(o.size, o.k)
-  const entries: Array<{ id: Buffer, evil: boolean, rank: number }> = []
+  const entries: Array<{ id: Buffer, evil: boolean, rank: number, fresh: boolean }> = []
   for (let i = 0; i < o.size; i++) {
     const evil = i >= o.size - attackers
-    entries.push({ id: prng.bytes(32), evil, rank: evil ? o.attackerRank : honestRank(o.minRank, prng) })
+    entries.push({ id: prng.bytes(32), evil, rank: evil ? o.attackerRank : honestRank(o.minRank, prng), fresh: false })
   }
   const target = entries[0].id
   let groundIds = 0
@@ -262,6 +272,9 @@ function buildWorld (o: SybilOptions, prng: Prng): World {
         id[whole] = (target[whole] & mask) | (id[whole] & ~mask & 0xff)
       }
       if (id.equals(target)) id[31] ^= 1
+      // Ground for this target, so newer than the target and its neighbours.
+      entries[i].fresh = true
+      entries[i].rank = o.groundRank ?? o.attackerRank
     }
   }
   entries.sort((a, b) => Buffer.compare(a.id, b.id))
@@ -276,8 +289,9 @@ function buildWorld (o: SybilOptions, prng: Prng): World {
     ids.set(e.id, i * 32)
     evil[i] = e.evil ? 1 : 0
     rank[i] = e.rank
-    // RoutingTable's order: rank (contribution) first, then time connected; honest nodes came first.
-    priority[i] = Math.min(255, e.rank * 2 + (e.evil ? 0 : 1))
+    // A full bucket keeps (see `admission`): ids ground for this attack are the newest.
+    const old = e.fresh ? 0 : 1
+    priority[i] = o.admission === 'earned' ? old * 128 + Math.min(127, e.rank) : Math.min(255, e.rank * 2 + old)
     if (e.evil) colluders.push(i)
     if (e.id === target) targetIndex = i
   })
