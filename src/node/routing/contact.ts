@@ -81,6 +81,20 @@ export function compareContribution (a: Contact, b: Contact): number {
 }
 
 /**
+ * Compares only what a peer earned from us — content provided, payments made —
+ * and not rank. A rank can be bought with hashing alone, in a few minutes per
+ * extra bit at the network's minimum: letting it evict long-lived members at
+ * once let an attacker mine a bit or two above the network and crowd a
+ * target's neighbours out of every bucket (an eclipse; bench/sybil.ts). Rank
+ * still orders members and replacements (compareContacts). Negative when a
+ * earned more.
+ */
+export function compareEarned (a: Contact, b: Contact): number {
+  return (magnitude(b.contentProvided) - magnitude(a.contentProvided)) ||
+    (magnitude(b.paymentsMade) - magnitude(a.paymentsMade))
+}
+
+/**
  * The seed's order within a k-bucket, best first: content provided, payments
  * made, rank, time connected (longer is better), latency (lower is better,
  * unknown is worst), bandwidth. Negative when a is better than b at time `now`.

@@ -88,6 +88,18 @@ export interface LookupOptions {
    * from the key, cannot cut a lookup short. Off when absent.
    */
   notFoundStop?: NotFoundStop
+  /**
+   * Disjoint paths (S/Kademlia; default 1): the seeds are split among this many
+   * lookups that never ask the same node, so that nodes answering with
+   * garbage or with only each other capture the paths they sit on and not the
+   * lookup. Costs about `paths` times the requests.
+   */
+  paths?: number
+  /**
+   * Vets each contact a reply names before it becomes a candidate (false:
+   * dropped and counted as a lie), e.g. a rank proof below the network's minimum.
+   */
+  admitContact?: (contact: Contact) => boolean
   /** Validates a value before the lookup stops on it (e.g. the chunk's hash). */
   acceptValue?: (value: Buffer, from: Contact) => boolean
   signal?: AbortSignal

@@ -65,9 +65,103 @@ interface Candidate {
  *   counted as lying; a value the caller rejects counts as lying too.
  */
 export async function runLookup (options: LookupOptions): Promise<LookupResult> {
+  const paths = Math.min(Math.max(1, Math.floor(options.paths ?? 1)), options.seeds.length)
+  if (paths > 1) return await runDisjointLookup(options, paths)
   return await new Promise<LookupResult>((resolve, reject) => {
     new LookupRun(options, resolve, reject).start()
   })
+}
+
+/**
+ * S/Kademlia's disjoint paths: the seeds are dealt round-robin (closest first)
+ * to `paths` lookups that run side by side, and a node belongs to the first
+ * path that meets it: no other path ever asks it. An attacker's nodes can
+ * then capture only the paths they are met on; one path made only of honest
+ * nodes is enough to reach the value (which the caller verifies, so a
+ * captured path's garbage is dropped) or the k closest (the union of every
+ * path's closest, by distance). A verified value ends all paths.
+ */
+async function runDisjointLookup (o: LookupOptions, paths: number): Promise<LookupResult> {
+  if (o.target.length !== ID_BYTES) throw new RangeError('lookup: target must be 32 bytes')
+  const aborted = (): boolean => o.signal?.aborted === true
+  if (aborted()) throw new RoutingError(RoutingErrorCode.aborted, 'lookup aborted')
+  const owner = new Map<string, number>()
+  const seeds = [...o.seeds].sort((a, b) => compareDistance(o.target, a.id, b.id))
+  const controllers = Array.from({ length: paths }, () => new AbortController())
+  const onAbort = (): void => { for (const c of controllers) c.abort() }
+  o.signal?.addEventListener('abort', onAbort, { once: true })
+  const startedAt = o.clock.now()
+  const state: { found?: LookupResult } = {}
+  try {
+    const runs = controllers.map(async (ctl, p) => {
+      const options: LookupOptions = { ...o, paths: 1, seeds: seeds.filter((_, i) => i % paths === p), signal: ctl.signal }
+      const claim = (key: string): boolean => {
+        const held = owner.get(key)
+        if (held === undefined) { owner.set(key, p); return true }
+        return held === p
+      }
+      try {
+        const r = await new Promise<LookupResult>((resolve, reject) => { new LookupRun(options, resolve, reject, claim).start() })
+        if (r.value !== undefined && state.found === undefined) {
+          state.found = r
+          controllers.forEach((c, i) => { if (i !== p) c.abort() })
+        }
+        return r
+      } catch (err) {
+        // A path ended because another found the value; or, with the caller's signal, all of them.
+        if (state.found !== undefined && !aborted()) return undefined
+        throw err
+      }
+    })
+    const settled = await Promise.allSettled(runs)
+    if (aborted()) throw new RoutingError(RoutingErrorCode.aborted, 'lookup aborted')
+    const results: LookupResult[] = []
+    let firstError: unknown
+    for (const s of settled) {
+      if (s.status === 'fulfilled') { if (s.value !== undefined) results.push(s.value) } else firstError ??= s.reason
+    }
+    if (results.length === 0) throw firstError
+    return mergePaths(o, results, state.found, o.clock.now() - startedAt)
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+function mergePaths (o: LookupOptions, results: LookupResult[], found: LookupResult | undefined, elapsedMs: number): LookupResult {
+  const k = o.k ?? 20
+  const seen = new Set<string>()
+  const closest: Contact[] = []
+  for (const c of results.flatMap(r => r.closest).sort((a, b) => compareDistance(o.target, a.id, b.id))) {
+    const key = c.id.toString('hex')
+    if (seen.has(key)) continue
+    seen.add(key)
+    closest.push(c)
+    if (closest.length >= k) break
+  }
+  const best = found ?? results.find(r => r.closest[0] !== undefined && closest[0] !== undefined && idsEqual(r.closest[0].id, closest[0].id)) ?? results[0]
+  let cacheCandidate: Contact | undefined
+  for (const r of results) {
+    if (r.cacheCandidate !== undefined && (cacheCandidate === undefined || compareDistance(o.target, r.cacheCandidate.id, cacheCandidate.id) < 0)) cacheCandidate = r.cacheCandidate
+  }
+  const sum = (f: (r: LookupResult) => number): number => results.reduce((s, r) => s + f(r), 0)
+  return {
+    target: o.target,
+    kind: o.kind ?? 0,
+    closest,
+    value: found?.value,
+    valueFrom: found?.valueFrom,
+    cacheCandidate,
+    notFound: Math.max(...results.map(r => r.notFound)),
+    stoppedEarly: found === undefined && results.every(r => r.stoppedEarly === true),
+    hops: best.hops,
+    foundMs: best.foundMs,
+    elapsedMs,
+    queried: sum(r => r.queried),
+    answered: sum(r => r.answered),
+    failed: sum(r => r.failed),
+    slow: sum(r => r.slow),
+    lying: sum(r => r.lying)
+  }
 }
 
 class LookupRun {
@@ -104,7 +198,9 @@ class LookupRun {
   constructor (
     private readonly o: LookupOptions,
     private readonly resolve: (r: LookupResult) => void,
-    private readonly reject: (e: Error) => void
+    private readonly reject: (e: Error) => void,
+    /** Disjoint paths: false when another path owns this node (it is then never asked here). */
+    private readonly claim?: (key: string) => boolean
   ) {
     if (o.target.length !== ID_BYTES) throw new RangeError('lookup: target must be 32 bytes')
     this.target = o.target
@@ -140,10 +236,12 @@ class LookupRun {
     if (this.o.self !== undefined && idsEqual(contact.id, this.o.self)) return 'refused'
     const key = contact.id.toString('hex')
     if (this.byKey.has(key)) return 'known'
+    if (this.o.admitContact !== undefined && !this.o.admitContact(contact)) return 'refused'
     const ep = `${contact.endpoint.address}|${contact.endpoint.port}`
     if (this.byEndpoint.has(ep)) return 'refused'
     const pos = this.insertionPoint(contact.id)
     if (this.byKey.size >= this.maxCandidates && pos >= this.k) return 'known'
+    if (this.claim !== undefined && !this.claim(key)) return 'known'
     const cand: Candidate = { contact, key, depth, notFound: 0, state: NEW, answeredAt: 0, attempts: 0, open: [], asked: 0 }
     this.sorted.splice(pos, 0, cand)
     this.byKey.set(key, cand)

@@ -1,4 +1,4 @@
-import { compareContacts, compareContribution, type Contact } from './contact.js'
+import { compareContacts, compareEarned, type Contact } from './contact.js'
 import { bucketOf, DEFAULT_LAYOUT, type BucketRef } from './bucket-layout.js'
 import { commonPrefixLength, compareDistance, ID_BITS, ID_BYTES, idsEqual } from './distance.js'
 import type { Endpoint } from '../types.js'
@@ -11,9 +11,13 @@ import type { Endpoint } from '../types.js'
  * 256 levels × 2^s sub-buckets × (k + replacements) whatever the network sends.
  *
  * A full bucket keeps the better, long-lived contact:
- *  - a candidate that outranks the bucket's worst member on contribution
- *    (content provided, payments made, rank: things a newcomer cannot fake)
- *    takes its place at once; the demoted one goes to the replacement cache;
+ *  - a candidate that outranks the bucket's worst member on what it earned
+ *    (content provided, payments made: things a newcomer cannot fake or mint)
+ *    takes its place at once; the demoted one goes to the replacement cache.
+ *    A higher rank alone does not: rank is bought with hashing, and an
+ *    attacker could mine a bit above the network to push a target's honest
+ *    neighbours out (see compareEarned); it waits among the replacements,
+ *    which are ordered by rank;
  *  - otherwise the candidate waits in the replacement cache, and if the worst
  *    member has not been heard from for `questionableAfterMs` the caller is
  *    asked to ping it first; only a failed ping evicts it (Kademlia's
@@ -125,7 +129,7 @@ export class RoutingTable {
       return { kind: 'replaced', contact: fresh, evicted: failing }
     }
     const worst = this.worst(b, now)
-    if (compareContribution(fresh, worst) < 0) {
+    if (compareEarned(fresh, worst) < 0) {
       this.swap(b, worst, fresh, now)
       this.cache(b, worst, now)
       return { kind: 'replaced', contact: fresh, evicted: worst }

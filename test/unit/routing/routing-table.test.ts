@@ -104,9 +104,18 @@ describe('RoutingTable', () => {
     expect(table.resolvePing(members[0].id, false, now)).toEqual({ kind: 'unknown' })
   })
 
+  it('a higher rank alone does not evict a member: the candidate waits among the replacements', () => {
+    const { table, members } = fullBucket()
+    const ranked = contactIn(3, 1, { rank: 28 })
+    const r = table.add(ranked, T0)
+    expect(r.kind).toBe('cached')
+    expect(members.every(m => table.has(m.id))).toBe(true)
+    expect(table.buckets(T0).find(b => b.ref.level === 3)?.replacements.some(c => c.id.equals(ranked.id))).toBe(true)
+  })
+
   it('a candidate that contributed more takes the worst member\'s place at once', () => {
     const { table, members } = fullBucket()
-    const rich = contactIn(3, 1, { rank: 28 })
+    const rich = contactIn(3, 1, { contentProvided: 1 << 20 })
     const r = table.add(rich, T0)
     expect(r.kind).toBe('replaced')
     if (r.kind === 'replaced') expect(r.evicted.id).toEqual(members[0].id)

@@ -21,7 +21,21 @@ export interface CompactNetworkOptions {
   k: number
   subBucketBits: number
   knowProbability: number
+  /** The ids to use (size × 32 bytes, ascending, distinct) instead of random ones: an attacker's ground ids among them. */
+  ids?: Uint8Array
+  /**
+   * Bucket admission preference per node (by sorted index; higher wins): a full
+   * sub-bucket keeps the members of the highest priority, at random among
+   * equals — what RoutingTable's order does (contribution and rank, then time
+   * connected). Applied exactly to ranges of up to PRIORITY_SCAN_MAX members
+   * (the buckets near a node, where an attacker crowds); larger ranges are
+   * sampled at random. Absent: every member is equal.
+   */
+  priority?: Uint8Array
 }
+
+/** Ranges larger than this are sampled without looking at priority (they are far from any one spot). */
+export const PRIORITY_SCAN_MAX = 256
 
 export const DEFAULT_COMPACT: Omit<CompactNetworkOptions, 'size'> = {
   seed: 1,
@@ -56,7 +70,9 @@ export class CompactNetwork {
     const o: CompactNetworkOptions = { ...DEFAULT_COMPACT, ...options }
     if (o.size < 2 || o.size > 0xffffffff) throw new RangeError('compact network: size must be within 2..2^32-1')
     const prng = new Prng(o.seed)
-    const ids = sortedRandomIds(o.size, prng)
+    if (o.ids !== undefined && o.ids.length !== o.size * 32) throw new RangeError('compact network: ids must be size × 32 bytes')
+    if (o.priority !== undefined && o.priority.length !== o.size) throw new RangeError('compact network: priority must have one entry per node')
+    const ids = o.ids ?? sortedRandomIds(o.size, prng)
     const builder = new TableBuilder(ids, o, prng)
     const upper = builder.pass(false)
     const offsets = new Float64Array(o.size + 1)
@@ -97,6 +113,16 @@ export class CompactNetwork {
     const out: number[] = []
     const pool = this.pool
     this.descend(this.offsets[node], this.offsets[node + 1], target, n, out, p => pool[p], i => i !== skip)
+    return out
+  }
+
+  /**
+   * The n nodes of `run` (node indices, ascending) closest to target, closest
+   * first, skipping `skip`: e.g. what a set of colluding nodes knows together.
+   */
+  closestAmong (run: Uint32Array, target: Uint8Array, n: number, skip = -1): number[] {
+    const out: number[] = []
+    this.descend(0, run.length, target, n, out, p => run[p], i => i !== skip)
     return out
   }
 
@@ -260,6 +286,7 @@ class TableBuilder {
         for (let j = s0; j < s1; j++) if (this.prng.float() < knowProbability) pool[this.count++] = j
         continue
       }
+      if (this.o.priority !== undefined && len <= PRIORITY_SCAN_MAX) { this.pickByPriority(s0, s1, this.o.priority); continue }
       // k random members, sorted, duplicates dropped (rare: a table is not always full either).
       const start = this.count
       for (let j = 0; j < k; j++) {
@@ -274,6 +301,17 @@ class TableBuilder {
         this.count++
       }
     }
+  }
+
+  /** The k members of [s0, s1) a table keeps: the highest priorities, ties drawn at random; written in id order. */
+  private pickByPriority (s0: number, s1: number, priority: Uint8Array): void {
+    const { k } = this.o
+    const pool = this.pool as Uint32Array
+    const members: Array<{ i: number, p: number, r: number }> = []
+    for (let j = s0; j < s1; j++) members.push({ i: j, p: priority[j], r: this.prng.float() })
+    members.sort((x, y) => (y.p - x.p) || (x.r - y.r))
+    const kept = members.slice(0, k).map(m => m.i).sort((x, y) => x - y)
+    for (const i of kept) pool[this.count++] = i
   }
 }
 
