@@ -33,7 +33,9 @@ import { percentile } from './stats.js'
  *    own value function).
  *
  * Not modelled: credit lines and payments (a freeloader past its line would be refused or pay;
- * payments would give it standing), requester-side caching of downloads, churn and loss.
+ * payments would give it standing), churn and loss. Contributors caching what they download
+ * (the real node's cacheDownloads) is an option, off by default: with a history of 300,000
+ * fetches it moved the saturated ratio from 1.63 to 1.75.
  *
  * Synchronous and deterministic: a run is a pure function of its options and phases.
  */
@@ -58,6 +60,8 @@ export interface MarketOptions {
   processingMs: number
   /** Queries a lookup round sends at once. */
   alpha: number
+  /** Contributors offer what they download to their own cache too, as the real node does. */
+  cacheDownloads: boolean
   seed: number
   latency: Partial<LatencyOptions>
 }
@@ -75,6 +79,7 @@ export const DEFAULT_MARKET: MarketOptions = {
   halfLifeMs: 60_000,
   processingMs: 1,
   alpha: 3,
+  cacheDownloads: false,
   seed: 1,
   latency: {}
 }
@@ -377,6 +382,11 @@ export class MarketSimulation {
           record.latencyMs = this.now + this.oneWay(holder, requester) - asked
           this.settle(holder, requester, chunk)
           if (offerTo >= 0 && this.contributor[offerTo] === 1 && !this.holds(offerTo, chunk)) this.cacheAt(offerTo).offer(chunk)
+          if (o.cacheDownloads && this.contributor[requester] === 1 && !this.holds(requester, chunk)) {
+            // The real node caches what it downloads (the store's admission: heat 1 × its price).
+            this.touchHeat(requester, chunk)
+            this.cacheAt(requester).offer(chunk)
+          }
         })
       })
       if (!ok) onRefused()
