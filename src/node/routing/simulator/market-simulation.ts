@@ -14,10 +14,11 @@ import { percentile } from './stats.js'
  *
  *  - Half the nodes (by default) freeload: they fetch, but never answer a lookup, serve or
  *    cache. Contributors do all three.
- *  - Every chunk lives at its source, the contributor closest to its id. A fetch is a greedy
- *    lookup from the requester over contributors (each hop a round trip from the requester to
- *    the node it asks), ending at the first node that holds the chunk; the chunk then comes
- *    from that node.
+ *  - Every chunk lives at its source, the contributor closest to its id. A fetch is a lookup
+ *    from the requester over contributors in rounds of `alpha` parallel queries (a round lasts
+ *    the slowest round trip from the requester), ending at the first round that reaches a node
+ *    holding the chunk; the cheapest holder of that round serves it (price.ts cheapestFirst).
+ *    A requester that holds the chunk itself reads it locally (not a fetch).
  *  - Each contributor serves `concurrency` chunks at once, `serviceMs` each; beyond that
  *    requests wait in the node's own FairScheduler (accounting/fair-scheduler.ts, the real
  *    serve gate's scheduling core) weighted by standingWeight of the credit the requester gave
@@ -30,6 +31,11 @@ import { percentile } from './stats.js'
  *    offer) takes it if its expected revenue, heat × its price for the chunk, beats the least
  *    of what it caches (`cacheSlots` chunks), which it then evicts (cacheValue, the store's
  *    own value function).
+ *
+ * Not modelled: credit lines and payments (a freeloader past its line would be refused or pay;
+ * payments would give it standing), churn and loss. Contributors caching what they download
+ * (the real node's cacheDownloads) is an option, off by default: with a history of 300,000
+ * fetches it moved the saturated ratio from 1.63 to 1.75.
  *
  * Synchronous and deterministic: a run is a pure function of its options and phases.
  */
@@ -54,6 +60,8 @@ export interface MarketOptions {
   processingMs: number
   /** Queries a lookup round sends at once. */
   alpha: number
+  /** Contributors offer what they download to their own cache too, as the real node does. */
+  cacheDownloads: boolean
   seed: number
   latency: Partial<LatencyOptions>
 }
@@ -71,6 +79,7 @@ export const DEFAULT_MARKET: MarketOptions = {
   halfLifeMs: 60_000,
   processingMs: 1,
   alpha: 3,
+  cacheDownloads: false,
   seed: 1,
   latency: {}
 }
@@ -373,6 +382,11 @@ export class MarketSimulation {
           record.latencyMs = this.now + this.oneWay(holder, requester) - asked
           this.settle(holder, requester, chunk)
           if (offerTo >= 0 && this.contributor[offerTo] === 1 && !this.holds(offerTo, chunk)) this.cacheAt(offerTo).offer(chunk)
+          if (o.cacheDownloads && this.contributor[requester] === 1 && !this.holds(requester, chunk)) {
+            // The real node caches what it downloads (the store's admission: heat 1 × its price).
+            this.touchHeat(requester, chunk)
+            this.cacheAt(requester).offer(chunk)
+          }
         })
       })
       if (!ok) onRefused()

@@ -105,6 +105,22 @@ describe('MarketSimulation', () => {
     expect(busy.freeloaderP50).toBeGreaterThan(busy.contributorP50)
   })
 
+  it('with cacheDownloads, contributors (never freeloaders) also cache what they fetched, by the same rule', () => {
+    const sim = new MarketSimulation({ ...small, cacheDownloads: true })
+    const r = sim.runPhase(3000, 0.3)
+    let cached = 0
+    for (let n = 0; n < 200; n++) {
+      if (sim.contributor[n] === 0) expect(sim.cached(n).size).toBe(0)
+      cached += sim.cached(n).size
+    }
+    const plain = new MarketSimulation(small)
+    plain.runPhase(3000, 0.3)
+    let plainCached = 0
+    for (let n = 0; n < 200; n++) plainCached += plain.cached(n).size
+    expect(cached).toBeGreaterThan(plainCached)
+    expect(r.localReads).toBeGreaterThan(0)
+  })
+
   it('is a pure function of its options', () => {
     const a = new MarketSimulation({ ...small, seed: 3 }).runPhase(1500, 0.5)
     const b = new MarketSimulation({ ...small, seed: 3 }).runPhase(1500, 0.5)
