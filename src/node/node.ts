@@ -37,6 +37,7 @@ import { createSearchService, type SearchService } from './services/search/searc
 import { searchSeeds } from './services/search/name-seeds.js'
 import { ChunkFetcher } from './services/content/chunk-fetcher.js'
 import { encryptChunk } from './crypto/chunk-cipher.js'
+import { sliceHashes } from './services/chunks/chunk-format.js'
 import { tryDecode } from './wire/codec.js'
 import { decodeProviderList } from './services/chunks/messages.js'
 import { checkProviderRecord, contactOfRecord } from './services/chunks/provider-record.js'
@@ -348,12 +349,16 @@ export class TornetNode extends EventEmitter {
         for (const plain of plains) {
           const { id, key, cipher } = encryptChunk(plain)
           await store.chunks.putLocal(id, cipher)
-          refs.push({ id, key })
+          refs.push({ id, key, length: cipher.length, slices: sliceHashes(cipher) })
         }
         await this.chunks.publish(refs.map(r => r.id), { signal })
         return refs
       },
-      getChunk: async (ref, signal) => await searchChunks.plain(ref.id, ref.key, { signal }),
+      getChunk: async (ref, signal, group) => await searchChunks.plain(ref.id, ref.key, {
+        signal,
+        group,
+        descriptor: 'slices' in ref ? { id: ref.id, length: ref.length, slices: ref.slices } : undefined
+      }),
       seeds: () => searchSeeds(this.names),
       demand: (id) => dht.demand.count(id, Date.now()),
       trusted: () => config.search.trust.map(k => k === 'self' ? identity.publicKey : Buffer.from(k, 'hex')),

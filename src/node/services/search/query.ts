@@ -4,7 +4,7 @@ import { formatReference } from '../content/reference.js'
 import { SearchError, SearchErrorCode } from './errors.js'
 import { compareRanked, rankPostings, type RankedDoc } from './ranking.js'
 import {
-  type ChunkRef, type DocInfo, type DocShard, type Manifest, type Posting, type TermShard,
+  type ChunkRef, type ShardRef, type DocInfo, type DocShard, type Manifest, type Posting, type TermShard,
   decodeDocShard, decodeIndexPointer, decodeManifest, decodeTermShard, shardOf
 } from './shard-codec.js'
 import { queryTerms } from './tokeniser.js'
@@ -21,7 +21,8 @@ import { queryTerms } from './tokeniser.js'
 export const INDEX_KEY = 'search/index'
 
 export interface SearchEngineOptions {
-  getChunk: (ref: ChunkRef, signal?: AbortSignal) => Promise<Buffer>
+  /** `group`: the builder, for shards (whose refs carry descriptors): the peers that served its other shards are asked first. */
+  getChunk: (ref: ChunkRef | ShardRef, signal?: AbortSignal, group?: string) => Promise<Buffer>
   /** The builder's `search/index` kv value, or undefined. */
   getPointer: (builder: Buffer, signal?: AbortSignal) => Promise<Buffer | undefined>
   trusted: () => Buffer[]
@@ -188,7 +189,7 @@ export class SearchEngine {
     return manifest
   }
 
-  private async shard (builder: string, ref: ChunkRef, kind: 'term' | 'doc', documents: number, results: SearchResults, signal?: AbortSignal): Promise<TermShard | DocShard> {
+  private async shard (builder: string, ref: ShardRef, kind: 'term' | 'doc', documents: number, results: SearchResults, signal?: AbortSignal): Promise<TermShard | DocShard> {
     results.shardsRead++
     const key = ref.id.toString('hex')
     const hit = this.shards.get(key)
@@ -197,7 +198,7 @@ export class SearchEngine {
       this.shards.set(key, hit)
       return hit
     }
-    const bytes = await this.o.getChunk(ref, signal)
+    const bytes = await this.o.getChunk(ref, signal, `search/${builder}`)
     results.fetchedBytes += bytes.length
     let shard: TermShard | DocShard
     try {

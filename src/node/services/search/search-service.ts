@@ -9,7 +9,7 @@ import { buildShards, type IndexedDocument } from './index-builder.js'
 import { SEARCH_SERVICE } from './messages.js'
 import { INDEX_KEY, SearchEngine, type SearchResults } from './query.js'
 import { weighTags } from './reputation.js'
-import { type ChunkRef, encodeIndexPointer, encodeManifest, type IndexPointer } from './shard-codec.js'
+import { type ChunkRef, encodeIndexPointer, encodeManifest, type IndexPointer, type ShardRef } from './shard-codec.js'
 import { TagClient, type TagPublishResult } from './tag-client.js'
 import { TagHolder } from './tag-holder.js'
 import type { TagRecord } from './tag-record.js'
@@ -30,9 +30,10 @@ export interface SearchServiceOptions {
     get: (namespace: Buffer, key: string, opts: { signal?: AbortSignal }) => Promise<{ value: Buffer } | undefined>
   }
   content: CrawlContent
-  /** Stores plaintexts as chunks in the local store and announces them; returns their references in order. */
-  putChunks: (plains: Buffer[], signal?: AbortSignal) => Promise<ChunkRef[]>
-  getChunk: (ref: ChunkRef, signal?: AbortSignal) => Promise<Buffer>
+  /** Stores plaintexts as chunks in the local store and announces them; returns their references and descriptors in order. */
+  putChunks: (plains: Buffer[], signal?: AbortSignal) => Promise<ShardRef[]>
+  /** A chunk's plaintext, verified; with a shard's descriptor and `group` (its builder), peers that served the group are asked first. */
+  getChunk: (ref: ChunkRef | ShardRef, signal?: AbortSignal, group?: string) => Promise<Buffer>
   /** Sites to crawl besides tagged ones: registered names, published content. */
   seeds: () => CrawlSeed[]
   /** How wanted a root chunk is (routing's demand counters). */

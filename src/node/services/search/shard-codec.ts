@@ -8,8 +8,12 @@ import { Reader, Writer, WireError } from '../../wire/codec.js'
  * Manifest (what the builder's kv record `search/index` points at):
  *   magic "TSRM" · version u8 = 1 · created u64 (ms) · documents u32
  *   term bits u8 (0..MAX_TERM_BITS) · docs per shard u16 (1..MAX_DOCS_PER_SHARD) · doc shard count u32
- *   term shard table: 2^bits × (chunk id 32 · key 32), by term-hash prefix
- *   doc shard table:  count × (chunk id 32 · key 32), by document number / docs per shard
+ *   term shard table: 2^bits × shard, by term-hash prefix
+ *   doc shard table:  count × shard, by document number / docs per shard
+ *   each shard: chunk id 32 · key 32 · ciphertext length u32 (1..1 MiB)
+ *     · SHA-256 of each 64 KiB slice of the ciphertext (ceil(length / 64 KiB) × 32)
+ *   (the chunk's descriptor: a reader verifies each slice as it arrives and may ask the peers that
+ *   served the builder's other shards first, without a provider lookup)
  *
  * Term shard (the postings of every term whose SHA-256 begins with its prefix):
  *   magic "TSRT" · version u8 = 1 · prefix u16 · term count u32
@@ -37,14 +41,16 @@ export const MAX_SNIPPET_BYTES = 1024
 const MAGIC = { manifest: 'TSRM', term: 'TSRT', doc: 'TSRD', pointer: 'TSRP' } as const
 
 export interface ChunkRef { id: Buffer, key: Buffer }
+/** A shard's chunk with its descriptor (ciphertext length and slice hashes). */
+export interface ShardRef extends ChunkRef { length: number, slices: Buffer[] }
 
 export interface Manifest {
   created: number
   documents: number
   termBits: number
   docsPerShard: number
-  termShards: ChunkRef[]
-  docShards: ChunkRef[]
+  termShards: ShardRef[]
+  docShards: ShardRef[]
 }
 
 export interface Posting { doc: number, weight: number }
@@ -79,12 +85,30 @@ function magic (r: Reader, want: string): void {
 
 function ref (r: Reader): ChunkRef { return { id: Buffer.from(r.bytes(32)), key: Buffer.from(r.bytes(32)) } }
 
+const SLICE = 64 * 1024
+const MAX_CHUNK = 1 << 20
+
+function shardRef (r: Reader): ShardRef {
+  const { id, key } = ref(r)
+  const length = r.u32()
+  if (length < 1 || length > MAX_CHUNK) throw new WireError(`search manifest: a shard of ${length} bytes`)
+  const slices: Buffer[] = []
+  for (let i = 0; i < Math.ceil(length / SLICE); i++) slices.push(Buffer.from(r.bytes(32)))
+  return { id, key, length, slices }
+}
+
+function writeShardRef (w: Writer, s: ShardRef): void {
+  if (s.slices.length !== Math.ceil(s.length / SLICE)) throw new RangeError('a shard needs one hash per 64 KiB slice')
+  w.bytes(s.id).bytes(s.key).u32(s.length)
+  for (const h of s.slices) w.bytes(h)
+}
+
 export function encodeManifest (m: Manifest): Buffer {
   if (m.termShards.length !== 2 ** m.termBits) throw new RangeError('term shard table must have 2^bits entries')
-  const w = new Writer(32 + 64 * (m.termShards.length + m.docShards.length))
+  const w = new Writer(32 + 100 * (m.termShards.length + m.docShards.length))
   w.bytes(Buffer.from(MAGIC.manifest, 'latin1')).u8(SHARD_VERSION).u64(m.created).u32(m.documents).u8(m.termBits).u16(m.docsPerShard).u32(m.docShards.length)
-  for (const s of m.termShards) w.bytes(s.id).bytes(s.key)
-  for (const s of m.docShards) w.bytes(s.id).bytes(s.key)
+  for (const s of m.termShards) writeShardRef(w, s)
+  for (const s of m.docShards) writeShardRef(w, s)
   return w.finish()
 }
 
@@ -99,11 +123,12 @@ export function decodeManifest (bytes: Uint8Array): Manifest {
   if (docsPerShard < 1 || docsPerShard > MAX_DOCS_PER_SHARD) throw new WireError(`search manifest: ${docsPerShard} documents per shard`)
   const docShardCount = r.u32()
   if (docShardCount !== Math.ceil(documents / docsPerShard)) throw new WireError('search manifest: document shard count does not match the documents')
-  if (r.remaining !== 64 * (2 ** termBits + docShardCount)) throw new WireError('search manifest: shard tables of the wrong length')
-  const termShards: ChunkRef[] = []
-  for (let i = 0; i < 2 ** termBits; i++) termShards.push(ref(r))
-  const docShards: ChunkRef[] = []
-  for (let i = 0; i < docShardCount; i++) docShards.push(ref(r))
+  // Each shard takes at least 100 bytes: counts the bytes cannot hold are refused before any work.
+  if (r.remaining < 100 * (2 ** termBits + docShardCount)) throw new WireError('search manifest: shard tables shorter than their counts')
+  const termShards: ShardRef[] = []
+  for (let i = 0; i < 2 ** termBits; i++) termShards.push(shardRef(r))
+  const docShards: ShardRef[] = []
+  for (let i = 0; i < docShardCount; i++) docShards.push(shardRef(r))
   r.end()
   return { created, documents, termBits, docsPerShard, termShards, docShards }
 }

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { sha256 } from '../../../../src/node/crypto/hash.js'
 import { buildShards, type IndexedDocument } from '../../../../src/node/services/search/index-builder.js'
 import { SearchEngine } from '../../../../src/node/services/search/query.js'
-import { type ChunkRef, encodeIndexPointer, encodeManifest } from '../../../../src/node/services/search/shard-codec.js'
+import { type ShardRef, encodeIndexPointer, encodeManifest } from '../../../../src/node/services/search/shard-codec.js'
 
 /** An in-memory "network": chunks by id, and each builder's pointer. */
-function world (): { chunks: Map<string, Buffer>, pointers: Map<string, Buffer>, put: (b: Buffer) => ChunkRef, engine: (trusted: Buffer[]) => SearchEngine } {
+function world (): { chunks: Map<string, Buffer>, pointers: Map<string, Buffer>, put: (b: Buffer) => ShardRef, engine: (trusted: Buffer[]) => SearchEngine } {
   const chunks = new Map<string, Buffer>()
   const pointers = new Map<string, Buffer>()
-  const put = (b: Buffer): ChunkRef => { const id = sha256(b); chunks.set(id.toString('hex'), b); return { id, key: sha256(id) } }
+  const put = (b: Buffer): ShardRef => { const id = sha256(b); chunks.set(id.toString('hex'), b); return { id, key: sha256(id), length: b.length, slices: Array.from({ length: Math.ceil(b.length / 65536) }, () => sha256(b)) } }
   const engine = (trusted: Buffer[]): SearchEngine => new SearchEngine({
     getChunk: async (ref) => {
       const b = chunks.get(ref.id.toString('hex'))

@@ -28,8 +28,8 @@ export const MANIFEST: Manifest = {
   documents: 3,
   termBits: 1,
   docsPerShard: 2,
-  termShards: [{ id: fill(5), key: fill(6) }, { id: fill(7), key: fill(8) }],
-  docShards: [{ id: fill(9), key: fill(10) }, { id: fill(11), key: fill(12) }]
+  termShards: [{ id: fill(5), key: fill(6), length: 16, slices: [fill(15)] }, { id: fill(7), key: fill(8), length: 65537, slices: [fill(16), fill(17)] }],
+  docShards: [{ id: fill(9), key: fill(10), length: 8, slices: [fill(18)] }, { id: fill(11), key: fill(12), length: 65536, slices: [fill(19)] }]
 }
 
 describe('search shard codec', () => {
@@ -81,6 +81,9 @@ describe('search shard codec', () => {
     const m = encodeManifest(MANIFEST)
     m[17] = 13 // term bits above the limit
     expect(() => decodeManifest(m)).toThrow(WireError)
+    const zero = encodeManifest(MANIFEST)
+    zero.writeUInt32LE(0, 24 + 64) // the first shard's length
+    expect(() => decodeManifest(zero)).toThrow(WireError)
   })
 
   it('random bytes never throw anything but WireError', () => {
