@@ -12,6 +12,12 @@ export interface TagHolderOptions {
   maxLocations?: number
   /** Tags kept per location (one per tagger and target). Default MAX_FOUND_TAGS. */
   maxPerLocation?: number
+  /**
+   * Tags one tagger key may have held here, over all locations (a tag sits at one location per
+   * word and one per target). Default 1 000: a key tagging without end fills its own share, never
+   * the table, and so cannot push out others' tags.
+   */
+  maxPerTagger?: number
 }
 
 /**
@@ -24,10 +30,24 @@ export class TagHolder {
   private readonly byLocation = new Map<string, Map<string, HeldTag>>()
   private readonly maxLocations: number
   private readonly maxPerLocation: number
+  private readonly maxPerTagger: number
+  /** Tags held per tagger key (hex), over all locations. */
+  private readonly perTagger = new Map<string, number>()
 
   constructor (private readonly opts: TagHolderOptions) {
     this.maxLocations = opts.maxLocations ?? 20_000
     this.maxPerLocation = Math.min(opts.maxPerLocation ?? MAX_FOUND_TAGS, MAX_FOUND_TAGS)
+    this.maxPerTagger = opts.maxPerTagger ?? 1_000
+  }
+
+  /** How many tags of this tagger (32-byte key) are held. */
+  heldFrom (tagger: Buffer): number { return this.perTagger.get(tagger.toString('hex')) ?? 0 }
+
+  private count (tagger: Buffer, by: number): void {
+    const hex = tagger.toString('hex')
+    const n = (this.perTagger.get(hex) ?? 0) + by
+    if (n <= 0) this.perTagger.delete(hex)
+    else this.perTagger.set(hex, n)
   }
 
   get locations (): number { return this.byLocation.size }
@@ -44,16 +64,21 @@ export class TagHolder {
     const slot = tagSlot(record)
     const old = slots?.get(slot)
     if (old !== undefined && old.record.time >= record.time) return STORE_STATUS.stored
+    if (old === undefined && this.heldFrom(record.tagger) >= this.maxPerTagger) return STORE_STATUS.full
     if (slots === undefined) {
       if (this.byLocation.size >= this.maxLocations) {
         const oldest = this.byLocation.keys().next().value
-        if (oldest !== undefined) this.byLocation.delete(oldest)
+        if (oldest !== undefined) {
+          for (const h of this.byLocation.get(oldest)?.values() ?? []) this.count(h.record.tagger, -1)
+          this.byLocation.delete(oldest)
+        }
       }
       slots = new Map()
     } else this.byLocation.delete(key)
     this.byLocation.set(key, slots)
     if (old === undefined && slots.size >= this.maxPerLocation) return STORE_STATUS.full
     slots.set(slot, { record, encoded: Buffer.from(encoded) })
+    if (old === undefined) this.count(record.tagger, 1)
     return STORE_STATUS.stored
   }
 

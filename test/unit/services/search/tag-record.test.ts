@@ -73,4 +73,22 @@ describe('TagHolder', () => {
     for (const w of ['aa', 'bb', 'cc', 'dd']) holder.offer(wordLocation(w), encodeTagRecord(signTagRecord(me, target, [w], NOW)))
     expect(holder.locations).toBe(3)
   })
+
+  it('holds at most maxPerTagger tags of one key, so one key cannot fill the table; evicted ones free its share', () => {
+    const holder = new TagHolder({ now: () => NOW, maxPerTagger: 3, maxLocations: 8 })
+    const spammer = generateIdentity()
+    const targets = Array.from({ length: 10 }, (_, i) => ({ id: Buffer.alloc(32, 100 + i), key: Buffer.alloc(32, 8) }))
+    const statuses = targets.map(t => holder.offer(targetLocation(t.id), encodeTagRecord(signTagRecord(spammer, t, ['spam'], NOW))))
+    expect(statuses.filter(s => s === STORE_STATUS.stored)).toHaveLength(3)
+    expect(statuses.slice(3).every(s => s === STORE_STATUS.full)).toBe(true)
+    expect(holder.heldFrom(spammer.publicKey)).toBe(3)
+    // Another tagger is untouched by the spammer's flood.
+    expect(holder.offer(wordLocation('music'), encodeTagRecord(signTagRecord(me, target, ['music'], NOW)))).toBe(STORE_STATUS.stored)
+    // A newer tag in a slot the spammer holds replaces it and counts once.
+    expect(holder.offer(targetLocation(targets[0]!.id), encodeTagRecord(signTagRecord(spammer, targets[0]!, ['spam'], NOW + 1)))).toBe(STORE_STATUS.stored)
+    expect(holder.heldFrom(spammer.publicKey)).toBe(3)
+    // Locations pushed out by others (least recently stored first) give the spammer's share back.
+    for (let i = 0; i < 8; i++) holder.offer(wordLocation(`w${i}`), encodeTagRecord(signTagRecord(generateIdentity(), target, [`w${i}`], NOW)))
+    expect(holder.heldFrom(spammer.publicKey)).toBe(0)
+  })
 })
