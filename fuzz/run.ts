@@ -56,7 +56,7 @@ function heapAfterGc (): number {
   return process.memoryUsage().heapUsed
 }
 
-function runChild (name: string, o: Options): void {
+async function runChild (name: string, o: Options): Promise<void> {
   const target = targetNamed(name)
   if (target === undefined) throw new Error(`unknown fuzz target ${name}`)
   const send = (m: ChildMessage): void => { process.send?.(m) }
@@ -64,7 +64,7 @@ function runChild (name: string, o: Options): void {
   let heapEarly = heapBefore
   const early = Math.max(1, Math.floor(o.runs / 10))
   let sawEarly = false
-  const result = runTarget(target, {
+  const result = await runTarget(target, {
     runs: o.runs,
     seed: o.seed,
     hangMs: o.hangMs,
@@ -117,7 +117,7 @@ async function runOne (name: string, o: Options): Promise<ChildReport> {
 
 async function main (): Promise<void> {
   const o = parseArgs(process.argv.slice(2))
-  if (o.child !== undefined) { runChild(o.child, o); return }
+  if (o.child !== undefined) { await runChild(o.child, o); return }
   if (o.what === 'list') {
     for (const t of TARGETS) console.log(`${t.name.padEnd(28)} ${t.about}`)
     return

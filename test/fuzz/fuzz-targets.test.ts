@@ -19,8 +19,8 @@ describe('fuzz targets (short CI budget)', () => {
     expect(new Set(names).size).toBe(names.length)
   })
 
-  it.each(TARGETS.map(t => [t.name, t] as const))('%s: no crash, no hang', (_name, target) => {
-    const r = runTarget(target, { runs: RUNS, seed: 20261206, hangMs: 5000 })
+  it.each(TARGETS.map(t => [t.name, t] as const))('%s: no crash, no hang', async (_name, target) => {
+    const r = await runTarget(target, { runs: RUNS, seed: 20261206, hangMs: 5000 })
     expect(r.cases).toBe(RUNS)
     expect(r.findings.map(f => `${f.kind}: ${f.detail.split('\n')[0]} (input ${f.inputHex.slice(0, 200)})`)).toEqual([])
     expect(r.crashes).toBe(0)

@@ -41,6 +41,14 @@ export interface LinkLimits extends SessionLimits {
   /** An unvalidated session older than this is closed. */
   unvalidatedTimeoutMs: number
   maxPendingHandshakes: number
+  /**
+   * Request handlers still running for one peer, over all its sessions: a handler keeps its slot
+   * until it settles, even after its session closed (a peer that re-handshakes must not start
+   * another maxConcurrentHandlers each time).
+   */
+  maxHandlersPerPeer: number
+  /** Request handlers still running for everyone together. */
+  maxHandlersTotal: number
   /** Inits per second (from everyone) above which 'auto' cookies kick in. */
   handshakeRateForCookies: number
   /** Inits per second from one source host (IPv4 address, IPv6 /64) above which it must echo a cookie. */
@@ -102,6 +110,8 @@ export const DEFAULT_LIMITS: LinkLimits = {
   maxUnvalidatedSessions: 128,
   unvalidatedTimeoutMs: 10_000,
   maxPendingHandshakes: 1024,
+  maxHandlersPerPeer: 64,
+  maxHandlersTotal: 1024,
   handshakeRateForCookies: 2000,
   initsPerAddressPerSecond: 10,
   initsPerNetworkPerSecond: 50,

@@ -70,6 +70,9 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly byEndpoint = new Map<string, Session>()
   private readonly peerSessions = new Map<string, number>()
   private readonly ledger = new SessionLedger()
+  /** Request handlers not yet settled, per peer id and in all (see handleRequest). */
+  private readonly handlersByPeer = new Map<string, number>()
+  private handlersRunning = 0
   private readonly sessionHost: SessionHost
   private readonly timer: NodeJS.Timeout
   private closed = false
@@ -487,8 +490,29 @@ export class Link extends EventEmitter<LinkEvents> {
   private async handleRequest (session: Session, service: string, payload: Buffer, signal: AbortSignal): Promise<Uint8Array> {
     const h = this.services.get(service)?.onRequest
     if (h === undefined) throw new LinkError(LinkErrorCode.UNKNOWN_SERVICE, `no service "${service}" on this node`)
-    return await h(session.peer as PeerInfo, payload, signal)
+    // Slots are held until the handler settles, not until its session closes: a handler that
+    // ignores its abort signal still counts, so re-handshaking buys a peer no more of them.
+    const peer = session.peerHex ?? ''
+    const mine = this.handlersByPeer.get(peer) ?? 0
+    const l = this.opts.limits
+    if (mine >= l.maxHandlersPerPeer || this.handlersRunning >= l.maxHandlersTotal) {
+      this.drop('handlers-busy')
+      throw new LinkError(LinkErrorCode.BUSY, 'too many requests in progress; retry later')
+    }
+    this.handlersByPeer.set(peer, mine + 1)
+    this.handlersRunning++
+    try {
+      return await h(session.peer as PeerInfo, payload, signal)
+    } finally {
+      this.handlersRunning--
+      const left = (this.handlersByPeer.get(peer) ?? 1) - 1
+      if (left <= 0) this.handlersByPeer.delete(peer)
+      else this.handlersByPeer.set(peer, left)
+    }
   }
+
+  /** Request handlers still running (bounded by limits.maxHandlersTotal). */
+  get runningHandlers (): number { return this.handlersRunning }
 
   private onServiceDatagram (session: Session, service: string, payload: Buffer): void {
     if (service === OBSERVED_SERVICE) { this.onObserved(session, payload); return }
