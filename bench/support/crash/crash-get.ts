@@ -55,7 +55,8 @@ export async function getRounds (ctx: CrashContext): Promise<void> {
     const killAt = kills.next()
     const { killed, code, ranMs } = await killAfterStart(run, killAt)
     if (killed) ctx.tally.killed++
-    else kills.finished(ranMs)
+    // Only a download from the start says how long one takes (a resumed one may have had a byte left).
+    else if (before === 0) kills.finished(ranMs)
     if (!killed && code !== 0) finding(ctx, 'unclean', round, `tornet get exited with ${String(code)} before the kill: ${lastLine(run)}`)
     const saved = run.out.some(l => l.startsWith('saved '))
     if (saved) {
