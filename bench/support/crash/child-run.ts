@@ -74,11 +74,19 @@ export async function killAfterStart (run: ChildRun, afterMs: number): Promise<{
 /**
  * The span kill times are drawn from: an unkilled run's time from its marker to its exit, then
  * the time of each run that finished before its kill came (on a loaded machine the first run
- * may be much slower than the rest, and kills drawn from its span would mostly come too late).
+ * may be much slower than the rest, and kills drawn from its span would mostly come too late),
+ * growing by a tenth with every kill that landed (so a span set by one quick run, a download
+ * that found most of its file cached, does not keep every later kill early).
  */
 export class KillWindow {
   constructor (public ms: number, private readonly random: () => number) {}
-  next (): number { return Math.round(this.random() * this.ms) }
+  /** Draws the next kill time; until a run finishes by itself again, the span grows a little. */
+  next (): number {
+    const t = Math.round(this.random() * this.ms)
+    this.ms *= 1.1
+    return t
+  }
+
   /** A run finished by itself after `ranMs`: later kills are drawn from that span. */
   finished (ranMs: number): void { this.ms = Math.max(50, ranMs) }
 }
