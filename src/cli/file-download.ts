@@ -9,8 +9,9 @@ import { CommandErrorCode, commandError } from './command-errors.js'
  * One file of `tornet get`, written to `<out>.part` and renamed to `<out>` once complete and
  * verified. A `.part` left by an interrupted run is continued from its length with a range
  * read, so only the missing bytes cross the network. Every chunk is checked against its id
- * by the reader, but bytes already on disk were not, so the whole file is hashed (the old
- * prefix once from disk, the rest as it arrives) and compared with the content hash the
+ * by the reader; bytes already on disk are checked part by part against the part hashes in
+ * the file's headers before they are kept (checkedPrefix), and the whole file is hashed (the
+ * kept prefix from disk, the rest as it arrives) and compared with the content hash the
  * directory gives: a resumed file is byte-exact or it is not kept.
  */
 export interface FileToGet {
@@ -33,7 +34,8 @@ export interface FileDownloadOptions {
 }
 
 export type FileDownloadOutcome =
-  | { kind: 'downloaded', resumedFrom: number }
+  /** `discarded`: bytes of a .part that were not kept (failed their check, or a part cut short). */
+  | { kind: 'downloaded', resumedFrom: number, discarded: number }
   | { kind: 'already-there' }
 
 export const PART_SUFFIX = '.part'
@@ -54,9 +56,9 @@ export async function downloadFile (content: Content, f: FileToGet, opts: FileDo
   const part = f.out + PART_SUFFIX
   const partStat = await statOrUndefined(part)
   // A .part longer than the file is not a prefix of it: start again.
-  const resumeFrom = partStat?.isFile() === true && partStat.size <= f.size ? partStat.size : 0
+  const kept = partStat?.isFile() === true && partStat.size <= f.size ? partStat.size : 0
   const hash = createHash('sha256')
-  if (resumeFrom > 0) await hashInto(hash, part, resumeFrom)
+  const resumeFrom = kept > 0 ? await checkedPrefix(content, f, part, kept, hash, opts.signal) : 0
   opts.onExisting?.(resumeFrom)
 
   const fh = await open(part, resumeFrom > 0 ? 'r+' : 'w')
@@ -76,6 +78,8 @@ export async function downloadFile (content: Content, f: FileToGet, opts: FileDo
   } finally {
     await fh.close()
   }
+  // The parts' hashes come from the headers the content hash heads, so this fails only when
+  // the publisher contradicted itself; it is the last word all the same.
   if (position !== f.size || hash.digest('hex') !== f.contentHash) {
     await unlink(part).catch(() => {})
     throw commandError(CommandErrorCode.CONTENT_MISMATCH, resumeFrom > 0
@@ -83,7 +87,32 @@ export async function downloadFile (content: Content, f: FileToGet, opts: FileDo
       : `${f.out}: the bytes received do not match the published file's hash; nothing was kept`)
   }
   await rename(part, f.out)
-  return { kind: 'downloaded', resumedFrom: resumeFrom }
+  return { kind: 'downloaded', resumedFrom: resumeFrom, discarded: kept - resumeFrom }
+}
+
+/**
+ * How much of a .part an interrupted run left can be kept: its whole parts, in order, up to
+ * the first whose bytes do not hash to that part's hash in the file's headers (a torn write,
+ * a disk that lost the tail, another file's leftovers). What follows, and a part cut short by
+ * the interruption, is fetched again. The kept bytes go into `hash`. A file stored in one
+ * piece (a small one) has no parts to check: it is fetched again whole.
+ */
+async function checkedPrefix (content: Content, f: FileToGet, part: string, kept: number, hash: Hash, signal?: AbortSignal): Promise<number> {
+  const fs = await content.fs(f.reference, signal)
+  const fh = await open(part, 'r')
+  let good = 0
+  try {
+    for await (const p of fs.parts(f.path, kept, { signal })) {
+      const bytes = Buffer.allocUnsafe(p.length)
+      const { bytesRead } = await fh.read(bytes, 0, p.length, p.offset)
+      if (bytesRead !== p.length || !createHash('sha256').update(bytes).digest().equals(p.sha256)) break
+      hash.update(bytes)
+      good = p.offset + p.length
+    }
+  } finally {
+    await fh.close()
+  }
+  return good
 }
 
 async function statOrUndefined (path: string): Promise<Stats | undefined> {

@@ -56,8 +56,9 @@ export function startChild (script: string, args: string[], marker: RegExp = /./
  * Waits for the child's marker line, then `afterMs`, then SIGKILLs it if it is still running.
  * Returns whether the kill landed (false: the child had already exited by itself).
  */
-export async function killAfterStart (run: ChildRun, afterMs: number): Promise<{ killed: boolean, code: number | null }> {
+export async function killAfterStart (run: ChildRun, afterMs: number): Promise<{ killed: boolean, code: number | null, ranMs: number }> {
   await run.started
+  const t0 = Date.now()
   let exited = false
   void run.closed.then(() => { exited = true })
   await new Promise<void>((resolve) => {
@@ -67,7 +68,27 @@ export async function killAfterStart (run: ChildRun, afterMs: number): Promise<{
   const killed = !exited && run.child.exitCode === null && run.child.signalCode === null
   if (killed) run.child.kill('SIGKILL')
   const end = await run.closed
-  return { killed: killed && end.signal === 'SIGKILL', code: end.code }
+  return { killed: killed && end.signal === 'SIGKILL', code: end.code, ranMs: Date.now() - t0 }
+}
+
+/**
+ * The span kill times are drawn from: an unkilled run's time from its marker to its exit, then
+ * the time of each run that finished before its kill came (on a loaded machine the first run
+ * may be much slower than the rest, and kills drawn from its span would mostly come too late),
+ * growing by a tenth with every kill that landed (so a span set by one quick run, a download
+ * that found most of its file cached, does not keep every later kill early).
+ */
+export class KillWindow {
+  constructor (public ms: number, private readonly random: () => number) {}
+  /** Draws the next kill time; until a run finishes by itself again, the span grows a little. */
+  next (): number {
+    const t = Math.round(this.random() * this.ms)
+    this.ms *= 1.1
+    return t
+  }
+
+  /** A run finished by itself after `ranMs`: later kills are drawn from that span. */
+  finished (ranMs: number): void { this.ms = Math.max(50, ranMs) }
 }
 
 /** Seeded pseudo-random numbers in [0, 1) (mulberry32), so a round's kill time can be replayed. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createNode, loadConfig } from '../../../src/node/index.js'
-import { killAfterStart, startChild, timedRun } from './child-run.js'
+import { KillWindow, killAfterStart, startChild, timedRun } from './child-run.js'
 import { type CrashContext, cliHome, finding } from './crash-rounds.js'
 import { checkStore } from './store-check.js'
 
@@ -23,14 +23,16 @@ export async function nameRounds (ctx: CrashContext): Promise<void> {
   if (firstCode !== 0) throw new Error(`an unkilled tornet name register failed (${String(firstCode)}): ${calibration.stderr()}`)
   acked.add('crashcalibration')
   ctx.log(`an unkilled name register took ${windowMs} ms from "registering" to its exit`)
+  const kills = new KillWindow(windowMs, ctx.random)
 
   for (let round = 1; round <= ctx.opts.rounds; round++) {
     const name = `crashround${round}`
     const run = startChild(ctx.opts.cli, register(name), MARKER)
-    const killAt = Math.round(ctx.random() * windowMs)
-    const { killed, code } = await killAfterStart(run, killAt)
+    const killAt = kills.next()
+    const { killed, code, ranMs } = await killAfterStart(run, killAt)
     if (killed) ctx.tally.killed++
-    else if (code !== 0) finding(ctx, 'unclean', round, `tornet name register exited with ${String(code)} before the kill: ${run.stderr().trim().split('\n').pop() ?? ''}`)
+    else kills.finished(ranMs)
+    if (!killed && code !== 0) finding(ctx, 'unclean', round, `tornet name register exited with ${String(code)} before the kill: ${run.stderr().trim().split('\n').pop() ?? ''}`)
     if (run.out.includes(`http://${name}.tor-net/`)) { acked.add(name); ctx.tally.acknowledged++ }
 
     const check = await checkStore(home)

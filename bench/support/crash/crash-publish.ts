@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { killAfterStart, startChild, timedRun } from './child-run.js'
+import { KillWindow, killAfterStart, startChild, timedRun } from './child-run.js'
 import { type CrashContext, cliHome, finding } from './crash-rounds.js'
 import { checkStore, readLocally } from './store-check.js'
 
@@ -46,14 +46,16 @@ export async function publishRounds (ctx: CrashContext): Promise<void> {
   if (firstCode !== 0 || firstRef === undefined) throw new Error(`an unkilled tornet publish failed (${String(firstCode)}): ${calibration.stderr()}`)
   pending.push({ reference: firstRef, round: 0, site: first })
   ctx.log(`an unkilled publish took ${windowMs} ms from "publishing" to its exit`)
+  const kills = new KillWindow(windowMs, ctx.random)
 
   for (let round = 1; round <= ctx.opts.rounds; round++) {
     const site = makeSite(ctx, round)
     const run = startChild(args(site)[0], args(site).slice(1), MARKER)
-    const killAt = Math.round(ctx.random() * windowMs)
-    const { killed, code } = await killAfterStart(run, killAt)
+    const killAt = kills.next()
+    const { killed, code, ranMs } = await killAfterStart(run, killAt)
     if (killed) ctx.tally.killed++
-    else if (code !== 0) finding(ctx, 'unclean', round, `tornet publish exited with ${String(code)} before the kill: ${run.stderr().trim().split('\n').pop() ?? ''}`)
+    else kills.finished(ranMs)
+    if (!killed && code !== 0) finding(ctx, 'unclean', round, `tornet publish exited with ${String(code)} before the kill: ${run.stderr().trim().split('\n').pop() ?? ''}`)
     const reference = run.out.map(referenceOf).find(r => r !== undefined)
     if (reference !== undefined) { pending.push({ reference, round, site }); ctx.tally.acknowledged++ }
     const check = await checkStore(home, async (store) => {

@@ -26,7 +26,8 @@ Downloads published content: a file, or a directory with everything below it. <a
 Every chunk is checked against its id and every file against its content hash.
 
 A file is written to OUT${PART_SUFFIX} and renamed when complete; if a download stops (Ctrl-C, lost
-peers), run the same command again and it continues where it stopped.
+peers, a crash), run the same command again and it continues where it stopped: each whole part
+kept in OUT${PART_SUFFIX} is checked against its hash first, and what fails is fetched again.
 
 Options:
   -o, --output OUT  where to save (default: the last path segment, or the name)
@@ -82,7 +83,8 @@ async function getFile (node: TornetNode, ctx: CliContext, where: ResolvedAddres
   if (outcome.kind === 'already-there') {
     ctx.stderr.write(`${out} is already complete\n`)
   } else {
-    ctx.stderr.write(`${bar.summary('downloaded')}${outcome.resumedFrom > 0 ? ` (resumed after ${formatBytes(outcome.resumedFrom)})` : ''}\n`)
+    ctx.stderr.write(`${bar.summary('downloaded')}${outcome.resumedFrom > 0 ? ` (resumed after ${formatBytes(outcome.resumedFrom)})` : ''}` +
+      `${outcome.discarded > 0 ? `; ${formatBytes(outcome.discarded)} of the partial download did not check or was a part cut short, and came again` : ''}\n`)
   }
   ctx.stdout.write(`saved ${out} (${size} bytes, sha256 ${contentHash})\n`)
 }

@@ -8,10 +8,26 @@ import { isTornetError } from '../../../src/node/errors.js'
 import type { TornetNode } from '../../../src/node/index.js'
 import { tempDataDir } from './cli-test-kit.js'
 
-/** The content library's read(), serving one file in pieces and recording the ranges asked for. */
-function fakeContent (data: Buffer, opts: { failAfter?: number } = {}): { content: TornetNode['content'], ranges: Array<{ start: number, end: number } | undefined> } {
+/**
+ * The content library's read(), serving one file in pieces and recording the ranges asked for,
+ * and its fs().parts(): the file as parts of PART bytes with their hashes (none with onePiece,
+ * as for a small file stored whole).
+ */
+const PART = 1000
+function fakeContent (data: Buffer, opts: { failAfter?: number, onePiece?: boolean } = {}): { content: TornetNode['content'], ranges: Array<{ start: number, end: number } | undefined> } {
   const ranges: Array<{ start: number, end: number } | undefined> = []
   const content = {
+    async fs () {
+      return {
+        async * parts (_path: string, end: number) {
+          if (opts.onePiece === true) return
+          for (let offset = 0; offset + Math.min(PART, data.length - offset) <= Math.min(end, data.length) && offset < data.length; offset += PART) {
+            const bytes = data.subarray(offset, offset + PART)
+            yield { offset, length: bytes.length, sha256: createHash('sha256').update(bytes).digest() }
+          }
+        }
+      }
+    },
     async * read (_ref: string, _path: string, range: { start: number, end: number } | undefined) {
       ranges.push(range)
       const start = range?.start ?? 0
@@ -44,22 +60,36 @@ describe('downloadFile', () => {
     const out = join(dir, 'b.bin')
     let bytes = 0
     const r = await downloadFile(content, file(out), { onBytes: (n) => { bytes += n } })
-    expect(r).toEqual({ kind: 'downloaded', resumedFrom: 0 })
+    expect(r).toEqual({ kind: 'downloaded', resumedFrom: 0, discarded: 0 })
     expect(readFileSync(out).equals(data)).toBe(true)
     expect(existsSync(`${out}.part`)).toBe(false)
     expect(ranges).toEqual([{ start: 0, end: data.length - 1 }])
     expect(bytes).toBe(data.length)
   })
 
-  it('continues a .part from its length with an inclusive range read', async () => {
+  it('continues a .part after its last whole part that checks, with an inclusive range read', async () => {
     const { content, ranges } = fakeContent(data)
     const out = join(dir, 'b.bin')
     writeFileSync(`${out}.part`, data.subarray(0, 4321))
     let existing = 0
     const r = await downloadFile(content, file(out), { onExisting: (n) => { existing = n } })
-    expect(r).toEqual({ kind: 'downloaded', resumedFrom: 4321 })
-    expect(existing).toBe(4321)
-    expect(ranges).toEqual([{ start: 4321, end: data.length - 1 }])
+    // The part cut short (4000..4321) has no hash of its own to check: it is fetched again.
+    expect(r).toEqual({ kind: 'downloaded', resumedFrom: 4000, discarded: 321 })
+    expect(existing).toBe(4000)
+    expect(ranges).toEqual([{ start: 4000, end: data.length - 1 }])
+    expect(readFileSync(out).equals(data)).toBe(true)
+  })
+
+  it('keeps a damaged .part up to its first bad part and fetches the rest again', async () => {
+    // A torn or half-lost .part (a crash, a disk that lost its tail): each kept part is checked first.
+    const { content, ranges } = fakeContent(data)
+    const out = join(dir, 'b.bin')
+    const bad = Buffer.from(data.subarray(0, 7000))
+    bad[2500] ^= 1
+    bad.fill(0, 6000) // a tail of zeros, as a file system may leave after a power cut
+    writeFileSync(`${out}.part`, bad)
+    expect(await downloadFile(content, file(out))).toEqual({ kind: 'downloaded', resumedFrom: 2000, discarded: 5000 })
+    expect(ranges).toEqual([{ start: 2000, end: data.length - 1 }])
     expect(readFileSync(out).equals(data)).toBe(true)
   })
 
@@ -74,13 +104,22 @@ describe('downloadFile', () => {
     expect(readFileSync(out).equals(data)).toBe(true)
   })
 
-  it('drops a damaged .part and keeps nothing', async () => {
-    const { content } = fakeContent(data)
+  it('drops a damaged .part of a file stored in one piece (no part hashes): it is fetched whole', async () => {
+    const { content, ranges } = fakeContent(data, { onePiece: true })
     const out = join(dir, 'b.bin')
     const bad = Buffer.from(data.subarray(0, 5000))
     bad[7] ^= 1
     writeFileSync(`${out}.part`, bad)
-    expect(await codeOf(downloadFile(content, file(out)))).toBe(CommandErrorCode.CONTENT_MISMATCH)
+    expect(await downloadFile(content, file(out))).toEqual({ kind: 'downloaded', resumedFrom: 0, discarded: 5000 })
+    expect(ranges).toEqual([{ start: 0, end: data.length - 1 }])
+    expect(readFileSync(out).equals(data)).toBe(true)
+  })
+
+  it('drops a .part and keeps nothing when the publisher contradicts itself (parts check, content hash does not)', async () => {
+    const { content } = fakeContent(data)
+    const out = join(dir, 'b.bin')
+    writeFileSync(`${out}.part`, data.subarray(0, 5000))
+    expect(await codeOf(downloadFile(content, file(out, { contentHash: '00'.repeat(32) })))).toBe(CommandErrorCode.CONTENT_MISMATCH)
     expect(existsSync(out)).toBe(false)
     expect(existsSync(`${out}.part`)).toBe(false)
   })
@@ -89,7 +128,7 @@ describe('downloadFile', () => {
     const { content, ranges } = fakeContent(data)
     const out = join(dir, 'b.bin')
     writeFileSync(`${out}.part`, Buffer.concat([data, Buffer.from('junk')]))
-    expect(await downloadFile(content, file(out))).toEqual({ kind: 'downloaded', resumedFrom: 0 })
+    expect(await downloadFile(content, file(out))).toEqual({ kind: 'downloaded', resumedFrom: 0, discarded: 0 })
     expect(ranges[0]?.start).toBe(0)
     expect(readFileSync(out).equals(data)).toBe(true)
   })

@@ -14,6 +14,20 @@ export interface RandomAccess {
 export interface Blob extends RandomAccess {
   /** Bytes [start, end) as they arrive, chunk by chunk. */
   stream: (start: number, end: number, opts?: StreamOptions) => AsyncIterable<Buffer>
+  /**
+   * A split blob's parts that lie wholly within its first `end` bytes, in order, each with the
+   * SHA-256 of its plaintext (its key, from the checked headers): what bytes held elsewhere
+   * (a resumed download's .part) are checked against without fetching the parts themselves.
+   * Absent for a blob stored in one piece.
+   */
+  parts?: (end: number, signal?: AbortSignal) => AsyncIterable<BlobPart>
+}
+
+export interface BlobPart {
+  offset: number
+  length: number
+  /** SHA-256 of the part's bytes. */
+  sha256: Buffer
 }
 
 export interface StreamOptions {
@@ -182,6 +196,15 @@ class SplitBlob implements Blob {
       if (held !== undefined) this.fetcher.release(held)
       // Parts fetched ahead for a consumer that stopped: back once they arrive.
       if (own) for (const p of pending) p.then(b => { this.fetcher.release(b) }, () => {})
+    }
+  }
+
+  async * parts (end: number, signal?: AbortSignal): AsyncIterable<BlobPart> {
+    const limit = Math.min(end, this.size)
+    for (let i = 0, offset = 0; offset < limit; i++, offset += this.partBytes) {
+      const ref = await this.partRef(i, signal)
+      if (offset + ref.plainLength > limit) return
+      yield { offset, length: ref.plainLength, sha256: ref.key }
     }
   }
 

@@ -1,5 +1,5 @@
 import { WireError } from '../../wire/codec.js'
-import { type Blob, DEFAULT_READ_AHEAD, openBlob } from './blob-access.js'
+import { type Blob, type BlobPart, DEFAULT_READ_AHEAD, openBlob } from './blob-access.js'
 import { ChunkFetcher, type ChunkFetcherOptions, type ChunkSource } from './chunk-fetcher.js'
 import { type DirectoryEntry, type EntryKind, looksLikeDirectory } from './directory-record.js'
 import { DirectoryView } from './directory-view.js'
@@ -115,6 +115,19 @@ export class TornetFs {
     // after every byte had been handed out; it is not done (it cost a full SHA-256 pass).
     const blob = await this.blob(node, opts.signal)
     yield * blob.stream(start, end, { signal: opts.signal, transient: opts.transient })
+  }
+
+  /**
+   * The parts of a file that lie wholly within its first `end` bytes, each with the SHA-256 of
+   * its bytes, read from the file's headers without fetching the parts: how a resumed download
+   * checks the bytes it kept, part by part. A file stored in one piece (a small file, packed
+   * with others) yields nothing: its content hash is its only check.
+   */
+  async * parts (path: string, end: number, opts: { signal?: AbortSignal } = {}): AsyncIterable<BlobPart> {
+    const node = await this.resolve(path, opts.signal)
+    if (node.kind !== 'file') throw new FsError(FsErrorCode.NOT_A_FILE, `${path} is a directory`)
+    const blob = await this.blob(node, opts.signal)
+    if (blob.parts !== undefined) yield * blob.parts(end, opts.signal)
   }
 
   /** Reads a whole file into memory (convenience for small files). */
