@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mulberry32 } from '../../../src/node/transport/memory.js'
 
 /**
  * A child process the crash rounds kill: its stdout lines are what it acknowledged (a line
@@ -91,17 +92,8 @@ export class KillWindow {
   finished (ranMs: number): void { this.ms = Math.max(50, ranMs) }
 }
 
-/** Seeded pseudo-random numbers in [0, 1) (mulberry32), so a round's kill time can be replayed. */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Seeded pseudo-random numbers in [0, 1) (the transport's mulberry32), so a round's kill time can be replayed. */
+export const seededRandom = mulberry32
 
 /** Runs a child to its end unkilled: how long it took from its marker line to its exit. */
 export async function timedRun (script: string, args: string[], marker?: RegExp): Promise<{ run: ChildRun, code: number | null, windowMs: number }> {
