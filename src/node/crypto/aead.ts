@@ -13,12 +13,14 @@ import { createRequire } from 'node:module'
  * (a programming error, never a network input: callers check wire lengths).
  */
 
+/** The libsodium calls this project uses (sodium-native ships no types); loaded once, here. */
 interface Sodium {
+  crypto_scalarmult_base: (q: Uint8Array, n: Uint8Array) => void
   crypto_aead_chacha20poly1305_ietf_encrypt_detached: (c: Uint8Array, mac: Uint8Array, m: Uint8Array, ad: Uint8Array | null, nsec: null, npub: Uint8Array, k: Uint8Array) => number
   crypto_aead_chacha20poly1305_ietf_decrypt_detached: (m: Uint8Array, nsec: null, c: Uint8Array, mac: Uint8Array, ad: Uint8Array | null, npub: Uint8Array, k: Uint8Array) => void
 }
 
-const sodium = createRequire(import.meta.url)('sodium-native') as Sodium
+export const sodium = createRequire(import.meta.url)('sodium-native') as Sodium
 
 export const AEAD_KEY_BYTES = 32
 export const AEAD_NONCE_BYTES = 12

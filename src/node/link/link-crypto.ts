@@ -3,7 +3,7 @@ import {
   hkdfSync, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject
 } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { createRequire } from 'node:module'
+import { sodium } from '../crypto/aead.js'
 
 /**
  * The link layer's primitives, all native (node:crypto / OpenSSL) except the
@@ -13,9 +13,6 @@ import { createRequire } from 'node:module'
  * for @noble; native ed25519 verify ≈ 65 µs versus 900 µs. Raw keys go in and
  * out as JWK, not DER: importing a DER public key costs ≈ 70–100 µs, a JWK ≈ 5 µs.
  */
-
-/** The one libsodium call used here (sodium-native ships no types). */
-const sodium = createRequire(import.meta.url)('sodium-native') as { crypto_scalarmult_base: (q: Uint8Array, n: Uint8Array) => void }
 
 const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex')
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex')
