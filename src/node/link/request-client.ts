@@ -1,6 +1,7 @@
 import { type ChannelFrame, type ErrorFrame, FrameType, type RequestFrame, type ResponseFrame } from '../wire/channel-frames.js'
 import { LinkError, LinkErrorCode } from './errors.js'
 import { type FragmentAssembler, fragment } from './fragment-assembler.js'
+import { onSharedAbort } from './shared-abort.js'
 
 /**
  * The asking side of request/response on one session. A request is split
@@ -34,8 +35,8 @@ interface Pending {
   interval: number
   sentAt: number
   retransmitted: boolean
-  onAbort?: () => void
-  signal?: AbortSignal
+  /** Unregisters the abort callback (one listener per signal for all requests sharing it). */
+  offAbort?: () => void
 }
 
 export class RequestClient {
@@ -76,11 +77,7 @@ export class RequestClient {
         retransmitted: false,
         deadline: setTimeout(() => this.finish(reqId, new LinkError(LinkErrorCode.TIMEOUT, `request to service "${service}" timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs)
       }
-      if (opts.signal !== undefined) {
-        p.signal = opts.signal
-        p.onAbort = () => this.finish(reqId, aborted())
-        opts.signal.addEventListener('abort', p.onAbort, { once: true })
-      }
+      if (opts.signal !== undefined) p.offAbort = onSharedAbort(opts.signal, () => this.finish(reqId, aborted()))
       this.pending.set(reqId, p)
       this.armRetry(reqId, p)
       this.host.send(frames, service)
@@ -132,7 +129,7 @@ export class RequestClient {
     this.host.responses.drop(reqId)
     clearTimeout(p.deadline)
     if (p.retry !== undefined) clearTimeout(p.retry)
-    if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort)
+    p.offAbort?.()
     if (err !== undefined) p.reject(err)
     else p.resolve(payload as Buffer)
   }
