@@ -2,7 +2,7 @@
  * The public face of the node: the gateway, the resolvers and the CLI import
  * from here and nowhere else in src/node.
  */
-export { createNode, TornetNode, NodeErrorCode, type NodeInit, type NodeLog, type NodePublishProgress } from './node.js'
+export { createNode, TornetNode, NodeErrorCode, type NodeInit, type NodeTimers, type NodeLog, type NodePublishProgress } from './node.js'
 export type { ConnectedPeer, RoutingBucket, TrafficTotals } from './node-status.js'
 export type { LocalTable } from './local-table.js'
 export type { PeerAccount, Usage as StoreUsage } from './store/index.js'

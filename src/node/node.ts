@@ -96,6 +96,27 @@ export interface NodeInit {
   preemptiveCircuits?: boolean
   /** Bitcoin addresses and payment detection for credit lines (accounting/bitcoin); absent: refusals carry no URI. */
   payments?: BitcoinPayments
+  /** Periodic work run faster than its defaults (the soak compresses hours of timers into minutes). */
+  timers?: NodeTimers
+}
+
+/**
+ * The intervals of a node's periodic work; each absent one keeps its default. The soak
+ * (bench/support/soak) sets them in seconds so an hour of wall time runs many rounds of each.
+ */
+export interface NodeTimers {
+  /** How often the routing table checks for buckets to refresh (default 60 s). */
+  routingRefreshMs?: number
+  /** A bucket with no activity for this long is refreshed (a lookup of a random id in it; default 15 min). */
+  bucketStaleMs?: number
+  /** Owned kv records re-sent to their replicas (default 1 h). */
+  kvRepublishMs?: number
+  /** Held chunks re-announced (provider records renewed; default 1 h). */
+  chunkRepublishMs?: number
+  /** Owned names checked and renewed (default 1 h). */
+  namesMaintenanceMs?: number
+  /** After start(): one round of each of the three above, once the table has filled (default 30 s). */
+  catchUpMs?: number
 }
 
 export type NodePublishProgress =
@@ -179,7 +200,8 @@ export class TornetNode extends EventEmitter {
     dataDir = '',
     sendFromOtherPort?: OtherPortSender,
     preemptiveCircuits = false,
-    payments?: BitcoinPayments
+    payments?: BitcoinPayments,
+    private readonly timers: NodeTimers = {}
   ) {
     super()
     this.accounting = createAccounting({
@@ -248,7 +270,8 @@ export class TornetNode extends EventEmitter {
           contact.bandwidth = contact.bandwidth > 0 ? contact.bandwidth * 0.875 + rate * 0.125 : rate
         }
       },
-      serveGate: this.accounting.serveGate
+      serveGate: this.accounting.serveGate,
+      republishIntervalMs: timers.chunkRepublishMs
     })
     this.content = new ContentLibrary({
       source: this.chunks.source,
@@ -262,7 +285,8 @@ export class TornetNode extends EventEmitter {
       identity,
       // Records held for others, and the records this node owns (and republishes), survive a restart.
       persistence: databasePersistence(kvDb),
-      ownedPersistence: databasePersistence(store.openDatabase('kv-owned'))
+      ownedPersistence: databasePersistence(store.openDatabase('kv-owned')),
+      republishIntervalMs: timers.kvRepublishMs
     })
     this.names = createNamesService({
       network: services,
@@ -270,7 +294,8 @@ export class TornetNode extends EventEmitter {
       difficulty: nameDifficulty,
       // Chains held for others, and the names this node owns (and renews), survive a restart.
       persistence: databasePersistence(store.openDatabase('names-held')),
-      ownedPersistence: databasePersistence(store.openDatabase('names-owned'))
+      ownedPersistence: databasePersistence(store.openDatabase('names-owned')),
+      maintenanceIntervalMs: timers.namesMaintenanceMs
     })
     this.tunnels = createTunnelService({
       network,
@@ -398,11 +423,18 @@ export class TornetNode extends EventEmitter {
       now: () => Date.now(),
       // Where an authenticated session says the node is (the link reuses it whatever endpoint a contact names).
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
-    }, { wantKeys: true, allowPrivateEndpoints: config.allowPrivateEndpoints, memory: new ContactMemory(store.openDatabase('contacts')) })
+    }, {
+      wantKeys: true,
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      memory: new ContactMemory(store.openDatabase('contacts')),
+      ...(init.timers?.routingRefreshMs === undefined ? {} : { refreshCheckMs: init.timers.routingRefreshMs }),
+      ...(init.timers?.bucketStaleMs === undefined ? {} : { table: { refreshAfterMs: init.timers.bucketStaleMs } })
+    })
     const network = new LinkServiceNetwork(link, dht)
     const node = new TornetNode(config, identity, store, transport, link, dht, network, meter, log, init.nameDifficulty ?? config.names.difficulty, init.radio, init.mail, init.dataDir, init.sendFromOtherPort, init.preemptiveCircuits,
       // A configured xpub (config `bitcoin`) gives refusals a per-peer receive address and restores credit on payment.
-      init.payments ?? (config.bitcoin?.xpub === undefined ? undefined : createBitcoinPayments(config.bitcoin, { log: (level, message) => { log(level, message) } })))
+      init.payments ?? (config.bitcoin?.xpub === undefined ? undefined : createBitcoinPayments(config.bitcoin, { log: (level, message) => { log(level, message) } })),
+      init.timers)
     node.wire()
     return node
   }
@@ -555,7 +587,7 @@ export class TornetNode extends EventEmitter {
       this.names.maintain().catch((err: Error) => this.log('warn', `renewing names failed: ${err.message}`))
       this.kv.republish().catch((err: Error) => this.log('warn', `republishing records failed: ${err.message}`))
       this.chunks.republish().catch((err: Error) => this.log('warn', `announcing chunks failed: ${err.message}`))
-    }, 30_000)
+    }, this.timers.catchUpMs ?? 30_000)
     this.catchUp.unref()
   }
 

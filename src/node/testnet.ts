@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { defaultConfig, type TornetConfig } from './config.js'
 import { generateIdentity, type Identity } from './identity/identity.js'
 import type { BitcoinPayments } from './accounting/bitcoin/payments-api.js'
-import { createNode, type TornetNode } from './node.js'
+import { createNode, type NodeTimers, type TornetNode } from './node.js'
 
 /**
  * A small Tornet network of real nodes on 127.0.0.1 (real UDP, real LMDB in
@@ -31,6 +31,8 @@ export interface TestnetOptions {
   identityFor?: (index: number) => Identity | undefined
   /** A node's Bitcoin side for its credit lines (tests pass a fake one). */
   paymentsFor?: (index: number) => BitcoinPayments | undefined
+  /** Every node's periodic work at these intervals (node.ts NodeTimers). */
+  timers?: NodeTimers
 }
 
 export async function createTestnet (size: number, opts: TestnetOptions = {}): Promise<Testnet> {
@@ -54,7 +56,8 @@ export async function createTestnet (size: number, opts: TestnetOptions = {}): P
         identity: opts.identityFor?.(i) ?? generateIdentity(),
         payments: opts.paymentsFor?.(i),
         link: opts.probeMtu === undefined ? undefined : { probeMtu: opts.probeMtu },
-        nameDifficulty: opts.nameDifficulty
+        nameDifficulty: opts.nameDifficulty,
+        timers: opts.timers
       }))
     }
     if (opts.bootstrap !== false && size > 1) {
