@@ -1,4 +1,5 @@
 import { tryDecode } from '../../wire/codec.js'
+import { packed } from '../../wire/detached.js'
 import { type RecordLoadStats, type RecordPersistence, emptyLoadStats } from '../records/persistence.js'
 import { KvErrorCode, type KvErrorCodeValue } from './errors.js'
 import { type PeerQuotaOptions, type StoreSource, StoreQuota } from '../records/peer-quota.js'
@@ -118,8 +119,11 @@ export class KvStore {
     // A newer version stays charged to the peer that took the slot.
     const charged = held !== undefined ? held.source : source
     if (held === undefined && source !== undefined) this.quota.charge(source)
-    this.entries.set(id, { record, encoded, source: charged })
-    this.persistence?.save(location, encoded)
+    // Held for its lifetime: bytes of their own, and the record decoded from them (its fields
+    // were views into the message it came in).
+    const kept = packed({ record, encoded })
+    this.entries.set(id, { ...kept, source: charged })
+    this.persistence?.save(location, kept.encoded)
     return { accepted: true, changed: true }
   }
 
@@ -171,7 +175,7 @@ export class KvStore {
       if (held !== undefined && compareRecords(record, held.record) <= 0) continue
       if (held === undefined && this.entries.size >= this.maxRecords) { stats.truncated = true; break }
       if (held === undefined) stats.loaded++
-      this.entries.set(id, { record, encoded: Buffer.from(bytes) })
+      this.entries.set(id, packed({ record, encoded: Buffer.from(bytes) }))
     }
   }
 }

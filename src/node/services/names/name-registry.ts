@@ -2,6 +2,7 @@ import { NameErrorCode, type NameErrorCodeValue } from './errors.js'
 import {
   MAX_CHAIN_LINKS, type VerifiedChain, compareClaims, compareSameOwner, encodeChain, trimChain, verifyChain
 } from './chain.js'
+import { packed } from '../../wire/detached.js'
 import { nameKey } from './name.js'
 import { type PeerQuotaOptions, type StoreSource, StoreQuota } from '../records/peer-quota.js'
 import { type NameLoadStats, type NamePersistence, emptyLoadStats, savedChains } from './name-persistence.js'
@@ -160,8 +161,12 @@ export class NameRegistry {
 
   /** `source`: who the slot is charged to (a newer chain for a held name stays charged to whoever took it). */
   private put (chain: VerifiedChain, source?: StoreSource): void {
-    const encoded = encodeChain(chain.links)
-    const key = this.keep(chain, encoded, source)
+    // Held for its term: bytes of their own, and the chain decoded from them (the links' fields
+    // were views into the message they came in). Their signatures were checked a moment ago.
+    const kept = packed({ links: chain.links, encoded: encodeChain(chain.links) })
+    const again = verifyChain(kept.links, this.now(), this.policy, { skipSignatures: true })
+    const encoded = kept.encoded
+    const key = this.keep(again.ok ? again.chain : chain, encoded, source)
     this.persistence?.save(key, encoded)
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../../../src/node/identity/identity.js'
 import { KvErrorCode } from '../../../../src/node/services/kv/errors.js'
 import { type KvPersistence, KvStore } from '../../../../src/node/services/kv/kv-store.js'
-import { type KvRecord, encodeRecord, recordLocation, signRecord } from '../../../../src/node/services/kv/record.js'
+import { type KvRecord, decodeRecord, encodeRecord, recordLocation, signRecord } from '../../../../src/node/services/kv/record.js'
 
 const owner = generateIdentity()
 const START = 1_700_000_000_000
@@ -95,5 +95,22 @@ describe('KvStore', () => {
     expect(b.get(loc(rec({ key: Buffer.from('x') })))?.value.toString()).toBe('kept')
     expect(b.getEncoded(loc(rec({ key: Buffer.from('x') })))).toEqual(encodeRecord(rec({ key: Buffer.from('x'), value: Buffer.from('kept') })))
     expect(disk.has(loc(rec({ key: Buffer.from('y') })).toString('hex'))).toBe(false)
+  })
+
+  it('holds a record in bytes of its own, not views into the message it came in (which would pin that message)', () => {
+    const store = new KvStore({ now: clock().now })
+    const bytes = encodeRecord(rec({ value: Buffer.from('small') }))
+    // As received: the record's bytes in the middle of a 64 KiB message, decoded in place.
+    const message = Buffer.alloc(65_536)
+    bytes.copy(message, 1000)
+    const received = decodeRecord(message.subarray(1000, 1000 + bytes.length))
+    // Its fields are views into something larger: the message, or the 8 KiB pool slab the decoder copied them to.
+    expect(received.value.buffer.byteLength).toBeGreaterThan(4 * bytes.length)
+    expect(store.offer(received)).toEqual({ accepted: true, changed: true })
+    const held = store.get(loc(received))!
+    for (const field of [held.namespace, held.key, held.value, held.signature, store.getEncoded(loc(received))!]) {
+      expect(field.buffer.byteLength).toBeLessThanOrEqual(2 * bytes.length)
+    }
+    expect(held.value.toString()).toBe('small')
   })
 })

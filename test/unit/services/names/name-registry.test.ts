@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { type Identity, generateIdentity } from '../../../../src/node/identity/identity.js'
 import { NameErrorCode } from '../../../../src/node/services/names/errors.js'
-import { decodeChain } from '../../../../src/node/services/names/chain.js'
+import { decodeChain, encodeChain } from '../../../../src/node/services/names/chain.js'
 import { nameKey } from '../../../../src/node/services/names/name.js'
 import { NameRegistry } from '../../../../src/node/services/names/name-registry.js'
 import { DAY_MS, MAX_TERM_MS, type Registration, powBits } from '../../../../src/node/services/names/registration.js'
@@ -119,5 +119,22 @@ describe('NameRegistry', () => {
     clock.t = T0 + MAX_TERM_MS
     expect(reg.offer([await link(alice, { name: 'two', created: clock.t })]).accepted).toBe(true)
     expect(reg.size).toBe(1)
+  })
+
+  it('holds a chain in bytes of its own, not views into the message it came in (which would pin that message)', async () => {
+    const clock = { t: T0 + 10 }
+    const reg = registry(clock)
+    const alice = generateIdentity()
+    const bytes = encodeChain([await link(alice, { name: 'kept', created: T0 })])
+    const message = Buffer.alloc(65_536)
+    bytes.copy(message, 500)
+    const received = decodeChain(message.subarray(500, 500 + bytes.length))
+    expect(received[0].owner.buffer.byteLength).toBeGreaterThan(4 * bytes.length)
+    expect(reg.offer(received)).toEqual({ accepted: true, changed: true })
+    const held = reg.get('kept')!
+    expect(held.owner).toEqual(alice.publicKey)
+    for (const field of [held.owner, held.head.owner, held.head.signature, held.head.nonce, reg.getEncoded('kept')!]) {
+      expect(field.buffer.byteLength).toBeLessThanOrEqual(2 * bytes.length)
+    }
   })
 })
