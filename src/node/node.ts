@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { networkInterfaces } from 'node:os'
 import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accounting/traffic-meter.js'
@@ -9,6 +10,7 @@ import { chunkBytePrice } from './accounting/price.js'
 import { type LedgerReport, ledgerReport } from './accounting/ledger/ledger-report.js'
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
 import { TornetError } from './errors.js'
+import { encodeRoutingMessage } from './wire/routing-messages.js'
 import { LinkError, LinkErrorCode } from './link/errors.js'
 import { TunnelErrorCode } from './services/tunnels/errors.js'
 import { MAX_HOPS } from './services/tunnels/onion.js'
@@ -190,6 +192,11 @@ export class TornetNode extends EventEmitter {
       credit: config.credit,
       payments,
       bitcoinNetwork: config.bitcoin?.network,
+      // The stranger probe (accounting/stranger-probe.ts): one FIND_NODE, its answer priced on the way back.
+      probeAsk: async (peer) => {
+        const find = encodeRoutingMessage({ type: 'find', request: { target: randomBytes(32), kind: 0, count: 8, wantKeys: true, known: [] } })
+        await dht.port.send(peer, find, { timeoutMs: 3_000 })
+      },
       log: (level, message) => { log(level, message) }
     })
     meter.ledger = this.accounting.meter

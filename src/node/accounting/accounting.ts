@@ -9,6 +9,8 @@ import { type ExchangeHook, createExchangeCharger } from './priced-exchange.js'
 import { SERVICE_PRICERS } from './service-pricers.js'
 import { createSliceGate } from './slice-gate.js'
 import type { ServeGate } from '../services/chunks/serve-gate.js'
+import type { Contact } from '../routing/contact.js'
+import { StrangerProbe } from './stranger-probe.js'
 
 /**
  * The accounting layer of one node: the ledger, the credit lines, the scheduler that orders
@@ -34,6 +36,8 @@ export interface AccountingOptions {
   /** The network send addresses are checked against (config bitcoin.network; default mainnet). */
   bitcoinNetwork?: BitcoinNetwork
   ledger?: LedgerOptions
+  /** Sends a peer one lookup query whose answer the exchange hook books (stranger-probe.ts); absent: no probing. */
+  probeAsk?: (peer: Contact) => Promise<void>
   log?: (level: 'info' | 'warn', message: string) => void
 }
 
@@ -75,13 +79,15 @@ export function createAccounting (o: AccountingOptions): Accounting {
       return b === undefined ? standingWeight(0) : standingWeight(b.creditReceived + b.restoredCredit, b.owed)
     }
   })
+  const ask = o.probeAsk
+  const probe = ask === undefined ? undefined : new StrangerProbe({ ask, reweigh: (hex) => { scheduler.reweigh(hex) } })
   return {
     ledger,
     credit,
     scheduler,
     config,
     addresses,
-    serveGate: createSliceGate({ selfId: o.selfId, ledger, credit, scheduler }),
+    serveGate: createSliceGate({ selfId: o.selfId, ledger, credit, scheduler, probe: probe === undefined ? undefined : (peer) => { probe.maybe(peer) } }),
     meter: (peerHex, direction, bytes, kind) => {
       const cause = KIND_CAUSE[kind]
       if (cause === undefined) return

@@ -18,7 +18,7 @@ export interface FairSchedulerOptions {
   weightOf: (requester: string) => number
 }
 
-interface Waiting { requester: string, begin: number, finish: number, order: number, start: () => void }
+interface Waiting { requester: string, begin: number, cost: number, finish: number, order: number, start: () => void }
 
 export class FairScheduler {
   private running = 0
@@ -51,9 +51,31 @@ export class FairScheduler {
     }
     if (this.heap.length >= this.o.maxQueued) return false
     this.note(requester, finish)
-    this.push({ requester, begin, finish, order: this.order++, start })
+    this.push({ requester, begin, cost: Math.max(0, cost), finish, order: this.order++, start })
     return true
   }
+
+  /**
+   * The requester's standing changed while its requests wait (it answered this node's probe,
+   * say): their finish tags are computed again with its weight now. O(queued).
+   */
+  reweigh (requester: string): void {
+    let touched = false
+    let last = -Infinity
+    const weight = Math.max(1, this.o.weightOf(requester) || 1)
+    for (const w of this.heap) {
+      if (w.requester !== requester) continue
+      w.finish = w.begin + w.cost / weight
+      last = Math.max(last, w.finish)
+      touched = true
+    }
+    if (!touched) return
+    this.lastFinish.set(requester, last)
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i)
+  }
+
+  /** Whether `requester` has a request waiting. */
+  waiting (requester: string): boolean { return this.heap.some(w => w.requester === requester) }
 
   /** A job started by `submit` has finished: the next in line starts. */
   done (): void {
@@ -103,19 +125,24 @@ export class FairScheduler {
     const last = h.pop() as Waiting
     if (h.length > 0) {
       h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < h.length && this.less(h[l], h[m])) m = l
-        if (r < h.length && this.less(h[r], h[m])) m = r
-        if (m === i) break
-        ;[h[i], h[m]] = [h[m], h[i]]
-        i = m
-      }
+      this.siftDown(0)
     }
     return top
+  }
+
+  private siftDown (start: number): void {
+    const h = this.heap
+    let i = start
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < h.length && this.less(h[l], h[m])) m = l
+      if (r < h.length && this.less(h[r], h[m])) m = r
+      if (m === i) break
+      ;[h[i], h[m]] = [h[m], h[i]]
+      i = m
+    }
   }
 }
 

@@ -64,6 +64,12 @@ export interface MarketOptions {
   cacheDownloads: boolean
   /** Credit a lookup answer is worth (price.ts LOOKUP_ANSWER_PRICE); 0 leaves lookups out of the books. */
   lookupCredit: number
+  /**
+   * A busy contributor asks a requester that never gave it anything one lookup query (the real
+   * serve gate's probe, accounting/stranger-probe.ts): a contributor answers (priced service, so
+   * standing), a freeloader does not. Its waiting requests are weighed again when the answer lands.
+   */
+  probeStrangers: boolean
   /** The weight of a requester with books (contributed, owed) at a server: accounting's standingWeight. */
   weight: (contributed: number, owed: number) => number
   seed: number
@@ -85,6 +91,7 @@ export const DEFAULT_MARKET: MarketOptions = {
   alpha: 3,
   cacheDownloads: false,
   lookupCredit: LOOKUP_ANSWER_PRICE,
+  probeStrangers: true,
   weight: standingWeight,
   seed: 1,
   latency: {}
@@ -223,6 +230,8 @@ export class MarketSimulation {
   private readonly given: Array<Map<number, number> | undefined>
   /** sent[s].get(r): credit node s gave r (what r took from s). */
   private readonly sent: Array<Map<number, number> | undefined>
+  /** probed[s]: requesters node s has probed. */
+  private readonly probed: Array<Set<number> | undefined>
   private readonly busyMs: Float64Array
 
   constructor (options: Partial<MarketOptions> = {}) {
@@ -250,6 +259,7 @@ export class MarketSimulation {
     this.schedulers = new Array(o.nodes).fill(undefined)
     this.given = new Array(o.nodes).fill(undefined)
     this.sent = new Array(o.nodes).fill(undefined)
+    this.probed = new Array(o.nodes).fill(undefined)
     this.busyMs = new Float64Array(o.nodes)
   }
 
@@ -411,6 +421,21 @@ export class MarketSimulation {
         })
       })
       if (!ok) onRefused()
+      else if (o.probeStrangers && record.queued && this.standing(holder, requester) === 0) this.probe(holder, requester)
+    })
+  }
+
+  /** The busy `server` asks `requester` one lookup query; a contributor's answer is standing, and its waiting requests move up. */
+  private probe (server: number, requester: number): void {
+    let p = this.probed[server]
+    if (p === undefined) { p = new Set(); this.probed[server] = p }
+    if (p.has(requester)) return
+    p.add(requester)
+    if (this.contributor[requester] !== 1 || this.options.lookupCredit <= 0) return // a freeloader never answers
+    const rtt = this.oneWay(server, requester) + this.options.processingMs + this.oneWay(requester, server)
+    this.queue.push(this.now + rtt, () => {
+      this.book(requester, server, this.options.lookupCredit)
+      this.scheduler(server).reweigh(String(requester))
     })
   }
 
