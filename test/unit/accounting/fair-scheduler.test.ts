@@ -64,6 +64,22 @@ describe('weighted fair scheduling', () => {
     expect(order).toEqual(['x', 'small', 'big', 'big2'])
   })
 
+  it('weighs a waiting requester again when its standing changes, moving its requests up', () => {
+    const weights: Record<string, number> = { busy: 1, a: 1, b: 1 }
+    const s = new FairScheduler({ capacity: 1, maxQueued: 10, weightOf: (r) => weights[r] })
+    const order: string[] = []
+    s.submit('busy', 1, () => { order.push('busy') })
+    s.submit('a', 100, () => { order.push('a') })
+    s.submit('b', 100, () => { order.push('b') })
+    expect(s.waiting('b')).toBe(true)
+    weights.b = 10
+    s.reweigh('b')
+    s.reweigh('nobody')
+    s.done(); s.done(); s.done()
+    expect(order).toEqual(['busy', 'b', 'a'])
+    expect(s.waiting('b')).toBe(false)
+  })
+
   it('refuses beyond maxQueued', () => {
     const s = new FairScheduler({ capacity: 1, maxQueued: 2, weightOf: () => 1 })
     expect(s.submit('a', 1, () => {})).toBe(true)
