@@ -82,9 +82,9 @@ function marketSimulation (history: number, fetches: number, saturatedLoad: numb
       contributor_p50_ms: r.contributorP50,
       queued_only_ratio: r.queuedRatio,
       queued_share: r.fetches.filter(f => f.queued).length / r.fetches.length,
-      contributor_fetches_with_standing: contributors.filter(f => f.weight > 1).length / contributors.length,
+      contributor_fetches_with_standing: contributors.filter(f => f.gave).length / contributors.length,
       // The scheduler's own effect: freeloaders against contributor fetches that met a server they had served.
-      with_standing_ratio: r.freeloaderP50 / percentile(contributors.filter(f => f.weight > 1).map(f => f.latencyMs), 50),
+      with_standing_ratio: r.freeloaderP50 / percentile(contributors.filter(f => f.gave).map(f => f.latencyMs), 50),
       mean_offered_load: r.meanOfferedLoad,
       max_offered_load: r.maxOfferedLoad,
       refused: r.refused

@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { networkInterfaces } from 'node:os'
 import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accounting/traffic-meter.js'
 import { type Accounting, createAccounting } from './accounting/accounting.js'
 import type { BitcoinPayments } from './accounting/bitcoin/payments-api.js'
 import { createBitcoinPayments } from './accounting/bitcoin/payments.js'
+import { LEDGER_SERVICE } from './accounting/address-exchange/messages.js'
 import { chunkBytePrice } from './accounting/price.js'
 import { type LedgerReport, ledgerReport } from './accounting/ledger/ledger-report.js'
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
 import { TornetError } from './errors.js'
+import { encodeRoutingMessage } from './wire/routing-messages.js'
+import { LinkError, LinkErrorCode } from './link/errors.js'
 import { TunnelErrorCode } from './services/tunnels/errors.js'
 import { MAX_HOPS } from './services/tunnels/onion.js'
 import type { Identity } from './identity/identity.js'
@@ -209,9 +213,16 @@ export class TornetNode extends EventEmitter {
       openDatabase: (name) => store.openDatabase(name),
       credit: config.credit,
       payments,
+      bitcoinNetwork: config.bitcoin?.network,
+      // The stranger probe (accounting/stranger-probe.ts): one FIND_NODE, its answer priced on the way back.
+      probeAsk: async (peer) => {
+        const find = encodeRoutingMessage({ type: 'find', request: { target: randomBytes(32), kind: 0, count: 8, wantKeys: true, known: [] } })
+        await dht.port.send(peer, find, { timeoutMs: 3_000 })
+      },
       log: (level, message) => { log(level, message) }
     })
     meter.ledger = this.accounting.meter
+    network.onExchange = this.accounting.exchange
     // With routing.delegate, the services' lookups run at that peer (1-hop circuit); the rest stays here.
     const delegate = config.routing?.delegate === undefined ? undefined : parseDelegate(config.routing.delegate)
     const services: ServiceNetwork = delegate === undefined
@@ -305,6 +316,7 @@ export class TornetNode extends EventEmitter {
       allowPrivateEndpoints: config.allowPrivateEndpoints,
       // Two-hop circuits kept ready, extended to an intro or rendezvous point when one is chosen (opt-in).
       preemptive: preemptiveCircuits ? { circuits: 3, hops: 2 } : undefined,
+      onRelayed: (prevHex, nextHex, bytes) => { this.accounting.relayed(prevHex, nextHex, bytes) },
       log: (level, message) => { log(level, message) }
     })
     this.hidden = createHiddenServices({
@@ -419,7 +431,12 @@ export class TornetNode extends EventEmitter {
     const self = makeContact(identity.id, advertisedEndpoint(config, transport.local), { publicKey: identity.publicKey, nonce: identity.nonce, rank: identity.rank })
     const dht = new Dht({
       self,
-      send: async (to, payload, opts) => await link.request(addressOf(to), 'dht', payload, { timeoutMs: opts.timeoutMs, retries: 1, signal: opts.signal }),
+      send: async (to, payload, opts) => {
+        const reply = await link.request(addressOf(to), 'dht', payload, { timeoutMs: opts.timeoutMs, retries: 1, signal: opts.signal })
+        // Lookup answers are priced service (accounting/service-pricers.ts).
+        if (to.id.length === 32) network.onExchange?.(to.id.toString('hex'), 'dht', 'asked', payload, reply)
+        return reply
+      },
       now: () => Date.now(),
       // Where an authenticated session says the node is (the link reuses it whatever endpoint a contact names).
       endpointOf: (id) => link.sessions().find(p => p.id.equals(id))?.endpoint
@@ -456,8 +473,21 @@ export class TornetNode extends EventEmitter {
     }
     this.accounting.credit.onCredited = (peerHex) => { paymentsFromLedger(Buffer.from(peerHex, 'hex')) }
     this.link.registerService('dht', {
-      onRequest: async (peer, payload) => await this.dht.handleRequest(contactOfPeer(peer), payload)
+      onRequest: async (peer, payload) => {
+        const reply = await this.dht.handleRequest(contactOfPeer(peer), payload)
+        this.accounting.exchange(peer.idHex, 'dht', 'answered', payload, reply)
+        return reply
+      }
     })
+    // Send addresses (accounting/address-exchange): told to peers once credit moves, over their session.
+    this.link.registerService(LEDGER_SERVICE, {
+      onRequest: async (peer, payload) => await this.accounting.addresses.handle(peer.idHex, payload)
+    })
+    this.accounting.addresses.send = async (peerHex, payload) => {
+      const peer = this.link.sessions().find(p => p.idHex === peerHex)
+      if (peer === undefined) throw new LinkError(LinkErrorCode.CLOSED, 'no session with that peer')
+      return await this.link.request({ endpoint: peer.endpoint, id: peer.id, publicKey: peer.publicKey }, LEDGER_SERVICE, payload, { timeoutMs: 5_000 })
+    }
     this.link.on('peer-connected', (peer) => {
       this.store.peers.noteContact({ id: peer.id, publicKey: peer.publicKey, nonce: peer.nonce, rank: peer.rank, endpoint: peer.endpoint, rttMs: peer.rttMs })
       this.dht.onContactSeen(contactOfPeer(peer), peer.rttMs)

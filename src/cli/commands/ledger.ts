@@ -26,10 +26,13 @@ Prints the books this node keeps with every peer (in the data directory, no netw
   - totals: credit sent (service given, bytes × price), received, bought back with bitcoin;
   - the peers that owe this node the most (debtors) and those it owes (creditors), with their
     rank, credit line, availability (from first/last contact and connection errors), and the
-    bitcoin address index this node watches for their payments;
+    bitcoin address index this node watches for their payments, and their send address (the
+    address each peer told this node to pay refunds, tips and donations to);
   - credit and bytes by cause (chunk-slice, lookup, kv, radio-segment, mail-push, tunnel-cell),
     in all and per hour for the last --hours.
-Credit units are bytes at the cheapest price; a chunk slice costs bytes × (256 − log2(NID ⊕ CID)).
+Credit units are bytes at the cheapest price; a chunk slice costs bytes × (256 − log2(NID ⊕ CID)),
+a lookup answer 4,096, kv and mail a unit per byte asked and answered, a radio segment bytes ×
+max(1, 16 − the pushing relay's depth), a tunnel cell a unit per byte at each hop.
 
 Options:
   --top N     debtors and creditors to list (default 10)
@@ -54,9 +57,10 @@ Options:
         credit(p.creditReceived),
         p.paidSats === 0 ? '-' : String(p.paidSats),
         p.availability === undefined ? '-' : `${(p.availability * 100).toFixed(0)} %`,
-        formatTime(p.lastEntry)
+        formatTime(p.lastEntry),
+        p.sendAddress === '' ? '-' : p.sendAddress
       ])
-      const head = ['peer', 'rank', 'owes', 'line', 'sent', 'received', 'paid sats', 'avail', 'last entry']
+      const head = ['peer', 'rank', 'owes', 'line', 'sent', 'received', 'paid sats', 'avail', 'last entry', 'send address']
       const right = ['rank', 'owes', 'line', 'sent', 'received', 'paid sats', 'avail']
       ctx.stdout.write(`\ndebtors (owe this node):${report.debtors.length === 0 ? ' none' : ''}\n`)
       if (report.debtors.length > 0) ctx.stdout.write(formatTable(head, peerRows(report.debtors), right))

@@ -1,10 +1,16 @@
 import type { BitcoinPayments } from './bitcoin/payments-api.js'
+import { AddressExchange } from './address-exchange/address-exchange.js'
+import type { BitcoinNetwork } from './bitcoin/bip84.js'
 import { CreditLines } from './credit-lines.js'
 import { FairScheduler, standingWeight } from './fair-scheduler.js'
 import { type BinaryDb, Ledger, type LedgerOptions, ledgerDatabases } from './ledger/ledger.js'
-import { Cause, type CauseValue, chunkBytePrice as priceByte } from './price.js'
+import { Cause, type CauseValue, chunkBytePrice as priceByte, tunnelCellPrice } from './price.js'
+import { type ExchangeHook, createExchangeCharger } from './priced-exchange.js'
+import { SERVICE_PRICERS } from './service-pricers.js'
 import { createSliceGate } from './slice-gate.js'
 import type { ServeGate } from '../services/chunks/serve-gate.js'
+import type { Contact } from '../routing/contact.js'
+import { StrangerProbe } from './stranger-probe.js'
 
 /**
  * The accounting layer of one node: the ledger, the credit lines, the scheduler that orders
@@ -27,7 +33,11 @@ export interface AccountingOptions {
   openDatabase: (name: string) => BinaryDb
   credit?: Partial<CreditConfig>
   payments?: BitcoinPayments
+  /** The network send addresses are checked against (config bitcoin.network; default mainnet). */
+  bitcoinNetwork?: BitcoinNetwork
   ledger?: LedgerOptions
+  /** Sends a peer one lookup query whose answer the exchange hook books (stranger-probe.ts); absent: no probing. */
+  probeAsk?: (peer: Contact) => Promise<void>
   log?: (level: 'info' | 'warn', message: string) => void
 }
 
@@ -40,10 +50,16 @@ export interface Accounting {
   readonly scheduler: FairScheduler
   readonly serveGate: ServeGate
   readonly config: CreditConfig
+  /** Send addresses exchanged with peers (the "ledger" link service); the node sets its `send`. */
+  readonly addresses: AddressExchange
   /** The link meter's hook: bytes of a priced service kind are entered under its cause (handshakes and chunk streams are not). */
   meter: (peerHex: string, direction: 'in' | 'out', bytes: number, kind: string) => void
   /** Verified chunk bytes a provider served this node: what it is owed. */
   received: (peerHex: string, chunkId: Buffer, bytes: number) => void
+  /** Request/reply exchanges of priced services (lookups, kv, mail, radio pushes): credit by cause (service-pricers.ts). */
+  exchange: ExchangeHook
+  /** A tunnel cell this node relayed for `prevHex`, handed to or taken from `nextHex` (price.ts tunnelCellPrice). */
+  relayed: (prevHex: string, nextHex: string | undefined, bytes: number) => void
   start: () => void
   stop: () => Promise<void>
 }
@@ -52,31 +68,45 @@ export function createAccounting (o: AccountingOptions): Accounting {
   const config = { ...DEFAULT_CREDIT, ...o.credit }
   const ledger = new Ledger(ledgerDatabases(o.openDatabase), { ...o.ledger, warn: (m) => o.log?.('warn', m) })
   const credit = new CreditLines({ ledger, payments: o.payments, factor: config.factor, satsPerMB: config.satsPerMB, log: o.log })
+  const addresses = new AddressExchange({ ledger, network: o.bitcoinNetwork ?? 'mainnet', ownAddress: async (hex) => await credit.receiveAddressFor(hex), log: o.log })
+  const priced = (hex: string): void => { addresses.announce(hex) }
   const scheduler = new FairScheduler({
     capacity: config.concurrency,
     maxQueued: 4096,
-    // What a peer gave: service received from it plus credit it bought back with bitcoin.
+    // What a peer gave (service received from it plus credit it bought back with bitcoin) and what it owes.
     weightOf: (hex) => {
       const b = ledger.get(hex)
-      return b === undefined ? 1 : standingWeight(b.creditReceived + b.restoredCredit)
+      return b === undefined ? standingWeight(0) : standingWeight(b.creditReceived + b.restoredCredit, b.owed)
     }
   })
+  const ask = o.probeAsk
+  const probe = ask === undefined ? undefined : new StrangerProbe({ ask, reweigh: (hex) => { scheduler.reweigh(hex) } })
   return {
     ledger,
     credit,
     scheduler,
     config,
-    serveGate: createSliceGate({ selfId: o.selfId, ledger, credit, scheduler }),
+    addresses,
+    serveGate: createSliceGate({ selfId: o.selfId, ledger, credit, scheduler, probe: probe === undefined ? undefined : (peer) => { probe.maybe(peer) } }),
     meter: (peerHex, direction, bytes, kind) => {
       const cause = KIND_CAUSE[kind]
       if (cause === undefined) return
       // Bytes only, no credit: raw traffic cannot tell a request from an answer, and inbound
-      // bytes would let a peer buy standing with junk. Credit moves only for priced service
-      // (verified chunk slices) until these services price their answers.
+      // bytes would let a peer buy standing with junk. Credit moves for priced service only:
+      // verified chunk slices, priced exchanges (`exchange`) and relayed cells (`relayed`).
       ledger.charge(peerHex, cause, direction === 'out' ? 'sent' : 'received', bytes, 0)
     },
     received: (peerHex, chunkId, bytes) => {
       ledger.charge(peerHex, Cause.chunkSlice, 'received', bytes, chunkPriceOf(peerHex, chunkId, bytes))
+      priced(peerHex)
+    },
+    exchange: createExchangeCharger(ledger, SERVICE_PRICERS, priced),
+    relayed: (prevHex, nextHex, bytes) => {
+      const credit = tunnelCellPrice(bytes)
+      try {
+        ledger.charge(prevHex, Cause.tunnelCell, 'sent', 0, credit)
+        if (nextHex !== undefined) ledger.charge(nextHex, Cause.tunnelCell, 'received', 0, credit)
+      } catch { /* not a node id: nothing to book */ }
     },
     // The payments source given here is this layer's to run: started with the node, stopped before the ledger closes.
     start: () => {

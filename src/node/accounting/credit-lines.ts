@@ -78,6 +78,19 @@ export class CreditLines {
     return { owedCredit, sats, uri: req?.uri ?? '' }
   }
 
+  /**
+   * This node's receive address for `peerHex`, the send address it tells that peer
+   * (address-exchange/): watched from now on, so what the peer pays there (a debt, a tip)
+   * restores its credit. Undefined without an xpub.
+   */
+  async receiveAddressFor (peerHex: string): Promise<string | undefined> {
+    const p = this.o.payments
+    if (p === undefined || p.receiveAddress(0) === undefined) return undefined
+    const address = p.receiveAddress(await this.o.ledger.requestPayment(peerHex))
+    if (address !== undefined) this.watch(peerHex, address)
+    return address
+  }
+
   /** Watches the addresses of every peer asked to pay before (call once the payments source runs). */
   start (): void {
     const p = this.o.payments

@@ -18,7 +18,7 @@ export interface FairSchedulerOptions {
   weightOf: (requester: string) => number
 }
 
-interface Waiting { requester: string, begin: number, finish: number, order: number, start: () => void }
+interface Waiting { requester: string, begin: number, cost: number, finish: number, order: number, start: () => void }
 
 export class FairScheduler {
   private running = 0
@@ -51,9 +51,31 @@ export class FairScheduler {
     }
     if (this.heap.length >= this.o.maxQueued) return false
     this.note(requester, finish)
-    this.push({ requester, begin, finish, order: this.order++, start })
+    this.push({ requester, begin, cost: Math.max(0, cost), finish, order: this.order++, start })
     return true
   }
+
+  /**
+   * The requester's standing changed while its requests wait (it answered this node's probe,
+   * say): their finish tags are computed again with its weight now. O(queued).
+   */
+  reweigh (requester: string): void {
+    let touched = false
+    let last = -Infinity
+    const weight = Math.max(1, this.o.weightOf(requester) || 1)
+    for (const w of this.heap) {
+      if (w.requester !== requester) continue
+      w.finish = w.begin + w.cost / weight
+      last = Math.max(last, w.finish)
+      touched = true
+    }
+    if (!touched) return
+    this.lastFinish.set(requester, last)
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i)
+  }
+
+  /** Whether `requester` has a request waiting. */
+  waiting (requester: string): boolean { return this.heap.some(w => w.requester === requester) }
 
   /** A job started by `submit` has finished: the next in line starts. */
   done (): void {
@@ -103,27 +125,52 @@ export class FairScheduler {
     const last = h.pop() as Waiting
     if (h.length > 0) {
       h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < h.length && this.less(h[l], h[m])) m = l
-        if (r < h.length && this.less(h[r], h[m])) m = r
-        if (m === i) break
-        ;[h[i], h[m]] = [h[m], h[i]]
-        i = m
-      }
+      this.siftDown(0)
     }
     return top
   }
+
+  private siftDown (start: number): void {
+    const h = this.heap
+    let i = start
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < h.length && this.less(h[l], h[m])) m = l
+      if (r < h.length && this.less(h[r], h[m])) m = r
+      if (m === i) break
+      ;[h[i], h[m]] = [h[m], h[i]]
+      i = m
+    }
+  }
 }
 
+/** Credit units one step of standing is counted in: 64 KiB at the cheapest price. */
+export const STANDING_UNIT = 65_536
+/** The weight of a peer this node has no books with, or books in balance. */
+export const STRANGER_WEIGHT = 2
+/** Debt (credit units) that halves a debtor's weight above 1: 16 MiB at the cheapest price. */
+export const DEBT_UNIT = 16 << 20
+
 /**
- * A requester's weight from its books: 1 for a newcomer or a freeloader, growing with the
- * logarithm of what it gave this node (service received from it plus credit it bought), so a
- * peer that served 1 GB weighs about 11 and no standing can shut the others out.
+ * A requester's weight from this node's books with it: what it gave this node
+ * (`contributedCredit`: priced service received from it, lookups and chunks alike, plus credit
+ * it bought) and what it owes (`owedCredit`: what this node gave it, less the former).
+ *
+ *  - A stranger, or a peer whose books balance, weighs STRANGER_WEIGHT.
+ *  - Each doubling of what it gave adds one (the logarithm over STANDING_UNIT), so one lookup
+ *    answered lifts a peer above every stranger and 1 GB of chunks served weighs about 16:
+ *    no standing can shut the others out.
+ *  - A debtor that gave nothing sinks from STRANGER_WEIGHT towards 1 as its debt grows (halfway
+ *    at DEBT_UNIT): a freeloader that has taken much from this node waits behind a stranger,
+ *    the seed's "serves contributors first". A peer that gave anything never sinks below a
+ *    stranger for its debt: it serves the network, and its line (credit-lines.ts) bounds it.
+ *
+ * Never below 1, so nobody starves (FairScheduler's guarantee).
  */
-export function standingWeight (contributedCredit: number): number {
-  return 1 + Math.log2(1 + Math.max(0, contributedCredit) / 1_000_000)
+export function standingWeight (contributedCredit: number, owedCredit = 0): number {
+  const gave = Math.max(0, contributedCredit)
+  if (gave > 0) return STRANGER_WEIGHT + Math.log2(1 + gave / STANDING_UNIT)
+  return 1 + (STRANGER_WEIGHT - 1) / (1 + Math.max(0, owedCredit) / DEBT_UNIT)
 }

@@ -50,12 +50,43 @@ export function chunkPrice (nodeId: Uint8Array, chunkId: Uint8Array, bytes: numb
 }
 
 /**
- * Services other than chunks charge a flat unit per byte until their own issues price them by
- * depth and hop (radio, tunnels): a lookup or record is priced like the cheapest cached byte.
+ * Records (kv) and mail are priced like the cheapest cached byte: a unit per byte of the
+ * request and its answer (what the answering node stores or sends).
  */
 export function flatPrice (bytes: number): number {
   if (!Number.isSafeInteger(bytes) || bytes < 0) throw new AccountingError(AccountingErrorCode.INVALID_ARGUMENT, `bad byte count ${bytes}`)
   return bytes
+}
+
+/**
+ * Credit one answered lookup query is worth (cause lookup), whatever its size: an answer of
+ * k = 20 contacts is about 2 KiB, priced here like 4 KiB of the cheapest cached bytes. A flat
+ * price per answer, not per byte, so padding an answer buys no standing.
+ */
+export const LOOKUP_ANSWER_PRICE = 4096
+
+/**
+ * Radio depths priced apart: a relay at depth d (d relays between it and the broadcaster; the
+ * broadcaster is depth 0) sells a segment byte for max(1, RADIO_PRICE_DEPTHS − d) units. A
+ * slot near the broadcaster is scarce (everyone below depends on it), one deep in the tree is
+ * plentiful: the seed's "dearer toward the source", as chunk prices are.
+ */
+export const RADIO_PRICE_DEPTHS = 16
+
+/** What `bytes` of a radio segment pushed by a relay at `depth` cost. */
+export function radioSegmentPrice (bytes: number, depth: number): number {
+  if (!Number.isSafeInteger(depth) || depth < 0) throw new AccountingError(AccountingErrorCode.INVALID_ARGUMENT, `bad depth ${depth}`)
+  return flatPrice(bytes) * Math.max(1, RADIO_PRICE_DEPTHS - depth)
+}
+
+/**
+ * What `bytes` of tunnel cells cost at one hop: a unit per byte, charged by each relay to the
+ * hop before it (toward the circuit's builder) for every cell it carries either way, and owed
+ * by it to the hop after it. Each pair's books agree, and a circuit of h hops costs h units
+ * per byte along its length: priced by hop. (The builder's own books are not charged yet.)
+ */
+export function tunnelCellPrice (bytes: number): number {
+  return flatPrice(bytes)
 }
 
 /**

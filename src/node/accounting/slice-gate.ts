@@ -28,7 +28,15 @@ function unsent (stream: Duplex | undefined): number {
   return typeof stats?.sendBuffered === 'number' ? stats.sendBuffered : 0
 }
 
-export function createSliceGate (o: { selfId: Buffer, ledger: Ledger, credit: CreditLines, scheduler: FairScheduler, maxHoldMs?: number }): ServeGate {
+export function createSliceGate (o: {
+  selfId: Buffer
+  ledger: Ledger
+  credit: CreditLines
+  scheduler: FairScheduler
+  maxHoldMs?: number
+  /** Told of a requester that has to wait and never gave this node anything (stranger-probe.ts). */
+  probe?: (peer: Contact) => void
+}): ServeGate {
   const maxHoldMs = o.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
   return {
     // One gate per served stream: its requests are answered one at a time, so one turn at most.
@@ -58,6 +66,10 @@ export function createSliceGate (o: { selfId: Buffer, ledger: Ledger, credit: Cr
           const wait = new Promise<void>((resolve) => { go = resolve })
           const queued = o.scheduler.submit(hex, bytes, () => { started(); now = true; go() })
           if (!queued) return Promise.reject(new AccountingError(AccountingErrorCode.BUSY, 'too many requests waiting'))
+          if (!now && o.probe !== undefined) {
+            const b = o.ledger.get(hex)
+            if (b === undefined || b.creditReceived + b.restoredCredit === 0) o.probe(peer)
+          }
           return now ? undefined : wait
         },
         done: () => {

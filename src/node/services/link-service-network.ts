@@ -56,6 +56,11 @@ export class LinkServiceNetwork implements ServiceNetwork {
   private readonly dialing = new Map<string, Promise<Route>>()
   /** Target id → when it was last found to need a relay. */
   private readonly relayOnly = new Map<string, number>()
+  /**
+   * Told of every request this node made that got a reply, and every request it answered, with
+   * both payloads: the accounting layer prices them (accounting/priced-exchange.ts). Must not throw.
+   */
+  onExchange?: (peerHex: string, service: string, role: 'asked' | 'answered', request: Uint8Array, reply: Uint8Array) => void
 
   constructor (private readonly link: Link, private readonly dht: Dht) {}
 
@@ -98,7 +103,9 @@ export class LinkServiceNetwork implements ServiceNetwork {
 
   async request (to: Contact, service: string, payload: Uint8Array, opts: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<Buffer> {
     const r = await this.reachable(to, opts.signal)
-    return await r.link.request(r.address, service, payload, opts)
+    const reply = await r.link.request(r.address, service, payload, opts)
+    if (to.id.length === 32) this.onExchange?.(to.id.toString('hex'), service, 'asked', payload, reply)
+    return reply
   }
 
   async openStream (to: Contact, service: string, opts: { signal?: AbortSignal } = {}): Promise<Duplex> {
@@ -181,7 +188,11 @@ export class LinkServiceNetwork implements ServiceNetwork {
     const handlers: ServiceHandlers = {
       onRequest: handler.onRequest === undefined
         ? undefined
-        : async (peer, payload, signal) => await handler.onRequest!(payload, { from: contactOfPeer(peer), signal }),
+        : async (peer, payload, signal) => {
+          const reply = await handler.onRequest!(payload, { from: contactOfPeer(peer), signal })
+          this.onExchange?.(peer.idHex, service, 'answered', payload, reply)
+          return reply
+        },
       onStream: handler.onStream === undefined
         ? undefined
         : (peer, stream) => handler.onStream!(stream, { from: contactOfPeer(peer), signal: new AbortController().signal })

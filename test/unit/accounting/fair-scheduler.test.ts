@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FairScheduler, standingWeight } from '../../../src/node/accounting/fair-scheduler.js'
+import { DEBT_UNIT, FairScheduler, STANDING_UNIT, STRANGER_WEIGHT, standingWeight } from '../../../src/node/accounting/fair-scheduler.js'
 
 /** Runs `rounds` jobs of cost 1 from always-backlogged requesters and counts who got served. */
 function saturate (weights: Record<string, number>, jobs: number, capacity = 2): Record<string, number> {
@@ -64,6 +64,22 @@ describe('weighted fair scheduling', () => {
     expect(order).toEqual(['x', 'small', 'big', 'big2'])
   })
 
+  it('weighs a waiting requester again when its standing changes, moving its requests up', () => {
+    const weights: Record<string, number> = { busy: 1, a: 1, b: 1 }
+    const s = new FairScheduler({ capacity: 1, maxQueued: 10, weightOf: (r) => weights[r] })
+    const order: string[] = []
+    s.submit('busy', 1, () => { order.push('busy') })
+    s.submit('a', 100, () => { order.push('a') })
+    s.submit('b', 100, () => { order.push('b') })
+    expect(s.waiting('b')).toBe(true)
+    weights.b = 10
+    s.reweigh('b')
+    s.reweigh('nobody')
+    s.done(); s.done(); s.done()
+    expect(order).toEqual(['busy', 'b', 'a'])
+    expect(s.waiting('b')).toBe(false)
+  })
+
   it('refuses beyond maxQueued', () => {
     const s = new FairScheduler({ capacity: 1, maxQueued: 2, weightOf: () => 1 })
     expect(s.submit('a', 1, () => {})).toBe(true)
@@ -72,9 +88,17 @@ describe('weighted fair scheduling', () => {
     expect(s.submit('a', 1, () => {})).toBe(false)
   })
 
-  it('weighs standing by the log of what a peer gave', () => {
-    expect(standingWeight(0)).toBe(1)
-    expect(standingWeight(-5)).toBe(1)
-    expect(standingWeight(1_000_000_000)).toBeCloseTo(1 + Math.log2(1001), 6)
+  it('weighs standing by the log of what a peer gave, and sinks a debtor that gave nothing below a stranger', () => {
+    expect(standingWeight(0)).toBe(STRANGER_WEIGHT)
+    expect(standingWeight(-5)).toBe(STRANGER_WEIGHT)
+    expect(standingWeight(0, -1_000)).toBe(STRANGER_WEIGHT) // this node owes it: still a stranger's due
+    expect(standingWeight(STANDING_UNIT)).toBeCloseTo(STRANGER_WEIGHT + 1, 9)
+    expect(standingWeight(1_000_000_000)).toBeCloseTo(STRANGER_WEIGHT + Math.log2(1 + 1e9 / STANDING_UNIT), 6)
+    // One lookup answer given lifts a peer above every stranger, whatever it owes.
+    expect(standingWeight(4096, 1e12)).toBeGreaterThan(STRANGER_WEIGHT)
+    // A freeloader's weight falls with its debt, halfway to 1 at DEBT_UNIT, never below 1.
+    expect(standingWeight(0, DEBT_UNIT)).toBeCloseTo(1 + (STRANGER_WEIGHT - 1) / 2, 9)
+    expect(standingWeight(0, 1e15)).toBeGreaterThanOrEqual(1)
+    expect(standingWeight(0, 10 * DEBT_UNIT)).toBeLessThan(standingWeight(0, DEBT_UNIT))
   })
 })

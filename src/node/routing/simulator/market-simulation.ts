@@ -1,5 +1,5 @@
 import { FairScheduler, standingWeight } from '../../accounting/fair-scheduler.js'
-import { cheapestFirst, chunkBytePrice } from '../../accounting/price.js'
+import { LOOKUP_ANSWER_PRICE, cheapestFirst, chunkBytePrice } from '../../accounting/price.js'
 import { type Heat, cacheValue, touch } from '../../store/cache-value.js'
 import { CompactNetwork } from './compact-network.js'
 import { EventQueue } from './event-queue.js'
@@ -62,6 +62,16 @@ export interface MarketOptions {
   alpha: number
   /** Contributors offer what they download to their own cache too, as the real node does. */
   cacheDownloads: boolean
+  /** Credit a lookup answer is worth (price.ts LOOKUP_ANSWER_PRICE); 0 leaves lookups out of the books. */
+  lookupCredit: number
+  /**
+   * A busy contributor asks a requester that never gave it anything one lookup query (the real
+   * serve gate's probe, accounting/stranger-probe.ts): a contributor answers (priced service, so
+   * standing), a freeloader does not. Its waiting requests are weighed again when the answer lands.
+   */
+  probeStrangers: boolean
+  /** The weight of a requester with books (contributed, owed) at a server: accounting's standingWeight. */
+  weight: (contributed: number, owed: number) => number
   seed: number
   latency: Partial<LatencyOptions>
 }
@@ -80,6 +90,9 @@ export const DEFAULT_MARKET: MarketOptions = {
   processingMs: 1,
   alpha: 3,
   cacheDownloads: false,
+  lookupCredit: LOOKUP_ANSWER_PRICE,
+  probeStrangers: true,
+  weight: standingWeight,
   seed: 1,
   latency: {}
 }
@@ -104,8 +117,10 @@ export interface FetchRecord {
   cacheHit: boolean
   /** The server was busy (every slot taken) when the request reached it. */
   queued: boolean
-  /** The requester's weight at the server (standingWeight of the credit it gave it). */
+  /** The requester's weight at the server (standingWeight of its books there). */
   weight: number
+  /** The requester had given the server priced service (lookup answers, chunks) before this request. */
+  gave: boolean
 }
 
 export interface PhaseReport {
@@ -213,6 +228,10 @@ export class MarketSimulation {
   private readonly schedulers: Array<FairScheduler | undefined>
   /** given[s].get(r): credit node s received from r (r's standing at s). */
   private readonly given: Array<Map<number, number> | undefined>
+  /** sent[s].get(r): credit node s gave r (what r took from s). */
+  private readonly sent: Array<Map<number, number> | undefined>
+  /** probed[s]: requesters node s has probed. */
+  private readonly probed: Array<Set<number> | undefined>
   private readonly busyMs: Float64Array
 
   constructor (options: Partial<MarketOptions> = {}) {
@@ -239,6 +258,8 @@ export class MarketSimulation {
     this.caches = new Array(o.nodes).fill(undefined)
     this.schedulers = new Array(o.nodes).fill(undefined)
     this.given = new Array(o.nodes).fill(undefined)
+    this.sent = new Array(o.nodes).fill(undefined)
+    this.probed = new Array(o.nodes).fill(undefined)
     this.busyMs = new Float64Array(o.nodes)
   }
 
@@ -246,6 +267,12 @@ export class MarketSimulation {
 
   /** Credit node s holds as received from node r (r's standing at s). */
   standing (s: number, r: number): number { return this.given[s]?.get(r) ?? 0 }
+
+  /** What node r owes node s: credit s gave r less credit r gave s (negative: s owes r). */
+  owed (s: number, r: number): number { return (this.sent[s]?.get(r) ?? 0) - this.standing(s, r) }
+
+  /** r's weight in s's scheduler, from s's books alone. */
+  weightAt (s: number, r: number): number { return this.options.weight(this.standing(s, r), this.owed(s, r)) }
 
   /** The node holds the chunk: its source, or a cached copy. */
   holds (node: number, chunk: number): boolean {
@@ -358,6 +385,8 @@ export class MarketSimulation {
       for (const node of round) {
         slowest = Math.max(slowest, this.oneWay(requester, node) + o.processingMs + this.oneWay(node, requester))
         this.touchHeat(node, chunk)
+        // The answer is priced service (cause lookup): node gave the requester an answer.
+        if (o.lookupCredit > 0) this.book(node, requester, o.lookupCredit)
       }
       ms += slowest
     }
@@ -368,13 +397,15 @@ export class MarketSimulation {
       latencyMs: Infinity,
       cacheHit: this.source[chunk] !== holder,
       queued: false,
-      weight: 1
+      weight: 1,
+      gave: false
     }
     records.push(record)
     this.queue.push(this.now + ms + this.oneWay(requester, holder), () => {
       const s = this.scheduler(holder)
       record.queued = s.active >= o.concurrency
-      record.weight = standingWeight(this.standing(holder, requester))
+      record.weight = this.weightAt(holder, requester)
+      record.gave = this.standing(holder, requester) > 0
       const ok = s.submit(String(requester), o.chunkBytes, () => {
         this.busyMs[holder] += o.serviceMs
         this.queue.push(this.now + o.serviceMs, () => {
@@ -390,22 +421,47 @@ export class MarketSimulation {
         })
       })
       if (!ok) onRefused()
+      else if (o.probeStrangers && record.queued && this.standing(holder, requester) === 0) this.probe(holder, requester)
+    })
+  }
+
+  /** The busy `server` asks `requester` one lookup query; a contributor's answer is standing, and its waiting requests move up. */
+  private probe (server: number, requester: number): void {
+    let p = this.probed[server]
+    if (p === undefined) { p = new Set(); this.probed[server] = p }
+    if (p.has(requester)) return
+    p.add(requester)
+    if (this.contributor[requester] !== 1 || this.options.lookupCredit <= 0) return // a freeloader never answers
+    const rtt = this.oneWay(server, requester) + this.options.processingMs + this.oneWay(requester, server)
+    this.queue.push(this.now + rtt, () => {
+      this.book(requester, server, this.options.lookupCredit)
+      this.scheduler(server).reweigh(String(requester))
     })
   }
 
   /** The requester's books: `server` gave it a chunk at the server's price. */
   private settle (server: number, requester: number, chunk: number): void {
-    if (this.contributor[requester] !== 1) return // a freeloader never serves, so its books never matter
+    this.book(server, requester, this.options.chunkBytes * chunkBytePrice(this.nodeId(server), this.chunkId(chunk)))
+  }
+
+  /** Both sides' books: `server` gave `requester` service worth `credit`. */
+  private book (server: number, requester: number, credit: number): void {
+    if (this.contributor[server] === 1) {
+      let t = this.sent[server]
+      if (t === undefined) { t = new Map(); this.sent[server] = t }
+      t.set(requester, (t.get(requester) ?? 0) + credit)
+    }
+    // A freeloader never serves, so what it received never counts anywhere.
+    if (this.contributor[requester] !== 1) return
     let g = this.given[requester]
     if (g === undefined) { g = new Map(); this.given[requester] = g }
-    const credit = this.options.chunkBytes * chunkBytePrice(this.nodeId(server), this.chunkId(chunk))
     g.set(server, (g.get(server) ?? 0) + credit)
   }
 
   private scheduler (node: number): FairScheduler {
     let s = this.schedulers[node]
     if (s === undefined) {
-      s = new FairScheduler({ capacity: this.options.concurrency, maxQueued: this.options.maxQueued, weightOf: (r) => standingWeight(this.standing(node, Number(r))) })
+      s = new FairScheduler({ capacity: this.options.concurrency, maxQueued: this.options.maxQueued, weightOf: (r) => this.weightAt(node, Number(r)) })
       this.schedulers[node] = s
     }
     return s

@@ -83,13 +83,13 @@ export class RelayCircuit implements RelayCircuitContext {
         if (this.next.channel.backlog > MAX_CHANNEL_BACKLOG) { this.overflow(); return }
         const onion = r.onion
         this.next.channel.sendWith(this.next.circuitId, LinkCommand.relay, (out) => { onion.copy(out) })
-        this.host.forwarded()
+        this.host.forwarded(this.prevChannel.peerHex, this.next.channel.peerHex)
       } else if (this.joinedWith !== undefined) {
         const joined = this.joinedWith
         if (joined.closedFlag) return
         const onion = r.onion
         joined.prevChannel.sendWith(joined.prevId, LinkCommand.relay, (out) => { relayBackward(joined.layer, onion, out) })
-        this.host.forwarded()
+        this.host.forwarded(this.prevChannel.peerHex)
       } else {
         this.host.drop('no-next-hop')
         this.destroy(END_REASON.protocol, 'local')
@@ -109,7 +109,7 @@ export class RelayCircuit implements RelayCircuitContext {
         if (this.prevChannel.backlog > MAX_CHANNEL_BACKLOG) { this.overflow(); return }
         // Sealed from the received cell straight into the outgoing batch: no copy in between.
         this.prevChannel.sendWith(this.prevId, LinkCommand.relay, (out) => { relayBackward(this.layer, cell.body, out) })
-        this.host.forwarded()
+        this.host.forwarded(this.prevChannel.peerHex, this.next?.channel.peerHex)
         return
       case LinkCommand.created: {
         const p = this.pendingCreated

@@ -21,5 +21,6 @@ export interface TunnelHost {
   /** How long one hop may take to answer CREATE. */
   readonly extendTimeoutMs: number
   drop: (reason: string) => void
-  forwarded: () => void
+  /** A relay carried one cell for `prevHex` (toward the circuit's builder), handing it to or taking it from `nextHex` (absent at the last hop). */
+  forwarded: (prevHex: string, nextHex?: string) => void
 }

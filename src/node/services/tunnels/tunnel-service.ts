@@ -3,7 +3,7 @@ import type { Identity } from '../../identity/identity.js'
 import type { Contact } from '../../routing/contact.js'
 import type { ServiceNetwork } from '../service-network.js'
 import type { Endpoint } from '../../types.js'
-import { LinkCommand, type LinkCell } from './cell.js'
+import { CELL_BYTES, LinkCommand, type LinkCell } from './cell.js'
 import { Channel, MAX_CIRCUITS_PER_CHANNEL } from './channel.js'
 import { OriginCircuit } from './circuit.js'
 import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
@@ -44,6 +44,8 @@ export interface TunnelServiceOptions {
    * it to that relay (one EXTEND instead of a whole build). Default: none.
    */
   preemptive?: { circuits: number, hops: number }
+  /** Told of every cell this node relayed (accounting: tunnel cells are priced by hop, price.ts tunnelCellPrice). */
+  onRelayed?: (prevHex: string, nextHex: string | undefined, bytes: number) => void
   log?: (level: 'debug' | 'info' | 'warn', message: string) => void
 }
 
@@ -338,7 +340,10 @@ class TunnelNode implements TunnelService, TunnelHost {
     this.dropped[reason] = (this.dropped[reason] ?? 0) + 1
   }
 
-  forwarded (): void { this.cellsForwarded++ }
+  forwarded (prevHex: string, nextHex?: string): void {
+    this.cellsForwarded++
+    this.opts.onRelayed?.(prevHex, nextHex, CELL_BYTES)
+  }
 
   private checkRunning (): void {
     if (!this.running) throw new TunnelError(TunnelErrorCode.NOT_RUNNING, 'the tunnel service is not running: start the node first')
