@@ -62,6 +62,8 @@ import type { FindOptions } from './routing/dht.js'
 import type { LookupResult } from './routing/lookup-types.js'
 import type { Placement } from './store/chunk-meta-codec.js'
 import type { PeerAccount, Usage } from './store/index.js'
+import type { TrackedChunk } from './services/chunks/host-table.js'
+import type { HostCheckReport } from './services/chunks/host-tracker.js'
 
 /**
  * A Tornet node: identity + store + transport + link + DHT + services.
@@ -248,7 +250,13 @@ export class TornetNode extends EventEmitter {
           contact.bandwidth = contact.bandwidth > 0 ? contact.bandwidth * 0.875 + rate * 0.125 : rate
         }
       },
-      serveGate: this.accounting.serveGate
+      serveGate: this.accounting.serveGate,
+      sell: config.sell,
+      publishing: { ...config.publish, table: openLocalTable(store, 'published-hosts') },
+      // A paid place goes only to a publisher within its credit line here; both sides book it.
+      canCharge: (from) => !this.accounting.credit.exhausted(from.id.toString('hex'), from.rank),
+      onStorageSold: (from, _id, _bytes, credit) => { this.accounting.storage(from.id.toString('hex'), 'chunk', 'sent', credit) },
+      onStorageBought: (host, _id, _bytes, credit) => { this.accounting.storage(host.id.toString('hex'), 'chunk', 'received', credit) }
     })
     this.content = new ContentLibrary({
       source: this.chunks.source,
@@ -380,7 +388,9 @@ export class TornetNode extends EventEmitter {
     }
     const log: NodeLog = init.log ?? (() => {})
     // The cache keeps what earns most: heat × the price this node charges for the chunk (the seed's revenue).
-    const store = openStore(init.dataDir, { nodeId: identity.id, bytePrice: (id) => chunkBytePrice(identity.id, id), cacheBytes: config.storage.cacheBytes, onWarning: (w) => log('warn', w.message) })
+    // The storage sold (config sell.storage) bounds the cache when it is the smaller.
+    const cacheBytes = Math.min(config.storage.cacheBytes, config.sell?.storage ?? Number.MAX_SAFE_INTEGER)
+    const store = openStore(init.dataDir, { nodeId: identity.id, bytePrice: (id) => chunkBytePrice(identity.id, id), cacheBytes, onWarning: (w) => log('warn', w.message) })
     let transport: Transport
     try {
       transport = init.transport ?? await createUdpTransport({ host: config.listen.host, port: config.listen.port })
@@ -471,6 +481,13 @@ export class TornetNode extends EventEmitter {
   ledger (opts: { top?: number, sinceMs?: number } = {}): LedgerReport {
     return ledgerReport(this.accounting, this.store.peers.list(), opts)
   }
+
+  /** What this node published, per chunk: the hosts known, the last check, reads an hour (`tornet published`, the dashboard). */
+  publishedChunks (): TrackedChunk[] { return this.chunks.hosts.list() }
+  /** Checks the hosts of every published chunk now, re-publishing where too few hold it (the timer does this hourly). */
+  async checkPublished (opts: { signal?: AbortSignal } = {}): Promise<HostCheckReport> { return await this.chunks.hosts.check(opts) }
+  /** Hosts learnt outside the checks (a replication round's cache requests) for a published chunk. */
+  async addPublishedHosts (id: Buffer, hosts: Contact[]): Promise<void> { await this.chunks.hosts.addHosts(id, hosts) }
 
   /** Chunks held here: pinned (local, never evicted), cached (evictable), and the cache limit. */
   storeUsage (): Usage { return this.store.chunks.usage() }
@@ -569,6 +586,8 @@ export class TornetNode extends EventEmitter {
       onProgress: (p) => opts.onProgress?.({ phase: 'encode', files: p.files, bytes: p.bytesRead, chunks: p.chunksPut })
     })
     const ids = await this.allLocalChunks(published.chunkIds)
+    // The item's chunks are watched from now on: hosts known, checked hourly, access rates.
+    await this.chunks.hosts.track(published.chunkIds, published.host)
     await this.chunks.publish(ids, {
       signal: opts.signal,
       onProgress: (p) => opts.onProgress?.({ phase: 'announce', done: p.done, total: p.total })

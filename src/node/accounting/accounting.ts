@@ -44,6 +44,12 @@ export interface Accounting {
   meter: (peerHex: string, direction: 'in' | 'out', bytes: number, kind: string) => void
   /** Verified chunk bytes a provider served this node: what it is owed. */
   received: (peerHex: string, chunkId: Buffer, bytes: number) => void
+  /**
+   * Storage sold to a peer (`sent`: a paid week's place for its chunk, a kv record it stored
+   * here) or bought from one (`received`), priced by sell.storagePrice. Booked as credit only,
+   * under the cause of the stored thing (chunk-slice, kv): the bytes columns stay traffic.
+   */
+  storage: (peerHex: string, what: 'chunk' | 'kv', direction: 'sent' | 'received', credit: number) => void
   start: () => void
   stop: () => Promise<void>
 }
@@ -74,6 +80,9 @@ export function createAccounting (o: AccountingOptions): Accounting {
       // bytes would let a peer buy standing with junk. Credit moves only for priced service
       // (verified chunk slices) until these services price their answers.
       ledger.charge(peerHex, cause, direction === 'out' ? 'sent' : 'received', bytes, 0)
+    },
+    storage: (peerHex, what, direction, credit) => {
+      if (credit > 0) ledger.charge(peerHex, what === 'kv' ? Cause.kv : Cause.chunkSlice, direction, 0, credit)
     },
     received: (peerHex, chunkId, bytes) => {
       ledger.charge(peerHex, Cause.chunkSlice, 'received', bytes, chunkPriceOf(peerHex, chunkId, bytes))
