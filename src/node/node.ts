@@ -63,6 +63,7 @@ import type { LookupResult } from './routing/lookup-types.js'
 import type { Placement } from './store/chunk-meta-codec.js'
 import type { PeerAccount, Usage } from './store/index.js'
 import type { TrackedChunk } from './services/chunks/host-table.js'
+import { DEFAULT_STORAGE_PRICE, storageCost } from './services/chunks/sell-policy.js'
 import type { HostCheckReport } from './services/chunks/host-tracker.js'
 
 /**
@@ -270,7 +271,10 @@ export class TornetNode extends EventEmitter {
       identity,
       // Records held for others, and the records this node owns (and republishes), survive a restart.
       persistence: databasePersistence(kvDb),
-      ownedPersistence: databasePersistence(store.openDatabase('kv-owned'))
+      ownedPersistence: databasePersistence(store.openDatabase('kv-owned')),
+      // Records are priced like storage (config sell.storagePrice per byte-week, for the time they have left).
+      onStored: (from, bytes, ms) => { this.accounting.storage(from.id.toString('hex'), 'kv', 'sent', storageCost(bytes, ms, config.sell?.storagePrice ?? DEFAULT_STORAGE_PRICE)) },
+      onStoredAt: (peer, bytes, ms) => { this.accounting.storage(peer.id.toString('hex'), 'kv', 'received', storageCost(bytes, ms, config.sell?.storagePrice ?? DEFAULT_STORAGE_PRICE)) }
     })
     this.names = createNamesService({
       network: services,
