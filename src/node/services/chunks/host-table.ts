@@ -15,7 +15,7 @@ export interface TrackedHost {
   since: number
   /** When the host last answered that it holds the chunk (0: not yet). */
   lastSeen: number
-  /** Checks in a row it did not answer, or answered that it lacks the chunk. */
+  /** Checks in a row it did not answer, or answered that it lacks the chunk (0.5: a new host given one check's time to pull). */
   failures: number
   /** When this node learnt of the host. */
   added: number

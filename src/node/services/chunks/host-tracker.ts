@@ -146,6 +146,7 @@ export class HostTracker {
     const probe = encodeChunkMessage({ type: 'hasChunk', chunkId: id })
     let servedBytes = 0
     let alive = 0
+    let pending = 0
     await Promise.all(c.hosts.map(async (h) => {
       let m
       try {
@@ -153,7 +154,13 @@ export class HostTracker {
       } catch {
         signal.throwIfAborted()
       }
-      if (m?.type !== 'hosting' || !m.held) { h.failures++; return }
+      if (m?.type !== 'hosting' || !m.held) {
+        // A node asked to pull it within the last interval, never yet seen holding it, may
+        // still be pulling: it counts as a host on its way, not as a failure, once.
+        if (h.lastSeen === 0 && h.failures === 0 && now - h.added < (this.d.intervalMs ?? HOUR_MS)) { pending++; h.failures = 0.5; return }
+        h.failures = Math.floor(h.failures) + 1
+        return
+      }
       h.failures = 0
       h.lastSeen = now
       // A count that went back, or began anew, is a host that restarted: all it reports is new.
@@ -178,7 +185,7 @@ export class HostTracker {
       c.rate = reads / hours
     }
     c.lastCheck = now
-    if (alive >= this.replicas) return
+    if (alive + pending >= this.replicas) return
 
     // Short of hosts: first those a lookup finds, then copies asked for, then places paid for.
     const self = this.d.network.self.id
@@ -188,7 +195,7 @@ export class HostTracker {
         addHost(c, makeContact(r.provider.id, r.provider.endpoint, { publicKey: r.provider.publicKey, nonce: r.provider.nonce }), now, self, now)
       }
     } catch { signal.throwIfAborted() }
-    let have = alive + (c.hosts.length - addedBefore)
+    let have = alive + pending + (c.hosts.length - addedBefore)
     if (have < this.replicas) {
       report.republished++
       try { await this.d.announce(id, signal) } catch { signal.throwIfAborted() }
