@@ -576,6 +576,8 @@ export class TornetNode extends EventEmitter {
       this.names.maintain().catch((err: Error) => this.log('warn', `renewing names failed: ${err.message}`))
       this.kv.republish().catch((err: Error) => this.log('warn', `republishing records failed: ${err.message}`))
       this.chunks.republish().catch((err: Error) => this.log('warn', `announcing chunks failed: ${err.message}`))
+      // And see who still hosts what this node published (the hourly check, run once now).
+      this.chunks.hosts.check().catch((err: Error) => this.log('warn', `checking published chunks failed: ${err.message}`))
     }, 30_000)
     this.catchUp.unref()
   }
