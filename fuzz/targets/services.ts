@@ -56,7 +56,11 @@ const chunkMessages = (): ChunkMessage[] => [
   { type: 'notFound', count: 0xffffffff },
   { type: 'cacheRequest', chunkId },
   { type: 'cacheAck', accepted: false },
-  { type: 'error', reason: 1 }
+  { type: 'error', reason: 1 },
+  { type: 'hasChunk', chunkId },
+  { type: 'hosting', held: true, servedBytes: 123_456, since: NOW },
+  { type: 'publishOffer', chunkId, size: 200_000, maxCredit: 5_000_000 },
+  { type: 'publishReply', status: 3, price: 400_000, paidUntil: 0 }
 ]
 
 export const chunkRequests = multi('chunk-messages', 'the "chunks" service requests and replies, and provider lists', isWireError, [

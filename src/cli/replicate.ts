@@ -63,6 +63,8 @@ export async function replicateChunks (node: TornetNode, ctx: CliContext, ids: B
         signal: ctx.signal,
         onProgress: (p) => { line.update(`replicating: round ${rounds}, checked ${p.done} of ${p.total} chunks still short of ${copies} cop${copies === 1 ? 'y' : 'ies'}`) }
       })
+      // The nodes found holding or pulling each chunk: the hosts its hourly checks will ask.
+      for (const a of found) if (a.hosts.length > 0) await node.addPublishedHosts(a.id, a.hosts)
       pending = found.filter(a => a.providers < target).map(a => a.id)
       line.update(`replicating: ${ids.length - pending.length} of ${ids.length} chunks held by ${copies} other node${copies === 1 ? '' : 's'}`)
       if (pending.length === 0 || ctx.now() >= deadline) break

@@ -85,6 +85,21 @@ export interface TornetConfig {
    */
   credit?: { factor?: number, satsPerMB?: number, concurrency?: number }
   /**
+   * What this node sells (issue 19 item 7, services/chunks/sell-policy.ts): `bandwidth` bytes a
+   * second of chunk slices served (0: no limit); `storage` bytes of cache (the smaller of this and
+   * storage.cacheBytes bounds the cache); `range` the bit length of NID ⊕ CID up to which it
+   * caches for others (256: any chunk); `minPopularity` the distinct askers a chunk needs before
+   * it is cached on demand or on a free cache request; `storagePrice` credit units per byte per
+   * week that a paid place and a kv record cost (default 1).
+   */
+  sell?: { bandwidth?: number, storage?: number, range?: number, minPopularity?: number, storagePrice?: number }
+  /**
+   * Publishing (issue 19 item 7, services/chunks/host-tracker.ts): `replicas` hosts wanted per
+   * published chunk (default 3), `checkIntervalMs` how often they are checked (default 1 hour),
+   * `maxPrice` the most credit paid one host for a chunk's week (0, the default: never pays).
+   */
+  publish?: { replicas?: number, checkIntervalMs?: number, maxPrice?: number }
+  /**
    * Search (issue 20): `trust` lists the index builders whose indexes search.tor-net reads, as
    * public keys (64 hex digits) or "self" for this node's own; default ["self"].
    */
@@ -213,6 +228,18 @@ const SCHEMA: Schema = {
     factor: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e6 ? undefined : `must be a number from 0 to 1000000 (got ${show(v)})`,
     satsPerMB: intIn(0, 100_000_000),
     concurrency: intIn(1, 4096)
+  },
+  sell: {
+    bandwidth: intIn(0, Number.MAX_SAFE_INTEGER),
+    storage: intIn(0, Number.MAX_SAFE_INTEGER),
+    range: intIn(0, 256),
+    minPopularity: intIn(0, 64),
+    storagePrice: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e6 ? undefined : `must be a number from 0 to 1000000 (got ${show(v)})`
+  },
+  publish: {
+    replicas: intIn(0, 32),
+    checkIntervalMs: intIn(1000, 7 * 86_400_000),
+    maxPrice: intIn(0, Number.MAX_SAFE_INTEGER)
   },
   search: {
     trust: (v) => Array.isArray(v) && v.length <= 64 && v.every(k => k === 'self' || (typeof k === 'string' && /^[0-9a-fA-F]{64}$/.test(k)))

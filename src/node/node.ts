@@ -66,6 +66,9 @@ import type { FindOptions } from './routing/dht.js'
 import type { LookupResult } from './routing/lookup-types.js'
 import type { Placement } from './store/chunk-meta-codec.js'
 import type { PeerAccount, Usage } from './store/index.js'
+import type { TrackedChunk } from './services/chunks/host-table.js'
+import { DEFAULT_STORAGE_PRICE, storageCost } from './services/chunks/sell-policy.js'
+import type { HostCheckReport } from './services/chunks/host-tracker.js'
 
 /**
  * A Tornet node: identity + store + transport + link + DHT + services.
@@ -282,7 +285,13 @@ export class TornetNode extends EventEmitter {
         }
       },
       serveGate: this.accounting.serveGate,
-      republishIntervalMs: timers.chunkRepublishMs
+      republishIntervalMs: timers.chunkRepublishMs,
+      sell: config.sell,
+      publishing: { ...config.publish, table: openLocalTable(store, 'published-hosts') },
+      // A paid place goes only to a publisher within its credit line here; both sides book it.
+      canCharge: (from) => !this.accounting.credit.exhausted(from.id.toString('hex'), from.rank),
+      onStorageSold: (from, _id, _bytes, credit) => { this.accounting.storage(from.id.toString('hex'), 'chunk', 'sent', credit) },
+      onStorageBought: (host, _id, _bytes, credit) => { this.accounting.storage(host.id.toString('hex'), 'chunk', 'received', credit) }
     })
     this.content = new ContentLibrary({
       source: this.chunks.source,
@@ -297,7 +306,10 @@ export class TornetNode extends EventEmitter {
       // Records held for others, and the records this node owns (and republishes), survive a restart.
       persistence: databasePersistence(kvDb),
       ownedPersistence: databasePersistence(store.openDatabase('kv-owned')),
-      republishIntervalMs: timers.kvRepublishMs
+      republishIntervalMs: timers.kvRepublishMs,
+      // Records are priced like storage (config sell.storagePrice per byte-week, for the time they have left).
+      onStored: (from, bytes, ms) => { this.accounting.storage(from.id.toString('hex'), 'kv', 'sent', storageCost(bytes, ms, config.sell?.storagePrice ?? DEFAULT_STORAGE_PRICE)) },
+      onStoredAt: (peer, bytes, ms) => { this.accounting.storage(peer.id.toString('hex'), 'kv', 'received', storageCost(bytes, ms, config.sell?.storagePrice ?? DEFAULT_STORAGE_PRICE)) }
     })
     this.names = createNamesService({
       network: services,
@@ -417,7 +429,9 @@ export class TornetNode extends EventEmitter {
     }
     const log: NodeLog = init.log ?? (() => {})
     // The cache keeps what earns most: heat × the price this node charges for the chunk (the seed's revenue).
-    const store = openStore(init.dataDir, { nodeId: identity.id, bytePrice: (id) => chunkBytePrice(identity.id, id), cacheBytes: config.storage.cacheBytes, onWarning: (w) => log('warn', w.message) })
+    // The storage sold (config sell.storage) bounds the cache when it is the smaller.
+    const cacheBytes = Math.min(config.storage.cacheBytes, config.sell?.storage ?? Number.MAX_SAFE_INTEGER)
+    const store = openStore(init.dataDir, { nodeId: identity.id, bytePrice: (id) => chunkBytePrice(identity.id, id), cacheBytes, onWarning: (w) => log('warn', w.message) })
     let transport: Transport
     try {
       transport = init.transport ?? await createUdpTransport({ host: config.listen.host, port: config.listen.port })
@@ -534,6 +548,13 @@ export class TornetNode extends EventEmitter {
     return ledgerReport(this.accounting, this.store.peers.list(), opts)
   }
 
+  /** What this node published, per chunk: the hosts known, the last check, reads an hour (`tornet published`, the dashboard). */
+  publishedChunks (): TrackedChunk[] { return this.chunks.hosts.list() }
+  /** Checks the hosts of every published chunk now, re-publishing where too few hold it (the timer does this hourly). */
+  async checkPublished (opts: { signal?: AbortSignal } = {}): Promise<HostCheckReport> { return await this.chunks.hosts.check(opts) }
+  /** Hosts learnt outside the checks (a replication round's cache requests) for a published chunk. */
+  async addPublishedHosts (id: Buffer, hosts: Contact[]): Promise<void> { await this.chunks.hosts.addHosts(id, hosts) }
+
   /** Chunks held here: pinned (local, never evicted), cached (evictable), and the cache limit. */
   storeUsage (): Usage { return this.store.chunks.usage() }
   hasChunk (id: Uint8Array): boolean { return this.store.chunks.has(id) }
@@ -617,6 +638,8 @@ export class TornetNode extends EventEmitter {
       this.names.maintain().catch((err: Error) => this.log('warn', `renewing names failed: ${err.message}`))
       this.kv.republish().catch((err: Error) => this.log('warn', `republishing records failed: ${err.message}`))
       this.chunks.republish().catch((err: Error) => this.log('warn', `announcing chunks failed: ${err.message}`))
+      // And see who still hosts what this node published (the hourly check, run once now).
+      this.chunks.hosts.check().catch((err: Error) => this.log('warn', `checking published chunks failed: ${err.message}`))
     }, this.timers.catchUpMs ?? 30_000)
     this.catchUp.unref()
   }
@@ -631,6 +654,8 @@ export class TornetNode extends EventEmitter {
       onProgress: (p) => opts.onProgress?.({ phase: 'encode', files: p.files, bytes: p.bytesRead, chunks: p.chunksPut })
     })
     const ids = await this.allLocalChunks(published.chunkIds)
+    // The item's chunks are watched from now on: hosts known, checked hourly, access rates.
+    await this.chunks.hosts.track(published.chunkIds, published.host)
     await this.chunks.publish(ids, {
       signal: opts.signal,
       onProgress: (p) => opts.onProgress?.({ phase: 'announce', done: p.done, total: p.total })

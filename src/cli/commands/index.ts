@@ -11,6 +11,7 @@ import { unpinCommand } from './unpin.js'
 import { storeCommand } from './store.js'
 import { peersCommand } from './peers.js'
 import { ledgerCommand } from './ledger.js'
+import { publishedCommand } from './published.js'
 import { circuitsCommand } from './circuits.js'
 import { lookupCommand } from './lookup.js'
 import { resolveCommand } from './resolve.js'
@@ -54,6 +55,7 @@ export const COMMANDS: readonly Command[] = [
   storeCommand,
   peersCommand,
   ledgerCommand,
+  publishedCommand,
   circuitsCommand,
   lookupCommand,
   resolveCommand,

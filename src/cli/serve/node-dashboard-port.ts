@@ -1,4 +1,4 @@
-import { describeReachability, type TornetNode } from '../../node/index.js'
+import { type PublishedItemStats, describeReachability, summarizePublished, type TornetNode } from '../../node/index.js'
 import { spoolUploads } from '../../gateway/apps/dashboard/index.js'
 import type { DashboardPort, PeerInfo, PublishedItem } from '../../gateway/apps/dashboard/port.js'
 import { PublishedList } from './published-list.js'
@@ -22,7 +22,7 @@ export function nodeDashboardPort (node: TornetNode, gatewayUrl: string, publish
       const t = node.trafficTotals()
       return { bytesIn: t.bytesIn, bytesOut: t.bytesOut, byKind: t.byKind }
     },
-    published: () => published.list(),
+    published: () => withPopularity(published.list(), summarizePublished(node.publishedChunks())),
     publish: async (files, opts) => {
       const spool = spoolUploads(files, { signal: opts.signal })
       try {
@@ -44,6 +44,15 @@ export function nodeDashboardPort (node: TornetNode, gatewayUrl: string, publish
       return { url: `http://${r.name}.tor-net/` }
     }
   }
+}
+
+/** The dashboard's items with what the node's checks gathered for each (hosts, last check, reads an hour). */
+export function withPopularity (items: PublishedItem[], stats: PublishedItemStats[]): PublishedItem[] {
+  const byItem = new Map(stats.map(s => [s.item, s]))
+  return items.map(i => {
+    const s = byItem.get(i.reference)
+    return s === undefined ? i : { ...i, hosts: s.minHosts, lastCheck: s.lastCheck, readsPerHour: s.readsPerHour }
+  })
 }
 
 /**

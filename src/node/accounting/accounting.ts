@@ -60,6 +60,12 @@ export interface Accounting {
   exchange: ExchangeHook
   /** A tunnel cell this node relayed for `prevHex`, handed to or taken from `nextHex` (price.ts tunnelCellPrice). */
   relayed: (prevHex: string, nextHex: string | undefined, bytes: number) => void
+  /**
+   * Storage sold to a peer (`sent`: a paid week's place for its chunk, a kv record it stored
+   * here) or bought from one (`received`), priced by sell.storagePrice. Booked as credit only,
+   * under the cause of the stored thing (chunk-slice, kv): the bytes columns stay traffic.
+   */
+  storage: (peerHex: string, what: 'chunk' | 'kv', direction: 'sent' | 'received', credit: number) => void
   start: () => void
   stop: () => Promise<void>
 }
@@ -95,6 +101,9 @@ export function createAccounting (o: AccountingOptions): Accounting {
       // bytes would let a peer buy standing with junk. Credit moves for priced service only:
       // verified chunk slices, priced exchanges (`exchange`) and relayed cells (`relayed`).
       ledger.charge(peerHex, cause, direction === 'out' ? 'sent' : 'received', bytes, 0)
+    },
+    storage: (peerHex, what, direction, credit) => {
+      if (credit > 0) ledger.charge(peerHex, what === 'kv' ? Cause.kv : Cause.chunkSlice, direction, 0, credit)
     },
     received: (peerHex, chunkId, bytes) => {
       ledger.charge(peerHex, Cause.chunkSlice, 'received', bytes, chunkPriceOf(peerHex, chunkId, bytes))

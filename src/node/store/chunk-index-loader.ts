@@ -1,5 +1,5 @@
 import { tryDecode } from '../wire/codec.js'
-import { ChunkIndex } from './chunk-index.js'
+import { ChunkIndex, type IndexEntry } from './chunk-index.js'
 import { type ChunkMeta, type Placement, decodeChunkMeta, encodeChunkMeta } from './chunk-meta-codec.js'
 import { StoreWarningCode } from './errors.js'
 import type { BinaryDatabase, StoreContext } from './store-context.js'
@@ -50,9 +50,9 @@ export function loadChunkIndex (ctx: StoreContext, dbs: ChunkDatabases, priceOf:
         ctx.warn({ code: StoreWarningCode.CHUNK_META_REPAIRED, message: `chunk ${hex}: meta rebuilt from the ${placement} database` })
       }
       metas.delete(hex)
-      index.add(hex, {
-        id, placement, size: m.size, heat: { score: m.score, at: m.at }, price: priceOf(id)
-      })
+      const entry: IndexEntry = { id, placement, size: m.size, heat: { score: m.score, at: m.at }, price: priceOf(id) }
+      if (m.paidUntil !== undefined && placement === 'cache') entry.paidUntil = m.paidUntil
+      index.add(hex, entry)
     }
   }
   admit('local', dbs.local)

@@ -13,6 +13,8 @@ export interface IndexEntry {
   heat: Heat
   /** This node's price per byte of the chunk (the seed's yield, see cache-value.ts); fixed per chunk. */
   price: number
+  /** A publisher paid for this cached chunk's place until then (ms since the epoch): not evicted before. */
+  paidUntil?: number
 }
 
 export interface Usage {

@@ -221,6 +221,71 @@ export class ChunkStore {
     return true
   }
 
+  /**
+   * What a paid place for a chunk of `size` bytes would displace: the week's expected revenue
+   * of the least valuable unpaid cached chunks that would go (0 when the cache has room), or
+   * undefined when no room can be made (the chunk exceeds the cache, or all of it is paid for).
+   */
+  quotePaid (size: number): number | undefined {
+    if (!Number.isSafeInteger(size) || size < 1 || size > MAX_CHUNK_BYTES) throw storeError(StoreErrorCode.INVALID_ARGUMENT, `bad chunk size ${size}`)
+    return this.eviction.quote(this.index, size, this.ctx.now())?.weeklyRevenue
+  }
+
+  /**
+   * Caches a chunk a publisher paid a place for, kept until `paidUntil` whatever it earns;
+   * after that it competes like any cached chunk. Room is made by evicting the least valuable
+   * unpaid chunks, whatever their worth (the publisher paid for that, see quotePaid). A chunk
+   * already cached gets the paid term; one held as local stays local. Resolves false when no
+   * room can be made. `verified`: the caller has just checked SHA-256(bytes) against `id`.
+   */
+  async putPaid (id: Uint8Array, bytes: Uint8Array, paidUntil: number, verified = false): Promise<boolean> {
+    assertOpen(this.ctx)
+    const key = checkChunk(id, bytes, !verified)
+    const hex = key.toString('hex')
+    this.missing.clear(hex)
+    const e = this.index.get(hex)
+    if (e !== undefined) {
+      if (e.placement === 'cache') {
+        e.paidUntil = Math.max(e.paidUntil ?? 0, paidUntil)
+        const meta = this.metaOf(e)
+        await this.write(hex, undefined, 'paying a cached chunk', () => { put(this.dbs.meta, key, meta) })
+      } else {
+        await this.settled(hex)
+      }
+      return true
+    }
+    const quote = this.eviction.quote(this.index, bytes.length, this.ctx.now())
+    if (quote === undefined) return false
+    const own = Buffer.from(bytes)
+    const entry = this.entry(key, 'cache', own.length, 1)
+    entry.paidUntil = paidUntil
+    for (const v of quote.victims) {
+      const vh = v.id.toString('hex')
+      this.index.remove(vh)
+      this.dirtyHeat.delete(vh)
+    }
+    this.evictions += quote.victims.length
+    this.index.add(hex, entry)
+    const meta = this.metaOf(entry)
+    await this.write(hex, own, 'caching a paid chunk', () => {
+      this.removeVictims(quote.victims)
+      put(this.dbs.cache, key, own)
+      put(this.dbs.meta, key, meta)
+    })
+    return true
+  }
+
+  /** Until when a publisher paid for the cached chunk's place (undefined: not paid, or not cached). */
+  paidUntil (id: Uint8Array): number | undefined {
+    const e = this.index.get(checkId(id).toString('hex'))
+    return e?.placement === 'cache' ? e.paidUntil : undefined
+  }
+
+  /** The stored chunk's length in bytes, or undefined when it is not here. */
+  sizeOf (id: Uint8Array): number | undefined {
+    return this.index.get(checkId(id).toString('hex'))?.size
+  }
+
   /** Moves a cached chunk to local (never evicted). False if the chunk is not here. */
   async pin (id: Uint8Array): Promise<boolean> {
     return await this.relocate(id, 'local')
@@ -434,7 +499,7 @@ export class ChunkStore {
   }
 
   private metaOf (e: IndexEntry): Buffer {
-    return encodeChunkMeta({ placement: e.placement, size: e.size, score: e.heat.score, at: e.heat.at })
+    return encodeChunkMeta({ placement: e.placement, size: e.size, score: e.heat.score, at: e.heat.at, paidUntil: e.placement === 'cache' ? e.paidUntil : undefined })
   }
 
   /** The current environment's databases (a reopening replaces them). */

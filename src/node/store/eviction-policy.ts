@@ -1,4 +1,4 @@
-import { type Heat, DEFAULT_HALF_LIFE_MS, cacheValue, closenessOf, touch } from './cache-value.js'
+import { type Heat, DEFAULT_HALF_LIFE_MS, cacheValue, closenessOf, heatAt, touch } from './cache-value.js'
 import type { IndexEntry } from './chunk-index.js'
 
 /**
@@ -25,6 +25,37 @@ export interface EvictionCandidates {
   entries: () => Iterable<[string, IndexEntry]>
 }
 
+/** A week, the term a paid place in the cache lasts (the seed: "bump the least profitable chunk for 1 week"). */
+export const WEEK_MS = 7 * 24 * 3_600_000
+
+/** A chunk whose place a publisher paid for, until `paidUntil`: no eviction chooses it before. */
+export function isPaid (e: Pick<IndexEntry, 'paidUntil'>, now: number): boolean {
+  return e.paidUntil !== undefined && e.paidUntil > now
+}
+
+/**
+ * What the cached chunks a paid newcomer of `incoming` bytes would displace earn in a week:
+ * the seed's price of publishing ("pay enough to bump the least profitable chunk for 1 week").
+ * A chunk's heat is its accesses decayed with `halfLifeMs`, so a steady rate r gives
+ * heat = r × halfLife / ln 2, and its week's revenue is r × week × size × price per byte.
+ * The victims are the least valuable unpaid chunks, as eviction would pick them (worth is not
+ * compared: the publisher pays for the place). Undefined when even every unpaid chunk would not
+ * make room (the cache is all paid for, or smaller than the chunk).
+ */
+export function displacementQuote (index: EvictionCandidates, incoming: number, limit: number, now: number, halfLifeMs: number,
+  exempt?: string): { victims: IndexEntry[], weeklyRevenue: number } | undefined {
+  if (incoming > limit) return undefined
+  const victims = selectVictims(index, incoming, limit, now, halfLifeMs, exempt, 0)
+  let freed = 0
+  let weeklyRevenue = 0
+  for (const v of victims) {
+    freed += v.size
+    weeklyRevenue += heatAt(v.heat, now, halfLifeMs) * Math.LN2 / halfLifeMs * WEEK_MS * v.size * v.price
+  }
+  if (index.cacheBytes - freed + incoming > limit) return undefined
+  return { victims, weeklyRevenue }
+}
+
 export class EvictionPolicy {
   readonly limit: number
   readonly halfLifeMs: number
@@ -49,6 +80,11 @@ export class EvictionPolicy {
 
   /** Counts `weight` accesses of a cached chunk at `now` (in place). */
   access (heat: Heat, now: number, weight: number): void { touch(heat, now, this.halfLifeMs, weight) }
+
+  /** The unpaid chunks a paid newcomer would displace and their week's revenue (see displacementQuote). */
+  quote (index: EvictionCandidates, incoming: number, now: number, exempt?: string): { victims: IndexEntry[], weeklyRevenue: number } | undefined {
+    return displacementQuote(index, incoming, this.limit, now, this.halfLifeMs, exempt)
+  }
 
   /** The entries to evict so that `incoming` more bytes fit (see selectVictims). */
   victims (index: EvictionCandidates, incoming: number, now: number, exempt?: string): IndexEntry[]
@@ -79,7 +115,7 @@ export function selectVictims (index: EvictionCandidates, incoming: number, limi
   const target = incoming <= limit - slack ? limit - slack : limit
   const candidates: Array<{ e: IndexEntry, v: number }> = []
   for (const [key, e] of index.entries()) {
-    if (e.placement !== 'cache' || key === exempt) continue
+    if (e.placement !== 'cache' || key === exempt || isPaid(e, now)) continue
     candidates.push({ e, v: cacheValue(e.heat, e.price, now, halfLifeMs) })
   }
   candidates.sort((a, b) => a.v - b.v || a.e.heat.at - b.e.heat.at)
@@ -96,5 +132,7 @@ export function selectVictims (index: EvictionCandidates, incoming: number, limi
     out.push(c.e)
     bytes -= c.e.size
   }
+  // Paid places are not candidates: when they fill the cache, a newcomer finds no room.
+  if (worth !== undefined && bytes + incoming > limit) return undefined
   return out
 }

@@ -141,12 +141,26 @@ export function publishedPanel (view: DashboardView): string {
     return `<tr><td><strong>${h(item.title)}</strong><div class="links">${link(item.url)}</div></td>` +
       `<td class="links">${nameCell(item, job)}</td><td class="num">${h(formatCount(item.files))}</td>` +
       `<td class="num">${h(formatBytes(item.bytes))}</td>` +
-      `<td class="num" title="${h(formatDate(item.publishedAt))}">${h(formatAgo(item.publishedAt, view.now))}</td></tr>`
+      `<td class="num" title="${h(formatDate(item.publishedAt))}">${h(formatAgo(item.publishedAt, view.now))}</td>` +
+      popularityCells(item, view.now) + '</tr>'
   }).join('\n')
   const more = items.length > shown.length ? `<p class="hint">and ${h(formatCount(items.length - shown.length))} older items.</p>` : ''
   const body = items.length === 0
     ? '<p class="empty">Nothing published yet. Use the form below to publish a folder or some files.</p>'
     : `<div class="scroll"><table><thead><tr><th>Content</th><th>Name</th><th class="num">Files</th><th class="num">Size</th>` +
-      `<th class="num">Published</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>${more}`
+      `<th class="num">Published</th><th class="num" title="Nodes known to hold the item's least hosted chunk">Hosts</th>` +
+      `<th class="num" title="The last hourly check of the hosts">Checked</th>` +
+      `<th class="num" title="Popularity: whole-chunk reads an hour at the hosts and here, summed over the item's chunks">Reads/h</th>` +
+      `</tr></thead><tbody>\n${rows}\n</tbody></table></div>${more}`
   return card('published', 'Published', body, h(formatCount(items.length)))
+}
+
+/** Hosts known, last check and popularity (reads an hour) of an item, as the node's hourly checks gathered them. */
+function popularityCells (item: PublishedItem, now: number): string {
+  if (item.hosts === undefined) return '<td class="num">-</td><td class="num">-</td><td class="num">-</td>'
+  const checked = item.lastCheck === undefined || item.lastCheck <= 0 || !Number.isFinite(item.lastCheck)
+    ? '<td class="num">not yet</td>'
+    : `<td class="num" title="${h(formatDate(item.lastCheck))}">${h(formatAgo(item.lastCheck, now))}</td>`
+  const rate = item.readsPerHour ?? 0
+  return `<td class="num">${h(formatCount(item.hosts))}</td>${checked}<td class="num">${h(rate >= 10 ? rate.toFixed(0) : rate.toFixed(rate >= 1 ? 1 : 2))}</td>`
 }

@@ -56,6 +56,14 @@ export interface PublishedItem {
   files: number
   bytes: number
   publishedAt: number
+  /**
+   * What the node's hourly checks gathered (issue 19 item 7), when it tracks the item: hosts
+   * known (the fewest any of its chunks has), the oldest last check (0: not yet), and the
+   * popularity, whole-chunk reads an hour summed over its chunks.
+   */
+  hosts?: number
+  lastCheck?: number
+  readsPerHour?: number
 }
 
 /**

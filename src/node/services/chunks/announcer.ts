@@ -1,10 +1,11 @@
 import type { Introducer } from '../../wire/punch-messages.js'
 import type { Identity } from '../../identity/identity.js'
+import type { Contact } from '../../routing/contact.js'
 import { tryDecode } from '../../wire/codec.js'
 import type { ServiceNetwork } from '../service-network.js'
 import { CHUNK_SERVICE, type ProviderRecord, decodeChunkMessage, encodeChunkMessage } from './messages.js'
 import { type ProviderFinderDeps, findProviders } from './provider-finder.js'
-import { createProviderRecord } from './provider-record.js'
+import { contactOfRecord, createProviderRecord } from './provider-record.js'
 import type { ProviderRecords } from './provider-records.js'
 
 /**
@@ -74,6 +75,8 @@ export interface Availability {
   announced: boolean
   /** Nodes that agreed to pull and cache it. */
   pushed: number
+  /** The other nodes known to hold it now, or to be pulling it: providers found, then those that agreed. */
+  hosts: Contact[]
 }
 
 export class Announcer {
@@ -155,13 +158,15 @@ export class Announcer {
     await forEachLimit(ids, opts.concurrency ?? 4, opts.signal, async (id, slot) => {
       const found = await findProviders(this.d.finder, id, { signal: opts.signal, want: target, thorough: true })
       const serving = new Set(found.records.map(r => r.provider.id.toString('hex')))
-      const a: Availability = { id, providers: serving.size, announced: false, pushed: 0 }
+      const a: Availability = { id, providers: serving.size, announced: false, pushed: 0, hosts: found.records.filter(r => r.provider.id.toString('hex') !== self).map(contactOfRecord) }
       let have = serving.size
       if (have < target) {
         try { await this.announce(id, opts.signal); a.announced = true } catch { opts.signal?.throwIfAborted() }
         // The publisher holds its chunks: once announced, it is a provider too.
         if (a.announced && !serving.has(self)) have++
-        a.pushed = await this.push(id, target - have, serving, opts.signal)
+        const agreed = await this.push(id, target - have, serving, opts.signal)
+        a.pushed = agreed.length
+        a.hosts.push(...agreed)
       }
       out[slot] = a
       progress.done++
@@ -171,28 +176,28 @@ export class Announcer {
     return out
   }
 
-  /** Asks closest nodes that do not serve the chunk to pull it, until `wanted` agree. */
-  private async push (chunkId: Buffer, wanted: number, serving: Set<string>, signal?: AbortSignal): Promise<number> {
-    if (wanted <= 0) return 0
+  /** Asks closest nodes that do not serve the chunk to pull it, until `wanted` agree; resolves with those that agreed. */
+  async push (chunkId: Buffer, wanted: number, serving: Set<string>, signal?: AbortSignal): Promise<Contact[]> {
+    const agreed: Contact[] = []
+    if (wanted <= 0) return agreed
     const self = this.d.network.self.id
     let closest
-    try { closest = await this.d.network.closest(chunkId, { signal }) } catch { signal?.throwIfAborted(); return 0 }
+    try { closest = await this.d.network.closest(chunkId, { signal }) } catch { signal?.throwIfAborted(); return agreed }
     const msg = encodeChunkMessage({ type: 'cacheRequest', chunkId })
-    let accepted = 0
     for (const c of closest) {
-      if (accepted >= wanted) break
+      if (agreed.length >= wanted) break
       if (c.id.equals(self) || serving.has(c.id.toString('hex'))) continue
       // Only nodes of lower rank take a request to cache (cache-admission.ts); an unverified rank reads 0.
       if (c.rank >= this.d.identity.rank) continue
       this.d.counters.cacheRequestsSent++
       try {
         const m = tryDecode(decodeChunkMessage, await this.d.network.request(c, CHUNK_SERVICE, msg, { signal, timeoutMs: this.d.requestTimeoutMs }))
-        if (m?.type === 'cacheAck' && m.accepted) { accepted++; this.d.counters.cacheRequestsAccepted++ }
+        if (m?.type === 'cacheAck' && m.accepted) { agreed.push(c); this.d.counters.cacheRequestsAccepted++ }
       } catch {
         signal?.throwIfAborted()
       }
     }
-    return accepted
+    return agreed
   }
 }
 

@@ -50,6 +50,10 @@ export interface CacheOnDemandDeps {
   ownLookup: (id: Buffer) => boolean
   /** This node's experience with a peer (its routing-table contact). */
   peerHistory?: (id: Buffer) => Pick<Contact, 'contentProvided' | 'paymentsMade'> | undefined
+  /** The range of ids this node sells storage for (sell-policy.ts); absent: all. */
+  inRange?: (id: Buffer) => boolean
+  /** The least popularity (distinct askers with standing, decayed) this node caches; 0: any. */
+  minPopularity?: number
   /** The verified download that caches the chunk; rejects when it fails. */
   download: (id: Buffer) => Promise<unknown>
   stats: { cachedOnDemand: number, demandPulls: number, cacheRequestsRefused: number }
@@ -78,9 +82,10 @@ export class CacheOnDemand {
   /** A peer asked for a chunk: one vote, if the peer has standing and this node lacks the chunk. */
   noteQuery (id: Buffer, from: Contact): void {
     const o = this.o
-    if (o === undefined || this.d.has(id) || this.d.ownLookup(id)) return
+    if (o === undefined || this.d.has(id) || this.d.ownLookup(id) || this.d.inRange?.(id) === false) return
     if (!hasStanding(from, { standingRank: o.standingRank, history: this.d.peerHistory })) return
-    if (this.demand.miss(id, this.d.now(), from.id) < o.threshold || this.pulling.has(id.toString('hex'))) return
+    const threshold = Math.max(o.threshold, this.d.minPopularity ?? 0)
+    if (this.demand.miss(id, this.d.now(), from.id) < threshold || this.pulling.has(id.toString('hex'))) return
     if (this.pull(id)) this.d.stats.demandPulls++
   }
 
@@ -93,11 +98,19 @@ export class CacheOnDemand {
     // network's minRank could fill the caches of all the others.
     if (this.o === undefined || !this.d.running() || from.rank <= this.d.selfRank || !this.d.isNear(id)) return refuse()
     if (this.d.has(id) || this.pulling.has(id.toString('hex'))) return true
+    // What this node sells: ids in its range, chunks at least as popular as it asks (a free
+    // request buys no place for an unpopular chunk; a paid offer does, paid-hosting.ts).
+    if (this.d.inRange?.(id) === false) return refuse()
+    const least = this.d.minPopularity ?? 0
+    if (least > 0 && this.demand.count(id, this.d.now()) < least) return refuse()
     if (!this.budget.take(from.id)) return refuse()
     if (this.pull(id)) return true
     this.budget.refund(from.id)
     return refuse()
   }
+
+  /** Distinct askers with standing for a chunk this node lacks (decayed): its popularity here. */
+  popularity (id: Buffer): number { return this.demand.count(id, this.d.now()) }
 
   /** Settles once every pull running now has. */
   async settled (): Promise<void> {

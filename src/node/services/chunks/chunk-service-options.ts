@@ -6,10 +6,12 @@ import type { ServiceNetwork } from '../service-network.js'
 import type { CacheOnDemandOptions } from './cache-on-demand.js'
 import type { ServeGate } from './serve-gate.js'
 import type { ChunkCrypto } from './crypto-pool.js'
+import type { HostTableStore } from './host-table.js'
+import type { SellOptions } from './sell-policy.js'
 
 /** The store calls the chunk service makes (the node's ChunkStore; tests may give less). */
 export type ChunkServiceStore = Pick<ChunkStore, 'has' | 'get' | 'withRange' | 'putCache' | 'noteMissing' | 'ids'> &
-  Partial<Pick<ChunkStore, 'putCacheVerified'>>
+  Partial<Pick<ChunkStore, 'putCacheVerified' | 'quotePaid' | 'putPaid' | 'sizeOf' | 'cacheLimit'>>
 
 /** What createChunkService is given: its components, then its bounds and timings. */
 export interface ChunkServiceOptions {
@@ -95,4 +97,24 @@ export interface ChunkServiceOptions {
   crypto: Pick<ChunkCrypto, 'sha256'> & Partial<ChunkCrypto>
   /** Credit lines, priority under load and charges for served slices (accounting/serve-gate.ts). */
   serveGate?: ServeGate
+  /** What this node sells: bandwidth, id range, least popularity, storage price (sell-policy.ts). */
+  sell?: SellOptions
+  /** The publisher's host tracking (host-tracker.ts) and the price it pays for places. */
+  publishing?: PublishingOptions
+  /** Paid places: whether a publisher is within its credit line here (absent: always). */
+  canCharge?: (from: Contact) => boolean
+  /** Paid places this node sold (host) and bought (publisher): book `credit` for `bytes`. */
+  onStorageSold?: (from: Contact, chunkId: Buffer, bytes: number, credit: number) => void
+  onStorageBought?: (host: Contact, chunkId: Buffer, bytes: number, credit: number) => void
+}
+
+export interface PublishingOptions {
+  /** Where the hosts of published chunks are kept (the node's LMDB local table); absent: in memory. */
+  table?: HostTableStore
+  /** Hosts wanted per published chunk besides this node. Default 3. */
+  replicas?: number
+  /** Most credit this node pays one host for a chunk's week; 0 (default): it never pays. */
+  maxPrice?: number
+  /** How often published chunks are checked. Default 1 hour. */
+  checkIntervalMs?: number
 }

@@ -12,6 +12,9 @@ export interface ChunkServiceStats extends DownloadCounters, AnnounceCounters, C
   republishRuns: number
   /** Slice streams a download took over from an earlier one instead of opening. */
   streamsReused: number
+  /** Paid publish offers this node took (and kept a week), and refused. */
+  paidStored: number
+  paidRefused: number
 }
 
 /** Every counter at zero. */
@@ -22,6 +25,6 @@ export function newChunkServiceStats (): ChunkServiceStats {
     announcements: 0, recordsSent: 0, recordsRefused: 0, announceFailures: 0, cacheRequestsSent: 0, cacheRequestsAccepted: 0,
     malformedRequests: 0, recordsAccepted: 0, recordsRejected: 0, notFoundAnswered: 0, descriptorsServed: 0,
     slicesServed: 0, bytesServed: 0, streamsServed: 0, streamsRefused: 0, malformedStreams: 0, cachedOnDemand: 0, demandPulls: 0, cacheRequestsRefused: 0, republishRuns: 0,
-    streamsReused: 0
+    streamsReused: 0, paidStored: 0, paidRefused: 0
   }
 }

@@ -23,6 +23,12 @@ import { Republisher } from './republisher.js'
 import { ServedStreams } from './served-streams.js'
 import { ServiceLifetime } from './service-lifetime.js'
 import { SliceStreamPool } from './stream-pool.js'
+import { HostTable, type HostTableStore } from './host-table.js'
+import { HostTracker } from './host-tracker.js'
+import { PaidHosting } from './paid-hosting.js'
+import { BandwidthBudget, inRange } from './sell-policy.js'
+import { ServedCounts } from './served-counts.js'
+import { findProviders } from './provider-finder.js'
 
 export type { CacheOnDemandOptions }
 export type { ChunkServiceOptions, ChunkServiceStore } from './chunk-service-options.js'
@@ -60,6 +66,8 @@ export interface ChunkService {
   readonly bannedPeers: BanList
   /** Provider records held for others (and this node's own). */
   readonly records: ProviderRecords
+  /** The hosts of what this node published, their hourly checks and the access rates gathered (host-tracker.ts). */
+  readonly hosts: HostTracker
 }
 
 /**
@@ -133,7 +141,11 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     hints
   })
 
+  const sell = o.sell ?? {}
+  const sold = (id: Buffer): boolean => inRange(identity.id, id, sell.range)
   const onDemand = new CacheOnDemand({
+    inRange: sold,
+    minPopularity: sell.minPopularity,
     options: o.cacheOnDemand ?? {},
     selfRank: identity.rank,
     now,
@@ -155,6 +167,25 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     usable
   }
   const descriptors = new DescriptorMemo(store)
+  const servedCounts = new ServedCounts(now())
+  const paid = new PaidHosting({
+    selfId: identity.id,
+    selfRank: identity.rank,
+    now,
+    running,
+    selling: () => store.putPaid !== undefined && store.quotePaid !== undefined && (store.cacheLimit ?? 0) > 0 && o.fetchOnly !== true,
+    store: {
+      has: (id) => store.has(id),
+      quotePaid: (size) => store.quotePaid?.(size),
+      putPaid: async (id, bytes, until, verified) => await (store.putPaid?.(id, bytes, until, verified) ?? Promise.resolve(false))
+    },
+    range: sell.range,
+    storagePrice: sell.storagePrice,
+    download: async (id) => await downloadChunk({ ...downloader(), cacheDownloads: false }, id),
+    canCharge: (from) => o.canCharge?.(from) ?? true,
+    charge: (from, id, bytes, credit) => { o.onStorageSold?.(from, id, bytes, credit) },
+    stats
+  })
   const onRequest = createChunkRequestHandler({
     records, admission, now,
     providerList: (id) => running() ? providerListFor(providerValue, id) : [],
@@ -162,12 +193,34 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     noteMissing: (id) => store.noteMissing(id),
     onQuery: (id, from) => { onDemand.noteQuery(id, from) },
     onCacheRequest: (id, from) => onDemand.onCacheRequest(id, from),
+    hosting: (id) => ({ held: store.has(id), servedBytes: Math.floor(servedCounts.get(id)), since: servedCounts.since }),
+    onPublishOffer: async (m, from) => await paid.offer(m, from),
     isStopped: () => !running(),
     counters: stats
   })
   const valueProvider = createProviderValue(providerValue)
   const served = new ServedStreams({
-    store, running, maxStreams: o.maxServeStreams, maxQueued: o.maxQueuedRequests, idleMs: o.streamIdleMs, counters: stats, gate: o.serveGate
+    store, running, maxStreams: o.maxServeStreams, maxQueued: o.maxQueuedRequests, idleMs: o.streamIdleMs, counters: stats, gate: o.serveGate,
+    pace: sell.bandwidth !== undefined && sell.bandwidth > 0 ? ((budget) => (bytes: number) => budget.reserve(bytes))(new BandwidthBudget({ bytesPerSecond: sell.bandwidth, now })) : undefined,
+    onServed: (id, n) => { servedCounts.add(id, n) }
+  })
+  const publishing = o.publishing ?? {}
+  const tracker = new HostTracker({
+    table: new HostTable(publishing.table ?? memoryTable()),
+    network,
+    identity,
+    now,
+    find: async (id, want, signal) => (await findProviders(finder, id, { signal, want, thorough: true })).records,
+    announce: async (id, signal) => await announcer.announce(id, signal),
+    push: async (id, wanted, known, signal) => await announcer.push(id, wanted, known, signal),
+    servedHere: (id) => ({ bytes: servedCounts.get(id), since: servedCounts.since }),
+    sizeOf: (id) => store.sizeOf?.(id),
+    onPaid: (host, id, bytes, credit) => { o.onStorageBought?.(host, id, bytes, credit) },
+    replicas: publishing.replicas,
+    maxPrice: publishing.maxPrice,
+    intervalMs: publishing.checkIntervalMs,
+    requestTimeoutMs,
+    signal: () => lifetime.signal
   })
 
   const checkStarted = (): void => {
@@ -212,18 +265,32 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
         registered = true
       }
       republisher.start()
+      tracker.start()
     },
     stop: async () => {
       if (!lifetime.end(new ChunkError(ChunkErrorCode.STOPPED, 'the chunk service stopped'))) return
       republisher.stop()
+      tracker.stop()
       announceQueue.clear()
       streams.clear()
       served.destroyAll()
-      await Promise.allSettled([onDemand.settled(), republisher.settled()])
+      await Promise.allSettled([onDemand.settled(), republisher.settled(), tracker.settled()])
     },
     get stats () { stats.streamsReused = streams.reused; return stats },
     bannedPeers: bans,
-    records
+    records,
+    hosts: tracker
+  }
+}
+
+/** A host table in memory, for a chunk service built without the node's store (tests). */
+function memoryTable (): HostTableStore {
+  const m = new Map<string, Buffer>()
+  return {
+    get: (k) => m.get(k),
+    put: async (k, v) => { m.set(k, v) },
+    keys: () => [...m.keys()].sort(),
+    remove: async (k) => { m.delete(k) }
   }
 }
 

@@ -25,6 +25,14 @@ import { type ChunkDescriptor, MAX_SLICES, SLICE_BYTES, decodeDescriptor, encode
  *                                       availability check); the receiver decides → CACHE_ACK
  *  0x09  CACHE_ACK       accepted u8 (0 | 1)
  *  0x0a  ERROR           reason u8 (1 malformed request, 2 service stopped)
+ *  0x0b  HAS_CHUNK       chunkId[32]    a publisher's hourly check of a host    → HOSTING
+ *  0x0c  HOSTING         held u8 (0 | 1) | servedBytes u64 | since u64
+ *                                       slice bytes of the chunk this node served since `since`
+ *                                       (ms since the epoch, when it began counting)
+ *  0x0d  PUBLISH_OFFER   chunkId[32] | size u32 (1..MAX_CHUNK) | maxCredit u64
+ *                                       "keep this chunk a week, for at most maxCredit"; the
+ *                                       receiver pulls it (verified) before it answers → PUBLISH_REPLY
+ *  0x0e  PUBLISH_REPLY   status u8 (PublishStatus) | price u64 (credit units) | paidUntil u64
  *
  *  record    = chunkId[32] | contact | expiresAt u64 (ms since the epoch) | signature[64]
  *  contact   = the DHT's contact (wire/routing-messages.ts) and it MUST carry the key flag:
@@ -67,8 +75,31 @@ export const ChunkMessageType = {
   notFound: 0x07,
   cacheRequest: 0x08,
   cacheAck: 0x09,
-  error: 0x0a
+  error: 0x0a,
+  hasChunk: 0x0b,
+  hosting: 0x0c,
+  publishOffer: 0x0d,
+  publishReply: 0x0e
 } as const
+
+/**
+ * A PUBLISH_REPLY's status: stored (the price was charged, the chunk is kept until paidUntil),
+ * or why not. `tooDear` carries the price asked, so the publisher may offer again.
+ */
+export const PublishStatus = {
+  stored: 0,
+  lowRank: 1,
+  outOfRange: 2,
+  tooDear: 3,
+  noRoom: 4,
+  fetchFailed: 5,
+  owed: 6,
+  notSelling: 7
+} as const
+export type PublishStatusValue = typeof PublishStatus[keyof typeof PublishStatus]
+const PUBLISH_STATUS_COUNT = 8
+/** Largest chunk a publish offer names (1 MiB of payload plus its header, as the store takes). */
+export const MAX_OFFER_BYTES = 1024 * 1024 + 4096
 
 export const ErrorReason = { malformed: 1, stopped: 2 } as const
 
@@ -119,6 +150,10 @@ export type ChunkMessage =
   | { type: 'cacheRequest', chunkId: Buffer }
   | { type: 'cacheAck', accepted: boolean }
   | { type: 'error', reason: number }
+  | { type: 'hasChunk', chunkId: Buffer }
+  | { type: 'hosting', held: boolean, servedBytes: number, since: number }
+  | { type: 'publishOffer', chunkId: Buffer, size: number, maxCredit: number }
+  | { type: 'publishReply', status: PublishStatusValue, price: number, paidUntil: number }
 
 export type StreamFrame =
   | { type: 'sliceRequest', chunkId: Buffer, first: number, count: number }
@@ -204,7 +239,17 @@ export function encodeChunkMessage (m: ChunkMessage): Buffer {
   switch (m.type) {
     case 'addProvider': writeRecord(w, m.record); break
     case 'added': case 'cacheAck': w.u8(m.accepted ? 1 : 0); break
-    case 'getProviders': case 'getDescriptor': case 'cacheRequest': checkLen(m.chunkId, ID_BYTES, 'chunk id'); w.bytes(m.chunkId); break
+    case 'getProviders': case 'getDescriptor': case 'cacheRequest': case 'hasChunk': checkLen(m.chunkId, ID_BYTES, 'chunk id'); w.bytes(m.chunkId); break
+    case 'hosting': w.u8(m.held ? 1 : 0).u64(m.servedBytes).u64(m.since); break
+    case 'publishOffer':
+      checkLen(m.chunkId, ID_BYTES, 'chunk id')
+      if (!Number.isInteger(m.size) || m.size < 1 || m.size > MAX_OFFER_BYTES) throw new RangeError(`bad offered chunk size ${m.size}`)
+      w.bytes(m.chunkId).u32(m.size).u64(m.maxCredit)
+      break
+    case 'publishReply':
+      if (!Number.isInteger(m.status) || m.status < 0 || m.status >= PUBLISH_STATUS_COUNT) throw new RangeError(`bad publish status ${m.status}`)
+      w.u8(m.status).u64(m.price).u64(m.paidUntil)
+      break
     case 'providers': writeRecords(w, m.records); break
     case 'descriptor': encodeDescriptor(w, m.descriptor); break
     case 'notFound': w.u32(m.count); break
@@ -233,6 +278,21 @@ export function decodeChunkMessage (b: Uint8Array): ChunkMessage {
     case ChunkMessageType.cacheRequest: m = { type: 'cacheRequest', chunkId: Buffer.from(r.bytes(ID_BYTES)) }; break
     case ChunkMessageType.cacheAck: m = { type: 'cacheAck', accepted: readBool(r) }; break
     case ChunkMessageType.error: m = { type: 'error', reason: r.u8() }; break
+    case ChunkMessageType.hasChunk: m = { type: 'hasChunk', chunkId: Buffer.from(r.bytes(ID_BYTES)) }; break
+    case ChunkMessageType.hosting: m = { type: 'hosting', held: readBool(r), servedBytes: r.u64(), since: r.u64() }; break
+    case ChunkMessageType.publishOffer: {
+      const chunkId = Buffer.from(r.bytes(ID_BYTES))
+      const size = r.u32()
+      if (size < 1 || size > MAX_OFFER_BYTES) throw new WireError(`${r.what}: offered chunk of ${size} bytes`)
+      m = { type: 'publishOffer', chunkId, size, maxCredit: r.u64() }
+      break
+    }
+    case ChunkMessageType.publishReply: {
+      const status = r.u8()
+      if (status >= PUBLISH_STATUS_COUNT) throw new WireError(`${r.what}: unknown publish status ${status}`)
+      m = { type: 'publishReply', status: status as PublishStatusValue, price: r.u64(), paidUntil: r.u64() }
+      break
+    }
     default: throw new WireError(`chunks message: unknown type 0x${t.toString(16)}`)
   }
   r.end()

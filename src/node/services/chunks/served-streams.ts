@@ -25,6 +25,10 @@ export interface ServedStreamsOptions {
   counters: ServeCounters
   /** Credit lines, priority and charges (the accounting layer); absent: free and first come. */
   gate?: ServeGate
+  /** The bandwidth sold (slice-server.ts `pace`); absent: no limit. */
+  pace?: (bytes: number) => number
+  /** Slice bytes of a chunk served (the publisher's access counts, served-counts.ts). */
+  onServed?: (chunkId: Buffer, bytes: number) => void
 }
 
 /** The slice streams peers opened to this node: bounded in number, all dropped on stop. */
@@ -47,7 +51,8 @@ export class ServedStreams {
       store: this.o.store,
       maxQueued: this.o.maxQueued ?? 32,
       idleMs: this.o.idleMs ?? 30_000,
-      onSlice: (n) => { counters.slicesServed++; counters.bytesServed += n },
+      onSlice: (n, chunkId) => { counters.slicesServed++; counters.bytesServed += n; this.o.onServed?.(chunkId, n) },
+      pace: this.o.pace,
       onMalformed: () => { counters.malformedStreams++ },
       onClose: () => { this.open.delete(stream) },
       gate: ctx === undefined ? undefined : this.o.gate?.forPeer(ctx.from, stream)

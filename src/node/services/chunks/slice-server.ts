@@ -24,7 +24,12 @@ export interface SliceServerOptions {
   store: SliceServerStore
   maxQueued: number
   idleMs: number
-  onSlice?: (bytes: number) => void
+  onSlice?: (bytes: number, chunkId: Buffer) => void
+  /**
+   * The bandwidth this node sells (sell-policy.ts BandwidthBudget.reserve): milliseconds to
+   * wait before sending `bytes` of slices; absent or 0: at once.
+   */
+  pace?: (bytes: number) => number
   onNotFound?: () => void
   onMalformed?: () => void
   onClose?: () => void
@@ -131,7 +136,7 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
             sliceFrameHeader(req.first + off / SLICE_BYTES, slice.length, frames, used)
             slice.copy(frames, used + SLICE_HEADER_BYTES)
             used += SLICE_HEADER_BYTES + slice.length
-            o.onSlice?.(slice.length)
+            o.onSlice?.(slice.length, req.chunkId)
           }
         })
         if (n === undefined) { // evicted meanwhile
@@ -144,6 +149,9 @@ export function serveSliceStream (stream: Duplex, o: SliceServerOptions): void {
           if (refused > 0) tail = Buffer.concat(Array.from({ length: refused }, () => encodeStreamFrame({ type: 'sliceRefused', reason: RefuseReason.badRange })))
         }
         if (frames !== undefined && used > 0) {
+          const waitMs = o.pace?.(n ?? 0) ?? 0
+          if (waitMs > 0) await new Promise<void>((resolve) => { setTimeout(resolve, waitMs).unref() })
+          if (closed) return
           o.gate?.charge(req.chunkId, n ?? 0)
           const wait = send(frames.subarray(0, used))
           if (wait !== undefined) await wait

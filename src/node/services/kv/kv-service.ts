@@ -62,6 +62,13 @@ export interface KvServiceOptions {
   republishIntervalMs?: number
   /** Lifetime of a put without ttlMs; default 24 h. */
   defaultTtlMs?: number
+  /**
+   * Records are priced like storage (issue 19 item 7): a peer's STORE of a key new here
+   * (`onStored`), and each other replica that accepted this node's put (`onStoredAt`), with
+   * the record's bytes and the time it has left to live.
+   */
+  onStored?: (from: Contact, bytes: number, lifetimeMs: number) => void
+  onStoredAt?: (peer: Contact, bytes: number, lifetimeMs: number) => void
 }
 
 export interface KvPutOptions {
@@ -82,6 +89,8 @@ export interface KvPutResult {
   refused: KvRefusal[]
   /** Replicas that did not answer or answered nonsense. */
   unreachable: number
+  /** The other nodes that accepted it. */
+  acceptedBy: Contact[]
 }
 
 export interface KvService {
@@ -138,7 +147,10 @@ export function createKvService (opts: KvServiceOptions): KvService {
   })
   const background = new Set<Promise<void>>()
   const kind = kvRecordKind(now, policy)
-  const core = { kind, holder: kvHolder(store), network, replicaSpan, timeoutMs }
+  const core = {
+    kind, holder: kvHolder(store), network, replicaSpan, timeoutMs,
+    onStored: (r: KvRecord, from: Contact, bytes: number) => { opts.onStored?.(from, bytes, Math.max(0, r.expires - now())) }
+  }
   const lifecycle = createRecordService({
     ...core, intervalMs: republishIntervalMs, periodic: async () => await republish(), stopWaitsForPeriodic: false
   })
@@ -157,6 +169,8 @@ export function createKvService (opts: KvServiceOptions): KvService {
   async function put (key: Uint8Array | string, value: Uint8Array | string, putOpts: KvPutOptions = {}): Promise<KvPutResult> {
     const record = await prepare({ publicKey: identity.publicKey, sign: m => signWithIdentity(identity, m) }, key, value, putOpts, true)
     const result = await replicateOrThrow(record, putOpts.signal)
+    const bytes = encodeRecord(record).length
+    for (const peer of result.acceptedBy) opts.onStoredAt?.(peer, bytes, Math.max(0, record.expires - now()))
     offerOwned(own, record)
     await own.saved() // on disk before "stored": the owner republishes it after a restart
     return result

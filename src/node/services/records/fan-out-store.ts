@@ -9,6 +9,8 @@ export interface FanOutResult<Code> {
   /** Replicas (this node included, when it is one) that hold the record now. */
   accepted: number
   refused: Array<Refusal<Code>>
+  /** The other nodes that accepted it. */
+  acceptedBy: Contact[]
   /** Replicas that did not answer or answered nonsense. */
   unreachable: number
 }
@@ -29,7 +31,7 @@ export async function storeOnClosest<Held, Key, Code> (f: FanOut<Held, Key, Code
   signal?: AbortSignal): Promise<FanOutResult<Code>> {
   const contacts = await f.network.closest(location, { signal })
   const payload = f.kind.requests.encode({ type: 'store', record: encoded })
-  const result: FanOutResult<Code> = { accepted: 0, refused: [], unreachable: 0 }
+  const result: FanOutResult<Code> = { accepted: 0, refused: [], unreachable: 0, acceptedBy: [] }
   if (selfIsReplica(f.network.self.id, location, contacts)) {
     const verdict = f.holder.offer(held)
     if (verdict.accepted) result.accepted++
@@ -38,8 +40,7 @@ export async function storeOnClosest<Held, Key, Code> (f: FanOut<Held, Key, Code
   await Promise.all(contacts.map(async (peer) => {
     try {
       const reply = f.kind.storeReplies.decode(await f.network.request(peer, f.kind.service, payload, { signal, timeoutMs: f.timeoutMs }))
-      if (reply.accepted) result.accepted++
-      else result.refused.push({ peer, code: reply.code })
+      if (reply.accepted) { result.accepted++; result.acceptedBy.push(peer) } else result.refused.push({ peer, code: reply.code })
     } catch {
       result.unreachable++
     }

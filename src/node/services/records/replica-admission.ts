@@ -9,6 +9,8 @@ export interface Admission<Held, Key, Code> {
   holder: RecordHolder<Held, Key, Code>
   network: Pick<ServiceNetwork, 'self' | 'nearest'>
   replicaSpan: number
+  /** A peer's STORE put a record at a location this node did not hold (what storage is charged for). */
+  onStored?: (held: Held, from: Contact, bytes: number) => void
 }
 
 /**

@@ -43,7 +43,14 @@ const messages: ChunkMessage[] = [
   { type: 'notFound', count: 0xffffffff },
   { type: 'cacheRequest', chunkId },
   { type: 'cacheAck', accepted: true },
-  { type: 'error', reason: 1 }
+  { type: 'error', reason: 1 },
+  { type: 'hasChunk', chunkId },
+  { type: 'hosting', held: true, servedBytes: 3 * 1024 * 1024, since: NOW },
+  { type: 'hosting', held: false, servedBytes: 0, since: 0 },
+  { type: 'publishOffer', chunkId, size: 1, maxCredit: 0 },
+  { type: 'publishOffer', chunkId, size: 1024 * 1024 + 4096, maxCredit: Number.MAX_SAFE_INTEGER },
+  { type: 'publishReply', status: 0, price: 1_048_576, paidUntil: NOW + 7 * 86_400_000 },
+  { type: 'publishReply', status: 3, price: 99, paidUntil: 0 }
 ]
 
 const frames: StreamFrame[] = [
@@ -61,6 +68,26 @@ describe('chunk messages', () => {
       const b = encodeChunkMessage(m)
       expect(decodeChunkMessage(b)).toEqual(m)
     }
+  })
+
+  it('keeps the bytes of the publishing messages stable (golden)', () => {
+    expect(encodeChunkMessage({ type: 'hasChunk', chunkId }).toString('hex')).toBe('0b' + 'ab'.repeat(32))
+    expect(encodeChunkMessage({ type: 'hosting', held: true, servedBytes: 258, since: 65536 }).toString('hex'))
+      .toBe('0c01' + '0201000000000000' + '0000010000000000')
+    expect(encodeChunkMessage({ type: 'publishOffer', chunkId, size: 1000, maxCredit: 5 }).toString('hex'))
+      .toBe('0d' + 'ab'.repeat(32) + 'e8030000' + '0500000000000000')
+    expect(encodeChunkMessage({ type: 'publishReply', status: 3, price: 1, paidUntil: 2 }).toString('hex'))
+      .toBe('0e03' + '0100000000000000' + '0200000000000000')
+  })
+
+  it('rejects malformed publishing messages', () => {
+    expectMalformed(() => decodeChunkMessage(Buffer.from('0c02' + '00'.repeat(16), 'hex'))) // held flag 2
+    expectMalformed(() => decodeChunkMessage(Buffer.from('0d' + 'ab'.repeat(32) + '00000000' + '00'.repeat(8), 'hex'))) // size 0
+    expectMalformed(() => decodeChunkMessage(Buffer.from('0d' + 'ab'.repeat(32) + 'ffffffff' + '00'.repeat(8), 'hex'))) // size over 1 MiB + 4 KiB
+    expectMalformed(() => decodeChunkMessage(Buffer.from('0e08' + '00'.repeat(16), 'hex'))) // unknown status
+    expectMalformed(() => decodeChunkMessage(Buffer.from('0e00' + '00'.repeat(15), 'hex'))) // truncated
+    expect(() => encodeChunkMessage({ type: 'publishOffer', chunkId, size: 0, maxCredit: 0 })).toThrow(RangeError)
+    expect(() => encodeChunkMessage({ type: 'publishReply', status: 9 as never, price: 0, paidUntil: 0 })).toThrow(RangeError)
   })
 
   it('keeps the wire bytes of a record stable (golden)', () => {

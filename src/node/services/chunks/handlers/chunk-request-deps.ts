@@ -19,6 +19,10 @@ export interface ChunkRequestDeps {
   onQuery?: (chunkId: Buffer, from: ServiceRequestContext['from']) => void
   /** A peer asks this node to pull and cache a chunk; true when it will. */
   onCacheRequest: (chunkId: Buffer, from: ServiceRequestContext['from']) => boolean
+  /** Whether the chunk is held here, and the slice bytes of it this node served since `since`. */
+  hosting: (chunkId: Buffer) => { held: boolean, servedBytes: number, since: number }
+  /** A publisher offers to pay for a week's place (paid-hosting.ts); resolves with the reply. */
+  onPublishOffer: (m: ChunkRequestOf<'publishOffer'>, from: ServiceRequestContext['from']) => Promise<ChunkMessage>
   isStopped: () => boolean
   counters: ChunkRequestCounters
 }
@@ -35,4 +39,4 @@ export interface ChunkRequestCounters {
 export type ChunkRequestOf<T extends ChunkMessage['type']> = Extract<ChunkMessage, { type: T }>
 
 export type ChunkRequestHandler<T extends ChunkMessage['type']> =
-  (deps: ChunkRequestDeps, request: ChunkRequestOf<T>, ctx: ServiceRequestContext) => ChunkMessage
+  (deps: ChunkRequestDeps, request: ChunkRequestOf<T>, ctx: ServiceRequestContext) => ChunkMessage | Promise<ChunkMessage>

@@ -6,16 +6,20 @@ import { handleCacheRequest } from './cache-request.js'
 import type { ChunkRequestDeps, ChunkRequestHandler } from './chunk-request-deps.js'
 import { handleGetDescriptor } from './get-descriptor.js'
 import { handleGetProviders } from './get-providers.js'
+import { handleHasChunk } from './has-chunk.js'
+import { handlePublishOffer } from './publish-offer.js'
 
 export type { ChunkRequestDeps, ChunkRequestCounters } from './chunk-request-deps.js'
 
 /** The requests a peer may send, each to its handler; the other message types are replies. */
-type RequestType = 'addProvider' | 'getProviders' | 'getDescriptor' | 'cacheRequest'
+type RequestType = 'addProvider' | 'getProviders' | 'getDescriptor' | 'cacheRequest' | 'hasChunk' | 'publishOffer'
 const HANDLERS: { [T in RequestType]: ChunkRequestHandler<T> } = {
   addProvider: handleAddProvider,
   getProviders: handleGetProviders,
   getDescriptor: handleGetDescriptor,
-  cacheRequest: handleCacheRequest
+  cacheRequest: handleCacheRequest,
+  hasChunk: handleHasChunk,
+  publishOffer: handlePublishOffer
 }
 
 /**
@@ -31,16 +35,17 @@ export function createChunkRequestHandler (deps: ChunkRequestDeps): (payload: Bu
       deps.counters.malformedRequests++
       return encodeChunkMessage({ type: 'error', reason: ErrorReason.malformed })
     }
-    return encodeChunkMessage(answer(deps, m, ctx))
+    return encodeChunkMessage(await answer(deps, m, ctx))
   }
 }
 
-function answer (deps: ChunkRequestDeps, m: ChunkMessage, ctx: ServiceRequestContext): ChunkMessage {
+async function answer (deps: ChunkRequestDeps, m: ChunkMessage, ctx: ServiceRequestContext): Promise<ChunkMessage> {
   if (!Object.hasOwn(HANDLERS, m.type)) {
     // A reply type sent as a request.
     deps.counters.malformedRequests++
     return { type: 'error', reason: ErrorReason.malformed }
   }
   const handle = HANDLERS[m.type as RequestType] as ChunkRequestHandler<RequestType>
-  return handle(deps, m as never, ctx)
+  // A handler that throws (none should) is an answer of its own, never an exception in the network layer.
+  try { return await handle(deps, m as never, ctx) } catch { return { type: 'error', reason: ErrorReason.stopped } }
 }
