@@ -44,7 +44,9 @@ export type { ChunkServiceStats } from './chunk-service-stats.js'
  * This file wires the parts: announce-queue.ts (what downloads cached),
  * cache-on-demand.ts and cache-admission.ts (who may make this node cache),
  * handlers/ (requests), served-streams.ts (slice streams), republisher.ts,
- * service-lifetime.ts (start/stop).
+ * service-lifetime.ts (start/stop); what the node sells (sell-policy.ts: bandwidth paced,
+ * id range, least popularity), paid places (paid-hosting.ts), and the publisher's hourly
+ * checks of its hosts with the access rates they report (host-tracker.ts, served-counts.ts).
  */
 
 /** What a reader needs (the fs layer's ChunkSource), with progress. */

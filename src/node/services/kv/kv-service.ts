@@ -63,8 +63,8 @@ export interface KvServiceOptions {
   /** Lifetime of a put without ttlMs; default 24 h. */
   defaultTtlMs?: number
   /**
-   * Records are priced like storage (issue 19 item 7): a peer's STORE of a key new here
-   * (`onStored`), and each other replica that accepted this node's put (`onStoredAt`), with
+   * Records are priced like storage (issue 19 item 7): the owner's STORE of a key new here
+   * (`onStored`; a copy another peer sends is not charged), and each other replica that accepted this node's put (`onStoredAt`), with
    * the record's bytes and the time it has left to live.
    */
   onStored?: (from: Contact, bytes: number, lifetimeMs: number) => void
@@ -149,7 +149,10 @@ export function createKvService (opts: KvServiceOptions): KvService {
   const kind = kvRecordKind(now, policy)
   const core = {
     kind, holder: kvHolder(store), network, replicaSpan, timeoutMs,
-    onStored: (r: KvRecord, from: Contact, bytes: number) => { opts.onStored?.(from, bytes, Math.max(0, r.expires - now())) }
+    // Only the owner's own store is storage sold to it: a reader's read-repair copy is not its to pay for.
+    onStored: (r: KvRecord, from: Contact, bytes: number) => {
+      if (from.publicKey !== undefined && Buffer.from(from.publicKey).equals(r.namespace)) opts.onStored?.(from, bytes, Math.max(0, r.expires - now()))
+    }
   }
   const lifecycle = createRecordService({
     ...core, intervalMs: republishIntervalMs, periodic: async () => await republish(), stopWaitsForPeriodic: false
