@@ -554,8 +554,8 @@ export class TornetNode extends EventEmitter {
    * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
    * the resolvers use the methods above; only src/node, test/ and bench/ read these.
    */
-  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool, mailNet: MailNetwork } {
-    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto, mailNet: this.mailNet }
+  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool, mailNet: MailNetwork, link: Link } {
+    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto, mailNet: this.mailNet, link: this.link }
   }
 
   /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */
