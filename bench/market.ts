@@ -23,8 +23,10 @@ import { emit, progress } from './util.js'
  *    transfers.
  *  - On the simulator (src/node/routing/simulator/market-simulation.ts): 1,000 nodes, Zipf
  *    demand over 10,000 chunks, half the nodes freeloading (fetch; never answer, serve or
- *    cache), every contributor serving through its own FairScheduler weighted by the credit
- *    (real prices) the requester gave it, caching along lookup paths by expected revenue. A
+ *    cache), every contributor serving through its own FairScheduler weighted by standingWeight
+ *    of its books with the requester (chunks at the real prices and lookup answers; debts; a
+ *    requester that left the stranger probe unanswered weighs 1), caching along lookup paths by
+ *    expected revenue. A
  *    history phase first (every node fetches `--history` ÷ 1,000 chunks on average, at idle
  *    load: the books and caches of a network that has been running; its first and last tenth
  *    give the cache-hit growth), then `--fetches` at idle load and as many at saturation:

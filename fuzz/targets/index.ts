@@ -1,7 +1,7 @@
 /** Every fuzz target, in the order `npm run fuzz -- all` runs them. */
 import type { FuzzTarget } from '../harness.js'
 import { channelFrames, handshakePayloads, linkPackets, relayFrames, streamFrames } from './link.js'
-import { punchMessages, reachMessages, routingMessages } from './routing.js'
+import { ledgerAddresses, punchMessages, reachMessages, routingMessages } from './routing.js'
 import { exitMessages, hiddenDescriptors, hiddenMessages, linkCells, relayMessages, sealedDescriptors } from './tunnels.js'
 import { httpHeads, multipartUploads, socksHandshake } from './gateway.js'
 import { electrumxAnswers, nameValues } from './namecoin.js'
@@ -11,7 +11,7 @@ import { chunkRequests, chunkStream, kvMessages, mailMessages, namesMessages, ra
 
 export const TARGETS: ReadonlyArray<FuzzTarget<any>> = [
   linkPackets, handshakePayloads, channelFrames, streamFrames, relayFrames,
-  routingMessages, punchMessages, reachMessages,
+  routingMessages, punchMessages, reachMessages, ledgerAddresses,
   chunkRequests, chunkStream, kvMessages, namesMessages, mailMessages, radioMessages,
   linkCells, relayMessages, exitMessages, hiddenMessages, hiddenDescriptors, sealedDescriptors,
   socksHandshake, httpHeads, multipartUploads,

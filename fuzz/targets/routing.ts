@@ -1,9 +1,10 @@
-/** DHT messages and the small link services beside them (punch, reach). */
+/** DHT messages and the small link services beside them (punch, reach, ledger). */
 import type { FuzzTarget } from '../harness.js'
 import { sha256 } from '../../src/node/crypto/hash.js'
 import { decodeRoutingMessage, encodeRoutingMessage, MAX_VALUE_BYTES, type RoutingMessage, type WireContact } from '../../src/node/wire/routing-messages.js'
 import { decodeIntroducers, decodePunchMessage, encodeIntroducers, encodePunchMessage, PunchResult } from '../../src/node/wire/punch-messages.js'
 import { decodeObserved, decodeReachMessage, DialBackResult, encodeObserved, encodeReachMessage } from '../../src/node/wire/reach-messages.js'
+import { decodeAddressMessage, encodeAddressMessage, type AddressMessage } from '../../src/node/accounting/address-exchange/messages.js'
 import { bytes, isWireError, multi } from './helpers.js'
 
 const id = (b: number): Buffer => bytes(32, b)
@@ -67,3 +68,12 @@ export const reachMessages = multi('reach-messages', 'the "reach" service and OB
   },
   { decode: decodeObserved, encode: encodeObserved, seeds: () => [encodeObserved(ep), encodeObserved(ep6)] }
 ])
+
+export const ledgerAddresses: FuzzTarget<AddressMessage> = {
+  name: 'ledger-addresses',
+  about: 'the "ledger" service: send addresses (mainnet checks)',
+  seeds: () => ['bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu', '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2', ''].map(address => encodeAddressMessage({ address })),
+  decode: (b) => decodeAddressMessage(b, 'mainnet'),
+  encode: encodeAddressMessage,
+  expected: isWireError
+}

@@ -6,6 +6,7 @@ import { type Accounting, createAccounting } from './accounting/accounting.js'
 import type { BitcoinPayments } from './accounting/bitcoin/payments-api.js'
 import { createBitcoinPayments } from './accounting/bitcoin/payments.js'
 import { LEDGER_SERVICE } from './accounting/address-exchange/messages.js'
+import { PROBE_TIMEOUT_MS } from './accounting/stranger-probe.js'
 import { chunkBytePrice } from './accounting/price.js'
 import { type LedgerReport, ledgerReport } from './accounting/ledger/ledger-report.js'
 import { loadConfig, parseEndpoint, type TornetConfig } from './config.js'
@@ -220,7 +221,7 @@ export class TornetNode extends EventEmitter {
       // The stranger probe (accounting/stranger-probe.ts): one FIND_NODE, its answer priced on the way back.
       probeAsk: async (peer) => {
         const find = encodeRoutingMessage({ type: 'find', request: { target: randomBytes(32), kind: 0, count: 8, wantKeys: true, known: [] } })
-        await dht.port.send(peer, find, { timeoutMs: 3_000 })
+        await dht.port.send(peer, find, { timeoutMs: PROBE_TIMEOUT_MS })
       },
       log: (level, message) => { log(level, message) }
     })
@@ -606,8 +607,8 @@ export class TornetNode extends EventEmitter {
    * For tests and benchmarks only: the components this node wires. The CLI, the gateway and
    * the resolvers use the methods above; only src/node, test/ and bench/ read these.
    */
-  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool, mailNet: MailNetwork } {
-    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto, mailNet: this.mailNet }
+  get internals (): { store: Store, dht: Dht, meter: NodeMeter, chunkCrypto: ChunkCryptoPool, mailNet: MailNetwork, link: Link } {
+    return { store: this.store, dht: this.dht, meter: this.meter, chunkCrypto: this.chunkCrypto, mailNet: this.mailNet, link: this.link }
   }
 
   /** Joins the network: configured bootstrap peers, extra endpoints, and the peers remembered from the last run. */

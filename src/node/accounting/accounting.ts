@@ -76,17 +76,20 @@ export function createAccounting (o: AccountingOptions): Accounting {
   const credit = new CreditLines({ ledger, payments: o.payments, factor: config.factor, satsPerMB: config.satsPerMB, log: o.log })
   const addresses = new AddressExchange({ ledger, network: o.bitcoinNetwork ?? 'mainnet', ownAddress: async (hex) => await credit.receiveAddressFor(hex), log: o.log })
   const priced = (hex: string): void => { addresses.announce(hex) }
-  const scheduler = new FairScheduler({
+  const ask = o.probeAsk
+  const probe = ask === undefined ? undefined : new StrangerProbe({ ask, reweigh: (hex) => { scheduler.reweigh(hex) } })
+  const scheduler: FairScheduler = new FairScheduler({
     capacity: config.concurrency,
     maxQueued: 4096,
     // What a peer gave (service received from it plus credit it bought back with bitcoin) and what it owes.
     weightOf: (hex) => {
       const b = ledger.get(hex)
-      return b === undefined ? standingWeight(0) : standingWeight(b.creditReceived + b.restoredCredit, b.owed)
+      const gave = b === undefined ? 0 : b.creditReceived + b.restoredCredit
+      // A peer that gave nothing and left this node's probe unanswered weighs the least (stranger-probe.ts).
+      if (gave === 0 && probe?.silent(hex) === true) return 1
+      return standingWeight(gave, b?.owed ?? 0)
     }
   })
-  const ask = o.probeAsk
-  const probe = ask === undefined ? undefined : new StrangerProbe({ ask, reweigh: (hex) => { scheduler.reweigh(hex) } })
   return {
     ledger,
     credit,

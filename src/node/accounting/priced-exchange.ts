@@ -1,4 +1,4 @@
-import { type CauseValue } from './price.js'
+import { Cause, type CauseValue } from './price.js'
 import type { Ledger } from './ledger/ledger.js'
 
 /**
@@ -36,6 +36,7 @@ export function createExchangeCharger (ledger: Ledger, pricers: Readonly<Record<
     try {
       ledger.charge(peerHex, price.cause, gave ? 'sent' : 'received', 0, price.credit)
     } catch { return } // not a node id (a test's peer): nothing to book
-    onPriced?.(peerHex)
+    // Lookup answers are too many and too small to start anything else (the send-address exchange).
+    if (price.cause !== Cause.lookup) onPriced?.(peerHex)
   }
 }

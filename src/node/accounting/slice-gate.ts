@@ -34,7 +34,7 @@ export function createSliceGate (o: {
   credit: CreditLines
   scheduler: FairScheduler
   maxHoldMs?: number
-  /** Told of a requester that has to wait and never gave this node anything (stranger-probe.ts). */
+  /** Told of a requester that never gave this node anything (stranger-probe.ts). */
   probe?: (peer: Contact) => void
 }): ServeGate {
   const maxHoldMs = o.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
@@ -66,7 +66,9 @@ export function createSliceGate (o: {
           const wait = new Promise<void>((resolve) => { go = resolve })
           const queued = o.scheduler.submit(hex, bytes, () => { started(); now = true; go() })
           if (!queued) return Promise.reject(new AccountingError(AccountingErrorCode.BUSY, 'too many requests waiting'))
-          if (!now && o.probe !== undefined) {
+          // A requester that never gave this node anything is asked one lookup query (idle or
+          // busy: its answer, or its silence, decides its weight the next time it has to wait).
+          if (o.probe !== undefined) {
             const b = o.ledger.get(hex)
             if (b === undefined || b.creditReceived + b.restoredCredit === 0) o.probe(peer)
           }

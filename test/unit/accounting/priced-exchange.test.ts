@@ -23,6 +23,7 @@ describe('priced exchanges', () => {
     const charge = createExchangeCharger(l, {
       ask: () => ({ cause: Cause.kv, server: 'answerer', credit: 10 }),
       push: () => ({ cause: Cause.radioSegment, server: 'asker', credit: 7 }),
+      lookup: () => ({ cause: Cause.lookup, server: 'answerer', credit: 5 }),
       free: () => undefined,
       broken: () => { throw new Error('bad bytes') }
     }, (hex) => priced.push(hex))
@@ -31,6 +32,7 @@ describe('priced exchanges', () => {
     charge(peer(1), 'ask', 'asked', x, x) // we asked: it gave
     charge(peer(2), 'push', 'asked', x, x) // we pushed: we gave
     charge(peer(2), 'push', 'answered', x, x) // it pushed: it gave
+    charge(peer(4), 'lookup', 'asked', x, x) // booked, but starts nothing
     charge(peer(3), 'free', 'asked', x, x)
     charge(peer(3), 'broken', 'asked', x, x)
     charge(peer(3), 'unknown', 'asked', x, x)
@@ -41,6 +43,7 @@ describe('priced exchanges', () => {
     const p2 = l.get(peer(2))!.byCause[Cause.radioSegment]
     expect([p2.creditSent, p2.creditReceived]).toEqual([7, 7])
     expect(l.get(peer(3))).toBeUndefined()
+    expect(l.get(peer(4))!.byCause[Cause.lookup].creditReceived).toBe(5)
     expect(priced).toEqual([peer(1), peer(1), peer(2), peer(2)])
   })
 

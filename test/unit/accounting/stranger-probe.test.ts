@@ -17,11 +17,29 @@ describe('StrangerProbe', () => {
     p.maybe(contact(1)); p.maybe(contact(1)); p.maybe(contact(2))
     await new Promise(resolve => setImmediate(resolve))
     expect(asked).toEqual([contact(1).id.toString('hex'), contact(2).id.toString('hex')])
-    expect(reweighed).toEqual([contact(1).id.toString('hex')]) // a peer that did not answer keeps its weight
+    // Both are weighed again: the one that answered has standing now, the other is silent.
+    expect(reweighed).toEqual([contact(1).id.toString('hex'), contact(2).id.toString('hex')])
     expect([p.sent, p.answered]).toEqual([2, 1])
+    expect(p.silent(contact(1).id.toString('hex'))).toBe(false)
+    expect(p.silent(contact(2).id.toString('hex'))).toBe(true)
     t += PROBE_EVERY_MS
     p.maybe(contact(1))
     expect(p.sent).toBe(3)
+  })
+
+  it('a silent peer that answers its next probe is silent no more', async () => {
+    let t = 0
+    let answer = false
+    const p = new StrangerProbe({ ask: async () => { if (!answer) throw new Error('timeout') }, reweigh: () => {}, now: () => t })
+    const hex = contact(5).id.toString('hex')
+    p.maybe(contact(5))
+    await new Promise(resolve => setImmediate(resolve))
+    expect(p.silent(hex)).toBe(true)
+    answer = true
+    t += PROBE_EVERY_MS
+    p.maybe(contact(5))
+    await new Promise(resolve => setImmediate(resolve))
+    expect(p.silent(hex)).toBe(false)
   })
 
   it('remembers a bounded number of peers', () => {

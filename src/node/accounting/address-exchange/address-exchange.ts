@@ -5,7 +5,8 @@ import { decodeAddressMessage, encodeAddressMessage } from './messages.js'
 /**
  * Send addresses on the wire (messages.ts): a node that has an address to give (its receive
  * address for that peer, from its xpub) tells a peer once per run, the first time credit moves
- * between them, and the peer answers with its own; each side keeps the other's in its ledger
+ * between them for chunks, records, mail, radio or tunnels (lookups alone start nothing: every
+ * peer asks those), and the peer answers with its own; each side keeps the other's in its ledger
  * (the books' send address: where refunds, tips and donations to that peer go). A peer with
  * no books here yet is not written down (a stranger cannot make this node open books).
  */

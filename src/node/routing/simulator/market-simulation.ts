@@ -1,4 +1,5 @@
 import { FairScheduler, standingWeight } from '../../accounting/fair-scheduler.js'
+import { PROBE_TIMEOUT_MS } from '../../accounting/stranger-probe.js'
 import { LOOKUP_ANSWER_PRICE, cheapestFirst, chunkBytePrice } from '../../accounting/price.js'
 import { type Heat, cacheValue, touch } from '../../store/cache-value.js'
 import { CompactNetwork } from './compact-network.js'
@@ -21,10 +22,17 @@ import { percentile } from './stats.js'
  *    A requester that holds the chunk itself reads it locally (not a fetch).
  *  - Each contributor serves `concurrency` chunks at once, `serviceMs` each; beyond that
  *    requests wait in the node's own FairScheduler (accounting/fair-scheduler.ts, the real
- *    serve gate's scheduling core) weighted by standingWeight of the credit the requester gave
- *    this node, the weight the real accounting layer uses (accounting.ts).
+ *    serve gate's scheduling core) weighted by standingWeight of the node's books with the
+ *    requester (what it gave this node, what it owes), the weight the real accounting layer
+ *    uses (accounting.ts).
  *  - Credit is the real price: a node serving `chunkBytes` of chunk c gives the requester's
- *    books chunkPrice(node, c, bytes) (price.ts), so a copy near the chunk's id earns more.
+ *    books chunkPrice(node, c, bytes) (price.ts), so a copy near the chunk's id earns more; a
+ *    node answering a lookup query gives the asker LOOKUP_ANSWER_PRICE. Both sides book it.
+ *  - A contributor asks a requester that never gave it anything one lookup query (the real
+ *    serve gate's stranger probe, accounting/stranger-probe.ts, once per pair here): a
+ *    contributor's answer lands one round trip later as standing and its waiting request is
+ *    weighed again; a freeloader never answers, and once the probe times out (PROBE_TIMEOUT_MS)
+ *    it weighs 1 there, the least.
  *  - Caching along lookup paths by the seed's revenue rule: every node a lookup asks counts
  *    the query in its heat for that chunk (cache-value.ts: decaying access frequency); once
  *    the fetch is done, the closest node on the path that lacked the chunk (the DHT's cache
@@ -65,8 +73,8 @@ export interface MarketOptions {
   /** Credit a lookup answer is worth (price.ts LOOKUP_ANSWER_PRICE); 0 leaves lookups out of the books. */
   lookupCredit: number
   /**
-   * A busy contributor asks a requester that never gave it anything one lookup query (the real
-   * serve gate's probe, accounting/stranger-probe.ts): a contributor answers (priced service, so
+   * A contributor asks a requester that never gave it anything one lookup query (the real serve
+   * gate's probe, accounting/stranger-probe.ts): a contributor answers (priced service, so
    * standing), a freeloader does not. Its waiting requests are weighed again when the answer lands.
    */
   probeStrangers: boolean
@@ -230,8 +238,9 @@ export class MarketSimulation {
   private readonly given: Array<Map<number, number> | undefined>
   /** sent[s].get(r): credit node s gave r (what r took from s). */
   private readonly sent: Array<Map<number, number> | undefined>
-  /** probed[s]: requesters node s has probed. */
+  /** probed[s]: requesters node s has probed; silent[s]: those that left the probe unanswered. */
   private readonly probed: Array<Set<number> | undefined>
+  private readonly silent: Array<Set<number> | undefined>
   private readonly busyMs: Float64Array
 
   constructor (options: Partial<MarketOptions> = {}) {
@@ -260,6 +269,7 @@ export class MarketSimulation {
     this.given = new Array(o.nodes).fill(undefined)
     this.sent = new Array(o.nodes).fill(undefined)
     this.probed = new Array(o.nodes).fill(undefined)
+    this.silent = new Array(o.nodes).fill(undefined)
     this.busyMs = new Float64Array(o.nodes)
   }
 
@@ -272,7 +282,12 @@ export class MarketSimulation {
   owed (s: number, r: number): number { return (this.sent[s]?.get(r) ?? 0) - this.standing(s, r) }
 
   /** r's weight in s's scheduler, from s's books alone. */
-  weightAt (s: number, r: number): number { return this.options.weight(this.standing(s, r), this.owed(s, r)) }
+  weightAt (s: number, r: number): number {
+    const gave = this.standing(s, r)
+    // As accounting.ts weighs: a peer that gave nothing and left the probe unanswered weighs 1.
+    if (gave === 0 && this.silent[s]?.has(r) === true) return 1
+    return this.options.weight(gave, this.owed(s, r))
+  }
 
   /** The node holds the chunk: its source, or a cached copy. */
   holds (node: number, chunk: number): boolean {
@@ -421,7 +436,7 @@ export class MarketSimulation {
         })
       })
       if (!ok) onRefused()
-      else if (o.probeStrangers && record.queued && this.standing(holder, requester) === 0) this.probe(holder, requester)
+      else if (o.probeStrangers && this.standing(holder, requester) === 0) this.probe(holder, requester)
     })
   }
 
@@ -431,7 +446,16 @@ export class MarketSimulation {
     if (p === undefined) { p = new Set(); this.probed[server] = p }
     if (p.has(requester)) return
     p.add(requester)
-    if (this.contributor[requester] !== 1 || this.options.lookupCredit <= 0) return // a freeloader never answers
+    if (this.contributor[requester] !== 1 || this.options.lookupCredit <= 0) {
+      // A freeloader never answers: once the probe times out it is silent, and weighs the least.
+      this.queue.push(this.now + PROBE_TIMEOUT_MS, () => {
+        let q = this.silent[server]
+        if (q === undefined) { q = new Set(); this.silent[server] = q }
+        q.add(requester)
+        this.scheduler(server).reweigh(String(requester))
+      })
+      return
+    }
     const rtt = this.oneWay(server, requester) + this.options.processingMs + this.oneWay(requester, server)
     this.queue.push(this.now + rtt, () => {
       this.book(requester, server, this.options.lookupCredit)

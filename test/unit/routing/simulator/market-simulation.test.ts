@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { chunkBytePrice } from '../../../../src/node/accounting/price.js'
+import { STRANGER_WEIGHT } from '../../../../src/node/accounting/fair-scheduler.js'
+import { LOOKUP_ANSWER_PRICE, chunkBytePrice } from '../../../../src/node/accounting/price.js'
 import { MarketSimulation, RevenueCache, ZipfSampler } from '../../../../src/node/routing/simulator/market-simulation.js'
 
 describe('ZipfSampler', () => {
@@ -79,12 +80,14 @@ describe('MarketSimulation', () => {
     expect(cachedCopies).toBeGreaterThan(0)
   })
 
-  it('books credit at the real price: a contributor gains standing with the nodes that served it, a freeloader with nobody', () => {
-    const sim = new MarketSimulation(small)
+  it('books credit at the real price: a contributor gains standing with the nodes it served or answered, a freeloader with nobody', () => {
+    const sim = new MarketSimulation({ ...small, lookupCredit: 0 })
     const r = sim.runPhase(4000, 0.3)
-    const contributorFetch = r.fetches.find(f => !f.freeloader && f.weight > 1)
+    const contributorFetch = r.fetches.find(f => !f.freeloader && f.gave && f.weight > STRANGER_WEIGHT)
     expect(contributorFetch).toBeDefined()
-    expect(r.fetches.filter(f => f.freeloader).every(f => f.weight === 1)).toBe(true)
+    expect(r.fetches.filter(f => f.freeloader).every(f => !f.gave && f.weight <= STRANGER_WEIGHT)).toBe(true)
+    // A freeloader that took from a server waits there behind a stranger.
+    expect(r.fetches.some(f => f.freeloader && f.weight < STRANGER_WEIGHT)).toBe(true)
     // Standing is exactly chunkBytes × the server's price summed over what it served.
     const s = sim.source[0]
     const c = sim.lookup(0, 0)
@@ -93,6 +96,15 @@ describe('MarketSimulation', () => {
     for (let n = 0; n < 200; n++) for (let m = 0; m < 200; m++) total += sim.standing(n, m)
     expect(total % sim.options.chunkBytes).toBe(0)
     expect(total).toBeGreaterThan(0)
+    // With lookups priced, every answer a contributor gave adds LOOKUP_ANSWER_PRICE, and more contributors have standing.
+    const priced = new MarketSimulation(small)
+    const p = priced.runPhase(4000, 0.3)
+    const gave = (x: typeof p): number => x.fetches.filter(f => !f.freeloader && f.gave).length / x.fetches.filter(f => !f.freeloader).length
+    expect(gave(p)).toBeGreaterThan(gave(r))
+    expect(p.fetches.filter(f => f.freeloader).every(f => !f.gave)).toBe(true)
+    let lookupTotal = 0
+    for (let n = 0; n < 200; n++) for (let m = 0; m < 200; m++) lookupTotal += priced.standing(n, m)
+    expect(lookupTotal % LOOKUP_ANSWER_PRICE).toBe(0)
   })
 
   it('serves everyone alike when idle and contributors first when saturated', () => {
