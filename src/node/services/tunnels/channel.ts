@@ -44,7 +44,7 @@ export const CREATES_PER_SECOND = 50
  * Cells are written straight into a batch buffer of this many cells (64 KiB),
  * which goes to the link stream whole: no buffer per cell, no concat per write.
  */
-export const BATCH_CELLS = 16
+export const BATCH_CELLS = 32
 const BATCH_BYTES = BATCH_CELLS * CELL_BYTES
 
 export class Channel {

@@ -8,20 +8,20 @@ import { TunnelError, TunnelErrorCode } from './errors.js'
  * past its window is breaking the protocol (and would make us buffer without
  * bound): the circuit is torn down.
  *
- * Counted in cells, so the numbers follow the cell size: with 4,096-byte
- * cells (3,958 data bytes) 256 / 128 cells are about 1 MB / 0.5 MB in
+ * Counted in cells, so the numbers follow the cell size: with 2,048-byte
+ * cells (1,910 data bytes) 512 / 256 cells are about 1 MB / 0.5 MB in
  * flight, what Tor's 1,000 / 500 were with our former 1,024-byte cells. The
  * increments are a quarter of the window (Tor: a tenth): every SENDME is a
  * whole cell through every hop, and at a tenth of these windows the
- * acknowledgements would cost 9.7 % of the data's bytes in the other
+ * acknowledgements would cost 6.3 % of the data's bytes in the other
  * direction (Tor's 1/100 + 1/50 of our old cells cost 3.5 %; a quarter costs
- * 4.9 %), while a sender
- * that gets an increment back still has three quarters of its window in flight.
+ * 2.5 %), while a sender that gets an increment back still has three
+ * quarters of its window in flight.
  */
-export const CIRCUIT_WINDOW = 256
-export const CIRCUIT_SENDME = 64
-export const STREAM_WINDOW = 128
-export const STREAM_SENDME = 32
+export const CIRCUIT_WINDOW = 512
+export const CIRCUIT_SENDME = 128
+export const STREAM_WINDOW = 256
+export const STREAM_SENDME = 64
 
 /** One direction pair of one window: what we may still send, what we still owe an acknowledgement for. */
 export class Window {

@@ -36,7 +36,7 @@ describe('exit messages', () => {
     expect(bytes.length).toBeLessThanOrEqual(MAX_REQUEST_BYTES)
     const back = decodeClosestAnswer(bytes)
     if (!back.ok) throw new Error('expected ok')
-    // 4,096-byte cells hold all 20 (1,024-byte cells held about 12: the rest were cut).
+    // 2,048-byte cells hold all 20 (1,024-byte cells held about 12: the rest were cut).
     expect(back.contacts.length).toBeGreaterThan(10)
     expect(back.contacts.length).toBeLessThanOrEqual(20)
     back.contacts.forEach((c, i) => {
