@@ -15,22 +15,9 @@ export type { RandomBytes } from './fill-bytes.js'
  *
  * Short bodies are padded with random bytes (zeros would show through any
  * later layer that is not encrypted, and cost nothing to avoid).
- *
- * Why 2,048 bytes (Tor: 514; this was 1,024 until issue 17's throughput
- * figure): a RELAY cell spends 138 bytes on headers and the onion's tag slots
- * (5 + 8 × 16 + 5), so a 1,024-byte cell carried 886 data bytes (86.5 %) and
- * a 2,048-byte one carries 1,910 (93.3 %); every per-cell cost (framing, the
- * AEAD calls of each layer, the relay's dispatch) is paid half as often for
- * bulk data. Small messages pay for it: a one-cell message (REQUEST, SENDME,
- * BEGIN, EXTEND …) costs 2 KiB on each hop's link, two datagrams at the
- * link's 1,200-byte base size instead of one, and arrives with the later of
- * the two. 4,096 was tried (96.6 %): no better on the tunnel bench, and the
- * hidden-service first byte on the simulator (50 ms links, jittered per
- * datagram) rose by about 100 ms to past its 1,500 ms target, each cell now
- * waiting for the last of four datagrams on every link crossing.
  */
 
-export const CELL_BYTES = 2048
+export const CELL_BYTES = 1024
 export const CELL_HEADER_BYTES = 5
 export const CELL_BODY_BYTES = CELL_BYTES - CELL_HEADER_BYTES
 
