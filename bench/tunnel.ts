@@ -26,11 +26,13 @@ import { emit, progress } from './util.js'
  *
  * All nodes share this process's one CPU: the circuit's three link hops (client ← entry ←
  * middle ← exit, which serves the blob), its relays and both ends run on it, while the direct
- * stream has one link hop and two ends. Each link hop carries a 4,096-byte cell per 3,958 data
- * bytes (cell.ts; 1,024 for 886 before: a ceiling of 0.29), so at equal link cost per byte the
- * ratio cannot pass 3,958 / (3 × 4,096) ≈ 0.32 (a little more when the direct stream leaves the
- * CPU idle): what the tunnel code itself costs (the onion layers: six AEAD passes per cell,
- * relaying, SENDMEs) is the distance from that ceiling (`ceiling` beside the figure).
+ * stream has one link hop and two ends. Each link hop carries a 1,024-byte cell per 886 data
+ * bytes, so at equal link cost per byte the ratio cannot pass 886 / (3 × 1,024) ≈ 0.29 (a
+ * little more when the direct stream leaves the CPU idle): what the tunnel code itself costs
+ * (the onion layers: six AEAD passes per cell, relaying, SENDMEs, the nodes' traffic
+ * accounting) is the distance from that ceiling (`ceiling` beside the figure). Larger cells
+ * raise the ceiling (2,048: 0.31; 4,096: 0.32) but did not move the figure (2026-12-06, load 2:
+ * 0.198 with 1,024-byte cells, 0.199 with 2,048, back to back), so the cells stayed as they are.
  * `cpu_ratio` beside it is the same ratio in bytes per CPU-second of this process (user +
  * system), which a loaded machine disturbs less than the wall-clock figure.
  *

@@ -41,7 +41,7 @@ describe('tunnels on 20 real UDP nodes', () => {
     const got = await fetchBlob(await circuit.openStream('blob'), seed, size)
     expect(got.bytes).toBe(size)
     expect(got.hash).toBe(blobHash(seed, size))
-    // Every byte rode fixed-size cells on the `tunnel` link service (cells are 4,096 bytes for 3,958 of data).
+    // Every byte rode fixed-size cells on the `tunnel` link service (cells are 1024 bytes for 886 of data).
     expect((client.trafficTotals().byKind.tunnel?.in ?? 0) - before).toBeGreaterThan(size)
     expect(circuit.info.bytesIn).toBeGreaterThanOrEqual(size)
     circuit.close()

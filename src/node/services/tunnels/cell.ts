@@ -15,18 +15,9 @@ export type { RandomBytes } from './fill-bytes.js'
  *
  * Short bodies are padded with random bytes (zeros would show through any
  * later layer that is not encrypted, and cost nothing to avoid).
- *
- * Why 4,096 bytes (Tor: 514; this was 1,024 until issue 17's throughput
- * figure): a RELAY cell spends 138 bytes on headers and the onion's tag slots
- * (5 + 8 × 16 + 5), so a 1,024-byte cell carried 886 data bytes (86.5 %) and
- * a 4,096-byte one carries 3,958 (96.6 %); every per-cell cost (framing, the
- * AEAD calls of each layer, the relay's dispatch) is paid a quarter as often
- * for bulk data. The price is paid by small messages: a one-cell message
- * (REQUEST, SENDME, BEGIN, EXTEND …) costs 4 KiB on each hop's link, about
- * four datagrams at the link's 1,200-byte base size instead of one.
  */
 
-export const CELL_BYTES = 4096
+export const CELL_BYTES = 1024
 export const CELL_HEADER_BYTES = 5
 export const CELL_BODY_BYTES = CELL_BYTES - CELL_HEADER_BYTES
 

@@ -30,7 +30,7 @@ export interface ChannelEvents {
 export const MAX_CIRCUITS_PER_CHANNEL = 64
 /**
  * Bytes a channel may hold unsent before a relay stops forwarding into it. Honest
- * traffic stays under it (windows bound each circuit to CIRCUIT_WINDOW cells, about 1 MB, in flight);
+ * traffic stays under it (windows bound each circuit to 1000 cells in flight);
  * cells that windows do not count (DROP, requests) could otherwise pile up.
  */
 export const MAX_CHANNEL_BACKLOG = 16 * 1024 * 1024
@@ -41,10 +41,10 @@ export const MAX_CHANNEL_BACKLOG = 16 * 1024 * 1024
  */
 export const CREATES_PER_SECOND = 50
 /**
- * Cells are written straight into a batch buffer of this many cells (64 KiB),
- * which goes to the link stream whole: no buffer per cell, no concat per write.
+ * Cells are written straight into a batch buffer of this many cells, which
+ * goes to the link stream whole: no buffer per cell, no concat per write.
  */
-export const BATCH_CELLS = 16
+export const BATCH_CELLS = 64
 const BATCH_BYTES = BATCH_CELLS * CELL_BYTES
 
 export class Channel {

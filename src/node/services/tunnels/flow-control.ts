@@ -1,27 +1,17 @@
 import { TunnelError, TunnelErrorCode } from './errors.js'
 
 /**
- * Window-based flow control as Tor does it: a sender may have at most
+ * Window-based flow control, Tor's numbers: a sender may have at most
  * CIRCUIT_WINDOW data cells of a circuit and STREAM_WINDOW of a stream
  * unacknowledged; the receiver acknowledges with a SENDME every
  * CIRCUIT_SENDME (circuit) or STREAM_SENDME (stream) cells. A peer that sends
  * past its window is breaking the protocol (and would make us buffer without
  * bound): the circuit is torn down.
- *
- * Counted in cells, so the numbers follow the cell size: with 4,096-byte
- * cells (3,958 data bytes) 256 / 128 cells are about 1 MB / 0.5 MB in
- * flight, what Tor's 1,000 / 500 were with our former 1,024-byte cells. The
- * increments are a quarter of the window (Tor: a tenth): every SENDME is a
- * whole cell through every hop, and at a tenth of these windows the
- * acknowledgements would cost 9.7 % of the data's bytes in the other
- * direction (Tor's 1/100 + 1/50 of our old cells cost 3.5 %; a quarter costs
- * 4.9 %), while a sender
- * that gets an increment back still has three quarters of its window in flight.
  */
-export const CIRCUIT_WINDOW = 256
-export const CIRCUIT_SENDME = 64
-export const STREAM_WINDOW = 128
-export const STREAM_SENDME = 32
+export const CIRCUIT_WINDOW = 1000
+export const CIRCUIT_SENDME = 100
+export const STREAM_WINDOW = 500
+export const STREAM_SENDME = 50
 
 /** One direction pair of one window: what we may still send, what we still owe an acknowledgement for. */
 export class Window {
