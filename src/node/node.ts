@@ -292,7 +292,9 @@ export class TornetNode extends EventEmitter {
       // A paid place goes only to a publisher within its credit line here; both sides book it.
       canCharge: (from) => !this.accounting.credit.exhausted(from.id.toString('hex'), from.rank),
       onStorageSold: (from, _id, _bytes, credit) => { this.accounting.storage(from.id.toString('hex'), 'chunk', 'sent', credit) },
-      onStorageBought: (host, _id, _bytes, credit) => { this.accounting.storage(host.id.toString('hex'), 'chunk', 'received', credit) }
+      onStorageBought: (host, _id, _bytes, credit) => { this.accounting.storage(host.id.toString('hex'), 'chunk', 'received', credit) },
+      // The place's price pays for the host's pull of the chunk: neither side charges its slices.
+      onPaidPull: (peer, id) => { this.accounting.paidPull(peer.id.toString('hex'), id) }
     })
     this.content = new ContentLibrary({
       source: this.chunks.source,

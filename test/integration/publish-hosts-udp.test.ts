@@ -146,9 +146,15 @@ describe('paid publishing on real UDP', () => {
       const sold = host.accounting.ledger.get(pubHex)?.byCause[0].creditSent ?? 0
       const bought = publisher.accounting.ledger.get(h.id)?.byCause[0].creditReceived ?? 0
       expect(sold).toBeGreaterThanOrEqual(size * 2)
-      // The publisher's books hold the place's price plus the slices the host fetched from it (which it sent).
       expect(bought).toBeGreaterThanOrEqual(size * 2)
+      // The place's price pays for the host's pull: the slices it took from the publisher moved
+      // bytes but no credit, on either side's books.
+      expect(host.accounting.ledger.get(pubHex)?.byCause[0].creditReceived ?? 0).toBe(0)
+      expect(publisher.accounting.ledger.get(h.id)?.byCause[0].creditSent ?? 0).toBe(0)
     }
+    // And the pulls did happen, from the publisher: its books show the slice bytes it sent to its hosts.
+    const slicesSent = c.hosts.filter(x => x.paidUntil > 0).reduce((n, h) => n + (publisher.accounting.ledger.get(h.id)?.byCause[0].bytesSent ?? 0), 0)
+    expect(slicesSent).toBeGreaterThan(0)
     expect(net.nodes.slice(1).reduce((n, x) => n + x.chunks.stats.paidStored, 0)).toBe(2 * ids.length)
     // The free requests were refused: the hosts sell only chunks 5 peers asked for.
     expect(net.nodes.slice(1).reduce((n, x) => n + x.chunks.stats.cacheRequestsRefused, 0)).toBeGreaterThan(0)

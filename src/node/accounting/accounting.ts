@@ -7,6 +7,7 @@ import { type BinaryDb, Ledger, type LedgerOptions, ledgerDatabases } from './le
 import { Cause, type CauseValue, chunkBytePrice as priceByte, tunnelCellPrice } from './price.js'
 import { type ExchangeHook, createExchangeCharger } from './priced-exchange.js'
 import { SERVICE_PRICERS } from './service-pricers.js'
+import { PaidPulls } from './paid-pulls.js'
 import { createSliceGate } from './slice-gate.js'
 import type { ServeGate } from '../services/chunks/serve-gate.js'
 import type { Contact } from '../routing/contact.js'
@@ -66,6 +67,11 @@ export interface Accounting {
    * under the cause of the stored thing (chunk-slice, kv): the bytes columns stay traffic.
    */
   storage: (peerHex: string, what: 'chunk' | 'kv', direction: 'sent' | 'received', credit: number) => void
+  /**
+   * A paid place's pull of `chunkId` between this node and `peerHex` (either side): its slices
+   * move bytes but no credit, the place's price pays for them (paid-pulls.ts).
+   */
+  paidPull: (peerHex: string, chunkId: Buffer) => void
   start: () => void
   stop: () => Promise<void>
 }
@@ -76,6 +82,7 @@ export function createAccounting (o: AccountingOptions): Accounting {
   const credit = new CreditLines({ ledger, payments: o.payments, factor: config.factor, satsPerMB: config.satsPerMB, log: o.log })
   const addresses = new AddressExchange({ ledger, network: o.bitcoinNetwork ?? 'mainnet', ownAddress: async (hex) => await credit.receiveAddressFor(hex), log: o.log })
   const priced = (hex: string): void => { addresses.announce(hex) }
+  const paidPulls = new PaidPulls()
   const ask = o.probeAsk
   const probe = ask === undefined ? undefined : new StrangerProbe({ ask, reweigh: (hex) => { scheduler.reweigh(hex) } })
   const scheduler: FairScheduler = new FairScheduler({
@@ -96,7 +103,14 @@ export function createAccounting (o: AccountingOptions): Accounting {
     scheduler,
     config,
     addresses,
-    serveGate: createSliceGate({ selfId: o.selfId, ledger, credit, scheduler, probe: probe === undefined ? undefined : (peer) => { probe.maybe(peer) } }),
+    serveGate: createSliceGate({
+      selfId: o.selfId,
+      ledger,
+      credit,
+      scheduler,
+      probe: probe === undefined ? undefined : (peer) => { probe.maybe(peer) },
+      paidPull: (hex, chunkId) => paidPulls.covers(hex, chunkId)
+    }),
     meter: (peerHex, direction, bytes, kind) => {
       const cause = KIND_CAUSE[kind]
       if (cause === undefined) return
@@ -108,8 +122,9 @@ export function createAccounting (o: AccountingOptions): Accounting {
     storage: (peerHex, what, direction, credit) => {
       if (credit > 0) ledger.charge(peerHex, what === 'kv' ? Cause.kv : Cause.chunkSlice, direction, 0, credit)
     },
+    paidPull: (peerHex, chunkId) => { paidPulls.mark(peerHex, chunkId) },
     received: (peerHex, chunkId, bytes) => {
-      ledger.charge(peerHex, Cause.chunkSlice, 'received', bytes, chunkPriceOf(peerHex, chunkId, bytes))
+      ledger.charge(peerHex, Cause.chunkSlice, 'received', bytes, paidPulls.covers(peerHex, chunkId) ? 0 : chunkPriceOf(peerHex, chunkId, bytes))
       priced(peerHex)
     },
     exchange: createExchangeCharger(ledger, SERVICE_PRICERS, priced),

@@ -36,6 +36,8 @@ export function createSliceGate (o: {
   maxHoldMs?: number
   /** Told of a requester that never gave this node anything (stranger-probe.ts). */
   probe?: (peer: Contact) => void
+  /** True for a pull a paid place already pays for (paid-pulls.ts): bytes booked, no credit. */
+  paidPull?: (peerHex: string, chunkId: Buffer) => boolean
 }): ServeGate {
   const maxHoldMs = o.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
   return {
@@ -86,7 +88,10 @@ export function createSliceGate (o: {
           }
           poll()
         },
-        charge: (chunkId, bytes) => { o.ledger.charge(hex, Cause.chunkSlice, 'sent', bytes, chunkPrice(o.selfId, chunkId, bytes)) }
+        charge: (chunkId, bytes) => {
+          const credit = o.paidPull?.(hex, chunkId) === true ? 0 : chunkPrice(o.selfId, chunkId, bytes)
+          o.ledger.charge(hex, Cause.chunkSlice, 'sent', bytes, credit)
+        }
       }
     }
   }

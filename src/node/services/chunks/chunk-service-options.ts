@@ -106,6 +106,11 @@ export interface ChunkServiceOptions {
   /** Paid places this node sold (host) and bought (publisher): book `credit` for `bytes`. */
   onStorageSold?: (from: Contact, chunkId: Buffer, bytes: number, credit: number) => void
   onStorageBought?: (host: Contact, chunkId: Buffer, bytes: number, credit: number) => void
+  /**
+   * A paid place's pull is about to happen between this node and `peer` (the host, as the
+   * publisher offers; the publisher, as the host pulls): the place's price pays for its slices.
+   */
+  onPaidPull?: (peer: Contact, chunkId: Buffer) => void
 }
 
 export interface PublishingOptions {

@@ -185,6 +185,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     storagePrice: sell.storagePrice,
     download: async (id) => await downloadChunk({ ...downloader(), cacheDownloads: false }, id),
     canCharge: (from) => o.canCharge?.(from) ?? true,
+    pulling: (from, id) => { o.onPaidPull?.(from, id) },
     charge: (from, id, bytes, credit) => { o.onStorageSold?.(from, id, bytes, credit) },
     stats
   })
@@ -218,6 +219,7 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     servedHere: (id) => ({ bytes: servedCounts.get(id), since: servedCounts.since }),
     sizeOf: (id) => store.sizeOf?.(id),
     onPaid: (host, id, bytes, credit) => { o.onStorageBought?.(host, id, bytes, credit) },
+    offering: (host, id) => { o.onPaidPull?.(host, id) },
     replicas: publishing.replicas,
     maxPrice: publishing.maxPrice,
     intervalMs: publishing.checkIntervalMs,

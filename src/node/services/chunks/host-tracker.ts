@@ -40,6 +40,8 @@ export interface HostTrackerDeps {
   sizeOf: (id: Buffer) => number | undefined
   /** A paid place was bought: `credit` for `bytes` of storage at `host`. */
   onPaid?: (host: Contact, chunkId: Buffer, bytes: number, credit: number) => void
+  /** Told before an offer goes to `host`: the host's pull of the chunk from here is paid for by the place. */
+  offering?: (host: Contact, chunkId: Buffer) => void
   /** Hosts wanted per chunk besides this node. Default 3. */
   replicas?: number
   /** Most credit paid for one chunk's week at one host; 0 (default): never pays. */
@@ -228,6 +230,7 @@ export class HostTracker {
     for (const c of closest) {
       if (out.length >= wanted) break
       if (c.id.equals(self) || known.has(c.id.toString('hex')) || c.rank >= this.d.identity.rank) continue
+      this.d.offering?.(c, id)
       try {
         const m = tryDecode(decodeChunkMessage, await this.d.network.request(c, CHUNK_SERVICE, offer, { signal, timeoutMs: this.d.offerTimeoutMs ?? 30_000 }))
         if (m?.type === 'publishReply' && m.status === PublishStatus.stored) out.push({ host: c, price: m.price, paidUntil: m.paidUntil })

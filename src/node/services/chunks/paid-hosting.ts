@@ -36,6 +36,8 @@ export interface PaidHostingDeps {
   download: (id: Buffer) => Promise<Buffer>
   /** False when the publisher is past its credit line here. */
   canCharge: (from: Contact) => boolean
+  /** Told before the pull: its slices from the publisher are paid for by the place (accounting/paid-pulls.ts). */
+  pulling?: (from: Contact, chunkId: Buffer) => void
   /** Books `credit` for `bytes` of storage sold to the publisher. */
   charge: (from: Contact, chunkId: Buffer, bytes: number, credit: number) => void
   stats: { paidStored: number, paidRefused: number }
@@ -72,6 +74,7 @@ export class PaidHosting {
     this.running++
     try {
       let bytes: Buffer
+      this.d.pulling?.(from, m.chunkId)
       try { bytes = await this.d.download(m.chunkId) } catch { return refuse(PublishStatus.fetchFailed) }
       // The offer's size is the publisher's word; the chunk's is the bytes that hashed to its id.
       if (bytes.length !== m.size) return refuse(PublishStatus.fetchFailed)

@@ -4,6 +4,7 @@ import { CreditLines } from '../../../../src/node/accounting/credit-lines.js'
 import { FairScheduler } from '../../../../src/node/accounting/fair-scheduler.js'
 import { Ledger, ledgerDatabases } from '../../../../src/node/accounting/ledger/ledger.js'
 import { Cause, chunkPrice } from '../../../../src/node/accounting/price.js'
+import { PaidPulls } from '../../../../src/node/accounting/paid-pulls.js'
 import { createSliceGate } from '../../../../src/node/accounting/slice-gate.js'
 import { makeContact } from '../../../../src/node/routing/contact.js'
 import { FrameParser } from '../../../../src/node/services/chunks/frame-parser.js'
@@ -57,6 +58,27 @@ describe('slice server with the accounting gate', () => {
     // Nothing more was charged for the refused request.
     expect(ledger.get(hex)?.creditSent).toBe(price)
     expect(scheduler.active).toBe(0)
+  })
+
+  it('a pull a paid place pays for moves bytes but no credit; other chunks are charged as ever', async () => {
+    const e = ledgerEnv()
+    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
+    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const credit = new CreditLines({ ledger, factor: 1, satsPerMB: 1 })
+    const scheduler = new FairScheduler({ capacity: 4, maxQueued: 16, weightOf: () => 1 })
+    const selfId = Buffer.alloc(32, 0x11)
+    const pulls = new PaidPulls()
+    const gate = createSliceGate({ selfId, ledger, credit, scheduler, paidPull: (hex, id) => pulls.covers(hex, id) })
+    const host = makeContact(Buffer.alloc(32, 0x33), { address: '127.0.0.1', port: 1 }, { rank: 1 })
+    const hex = host.id.toString('hex')
+    const paid = Buffer.alloc(32, 0x44)
+    const other = Buffer.alloc(32, 0x55)
+    pulls.mark(hex, paid)
+    const g = gate.forPeer(host)
+    g.charge(paid, 65_536)
+    expect(ledger.get(hex)?.byCause[Cause.chunkSlice]).toEqual({ creditSent: 0, creditReceived: 0, bytesSent: 65_536, bytesReceived: 0 })
+    g.charge(other, 65_536)
+    expect(ledger.get(hex)?.creditSent).toBe(chunkPrice(selfId, other, 65_536))
   })
 
   it('SLICE_OWED round-trips and refuses an oversized URI', () => {
