@@ -31,3 +31,23 @@ describe('answer-cache re-sends', () => {
     expect([...resent()]).toEqual([1]) // half a second refilled 10 KB: one more answer
   })
 })
+
+describe('answer cache memory', () => {
+  test('a small cached answer holds an allocation of its own, not a slab of the shared pool', async () => {
+    let kept: ChannelFrame[] = []
+    const server = new RequestServer({
+      send: (frames: ChannelFrame[]) => { kept = frames },
+      // A handler's small answer from Node's pool, as decoders and encoders give them.
+      handle: async () => Buffer.from('a small answer'),
+      responseRoom: () => 1100,
+      requests: new FragmentAssembler({ maxMessageBytes: 65536, maxMessages: 8, timeoutMs: 1000 }, new ReassemblyBudget(1e6)),
+      now: () => 0
+    }, { maxConcurrent: 8, maxPayload: 65536, answerCacheSize: 16, answerCacheBytes: 1e6, answerTtlMs: 30_000, answerResendMs: 100, answerResendBytesPerSec: 20_000 })
+    await server.onRequest(req(1))
+    expect(kept).toHaveLength(1)
+    const f = kept[0]
+    if (f.type !== FrameType.RESPONSE) throw new Error('expected a RESPONSE frame')
+    expect(f.data.toString()).toBe('a small answer')
+    expect(f.data.buffer.byteLength).toBe(f.data.length)
+  })
+})
