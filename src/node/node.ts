@@ -332,6 +332,7 @@ export class TornetNode extends EventEmitter {
       // Two-hop circuits kept ready, extended to an intro or rendezvous point when one is chosen (opt-in).
       preemptive: preemptiveCircuits ? { circuits: 3, hops: 2 } : undefined,
       onRelayed: (prevHex, nextHex, bytes) => { this.accounting.relayed(prevHex, nextHex, bytes) },
+      onCarried: (entryHex, bytes) => { this.accounting.carried(entryHex, bytes) },
       log: (level, message) => { log(level, message) }
     })
     this.hidden = createHiddenServices({

@@ -7,6 +7,7 @@ import type { OriginCircuit } from '../../src/node/services/tunnels/circuit.js'
 import { reasonOf } from '../../src/node/services/tunnels/end-reasons.js'
 import { TunnelErrorCode } from '../../src/node/services/tunnels/errors.js'
 import { END_REASON, type Circuit } from '../../src/node/services/tunnels/tunnel-api.js'
+import { Cause } from '../../src/node/accounting/price.js'
 import { withRebuild } from '../../src/node/services/tunnels/with-rebuild.js'
 
 /**
@@ -45,6 +46,13 @@ describe('tunnels on 20 real UDP nodes', () => {
     expect((client.trafficTotals().byKind.tunnel?.in ?? 0) - before).toBeGreaterThan(size)
     expect(circuit.info.bytesIn).toBeGreaterThanOrEqual(size)
     circuit.close()
+    // Both books hold the cells the entry carried: the entry charged the client, and the client
+    // owes the entry the same (issue 19: tunnel cells priced per hop, the builder included).
+    const entryHex = hex(hopsOf(circuit)[0])
+    const owes = client.accounting.ledger.get(entryHex)?.byCause[Cause.tunnelCell].creditReceived ?? 0
+    const charged = byId(hopsOf(circuit)[0]).accounting.ledger.get(hex(client.identity.id))?.byCause[Cause.tunnelCell].creditSent ?? 0
+    expect(owes).toBeGreaterThan(size)
+    expect(Math.abs(owes - charged)).toBeLessThanOrEqual(charged * 0.02)
   }, 180_000)
 
   it('each relay holds only its neighbours', async () => {

@@ -61,6 +61,8 @@ export interface Accounting {
   exchange: ExchangeHook
   /** A tunnel cell this node relayed for `prevHex`, handed to or taken from `nextHex` (price.ts tunnelCellPrice). */
   relayed: (prevHex: string, nextHex: string | undefined, bytes: number) => void
+  /** A cell of this node's own circuit that its entry hop carried: owed to the entry, as the entry books it (`relayed`). */
+  carried: (entryHex: string, bytes: number) => void
   /**
    * Storage sold to a peer (`sent`: a paid week's place for its chunk, a kv record it stored
    * here) or bought from one (`received`), priced by sell.storagePrice. Booked as credit only,
@@ -134,6 +136,9 @@ export function createAccounting (o: AccountingOptions): Accounting {
         ledger.charge(prevHex, Cause.tunnelCell, 'sent', 0, credit)
         if (nextHex !== undefined) ledger.charge(nextHex, Cause.tunnelCell, 'received', 0, credit)
       } catch { /* not a node id: nothing to book */ }
+    },
+    carried: (entryHex, bytes) => {
+      try { ledger.charge(entryHex, Cause.tunnelCell, 'received', 0, tunnelCellPrice(bytes)) } catch { /* not a node id: nothing to book */ }
     },
     // The payments source given here is this layer's to run: started with the node, stopped before the ledger closes.
     start: () => {

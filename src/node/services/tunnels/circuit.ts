@@ -168,6 +168,7 @@ export class OriginCircuit implements Circuit {
           this.close(END_REASON.protocol)
           return
         }
+        if (got.from > 0) this.host.carried?.(this.entryHex())
         let msg: RelayMessage
         // The payload is unwrapBackward's own fresh buffer: DATA can be a view of it.
         try { msg = decodeRelayMessage(got.payload, true) } catch { this.host.drop('malformed'); return }
@@ -202,6 +203,12 @@ export class OriginCircuit implements Circuit {
     this.endFor(hop).receive(msg)
   }
 
+  private entryHexMemo?: string
+  private entryHex (): string {
+    this.entryHexMemo ??= this.hops[0].id.toString('hex')
+    return this.entryHexMemo
+  }
+
   private sendTo (hop: number, msg: RelayMessage): void {
     if (this.closed || this.channel === undefined) return
     if (msg.command === RelayCommand.data) this.info.bytesOut += msg.data.length
@@ -210,6 +217,8 @@ export class OriginCircuit implements Circuit {
       encodeRelayMessage(msg, out.subarray(SLOTS_BYTES))
       sealForwardInPlace(this.layers, hop, out)
     })
+    // A cell for a hop past the entry: the entry carries it (and charges for it, relay.ts).
+    if (hop > 0) this.host.carried?.(this.entryHex())
   }
 
   private endFor (hop: number): CircuitEnd {

@@ -23,4 +23,6 @@ export interface TunnelHost {
   drop: (reason: string) => void
   /** A relay carried one cell for `prevHex` (toward the circuit's builder), handing it to or taking it from `nextHex` (absent at the last hop). */
   forwarded: (prevHex: string, nextHex?: string) => void
+  /** An origin circuit's cell that its entry hop `entryHex` carried (to or from a hop past it): the builder's side of the entry's `forwarded`. */
+  carried?: (entryHex: string) => void
 }

@@ -46,6 +46,8 @@ export interface TunnelServiceOptions {
   preemptive?: { circuits: number, hops: number }
   /** Told of every cell this node relayed (accounting: tunnel cells are priced by hop, price.ts tunnelCellPrice). */
   onRelayed?: (prevHex: string, nextHex: string | undefined, bytes: number) => void
+  /** Told of every cell of this node's own circuits that their entry hop carried (the builder's books, price.ts tunnelCellPrice). */
+  onCarried?: (entryHex: string, bytes: number) => void
   log?: (level: 'debug' | 'info' | 'warn', message: string) => void
 }
 
@@ -343,6 +345,10 @@ class TunnelNode implements TunnelService, TunnelHost {
   forwarded (prevHex: string, nextHex?: string): void {
     this.cellsForwarded++
     this.opts.onRelayed?.(prevHex, nextHex, CELL_BYTES)
+  }
+
+  carried (entryHex: string): void {
+    this.opts.onCarried?.(entryHex, CELL_BYTES)
   }
 
   private checkRunning (): void {
