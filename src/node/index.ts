@@ -5,6 +5,7 @@
 export { createNode, TornetNode, NodeErrorCode, type NodeInit, type NodeTimers, type NodeLog, type NodePublishProgress } from './node.js'
 export type { ConnectedPeer, RoutingBucket, TrafficTotals } from './node-status.js'
 export type { LocalTable } from './local-table.js'
+export { TtlCache } from './ttl-cache.js'
 export type { PeerAccount, Usage as StoreUsage } from './store/index.js'
 export type { LookupEvent, LookupResult } from './routing/lookup-types.js'
 export { TornetError, isTornetError, tornetError, layerErrorClass, type CodeOf, type ErrorFactory, type LayerErrorClass } from './errors.js'

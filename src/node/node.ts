@@ -303,6 +303,7 @@ export class TornetNode extends EventEmitter {
       index: new StoreLocationIndex(store.content)
     })
     const kvDb = store.openDatabase('kv-records')
+    const storagePrice = config.sell?.storagePrice ?? DEFAULT_STORAGE_PRICE
     this.kv = createKvService({
       network: services,
       identity,
@@ -311,8 +312,8 @@ export class TornetNode extends EventEmitter {
       ownedPersistence: databasePersistence(store.openDatabase('kv-owned')),
       republishIntervalMs: timers.kvRepublishMs,
       // Records are priced like storage (config sell.storagePrice per byte-week, for the time they have left).
-      onStored: (from, bytes, ms) => { this.accounting.storage(from.id.toString('hex'), 'kv', 'sent', storageCost(bytes, ms, config.sell?.storagePrice ?? DEFAULT_STORAGE_PRICE)) },
-      onStoredAt: (peer, bytes, ms) => { this.accounting.storage(peer.id.toString('hex'), 'kv', 'received', storageCost(bytes, ms, config.sell?.storagePrice ?? DEFAULT_STORAGE_PRICE)) }
+      onStored: (from, bytes, ms) => { this.accounting.storage(from.id.toString('hex'), 'kv', 'sent', storageCost(bytes, ms, storagePrice)) },
+      onStoredAt: (peer, bytes, ms) => { this.accounting.storage(peer.id.toString('hex'), 'kv', 'received', storageCost(bytes, ms, storagePrice)) }
     })
     this.names = createNamesService({
       network: services,

@@ -1,5 +1,4 @@
-import { DASHBOARD_HOST, MAIL_HOST, SEARCH_HOST, TORNET_SUFFIX, parseKeyHost } from '../node/index.js'
-import { TtlCache } from './ttl-cache.js'
+import { DASHBOARD_HOST, MAIL_HOST, SEARCH_HOST, TORNET_SUFFIX, TtlCache, parseKeyHost } from '../node/index.js'
 import { resolveError, ResolverErrorCode, isResolveError } from './errors.js'
 import type { Resolver, ResolveTarget } from './types.js'
 

@@ -1,3 +1,5 @@
+import { TtlCache } from '../ttl-cache.js'
+
 /**
  * Chunk pulls that a paid place already pays for (issue 19 item 7).
  *
@@ -8,42 +10,25 @@
  * sides mark the (peer, chunk) pair when the offer goes out or comes in; slices of that chunk
  * between those two peers then move bytes but no credit until the mark expires.
  *
- * Bounded: at most `max` marks (the oldest goes first); each lasts `ttlMs`.
+ * Bounded: at most `max` marks (the least recently used goes first); each lasts `ttlMs`.
  */
 export const DEFAULT_PAID_PULL_TTL_MS = 120_000
 export const DEFAULT_MAX_PAID_PULLS = 4096
 
 export class PaidPulls {
-  private readonly marks = new Map<string, number>()
+  private readonly marks: TtlCache<string, true>
   private readonly ttlMs: number
-  private readonly max: number
-  private readonly now: () => number
 
   constructor (o: { ttlMs?: number, max?: number, now?: () => number } = {}) {
     this.ttlMs = o.ttlMs ?? DEFAULT_PAID_PULL_TTL_MS
-    this.max = o.max ?? DEFAULT_MAX_PAID_PULLS
-    this.now = o.now ?? Date.now
+    this.marks = new TtlCache({ maxEntries: o.max ?? DEFAULT_MAX_PAID_PULLS, now: o.now })
   }
 
   /** The pull of `chunkId` between this node and `peerHex` is paid for by a place. */
-  mark (peerHex: string, chunkId: Uint8Array): void {
-    const key = keyOf(peerHex, chunkId)
-    this.marks.delete(key)
-    this.marks.set(key, this.now() + this.ttlMs)
-    while (this.marks.size > this.max) {
-      const oldest = this.marks.keys().next().value as string
-      this.marks.delete(oldest)
-    }
-  }
+  mark (peerHex: string, chunkId: Uint8Array): void { this.marks.set(keyOf(peerHex, chunkId), true, this.ttlMs) }
 
   /** True while a mark for the pair lasts. */
-  covers (peerHex: string, chunkId: Uint8Array): boolean {
-    const key = keyOf(peerHex, chunkId)
-    const until = this.marks.get(key)
-    if (until === undefined) return false
-    if (until < this.now()) { this.marks.delete(key); return false }
-    return true
-  }
+  covers (peerHex: string, chunkId: Uint8Array): boolean { return this.marks.get(keyOf(peerHex, chunkId)) === true }
 
   get size (): number { return this.marks.size }
 }

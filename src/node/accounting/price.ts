@@ -82,8 +82,9 @@ export function radioSegmentPrice (bytes: number, depth: number): number {
 /**
  * What `bytes` of tunnel cells cost at one hop: a unit per byte, charged by each relay to the
  * hop before it (toward the circuit's builder) for every cell it carries either way, and owed
- * by it to the hop after it. Each pair's books agree, and a circuit of h hops costs h units
- * per byte along its length: priced by hop. (The builder's own books are not charged yet.)
+ * by it to the hop after it. Each pair's books agree (the builder owes its entry hop the same,
+ * accounting.ts `carried`), and a circuit of h hops costs h units per byte along its length:
+ * priced by hop.
  */
 export function tunnelCellPrice (bytes: number): number {
   return flatPrice(bytes)

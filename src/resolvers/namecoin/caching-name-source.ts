@@ -1,7 +1,6 @@
-import { TornetError, isTornetError } from '../../node/index.js'
+import { TornetError, TtlCache, isTornetError } from '../../node/index.js'
 import { RESOLVE_ERRORS } from '../types.js'
 import type { NameRecord, NameSource } from './name-source.js'
-import { TtlCache } from '../ttl-cache.js'
 
 /**
  * A NameSource in front of another, remembering answers for a while:
