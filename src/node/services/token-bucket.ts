@@ -22,6 +22,17 @@ export class TokenBucket {
     return true
   }
 
+  /**
+   * Spends `n` tokens at once, into debt if need be, and says how many milliseconds the caller
+   * must wait before using them (0: at once): callers are paced in arrival order (the bandwidth
+   * a node sells, chunks/sell-policy.ts).
+   */
+  reserve (n: number): number {
+    this.refill()
+    this.tokens -= n
+    return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens * 1000 / this.ratePerSec)
+  }
+
   /** Whole tokens left now. */
   get available (): number {
     this.refill()

@@ -202,9 +202,11 @@ export function createChunkService (o: ChunkServiceOptions): ChunkService {
     counters: stats
   })
   const valueProvider = createProviderValue(providerValue)
+  // The bandwidth this node sells (config sell.bandwidth): slices past it wait their turn.
+  const budget = sell.bandwidth !== undefined && sell.bandwidth > 0 ? new BandwidthBudget({ bytesPerSecond: sell.bandwidth, now }) : undefined
   const served = new ServedStreams({
     store, running, maxStreams: o.maxServeStreams, maxQueued: o.maxQueuedRequests, idleMs: o.streamIdleMs, counters: stats, gate: o.serveGate,
-    pace: sell.bandwidth !== undefined && sell.bandwidth > 0 ? ((budget) => (bytes: number) => budget.reserve(bytes))(new BandwidthBudget({ bytesPerSecond: sell.bandwidth, now })) : undefined,
+    pace: budget === undefined ? undefined : (bytes) => budget.reserve(bytes),
     onServed: (id, n) => { servedCounts.add(id, n) }
   })
   const publishing = o.publishing ?? {}

@@ -1,4 +1,5 @@
 import { log2Distance } from '../../routing/distance.js'
+import { TokenBucket } from '../token-bucket.js'
 
 /**
  * What a node sells (the seed's "Chunk Lookup": "each node specifies a certain amount of
@@ -42,27 +43,18 @@ export function storageCost (bytes: number, ms: number, pricePerByteWeek: number
 }
 
 /**
- * A token bucket over served bytes: `bytesPerSecond` refill, at most one second's worth kept.
- * `reserve(bytes)` takes the bytes at once (the bucket may go into debt) and says how long the
- * caller must wait before sending them, so requests are paced in arrival order.
+ * A token bucket over served bytes (token-bucket.ts): `bytesPerSecond` refill, at most one
+ * second's worth kept. `reserve(bytes)` takes the bytes at once (the bucket may go into debt)
+ * and says how long the caller must wait before sending them, so requests are paced in arrival
+ * order. A rate of 0 or less: no limit.
  */
 export class BandwidthBudget {
-  private tokens: number
-  private at: number
+  private readonly bucket?: TokenBucket
 
-  constructor (private readonly o: { bytesPerSecond: number, now: () => number }) {
-    this.tokens = o.bytesPerSecond
-    this.at = o.now()
+  constructor (o: { bytesPerSecond: number, now: () => number }) {
+    if (o.bytesPerSecond > 0) this.bucket = new TokenBucket(o.bytesPerSecond, Math.max(1, o.bytesPerSecond), o.now)
   }
 
   /** Milliseconds to wait before sending `bytes` (0: at once); the bytes are taken either way. */
-  reserve (bytes: number): number {
-    const rate = this.o.bytesPerSecond
-    if (!(rate > 0)) return 0
-    const now = this.o.now()
-    this.tokens = Math.min(rate, this.tokens + Math.max(0, now - this.at) * rate / 1000)
-    this.at = now
-    this.tokens -= bytes
-    return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens * 1000 / rate)
-  }
+  reserve (bytes: number): number { return this.bucket?.reserve(bytes) ?? 0 }
 }
