@@ -9,6 +9,8 @@ import { udpTestnet } from '../test/helpers/link-testnet.js'
 import { blobChunks, blobHash, fetchBlob, serveBlob } from '../test/helpers/tunnel-blob.js'
 import { median, MiB, round } from './support/stats.js'
 import { emit, progress } from './util.js'
+import { throughputInProcesses } from './support/tunnel-procs.js'
+import { availableParallelism } from 'node:os'
 
 /**
  * Tunnels (issue 17) on real loopback UDP, every node in this process:
@@ -16,15 +18,29 @@ import { emit, progress } from './util.js'
  *   tunnel.build_ms_p50          a 3-hop circuit built (CREATE + 2 EXTENDs, one ntor each) on a
  *                                --nodes (20) node network; median of --builds (20)
  *   tunnel.throughput_vs_direct  --mib (64) MiB through a 3-hop circuit ÷ the same bytes over one
- *                                direct link stream between two link nodes, same run, taken before
- *                                and after the circuit and averaged (target ≥ 0.3)
+ *                                direct link stream, same run, the direct stream taken before and
+ *                                after the circuit and averaged (target ≥ 0.3). Every node runs in
+ *                                a process of its own, as every node is a machine of its own in a
+ *                                network (client, entry, middle, exit among --procs (5) Tornet
+ *                                node processes; the direct stream between two bare link node
+ *                                processes), and every process is held to the same CPU share,
+ *                                --node-cpu (default: 80 % of this machine's cores over the
+ *                                circuit's four, at most 1), through a cgroup: a relay's work runs
+ *                                beside its neighbours' and the circuit goes at its busiest node's
+ *                                pace, while the direct stream goes at its busier end's. Where
+ *                                cgroups are not writable the processes share the cores unbounded
+ *                                and `cpu_quota` says so. `cpu_share` beside it: each role's CPU
+ *                                seconds over the transfer's seconds.
+ *   one_process                  beside it: the same ratio with every node in this one process,
+ *                                sharing one CPU (see below), and `cpu_ratio`, that run's ratio in
+ *                                bytes per CPU-second.
  *   tunnel.cells_per_s           one relay's forwarding rate, the relay alone: --cells (100,000)
  *                                pre-wrapped cells through a real relay whose link streams are
  *                                in-memory pipes (framing, layer check, re-framing; the link's
  *                                own encryption is the link bench's); `in_transfer` beside it:
  *                                cells the middle relay forwarded per second during the transfer
  *
- * All nodes share this process's one CPU: the circuit's three link hops (client ← entry ←
+ * In one process, all nodes share its one CPU: the circuit's three link hops (client ← entry ←
  * middle ← exit, which serves the blob), its relays and both ends run on it, while the direct
  * stream has one link hop and two ends. Each link hop carries a 1,024-byte cell per 886 data
  * bytes, so at equal link cost per byte the ratio cannot pass 886 / (3 × 1,024) ≈ 0.29 (a
@@ -37,6 +53,7 @@ import { emit, progress } from './util.js'
  * system), which a loaded machine disturbs less than the wall-clock figure.
  *
  *   npm run bench -- tunnel [--nodes 20] [--builds 20] [--mib 64] [--cells 100000] [--probe-mtu 0]
+ *                           [--procs 5] [--node-cpu 0.4]
  */
 export const summary = 'tunnels: 3-hop build time, throughput through 3 hops vs a direct link stream, relay cells/s'
 
@@ -48,13 +65,16 @@ export async function run (args: string[]): Promise<void> {
       builds: { type: 'string', default: '20' },
       mib: { type: 'string', default: '64' },
       cells: { type: 'string', default: '100000' },
-      'probe-mtu': { type: 'string', default: '0' }
+      'probe-mtu': { type: 'string', default: '0' },
+      procs: { type: 'string', default: '5' },
+      'node-cpu': { type: 'string' }
     }
   })
   const bytes = Math.round(Number(values.mib) * MiB)
   progress(`tunnel: starting ${values.nodes} nodes on 127.0.0.1…`)
   const probeMtu = Number(values['probe-mtu']) > 0 ? Number(values['probe-mtu']) : undefined
   const net = await createTestnet(Number(values.nodes), { probeMtu })
+  let oneProcess: Record<string, number> = {}
   try {
     for (const n of net.nodes) serveBlob(n.tunnels)
     const client = net.nodes[0]
@@ -97,16 +117,30 @@ export async function run (args: string[]): Promise<void> {
     const tunnelMBs = bytes / 1e6 / (tunnelMs / 1000)
     const directMBs = bytes / 1e6 / (directMs / 1000)
     const ceiling = RELAY_DATA_MAX / (3 * CELL_BYTES)
-    emit('tunnel.throughput_vs_direct', round(tunnelMBs / directMBs, 3), 'ratio', {
-      tunnel_MBps: round(tunnelMBs), direct_MBps: round(directMBs), bytes, link_hops: 3, ceiling: round(ceiling, 3),
+    oneProcess = {
+      ratio: round(tunnelMBs / directMBs, 3), tunnel_MBps: round(tunnelMBs), direct_MBps: round(directMBs), ceiling: round(ceiling, 3),
       cpu_ratio: round(directCpuMs / tunnelCpuMs, 3), direct_before_MBps: round(bytes / 1e3 / directBefore.ms), direct_after_MBps: round(bytes / 1e3 / directAfter.ms)
-    })
+    }
     progress(`tunnel: ${values.cells} cells through one relay…`)
     const alone = await relayCellsPerSecond(Number(values.cells))
     emit('tunnel.cells_per_s', Math.round(alone.cellsPerSecond), 'cells/s', { cells: Number(values.cells), in_transfer: Math.round(forwarded / (tunnelMs / 1000)) })
   } finally {
     await net.close()
   }
+  const procs = Number(values.procs)
+  const nodeCpu = values['node-cpu'] !== undefined ? Number(values['node-cpu']) : Math.min(1, Math.floor(availableParallelism() * 0.8 / 4 * 10) / 10)
+  const p = await throughputInProcesses(bytes, { nodes: procs, cpus: nodeCpu, probeMtu })
+  const share = (ms: number, wallMs: number): number => round(ms / wallMs, 2)
+  emit('tunnel.throughput_vs_direct', round(p.directMs / p.tunnelMs, 3), 'ratio', {
+    tunnel_MBps: round(bytes / 1e3 / p.tunnelMs), direct_MBps: round(bytes / 1e3 / p.directMs), bytes, link_hops: 3,
+    direct_before_MBps: round(bytes / 1e3 / p.directBeforeMs), direct_after_MBps: round(bytes / 1e3 / p.directAfterMs),
+    node_processes: procs, cpu_quota: p.quota,
+    cpu_share: {
+      client: share(p.roleCpuMs.client, p.tunnelMs), entry: share(p.roleCpuMs.entry, p.tunnelMs), middle: share(p.roleCpuMs.middle, p.tunnelMs), exit: share(p.roleCpuMs.exit, p.tunnelMs),
+      direct_sender: share(p.directCpuMs.sender, p.directMs), direct_receiver: share(p.directCpuMs.receiver, p.directMs)
+    },
+    one_process: oneProcess
+  })
   // tunnel.hs_first_byte_ms_p50 lives in its own file (t-hidden's part of the suite).
   await (await import('./tunnel-hidden.js')).runHiddenBench({ nodes: Number(values.nodes), rounds: 6 })
 }
