@@ -24,13 +24,15 @@ import { availableParallelism } from 'node:os'
  *                                network (client, entry, middle, exit among --procs (5) Tornet
  *                                node processes; the direct stream between two bare link node
  *                                processes), and every process is held to the same CPU share,
- *                                --node-cpu (default: 80 % of this machine's cores over the
- *                                circuit's four, at most 1), through a cgroup: a relay's work runs
- *                                beside its neighbours' and the circuit goes at its busiest node's
- *                                pace, while the direct stream goes at its busier end's. Where
- *                                cgroups are not writable the processes share the cores unbounded
- *                                and `cpu_quota` says so. `cpu_share` beside it: each role's CPU
- *                                seconds over the transfer's seconds.
+ *                                --node-cpu (default: half this machine's cores over the circuit's
+ *                                four nodes, at most 1: 0.25 on 2 cores, so the quota binds rather
+ *                                than the machine, whose other half is left to the kernel's
+ *                                loopback work and whatever else runs; 0: no quota), through a
+ *                                cgroup: a relay's work runs beside its neighbours' and the circuit
+ *                                goes at its busiest node's pace, while the direct stream goes at
+ *                                its busier end's. Where cgroups are not writable the processes
+ *                                share the cores unbounded and `cpu_quota` says so. `cpu_share`
+ *                                beside it: each role's CPU seconds over the transfer's seconds.
  *   one_process                  beside it: the same ratio with every node in this one process,
  *                                sharing one CPU (see below), and `cpu_ratio`, that run's ratio in
  *                                bytes per CPU-second.
@@ -53,7 +55,7 @@ import { availableParallelism } from 'node:os'
  * system), which a loaded machine disturbs less than the wall-clock figure.
  *
  *   npm run bench -- tunnel [--nodes 20] [--builds 20] [--mib 64] [--cells 100000] [--probe-mtu 0]
- *                           [--procs 5] [--node-cpu 0.4]
+ *                           [--procs 5] [--node-cpu 0.25]
  */
 export const summary = 'tunnels: 3-hop build time, throughput through 3 hops vs a direct link stream, relay cells/s'
 
@@ -128,8 +130,9 @@ export async function run (args: string[]): Promise<void> {
     await net.close()
   }
   const procs = Number(values.procs)
-  const nodeCpu = values['node-cpu'] !== undefined ? Number(values['node-cpu']) : Math.min(1, Math.floor(availableParallelism() * 0.8 / 4 * 10) / 10)
-  const p = await throughputInProcesses(bytes, { nodes: procs, cpus: nodeCpu, probeMtu })
+  const nodeCpu = values['node-cpu'] !== undefined ? Number(values['node-cpu']) : Math.min(1, Math.floor(availableParallelism() / 2 / 4 * 100) / 100)
+  if (!(nodeCpu >= 0) || !Number.isFinite(nodeCpu)) throw new Error(`--node-cpu: expected a share of a CPU such as 0.25 (0: no quota), got ${String(values['node-cpu'])}`)
+  const p = await throughputInProcesses(bytes, { nodes: procs, cpus: nodeCpu > 0 ? nodeCpu : undefined, probeMtu })
   const share = (ms: number, wallMs: number): number => round(ms / wallMs, 2)
   emit('tunnel.throughput_vs_direct', round(p.directMs / p.tunnelMs, 3), 'ratio', {
     tunnel_MBps: round(bytes / 1e3 / p.tunnelMs), direct_MBps: round(bytes / 1e3 / p.directMs), bytes, link_hops: 3,

@@ -42,7 +42,7 @@ export async function startNodeProcs (count: number, opts: { cpus?: number } = {
   try {
     const procs: NodeProc[] = []
     for (let i = 0; i < count; i++) {
-      const child = fork(supportScript('node-proc-child'), [], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+      const child = fork(supportScript('node-proc-child'), [], { execArgv: [...process.execArgv, ...profileArgs()], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
       children.push(child)
       await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject) })
       if (group !== undefined && child.pid !== undefined) group.add(child.pid, i)
@@ -93,6 +93,12 @@ function driver (child: ChildProcess): NodeProc {
       })
     }
   }
+}
+
+/** TORNET_BENCH_CPU_PROF=DIR: every node process writes a V8 CPU profile (by pid) into DIR as it exits. */
+function profileArgs (): string[] {
+  const dir = process.env.TORNET_BENCH_CPU_PROF
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
 }
 
 /** CFS period: short, so a throttled node stalls its neighbours for milliseconds, not tenths of a second. */
