@@ -54,16 +54,20 @@ export class Channel {
   private pending: Buffer = Buffer.allocUnsafe(CELL_BYTES)
   private pendingLength = 0
   private closedFlag = false
-  /** Full batches waiting for the flush, then the one being filled (`used` bytes of it). */
+  /** Filled batches (their unwritten tails) waiting for the flush, then the one being filled. */
   private full: Buffer[] = []
   private batch?: Buffer
+  /** Bytes of `batch` holding cells; the first `written` of them are in the stream already. */
   private used = 0
+  private written = 0
   private flushScheduled = false
   private drainWaiters: Array<() => void> = []
   private readonly creates = new TokenBucket(CREATES_PER_SECOND, 2 * CREATES_PER_SECOND)
   /** Cells in and out, for stats and the dashboard. */
   cellsIn = 0
   cellsOut = 0
+  /** The neighbour's node id in hex, computed once: accounting names peers so on every relayed cell. */
+  readonly peerHex: string
 
   constructor (
     private readonly stream: Duplex,
@@ -74,6 +78,7 @@ export class Channel {
     private readonly events: ChannelEvents,
     readonly maxCircuits = MAX_CIRCUITS_PER_CHANNEL
   ) {
+    this.peerHex = peer.id.toString('hex')
     stream.on('data', (chunk: Buffer) => { this.onData(chunk) })
     stream.on('drain', () => { this.wakeDrain() })
     stream.on('error', () => { this.close() })
@@ -83,7 +88,6 @@ export class Channel {
 
   get closed (): boolean { return this.closedFlag }
   get circuitCount (): number { return this.circuits.size }
-  get peerHex (): string { return this.peer.id.toString('hex') }
 
   /** A fresh circuit id for a circuit this node creates on the channel; throws LIMIT when full. */
   allocate (circuit: ChannelCircuit): number {
@@ -154,10 +158,13 @@ export class Channel {
   private reserve (circuitId: number, command: LinkCommand): Buffer | undefined {
     if (this.closedFlag) return undefined
     if (this.batch === undefined || this.used === BATCH_BYTES) {
-      if (this.batch !== undefined) this.full.push(this.batch)
-      // Zeroed, so a slot can never carry stale heap bytes.
-      this.batch = Buffer.alloc(BATCH_BYTES)
+      if (this.batch !== undefined) this.full.push(this.batch.subarray(this.written))
+      // Not zeroed: every slot handed out is written whole before it can leave (send pads the
+      // body, every sendWith fill writes all CELL_BODY_BYTES, a fill that throws is taken back),
+      // and only slots up to `used` are ever written to the stream.
+      this.batch = Buffer.allocUnsafeSlow(BATCH_BYTES)
       this.used = 0
+      this.written = 0
     }
     const at = this.used
     this.used += CELL_BYTES
@@ -180,23 +187,25 @@ export class Channel {
   private flush (): void {
     this.flushScheduled = false
     if (this.closedFlag) return
-    for (const b of this.full) this.stream.write(b)
-    this.full = []
-    if (this.batch === undefined || this.used === 0) return
-    if (this.used * 2 >= BATCH_BYTES) {
-      // Mostly full: hand it over as it is (the stream keeps it until acknowledged).
-      this.stream.write(this.batch.subarray(0, this.used))
-      this.batch = undefined
-    } else {
-      // A few cells: copy them out and keep the batch, so a trickle of cells never
-      // pins a mostly empty 64 KiB buffer per cell in the stream's send queue.
-      this.stream.write(Buffer.from(this.batch.subarray(0, this.used)))
+    if (this.full.length > 0) {
+      for (const b of this.full) this.stream.write(b)
+      this.full = []
     }
-    this.used = 0
+    if (this.batch === undefined || this.used === this.written) return
+    // A view of the cells queued since the last flush (the stream keeps it until they are
+    // acknowledged); the cells after them go into the rest of the same batch. No copy: a
+    // trickle of cells fills one batch slot by slot instead of pinning a batch per flush.
+    this.stream.write(this.batch.subarray(this.written, this.used))
+    this.written = this.used
+    if (this.used === BATCH_BYTES) this.batch = undefined
   }
 
   /** Bytes queued here and in the stream, not yet sent. */
-  get backlog (): number { return this.full.length * BATCH_BYTES + this.used + this.stream.writableLength }
+  get backlog (): number {
+    let queued = this.used - this.written
+    for (const b of this.full) queued += b.length
+    return queued + this.stream.writableLength
+  }
 
   /** Whether the stream under the channel has room (writers of bulk data wait on drained()). */
   get writable (): boolean { return !this.closedFlag && !this.stream.writableNeedDrain }
