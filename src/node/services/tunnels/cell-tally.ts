@@ -10,24 +10,29 @@
  */
 export type BookCells = (prevHex: string, nextHex: string | undefined, cells: number) => void
 
-interface Count { cells: number }
+interface Count { readonly prevHex: string, readonly nextHex: string | undefined, cells: number }
 
 /** The key under which a pair without a next neighbour (the last hop, a carried cell) is counted. */
 const NONE = ''
 
 export class CellTally {
   private counts = new Map<string, Map<string, Count>>()
+  /** The pair counted last: a relay's cells come in runs of one circuit, counted without a lookup. */
+  private last?: Count
   private scheduled = false
 
   constructor (private readonly book: BookCells) {}
 
   add (prevHex: string, nextHex?: string): void {
+    const last = this.last
+    if (last !== undefined && last.prevHex === prevHex && last.nextHex === nextHex) { last.cells++; return }
     let byNext = this.counts.get(prevHex)
     if (byNext === undefined) { byNext = new Map(); this.counts.set(prevHex, byNext) }
     const key = nextHex ?? NONE
-    const c = byNext.get(key)
-    if (c === undefined) byNext.set(key, { cells: 1 })
-    else c.cells++
+    let c = byNext.get(key)
+    if (c === undefined) { c = { prevHex, nextHex, cells: 0 }; byNext.set(key, c) }
+    c.cells++
+    this.last = c
     if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => { this.flush() })
@@ -37,12 +42,13 @@ export class CellTally {
   /** Books every pending count now. A hook that throws loses only its own pair's count. */
   flush (): void {
     this.scheduled = false
+    this.last = undefined
     if (this.counts.size === 0) return
     const counts = this.counts
     this.counts = new Map()
-    for (const [prevHex, byNext] of counts) {
-      for (const [key, c] of byNext) {
-        try { this.book(prevHex, key === NONE ? undefined : key, c.cells) } catch {}
+    for (const byNext of counts.values()) {
+      for (const c of byNext.values()) {
+        try { this.book(c.prevHex, c.nextHex, c.cells) } catch {}
       }
     }
   }
