@@ -47,11 +47,31 @@ export const CREATES_PER_SECOND = 50
 export const BATCH_CELLS = 64
 const BATCH_BYTES = BATCH_CELLS * CELL_BYTES
 
+/**
+ * Cells split across two chunks of the link stream are assembled in buffers carved
+ * from a shared slab: link packets are not cell-aligned, so nearly every cell
+ * straddles, and one ArrayBuffer per STRADDLE_SLAB_CELLS of them costs less than
+ * Node's 8 KiB pool (one per 8) or one each. A carved cell is never handed out
+ * twice (handlers may keep views of a cell's body); the slab lives while any does.
+ */
+const STRADDLE_SLAB_CELLS = 64
+let straddleSlab = Buffer.allocUnsafeSlow(0)
+let straddleUsed = 0
+function straddleCell (): Buffer {
+  if (straddleUsed + CELL_BYTES > straddleSlab.length) {
+    straddleSlab = Buffer.allocUnsafeSlow(STRADDLE_SLAB_CELLS * CELL_BYTES)
+    straddleUsed = 0
+  }
+  const cell = straddleSlab.subarray(straddleUsed, straddleUsed + CELL_BYTES)
+  straddleUsed += CELL_BYTES
+  return cell
+}
+
 export class Channel {
   private readonly circuits = new Map<number, ChannelCircuit>()
   private nextId = 1
   /** The start of a cell split across chunks (`pendingLength` bytes of it). */
-  private pending: Buffer = Buffer.allocUnsafe(CELL_BYTES)
+  private pending: Buffer = straddleCell()
   private pendingLength = 0
   private closedFlag = false
   /** Filled batches (their unwritten tails) waiting for the flush, then the one being filled. */
@@ -233,7 +253,7 @@ export class Channel {
       if (this.pendingLength < CELL_BYTES) return
       const cell = this.pending
       // A fresh buffer for the next straddling cell: handlers may keep views of this one.
-      this.pending = Buffer.allocUnsafe(CELL_BYTES)
+      this.pending = straddleCell()
       this.pendingLength = 0
       this.cellsIn++
       this.dispatch(cell)
