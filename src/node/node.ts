@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { networkInterfaces } from 'node:os'
-import { CountingMeter, type TrafficMeter, type TrafficDirection } from './accounting/traffic-meter.js'
+import { NodeMeter } from './node-meter.js'
 import { type Accounting, createAccounting } from './accounting/accounting.js'
 import type { BitcoinPayments } from './accounting/bitcoin/payments-api.js'
 import { createBitcoinPayments } from './accounting/bitcoin/payments.js'
@@ -137,26 +137,6 @@ export const NodeErrorCode = {
   noIdentity: 'NODE_NO_IDENTITY',
   notStarted: 'NODE_NOT_STARTED'
 } as const
-
-/** Feeds the accounting hook: totals for the dashboard plus per-peer bytes for the peer accounts. */
-class NodeMeter implements TrafficMeter {
-  readonly totals = new CountingMeter()
-  /**
-   * Told of content bytes a peer served us, which rank it within its k-bucket:
-   * fed by the chunk service with verified slice bytes only, never from raw
-   * traffic here (a peer could send junk to climb its bucket).
-   */
-  onContent?: (peerHex: string, bytes: number) => void
-  /** The ledger's hook: bytes of priced services entered under their cause. */
-  ledger?: (peerHex: string, direction: TrafficDirection, bytes: number, kind: string) => void
-  constructor (private readonly store: Store) {}
-  record (peer: string | undefined, direction: TrafficDirection, bytes: number, kind: string): void {
-    this.totals.record(peer, direction, bytes, kind)
-    if (peer === undefined) return
-    this.store.peers.addTraffic(peer, direction, bytes)
-    this.ledger?.(peer, direction, bytes, kind)
-  }
-}
 
 export class TornetNode extends EventEmitter {
   readonly startedAt = Date.now()
@@ -536,9 +516,9 @@ export class TornetNode extends EventEmitter {
   // and the link stay inside the node.
 
   /** Peers with an open session, with their traffic accounts. */
-  peers (): ConnectedPeer[] { return connectedPeers(this.link, this.store.peers) }
+  peers (): ConnectedPeer[] { this.meter.flush(); return connectedPeers(this.link, this.store.peers) }
   /** Every peer account kept across runs, most recently contacted first. */
-  peerAccounts (): PeerAccount[] { return this.store.peers.list({ orderBy: 'lastContact' }) }
+  peerAccounts (): PeerAccount[] { this.meter.flush(); return this.store.peers.list({ orderBy: 'lastContact' }) }
   /** The routing table's buckets (empty ones included), contacts best first. */
   routingBuckets (): RoutingBucket[] { return routingBuckets(this.dht.table, Date.now()) }
   /** Contacts in the routing table: the other nodes this node knows. */
@@ -547,9 +527,10 @@ export class TornetNode extends EventEmitter {
   async findNode (target: Buffer, opts: FindOptions = {}): Promise<LookupResult> { return await this.dht.findNode(target, opts) }
   /** Refreshes stale buckets (and rejoins when the table has emptied); the timer does this too once started. */
   async refreshRouting (signal?: AbortSignal): Promise<void> { await this.dht.refresh(signal) }
-  trafficTotals (): TrafficTotals { return trafficTotals(this.meter.totals) }
+  trafficTotals (): TrafficTotals { this.meter.flush(); return trafficTotals(this.meter.totals) }
   /** Balances with every peer, top debtors and creditors, history by cause (`tornet ledger`, the dashboard). */
   ledger (opts: { top?: number, sinceMs?: number } = {}): LedgerReport {
+    this.meter.flush()
     return ledgerReport(this.accounting, this.store.peers.list(), opts)
   }
 
@@ -689,6 +670,8 @@ export class TornetNode extends EventEmitter {
     await this.relay.stop()
     await this.dht.stop()
     await this.link.close()
+    // The link's last datagrams into the peer accounts and the ledger before they close.
+    this.meter.flush()
     await this.transport.close()
     await this.accounting.stop().catch((err: Error) => { this.log('warn', `closing the ledger failed: ${err.message}`) })
     await this.store.close()

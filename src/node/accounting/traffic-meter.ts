@@ -47,7 +47,12 @@ export class CountingMeter implements TrafficMeter {
   }
 
   record (peer: string | undefined, direction: TrafficDirection, bytes: number, kind: string): void {
-    if (direction === 'in') { this.bytesIn += bytes; this.packetsIn++ } else { this.bytesOut += bytes; this.packetsOut++ }
+    this.add(peer, direction, bytes, 1, kind)
+  }
+
+  /** `packets` datagrams of `bytes` in all (a batch of record calls, added up by the caller). */
+  add (peer: string | undefined, direction: TrafficDirection, bytes: number, packets: number, kind: string): void {
+    if (direction === 'in') { this.bytesIn += bytes; this.packetsIn += packets } else { this.bytesOut += bytes; this.packetsOut += packets }
     if (peer !== undefined) {
       if (!this.byPeer.has(peer) && this.byPeer.size >= this.limits.maxPeers) this.evictPeer()
       bump(this.byPeer, peer, direction, bytes)

@@ -78,7 +78,8 @@ export function decodeLinkCell (b: Uint8Array): LinkCell {
   if (b.length !== CELL_BYTES) {
     throw new TunnelError(TunnelErrorCode.MALFORMED, `cell: ${b.length} bytes, every cell is ${CELL_BYTES}`)
   }
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.length)
+  // Channels hand over Buffers already: only a plain Uint8Array needs wrapping.
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length)
   const circuitId = buf.readUInt32LE(0)
   const command = buf[4]
   if (!KNOWN_COMMANDS.has(command)) {

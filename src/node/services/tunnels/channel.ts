@@ -42,28 +42,53 @@ export const MAX_CHANNEL_BACKLOG = 16 * 1024 * 1024
 export const CREATES_PER_SECOND = 50
 /**
  * Cells are written straight into a batch buffer of this many cells, which
- * goes to the link stream whole: no buffer per cell, no concat per write.
+ * goes to the link stream in views, one per flush (event-loop turn): no
+ * buffer per cell, no concat or copy per write, no zeroing.
  */
 export const BATCH_CELLS = 64
 const BATCH_BYTES = BATCH_CELLS * CELL_BYTES
+
+/**
+ * Cells split across two chunks of the link stream are assembled in buffers carved
+ * from a shared slab: link packets are not cell-aligned, so nearly every cell
+ * straddles, and one ArrayBuffer per STRADDLE_SLAB_CELLS of them costs less than
+ * Node's 8 KiB pool (one per 8) or one each. A carved cell is never handed out
+ * twice (handlers may keep views of a cell's body); the slab lives while any does.
+ */
+const STRADDLE_SLAB_CELLS = 64
+let straddleSlab = Buffer.allocUnsafeSlow(0)
+let straddleUsed = 0
+function straddleCell (): Buffer {
+  if (straddleUsed + CELL_BYTES > straddleSlab.length) {
+    straddleSlab = Buffer.allocUnsafeSlow(STRADDLE_SLAB_CELLS * CELL_BYTES)
+    straddleUsed = 0
+  }
+  const cell = straddleSlab.subarray(straddleUsed, straddleUsed + CELL_BYTES)
+  straddleUsed += CELL_BYTES
+  return cell
+}
 
 export class Channel {
   private readonly circuits = new Map<number, ChannelCircuit>()
   private nextId = 1
   /** The start of a cell split across chunks (`pendingLength` bytes of it). */
-  private pending: Buffer = Buffer.allocUnsafe(CELL_BYTES)
+  private pending: Buffer = straddleCell()
   private pendingLength = 0
   private closedFlag = false
-  /** Full batches waiting for the flush, then the one being filled (`used` bytes of it). */
+  /** Filled batches (their unwritten tails) waiting for the flush, then the one being filled. */
   private full: Buffer[] = []
   private batch?: Buffer
+  /** Bytes of `batch` holding cells; the first `written` of them are in the stream already. */
   private used = 0
+  private written = 0
   private flushScheduled = false
   private drainWaiters: Array<() => void> = []
   private readonly creates = new TokenBucket(CREATES_PER_SECOND, 2 * CREATES_PER_SECOND)
   /** Cells in and out, for stats and the dashboard. */
   cellsIn = 0
   cellsOut = 0
+  /** The neighbour's node id in hex, computed once: accounting names peers so on every relayed cell. */
+  readonly peerHex: string
 
   constructor (
     private readonly stream: Duplex,
@@ -74,6 +99,7 @@ export class Channel {
     private readonly events: ChannelEvents,
     readonly maxCircuits = MAX_CIRCUITS_PER_CHANNEL
   ) {
+    this.peerHex = peer.id.toString('hex')
     stream.on('data', (chunk: Buffer) => { this.onData(chunk) })
     stream.on('drain', () => { this.wakeDrain() })
     stream.on('error', () => { this.close() })
@@ -83,7 +109,6 @@ export class Channel {
 
   get closed (): boolean { return this.closedFlag }
   get circuitCount (): number { return this.circuits.size }
-  get peerHex (): string { return this.peer.id.toString('hex') }
 
   /** A fresh circuit id for a circuit this node creates on the channel; throws LIMIT when full. */
   allocate (circuit: ChannelCircuit): number {
@@ -154,10 +179,13 @@ export class Channel {
   private reserve (circuitId: number, command: LinkCommand): Buffer | undefined {
     if (this.closedFlag) return undefined
     if (this.batch === undefined || this.used === BATCH_BYTES) {
-      if (this.batch !== undefined) this.full.push(this.batch)
-      // Zeroed, so a slot can never carry stale heap bytes.
-      this.batch = Buffer.alloc(BATCH_BYTES)
+      if (this.batch !== undefined) this.full.push(this.batch.subarray(this.written))
+      // Not zeroed: every slot handed out is written whole before it can leave (send pads the
+      // body, every sendWith fill writes all CELL_BODY_BYTES, a fill that throws is taken back),
+      // and only slots up to `used` are ever written to the stream.
+      this.batch = Buffer.allocUnsafeSlow(BATCH_BYTES)
       this.used = 0
+      this.written = 0
     }
     const at = this.used
     this.used += CELL_BYTES
@@ -180,23 +208,25 @@ export class Channel {
   private flush (): void {
     this.flushScheduled = false
     if (this.closedFlag) return
-    for (const b of this.full) this.stream.write(b)
-    this.full = []
-    if (this.batch === undefined || this.used === 0) return
-    if (this.used * 2 >= BATCH_BYTES) {
-      // Mostly full: hand it over as it is (the stream keeps it until acknowledged).
-      this.stream.write(this.batch.subarray(0, this.used))
-      this.batch = undefined
-    } else {
-      // A few cells: copy them out and keep the batch, so a trickle of cells never
-      // pins a mostly empty 64 KiB buffer per cell in the stream's send queue.
-      this.stream.write(Buffer.from(this.batch.subarray(0, this.used)))
+    if (this.full.length > 0) {
+      for (const b of this.full) this.stream.write(b)
+      this.full = []
     }
-    this.used = 0
+    if (this.batch === undefined || this.used === this.written) return
+    // A view of the cells queued since the last flush (the stream keeps it until they are
+    // acknowledged); the cells after them go into the rest of the same batch. No copy: a
+    // trickle of cells fills one batch slot by slot instead of pinning a batch per flush.
+    this.stream.write(this.batch.subarray(this.written, this.used))
+    this.written = this.used
+    if (this.used === BATCH_BYTES) this.batch = undefined
   }
 
   /** Bytes queued here and in the stream, not yet sent. */
-  get backlog (): number { return this.full.length * BATCH_BYTES + this.used + this.stream.writableLength }
+  get backlog (): number {
+    let queued = this.used - this.written
+    for (const b of this.full) queued += b.length
+    return queued + this.stream.writableLength
+  }
 
   /** Whether the stream under the channel has room (writers of bulk data wait on drained()). */
   get writable (): boolean { return !this.closedFlag && !this.stream.writableNeedDrain }
@@ -224,7 +254,7 @@ export class Channel {
       if (this.pendingLength < CELL_BYTES) return
       const cell = this.pending
       // A fresh buffer for the next straddling cell: handlers may keep views of this one.
-      this.pending = Buffer.allocUnsafe(CELL_BYTES)
+      this.pending = straddleCell()
       this.pendingLength = 0
       this.cellsIn++
       this.dispatch(cell)

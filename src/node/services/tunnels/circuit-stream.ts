@@ -22,12 +22,25 @@ export interface StreamCarrier {
   forget: (streamId: number) => void
 }
 
+/** Bytes of the buffer that DATA cells of a busy stream are gathered into before the reader gets them. */
+export const INBOX_BYTES = 64 * 1024
+/** A quiet stream's inbox: a few cells, carved from Node's shared pool, and let go after each turn. */
+const SMALL_INBOX_BYTES = 4 * RELAY_DATA_MAX
+
 /**
  * One stream over a circuit as a Node Duplex: writes are cut into DATA cells
  * that wait for both windows (stream and circuit) and the channel; reads are
  * acknowledged (SENDME) only once the reader has taken them, so a slow reader
  * slows the sender instead of filling memory. END with reason `done` is a
  * half-close (like a TCP FIN); any other reason aborts the stream.
+ *
+ * Arriving DATA is copied into an inbox and pushed to the reader once per
+ * event-loop turn (or when the inbox fills): one chunk for the cells of a
+ * turn, not a chunk (and, for an async-iterating reader, a promise) per
+ * 886-byte cell. The cell's bytes are copied at once, so the caller may reuse
+ * the buffer it passed. The pushed chunks are views of the inbox, which is
+ * never written under them (the next cells go after them, then into a new one).
+ * A stream that gets a few cells a turn holds no inbox between turns.
  */
 export class CircuitStream extends Duplex {
   readonly window = new Window(STREAM_WINDOW, STREAM_SENDME)
@@ -35,6 +48,14 @@ export class CircuitStream extends Duplex {
   private localEnded = false
   /** Cells pushed while the reader was behind; acknowledged when it reads. */
   private held = 0
+  /** DATA of this turn, not yet pushed: `inbox` bytes `pushedTo`..`inboxUsed`, from `inboxCells` cells. */
+  private inbox?: Buffer
+  private inboxUsed = 0
+  private pushedTo = 0
+  private inboxCells = 0
+  private deliverScheduled = false
+  /** Whole turns' worth of cells arrive: keep a large inbox. */
+  private busy = false
   bytesIn = 0
   bytesOut = 0
 
@@ -45,14 +66,47 @@ export class CircuitStream extends Duplex {
     this.on('error', () => {})
   }
 
-  /** A DATA cell for this stream; false when the peer overran the stream window. */
+  /** A DATA cell for this stream (copied before this returns); false when the peer overran the stream window. */
   onData (data: Buffer): boolean {
     if (!this.window.received()) return false
     if (this.remoteEnded || this.destroyed) return true
     this.bytesIn += data.length
-    if (this.push(data)) this.acknowledge(1)
-    else this.held++
+    if (this.inbox === undefined || this.inboxUsed + data.length > this.inbox.length) {
+      if (this.inbox !== undefined) { this.busy = true; this.deliver() }
+      this.inbox = Buffer.allocUnsafe(Math.max(this.busy ? INBOX_BYTES : SMALL_INBOX_BYTES, data.length))
+      this.inboxUsed = 0
+      this.pushedTo = 0
+    }
+    data.copy(this.inbox, this.inboxUsed)
+    this.inboxUsed += data.length
+    this.inboxCells++
+    if (!this.deliverScheduled) {
+      this.deliverScheduled = true
+      setImmediate(() => { this.endOfTurn() })
+    }
     return true
+  }
+
+  private endOfTurn (): void {
+    this.deliverScheduled = false
+    const cells = this.inboxCells
+    this.deliver()
+    if (cells * RELAY_DATA_MAX < SMALL_INBOX_BYTES) {
+      // A quiet turn: nothing is kept for the next one (the reader's chunks keep what they need).
+      this.busy = false
+      this.inbox = undefined
+    }
+  }
+
+  /** Hands the reader what the inbox gathered since the last push. */
+  private deliver (): void {
+    const cells = this.inboxCells
+    if (cells === 0 || this.inbox === undefined || this.destroyed) return
+    const chunk = this.inbox.subarray(this.pushedTo, this.inboxUsed)
+    this.pushedTo = this.inboxUsed
+    this.inboxCells = 0
+    if (this.push(chunk)) this.acknowledge(cells)
+    else this.held += cells
   }
 
   private acknowledge (cells: number): void {
@@ -67,6 +121,7 @@ export class CircuitStream extends Duplex {
     if (this.remoteEnded) return
     this.remoteEnded = true
     if (reason === END_REASON.done) {
+      this.deliver()
       this.push(null)
       this.maybeForget()
     } else {
@@ -134,6 +189,7 @@ export class CircuitStream extends Duplex {
     }
     this.window.release()
     this.carrier.forget(this.streamId)
+    this.inbox = undefined
     cb(err)
   }
 

@@ -8,15 +8,18 @@ import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
 import { circuitClosedError } from './end-reasons.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import { ntorClientFinish, ntorClientStart } from './ntor.js'
-import { deriveHopKeys, MAX_HOPS, sealForwardInPlace, SLOTS_BYTES, unwrapBackward, type HopLayer } from './onion.js'
+import { deriveHopKeys, MAX_HOPS, ONION_PAYLOAD_BYTES, sealForwardInPlace, SLOTS_BYTES, unwrapBackward, type HopLayer } from './onion.js'
 import { reasonFrom } from './relay.js'
 import {
-  decodeExtended, decodeReason, decodeRelayMessage, encodeExtend, encodeReason, encodeRelayMessage, RelayCommand, type RelayMessage
+  decodeExtended, decodeReason, decodeRelayMessage, encodeExtend, encodeReason, encodeRelayMessage, isData, RelayCommand, type RelayMessage
 } from './relay-message.js'
 import type { TunnelHost } from './tunnel-host.js'
 import {
   END_REASON, type Circuit, type CircuitInfo, type CircuitPurpose, type EndReason, type HopKeyMaterial, type RelayCircuitContext
 } from './tunnel-api.js'
+
+/** Where an origin peels a backward cell; what it holds is copied or consumed before the next cell. */
+const peeled = Buffer.alloc(ONION_PAYLOAD_BYTES)
 
 /**
  * A circuit this node originated: the channel to the entry hop, one layer
@@ -162,7 +165,7 @@ export class OriginCircuit implements Circuit {
         this.close(reasonFrom(cell.body), false)
         return
       case LinkCommand.relay: {
-        const got = unwrapBackward(this.layers, cell.body)
+        const got = unwrapBackward(this.layers, cell.body, peeled)
         if (got === undefined) {
           this.host.drop('bad-auth')
           this.close(END_REASON.protocol)
@@ -170,8 +173,9 @@ export class OriginCircuit implements Circuit {
         }
         if (got.from > 0) this.host.carried?.(this.entryHex())
         let msg: RelayMessage
-        // The payload is unwrapBackward's own fresh buffer: DATA can be a view of it.
-        try { msg = decodeRelayMessage(got.payload, true) } catch { this.host.drop('malformed'); return }
+        // Peeled into the shared scratch: DATA is a view of it (the stream it goes to copies it
+        // before fromHop returns), anything else gets a copy of its own.
+        try { msg = decodeRelayMessage(got.payload, isData(got.payload)) } catch { this.host.drop('malformed'); return }
         this.fromHop(got.from, msg)
         return
       }

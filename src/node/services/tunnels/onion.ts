@@ -195,11 +195,16 @@ const scratch = Buffer.alloc(ONION_PAYLOAD_BYTES)
 /**
  * Origin side: peels a backward onion. `from` is the index of the layer that
  * sent it; undefined when a layer fails (tagged, replayed, reordered). The
- * payload is a fresh buffer of its own.
+ * payload is `into` (ONION_PAYLOAD_BYTES, not overlapping `onion`: the
+ * caller's scratch, which then holds it until its next use), or a fresh
+ * buffer of its own when absent.
  */
-export function unwrapBackward (layers: HopLayer[], onion: Buffer): { from: number, payload: Buffer } | undefined {
+export function unwrapBackward (layers: HopLayer[], onion: Buffer, into?: Buffer): { from: number, payload: Buffer } | undefined {
   if (onion.length !== ONION_BYTES) return undefined
-  const own = Buffer.allocUnsafe(ONION_PAYLOAD_BYTES)
+  if (into !== undefined && into.length !== ONION_PAYLOAD_BYTES) {
+    throw new TunnelError(TunnelErrorCode.INVALID_ARGUMENT, `onion: payload output of ${into.length} bytes, must be ${ONION_PAYLOAD_BYTES}`)
+  }
+  const own = into ?? Buffer.allocUnsafe(ONION_PAYLOAD_BYTES)
   let src = payloadOf(onion)
   let dst = own
   const hops = Math.min(layers.length, MAX_HOPS)

@@ -117,6 +117,14 @@ export function decodeRelayMessage (b: Uint8Array, owned = false): RelayMessage 
   }
 }
 
+/**
+ * Whether an encoded relay message is DATA: its data goes straight into a stream, which
+ * copies it, so a decoder reading from a reused buffer may hand it over as a view.
+ */
+export function isData (b: Uint8Array): boolean {
+  return b[0] === RelayCommand.data
+}
+
 // Names are printable ASCII so they can be logged and never smuggle control bytes.
 const PRINTABLE = /^[\x21-\x7e]*$/
 

@@ -8,7 +8,7 @@ import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
 import { TunnelError, TunnelErrorCode } from './errors.js'
 import { fillBytes } from './fill-bytes.js'
 import { ONION_BYTES, relayBackward, relayForward, sealOriginInPlace, SLOTS_BYTES, type HopLayer } from './onion.js'
-import { decodeExtend, decodeRelayMessage, encodeExtended, encodeReason, encodeRelayMessage, RelayCommand, type RelayMessage } from './relay-message.js'
+import { decodeExtend, decodeRelayMessage, encodeExtended, encodeReason, encodeRelayMessage, isData, RelayCommand, type RelayMessage } from './relay-message.js'
 import type { TunnelHost } from './tunnel-host.js'
 import { END_REASON, type EndReason, type RelayCircuitContext, type RelayCircuitView } from './tunnel-api.js'
 
@@ -97,7 +97,8 @@ export class RelayCircuit implements RelayCircuitContext {
       return
     }
     let msg: RelayMessage
-    try { msg = decodeRelayMessage(r.payload) } catch { this.host.drop('malformed'); return }
+    // `peeled` is reused for the next cell: DATA may be a view (its stream copies it at once), the rest is copied.
+    try { msg = decodeRelayMessage(r.payload, isData(r.payload)) } catch { this.host.drop('malformed'); return }
     this.deliver(msg)
   }
 

@@ -4,6 +4,7 @@ import type { Contact } from '../../routing/contact.js'
 import type { ServiceNetwork } from '../service-network.js'
 import type { Endpoint } from '../../types.js'
 import { CELL_BYTES, LinkCommand, type LinkCell } from './cell.js'
+import { CellTally } from './cell-tally.js'
 import { Channel, MAX_CIRCUITS_PER_CHANNEL } from './channel.js'
 import { OriginCircuit } from './circuit.js'
 import { decodeHandshakeBody, encodeHandshakeBody } from './create-body.js'
@@ -44,9 +45,13 @@ export interface TunnelServiceOptions {
    * it to that relay (one EXTEND instead of a whole build). Default: none.
    */
   preemptive?: { circuits: number, hops: number }
-  /** Told of every cell this node relayed (accounting: tunnel cells are priced by hop, price.ts tunnelCellPrice). */
+  /**
+   * Told of the cells this node relayed (accounting: tunnel cells are priced by hop, price.ts
+   * tunnelCellPrice), `bytes` for all the cells of one neighbour pair since the last call:
+   * once per event-loop turn, not per cell (cell-tally.ts).
+   */
   onRelayed?: (prevHex: string, nextHex: string | undefined, bytes: number) => void
-  /** Told of every cell of this node's own circuits that their entry hop carried (the builder's books, price.ts tunnelCellPrice). */
+  /** Told of the cells of this node's own circuits that their entry hop carried (the builder's books), batched like onRelayed. */
   onCarried?: (entryHex: string, bytes: number) => void
   log?: (level: 'debug' | 'info' | 'warn', message: string) => void
 }
@@ -83,6 +88,9 @@ class TunnelNode implements TunnelService, TunnelHost {
   private readonly notifyListeners: OriginNotifyHandler[] = []
   private readonly isolated = new Map<string, Promise<OriginCircuit>>()
   private readonly dropped: Record<string, number> = {}
+  /** Relayed and carried cells, booked (onRelayed, onCarried) once per event-loop turn: cell-tally.ts. */
+  private readonly relayedTally = new CellTally((prev, next, cells) => { this.opts.onRelayed?.(prev, next, cells * CELL_BYTES) })
+  private readonly carriedTally = new CellTally((entry, _none, cells) => { this.opts.onCarried?.(entry, cells * CELL_BYTES) })
   private cellsForwarded = 0
   private cellsDropped = 0
   private running = false
@@ -125,6 +133,9 @@ class TunnelNode implements TunnelService, TunnelHost {
     await Promise.all([...this.channels].map(async ch => { await ch.closeGracefully(1000) }))
     this.outgoing.clear()
     this.isolated.clear()
+    // The last turn's cells into the books before the node closes them.
+    this.relayedTally.flush()
+    this.carriedTally.flush()
   }
 
   // Channels ------------------------------------------------------------------
@@ -344,11 +355,11 @@ class TunnelNode implements TunnelService, TunnelHost {
 
   forwarded (prevHex: string, nextHex?: string): void {
     this.cellsForwarded++
-    this.opts.onRelayed?.(prevHex, nextHex, CELL_BYTES)
+    if (this.opts.onRelayed !== undefined) this.relayedTally.add(prevHex, nextHex)
   }
 
   carried (entryHex: string): void {
-    this.opts.onCarried?.(entryHex, CELL_BYTES)
+    if (this.opts.onCarried !== undefined) this.carriedTally.add(entryHex)
   }
 
   private checkRunning (): void {

@@ -57,15 +57,20 @@ describe('Channel', () => {
       expect(c.body[0]).toBe(i & 0xff)
       if (i % 2 === 1) expect(c.body.every(b => b === (i & 0xff))).toBe(true)
     }
-    // A few cells later (a partial batch that is copied out, the batch kept): still in order, nothing stale.
+    // A few cells later (a partial batch handed over as a view, the rest of the batch filled
+    // after it): still in order, nothing stale, and what left first is not written over.
     h.received.length = 0
     for (let i = 0; i < 3; i++) h.channel.sendWith(id, LinkCommand.relay, (body) => { body.fill(0xa0 + i) })
     await tick()
+    const first = Buffer.from(Buffer.concat(h.received))
+    const firstViews = [...h.received]
     for (let i = 0; i < 3; i++) h.channel.sendWith(id, LinkCommand.relay, (body) => { body.fill(0xb0 + i) })
     await tick()
     const later = Buffer.concat(h.received)
     expect(later.length).toBe(6 * CELL_BYTES)
     expect([0, 1, 2, 3, 4, 5].map(i => later[i * CELL_BYTES + 5])).toEqual([0xa0, 0xa1, 0xa2, 0xb0, 0xb1, 0xb2])
+    expect(Buffer.concat(firstViews).equals(first)).toBe(true)
+    expect(h.channel.backlog).toBe(0)
   })
 
   it('takes back a cell whose body filler throws: no half-written cell leaves', async () => {
