@@ -111,12 +111,14 @@ interface CpuGroup {
 }
 
 const V1_ROOT = '/sys/fs/cgroup/cpu'
+/** Groups made by this process so far: each set of node processes gets its own parent group. */
+let groups = 0
 const V2_ROOT = '/sys/fs/cgroup'
 
 /** A parent cgroup for this run with one child group per process, each held to `cpus` CPUs; undefined when cgroups are not writable here. */
 function cpuGroup (cpus: number): CpuGroup | undefined {
   const quota = Math.max(1000, Math.round(cpus * PERIOD_US))
-  const name = `tornet-bench-${process.pid}`
+  const name = `tornet-bench-${process.pid}-${++groups}`
   const made: string[] = []
   try {
     if (existsSync(join(V1_ROOT, 'cpu.cfs_quota_us'))) {

@@ -7,28 +7,43 @@ import { MiB, round } from './stats.js'
 /**
  * bench/tunnel.ts's throughput figure with every node in a process of its own
  * (node-procs.ts), each held to the same CPU share: the circuit's client,
- * entry, middle and exit in four of `nodes` processes, against one direct
- * link stream between two processes held to the same share, measured before
- * and after the circuit (the load drifts) and averaged.
+ * entry, middle and exit among `nodes` processes, against one direct link
+ * stream between two processes held to the same share. The load on a shared
+ * machine drifts, so direct and circuit runs alternate (direct, circuit,
+ * direct, … , direct: `rounds` circuits), each circuit is set against the mean
+ * of the direct runs either side of it, and the figure is the median of those
+ * ratios.
  */
-export interface ProcsThroughput {
+export interface ProcsRound {
   tunnelMs: number
+  /** The mean of the direct runs before and after this circuit run. */
   directMs: number
-  directBeforeMs: number
-  directAfterMs: number
-  quota: string
+  ratio: number
   /** CPU ms each role spent during the circuit's transfer. */
   roleCpuMs: { client: number, entry: number, middle: number, exit: number }
-  /** CPU ms of the direct stream's sender and receiver (the two runs' mean). */
+}
+
+export interface ProcsThroughput {
+  /** The median round's figures. */
+  median: ProcsRound
+  ratios: number[]
+  directMsEach: number[]
+  quota: string
+  /** CPU ms of the direct stream's sender and receiver (mean of the direct runs). */
   directCpuMs: { sender: number, receiver: number }
 }
 
-export async function throughputInProcesses (bytes: number, opts: { nodes: number, cpus?: number, probeMtu?: number }): Promise<ProcsThroughput> {
-  progress(`tunnel (processes): ${round(bytes / MiB)} MiB over one direct link stream between two processes (before)…`)
-  const before = await directBetweenProcesses(bytes, opts)
-  progress(`tunnel (processes): ${opts.nodes} node processes, then ${round(bytes / MiB)} MiB through 3 hops…`)
+export async function throughputInProcesses (bytes: number, opts: { nodes: number, rounds: number, cpus?: number, probeMtu?: number }): Promise<ProcsThroughput> {
+  const mib = round(bytes / MiB)
+  const directs: Array<Awaited<ReturnType<typeof directBetweenProcesses>>> = []
+  const direct = async (): Promise<void> => {
+    progress(`tunnel (processes): ${mib} MiB over one direct link stream between two processes (${directs.length + 1} of ${opts.rounds + 1})…`)
+    directs.push(await directBetweenProcesses(bytes, opts))
+  }
+  await direct()
+  progress(`tunnel (processes): starting ${opts.nodes} node processes…`)
   const net = await startNodeProcs(opts.nodes, { cpus: opts.cpus })
-  let circuit: { ms: number, roleCpuMs: ProcsThroughput['roleCpuMs'] }
+  const rounds: ProcsRound[] = []
   try {
     const made: Array<{ id: string, endpoint: unknown }> = []
     for (const p of net.procs) made.push(await p.call<{ id: string, endpoint: unknown }>('init-node', { probeMtu: opts.probeMtu }))
@@ -36,25 +51,29 @@ export async function throughputInProcesses (bytes: number, opts: { nodes: numbe
     // A second round lets early joiners learn about the late ones (as createTestnet does).
     await Promise.all(net.procs.map(async p => await p.call('refresh')))
     await Promise.all(net.procs.map(async p => await p.call('start')))
-    circuit = await transferThroughCircuit(net.procs, made.map(m => m.id), bytes)
+    for (let r = 0; r < opts.rounds; r++) {
+      progress(`tunnel (processes): ${mib} MiB through 3 hops (${r + 1} of ${opts.rounds})…`)
+      const c = await transferThroughCircuit(net.procs, made.map(m => m.id), bytes)
+      await direct()
+      const directMs = (directs[r].ms + directs[r + 1].ms) / 2
+      rounds.push({ tunnelMs: c.ms, directMs, ratio: directMs / c.ms, roleCpuMs: c.roleCpuMs })
+    }
   } finally {
     await net.close()
   }
-  progress(`tunnel (processes): ${round(bytes / MiB)} MiB over one direct link stream (after)…`)
-  const after = await directBetweenProcesses(bytes, opts)
+  const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio)
+  const mean = (f: (d: typeof directs[number]) => number): number => directs.reduce((s, d) => s + f(d), 0) / directs.length
   return {
-    tunnelMs: circuit.ms,
-    directMs: (before.ms + after.ms) / 2,
-    directBeforeMs: before.ms,
-    directAfterMs: after.ms,
-    quota: before.quota,
-    roleCpuMs: circuit.roleCpuMs,
-    directCpuMs: { sender: (before.senderCpuMs + after.senderCpuMs) / 2, receiver: (before.receiverCpuMs + after.receiverCpuMs) / 2 }
+    median: byRatio[Math.floor((byRatio.length - 1) / 2)],
+    ratios: rounds.map(r => round(r.ratio, 3)),
+    directMsEach: directs.map(d => round(d.ms)),
+    quota: directs[0].quota,
+    directCpuMs: { sender: mean(d => d.senderCpuMs), receiver: mean(d => d.receiverCpuMs) }
   }
 }
 
 /** procs[0] builds a 3-hop circuit and fetches `bytes` of the exit's blob; each role's CPU during it. */
-async function transferThroughCircuit (procs: NodeProc[], ids: string[], bytes: number): Promise<{ ms: number, roleCpuMs: ProcsThroughput['roleCpuMs'] }> {
+async function transferThroughCircuit (procs: NodeProc[], ids: string[], bytes: number): Promise<{ ms: number, roleCpuMs: ProcsRound['roleCpuMs'] }> {
   const seed = randomBytes(32)
   const cpu0 = await Promise.all(procs.map(async p => await p.call<number>('cpu')))
   const got = await procs[0].call<{ ms: number, bytes: number, hash: string, hops: string[] }>('fetch', { hops: 3, bytes, seed: seed.toString('hex') })
