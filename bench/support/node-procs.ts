@@ -121,39 +121,26 @@ function cpuGroup (cpus: number): CpuGroup | undefined {
   const name = `tornet-bench-${process.pid}-${++groups}`
   const made: string[] = []
   try {
-    if (existsSync(join(V1_ROOT, 'cpu.cfs_quota_us'))) {
-      const base = join(V1_ROOT, name)
-      mkdirSync(base)
-      made.push(base)
-      return {
-        describe: `cgroup v1, ${cpus} CPU per node process`,
-        add: (pid, i) => {
-          const g = join(base, `p${i}`)
-          mkdirSync(g)
-          made.push(g)
-          writeFileSync(join(g, 'cpu.cfs_period_us'), String(PERIOD_US))
-          writeFileSync(join(g, 'cpu.cfs_quota_us'), String(quota))
-          writeFileSync(join(g, 'cgroup.procs'), String(pid))
-        },
-        remove: () => { removeGroups(made) }
-      }
-    }
-    if (readFileSync(join(V2_ROOT, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
-      const base = join(V2_ROOT, name)
-      mkdirSync(base)
-      made.push(base)
-      writeFileSync(join(base, 'cgroup.subtree_control'), '+cpu')
-      return {
-        describe: `cgroup v2, ${cpus} CPU per node process`,
-        add: (pid, i) => {
-          const g = join(base, `p${i}`)
-          mkdirSync(g)
-          made.push(g)
-          writeFileSync(join(g, 'cpu.max'), `${quota} ${PERIOD_US}`)
-          writeFileSync(join(g, 'cgroup.procs'), String(pid))
-        },
-        remove: () => { removeGroups(made) }
-      }
+    // cgroup v1's cpu hierarchy, or v2's unified one with the cpu controller.
+    const v1 = existsSync(join(V1_ROOT, 'cpu.cfs_quota_us'))
+    if (!v1 && !readFileSync(join(V2_ROOT, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) return undefined
+    const base = join(v1 ? V1_ROOT : V2_ROOT, name)
+    mkdirSync(base)
+    made.push(base)
+    if (!v1) writeFileSync(join(base, 'cgroup.subtree_control'), '+cpu')
+    const limits: Array<[string, string]> = v1
+      ? [['cpu.cfs_period_us', String(PERIOD_US)], ['cpu.cfs_quota_us', String(quota)]]
+      : [['cpu.max', `${quota} ${PERIOD_US}`]]
+    return {
+      describe: `cgroup ${v1 ? 'v1' : 'v2'}, ${cpus} CPU per node process`,
+      add: (pid, i) => {
+        const g = join(base, `p${i}`)
+        mkdirSync(g)
+        made.push(g)
+        for (const [file, value] of limits) writeFileSync(join(g, file), value)
+        writeFileSync(join(g, 'cgroup.procs'), String(pid))
+      },
+      remove: () => { removeGroups(made) }
     }
   } catch {
     removeGroups(made)

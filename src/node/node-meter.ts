@@ -1,5 +1,6 @@
 import { CountingMeter, type TrafficDirection, type TrafficMeter } from './accounting/traffic-meter.js'
 import type { Store } from './store/index.js'
+import { TurnTally } from './turn-tally.js'
 
 /**
  * The node's traffic meter: every datagram the link sends or receives, for the
@@ -35,49 +36,25 @@ export class NodeMeter implements TrafficMeter {
   onContent?: (peerHex: string, bytes: number) => void
   /** The ledger's hook: bytes of priced services entered under their cause. */
   ledger?: (peerHex: string, direction: TrafficDirection, bytes: number, kind: string) => void
-  /** This turn's tallies by peer, then kind; emptied by every flush (so bounded by one turn's traffic). */
-  private tallies = new Map<string, Map<string, Tally>>()
-  private last?: Tally
-  private scheduled = false
+  /** This turn's tallies by peer, then kind (emptied every turn, so bounded by one turn's traffic). */
+  private readonly tallies = new TurnTally<Tally>(
+    (peer, kind) => ({ peer: peer === NO_PEER ? undefined : peer, kind, bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 }),
+    (t) => {
+      if (t.packetsIn > 0) this.sink(t, 'in', t.bytesIn, t.packetsIn)
+      if (t.packetsOut > 0) this.sink(t, 'out', t.bytesOut, t.packetsOut)
+    }
+  )
 
   constructor (private readonly store: Store) {}
 
   record (peer: string | undefined, direction: TrafficDirection, bytes: number, kind: string): void {
-    let t = this.last
-    if (t === undefined || t.peer !== peer || t.kind !== kind) t = this.tally(peer, kind)
+    const t = this.tallies.entry(peer ?? NO_PEER, kind)
     if (direction === 'in') { t.bytesIn += bytes; t.packetsIn++ } else { t.bytesOut += bytes; t.packetsOut++ }
-  }
-
-  private tally (peer: string | undefined, kind: string): Tally {
-    const key = peer ?? NO_PEER
-    let byKind = this.tallies.get(key)
-    if (byKind === undefined) { byKind = new Map(); this.tallies.set(key, byKind) }
-    let t = byKind.get(kind)
-    if (t === undefined) {
-      t = { peer, kind, bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 }
-      byKind.set(kind, t)
-    }
-    this.last = t
-    if (!this.scheduled) {
-      this.scheduled = true
-      setImmediate(() => { this.flush() })
-    }
-    return t
   }
 
   /** Hands every tally to the totals, the peer accounts and the ledger now. */
   flush (): void {
-    this.scheduled = false
-    this.last = undefined
-    if (this.tallies.size === 0) return
-    const tallies = this.tallies
-    this.tallies = new Map()
-    for (const byKind of tallies.values()) {
-      for (const t of byKind.values()) {
-        if (t.packetsIn > 0) this.sink(t, 'in', t.bytesIn, t.packetsIn)
-        if (t.packetsOut > 0) this.sink(t, 'out', t.bytesOut, t.packetsOut)
-      }
-    }
+    this.tallies.flush()
   }
 
   private sink (t: Tally, direction: TrafficDirection, bytes: number, packets: number): void {

@@ -1,3 +1,5 @@
+import { TurnTally } from '../../turn-tally.js'
+
 /**
  * Cells relayed (or carried) for a pair of neighbours, added up and handed to the
  * accounting hook once per event-loop turn instead of once per cell: a relay passes
@@ -16,40 +18,21 @@ interface Count { readonly prevHex: string, readonly nextHex: string | undefined
 const NONE = ''
 
 export class CellTally {
-  private counts = new Map<string, Map<string, Count>>()
-  /** The pair counted last: a relay's cells come in runs of one circuit, counted without a lookup. */
-  private last?: Count
-  private scheduled = false
+  private readonly tally: TurnTally<Count>
 
-  constructor (private readonly book: BookCells) {}
+  constructor (book: BookCells) {
+    this.tally = new TurnTally<Count>(
+      (prevHex, next) => ({ prevHex, nextHex: next === NONE ? undefined : next, cells: 0 }),
+      (c) => { book(c.prevHex, c.nextHex, c.cells) }
+    )
+  }
 
   add (prevHex: string, nextHex?: string): void {
-    const last = this.last
-    if (last !== undefined && last.prevHex === prevHex && last.nextHex === nextHex) { last.cells++; return }
-    let byNext = this.counts.get(prevHex)
-    if (byNext === undefined) { byNext = new Map(); this.counts.set(prevHex, byNext) }
-    const key = nextHex ?? NONE
-    let c = byNext.get(key)
-    if (c === undefined) { c = { prevHex, nextHex, cells: 0 }; byNext.set(key, c) }
-    c.cells++
-    this.last = c
-    if (!this.scheduled) {
-      this.scheduled = true
-      setImmediate(() => { this.flush() })
-    }
+    this.tally.entry(prevHex, nextHex ?? NONE).cells++
   }
 
   /** Books every pending count now. A hook that throws loses only its own pair's count. */
   flush (): void {
-    this.scheduled = false
-    this.last = undefined
-    if (this.counts.size === 0) return
-    const counts = this.counts
-    this.counts = new Map()
-    for (const byNext of counts.values()) {
-      for (const c of byNext.values()) {
-        try { this.book(c.prevHex, c.nextHex, c.cells) } catch {}
-      }
-    }
+    this.tally.flush()
   }
 }
