@@ -7,21 +7,26 @@ import { Cause, chunkPrice } from '../../../../src/node/accounting/price.js'
 import { PaidPulls } from '../../../../src/node/accounting/paid-pulls.js'
 import { createSliceGate } from '../../../../src/node/accounting/slice-gate.js'
 import { makeContact } from '../../../../src/node/routing/contact.js'
-import { FrameParser } from '../../../../src/node/services/chunks/frame-parser.js'
-import { MAX_FRAME_BODY, type StreamFrame, decodeStreamFrame, encodeStreamFrame } from '../../../../src/node/services/chunks/messages.js'
-import { serveSliceStream } from '../../../../src/node/services/chunks/slice-server.js'
+import { type StreamFrame, decodeStreamFrame, encodeStreamFrame } from '../../../../src/node/services/chunks/messages.js'
 import { FakePayments } from '../../../helpers/fake-payments.js'
 import { ledgerEnv } from '../../accounting/fixtures/ledger-env.js'
 import { fakeChunk } from './chunk-testnet.js'
+import { memoryStore, serve } from './slice-server-kit.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
 
+/** A ledger on a fresh LMDB environment, closed and removed after the test. */
+function openLedger (): Ledger {
+  const e = ledgerEnv()
+  const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
+  cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+  return ledger
+}
+
 describe('slice server with the accounting gate', () => {
   it('charges what it serves at its price, and answers SLICE_OWED with a payment URI past the credit line', async () => {
-    const e = ledgerEnv()
-    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
-    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const ledger = openLedger()
     const payments = new FakePayments()
     // Rank 1, factor 1e-6: a line of 100 credit units, used up by the first request.
     const credit = new CreditLines({ ledger, payments, factor: 1e-6, satsPerMB: 1000 })
@@ -30,40 +35,28 @@ describe('slice server with the accounting gate', () => {
     const gate = createSliceGate({ selfId, ledger, credit, scheduler })
     const c = fakeChunk(2, 100_000)
     const requester = makeContact(Buffer.alloc(32, 0x22), { address: '127.0.0.1', port: 1 }, { rank: 1 })
-    const writes: Buffer[] = []
-    const raw = new Duplex({ read () {}, write (chunk: Buffer, _e, cb) { writes.push(chunk); cb() } })
-    let ended = false
-    raw.on('finish', () => { ended = true })
-    serveSliceStream(raw, {
-      store: { has: () => true, withRange: (_id, off, len, use) => { const v = c.bytes.subarray(off, Math.min(c.bytes.length, off + len)); use(v); return v.length }, noteMissing: () => 0 },
-      maxQueued: 8,
-      idleMs: 10_000,
-      gate: gate.forPeer(requester)
-    })
-    const ask = (f: StreamFrame): void => { raw.push(encodeStreamFrame(f)) }
-    ask({ type: 'sliceRequest', chunkId: c.id, first: 0, count: 1 })
+    const s = serve(memoryStore([c]), { gate: gate.forPeer(requester) })
+    s.ask({ type: 'sliceRequest', chunkId: c.id, first: 0, count: 1 })
     await new Promise(resolve => setImmediate(resolve))
     const hex = requester.id.toString('hex')
     const price = chunkPrice(selfId, c.id, 65_536)
     expect(ledger.get(hex)?.byCause[Cause.chunkSlice]).toEqual({ creditSent: price, creditReceived: 0, bytesSent: 65_536, bytesReceived: 0 })
-    ask({ type: 'sliceRequest', chunkId: c.id, first: 1, count: 1 })
-    for (let i = 0; i < 50 && !ended; i++) await new Promise(resolve => setTimeout(resolve, 10))
-    const frames = new FrameParser(MAX_FRAME_BODY).push(Buffer.concat(writes)).map(decodeStreamFrame)
+    s.ask({ type: 'sliceRequest', chunkId: c.id, first: 1, count: 1 })
+    for (let i = 0; i < 50 && !s.ended(); i++) await new Promise(resolve => setTimeout(resolve, 10))
+    const frames = s.frames()
     expect(frames.map(f => f.type)).toEqual(['slice', 'sliceOwed'])
     const owed = frames[1] as Extract<StreamFrame, { type: 'sliceOwed' }>
     expect(owed.owedCredit).toBe(price)
     expect(owed.sats).toBe(Math.ceil(price / 1e6 * 1000))
     expect(owed.uri).toMatch(/^bitcoin:bcrt1qfake\d+\?amount=/)
-    expect(ended).toBe(true)
+    expect(s.ended()).toBe(true)
     // Nothing more was charged for the refused request.
     expect(ledger.get(hex)?.creditSent).toBe(price)
     expect(scheduler.active).toBe(0)
   })
 
   it('a pull a paid place pays for moves bytes but no credit; other chunks are charged as ever', async () => {
-    const e = ledgerEnv()
-    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
-    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const ledger = openLedger()
     const credit = new CreditLines({ ledger, factor: 1, satsPerMB: 1 })
     const scheduler = new FairScheduler({ capacity: 4, maxQueued: 16, weightOf: () => 1 })
     const selfId = Buffer.alloc(32, 0x11)
@@ -90,9 +83,7 @@ describe('slice server with the accounting gate', () => {
 
 describe('slice gate turns', () => {
   it('a stream that stops reading gives its turn back after maxHoldMs, and the next in line goes', async () => {
-    const e = ledgerEnv()
-    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
-    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const ledger = openLedger()
     const credit = new CreditLines({ ledger, factor: 1, satsPerMB: 1 })
     const scheduler = new FairScheduler({ capacity: 1, maxQueued: 16, weightOf: () => 1 })
     const gate = createSliceGate({ selfId: Buffer.alloc(32, 1), ledger, credit, scheduler, maxHoldMs: 50 })
@@ -111,9 +102,7 @@ describe('slice gate turns', () => {
   })
 
   it('probes a requester that never gave anything, idle or busy; not one that gave', async () => {
-    const e = ledgerEnv()
-    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
-    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const ledger = openLedger()
     const scheduler = new FairScheduler({ capacity: 1, maxQueued: 16, weightOf: () => 1 })
     const probed: string[] = []
     const gate = createSliceGate({ selfId: Buffer.alloc(32, 1), ledger, credit: new CreditLines({ ledger, factor: 1, satsPerMB: 1 }), scheduler, probe: (peer) => { probed.push(peer.id.toString('hex')) } })
@@ -126,9 +115,7 @@ describe('slice gate turns', () => {
   })
 
   it('a turn lasts until the link stream has sent the bytes, not until it buffered them', async () => {
-    const e = ledgerEnv()
-    const ledger = new Ledger(ledgerDatabases(e.open), { flushMs: 60_000 })
-    cleanups.push(async () => { await ledger.close(); await e.close(); e.remove() })
+    const ledger = openLedger()
     const scheduler = new FairScheduler({ capacity: 1, maxQueued: 16, weightOf: () => 1 })
     const gate = createSliceGate({ selfId: Buffer.alloc(32, 1), ledger, credit: new CreditLines({ ledger, factor: 1, satsPerMB: 1 }), scheduler, maxHoldMs: 10_000 })
     // A link stream's send buffer takes 4 MiB at once; its stats say what is still unsent.

@@ -1,42 +1,9 @@
-import { Duplex } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { SLICE_BYTES } from '../../../../src/node/services/chunks/chunk-format.js'
-import { FrameParser } from '../../../../src/node/services/chunks/frame-parser.js'
-import { MAX_FRAME_BODY, RefuseReason, type StreamFrame, decodeStreamFrame, encodeStreamFrame } from '../../../../src/node/services/chunks/messages.js'
-import { type SliceServerStore, serveSliceStream } from '../../../../src/node/services/chunks/slice-server.js'
+import { RefuseReason, encodeStreamFrame } from '../../../../src/node/services/chunks/messages.js'
+import type { SliceServerStore } from '../../../../src/node/services/chunks/slice-server.js'
 import { fakeChunk } from './chunk-testnet.js'
-
-/** A served stream: requests go in with `ask`, everything the server wrote comes out of `frames`. */
-function serve (store: SliceServerStore): { ask: (f: StreamFrame) => void, frames: () => StreamFrame[], writes: Buffer[], slices: number[], raw: Duplex, malformed: () => number } {
-  const writes: Buffer[] = []
-  const slices: number[] = []
-  let malformed = 0
-  const raw = new Duplex({ read () {}, write (chunk: Buffer, _e, cb) { writes.push(chunk); cb() } })
-  serveSliceStream(raw, { store, maxQueued: 8, idleMs: 10_000, onSlice: (n) => slices.push(n), onMalformed: () => { malformed++ } })
-  return {
-    ask: (f) => { raw.push(encodeStreamFrame(f)) },
-    frames: () => new FrameParser(MAX_FRAME_BODY).push(Buffer.concat(writes)).map(decodeStreamFrame),
-    writes,
-    slices,
-    raw,
-    malformed: () => malformed
-  }
-}
-
-function memoryStore (chunks: Array<{ id: Buffer, bytes: Buffer }>): SliceServerStore {
-  const map = new Map(chunks.map(c => [c.id.toString('hex'), c.bytes]))
-  return {
-    has: (id) => map.has(Buffer.from(id).toString('hex')),
-    withRange: (id, offset, length, use) => {
-      const b = map.get(Buffer.from(id).toString('hex'))
-      if (b === undefined) return undefined
-      const view = b.subarray(Math.min(offset, b.length), Math.min(b.length, offset + length))
-      use(view)
-      return view.length
-    },
-    noteMissing: () => 3
-  }
-}
+import { memoryStore, serve } from './slice-server-kit.js'
 
 const tick = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
 
