@@ -1,20 +1,15 @@
-import { rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { formatCredit, ledgerCommand } from '../../../../src/cli/commands/ledger.js'
 import { Cause } from '../../../../src/node/accounting/price.js'
 import { encodePushReply, encodeRequest } from '../../../../src/node/services/radio/messages.js'
 import { encodeRoutingMessage } from '../../../../src/node/wire/routing-messages.js'
-import { createNode, generateIdentity, loadConfig, saveIdentity } from '../../../../src/node/index.js'
-import { makeContext, tempDataDir } from '../cli-test-kit.js'
+import { createNode, loadConfig } from '../../../../src/node/index.js'
+import { makeContext, nodeDataDir } from '../cli-test-kit.js'
 import { expectUsageError } from './command-test-kit.js'
 
 let dir: string
-beforeEach(() => {
-  dir = tempDataDir()
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ listen: { host: '127.0.0.1', port: 0 } }))
-  saveIdentity(dir, generateIdentity())
-})
+beforeEach(() => { dir = nodeDataDir() })
 afterEach(() => { rmSync(dir, { recursive: true, force: true }) })
 
 const debtor = 'aa'.repeat(32)

@@ -1,19 +1,14 @@
-import { rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { publishedCommand } from '../../../../src/cli/commands/published.js'
 import { withPopularity } from '../../../../src/cli/serve/node-dashboard-port.js'
 import { publishedPanel } from '../../../../src/gateway/apps/dashboard/panels.js'
-import { createNode, generateIdentity, loadConfig, saveIdentity, summarizePublished } from '../../../../src/node/index.js'
-import { makeContext, tempDataDir } from '../cli-test-kit.js'
+import { createNode, loadConfig, summarizePublished } from '../../../../src/node/index.js'
+import { makeContext, nodeDataDir } from '../cli-test-kit.js'
 import { expectUsageError } from './command-test-kit.js'
 
 let dir: string
-beforeEach(() => {
-  dir = tempDataDir()
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ listen: { host: '127.0.0.1', port: 0 } }))
-  saveIdentity(dir, generateIdentity())
-})
+beforeEach(() => { dir = nodeDataDir() })
 afterEach(() => { rmSync(dir, { recursive: true, force: true }) })
 
 describe('tornet published', () => {

@@ -3,16 +3,12 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CommandErrorCode } from '../../../../src/cli/command-errors.js'
 import { storeCommand } from '../../../../src/cli/commands/store.js'
-import { createNode, generateIdentity, loadConfig, saveIdentity } from '../../../../src/node/index.js'
-import { makeContext, tempDataDir } from '../cli-test-kit.js'
+import { createNode, loadConfig } from '../../../../src/node/index.js'
+import { makeContext, nodeDataDir } from '../cli-test-kit.js'
 import { expectCode, expectUsageError } from './command-test-kit.js'
 
 let dir: string
-beforeEach(() => {
-  dir = tempDataDir()
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, storage: { cacheBytes: 5 * 1024 * 1024 } }))
-  saveIdentity(dir, generateIdentity())
-})
+beforeEach(() => { dir = nodeDataDir({ storage: { cacheBytes: 5 * 1024 * 1024 } }) })
 afterEach(() => { rmSync(dir, { recursive: true, force: true }) })
 
 describe('tornet store', () => {
