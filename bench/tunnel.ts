@@ -6,7 +6,7 @@ import { CELL_BYTES } from '../src/node/services/tunnels/cell.js'
 import { RELAY_DATA_MAX } from '../src/node/services/tunnels/relay-message.js'
 import { relayCellsPerSecond } from './support/relay-rate.js'
 import { udpTestnet } from '../test/helpers/link-testnet.js'
-import { blobChunks, blobHash, fetchBlob, serveBlob } from '../test/helpers/tunnel-blob.js'
+import { blobHash, fetchBlob, serveBlob, writeBlob } from '../test/helpers/tunnel-blob.js'
 import { median, MiB, round } from './support/stats.js'
 import { emit, progress } from './util.js'
 import { throughputInProcesses } from './support/tunnel-procs.js'
@@ -177,10 +177,7 @@ async function directStream (seed: Buffer, bytes: number, probeMtu?: number): Pr
     s.on('error', () => {})
     c0 = cpuMs()
     t0 = performance.now()
-    for (const chunk of blobChunks(seed, bytes)) {
-      if (!s.write(chunk)) await new Promise(resolve => s.once('drain', resolve))
-    }
-    s.end()
+    await writeBlob(s, seed, bytes)
     const ms = await finished
     return { ms, cpuMs: cpuMs() - c0 }
   } finally {

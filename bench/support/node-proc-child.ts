@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { defaultConfig, type TornetConfig } from '../../src/node/config.js'
 import { generateIdentity } from '../../src/node/identity/identity.js'
 import { createNode, type TornetNode } from '../../src/node/node.js'
@@ -9,7 +8,7 @@ import type { Endpoint } from '../../src/node/types.js'
 import { TUNNEL_SERVICE } from '../../src/node/services/tunnels/tunnel-api.js'
 import { makeNode, type TestNode } from '../../test/helpers/link-testnet.js'
 import { createUdpTransport } from '../../src/node/transport/udp.js'
-import { blobChunks, fetchBlob, serveBlob } from '../../test/helpers/tunnel-blob.js'
+import { fetchBlob, serveBlob, writeBlob } from '../../test/helpers/tunnel-blob.js'
 
 /**
  * One node of a multi-process benchmark network (bench/support/node-procs.ts
@@ -61,7 +60,7 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
     return null
   },
   cpu: async () => cpuMs(),
-  /** A circuit of `hops` hops, then `bytes` of the exit's blob through it: wall and CPU ms of the transfer here. */
+  /** A circuit of `hops` hops, then `bytes` of the exit's blob through it: the transfer's wall ms here (the parent asks each process's CPU itself). */
   fetch: async (args) => {
     const n = need(node)
     const circuit = await n.tunnels.build({ hops: args.hops as number })
@@ -69,10 +68,9 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
       const hops = (circuit as unknown as { hops: Array<{ id: Buffer }> }).hops.map(h => h.id.toString('hex'))
       const stream = await circuit.openStream('blob')
       const seed = Buffer.from(args.seed as string, 'hex')
-      const c0 = cpuMs()
       const t0 = performance.now()
       const got = await fetchBlob(stream, seed, args.bytes as number)
-      return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, bytes: got.bytes, hash: got.hash, hops }
+      return { ms: performance.now() - t0, bytes: got.bytes, hash: got.hash, hops }
     } finally {
       circuit.close()
     }
@@ -96,12 +94,8 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
     const s = await l.link.openStream({ endpoint: to.endpoint, publicKey: Buffer.from(to.publicKey, 'hex') }, TUNNEL_SERVICE)
     s.on('error', () => {})
     const startAt = now()
-    const c0 = cpuMs()
-    for (const chunk of blobChunks(Buffer.from((args.seed as string | undefined) ?? randomBytes(32).toString('hex'), 'hex'), args.bytes as number)) {
-      if (!s.write(chunk)) await new Promise(resolve => s.once('drain', resolve))
-    }
-    s.end()
-    return { startAt, cpuMs: cpuMs() - c0 }
+    await writeBlob(s, Buffer.from(args.seed as string, 'hex'), args.bytes as number)
+    return { startAt }
   },
   stop: async () => {
     await node?.stop().catch(() => {})

@@ -1,5 +1,5 @@
 import { createCipheriv, createHash } from 'node:crypto'
-import type { Duplex } from 'node:stream'
+import type { Duplex, Writable } from 'node:stream'
 import type { TunnelService } from '../../src/node/services/tunnels/tunnel-api.js'
 
 /**
@@ -24,6 +24,14 @@ export function blobHash (seed: Buffer, size: number): string {
   return h.digest('hex')
 }
 
+/** Writes `size` bytes of the blob under `seed` to `stream`, honouring backpressure, then ends it. */
+export async function writeBlob (stream: Writable, seed: Buffer, size: number): Promise<void> {
+  for (const chunk of blobChunks(seed, size)) {
+    if (!stream.write(chunk)) await new Promise(resolve => stream.once('drain', resolve))
+  }
+  stream.end()
+}
+
 /** Registers the `blob` service: writes what was asked, honouring backpressure. */
 export function serveBlob (tunnels: Pick<TunnelService, 'handleStream'>): void {
   tunnels.handleStream(BLOB_SERVICE, (stream) => {
@@ -31,16 +39,7 @@ export function serveBlob (tunnels: Pick<TunnelService, 'handleStream'>): void {
       const head = stream.read(40) as Buffer | null
       if (head === null) { stream.destroy(); return }
       const size = Number(head.readBigUInt64LE(0))
-      const seed = head.subarray(8, 40)
-      const it = blobChunks(seed, size)
-      const pump = (): void => {
-        for (;;) {
-          const next = it.next()
-          if (next.done === true) { stream.end(); return }
-          if (!stream.write(next.value)) { stream.once('drain', pump); return }
-        }
-      }
-      pump()
+      void writeBlob(stream, head.subarray(8, 40), size)
     })
     stream.on('error', () => {})
   })
