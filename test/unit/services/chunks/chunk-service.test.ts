@@ -105,17 +105,32 @@ describe('chunk exchange on an in-memory network', () => {
   })
 
   it('bans a provider whose descriptor lies and gets the chunk with another', async () => {
-    const t = testnet({ nodes: 12, service: { cacheOnDemand: false } })
+    // A provider asked for a descriptor before the liar has given its own holds its answer back
+    // until this request times out, so the liar's is the first descriptor the downloader gets.
+    // (The three providers cost the same, so the order they are asked in is the order the lookup
+    // found their records in, which a loaded machine changes: announcing the liar first was not
+    // enough.)
+    const t = testnet({ nodes: 12, service: { cacheOnDemand: false, requestTimeoutMs: 1500 } })
     const c = fakeChunk(30)
     const [liar, h1, h2, downloader] = farNodes(t, c.id, 4)
-    for (const p of [liar, h1, h2]) await publishOn(p, c) // the liar announced first: it is asked first
+    for (const p of [liar, h1, h2]) await publishOn(p, c)
+    let liarAnswered!: () => void
+    const lied = new Promise<void>(resolve => { liarAnswered = resolve })
     t.network.setFault(liar.net, {
       onRequest: async (_req, real) => {
         const reply = Buffer.from(await real())
-        if (reply[0] === ChunkMessageType.descriptor) reply[1 + 32 + 4 + 32 * 5] ^= 1 // slice 5's hash
+        if (reply[0] === ChunkMessageType.descriptor) { reply[1 + 32 + 4 + 32 * 5] ^= 1; liarAnswered() } // slice 5's hash
         return reply
       }
     })
+    for (const honest of [h1, h2]) {
+      t.network.setFault(honest.net, {
+        onRequest: async (req, real) => {
+          if (req.service === CHUNK_SERVICE && req.payload[0] === ChunkMessageType.getDescriptor) await lied
+          return await real()
+        }
+      })
+    }
     const got = await downloader.service.source.get(c.id)
     expect(got.equals(c.bytes)).toBe(true)
     expect(downloader.service.bannedPeers.list().map(b => b.id.toString('hex'))).toEqual([liar.id.toString('hex')])
